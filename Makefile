@@ -1,0 +1,134 @@
+# casebook: plain Makefile. `make help` lists the targets.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+WERROR  ?= 1
+SAN     ?=
+CC      ?= cc
+
+PKGS    := libcmark-gfm libgit2 libxml-2.0 lua5.4 jansson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcmark-gfm-extensions
+
+WARN := -std=c11 -pedantic -Wall -Wextra -Wshadow -Wundef -Wwrite-strings \
+        -Wstrict-prototypes -Wmissing-prototypes -Wold-style-definition \
+        -Wformat=2
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+ifneq ($(SAN),)
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=undefined
+OPT ?= -O1 -g
+else
+OPT ?= -O2 -g
+endif
+
+CFLAGS  ?=
+LDFLAGS ?=
+ALL_CFLAGS := $(WARN) $(OPT) $(SANFLAGS) -D_POSIX_C_SOURCE=200809L \
+              -Iinclude -Icompiler -I$(BUILD) $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+LIB_SRC  := $(filter-out compiler/main.c,$(wildcard compiler/*.c))
+LIB_OBJ  := $(LIB_SRC:compiler/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/embedded.o
+EMBED_IN := $(wildcard compiler/rules/*.lua) $(shell find templates compiler/scaffold -type f 2>/dev/null)
+BIN      := $(BUILD)/casebook
+LIB      := $(BUILD)/libcasebook.a
+
+UNIT_SRC := $(wildcard tests/unit/*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_SRC := $(wildcard tests/tools/*.c)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+
+.PHONY: all help test test-update asan ubsan bench fuzz install uninstall clean demo
+
+all: $(BIN)
+
+help:
+	@echo "make            build $(BIN)"
+	@echo "make test       every test (unit, CLI golden, spec, corpus)"
+	@echo "make test-update  accept reviewed changes of the golden CLI outputs"
+	@echo "make asan       the whole suite under ASan+UBSan (build/asan)"
+	@echo "make bench      benchmark against cmark-gfm on a synthetic project"
+	@echo "make fuzz       libFuzzer targets (clang)"
+	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
+	@echo "make demo       compile casebooks/chat-safety"
+
+$(BUILD)/obj/%.o: compiler/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/embedded.c: compiler/embed.sh $(EMBED_IN)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  EMBED   $@")
+	$(Q)sh compiler/embed.sh $@ compiler/rules=rules templates=templates compiler/scaffold=scaffold
+
+$(BUILD)/obj/embedded.o: $(BUILD)/embedded.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(filter-out -pedantic,$(ALL_CFLAGS)) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(BUILD)/obj/main.o $(LIB)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+
+$(BUILD)/tools/%: tests/tools/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+
+test: $(BIN) $(UNIT_BIN) $(TOOL_BIN)
+	@BUILD=$(BUILD) sh tests/run.sh
+
+test-update: $(BIN) $(TOOL_BIN)
+	@BUILD=$(BUILD) UPDATE=1 sh tests/run.sh cli
+
+asan:
+	$(MAKE) BUILD=build/asan SAN=1 test
+
+ubsan: asan
+
+bench: $(BIN) $(TOOL_BIN)
+	@BUILD=$(BUILD) sh tests/bench/run.sh
+
+fuzz:
+	@BUILD=build/fuzz sh tests/fuzz/run.sh
+
+demo: $(BIN)
+	$(BIN) build casebooks/chat-safety
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/casebook \
+	  $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/share/casebook/templates \
+	  $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/casebook
+	install -m 644 include/casebook/*.h $(DESTDIR)$(PREFIX)/include/casebook/
+	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
+	cp -R templates/. $(DESTDIR)$(PREFIX)/share/casebook/templates/
+	install -m 644 docs/casebook.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/casebook $(DESTDIR)$(PREFIX)/lib/libcasebook.a \
+	  $(DESTDIR)$(PREFIX)/share/man/man1/casebook.1
+	rm -rf $(DESTDIR)$(PREFIX)/include/casebook $(DESTDIR)$(PREFIX)/share/casebook
+
+clean:
+	rm -rf build
+
+-include $(wildcard $(BUILD)/obj/*.d)

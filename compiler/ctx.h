@@ -1,0 +1,37 @@
+/*
+ * ctx.h: the compilation context shared by the internal modules.
+ *
+ * One cb_ctx per compilation: it owns the arena (and so the model), the
+ * diagnostics sink and the last environment error. Internal modules reach
+ * into it; the CLI and other users see only the opaque cb_ctx.
+ */
+#ifndef CB_CTX_H
+#define CB_CTX_H
+
+#include "alloc.h"
+#include "casebook/casebook.h"
+
+struct cb_ctx {
+  cb_options opts;
+  cb_arena *arena;
+  cb_book book;   /* the model, valid after cb_book_load */
+  int book_loaded;
+  cb_diag *diags; /* cb_malloc'd array; strings in the arena */
+  size_t n_diags, cap_diags;
+  int diags_sorted;
+  char error[512];
+  cb_rule_info *rules; /* filled by cb_rules_list */
+  size_t n_rules;
+};
+
+/* Sets ctx's error message (printf-style) and returns code. */
+int cb_ctx__fail(cb_ctx *ctx, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* The manifest's configured severity for rule, CB_SEV_DEFAULT if none. */
+cb_severity cb_ctx__rule_severity(const cb_ctx *ctx, const char *rule);
+
+#endif
