@@ -34,4 +34,12 @@ int cb_ctx__fail(cb_ctx *ctx, int code, const char *fmt, ...)
 /* The manifest's configured severity for rule, CB_SEV_DEFAULT if none. */
 cb_severity cb_ctx__rule_severity(const cb_ctx *ctx, const char *rule);
 
+/* Reports a diagnostic at a path that is not a book file (a rule file,
+ * the project directory): path is relative to the project root ("" for
+ * the root itself) and printed joined to the root as the user gave it.
+ * msg is copied. Manifest rule settings apply. */
+void cb_diag__report_path(cb_ctx *ctx, cb_diag_level level, const char *rule,
+                          const char *path, uint32_t line, uint32_t col,
+                          const char *msg);
+
 #endif

@@ -1,0 +1,378 @@
+/*
+ * diag.c: the diagnostics sink of a compilation, and how diagnostics are
+ * printed: gcc style with the source line and a caret, or JSON.
+ *
+ * Positions are kept as file index + line + column and turned into a
+ * source excerpt only when printed. The manifest's rule settings are
+ * applied when a diagnostic is reported, so every producer (extractor,
+ * manifest, Lua rules) obeys them the same way.
+ */
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctx.h"
+
+int cb_ctx__fail(cb_ctx *ctx, int code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(ctx->error, sizeof ctx->error, fmt, ap);
+  va_end(ap);
+  return code;
+}
+
+const char *cb_ctx_error(const cb_ctx *ctx) { return ctx->error; }
+
+cb_severity cb_ctx__rule_severity(const cb_ctx *ctx, const char *rule) {
+  const cb_manifest *m = &ctx->book.manifest;
+  if (!rule)
+    return CB_SEV_DEFAULT;
+  for (size_t i = 0; i < m->n_rules; i++)
+    if (m->rules[i].id && strcmp(m->rules[i].id, rule) == 0)
+      return m->rules[i].severity;
+  return CB_SEV_DEFAULT;
+}
+
+static const char *file_path(const cb_ctx *ctx, uint32_t file) {
+  if (file >= ctx->book.n_files)
+    return NULL;
+  return ctx->book.files[file].path;
+}
+
+/* A project-relative path as the user named it: the project directory as
+ * given on the command line, joined with path ("" is the directory). */
+static const char *display_path(cb_ctx *ctx, const char *path) {
+  const char *root = ctx->book.root;
+  if (!root || strcmp(root, ".") == 0)
+    return cb_arena_strdup(ctx->arena, *path ? path : ".");
+  if (!*path)
+    return cb_arena_strdup(ctx->arena, root);
+  size_t n = strlen(root);
+  return cb_arena_printf(ctx->arena, "%s%s%s", root,
+                         n && root[n - 1] == '/' ? "" : "/", path);
+}
+
+static void push_diag(cb_ctx *ctx, cb_diag_level level, const char *rule,
+                      const char *path, uint32_t file, uint32_t line,
+                      uint32_t col, const char *element,
+                      const char *suggestion, const char *msg) {
+  cb_severity sev = cb_ctx__rule_severity(ctx, rule);
+  if (sev == CB_SEV_OFF)
+    return;
+  if (sev != CB_SEV_DEFAULT)
+    level = sev == CB_SEV_ERROR     ? CB_DIAG_ERROR
+            : sev == CB_SEV_WARNING ? CB_DIAG_WARNING
+                                    : CB_DIAG_NOTE;
+  cb_diag d = {0};
+  d.level = level;
+  d.rule = rule ? cb_arena_strdup(ctx->arena, rule) : "";
+  d.message = cb_arena_strdup(ctx->arena, msg);
+  d.suggestion = suggestion ? cb_arena_strdup(ctx->arena, suggestion) : NULL;
+  d.path = path ? display_path(ctx, path) : NULL;
+  d.file = file;
+  d.line = line;
+  d.col = col;
+  d.element = element ? cb_arena_strdup(ctx->arena, element) : NULL;
+  if (!d.rule || !d.message)
+    return; /* out of memory: nothing better to do than drop it */
+  if (CB_VEC_PUSH(ctx->diags, ctx->n_diags, ctx->cap_diags, d) == 0)
+    ctx->diags_sorted = 0;
+}
+
+void cb_diag_report(cb_ctx *ctx, cb_diag_level level, const char *rule,
+                    cb_loc loc, const char *element, const char *suggestion,
+                    const char *fmt, ...) {
+  char small[1024];
+  char *msg = small;
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(small, sizeof small, fmt, ap);
+  va_end(ap);
+  if (n < 0)
+    return;
+  if ((size_t)n >= sizeof small) {
+    msg = cb_malloc((size_t)n + 1);
+    if (!msg)
+      return;
+    va_start(ap, fmt);
+    vsnprintf(msg, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+  }
+  const char *path = file_path(ctx, loc.file);
+  push_diag(ctx, level, rule, path, path ? loc.file : UINT32_MAX,
+            path ? loc.line : 0, path ? loc.col : 0, element, suggestion,
+            msg);
+  if (msg != small)
+    cb_free(msg);
+}
+
+void cb_diag__report_path(cb_ctx *ctx, cb_diag_level level, const char *rule,
+                          const char *path, uint32_t line, uint32_t col,
+                          const char *msg) {
+  push_diag(ctx, level, rule, path, UINT32_MAX, line, col, NULL, NULL, msg);
+}
+
+/* Stable order: by path, line, column, then order of report. */
+typedef struct keyed {
+  cb_diag d;
+  size_t seq;
+} keyed;
+
+static int cmp_diag(const void *pa, const void *pb) {
+  const keyed *a = pa, *b = pb;
+  const char *fa = a->d.path ? a->d.path : "", *fb = b->d.path ? b->d.path : "";
+  int c = strcmp(fa, fb);
+  if (c)
+    return c;
+  if (a->d.line != b->d.line)
+    return a->d.line < b->d.line ? -1 : 1;
+  if (a->d.col != b->d.col)
+    return a->d.col < b->d.col ? -1 : 1;
+  return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+const cb_diag *cb_ctx_diags(cb_ctx *ctx, size_t *n) {
+  if (!ctx->diags_sorted && ctx->n_diags > 1) {
+    keyed *k = cb_malloc(ctx->n_diags * sizeof *k);
+    if (k) {
+      for (size_t i = 0; i < ctx->n_diags; i++) {
+        k[i].d = ctx->diags[i];
+        k[i].seq = i;
+      }
+      qsort(k, ctx->n_diags, sizeof *k, cmp_diag);
+      for (size_t i = 0; i < ctx->n_diags; i++)
+        ctx->diags[i] = k[i].d;
+      cb_free(k);
+    }
+  }
+  ctx->diags_sorted = 1;
+  *n = ctx->n_diags;
+  return ctx->diags;
+}
+
+void cb_ctx_diag_counts(const cb_ctx *ctx, size_t *errors, size_t *warnings,
+                        size_t *notes) {
+  size_t e = 0, w = 0, o = 0;
+  for (size_t i = 0; i < ctx->n_diags; i++) {
+    switch (ctx->diags[i].level) {
+    case CB_DIAG_ERROR: e++; break;
+    case CB_DIAG_WARNING: w++; break;
+    default: o++; break;
+    }
+  }
+  if (errors)
+    *errors = e;
+  if (warnings)
+    *warnings = w;
+  if (notes)
+    *notes = o;
+}
+
+/* ---- did you mean ---------------------------------------------------- */
+
+/* Damerau-free Levenshtein distance, case-insensitive, capped. */
+static size_t distance(const char *a, const char *b, size_t cap) {
+  size_t la = strlen(a), lb = strlen(b);
+  if (la > 64 || lb > 64)
+    return cap + 1;
+  size_t row[65];
+  for (size_t j = 0; j <= lb; j++)
+    row[j] = j;
+  for (size_t i = 1; i <= la; i++) {
+    size_t diag = row[0], best = row[0] = i;
+    for (size_t j = 1; j <= lb; j++) {
+      size_t up = row[j];
+      int ca = a[i - 1], cbc = b[j - 1];
+      if (ca >= 'A' && ca <= 'Z')
+        ca += 32;
+      if (cbc >= 'A' && cbc <= 'Z')
+        cbc += 32;
+      size_t v = diag + (ca != cbc);
+      if (up + 1 < v)
+        v = up + 1;
+      if (row[j - 1] + 1 < v)
+        v = row[j - 1] + 1;
+      row[j] = v;
+      diag = up;
+      if (v < best)
+        best = v;
+    }
+    if (best > cap)
+      return cap + 1;
+  }
+  return row[lb];
+}
+
+const char *cb_suggest(const char *word, const char *const *candidates,
+                       size_t n) {
+  size_t len = strlen(word);
+  size_t cap = len <= 3 ? 1 : len <= 6 ? 2 : 3;
+  const char *best = NULL;
+  size_t best_d = cap + 1;
+  for (size_t i = 0; i < n; i++) {
+    if (!candidates[i] || strcmp(candidates[i], word) == 0)
+      continue;
+    size_t d = distance(word, candidates[i], cap);
+    if (d < best_d) {
+      best_d = d;
+      best = candidates[i];
+    }
+  }
+  return best;
+}
+
+/* ---- printing -------------------------------------------------------- */
+
+static const char *level_name(cb_diag_level l) {
+  return l == CB_DIAG_ERROR ? "error" : l == CB_DIAG_WARNING ? "warning" : "note";
+}
+
+static const char *level_color(cb_diag_level l) {
+  return l == CB_DIAG_ERROR ? "\033[1;31m"
+         : l == CB_DIAG_WARNING ? "\033[1;35m"
+                                : "\033[1;36m";
+}
+
+/* The source line `line` of file (without its end), or NULL. */
+static const char *source_line(const cb_ctx *ctx, uint32_t file, uint32_t line,
+                               size_t *len) {
+  if (file >= ctx->book.n_files || line == 0)
+    return NULL;
+  const cb_file *f = &ctx->book.files[file];
+  const char *p = f->text, *end = f->text + f->len;
+  for (uint32_t l = 1; l < line; l++) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    if (!nl)
+      return NULL;
+    p = nl + 1;
+  }
+  const char *nl = memchr(p, '\n', (size_t)(end - p));
+  const char *e = nl ? nl : end;
+  if (e > p && e[-1] == '\r')
+    e--;
+  *len = (size_t)(e - p);
+  return p;
+}
+
+/* Prints a source line for a terminal: control bytes and NUL shown as
+ * spaces so the caret lines up; tabs kept. */
+static void print_excerpt(FILE *fp, const char *s, size_t len) {
+  size_t shown = len > 400 ? 400 : len;
+  for (size_t i = 0; i < shown; i++) {
+    unsigned char c = (unsigned char)s[i];
+    fputc(c < 0x20 && c != '\t' ? ' ' : c == 0x7f ? ' ' : c, fp);
+  }
+  if (shown < len)
+    fputs(" ...", fp);
+  fputc('\n', fp);
+}
+
+static void print_caret(FILE *fp, const char *s, size_t len, uint32_t col,
+                        int color) {
+  /* Columns are byte columns; UTF-8 continuation bytes take no cell. */
+  fputs("    | ", fp);
+  for (size_t i = 0; i + 1 < col && i < len && i < 400; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if ((c & 0xC0) == 0x80)
+      continue;
+    fputc(c == '\t' ? '\t' : ' ', fp);
+  }
+  fputs(color ? "\033[1;32m^\033[0m\n" : "^\n", fp);
+}
+
+static int print_gcc(FILE *fp, cb_ctx *ctx, int color) {
+  size_t n;
+  const cb_diag *d = cb_ctx_diags(ctx, &n);
+  for (size_t i = 0; i < n; i++) {
+    const cb_diag *g = &d[i];
+    if (color)
+      fputs("\033[1m", fp);
+    if (g->path) {
+      fputs(g->path, fp);
+      if (g->line)
+        fprintf(fp, ":%u:%u", g->line, g->col ? g->col : 1);
+      fputs(": ", fp);
+    } else {
+      fputs("casebook: ", fp);
+    }
+    if (color)
+      fprintf(fp, "\033[0m%s%s:\033[0m\033[1m %s\033[0m", level_color(g->level),
+              level_name(g->level), g->message);
+    else
+      fprintf(fp, "%s: %s", level_name(g->level), g->message);
+    if (g->rule && *g->rule)
+      fprintf(fp, " [%s]", g->rule);
+    fputc('\n', fp);
+    size_t len;
+    const char *src = source_line(ctx, g->file, g->line, &len);
+    if (src) {
+      fprintf(fp, "%4u | ", g->line);
+      print_excerpt(fp, src, len);
+      print_caret(fp, src, len, g->col ? g->col : 1, color);
+    }
+    if (g->suggestion)
+      fprintf(fp, "    = help: did you mean '%s'?\n", g->suggestion);
+  }
+  size_t e, w, o;
+  cb_ctx_diag_counts(ctx, &e, &w, &o);
+  if (n)
+    fprintf(fp, "%zu error%s, %zu warning%s, %zu note%s\n", e,
+            e == 1 ? "" : "s", w, w == 1 ? "" : "s", o, o == 1 ? "" : "s");
+  return 0;
+}
+
+/* jansson wants valid UTF-8: replace invalid sequences by U+FFFD. */
+static json_t *json_str(const char *s) {
+  if (!s)
+    return json_null();
+  json_t *j = json_string(s);
+  if (j)
+    return j;
+  cb_buf b = {0};
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if (*p < 0x80)
+      cb_buf_putc(&b, (char)*p);
+    else
+      cb_buf_puts(&b, "\xEF\xBF\xBD");
+  }
+  j = json_string(cb_buf_cstr(&b));
+  cb_buf_free(&b);
+  return j ? j : json_null();
+}
+
+static int print_json(FILE *fp, cb_ctx *ctx) {
+  size_t n;
+  const cb_diag *d = cb_ctx_diags(ctx, &n);
+  json_t *arr = json_array();
+  if (!arr)
+    return CB_ENOMEM;
+  for (size_t i = 0; i < n; i++) {
+    const cb_diag *g = &d[i];
+    json_t *o = json_object();
+    json_object_set_new(o, "file", json_str(g->path));
+    json_object_set_new(o, "line", json_integer(g->line));
+    json_object_set_new(o, "column", json_integer(g->col));
+    json_object_set_new(o, "severity", json_string(level_name(g->level)));
+    json_object_set_new(o, "rule", json_str(g->rule));
+    json_object_set_new(o, "message", json_str(g->message));
+    json_object_set_new(o, "suggestion", json_str(g->suggestion));
+    json_object_set_new(o, "element", json_str(g->element));
+    json_array_append_new(arr, o);
+  }
+  size_t e, w, o;
+  cb_ctx_diag_counts(ctx, &e, &w, &o);
+  json_t *root = json_pack("{s:o, s:{s:I, s:I, s:I}}", "diagnostics", arr,
+                           "summary", "errors", (json_int_t)e, "warnings",
+                           (json_int_t)w, "notes", (json_int_t)o);
+  if (!root)
+    return CB_ENOMEM;
+  int rc = json_dumpf(root, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+  fputc('\n', fp);
+  json_decref(root);
+  return rc < 0 ? CB_EIO : 0;
+}
+
+int cb_diag_print(FILE *fp, cb_ctx *ctx, cb_diag_format fmt, int color) {
+  return fmt == CB_FMT_JSON ? print_json(fp, ctx) : print_gcc(fp, ctx, color);
+}

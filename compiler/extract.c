@@ -1,0 +1,1343 @@
+/*
+ * extract.c: from a chapter's cmark-gfm tree to the model (FORMAT.md).
+ *
+ * One pass over the top-level blocks of the document. A keyword heading
+ * opens an element whose section runs to the next heading of the same or
+ * a higher level; inside it, bullet lists, tables and fenced blocks carry
+ * data, and the rest is prose, rendered to HTML right away so that the
+ * tree can be freed before the next chapter is parsed. Links are recorded
+ * in the book's link table and their hrefs replaced by "cb-link:N".
+ */
+#include "extract.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "parse.h"
+
+/* ---- small helpers --------------------------------------------------- */
+
+void cb_extract__init(cb_builder *b, cb_ctx *ctx, const cb_manifest *m) {
+  memset(b, 0, sizeof *b);
+  b->ctx = ctx;
+  b->manifest = m;
+}
+
+char *cb_extract__norm_key(cb_arena *a, const char *key, size_t len) {
+  char *k = cb_arena_strndup(a, key, len);
+  if (!k)
+    return NULL;
+  for (char *p = k; *p; p++) {
+    if (*p == ' ' || *p == '_' || *p == '\t')
+      *p = '-';
+    else if (*p >= 'A' && *p <= 'Z')
+      *p = (char)(*p + 32);
+  }
+  return k;
+}
+
+static int is_id_start(int c) { return isalnum(c) && c < 128; }
+static int is_id_char(int c) {
+  return (isalnum(c) && c < 128) || c == '.' || c == '_' || c == '-';
+}
+
+/* Is s (len) a valid normalized key / id? */
+static int valid_id(const char *s, size_t len) {
+  if (!len || len > 128 || !is_id_start((unsigned char)s[0]))
+    return 0;
+  for (size_t i = 1; i < len; i++)
+    if (!is_id_char((unsigned char)s[i]))
+      return 0;
+  return 1;
+}
+
+static int is_space(int c) { return c == ' ' || c == '\t'; }
+
+/* Punctuation (multi-byte) that GitHub drops from slugs. */
+static size_t unicode_punct(const unsigned char *p) {
+  static const char *const punct[] = {
+      "\xE2\x80\x94", "\xE2\x80\x93", "\xE2\x80\x98", "\xE2\x80\x99",
+      "\xE2\x80\x9C", "\xE2\x80\x9D", "\xE2\x80\xA6", "\xE3\x80\x81",
+      "\xE3\x80\x82", "\xEF\xBC\x8C", "\xEF\xBC\x9A", "\xEF\xBC\x88",
+      "\xEF\xBC\x89", "\xEF\xBC\x9F", "\xEF\xBC\x81", "\xE3\x80\x8C",
+      "\xE3\x80\x8D", "\xC2\xAB",     "\xC2\xBB",     "\xC2\xA0"};
+  for (size_t i = 0; i < sizeof punct / sizeof *punct; i++) {
+    size_t n = strlen(punct[i]);
+    if (memcmp(p, punct[i], n) == 0)
+      return n;
+  }
+  return 0;
+}
+
+char *cb_extract__slug(cb_arena *a, const char *text) {
+  size_t len = strlen(text);
+  char *out = cb_arena_alloc(a, len + 1);
+  if (!out)
+    return NULL;
+  size_t o = 0;
+  for (const unsigned char *p = (const unsigned char *)text; *p;) {
+    if (*p >= 0x80) {
+      size_t n = unicode_punct(p);
+      if (n) {
+        p += n;
+        continue;
+      }
+      out[o++] = (char)*p++;
+    } else if (isalnum(*p) || *p == '-' || *p == '_') {
+      out[o++] = (char)tolower(*p++);
+    } else if (*p == ' ') {
+      out[o++] = '-';
+      p++;
+    } else {
+      p++;
+    }
+  }
+  out[o] = '\0';
+  return out;
+}
+
+/* Appends the plain text of node's subtree (inline literals, code, breaks
+ * as spaces, blocks separated by newlines). */
+static void plain_text(cmark_node *node, cb_buf *out) {
+  cmark_iter *it = cmark_iter_new(node);
+  cmark_event_type ev;
+  while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+    cmark_node *n = cmark_iter_get_node(it);
+    cmark_node_type t = cmark_node_get_type(n);
+    if (ev == CMARK_EVENT_ENTER) {
+      switch (t) {
+      case CMARK_NODE_TEXT:
+      case CMARK_NODE_CODE:
+      case CMARK_NODE_CODE_BLOCK:
+        cb_buf_puts(out, cmark_node_get_literal(n));
+        break;
+      case CMARK_NODE_SOFTBREAK:
+      case CMARK_NODE_LINEBREAK:
+        cb_buf_putc(out, ' ');
+        break;
+      default:
+        break;
+      }
+    } else if (ev == CMARK_EVENT_EXIT && n != node &&
+               (t == CMARK_NODE_PARAGRAPH || t == CMARK_NODE_HEADING ||
+                t == CMARK_NODE_ITEM)) {
+      if (out->len && out->data[out->len - 1] != '\n')
+        cb_buf_putc(out, '\n');
+    } else if (ev == CMARK_EVENT_EXIT && cb_parse__is(n, "table_cell")) {
+      cb_buf_putc(out, ' ');
+    } else if (ev == CMARK_EVENT_EXIT && (cb_parse__is(n, "table_row") ||
+                                          cb_parse__is(n, "table_header"))) {
+      cb_buf_putc(out, '\n');
+    }
+  }
+  cmark_iter_free(it);
+}
+
+/* Plain text of node, trimmed, in the arena. */
+static char *node_text(cb_builder *b, cmark_node *node) {
+  cb_buf buf = {0};
+  plain_text(node, &buf);
+  const char *s = cb_buf_cstr(&buf);
+  size_t len = buf.len;
+  while (len && isspace((unsigned char)s[len - 1]))
+    len--;
+  size_t start = 0;
+  while (start < len && isspace((unsigned char)s[start]))
+    start++;
+  char *r = buf.failed ? NULL
+                       : cb_arena_strndup(b->ctx->arena, s + start, len - start);
+  cb_buf_free(&buf);
+  if (!r)
+    b->failed = 1;
+  return r;
+}
+
+static char *trimmed(cb_builder *b, const char *s, size_t len) {
+  while (len && isspace((unsigned char)s[len - 1]))
+    len--;
+  while (len && isspace((unsigned char)*s)) {
+    s++;
+    len--;
+  }
+  char *r = cb_arena_strndup(b->ctx->arena, s, len);
+  if (!r)
+    b->failed = 1;
+  return r;
+}
+
+/* ---- the chapter being extracted -------------------------------------- */
+
+typedef enum { EL_NONE = 0, EL_QUESTION, EL_CRITERION, EL_CASE } el_kind;
+
+typedef struct element {
+  el_kind kind;
+  int level;
+  size_t index;
+  cb_buf html, text;
+  int have_props, have_options, have_resp_table;
+  cb_prop *props;
+  size_t n_props, cap_props;
+  cb_option *options;
+  size_t n_options, cap_options;
+  cb_input *inputs;
+  size_t n_inputs, cap_inputs;
+  cb_answer *answers;
+  size_t n_answers, cap_answers;
+  cb_list *lists;
+  size_t n_lists, cap_lists;
+  cb_loc options_loc, resp_loc;
+} element;
+
+typedef struct chapter_state {
+  cb_builder *b;
+  cb_chapter *ch;
+  uint32_t chapter;
+  const cb_file *file;
+  const size_t *line_start; /* byte offset of each line (1-based index) */
+  size_t n_lines;
+  element el;
+  cb_buf prose; /* a run of chapter prose outside elements */
+  cb_item *items;
+  size_t n_items, cap_items;
+  cb_heading *headings;
+  size_t n_headings, cap_headings;
+  cb_strmap slugs;
+  cb_buf chapter_text;
+  int unsafe_html;
+} chapter_state;
+
+static cb_loc loc_at(chapter_state *s, int line, int col) {
+  cb_loc l = {s->ch->file, line > 0 ? (uint32_t)line : 0,
+              col > 0 ? (uint32_t)col : 1};
+  return l;
+}
+
+static cb_loc node_loc(chapter_state *s, cmark_node *n) {
+  return loc_at(s, cmark_node_get_start_line(n),
+                cmark_node_get_start_column(n));
+}
+
+/* The bytes of source line (1-based) without its end. */
+static const char *src_line(chapter_state *s, uint32_t line, size_t *len) {
+  if (line == 0 || line > s->n_lines) {
+    *len = 0;
+    return "";
+  }
+  size_t a = s->line_start[line], e = line < s->n_lines
+                                          ? s->line_start[line + 1]
+                                          : s->file->len;
+  const char *p = s->file->text + a;
+  size_t n = e - a;
+  if (n && p[n - 1] == '\n')
+    n--;
+  if (n && p[n - 1] == '\r')
+    n--;
+  *len = n;
+  return p;
+}
+
+static void report(chapter_state *s, cb_diag_level lvl, const char *rule,
+                   cb_loc loc, const char *id, const char *msg) {
+  cb_diag_report(s->b->ctx, lvl, rule, loc, id, NULL, "%s", msg);
+}
+
+/* ---- links ----------------------------------------------------------- */
+
+static int has_prefix_ci(const char *s, const char *prefix) {
+  size_t n = strlen(prefix);
+  return strncasecmp(s, prefix, n) == 0;
+}
+
+static cb_link_kind classify_url(const char *url, int is_image) {
+  while (*url && isspace((unsigned char)*url))
+    url++;
+  if (has_prefix_ci(url, "case:"))
+    return CB_LINK_CASE;
+  if (has_prefix_ci(url, "question:"))
+    return CB_LINK_QUESTION;
+  if (has_prefix_ci(url, "criterion:"))
+    return CB_LINK_CRITERION;
+  if (has_prefix_ci(url, "option:"))
+    return CB_LINK_OPTION;
+  if (has_prefix_ci(url, "javascript:") || has_prefix_ci(url, "vbscript:") ||
+      has_prefix_ci(url, "file:") ||
+      (has_prefix_ci(url, "data:") &&
+       !(is_image && (has_prefix_ci(url, "data:image/png") ||
+                      has_prefix_ci(url, "data:image/gif") ||
+                      has_prefix_ci(url, "data:image/jpeg") ||
+                      has_prefix_ci(url, "data:image/webp")))))
+    return CB_LINK_UNSAFE;
+  const char *p = url;
+  if (isalpha((unsigned char)*p)) {
+    while (isalnum((unsigned char)*p) || *p == '+' || *p == '-' || *p == '.')
+      p++;
+    if (*p == ':')
+      return CB_LINK_EXTERNAL;
+  }
+  if (url[0] == '/' && url[1] == '/')
+    return CB_LINK_EXTERNAL;
+  return CB_LINK_RELATIVE;
+}
+
+/* Records every link and image under node and points its URL at the link
+ * table, so the emitter can resolve it. */
+static void record_links(chapter_state *s, cmark_node *node) {
+  cb_builder *b = s->b;
+  cb_arena *a = b->ctx->arena;
+  cmark_iter *it = cmark_iter_new(node);
+  cmark_event_type ev;
+  while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+    if (ev != CMARK_EVENT_ENTER)
+      continue;
+    cmark_node *n = cmark_iter_get_node(it);
+    cmark_node_type t = cmark_node_get_type(n);
+    if (t != CMARK_NODE_LINK && t != CMARK_NODE_IMAGE)
+      continue;
+    const char *url = cmark_node_get_url(n);
+    cb_link l = {0};
+    l.is_image = t == CMARK_NODE_IMAGE;
+    l.url = cb_arena_strdup(a, url ? url : "");
+    l.kind = classify_url(l.url, l.is_image);
+    l.text = node_text(b, n);
+    l.chapter = s->chapter;
+    l.loc = node_loc(s, n);
+    if (!l.url || !l.text) {
+      b->failed = 1;
+      break;
+    }
+    const char *colon = strchr(l.url, ':');
+    if (l.kind >= CB_LINK_CASE && l.kind <= CB_LINK_OPTION && colon) {
+      l.target = trimmed(b, colon + 1, strlen(colon + 1));
+    } else if (l.kind == CB_LINK_RELATIVE) {
+      const char *hash = strchr(l.url, '#');
+      l.target = cb_arena_strndup(a, l.url,
+                                  hash ? (size_t)(hash - l.url) : strlen(l.url));
+      l.anchor = hash ? cb_arena_strdup(a, hash + 1) : NULL;
+    } else {
+      l.target = l.url;
+    }
+    char href[32];
+    snprintf(href, sizeof href, "cb-link:%zu", b->n_links);
+    if (CB_VEC_PUSH(b->links, b->n_links, b->cap_links, l) < 0 ||
+        !cmark_node_set_url(n, href)) {
+      b->failed = 1;
+      break;
+    }
+  }
+  cmark_iter_free(it);
+}
+
+/* Renders a block as HTML into out, links recorded first. */
+static void render_block(chapter_state *s, cmark_node *node, cb_buf *out) {
+  record_links(s, node);
+  char *html = cb_parse__render_html(node, s->unsafe_html);
+  if (!html) {
+    s->b->failed = 1;
+    return;
+  }
+  cb_buf_puts(out, html);
+  free(html);
+}
+
+/* ---- headings -------------------------------------------------------- */
+
+static void add_heading(chapter_state *s, cmark_node *node, const char *text,
+                        int level, const char **slug_out) {
+  cb_arena *a = s->b->ctx->arena;
+  char *base = cb_extract__slug(a, text);
+  if (!base) {
+    s->b->failed = 1;
+    return;
+  }
+  char *slug = base;
+  for (int i = 1; cb_strmap_get(&s->slugs, slug, NULL); i++)
+    slug = cb_arena_printf(a, "%s-%d", base, i);
+  cb_heading h = {level, text, slug, node_loc(s, node)};
+  if (!slug || cb_strmap_put(&s->slugs, slug, s->n_headings, NULL) < 0 ||
+      CB_VEC_PUSH(s->headings, s->n_headings, s->cap_headings, h) < 0) {
+    s->b->failed = 1;
+    return;
+  }
+  if (slug_out)
+    *slug_out = slug;
+}
+
+/* Does text begin with one of the keywords followed by white space (or
+ * the end)? Returns the length of the keyword, or 0. */
+static size_t match_keyword(const char *text, const cb_strlist *kws,
+                            const char *fallback) {
+  size_t nk = kws->n ? kws->n : 1;
+  for (size_t i = 0; i < nk; i++) {
+    const char *kw = kws->n ? kws->items[i] : fallback;
+    size_t n = strlen(kw);
+    if (n && strncasecmp(text, kw, n) == 0 &&
+        (text[n] == '\0' || is_space((unsigned char)text[n]) ||
+         text[n] == ':' || memcmp(text + n, "\xEF\xBC\x9A", 3) == 0))
+      return n;
+  }
+  return 0;
+}
+
+typedef struct heading_parse {
+  el_kind kind;
+  const char *id;
+  const char *title;
+  int bad;
+  const char *why;
+} heading_parse;
+
+/* Parses "Keyword id[: title]" (FORMAT.md, keyword headings). */
+static heading_parse parse_keyword_heading(chapter_state *s,
+                                           const char *text) {
+  heading_parse r = {EL_NONE, NULL, NULL, 0, NULL};
+  const cb_manifest *m = s->b->manifest;
+  size_t kw;
+  if ((kw = match_keyword(text, &m->kw_question, "Question")))
+    r.kind = EL_QUESTION;
+  else if ((kw = match_keyword(text, &m->kw_criterion, "Criterion")))
+    r.kind = EL_CRITERION;
+  else if ((kw = match_keyword(text, &m->kw_case, "Case")))
+    r.kind = EL_CASE;
+  else
+    return r;
+  const char *p = text + kw;
+  while (is_space((unsigned char)*p))
+    p++;
+  const char *id = p;
+  while (is_id_char((unsigned char)*p))
+    p++;
+  size_t id_len = (size_t)(p - id);
+  if (!id_len || !is_id_start((unsigned char)id[0])) {
+    r.bad = 1;
+    r.why = "has no valid id (an id is letters, digits, '.', '_' and '-', "
+            "starting with a letter or digit)";
+    return r;
+  }
+  const char *rest = p;
+  while (is_space((unsigned char)*rest))
+    rest++;
+  const char *title = NULL;
+  if (*rest == '\0') {
+    title = "";
+  } else if (*rest == ':') {
+    title = rest + 1;
+  } else if (memcmp(rest, "\xEF\xBC\x9A", 3) == 0) {
+    title = rest + 3;
+  } else if (rest > p && *rest == '-' && (is_space((unsigned char)rest[1]))) {
+    title = rest + 1;
+  } else if (rest > p && (memcmp(rest, "\xE2\x80\x94", 3) == 0 ||
+                          memcmp(rest, "\xE2\x80\x93", 3) == 0)) {
+    title = rest + 3;
+  } else {
+    r.bad = 1;
+    r.why = "has an id that is not followed by ':', ' - ' or the end of the "
+            "heading";
+    return r;
+  }
+  r.id = cb_arena_strndup(s->b->ctx->arena, id, id_len);
+  r.title = trimmed(s->b, title, strlen(title));
+  if (!r.id)
+    s->b->failed = 1;
+  return r;
+}
+
+/* ---- property lists --------------------------------------------------- */
+
+static const char *const question_keys[] = {"type",  "required",  "when",
+                                            "hint",  "responses", "scope",
+                                            NULL};
+static const char *const criterion_keys[] = {"applies-to", "severity", "points",
+                                             NULL};
+static const char *const case_keys[] = {"criteria", "tags", "status", "source",
+                                        NULL};
+
+static int in_list(const char *const *list, const char *key) {
+  for (; *list; list++)
+    if (strcmp(*list, key) == 0)
+      return 1;
+  return 0;
+}
+
+static int is_known_key(chapter_state *s, el_kind kind, const char *key) {
+  switch (kind) {
+  case EL_QUESTION: return in_list(question_keys, key);
+  case EL_CRITERION: return in_list(criterion_keys, key);
+  case EL_CASE:
+    return in_list(case_keys, key) ||
+           cb_strmap_get(&s->b->question_ids, key, NULL);
+  default: return 0;
+  }
+}
+
+typedef struct kv_item {
+  const char *key; /* normalized, NULL when the item is not key: value */
+  const char *raw_key;
+  const char *value;
+  const char *text;
+  cb_loc key_loc, value_loc;
+} kv_item;
+
+/* Splits a list item "key: value" (a single paragraph). */
+static kv_item parse_item(chapter_state *s, cmark_node *item) {
+  kv_item r = {0};
+  cmark_node *para = cmark_node_first_child(item);
+  r.key_loc = node_loc(s, item);
+  r.text = node_text(s->b, item);
+  if (!para || cmark_node_get_type(para) != CMARK_NODE_PARAGRAPH ||
+      cmark_node_next(para))
+    return r;
+  r.key_loc = node_loc(s, para);
+  const char *t = r.text;
+  if (!t)
+    return r;
+  const char *colon = strchr(t, ':');
+  if (!colon)
+    return r;
+  size_t klen = (size_t)(colon - t);
+  while (klen && is_space((unsigned char)t[klen - 1]))
+    klen--;
+  char *key = cb_extract__norm_key(s->b->ctx->arena, t, klen);
+  if (!key || !valid_id(key, strlen(key)))
+    return r;
+  r.key = key;
+  r.raw_key = cb_arena_strndup(s->b->ctx->arena, t, klen);
+  r.value = trimmed(s->b, colon + 1, strlen(colon + 1));
+  /* The value's column: the first non-space after the first ':' of the
+   * item's first source line. */
+  size_t len;
+  const char *line = src_line(s, r.key_loc.line, &len);
+  r.value_loc = r.key_loc;
+  for (size_t i = r.key_loc.col - 1; i < len; i++) {
+    if (line[i] == ':') {
+      i++;
+      while (i < len && is_space((unsigned char)line[i]))
+        i++;
+      r.value_loc.col = (uint32_t)i + 1;
+      break;
+    }
+  }
+  return r;
+}
+
+static void push_prop(chapter_state *s, const kv_item *it) {
+  element *el = &s->el;
+  cb_prop p = {it->key, it->raw_key, it->value, it->key_loc, it->value_loc};
+  if (CB_VEC_PUSH(el->props, el->n_props, el->cap_props, p) < 0)
+    s->b->failed = 1;
+}
+
+static void push_answer(chapter_state *s, const char *key, const char *raw,
+                        const char *response, cb_loc key_loc,
+                        cb_loc value_loc) {
+  element *el = &s->el;
+  cb_answer a = {0};
+  a.key = key;
+  a.raw = raw;
+  a.response = response;
+  a.question = -1;
+  a.key_loc = key_loc;
+  a.value_loc = value_loc;
+  if (CB_VEC_PUSH(el->answers, el->n_answers, el->cap_answers, a) < 0)
+    s->b->failed = 1;
+}
+
+/* A bullet list in an element: the property list, a suspect list, or
+ * prose. Returns 1 when the list was consumed as data. */
+static int element_list(chapter_state *s, cmark_node *list) {
+  element *el = &s->el;
+  if (cmark_node_get_list_type(list) != CMARK_BULLET_LIST)
+    return 0;
+  size_t n = 0, n_kv = 0, n_known = 0;
+  for (cmark_node *it = cmark_node_first_child(list); it;
+       it = cmark_node_next(it))
+    n++;
+  kv_item *items = cb_calloc(n, sizeof *items);
+  if (!items) {
+    s->b->failed = 1;
+    return 0;
+  }
+  size_t i = 0;
+  for (cmark_node *it = cmark_node_first_child(list); it;
+       it = cmark_node_next(it), i++) {
+    items[i] = parse_item(s, it);
+    if (items[i].key) {
+      n_kv++;
+      if (is_known_key(s, el->kind, items[i].key))
+        n_known++;
+    }
+  }
+  int consumed = 0;
+  if (n_known == 0)
+    goto done; /* prose: "- Note: the tone is off" */
+  if (n_kv == n && !el->have_props) {
+    el->have_props = 1;
+    consumed = 1;
+    for (i = 0; i < n; i++) {
+      push_prop(s, &items[i]);
+      if (el->kind == EL_CASE && !in_list(case_keys, items[i].key))
+        push_answer(s, items[i].key, items[i].value, NULL, items[i].key_loc,
+                    items[i].value_loc);
+    }
+    goto done;
+  }
+  /* A suspect list: recorded for the rules; mixed lists stay in prose too
+   * so that nothing the author wrote is lost from the page. */
+  cb_list l = {0};
+  l.issue = n_kv == n ? CB_LIST_SECOND : CB_LIST_MIXED;
+  l.loc = node_loc(s, list);
+  l.items = cb_arena_calloc(s->b->ctx->arena, n, sizeof *l.items);
+  if (!l.items) {
+    s->b->failed = 1;
+    goto done;
+  }
+  for (i = 0; i < n; i++) {
+    l.items[i].key = items[i].key;
+    l.items[i].text = items[i].text;
+    l.items[i].loc = items[i].key_loc;
+  }
+  l.n_items = n;
+  if (CB_VEC_PUSH(el->lists, el->n_lists, el->cap_lists, l) < 0)
+    s->b->failed = 1;
+done:
+  cb_free(items);
+  return consumed;
+}
+
+/* ---- tables ---------------------------------------------------------- */
+
+static cmark_node *table_header(cmark_node *table) {
+  cmark_node *row = cmark_node_first_child(table);
+  return row && cb_parse__is(row, "table_header") ? row : NULL;
+}
+
+static const char *first_header_cell(chapter_state *s, cmark_node *table) {
+  cmark_node *hdr = table_header(table);
+  cmark_node *cell = hdr ? cmark_node_first_child(hdr) : NULL;
+  return cell ? node_text(s->b, cell) : NULL;
+}
+
+static cb_loc cell_loc(chapter_state *s, cmark_node *cell) {
+  cmark_node *c = cmark_node_first_child(cell);
+  return node_loc(s, c ? c : cell);
+}
+
+/* Renders a table cell's inline content (without the <td> wrapper). */
+static char *cell_html(chapter_state *s, cmark_node *cell) {
+  cb_buf buf = {0};
+  render_block(s, cell, &buf);
+  const char *h = cb_buf_cstr(&buf);
+  size_t len = buf.len;
+  if (len && strncmp(h, "<t", 2) == 0) {
+    const char *gt = strchr(h, '>');
+    if (gt) {
+      len -= (size_t)(gt + 1 - h);
+      h = gt + 1;
+    }
+  }
+  while (len && (h[len - 1] == '\n'))
+    len--;
+  if (len >= 5 && (strncmp(h + len - 5, "</td>", 5) == 0 ||
+                   strncmp(h + len - 5, "</th>", 5) == 0))
+    len -= 5;
+  char *r = buf.failed ? NULL : cb_arena_strndup(s->b->ctx->arena, h, len);
+  cb_buf_free(&buf);
+  if (!r)
+    s->b->failed = 1;
+  return r;
+}
+
+static void option_table(chapter_state *s, cmark_node *table) {
+  element *el = &s->el;
+  cb_arena *a = s->b->ctx->arena;
+  el->have_options = 1;
+  el->options_loc = node_loc(s, table);
+  const char *headers[64];
+  size_t n_headers = 0;
+  cmark_node *hdr = table_header(table);
+  for (cmark_node *c = hdr ? cmark_node_first_child(hdr) : NULL;
+       c && n_headers < 64; c = cmark_node_next(c))
+    headers[n_headers++] = node_text(s->b, c);
+  for (cmark_node *row = hdr ? cmark_node_next(hdr) : NULL; row;
+       row = cmark_node_next(row)) {
+    cb_option o = {0};
+    cmark_node *cell = cmark_node_first_child(row);
+    if (!cell)
+      continue;
+    o.id = node_text(s->b, cell);
+    o.loc = cell_loc(s, cell);
+    o.value = atoi(o.id ? o.id : "0");
+    cmark_node *meaning = cmark_node_next(cell);
+    o.meaning_html = meaning ? cell_html(s, meaning) : "";
+    o.meaning_text = meaning ? node_text(s->b, meaning) : "";
+    size_t n_attrs = 0;
+    for (cmark_node *c = meaning ? cmark_node_next(meaning) : NULL; c;
+         c = cmark_node_next(c))
+      n_attrs++;
+    if (n_attrs) {
+      o.attrs = cb_arena_calloc(a, n_attrs, sizeof *o.attrs);
+      if (!o.attrs) {
+        s->b->failed = 1;
+        return;
+      }
+      size_t col = 2;
+      for (cmark_node *c = cmark_node_next(meaning); c;
+           c = cmark_node_next(c), col++) {
+        const char *h = col < n_headers && headers[col] ? headers[col] : "";
+        o.attrs[o.n_attrs].key = cb_extract__norm_key(a, h, strlen(h));
+        o.attrs[o.n_attrs].value = node_text(s->b, c);
+        o.n_attrs++;
+      }
+    }
+    if (!o.id || !o.meaning_html || !o.meaning_text)
+      s->b->failed = 1;
+    else if (*o.id && CB_VEC_PUSH(el->options, el->n_options, el->cap_options,
+                                  o) < 0)
+      s->b->failed = 1;
+  }
+}
+
+static void response_table(chapter_state *s, cmark_node *table) {
+  element *el = &s->el;
+  el->have_resp_table = 1;
+  el->resp_loc = node_loc(s, table);
+  const char *keys[64];
+  cb_loc key_locs[64];
+  size_t n_keys = 0;
+  cmark_node *hdr = table_header(table);
+  for (cmark_node *c = hdr ? cmark_node_first_child(hdr) : NULL;
+       c && n_keys < 64; c = cmark_node_next(c)) {
+    const char *t = node_text(s->b, c);
+    keys[n_keys] = t ? cb_extract__norm_key(s->b->ctx->arena, t, strlen(t))
+                     : NULL;
+    key_locs[n_keys++] = cell_loc(s, c);
+  }
+  for (cmark_node *row = hdr ? cmark_node_next(hdr) : NULL; row;
+       row = cmark_node_next(row)) {
+    cmark_node *first = cmark_node_first_child(row);
+    if (!first)
+      continue;
+    const char *name = node_text(s->b, first);
+    if (!name)
+      return;
+    size_t col = 1;
+    for (cmark_node *c = cmark_node_next(first); c && col < n_keys;
+         c = cmark_node_next(c), col++) {
+      const char *v = node_text(s->b, c);
+      if (!v || !*v || !keys[col] || !*keys[col])
+        continue; /* an empty cell is "not answered" */
+      push_answer(s, keys[col], v, name, key_locs[col], cell_loc(s, c));
+    }
+    if (*name == '\0')
+      push_answer(s, "", "", name, node_loc(s, row), node_loc(s, row));
+  }
+}
+
+/* ---- inputs ---------------------------------------------------------- */
+
+static int input_kind(const char *word, size_t len, cb_input_kind *out) {
+  static const struct {
+    const char *name;
+    cb_input_kind kind;
+  } kinds[] = {{"prompt", CB_IN_PROMPT},       {"response", CB_IN_RESPONSE},
+               {"system", CB_IN_SYSTEM},       {"context", CB_IN_CONTEXT},
+               {"user", CB_IN_USER},           {"assistant", CB_IN_ASSISTANT}};
+  for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+    if (strlen(kinds[i].name) == len &&
+        strncasecmp(kinds[i].name, word, len) == 0) {
+      *out = kinds[i].kind;
+      return 1;
+    }
+  return 0;
+}
+
+/* Is source line l a closing fence for a fence of fch x flen? */
+static int is_closing_fence(chapter_state *s, uint32_t l, char fch,
+                            int flen) {
+  size_t len;
+  const char *p = src_line(s, l, &len);
+  size_t i = 0;
+  while (i < len && i < 3 && p[i] == ' ')
+    i++;
+  int n = 0;
+  while (i < len && p[i] == fch) {
+    i++;
+    n++;
+  }
+  if (n < flen)
+    return 0;
+  while (i < len && is_space((unsigned char)p[i]))
+    i++;
+  return i == len;
+}
+
+/* The content of a top-level fenced block, byte for byte from the source:
+ * each line with up to `indent` leading spaces removed, line ends kept. */
+static int raw_fence_text(chapter_state *s, cmark_node *code, const char **out,
+                          size_t *out_len) {
+  int flen = 0, offset = 0;
+  char fch = 0;
+  cmark_node_get_fenced(code, &flen, &offset, &fch);
+  uint32_t first = (uint32_t)cmark_node_get_start_line(code) + 1;
+  uint32_t last = (uint32_t)cmark_node_get_end_line(code);
+  if (last >= first && is_closing_fence(s, last, fch, flen))
+    last--;
+  if (last > s->n_lines)
+    last = (uint32_t)s->n_lines;
+  cb_buf buf = {0};
+  for (uint32_t l = first; l <= last; l++) {
+    size_t a = s->line_start[l];
+    size_t e = l < s->n_lines ? s->line_start[l + 1] : s->file->len;
+    const char *p = s->file->text + a;
+    size_t n = e - a;
+    for (int k = 0; k < offset && n && *p == ' '; k++) {
+      p++;
+      n--;
+    }
+    cb_buf_append(&buf, p, n);
+  }
+  if (buf.failed) {
+    cb_buf_free(&buf);
+    return -1;
+  }
+  *out = cb_arena_strndup(s->b->ctx->arena, buf.data ? buf.data : "", buf.len);
+  *out_len = buf.len;
+  cb_buf_free(&buf);
+  return *out ? 0 : -1;
+}
+
+/* A fenced block inside a case: an input when its info string names an
+ * input kind. Returns 1 when consumed. */
+static int case_input(chapter_state *s, cmark_node *code) {
+  int flen = 0, offset = 0;
+  char fch = 0;
+  if (!cmark_node_get_fenced(code, &flen, &offset, &fch))
+    return 0;
+  const char *info = cmark_node_get_fence_info(code);
+  if (!info)
+    return 0;
+  const char *w = info;
+  while (*w && !isspace((unsigned char)*w))
+    w++;
+  cb_input_kind kind;
+  if (!input_kind(info, (size_t)(w - info), &kind))
+    return 0;
+  cb_input in = {0};
+  in.kind = kind;
+  in.info = cb_arena_strdup(s->b->ctx->arena, info);
+  in.loc = node_loc(s, code);
+  if (kind == CB_IN_RESPONSE) {
+    while (isspace((unsigned char)*w))
+      w++;
+    const char *e = w;
+    while (*e && !isspace((unsigned char)*e))
+      e++;
+    in.name = cb_arena_strndup(s->b->ctx->arena, w, (size_t)(e - w));
+  }
+  int top = cmark_node_get_type(cmark_node_parent(code)) == CMARK_NODE_DOCUMENT;
+  if (top) {
+    if (raw_fence_text(s, code, &in.text, &in.len) < 0)
+      s->b->failed = 1;
+  } else {
+    const char *lit = cmark_node_get_literal(code);
+    in.text = cb_arena_strdup(s->b->ctx->arena, lit ? lit : "");
+    in.len = lit ? strlen(lit) : 0;
+  }
+  if (!in.info || (kind == CB_IN_RESPONSE && !in.name) || !in.text ||
+      CB_VEC_PUSH(s->el.inputs, s->el.n_inputs, s->el.cap_inputs, in) < 0)
+    s->b->failed = 1;
+  return 1;
+}
+
+/* ---- elements -------------------------------------------------------- */
+
+static void *to_arena(cb_builder *b, void *vec, size_t n, size_t elem) {
+  void *r = NULL;
+  if (n) {
+    r = cb_arena_alloc(b->ctx->arena, n * elem);
+    if (r)
+      memcpy(r, vec, n * elem);
+    else
+      b->failed = 1;
+  }
+  cb_free(vec);
+  return r;
+}
+
+/* Splits a comma-separated value into a list with per-item positions. */
+static cb_strlist split_list(cb_builder *b, const char *value, cb_loc loc) {
+  cb_strlist l = {0};
+  if (!value)
+    return l;
+  size_t n = 1;
+  for (const char *p = value; *p; p++)
+    n += *p == ',';
+  l.items = cb_arena_calloc(b->ctx->arena, n, sizeof *l.items);
+  l.locs = cb_arena_calloc(b->ctx->arena, n, sizeof *l.locs);
+  if (!l.items || !l.locs) {
+    b->failed = 1;
+    return l;
+  }
+  const char *p = value;
+  while (1) {
+    const char *e = strchr(p, ',');
+    size_t len = e ? (size_t)(e - p) : strlen(p);
+    size_t lead = 0;
+    while (lead < len && isspace((unsigned char)p[lead]))
+      lead++;
+    char *item = trimmed(b, p, len);
+    if (item && *item) {
+      l.items[l.n] = item;
+      l.locs[l.n] = loc;
+      l.locs[l.n].col = loc.col + (uint32_t)(p - value + (long)lead);
+      l.n++;
+    }
+    if (!e)
+      break;
+    p = e + 1;
+  }
+  return l;
+}
+
+static const cb_prop *find_prop(const cb_prop *props, size_t n,
+                                const char *key) {
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(props[i].key, key) == 0)
+      return &props[i];
+  return NULL;
+}
+
+/* Parses "scale A-B" into the question; returns 0 if malformed. */
+static int parse_scale(const char *v, int *lo, int *hi) {
+  if (strncasecmp(v, "scale", 5) != 0)
+    return 0;
+  const char *p = v + 5;
+  char *end;
+  while (isspace((unsigned char)*p))
+    p++;
+  long a = strtol(p, &end, 10);
+  if (end == p)
+    return 0;
+  p = end;
+  while (isspace((unsigned char)*p))
+    p++;
+  if (*p != '-' && strncmp(p, "..", 2) != 0 &&
+      strncmp(p, "\xE2\x80\x93", 3) != 0)
+    return 0;
+  p += *p == '-' ? 1 : *p == '.' ? 2 : 3;
+  while (isspace((unsigned char)*p))
+    p++;
+  long bnum = strtol(p, &end, 10);
+  if (end == p)
+    return 0;
+  p = end;
+  while (isspace((unsigned char)*p))
+    p++;
+  if (*p || a > bnum || a < -1000000 || bnum > 1000000)
+    return 0;
+  *lo = (int)a;
+  *hi = (int)bnum;
+  return 1;
+}
+
+static void finish_question(chapter_state *s, cb_question *q, element *el) {
+  cb_builder *b = s->b;
+  q->props = to_arena(b, el->props, el->n_props, sizeof *el->props);
+  q->n_props = el->n_props;
+  q->options = to_arena(b, el->options, el->n_options, sizeof *el->options);
+  q->n_options = el->n_options;
+  q->options_loc = el->options_loc;
+  q->lists = to_arena(b, el->lists, el->n_lists, sizeof *el->lists);
+  q->n_lists = el->n_lists;
+  q->type = CB_Q_CHOICE;
+  q->required = 1;
+  q->scope = CB_SCOPE_CASE;
+  q->hint = q->title;
+  const cb_prop *p;
+  if ((p = find_prop(q->props, q->n_props, "type"))) {
+    const char *v = p->value;
+    q->type_raw = v;
+    if (strcasecmp(v, "choice") == 0)
+      q->type = CB_Q_CHOICE;
+    else if (strcasecmp(v, "multi") == 0)
+      q->type = CB_Q_MULTI;
+    else if (strcasecmp(v, "rank") == 0)
+      q->type = CB_Q_RANK;
+    else if (strcasecmp(v, "pairwise") == 0)
+      q->type = CB_Q_PAIRWISE;
+    else if (strcasecmp(v, "text") == 0)
+      q->type = CB_Q_TEXT;
+    else if (parse_scale(v, &q->scale_min, &q->scale_max))
+      q->type = CB_Q_SCALE;
+    /* anything else keeps the default; the bad-property rule reports it */
+  }
+  if ((p = find_prop(q->props, q->n_props, "required")))
+    q->required = !(strcasecmp(p->value, "no") == 0 ||
+                     strcasecmp(p->value, "false") == 0);
+  if ((p = find_prop(q->props, q->n_props, "when")) && *p->value) {
+    q->when = p->value;
+    q->when_loc = p->value_loc;
+  }
+  if ((p = find_prop(q->props, q->n_props, "hint")) && *p->value)
+    q->hint = p->value;
+  if ((p = find_prop(q->props, q->n_props, "responses")))
+    q->responses = split_list(b, p->value, p->value_loc);
+  if ((p = find_prop(q->props, q->n_props, "scope")) &&
+      strcasecmp(p->value, "response") == 0)
+    q->scope = CB_SCOPE_RESPONSE;
+  q->guidance.html = cb_arena_strdup(b->ctx->arena, cb_buf_cstr(&el->html));
+  q->guidance.text = cb_arena_strdup(b->ctx->arena, cb_buf_cstr(&el->text));
+}
+
+static void finish_criterion(chapter_state *s, cb_criterion *c, element *el) {
+  cb_builder *b = s->b;
+  c->props = to_arena(b, el->props, el->n_props, sizeof *el->props);
+  c->n_props = el->n_props;
+  c->lists = to_arena(b, el->lists, el->n_lists, sizeof *el->lists);
+  c->n_lists = el->n_lists;
+  cb_free(el->options);
+  const cb_prop *p;
+  if ((p = find_prop(c->props, c->n_props, "applies-to")))
+    c->applies_to = split_list(b, p->value, p->value_loc);
+  if ((p = find_prop(c->props, c->n_props, "severity")))
+    c->severity = p->value;
+  if ((p = find_prop(c->props, c->n_props, "points")))
+    c->points = p->value;
+  c->prose.html = cb_arena_strdup(b->ctx->arena, cb_buf_cstr(&el->html));
+  c->prose.text = cb_arena_strdup(b->ctx->arena, cb_buf_cstr(&el->text));
+}
+
+static void finish_case(chapter_state *s, cb_case *c, element *el) {
+  cb_builder *b = s->b;
+  c->props = to_arena(b, el->props, el->n_props, sizeof *el->props);
+  c->n_props = el->n_props;
+  c->inputs = to_arena(b, el->inputs, el->n_inputs, sizeof *el->inputs);
+  c->n_inputs = el->n_inputs;
+  c->answers = to_arena(b, el->answers, el->n_answers, sizeof *el->answers);
+  c->n_answers = el->n_answers;
+  c->lists = to_arena(b, el->lists, el->n_lists, sizeof *el->lists);
+  c->n_lists = el->n_lists;
+  c->responses_table_loc = el->resp_loc;
+  cb_free(el->options);
+  const cb_prop *p;
+  if ((p = find_prop(c->props, c->n_props, "criteria")))
+    c->criteria = split_list(b, p->value, p->value_loc);
+  if ((p = find_prop(c->props, c->n_props, "tags")))
+    c->tags = split_list(b, p->value, p->value_loc);
+  c->status = CB_STATUS_FINAL;
+  if ((p = find_prop(c->props, c->n_props, "status"))) {
+    c->status_raw = p->value;
+    if (strcasecmp(p->value, "draft") == 0)
+      c->status = CB_STATUS_DRAFT;
+    else if (strcasecmp(p->value, "disputed") == 0)
+      c->status = CB_STATUS_DISPUTED;
+  }
+  if ((p = find_prop(c->props, c->n_props, "source")))
+    c->source = p->value;
+  c->rationale.html = cb_arena_strdup(b->ctx->arena, cb_buf_cstr(&el->html));
+  c->rationale.text = cb_arena_strdup(b->ctx->arena, cb_buf_cstr(&el->text));
+}
+
+static void close_element(chapter_state *s) {
+  element *el = &s->el;
+  cb_builder *b = s->b;
+  if (el->kind == EL_NONE)
+    return;
+  if (el->html.failed || el->text.failed)
+    b->failed = 1;
+  /* trim the trailing newline of the plain text */
+  while (el->text.len && el->text.data[el->text.len - 1] == '\n')
+    el->text.data[--el->text.len] = '\0';
+  switch (el->kind) {
+  case EL_QUESTION: finish_question(s, &b->questions[el->index], el); break;
+  case EL_CRITERION: finish_criterion(s, &b->criteria[el->index], el); break;
+  case EL_CASE: finish_case(s, &b->cases[el->index], el); break;
+  default: break;
+  }
+  cb_buf_free(&el->html);
+  cb_buf_free(&el->text);
+  memset(el, 0, sizeof *el);
+}
+
+static void flush_prose(chapter_state *s) {
+  if (!s->prose.len)
+    return;
+  cb_item it = {CB_ITEM_PROSE, 0, NULL};
+  it.html = cb_arena_strndup(s->b->ctx->arena, s->prose.data, s->prose.len);
+  if (!it.html || CB_VEC_PUSH(s->items, s->n_items, s->cap_items, it) < 0)
+    s->b->failed = 1;
+  cb_buf_reset(&s->prose);
+}
+
+static void push_item(chapter_state *s, cb_item_kind kind, size_t index) {
+  flush_prose(s);
+  cb_item it = {kind, index, NULL};
+  if (CB_VEC_PUSH(s->items, s->n_items, s->cap_items, it) < 0)
+    s->b->failed = 1;
+}
+
+static void open_element(chapter_state *s, const heading_parse *hp,
+                         cmark_node *heading, int level) {
+  cb_builder *b = s->b;
+  element *el = &s->el;
+  el->kind = hp->kind;
+  el->level = level;
+  cb_loc loc = node_loc(s, heading);
+  int rc = 0;
+  if (hp->kind == EL_QUESTION) {
+    cb_question q = {0};
+    q.id = hp->id;
+    q.title = hp->title;
+    q.loc = loc;
+    q.chapter = s->chapter;
+    el->index = b->n_questions;
+    rc = CB_VEC_PUSH(b->questions, b->n_questions, b->cap_questions, q);
+    if (rc == 0 && cb_strmap_put(&b->question_ids, hp->id, el->index, NULL) < 0)
+      rc = -1;
+    push_item(s, CB_ITEM_QUESTION, el->index);
+  } else if (hp->kind == EL_CRITERION) {
+    cb_criterion c = {0};
+    c.id = hp->id;
+    c.title = hp->title;
+    c.loc = loc;
+    c.chapter = s->chapter;
+    el->index = b->n_criteria;
+    rc = CB_VEC_PUSH(b->criteria, b->n_criteria, b->cap_criteria, c);
+    push_item(s, CB_ITEM_CRITERION, el->index);
+  } else {
+    cb_case c = {0};
+    c.id = hp->id;
+    c.title = hp->title;
+    c.loc = loc;
+    c.chapter = s->chapter;
+    el->index = b->n_cases;
+    rc = CB_VEC_PUSH(b->cases, b->n_cases, b->cap_cases, c);
+    push_item(s, CB_ITEM_CASE, el->index);
+  }
+  if (rc < 0)
+    b->failed = 1;
+}
+
+/* Appends a prose block to the current element's HTML and text. */
+static void element_prose(chapter_state *s, cmark_node *node) {
+  element *el = &s->el;
+  render_block(s, node, &el->html);
+  if (el->text.len)
+    cb_buf_putc(&el->text, '\n');
+  plain_text(node, &el->text);
+}
+
+/* A sub-heading inside an element: rendered with its slug as id. */
+static void element_heading(chapter_state *s, cmark_node *node,
+                            const char *slug) {
+  cb_buf h = {0};
+  render_block(s, node, &h);
+  const char *html = cb_buf_cstr(&h);
+  if (slug && strncmp(html, "<h", 2) == 0 && html[2] && html[3] == '>') {
+    cb_buf_append(&s->el.html, html, 3);
+    cb_buf_printf(&s->el.html, " id=\"%s\">", slug);
+    cb_buf_puts(&s->el.html, html + 4);
+  } else {
+    cb_buf_puts(&s->el.html, html);
+  }
+  cb_buf_free(&h);
+  if (s->el.text.len)
+    cb_buf_putc(&s->el.text, '\n');
+  plain_text(node, &s->el.text);
+}
+
+static void element_block(chapter_state *s, cmark_node *node) {
+  element *el = &s->el;
+  cmark_node_type t = cmark_node_get_type(node);
+  if (t == CMARK_NODE_LIST && element_list(s, node))
+    return;
+  if (cb_parse__is(node, "table")) {
+    const char *h = first_header_cell(s, node);
+    if (h && el->kind == EL_QUESTION && !el->have_options &&
+        (strcasecmp(h, "option") == 0 || strcasecmp(h, "label") == 0 ||
+         strcasecmp(h, "value") == 0 || strcasecmp(h, "score") == 0)) {
+      option_table(s, node);
+      return;
+    }
+    if (h && el->kind == EL_CASE && !el->have_resp_table &&
+        strcasecmp(h, "response") == 0) {
+      response_table(s, node);
+      return;
+    }
+  }
+  if (t == CMARK_NODE_CODE_BLOCK && el->kind == EL_CASE && case_input(s, node))
+    return;
+  element_prose(s, node);
+}
+
+/* ---- the chapter ----------------------------------------------------- */
+
+static int index_lines(chapter_state *s, size_t **out) {
+  const char *t = s->file->text;
+  size_t len = s->file->len, n = 1;
+  for (const char *p = t; (p = memchr(p, '\n', (size_t)(t + len - p)));) {
+    p++;
+    n++;
+  }
+  size_t *ls = cb_malloc((n + 2) * sizeof *ls);
+  if (!ls)
+    return -1;
+  size_t i = 1;
+  ls[0] = 0;
+  ls[i++] = 0;
+  for (const char *p = t; (p = memchr(p, '\n', (size_t)(t + len - p)));) {
+    p++;
+    ls[i++] = (size_t)(p - t);
+  }
+  s->n_lines = n;
+  *out = ls;
+  return 0;
+}
+
+int cb_extract__chapter(cb_builder *b, cb_chapter *ch, uint32_t chapter,
+                        const cb_file *file, cmark_node *doc) {
+  chapter_state s = {0};
+  size_t *lines = NULL;
+  s.b = b;
+  s.ch = ch;
+  s.chapter = chapter;
+  s.file = file;
+  s.unsafe_html = b->manifest->unsafe_html;
+  if (index_lines(&s, &lines) < 0)
+    return CB_ENOMEM;
+  s.line_start = lines;
+  ch->first_link = b->n_links;
+
+  for (cmark_node *node = cmark_node_first_child(doc); node && !b->failed;
+       node = cmark_node_next(node)) {
+    cmark_node_type t = cmark_node_get_type(node);
+    if (t == CMARK_NODE_HEADING) {
+      int level = cmark_node_get_heading_level(node);
+      const char *text = node_text(b, node);
+      if (!text)
+        break;
+      const char *slug = NULL;
+      add_heading(&s, node, text, level, &slug);
+      if (!ch->title && *text)
+        ch->title = text;
+      if (s.el.kind != EL_NONE && level <= s.el.level)
+        close_element(&s);
+      heading_parse hp = parse_keyword_heading(&s, text);
+      if (hp.bad) {
+        char *msg = cb_arena_printf(b->ctx->arena,
+                                    "heading '%s' starts with a keyword but %s",
+                                    text, hp.why);
+        report(&s, CB_DIAG_ERROR, "bad-element-heading", node_loc(&s, node),
+               NULL, msg ? msg : "bad element heading");
+      }
+      if (hp.kind != EL_NONE && !hp.bad && hp.id) {
+        close_element(&s);
+        open_element(&s, &hp, node, level);
+        s.headings[s.n_headings - 1].text = text;
+        cb_buf_puts(&s.chapter_text, text);
+        cb_buf_putc(&s.chapter_text, '\n');
+        continue;
+      }
+      if (s.el.kind != EL_NONE) {
+        element_heading(&s, node, slug);
+        continue;
+      }
+      record_links(&s, node);
+      push_item(&s, CB_ITEM_HEADING, s.n_headings - 1);
+      cb_buf_puts(&s.chapter_text, text);
+      cb_buf_putc(&s.chapter_text, '\n');
+      continue;
+    }
+    if (s.el.kind != EL_NONE) {
+      element_block(&s, node);
+      continue;
+    }
+    render_block(&s, node, &s.prose);
+    plain_text(node, &s.chapter_text);
+    if (s.chapter_text.len && s.chapter_text.data[s.chapter_text.len - 1] != '\n')
+      cb_buf_putc(&s.chapter_text, '\n');
+  }
+  close_element(&s);
+  flush_prose(&s);
+
+  cb_arena *a = b->ctx->arena;
+  ch->items = to_arena(b, s.items, s.n_items, sizeof *s.items);
+  ch->n_items = s.n_items;
+  ch->headings = to_arena(b, s.headings, s.n_headings, sizeof *s.headings);
+  ch->n_headings = s.n_headings;
+  ch->n_links = b->n_links - ch->first_link;
+  ch->prose.html = "";
+  ch->prose.text = cb_arena_strdup(a, cb_buf_cstr(&s.chapter_text));
+  if (s.prose.failed || s.chapter_text.failed || !ch->prose.text)
+    b->failed = 1;
+  cb_buf_free(&s.prose);
+  cb_buf_free(&s.chapter_text);
+  cb_strmap_free(&s.slugs);
+  cb_free(lines);
+  return b->failed ? CB_ENOMEM : 0;
+}
+
+/* ---- prescan --------------------------------------------------------- */
+
+void cb_extract__prescan(cb_builder *b, const char *text, size_t len) {
+  const cb_strlist *kws = &b->manifest->kw_question;
+  const char *p = text, *end = text + len;
+  while (p < end && !b->failed) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    const char *e = nl ? nl : end;
+    const char *q = p;
+    int sp = 0;
+    while (q < e && *q == ' ' && sp < 3) {
+      q++;
+      sp++;
+    }
+    if (q < e && *q == '#') {
+      int hashes = 0;
+      while (q < e && *q == '#') {
+        q++;
+        hashes++;
+      }
+      if (hashes <= 6 && q < e && is_space((unsigned char)*q)) {
+        while (q < e && is_space((unsigned char)*q))
+          q++;
+        char line[256];
+        size_t n = (size_t)(e - q) < sizeof line - 1 ? (size_t)(e - q)
+                                                      : sizeof line - 1;
+        memcpy(line, q, n);
+        line[n] = '\0';
+        size_t kw = match_keyword(line, kws, "Question");
+        if (kw) {
+          const char *id = line + kw;
+          while (is_space((unsigned char)*id) || *id == '`')
+            id++;
+          const char *ie = id;
+          while (is_id_char((unsigned char)*ie))
+            ie++;
+          if (ie > id && is_id_start((unsigned char)*id)) {
+            char *s = cb_arena_strndup(b->ctx->arena, id, (size_t)(ie - id));
+            if (!s || cb_strmap_put(&b->question_ids, s, (size_t)-1, NULL) < 0)
+              b->failed = 1;
+          }
+        }
+      }
+    }
+    p = nl ? nl + 1 : end;
+  }
+}
+
+int cb_extract__finish(cb_builder *b, cb_book *book) {
+  book->questions = to_arena(b, b->questions, b->n_questions,
+                             sizeof *b->questions);
+  book->n_questions = b->n_questions;
+  book->criteria = to_arena(b, b->criteria, b->n_criteria, sizeof *b->criteria);
+  book->n_criteria = b->n_criteria;
+  book->cases = to_arena(b, b->cases, b->n_cases, sizeof *b->cases);
+  book->n_cases = b->n_cases;
+  book->links = to_arena(b, b->links, b->n_links, sizeof *b->links);
+  book->n_links = b->n_links;
+  cb_strmap_free(&b->question_ids);
+  int failed = b->failed;
+  memset(b, 0, sizeof *b);
+  return failed ? CB_ENOMEM : 0;
+}

@@ -1,0 +1,414 @@
+/*
+ * main.c: the casebook command line. Uses only the public API in
+ * include/casebook/: everything here is argument handling and output.
+ *
+ * Exit status: 0 clean, 1 diagnostics at or above --fail-on, 2 usage or
+ * input error, 3 internal error.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "casebook/casebook.h"
+
+enum { EXIT_CLEAN = 0, EXIT_DIAG = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
+
+typedef struct cli {
+  const char *cmd;
+  const char *dir;
+  const char *out;
+  const char *rule_id;
+  const char *rev;
+  cb_diag_format format;
+  cb_diag_level fail_on;
+  int color; /* -1 auto */
+  int quiet, verbose;
+} cli;
+
+static const char *const usage_main =
+    "usage: casebook [--version] [--help] COMMAND [ARGS]\n"
+    "\n"
+    "Compile annotation guidelines and casebooks written in Markdown.\n"
+    "\n"
+    "Commands:\n"
+    "  init DIR          scaffold a small working project in DIR\n"
+    "  build [DIR]       compile DIR (default .) to HTML, rubric.json and\n"
+    "                    gold.jsonl in DIR/_build (or -o OUT)\n"
+    "  check [DIR]       report diagnostics only (the CI entry point)\n"
+    "  rules [ID]        list the rules, or explain one with an example\n"
+    "\n"
+    "Options for every command:\n"
+    "  -q, --quiet       print only diagnostics and errors\n"
+    "  -v, --verbose     say more about what is done\n"
+    "  --color=WHEN      auto (default), always or never; NO_COLOR is honoured\n"
+    "  -h, --help        help for the command\n"
+    "\n"
+    "Exit status: 0 clean, 1 diagnostics at or above --fail-on, 2 usage or\n"
+    "input error, 3 internal error.\n"
+    "Run 'casebook COMMAND --help' for the options of a command.\n";
+
+static const char *const usage_init =
+    "usage: casebook init DIR\n"
+    "\n"
+    "Create DIR (which must not exist, or be empty) with a small working\n"
+    "project: a manifest, a chapter with a question, a criterion and cases.\n"
+    "'casebook build DIR' compiles it with no error.\n";
+
+static const char *const usage_build =
+    "usage: casebook build [DIR] [-o OUT] [--fail-on error|warning]\n"
+    "\n"
+    "Compile the project in DIR (default: the current directory): check it,\n"
+    "then write OUT (default DIR/_build):\n"
+    "  html/         the annotator site (index.html and one page per chapter)\n"
+    "  rubric.json   questions, options, criteria and chapters\n"
+    "  gold.jsonl    one line per final case with its gold answers\n"
+    "Every file is written atomically. Diagnostics go to standard error.\n"
+    "\n"
+    "  -o, --output OUT    output directory\n"
+    "  --fail-on LEVEL     exit 1 on diagnostics at or above LEVEL\n"
+    "                      (error, the default, or warning)\n";
+
+static const char *const usage_check =
+    "usage: casebook check [DIR] [--format gcc|json] [--fail-on error|warning]\n"
+    "\n"
+    "Check the project in DIR (default: the current directory) and print its\n"
+    "diagnostics to standard output, sorted by file, line and column.\n"
+    "\n"
+    "  --format FMT        gcc (default: path:line:col, source line, caret)\n"
+    "                      or json\n"
+    "  --fail-on LEVEL     exit 1 on diagnostics at or above LEVEL\n"
+    "                      (error, the default, or warning)\n";
+
+static const char *const usage_rules =
+    "usage: casebook rules [ID]\n"
+    "\n"
+    "Without ID, list the built-in rules with their default severity.\n"
+    "With ID, explain the rule: what it checks, why, and an example.\n"
+    "A project's manifest sets severities: rules = { [\"ID\"] = \"warning\" }\n"
+    "(or \"error\", \"note\", \"off\").\n";
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 1, 2)))
+#endif
+static int usage_error(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("casebook: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputs(" (see 'casebook --help')\n", stderr);
+  return EXIT_USAGE;
+}
+
+static int want_color(const cli *c, FILE *fp) {
+  if (c->color >= 0)
+    return c->color;
+  const char *nc = getenv("NO_COLOR");
+  if (nc && *nc)
+    return 0;
+  return isatty(fileno(fp));
+}
+
+static int exit_for(cb_ctx *ctx, const cli *c) {
+  size_t e, w, n;
+  cb_ctx_diag_counts(ctx, &e, &w, &n);
+  if (e || (c->fail_on == CB_DIAG_WARNING && w))
+    return EXIT_DIAG;
+  return EXIT_CLEAN;
+}
+
+static int env_error(cb_ctx *ctx, int err) {
+  fprintf(stderr, "casebook: %s\n",
+          *cb_ctx_error(ctx) ? cb_ctx_error(ctx) : "out of memory");
+  return err == CB_ENOMEM || err == CB_ERROR ? EXIT_INTERNAL : EXIT_USAGE;
+}
+
+static int load_and_check(cb_ctx **ctx_out, const cb_book **book,
+                          const cli *c) {
+  cb_options opts = {c->rev, c->quiet, c->verbose};
+  cb_ctx *ctx = NULL;
+  int err = cb_ctx_new(&ctx, &opts);
+  *ctx_out = ctx;
+  if (err < 0) {
+    fputs("casebook: out of memory\n", stderr);
+    return EXIT_INTERNAL;
+  }
+  if ((err = cb_book_load(book, ctx, c->dir)) < 0)
+    return env_error(ctx, err);
+  if ((err = cb_book_check(ctx, *book)) < 0)
+    return env_error(ctx, err);
+  return -1; /* go on */
+}
+
+static int cmd_check(const cli *c) {
+  cb_ctx *ctx = NULL;
+  const cb_book *book = NULL;
+  int rc = load_and_check(&ctx, &book, c);
+  if (rc < 0) {
+    FILE *fp = stdout;
+    cb_diag_print(fp, ctx, c->format, c->format == CB_FMT_GCC &&
+                                          want_color(c, fp));
+    rc = exit_for(ctx, c);
+    if (c->verbose && c->format == CB_FMT_GCC)
+      fprintf(stderr, "checked %zu chapters: %zu questions, %zu criteria, "
+                      "%zu cases\n",
+              book->n_chapters, book->n_questions, book->n_criteria,
+              book->n_cases);
+  }
+  cb_ctx_free(ctx);
+  return rc;
+}
+
+static int cmd_build(const cli *c) {
+  cb_ctx *ctx = NULL;
+  const cb_book *book = NULL;
+  char *out = NULL;
+  int rc = load_and_check(&ctx, &book, c);
+  if (rc >= 0)
+    goto done;
+  cb_diag_print(stderr, ctx, CB_FMT_GCC, want_color(c, stderr));
+  if (c->out) {
+    out = strdup(c->out);
+  } else {
+    size_t n = strlen(c->dir) + sizeof "/_build";
+    if ((out = malloc(n)))
+      snprintf(out, n, "%s/_build", c->dir);
+  }
+  if (!out) {
+    fputs("casebook: out of memory\n", stderr);
+    rc = EXIT_INTERNAL;
+    goto done;
+  }
+  int err = cb_book_emit(ctx, book, out);
+  if (err < 0) {
+    rc = env_error(ctx, err);
+    goto done;
+  }
+  rc = exit_for(ctx, c);
+  if (!c->quiet)
+    printf("%s/html/index.html\n", out);
+  if (c->verbose)
+    fprintf(stderr, "built %zu chapters, %zu questions, %zu criteria, "
+                    "%zu cases into %s\n",
+            book->n_chapters, book->n_questions, book->n_criteria,
+            book->n_cases, out);
+done:
+  free(out);
+  cb_ctx_free(ctx);
+  return rc;
+}
+
+static int cmd_init(const cli *c) {
+  cb_ctx *ctx = NULL;
+  if (cb_ctx_new(&ctx, NULL) < 0) {
+    fputs("casebook: out of memory\n", stderr);
+    return EXIT_INTERNAL;
+  }
+  int err = cb_project_init(ctx, c->dir);
+  int rc = EXIT_CLEAN;
+  if (err < 0)
+    rc = env_error(ctx, err);
+  else if (!c->quiet)
+    printf("created %s: run 'casebook build %s'\n", c->dir, c->dir);
+  cb_ctx_free(ctx);
+  return rc;
+}
+
+static void print_wrapped(const char *label, const char *text) {
+  if (!text || !*text)
+    return;
+  printf("%s:\n", label);
+  const char *p = text;
+  while (*p) {
+    const char *nl = strchr(p, '\n');
+    size_t n = nl ? (size_t)(nl - p) : strlen(p);
+    printf("  %.*s\n", (int)n, p);
+    p += n + (nl != NULL);
+  }
+}
+
+static int cmd_rules(const cli *c) {
+  cb_ctx *ctx = NULL;
+  const cb_rule_info *rules;
+  size_t n;
+  int rc = EXIT_CLEAN;
+  if (cb_ctx_new(&ctx, NULL) < 0) {
+    fputs("casebook: out of memory\n", stderr);
+    return EXIT_INTERNAL;
+  }
+  int err = cb_rules_list(&rules, &n, ctx, NULL);
+  if (err < 0) {
+    rc = env_error(ctx, err);
+    goto done;
+  }
+  if (!c->rule_id) {
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++)
+      if (strlen(rules[i].id) > w)
+        w = strlen(rules[i].id);
+    for (size_t i = 0; i < n; i++)
+      printf("%-*s  %-7s  %s\n", (int)w, rules[i].id, rules[i].severity,
+             rules[i].summary ? rules[i].summary : "");
+    goto done;
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (strcmp(rules[i].id, c->rule_id) != 0)
+      continue;
+    printf("%s (%s by default)\n\n", rules[i].id, rules[i].severity);
+    if (rules[i].summary)
+      printf("%s\n\n", rules[i].summary);
+    print_wrapped("Why", rules[i].rationale);
+    if (rules[i].example && *rules[i].example) {
+      putchar('\n');
+      print_wrapped("Example", rules[i].example);
+    }
+    goto done;
+  }
+  const char **ids = malloc((n + 1) * sizeof *ids);
+  const char *best = NULL;
+  if (ids) {
+    for (size_t i = 0; i < n; i++)
+      ids[i] = rules[i].id;
+    best = cb_suggest(c->rule_id, ids, n);
+  }
+  fprintf(stderr, "casebook: no rule '%s'", c->rule_id);
+  if (best)
+    fprintf(stderr, "; did you mean '%s'?", best);
+  fputs(" (see 'casebook rules')\n", stderr);
+  free(ids);
+  rc = EXIT_USAGE;
+done:
+  cb_ctx_free(ctx);
+  return rc;
+}
+
+/* Takes the value of an option given as "--opt VALUE" or "--opt=VALUE". */
+static const char *opt_value(int argc, char **argv, int *i, const char *name) {
+  size_t n = strlen(name);
+  const char *a = argv[*i];
+  if (strncmp(a, name, n) == 0 && a[n] == '=')
+    return a + n + 1;
+  if (strcmp(a, name) == 0 && *i + 1 < argc)
+    return argv[++*i];
+  return NULL;
+}
+
+static int is_opt(const char *a, const char *name) {
+  size_t n = strlen(name);
+  return strncmp(a, name, n) == 0 && (a[n] == '\0' || a[n] == '=');
+}
+
+static const char *help_for(const char *cmd) {
+  if (!cmd)
+    return usage_main;
+  if (strcmp(cmd, "init") == 0)
+    return usage_init;
+  if (strcmp(cmd, "build") == 0)
+    return usage_build;
+  if (strcmp(cmd, "check") == 0)
+    return usage_check;
+  if (strcmp(cmd, "rules") == 0)
+    return usage_rules;
+  return usage_main;
+}
+
+int main(int argc, char **argv) {
+  static const char *const commands[] = {"init", "build", "check", "rules"};
+  cli c = {0};
+  c.color = -1;
+  c.fail_on = CB_DIAG_ERROR;
+  const char *positional[4];
+  size_t n_pos = 0;
+  int help = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v;
+    if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
+      printf("casebook %s (format %d)\n", CB_VERSION, CB_FORMAT_VERSION);
+      return EXIT_CLEAN;
+    } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+      help = 1;
+    } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+      c.quiet = 1;
+    } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+      c.verbose = 1;
+    } else if (is_opt(a, "--color") || is_opt(a, "--colour")) {
+      const char *w = strchr(a, '=') ? strchr(a, '=') + 1 : "always";
+      if (strcmp(w, "auto") == 0)
+        c.color = -1;
+      else if (strcmp(w, "always") == 0)
+        c.color = 1;
+      else if (strcmp(w, "never") == 0)
+        c.color = 0;
+      else
+        return usage_error("--color takes auto, always or never, not '%s'", w);
+    } else if (is_opt(a, "--format")) {
+      if (!(v = opt_value(argc, argv, &i, "--format")))
+        return usage_error("%s needs a value", "--format");
+      if (strcmp(v, "gcc") == 0)
+        c.format = CB_FMT_GCC;
+      else if (strcmp(v, "json") == 0)
+        c.format = CB_FMT_JSON;
+      else
+        return usage_error("unknown format '%s' (gcc or json)", v);
+    } else if (is_opt(a, "--fail-on")) {
+      if (!(v = opt_value(argc, argv, &i, "--fail-on")))
+        return usage_error("%s needs a value", "--fail-on");
+      if (strcmp(v, "error") == 0)
+        c.fail_on = CB_DIAG_ERROR;
+      else if (strcmp(v, "warning") == 0)
+        c.fail_on = CB_DIAG_WARNING;
+      else
+        return usage_error("--fail-on takes error or warning, not '%s'", v);
+    } else if (strcmp(a, "-o") == 0 || is_opt(a, "--output")) {
+      if (!(v = opt_value(argc, argv, &i, a[1] == 'o' ? "-o" : "--output")))
+        return usage_error("%s needs a directory", a);
+      c.out = v;
+    } else if (a[0] == '-' && a[1]) {
+      return usage_error("unknown option '%s'", a);
+    } else if (n_pos < 4) {
+      positional[n_pos++] = a;
+    } else {
+      return usage_error("too many arguments ('%s')", a);
+    }
+  }
+  if (n_pos == 0) {
+    fputs(usage_main, help ? stdout : stderr);
+    return help ? EXIT_CLEAN : EXIT_USAGE;
+  }
+  c.cmd = positional[0];
+  int known = 0;
+  for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+    known |= strcmp(c.cmd, commands[i]) == 0;
+  if (!known) {
+    const char *best = cb_suggest(c.cmd, commands, 4);
+    fprintf(stderr, "casebook: unknown command '%s'", c.cmd);
+    if (best)
+      fprintf(stderr, "; did you mean '%s'?", best);
+    fputs(" (see 'casebook --help')\n", stderr);
+    return EXIT_USAGE;
+  }
+  if (help) {
+    fputs(help_for(c.cmd), stdout);
+    return EXIT_CLEAN;
+  }
+  if (n_pos > 2)
+    return usage_error("too many arguments ('%s')", positional[2]);
+  if (strcmp(c.cmd, "rules") == 0) {
+    c.rule_id = n_pos > 1 ? positional[1] : NULL;
+    return cmd_rules(&c);
+  }
+  c.dir = n_pos > 1 ? positional[1] : ".";
+  if (strcmp(c.cmd, "init") == 0) {
+    if (n_pos < 2)
+      return usage_error("%s needs a directory", "init");
+    return cmd_init(&c);
+  }
+  if ((c.format != CB_FMT_GCC) && strcmp(c.cmd, "check") != 0)
+    return usage_error("--format is an option of '%s'", "check");
+  if (strcmp(c.cmd, "build") == 0)
+    return cmd_build(&c);
+  return cmd_check(&c);
+}

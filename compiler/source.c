@@ -1,0 +1,174 @@
+/*
+ * source.c: the project's files from the working tree.
+ */
+#include "source.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct cb_source {
+  cb_ctx *ctx;
+  char *root;
+};
+
+int cb_source__open_fs(cb_source **out, cb_ctx *ctx, const char *root) {
+  struct stat st;
+  *out = NULL;
+  if (stat(root, &st) < 0)
+    return cb_ctx__fail(ctx, errno == ENOENT ? CB_ENOTFOUND : CB_EIO,
+                        "cannot open project directory '%s': %s", root,
+                        strerror(errno));
+  if (!S_ISDIR(st.st_mode))
+    return cb_ctx__fail(ctx, CB_EIO, "'%s' is not a directory", root);
+  DIR *d = opendir(root);
+  if (!d)
+    return cb_ctx__fail(ctx, CB_EIO, "cannot read project directory '%s': %s",
+                        root, strerror(errno));
+  closedir(d);
+  cb_source *src = cb_calloc(1, sizeof *src);
+  if (!src || !(src->root = cb_strdup(root))) {
+    cb_free(src);
+    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+  }
+  src->ctx = ctx;
+  *out = src;
+  return 0;
+}
+
+void cb_source__free(cb_source *src) {
+  if (!src)
+    return;
+  cb_free(src->root);
+  cb_free(src);
+}
+
+typedef struct pathlist {
+  const char **items;
+  size_t n, cap;
+} pathlist;
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Walks dir (relative "rel", "" for the root) depth first. */
+static int walk(cb_source *src, const char *rel, pathlist *pl, int depth) {
+  cb_ctx *ctx = src->ctx;
+  int err = 0;
+  char *full = NULL;
+  DIR *d = NULL;
+  if (depth > 64)
+    return 0; /* deeper trees are not a casebook; avoid loops */
+  full = *rel ? cb_arena_printf(ctx->arena, "%s/%s", src->root, rel)
+              : cb_arena_strdup(ctx->arena, src->root);
+  if (!full)
+    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+  if (!(d = opendir(full))) {
+    err = cb_ctx__fail(ctx, CB_EIO, "cannot read directory '%s': %s", full,
+                       strerror(errno));
+    goto done;
+  }
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    const char *name = e->d_name;
+    if (name[0] == '.' || name[0] == '_')
+      continue;
+    char *child = *rel ? cb_arena_printf(ctx->arena, "%s/%s", rel, name)
+                       : cb_arena_strdup(ctx->arena, name);
+    char *child_full = cb_arena_printf(ctx->arena, "%s/%s", full, name);
+    if (!child || !child_full) {
+      err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+      goto done;
+    }
+    struct stat st;
+    if (lstat(child_full, &st) < 0)
+      continue;
+    if (S_ISLNK(st.st_mode)) {
+      /* follow links to files, never to directories (no loops) */
+      if (stat(child_full, &st) < 0 || S_ISDIR(st.st_mode))
+        continue;
+    }
+    if (S_ISDIR(st.st_mode)) {
+      if ((err = walk(src, child, pl, depth + 1)) < 0)
+        goto done;
+    } else if (S_ISREG(st.st_mode)) {
+      if (CB_VEC_PUSH(pl->items, pl->n, pl->cap, child) < 0) {
+        err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+        goto done;
+      }
+    }
+  }
+done:
+  if (d)
+    closedir(d);
+  return err;
+}
+
+int cb_source__list(cb_source *src, const char ***out, size_t *n) {
+  pathlist pl = {0};
+  int err = walk(src, "", &pl, 0);
+  *out = NULL;
+  *n = 0;
+  if (err < 0)
+    goto done;
+  if (pl.n > 1)
+    qsort(pl.items, pl.n, sizeof *pl.items, cmp_str);
+  const char **arr = cb_arena_alloc(src->ctx->arena, (pl.n + 1) * sizeof *arr);
+  if (!arr) {
+    err = cb_ctx__fail(src->ctx, CB_ENOMEM, "out of memory");
+    goto done;
+  }
+  if (pl.n)
+    memcpy(arr, pl.items, pl.n * sizeof *arr);
+  *out = arr;
+  *n = pl.n;
+done:
+  cb_free(pl.items);
+  return err;
+}
+
+int cb_source__read(cb_source *src, const char *path, const char **out,
+                    size_t *len) {
+  cb_ctx *ctx = src->ctx;
+  int err = 0;
+  FILE *fp = NULL;
+  char *full = cb_arena_printf(ctx->arena, "%s/%s", src->root, path);
+  *out = NULL;
+  *len = 0;
+  if (!full)
+    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+  if (!(fp = fopen(full, "rb"))) {
+    err = cb_ctx__fail(ctx, errno == ENOENT ? CB_ENOTFOUND : CB_EIO,
+                       "cannot open '%s': %s", full, strerror(errno));
+    goto done;
+  }
+  struct stat st;
+  if (fstat(fileno(fp), &st) < 0 || !S_ISREG(st.st_mode)) {
+    err = cb_ctx__fail(ctx, CB_EIO, "cannot read '%s': not a regular file",
+                       full);
+    goto done;
+  }
+  size_t cap = (size_t)st.st_size;
+  char *data = cb_arena_alloc(ctx->arena, cap + 1);
+  if (!data) {
+    err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory reading '%s'", full);
+    goto done;
+  }
+  size_t got = fread(data, 1, cap, fp);
+  if (ferror(fp)) {
+    err = cb_ctx__fail(ctx, CB_EIO, "cannot read '%s': %s", full,
+                       strerror(errno));
+    goto done;
+  }
+  data[got] = '\0';
+  *out = data;
+  *len = got;
+done:
+  if (fp)
+    fclose(fp);
+  return err;
+}
