@@ -48,7 +48,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
-.PHONY: all help test test-update asan ubsan bench fuzz install uninstall clean demo
+.PHONY: all help test test-run deps test-update asan ubsan bench fuzz install uninstall clean demo
 
 all: $(BIN)
 
@@ -93,14 +93,24 @@ $(BUILD)/tools/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
 
-test: $(BIN) $(UNIT_BIN) $(TOOL_BIN)
+# `make test` first installs what is missing (tests/deps.sh), then builds
+# and runs the suite in a second make, so pkg-config sees the new packages.
+test:
+	@sh tests/deps.sh
+	@$(MAKE) --no-print-directory test-run
+
+test-run: $(BIN) $(UNIT_BIN) $(TOOL_BIN)
 	@BUILD=$(BUILD) sh tests/run.sh
 
 test-update: $(BIN) $(TOOL_BIN)
 	@BUILD=$(BUILD) UPDATE=1 sh tests/run.sh cli
 
 asan:
-	$(MAKE) BUILD=build/asan SAN=1 test
+	@sh tests/deps.sh
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 test-run
+
+deps:
+	@sh tests/deps.sh
 
 ubsan: asan
 
@@ -110,8 +120,10 @@ bench: $(BIN) $(TOOL_BIN)
 fuzz:
 	@BUILD=build/fuzz sh tests/fuzz/run.sh
 
-demo: $(BIN)
-	$(BIN) build casebooks/chat-safety
+demo:
+	@sh tests/deps.sh
+	@$(MAKE) --no-print-directory $(BIN)
+	@$(BIN) build casebooks/chat-safety
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/casebook \

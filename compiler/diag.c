@@ -271,7 +271,7 @@ static void print_excerpt(FILE *fp, const char *s, size_t len) {
 static void print_caret(FILE *fp, const char *s, size_t len, uint32_t col,
                         int color) {
   /* Columns are byte columns; UTF-8 continuation bytes take no cell. */
-  fputs("    | ", fp);
+  fputs("     | ", fp);
   for (size_t i = 0; i + 1 < col && i < len && i < 400; i++) {
     unsigned char c = (unsigned char)s[i];
     if ((c & 0xC0) == 0x80)

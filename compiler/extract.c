@@ -65,7 +65,7 @@ static size_t unicode_punct(const unsigned char *p) {
       "\xE3\x80\x8D", "\xC2\xAB",     "\xC2\xBB",     "\xC2\xA0"};
   for (size_t i = 0; i < sizeof punct / sizeof *punct; i++) {
     size_t n = strlen(punct[i]);
-    if (memcmp(p, punct[i], n) == 0)
+    if (strncmp((const char *)p, punct[i], n) == 0)
       return n;
   }
   return 0;
@@ -374,7 +374,7 @@ static size_t match_keyword(const char *text, const cb_strlist *kws,
     size_t n = strlen(kw);
     if (n && strncasecmp(text, kw, n) == 0 &&
         (text[n] == '\0' || is_space((unsigned char)text[n]) ||
-         text[n] == ':' || memcmp(text + n, "\xEF\xBC\x9A", 3) == 0))
+         text[n] == ':' || strncmp(text + n, "\xEF\xBC\x9A", 3) == 0))
       return n;
   }
   return 0;
@@ -423,12 +423,12 @@ static heading_parse parse_keyword_heading(chapter_state *s,
     title = "";
   } else if (*rest == ':') {
     title = rest + 1;
-  } else if (memcmp(rest, "\xEF\xBC\x9A", 3) == 0) {
+  } else if (strncmp(rest, "\xEF\xBC\x9A", 3) == 0) {
     title = rest + 3;
   } else if (rest > p && *rest == '-' && (is_space((unsigned char)rest[1]))) {
     title = rest + 1;
-  } else if (rest > p && (memcmp(rest, "\xE2\x80\x94", 3) == 0 ||
-                          memcmp(rest, "\xE2\x80\x93", 3) == 0)) {
+  } else if (rest > p && (strncmp(rest, "\xE2\x80\x94", 3) == 0 ||
+                          strncmp(rest, "\xE2\x80\x93", 3) == 0)) {
     title = rest + 3;
   } else {
     r.bad = 1;

@@ -198,6 +198,7 @@ int main(int argc, char **argv) {
     loc(b, l->loc);
     putchar('\n');
   }
+  cb_diag_print(stdout, ctx, CB_FMT_GCC, 0);
   cb_ctx_free(ctx);
   return 0;
 }

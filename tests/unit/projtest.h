@@ -1,0 +1,55 @@
+/*
+ * projtest.h: writes small projects into temporary directories for the
+ * unit tests that load a whole book.
+ */
+#ifndef CASEBOOK_PROJTEST_H
+#define CASEBOOK_PROJTEST_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Creates a fresh temporary directory; the path is static storage. */
+static const char *proj_new(void) {
+  static char dir[64];
+  snprintf(dir, sizeof dir, "/tmp/cbtest-XXXXXX");
+  if (!mkdtemp(dir)) {
+    perror("mkdtemp");
+    exit(3);
+  }
+  return dir;
+}
+
+/* Writes len bytes (-1: strlen) to dir/name, creating subdirectories. */
+static void proj_write(const char *dir, const char *name, const char *text,
+                       long len) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  for (char *p = path + strlen(dir) + 1; *p; p++)
+    if (*p == '/') {
+      *p = '\0';
+      mkdir(path, 0777);
+      *p = '/';
+    }
+  FILE *fp = fopen(path, "wb");
+  if (!fp) {
+    perror(path);
+    exit(3);
+  }
+  fwrite(text, 1, len < 0 ? strlen(text) : (size_t)len, fp);
+  fclose(fp);
+}
+
+/* Removes the directory tree (the tests' own temporary directories). */
+static void proj_remove(const char *dir) {
+  char cmd[600];
+  if (strncmp(dir, "/tmp/cbtest-", 12) != 0)
+    return;
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  if (system(cmd) != 0)
+    fprintf(stderr, "could not remove %s\n", dir);
+}
+
+#endif

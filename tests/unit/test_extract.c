@@ -1,0 +1,411 @@
+/*
+ * Unit tests of the front of the pipeline: parse.c, extract.c, resolve.c
+ * and book.c, through cb_book_load on small projects.
+ */
+#include <string.h>
+
+#include "casebook/casebook.h"
+#include "extract.h"
+#include "alloc.h"
+#include "projtest.h"
+#include "testlib.h"
+
+static const cb_book *load(cb_ctx **ctx, const char *dir) {
+  const cb_book *b = NULL;
+  CHECK_INT(cb_ctx_new(ctx, NULL), 0);
+  CHECK_INT(cb_book_load(&b, *ctx, dir), 0);
+  return b;
+}
+
+static size_t count_rule(cb_ctx *ctx, const char *rule) {
+  size_t n, k = 0;
+  const cb_diag *d = cb_ctx_diags(ctx, &n);
+  for (size_t i = 0; i < n; i++)
+    k += strcmp(d[i].rule, rule) == 0;
+  return k;
+}
+
+static const cb_diag *find_rule(cb_ctx *ctx, const char *rule) {
+  size_t n;
+  const cb_diag *d = cb_ctx_diags(ctx, &n);
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(d[i].rule, rule) == 0)
+      return &d[i];
+  return NULL;
+}
+
+static void test_slug(void) {
+  cb_arena *a = cb_arena_new();
+  CHECK_STR(cb_extract__slug(a, "Hello, World!"), "hello-world");
+  CHECK_STR(cb_extract__slug(a, "Case `x-1`: A -- B"), "case-x-1-a----b");
+  CHECK_STR(cb_extract__slug(a, "snake_case and 3.14"), "snake_case-and-314");
+  CHECK_STR(cb_extract__slug(a, "案例 一：标题"), "案例-一标题");
+  CHECK_STR(cb_extract__slug(a, "It\xE2\x80\x99s \xE2\x80\x94 fine"),
+            "its--fine");
+  CHECK_STR(cb_extract__norm_key(a, "Harm Type", 9), "harm-type");
+  CHECK_STR(cb_extract__norm_key(a, "applies_to", 10), "applies-to");
+  cb_arena_free(a);
+}
+
+static const char *harm_md =
+    "# Harm\n"
+    "\n"
+    "Intro with [a link](#question-harm-is-it-harmful).\n"
+    "\n"
+    "## Question harm: Is it harmful?\n"
+    "\n"
+    "- type: choice\n"
+    "- **required**: no\n"
+    "- hint: Judge the effect\n"
+    "\n"
+    "| Option  | Meaning            | hotkey |\n"
+    "|---------|--------------------|--------|\n"
+    "| safe    | *No* harm.         | s      |\n"
+    "| harmful | Real [uplift](criterion:uplift). | h |\n"
+    "\n"
+    "Guidance prose.\n"
+    "\n"
+    "### Sub heading\n"
+    "\n"
+    "More guidance.\n"
+    "\n"
+    "## Question `sev` - Severity\n"
+    "\n"
+    "- type: scale 1-5\n"
+    "- when: harm ~= \"safe\"\n"
+    "- scope: response\n"
+    "\n"
+    "## Question pref — Preference\n"
+    "\n"
+    "- type: pairwise\n"
+    "\n"
+    "## Question rank: Ranking\n"
+    "\n"
+    "- type: rank\n"
+    "- responses: A, B, C\n"
+    "\n"
+    "## Criterion uplift: No uplift\n"
+    "\n"
+    "- applies-to: harm, sev\n"
+    "- severity: major\n"
+    "\n"
+    "Never give uplift.\n";
+
+static const char *cases_md =
+    "# Cases\n"
+    "\n"
+    "## Case c1: First\n"
+    "\n"
+    "~~~~system\n"
+    "Be nice.\n"
+    "~~~~\n"
+    "\n"
+    "```prompt\n"
+    "  two spaces\n"
+    "<script>alert(1)</script>\n"
+    "```\n"
+    "\n"
+    "  ~~~response A\n"
+    "  indented fence\n"
+    "   one more\n"
+    "  ~~~\n"
+    "\n"
+    "```response B\n"
+    "b\n"
+    "```\n"
+    "\n"
+    "- harm: safe\n"
+    "- pref: A>>B\n"
+    "- criteria: uplift, nope\n"
+    "- tags: t1, t2\n"
+    "\n"
+    "| Response | sev |\n"
+    "|----------|-----|\n"
+    "| A        | 2   |\n"
+    "| B        |     |\n"
+    "\n"
+    "The rationale, see [c2](case:c2) and [opt](option:harm/safe).\n"
+    "\n"
+    "```python\n"
+    "code in rationale\n"
+    "```\n"
+    "\n"
+    "## Case c2: Second\n"
+    "\n"
+    "```user\n"
+    "hi\n"
+    "```\n"
+    "\n"
+    "```assistant\n"
+    "hello\n"
+    "```\n"
+    "\n"
+    "```response\n"
+    "only one\n"
+    "```\n"
+    "\n"
+    "- status: draft\n"
+    "- sev: 3\n"
+    "- rank: B > A = C\n"
+    "\n"
+    "* harm: harmful\n"
+    "\n"
+    "+ Note: this is prose\n"
+    "+ and so is this\n"
+    "\n"
+    "## Case c3: Mixed\n"
+    "\n"
+    "- harm: safe\n"
+    "- this is not a property\n"
+    "\n"
+    "* sev: lots\n"
+    "* pref: <<\n"
+    "\n"
+    "[broken](other.md#nowhere) [bad](javascript:alert(1))\n"
+    "\n"
+    "## Case: missing id\n"
+    "\n"
+    "## Case c4 oops\n";
+
+static void test_model(void) {
+  const char *dir = proj_new();
+  proj_write(dir, "harm.md", harm_md, -1);
+  proj_write(dir, "cases.md", cases_md, -1);
+  proj_write(dir, "README.md", "# not a chapter\n## Case x: no\n", -1);
+  proj_write(dir, "_build/x.md", "# ignored\n", -1);
+  proj_write(dir, ".hidden/x.md", "# ignored\n", -1);
+  cb_ctx *ctx;
+  const cb_book *b = load(&ctx, dir);
+  if (!b)
+    return;
+  CHECK_INT(b->n_chapters, 2);
+  CHECK_STR(b->chapters[0].path, "cases.md");
+  CHECK_STR(b->chapters[1].slug, "harm");
+  CHECK_STR(b->chapters[1].title, "Harm");
+
+  /* questions */
+  CHECK_INT(b->n_questions, 4);
+  const cb_question *q = cb_book_question(b, "harm");
+  CHECK(q != NULL);
+  if (q) {
+    CHECK_INT(q->type, CB_Q_CHOICE);
+    CHECK_INT(q->required, 0);
+    CHECK_STR(q->hint, "Judge the effect");
+    CHECK_STR(q->title, "Is it harmful?");
+    CHECK_INT(q->loc.line, 5);
+    CHECK_INT(q->n_options, 2);
+    CHECK_STR(q->options[0].id, "safe");
+    CHECK_STR(q->options[0].meaning_html, "<em>No</em> harm.");
+    CHECK_STR(q->options[0].attrs[0].key, "hotkey");
+    CHECK_STR(q->options[0].attrs[0].value, "s");
+    CHECK_INT(q->options[1].loc.line, 14);
+    CHECK_INT(q->options[1].loc.col, 3);
+    CHECK(strstr(q->guidance.html, "Guidance prose.") != NULL);
+    CHECK(strstr(q->guidance.html, "<h3 id=\"sub-heading\">") != NULL);
+    CHECK(strstr(q->guidance.html, "Option") == NULL); /* table is data */
+    CHECK(strstr(q->options[1].meaning_html, "href=\"cb-link:") != NULL);
+  }
+  q = cb_book_question(b, "sev");
+  CHECK(q != NULL);
+  if (q) {
+    CHECK_INT(q->type, CB_Q_SCALE);
+    CHECK_INT(q->scale_min, 1);
+    CHECK_INT(q->scale_max, 5);
+    CHECK_STR(q->when, "harm ~= \"safe\"");
+    CHECK_INT(q->when_loc.line, 25);
+    CHECK_INT(q->when_loc.col, 9);
+    CHECK_INT(q->scope, CB_SCOPE_RESPONSE);
+    CHECK_STR(q->title, "Severity");
+  }
+  q = cb_book_question(b, "pref");
+  CHECK(q && q->type == CB_Q_PAIRWISE && strcmp(q->title, "Preference") == 0);
+  q = cb_book_question(b, "rank");
+  CHECK(q && q->type == CB_Q_RANK && q->responses.n == 3);
+  if (q && q->responses.n == 3) {
+    CHECK_STR(q->responses.items[2], "C");
+    CHECK_INT(q->responses.locs[1].col, 17);
+  }
+
+  /* criteria */
+  const cb_criterion *cr = cb_book_criterion(b, "uplift");
+  CHECK(cr != NULL);
+  if (cr) {
+    CHECK_INT(cr->applies_to.n, 2);
+    CHECK_STR(cr->severity, "major");
+    CHECK_STR(cr->prose.text, "Never give uplift.");
+  }
+
+  /* cases */
+  CHECK_INT(b->n_cases, 3);
+  const cb_case *c = cb_book_case(b, "c1");
+  CHECK(c != NULL);
+  if (c) {
+    CHECK_INT(c->n_inputs, 4);
+    CHECK_INT(c->inputs[0].kind, CB_IN_SYSTEM);
+    CHECK_INT(c->inputs[1].len, strlen("  two spaces\n<script>alert(1)</script>\n"));
+    CHECK(memcmp(c->inputs[1].text, "  two spaces\n<script>", 21) == 0);
+    CHECK_INT(c->inputs[2].kind, CB_IN_RESPONSE);
+    CHECK_STR(c->inputs[2].name, "A");
+    /* the fence's indentation is removed, as CommonMark says */
+    CHECK_STR(c->inputs[2].text, "indented fence\n one more\n");
+    CHECK_STR(c->inputs[3].name, "B");
+    CHECK_INT(c->n_answers, 3);
+    CHECK_STR(c->answers[0].key, "harm");
+    CHECK_INT(c->answers[0].kind, CB_V_OPTION);
+    CHECK_INT(c->answers[0].key_loc.line, 23);
+    CHECK_INT(c->answers[0].value_loc.col, 9);
+    CHECK_INT(c->answers[1].kind, CB_V_PAIRWISE);
+    CHECK_INT(c->answers[1].strength, 2);
+    CHECK_STR(c->answers[1].items[0], "A");
+    CHECK_STR(c->answers[2].key, "sev");
+    CHECK_STR(c->answers[2].response, "A");
+    CHECK_INT(c->answers[2].number, 2);
+    CHECK_INT(c->answers[2].value_loc.line, 30);
+    CHECK_INT(c->criteria.n, 2);
+    CHECK_STR(c->criteria.items[1], "nope");
+    CHECK_INT(c->criteria.locs[1].col, 21);
+    CHECK_INT(c->tags.n, 2);
+    CHECK(strstr(c->rationale.text, "The rationale") != NULL);
+    CHECK(strstr(c->rationale.html, "code in rationale") != NULL);
+    CHECK(strstr(c->rationale.html, "harm: safe") == NULL);
+    CHECK(c->responses_table_loc.line == 28);
+  }
+  c = cb_book_case(b, "c2");
+  CHECK(c != NULL);
+  if (c) {
+    CHECK_INT(c->status, CB_STATUS_DRAFT);
+    CHECK_INT(c->inputs[0].kind, CB_IN_USER);
+    CHECK_INT(c->inputs[1].kind, CB_IN_ASSISTANT);
+    CHECK_STR(c->inputs[2].name, "");
+    CHECK_INT(c->n_answers, 2);
+    /* a single response answers per-response questions in the list */
+    CHECK_STR(c->answers[0].response, "");
+    CHECK_INT(c->answers[1].kind, CB_V_RANK);
+    CHECK_INT(c->answers[1].n_items, 3);
+    CHECK_STR(c->answers[1].items[0], "B");
+    CHECK_INT(c->answers[1].tied[2], 1);
+    CHECK_INT(c->answers[1].tied[1], 0);
+    CHECK_INT(c->n_lists, 1);
+    if (c->n_lists)
+      CHECK_INT(c->lists[0].issue, CB_LIST_SECOND);
+    CHECK(strstr(c->rationale.text, "this is prose") != NULL);
+  }
+  c = cb_book_case(b, "c3");
+  CHECK(c != NULL);
+  if (c) {
+    CHECK_INT(c->n_lists, 1);
+    if (c->n_lists) {
+      CHECK_INT(c->lists[0].issue, CB_LIST_MIXED);
+      CHECK_INT(c->lists[0].n_items, 2);
+      CHECK(c->lists[0].items[1].key == NULL);
+    }
+    CHECK_INT(c->n_answers, 2);
+    CHECK(c->answers[0].error != NULL);
+    CHECK(c->answers[1].error != NULL);
+  }
+
+  /* links */
+  int seen_case = 0, seen_opt = 0, seen_broken = 0, seen_js = 0, seen_self = 0;
+  for (size_t i = 0; i < b->n_links; i++) {
+    const cb_link *l = &b->links[i];
+    if (l->kind == CB_LINK_CASE)
+      seen_case = l->href && strcmp(l->href, "cases-chapter.html#case-c2") == 0;
+    if (l->kind == CB_LINK_OPTION)
+      seen_opt = l->href && strcmp(l->href, "harm.html#option-harm-safe") == 0;
+    if (l->kind == CB_LINK_RELATIVE && strcmp(l->url, "other.md#nowhere") == 0)
+      seen_broken = l->href == NULL && l->loc.line == 70 && l->loc.col == 1;
+    if (l->kind == CB_LINK_UNSAFE)
+      seen_js = l->href == NULL;
+    if (l->kind == CB_LINK_RELATIVE && l->url[0] == '#')
+      seen_self = l->href &&
+                  strcmp(l->href, "harm.html#question-harm-is-it-harmful") == 0;
+  }
+  CHECK(seen_case);
+  CHECK(seen_opt);
+  CHECK(seen_broken);
+  CHECK(seen_js);
+  CHECK(seen_self);
+
+  /* extractor diagnostics with their positions */
+  CHECK_INT(count_rule(ctx, "bad-element-heading"), 2);
+  const cb_diag *d = find_rule(ctx, "bad-element-heading");
+  if (d) {
+    CHECK_INT(d->line, 72);
+    CHECK_INT(d->col, 1);
+    CHECK(strstr(d->path, "cases.md") != NULL);
+  }
+  cb_ctx_free(ctx);
+  proj_remove(dir);
+}
+
+static void test_bytes(void) {
+  const char *dir = proj_new();
+  const char text[] = "# T\n\n## Case a: x\n\n```prompt\nA\0B\xff\n```\n\n"
+                      "Why.\n\n## Case b: later\n\nstill compiled\n";
+  proj_write(dir, "t.md", text, (long)sizeof text - 1);
+  cb_ctx *ctx;
+  const cb_book *b = load(&ctx, dir);
+  if (!b)
+    return;
+  CHECK_INT(b->n_cases, 2);
+  if (b->n_cases == 2) {
+    CHECK_INT(b->cases[0].inputs[0].len, 5);
+    CHECK(memcmp(b->cases[0].inputs[0].text, "A\0B\xff\n", 5) == 0);
+  }
+  const cb_diag *nul = find_rule(ctx, "nul-byte");
+  const cb_diag *bad = find_rule(ctx, "invalid-utf8");
+  CHECK(nul && nul->line == 6 && nul->col == 2);
+  CHECK(bad && bad->line == 6 && bad->col == 4);
+  cb_ctx_free(ctx);
+  proj_remove(dir);
+}
+
+static void test_errors(void) {
+  cb_ctx *ctx;
+  const cb_book *b = NULL;
+  CHECK_INT(cb_ctx_new(&ctx, NULL), 0);
+  CHECK_INT(cb_book_load(&b, ctx, "/nonexistent/casebook"), CB_ENOTFOUND);
+  CHECK(strstr(cb_ctx_error(ctx), "/nonexistent/casebook") != NULL);
+  cb_ctx_free(ctx);
+
+  const char *dir = proj_new();
+  CHECK_INT(cb_ctx_new(&ctx, NULL), 0);
+  CHECK_INT(cb_book_load(&b, ctx, dir), 0);
+  CHECK_INT(count_rule(ctx, "empty-project"), 1);
+  cb_ctx_free(ctx);
+  proj_remove(dir);
+}
+
+/* Every allocation failure on the way is reported, never a crash. */
+static void test_out_of_memory(void) {
+  const char *dir = proj_new();
+  proj_write(dir, "harm.md", harm_md, -1);
+  proj_write(dir, "cases.md", cases_md, -1);
+  int failures = 0, ok = 0;
+  for (long n = 1; n < 4000; n += 7) {
+    cb_ctx *ctx = NULL;
+    const cb_book *b = NULL;
+    cb_alloc_fail_after(n);
+    int rc = cb_ctx_new(&ctx, NULL);
+    if (rc == 0)
+      rc = cb_book_load(&b, ctx, dir);
+    cb_alloc_fail_after(0);
+    if (rc < 0)
+      failures++;
+    else
+      ok++;
+    cb_ctx_free(ctx);
+  }
+  CHECK(failures > 0);
+  CHECK(ok > 0);
+  proj_remove(dir);
+}
+
+int main(void) {
+  test_slug();
+  test_model();
+  test_bytes();
+  test_errors();
+  test_out_of_memory();
+  return test_report("extract");
+}
