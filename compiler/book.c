@@ -261,7 +261,7 @@ int cb_book_load(const cb_book **out, cb_ctx *ctx, const char *dir) {
       goto done;
     }
     err = cb_extract__chapter(&b, ch, (uint32_t)i, f, doc);
-    cmark_node_free(doc);
+    cb_parse__release(doc);
     if (err < 0) {
       cb_ctx__fail(ctx, err, "out of memory extracting '%s'", f->path);
       goto done;

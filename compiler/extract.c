@@ -98,9 +98,13 @@ char *cb_extract__slug(cb_arena *a, const char *text) {
   return out;
 }
 
+struct chapter_state;
+static void record_link(struct chapter_state *s, cmark_node *n);
+
 /* Appends the plain text of node's subtree (inline literals, code, breaks
- * as spaces, blocks separated by newlines). */
-static void plain_text(cmark_node *node, cb_buf *out) {
+ * as spaces, blocks separated by newlines). With s, also records every
+ * link and image in the book's link table (one pass for both). */
+static void scan_text(struct chapter_state *s, cmark_node *node, cb_buf *out) {
   cmark_iter *it = cmark_iter_new(node);
   cmark_event_type ev;
   while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
@@ -117,6 +121,11 @@ static void plain_text(cmark_node *node, cb_buf *out) {
       case CMARK_NODE_LINEBREAK:
         cb_buf_putc(out, ' ');
         break;
+      case CMARK_NODE_LINK:
+      case CMARK_NODE_IMAGE:
+        if (s)
+          record_link(s, n);
+        break;
       default:
         break;
       }
@@ -125,14 +134,19 @@ static void plain_text(cmark_node *node, cb_buf *out) {
                 t == CMARK_NODE_ITEM)) {
       if (out->len && out->data[out->len - 1] != '\n')
         cb_buf_putc(out, '\n');
-    } else if (ev == CMARK_EVENT_EXIT && cb_parse__is(n, "table_cell")) {
-      cb_buf_putc(out, ' ');
-    } else if (ev == CMARK_EVENT_EXIT && (cb_parse__is(n, "table_row") ||
-                                          cb_parse__is(n, "table_header"))) {
-      cb_buf_putc(out, '\n');
+    } else if (ev == CMARK_EVENT_EXIT) {
+      cb_node_kind k = cb_parse__kind(n);
+      if (k == CB_NK_CELL)
+        cb_buf_putc(out, ' ');
+      else if (k == CB_NK_ROW || k == CB_NK_HEADER_ROW)
+        cb_buf_putc(out, '\n');
     }
   }
   cmark_iter_free(it);
+}
+
+static void plain_text(cmark_node *node, cb_buf *out) {
+  scan_text(NULL, node, out);
 }
 
 /* Plain text of node, trimmed, in the arena. */
@@ -192,6 +206,8 @@ typedef struct element {
 
 typedef struct chapter_state {
   cb_builder *b;
+  cmark_node *doc;   /* the chapter's tree */
+  cmark_node *batch; /* prose blocks waiting to be rendered together */
   cb_chapter *ch;
   uint32_t chapter;
   const cb_file *file;
@@ -281,50 +297,53 @@ static cb_link_kind classify_url(const char *url, int is_image) {
   return CB_LINK_RELATIVE;
 }
 
-/* Records every link and image under node and points its URL at the link
- * table, so the emitter can resolve it. */
-static void record_links(chapter_state *s, cmark_node *node) {
+/* Records a link or image in the book's link table and points its URL
+ * at the entry, so the emitter can resolve it. */
+static void record_link(chapter_state *s, cmark_node *n) {
   cb_builder *b = s->b;
   cb_arena *a = b->ctx->arena;
+  if (b->failed)
+    return;
+  const char *url = cmark_node_get_url(n);
+  cb_link l = {0};
+  l.is_image = cmark_node_get_type(n) == CMARK_NODE_IMAGE;
+  l.url = cb_arena_strdup(a, url ? url : "");
+  l.text = node_text(b, n);
+  l.chapter = s->chapter;
+  l.loc = node_loc(s, n);
+  if (!l.url || !l.text) {
+    b->failed = 1;
+    return;
+  }
+  l.kind = classify_url(l.url, l.is_image);
+  const char *colon = strchr(l.url, ':');
+  if (l.kind >= CB_LINK_CASE && l.kind <= CB_LINK_OPTION && colon) {
+    l.target = trimmed(b, colon + 1, strlen(colon + 1));
+  } else if (l.kind == CB_LINK_RELATIVE) {
+    const char *hash = strchr(l.url, '#');
+    l.target = cb_arena_strndup(a, l.url,
+                                hash ? (size_t)(hash - l.url) : strlen(l.url));
+    l.anchor = hash ? cb_arena_strdup(a, hash + 1) : NULL;
+  } else {
+    l.target = l.url;
+  }
+  char href[32];
+  snprintf(href, sizeof href, "cb-link:%zu", b->n_links);
+  if (CB_VEC_PUSH(b->links, b->n_links, b->cap_links, l) < 0 ||
+      !cmark_node_set_url(n, href))
+    b->failed = 1;
+}
+
+/* Records every link and image under node. */
+static void record_links(chapter_state *s, cmark_node *node) {
   cmark_iter *it = cmark_iter_new(node);
   cmark_event_type ev;
   while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
-    if (ev != CMARK_EVENT_ENTER)
-      continue;
     cmark_node *n = cmark_iter_get_node(it);
     cmark_node_type t = cmark_node_get_type(n);
-    if (t != CMARK_NODE_LINK && t != CMARK_NODE_IMAGE)
-      continue;
-    const char *url = cmark_node_get_url(n);
-    cb_link l = {0};
-    l.is_image = t == CMARK_NODE_IMAGE;
-    l.url = cb_arena_strdup(a, url ? url : "");
-    l.kind = classify_url(l.url, l.is_image);
-    l.text = node_text(b, n);
-    l.chapter = s->chapter;
-    l.loc = node_loc(s, n);
-    if (!l.url || !l.text) {
-      b->failed = 1;
-      break;
-    }
-    const char *colon = strchr(l.url, ':');
-    if (l.kind >= CB_LINK_CASE && l.kind <= CB_LINK_OPTION && colon) {
-      l.target = trimmed(b, colon + 1, strlen(colon + 1));
-    } else if (l.kind == CB_LINK_RELATIVE) {
-      const char *hash = strchr(l.url, '#');
-      l.target = cb_arena_strndup(a, l.url,
-                                  hash ? (size_t)(hash - l.url) : strlen(l.url));
-      l.anchor = hash ? cb_arena_strdup(a, hash + 1) : NULL;
-    } else {
-      l.target = l.url;
-    }
-    char href[32];
-    snprintf(href, sizeof href, "cb-link:%zu", b->n_links);
-    if (CB_VEC_PUSH(b->links, b->n_links, b->cap_links, l) < 0 ||
-        !cmark_node_set_url(n, href)) {
-      b->failed = 1;
-      break;
-    }
+    if (ev == CMARK_EVENT_ENTER &&
+        (t == CMARK_NODE_LINK || t == CMARK_NODE_IMAGE))
+      record_link(s, n);
   }
   cmark_iter_free(it);
 }
@@ -332,13 +351,35 @@ static void record_links(chapter_state *s, cmark_node *node) {
 /* Renders a block as HTML into out, links recorded first. */
 static void render_block(chapter_state *s, cmark_node *node, cb_buf *out) {
   record_links(s, node);
-  char *html = cb_parse__render_html(node, s->unsafe_html);
-  if (!html) {
+  if (cb_parse__render_html(out, s->doc, node, s->unsafe_html) < 0)
+    s->b->failed = 1;
+}
+
+/* Prose blocks are moved into a batch and rendered together: one render
+ * and one pass over the text per run of prose, not one per block. */
+static void batch_add(chapter_state *s, cmark_node *node) {
+  if (!s->batch &&
+      !(s->batch = cb_parse__new_node(s->doc, CMARK_NODE_DOCUMENT))) {
     s->b->failed = 1;
     return;
   }
-  cb_buf_puts(out, html);
-  free(html);
+  if (!cmark_node_append_child(s->batch, node))
+    s->b->failed = 1;
+}
+
+/* Renders the waiting prose into html and its plain text into text. */
+static void batch_flush(chapter_state *s, cb_buf *html, cb_buf *text) {
+  cmark_node *first = s->batch ? cmark_node_first_child(s->batch) : NULL;
+  if (!first)
+    return;
+  if (text->len && text->data[text->len - 1] != '\n')
+    cb_buf_putc(text, '\n');
+  scan_text(s, s->batch, text);
+  if (cb_parse__render_html(html, s->doc, s->batch, s->unsafe_html) < 0)
+    s->b->failed = 1;
+  cmark_node *c;
+  while ((c = cmark_node_first_child(s->batch)))
+    cmark_node_free(c);
 }
 
 /* ---- headings -------------------------------------------------------- */
@@ -609,7 +650,7 @@ done:
 
 static cmark_node *table_header(cmark_node *table) {
   cmark_node *row = cmark_node_first_child(table);
-  return row && cb_parse__is(row, "table_header") ? row : NULL;
+  return row && cb_parse__kind(row) == CB_NK_HEADER_ROW ? row : NULL;
 }
 
 static const char *first_header_cell(chapter_state *s, cmark_node *table) {
@@ -1044,6 +1085,7 @@ static void close_element(chapter_state *s) {
   cb_builder *b = s->b;
   if (el->kind == EL_NONE)
     return;
+  batch_flush(s, &el->html, &el->text);
   if (el->html.failed || el->text.failed)
     b->failed = 1;
   /* trim the trailing newline of the plain text */
@@ -1061,6 +1103,7 @@ static void close_element(chapter_state *s) {
 }
 
 static void flush_prose(chapter_state *s) {
+  batch_flush(s, &s->prose, &s->chapter_text);
   if (!s->prose.len)
     return;
   cb_item it = {CB_ITEM_PROSE, 0, NULL};
@@ -1121,16 +1164,13 @@ static void open_element(chapter_state *s, const heading_parse *hp,
 
 /* Appends a prose block to the current element's HTML and text. */
 static void element_prose(chapter_state *s, cmark_node *node) {
-  element *el = &s->el;
-  render_block(s, node, &el->html);
-  if (el->text.len)
-    cb_buf_putc(&el->text, '\n');
-  plain_text(node, &el->text);
+  batch_add(s, node);
 }
 
 /* A sub-heading inside an element: rendered with its slug as id. */
 static void element_heading(chapter_state *s, cmark_node *node,
                             const char *slug) {
+  batch_flush(s, &s->el.html, &s->el.text);
   cb_buf h = {0};
   render_block(s, node, &h);
   const char *html = cb_buf_cstr(&h);
@@ -1152,7 +1192,7 @@ static void element_block(chapter_state *s, cmark_node *node) {
   cmark_node_type t = cmark_node_get_type(node);
   if (t == CMARK_NODE_LIST && element_list(s, node))
     return;
-  if (cb_parse__is(node, "table")) {
+  if (cb_parse__kind(node) == CB_NK_TABLE) {
     const char *h = first_header_cell(s, node);
     if (h && el->kind == EL_QUESTION && !el->have_options &&
         (strcasecmp(h, "option") == 0 || strcasecmp(h, "label") == 0 ||
@@ -1200,6 +1240,7 @@ int cb_extract__chapter(cb_builder *b, cb_chapter *ch, uint32_t chapter,
   chapter_state s = {0};
   size_t *lines = NULL;
   s.b = b;
+  s.doc = doc;
   s.ch = ch;
   s.chapter = chapter;
   s.file = file;
@@ -1209,8 +1250,10 @@ int cb_extract__chapter(cb_builder *b, cb_chapter *ch, uint32_t chapter,
   s.line_start = lines;
   ch->first_link = b->n_links;
 
+  cmark_node *next;
   for (cmark_node *node = cmark_node_first_child(doc); node && !b->failed;
-       node = cmark_node_next(node)) {
+       node = next) {
+    next = cmark_node_next(node); /* prose is moved into the batch */
     cmark_node_type t = cmark_node_get_type(node);
     if (t == CMARK_NODE_HEADING) {
       int level = cmark_node_get_heading_level(node);
@@ -1253,13 +1296,12 @@ int cb_extract__chapter(cb_builder *b, cb_chapter *ch, uint32_t chapter,
       element_block(&s, node);
       continue;
     }
-    render_block(&s, node, &s.prose);
-    plain_text(node, &s.chapter_text);
-    if (s.chapter_text.len && s.chapter_text.data[s.chapter_text.len - 1] != '\n')
-      cb_buf_putc(&s.chapter_text, '\n');
+    batch_add(&s, node);
   }
   close_element(&s);
   flush_prose(&s);
+  if (s.batch)
+    cmark_node_free(s.batch);
 
   cb_arena *a = b->ctx->arena;
   ch->items = to_arena(b, s.items, s.n_items, sizeof *s.items);

@@ -10,21 +10,40 @@
 
 #include "ctx.h"
 
-/* Parses a chapter. Returns the document node (free with
- * cmark_node_free) or NULL when out of memory. */
+/* Parses a chapter. Returns the document node, released with
+ * cb_parse__release, or NULL when out of memory. The tree's memory comes
+ * from a per-chapter arena (cmark's), unless the text is very large or
+ * the build runs under a sanitizer: nodes made for the tree (with
+ * cb_parse__new_node) must be released before the document. */
 cmark_node *cb_parse__document(const char *text, size_t len);
 
-/* Renders node and its subtree as HTML with casebook's options; raw HTML
- * is omitted unless unsafe_html (then filtered by the GFM tag filter).
- * Returns a malloc'd string (free with free()) or NULL. */
-char *cb_parse__render_html(cmark_node *node, int unsafe_html);
+/* A new node using the same memory as doc. */
+cmark_node *cb_parse__new_node(cmark_node *doc, cmark_node_type type);
+
+/* Frees the document and everything allocated for it. */
+void cb_parse__release(cmark_node *doc);
+
+/* Renders node (of the tree of doc) and its subtree as HTML with
+ * casebook's options; raw HTML is omitted unless unsafe_html (then
+ * filtered by the GFM tag filter). Appends to out; returns 0 or -1 when
+ * out of memory. */
+int cb_parse__render_html(cb_buf *out, cmark_node *doc, cmark_node *node,
+                          int unsafe_html);
+
+/* The GFM table node kinds. */
+typedef enum cb_node_kind {
+  CB_NK_OTHER = 0,
+  CB_NK_TABLE,
+  CB_NK_HEADER_ROW,
+  CB_NK_ROW,
+  CB_NK_CELL
+} cb_node_kind;
+
+cb_node_kind cb_parse__kind(cmark_node *node);
 
 /* Reports invalid UTF-8 sequences and NUL bytes of file as diagnostics
  * with their positions ("invalid-utf8", "nul-byte"). */
 void cb_parse__check_bytes(cb_ctx *ctx, uint32_t file, const char *text,
                            size_t len);
-
-/* The type name of an extension node ("table", "table_row", ...). */
-int cb_parse__is(cmark_node *node, const char *type_name);
 
 #endif
