@@ -182,9 +182,9 @@ static size_t order_chapters(cb_ctx *ctx, const char **paths, size_t n,
 
 /* ---- loading ----------------------------------------------------------- */
 
-int cb_book_load(const cb_book **out, cb_ctx *ctx, const char *dir) {
+static int load(const cb_book **out, cb_ctx *ctx, cb_source *src,
+                const char *dir) {
   cb_book *book = &ctx->book;
-  cb_source *src = NULL;
   cb_builder b;
   cb_strmap slugs = {0};
   const char **paths = NULL, **chapter_paths = NULL;
@@ -192,14 +192,12 @@ int cb_book_load(const cb_book **out, cb_ctx *ctx, const char *dir) {
   int err;
   *out = NULL;
   cb_extract__init(&b, ctx, &book->manifest);
-  if ((err = cb_source__open_fs(&src, ctx, dir)) < 0)
-    goto done;
   if ((err = cb_source__list(src, &paths, &n_paths)) < 0)
     goto done;
-  book->root = cb_arena_strdup(ctx->arena, dir);
+  book->root = dir ? cb_arena_strdup(ctx->arena, dir) : NULL;
   book->files = cb_arena_calloc(ctx->arena, n_paths + 1, sizeof *book->files);
   chapter_paths = cb_arena_calloc(ctx->arena, n_paths + 1, sizeof *paths);
-  if (!book->root || !book->files || !chapter_paths) {
+  if ((dir && !book->root) || !book->files || !chapter_paths) {
     err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
     goto done;
   }
@@ -245,7 +243,8 @@ int cb_book_load(const cb_book **out, cb_ctx *ctx, const char *dir) {
   }
   book->n_chapters = n_chapters;
   if (n_chapters == 0) {
-    cb_diag__report_path(ctx, CB_DIAG_WARNING, "empty-project", "", 0, 0,
+    cb_diag__report_path(ctx, CB_DIAG_WARNING, "empty-project",
+                         dir ? "" : NULL, 0, 0,
                          "no chapters: the project has no *.md file other "
                          "than README.md");
   }
@@ -284,6 +283,26 @@ done:
   if (err < 0)
     cb_extract__finish(&b, book);
   cb_strmap_free(&slugs);
+  return err;
+}
+
+int cb_book_load(const cb_book **out, cb_ctx *ctx, const char *dir) {
+  cb_source *src = NULL;
+  int err = cb_source__open_fs(&src, ctx, dir);
+  *out = NULL;
+  if (err == 0)
+    err = load(out, ctx, src, dir);
+  cb_source__free(src);
+  return err;
+}
+
+int cb_book_load_files(const cb_book **out, cb_ctx *ctx,
+                       const cb_source_file *files, size_t n) {
+  cb_source *src = NULL;
+  int err = cb_source__open_files(&src, ctx, files, n);
+  *out = NULL;
+  if (err == 0)
+    err = load(out, ctx, src, NULL);
   cb_source__free(src);
   return err;
 }

@@ -1,5 +1,5 @@
 /*
- * source.c: the project's files from the working tree.
+ * source.c: the project's files, from the working tree or from memory.
  */
 #include "source.h"
 
@@ -12,8 +12,50 @@
 
 struct cb_source {
   cb_ctx *ctx;
-  char *root;
+  char *root;              /* the working tree, or NULL */
+  cb_source_file *files;   /* in memory (arena), sorted by path */
+  size_t n_files;
 };
+
+static int cmp_file(const void *a, const void *b) {
+  return strcmp(((const cb_source_file *)a)->path,
+                ((const cb_source_file *)b)->path);
+}
+
+/* Does a segment of path start with '.' or '_'? Such files and folders
+ * are not part of the project (as in the working-tree walk). */
+static int hidden_path(const char *path) {
+  for (const char *p = path; p; p = strchr(p, '/'), p = p ? p + 1 : NULL)
+    if (*p == '.' || *p == '_')
+      return 1;
+  return 0;
+}
+
+int cb_source__open_files(cb_source **out, cb_ctx *ctx,
+                          const cb_source_file *files, size_t n) {
+  *out = NULL;
+  cb_source *src = cb_calloc(1, sizeof *src);
+  cb_source_file *copy = cb_arena_calloc(ctx->arena, n + 1, sizeof *copy);
+  if (!src || !copy) {
+    cb_free(src);
+    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+  }
+  for (size_t i = 0; i < n; i++) {
+    copy[i].path = cb_arena_strdup(ctx->arena, files[i].path);
+    copy[i].text = cb_arena_strndup(ctx->arena, files[i].text, files[i].len);
+    copy[i].len = files[i].len;
+    if (!copy[i].path || !copy[i].text) {
+      cb_free(src);
+      return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+    }
+  }
+  qsort(copy, n, sizeof *copy, cmp_file);
+  src->ctx = ctx;
+  src->files = copy;
+  src->n_files = n;
+  *out = src;
+  return 0;
+}
 
 int cb_source__open_fs(cb_source **out, cb_ctx *ctx, const char *root) {
   struct stat st;
@@ -110,7 +152,15 @@ done:
 
 int cb_source__list(cb_source *src, const char ***out, size_t *n) {
   pathlist pl = {0};
-  int err = walk(src, "", &pl, 0);
+  int err = 0;
+  if (src->root) {
+    err = walk(src, "", &pl, 0);
+  } else {
+    for (size_t i = 0; i < src->n_files && err == 0; i++)
+      if (!hidden_path(src->files[i].path) &&
+          CB_VEC_PUSH(pl.items, pl.n, pl.cap, src->files[i].path) < 0)
+        err = cb_ctx__fail(src->ctx, CB_ENOMEM, "out of memory");
+  }
   *out = NULL;
   *n = 0;
   if (err < 0)
@@ -136,6 +186,14 @@ int cb_source__read(cb_source *src, const char *path, const char **out,
   cb_ctx *ctx = src->ctx;
   int err = 0;
   FILE *fp = NULL;
+  if (!src->root) {
+    cb_source_file key = {path, NULL, 0};
+    const cb_source_file *f =
+        bsearch(&key, src->files, src->n_files, sizeof key, cmp_file);
+    *out = f ? f->text : NULL;
+    *len = f ? f->len : 0;
+    return f ? 0 : CB_ENOTFOUND;
+  }
   char *full = cb_arena_printf(ctx->arena, "%s/%s", src->root, path);
   *out = NULL;
   *len = 0;

@@ -18,6 +18,10 @@ typedef struct cb_source cb_source;
 int cb_source__open_fs(cb_source **out, cb_ctx *ctx, const char *root);
 void cb_source__free(cb_source *src);
 
+/* Opens a set of files given in memory (copied into ctx's arena). */
+int cb_source__open_files(cb_source **out, cb_ctx *ctx,
+                          const cb_source_file *files, size_t n);
+
 /* Every regular file below the root, as '/'-separated relative paths in
  * byte order, skipping directories whose name starts with '.' or '_'.
  * The array and strings live in ctx's arena. */

@@ -62,6 +62,19 @@ const char *cb_ctx_error(const cb_ctx *ctx);
  * return value is negative only when the project cannot be read at all. */
 int cb_book_load(const cb_book **out, cb_ctx *ctx, const char *dir);
 
+/* A file given in memory, for cb_book_load_files. */
+typedef struct cb_source_file {
+  const char *path; /* project-relative, '/' separated */
+  const char *text;
+  size_t len;
+} cb_source_file;
+
+/* Like cb_book_load, from files in memory instead of a directory (an
+ * editor's unsaved buffers, a test, a fuzzer). The texts are copied. The
+ * project has no directory: no project rules or templates are read. */
+int cb_book_load_files(const cb_book **out, cb_ctx *ctx,
+                       const cb_source_file *files, size_t n);
+
 /* Finds an element by id; NULL if none (borrowed). */
 const cb_question *cb_book_question(const cb_book *book, const char *id);
 const cb_criterion *cb_book_criterion(const cb_book *book, const char *id);
