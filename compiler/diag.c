@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ctx.h"
+#include "utf8.h"
 
 int cb_ctx__fail(cb_ctx *ctx, int code, const char *fmt, ...) {
   va_list ap;
@@ -255,30 +256,49 @@ static const char *source_line(const cb_ctx *ctx, uint32_t file, uint32_t line,
   return p;
 }
 
-/* Prints a source line for a terminal: control bytes and NUL shown as
- * spaces so the caret lines up; tabs kept. */
-static void print_excerpt(FILE *fp, const char *s, size_t len) {
-  size_t shown = len > 400 ? 400 : len;
-  for (size_t i = 0; i < shown; i++) {
-    unsigned char c = (unsigned char)s[i];
-    fputc(c < 0x20 && c != '\t' ? ' ' : c == 0x7f ? ' ' : c, fp);
+/* Prints a source line for a terminal and, under it, the caret at byte
+ * column col. NUL, control bytes and invalid UTF-8 are shown as U+FFFD or
+ * a space; wide characters take two cells, so the caret lines up. */
+static void print_excerpt(FILE *fp, const char *s, size_t len, uint32_t col,
+                          int color) {
+  const unsigned char *p = (const unsigned char *)s, *end = p + len;
+  size_t shown = 0, target = col ? col - 1 : 0;
+  cb_buf pad = {0};
+  while (p < end && shown < 400) {
+    size_t off = (size_t)(p - (const unsigned char *)s);
+    uint32_t cp;
+    size_t n = cb_utf8__seq(p, end, &cp);
+    int cells = 1;
+    int tab = 0;
+    if (n == 0 || cp == 0) {
+      fputs("\xEF\xBF\xBD", fp);
+      n = 1;
+    } else if (cp == '\t') {
+      fputc('\t', fp);
+      tab = 1;
+    } else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
+      fputc(' ', fp);
+    } else {
+      fwrite(p, 1, n, fp);
+      cells = cb_utf8__width(cp);
+    }
+    if (off < target) {
+      if (tab)
+        cb_buf_putc(&pad, '\t');
+      else
+        for (int k = 0; k < cells; k++)
+          cb_buf_putc(&pad, ' ');
+    }
+    p += n;
+    shown++;
   }
-  if (shown < len)
+  if (p < end)
     fputs(" ...", fp);
   fputc('\n', fp);
-}
-
-static void print_caret(FILE *fp, const char *s, size_t len, uint32_t col,
-                        int color) {
-  /* Columns are byte columns; UTF-8 continuation bytes take no cell. */
   fputs("     | ", fp);
-  for (size_t i = 0; i + 1 < col && i < len && i < 400; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if ((c & 0xC0) == 0x80)
-      continue;
-    fputc(c == '\t' ? '\t' : ' ', fp);
-  }
+  fputs(cb_buf_cstr(&pad), fp);
   fputs(color ? "\033[1;32m^\033[0m\n" : "^\n", fp);
+  cb_buf_free(&pad);
 }
 
 static int print_gcc(FILE *fp, cb_ctx *ctx, int color) {
@@ -308,8 +328,7 @@ static int print_gcc(FILE *fp, cb_ctx *ctx, int color) {
     const char *src = source_line(ctx, g->file, g->line, &len);
     if (src) {
       fprintf(fp, "%4u | ", g->line);
-      print_excerpt(fp, src, len);
-      print_caret(fp, src, len, g->col ? g->col : 1, color);
+      print_excerpt(fp, src, len, g->col ? g->col : 1, color);
     }
     if (g->suggestion)
       fprintf(fp, "    = help: did you mean '%s'?\n", g->suggestion);

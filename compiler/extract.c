@@ -202,6 +202,7 @@ typedef struct element {
   cb_list *lists;
   size_t n_lists, cap_lists;
   cb_loc options_loc, resp_loc;
+  cb_strlist table_rows;
 } element;
 
 typedef struct chapter_state {
@@ -754,6 +755,19 @@ static void response_table(chapter_state *s, cmark_node *table) {
                      : NULL;
     key_locs[n_keys++] = cell_loc(s, c);
   }
+  size_t n_rows = 0;
+  for (cmark_node *row = hdr ? cmark_node_next(hdr) : NULL; row;
+       row = cmark_node_next(row))
+    n_rows++;
+  cb_strlist *rows = &el->table_rows;
+  rows->items = cb_arena_calloc(s->b->ctx->arena, n_rows + 1,
+                                sizeof *rows->items);
+  rows->locs = cb_arena_calloc(s->b->ctx->arena, n_rows + 1,
+                               sizeof *rows->locs);
+  if (!rows->items || !rows->locs) {
+    s->b->failed = 1;
+    return;
+  }
   for (cmark_node *row = hdr ? cmark_node_next(hdr) : NULL; row;
        row = cmark_node_next(row)) {
     cmark_node *first = cmark_node_first_child(row);
@@ -762,6 +776,8 @@ static void response_table(chapter_state *s, cmark_node *table) {
     const char *name = node_text(s->b, first);
     if (!name)
       return;
+    rows->items[rows->n] = name;
+    rows->locs[rows->n++] = cell_loc(s, first);
     size_t col = 1;
     for (cmark_node *c = cmark_node_next(first); c && col < n_keys;
          c = cmark_node_next(c), col++) {
@@ -770,8 +786,6 @@ static void response_table(chapter_state *s, cmark_node *table) {
         continue; /* an empty cell is "not answered" */
       push_answer(s, keys[col], v, name, key_locs[col], cell_loc(s, c));
     }
-    if (*name == '\0')
-      push_answer(s, "", "", name, node_loc(s, row), node_loc(s, row));
   }
 }
 
@@ -1060,6 +1074,7 @@ static void finish_case(chapter_state *s, cb_case *c, element *el) {
   c->lists = to_arena(b, el->lists, el->n_lists, sizeof *el->lists);
   c->n_lists = el->n_lists;
   c->responses_table_loc = el->resp_loc;
+  c->table_rows = el->table_rows;
   cb_free(el->options);
   const cb_prop *p;
   if ((p = find_prop(c->props, c->n_props, "criteria")))

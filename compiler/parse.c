@@ -5,6 +5,7 @@
  * extensions so tables and task lists come out as GitHub shows them.
  */
 #include "parse.h"
+#include "utf8.h"
 
 #include <cmark-gfm-core-extensions.h>
 #include <cmark-gfm-extension_api.h>
@@ -253,41 +254,6 @@ int cb_markdown_to_html(char **out, const char *md, size_t len,
   return *out ? 0 : CB_ENOMEM;
 }
 
-/* Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid. */
-static size_t utf8_seq(const unsigned char *p, const unsigned char *end) {
-  unsigned char c = p[0];
-  size_t n;
-  unsigned min;
-  unsigned cp;
-  if (c < 0x80)
-    return 1;
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-    cp = c & 0x1F;
-    min = 0x80;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    cp = c & 0x0F;
-    min = 0x800;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    cp = c & 0x07;
-    min = 0x10000;
-  } else {
-    return 0;
-  }
-  if ((size_t)(end - p) < n)
-    return 0;
-  for (size_t i = 1; i < n; i++) {
-    if ((p[i] & 0xC0) != 0x80)
-      return 0;
-    cp = (cp << 6) | (p[i] & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-    return 0;
-  return n;
-}
-
 #define MAX_BYTE_DIAGS 20
 
 /* Nonzero when one of the 8 bytes of w is NUL or has its high bit set
@@ -343,7 +309,8 @@ void cb_parse__check_bytes(cb_ctx *ctx, uint32_t file, const char *text,
         i++;
         continue;
       }
-      size_t n = utf8_seq(t + i, t + len);
+      uint32_t cp;
+      size_t n = cb_utf8__seq(t + i, t + len, &cp);
       if (n) {
         i += n;
         continue;

@@ -5,10 +5,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 struct cb_source {
   cb_ctx *ctx;
@@ -128,20 +130,21 @@ static int walk(cb_source *src, const char *rel, pathlist *pl, int depth) {
     }
     struct stat st;
     if (lstat(child_full, &st) < 0)
-      continue;
-    if (S_ISLNK(st.st_mode)) {
-      /* follow links to files, never to directories (no loops) */
-      if (stat(child_full, &st) < 0 || S_ISDIR(st.st_mode))
-        continue;
-    }
+      continue; /* gone since readdir */
+    if (S_ISLNK(st.st_mode) && stat(child_full, &st) == 0 &&
+        S_ISDIR(st.st_mode))
+      continue; /* links to directories are not followed (no loops) */
     if (S_ISDIR(st.st_mode)) {
       if ((err = walk(src, child, pl, depth + 1)) < 0)
         goto done;
-    } else if (S_ISREG(st.st_mode)) {
-      if (CB_VEC_PUSH(pl->items, pl->n, pl->cap, child) < 0) {
-        err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-        goto done;
-      }
+      continue;
+    }
+    /* Files, and also dangling links, FIFOs and devices: listed so that
+     * reading one that is a chapter fails with a clear message instead
+     * of the chapter silently missing. */
+    if (CB_VEC_PUSH(pl->items, pl->n, pl->cap, child) < 0) {
+      err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+      goto done;
     }
   }
 done:
@@ -199,15 +202,29 @@ int cb_source__read(cb_source *src, const char *path, const char **out,
   *len = 0;
   if (!full)
     return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-  if (!(fp = fopen(full, "rb"))) {
-    err = cb_ctx__fail(ctx, errno == ENOENT ? CB_ENOTFOUND : CB_EIO,
-                       "cannot open '%s': %s", full, strerror(errno));
+  /* O_NONBLOCK: opening a FIFO must not wait for a writer */
+  int fd = open(full, O_RDONLY | O_NONBLOCK);
+  struct stat st;
+  if (fd < 0) {
+    struct stat lst;
+    int dangling = errno == ENOENT && lstat(full, &lst) == 0;
+    err = cb_ctx__fail(ctx, errno == ENOENT && !dangling ? CB_ENOTFOUND
+                                                          : CB_EIO,
+                       "cannot open '%s': %s", full,
+                       dangling ? "a symbolic link to nothing"
+                                : strerror(errno));
     goto done;
   }
-  struct stat st;
-  if (fstat(fileno(fp), &st) < 0 || !S_ISREG(st.st_mode)) {
+  if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
     err = cb_ctx__fail(ctx, CB_EIO, "cannot read '%s': not a regular file",
                        full);
+    goto done;
+  }
+  if (fcntl(fd, F_SETFL, 0) < 0 || !(fp = fdopen(fd, "rb"))) {
+    close(fd);
+    err = cb_ctx__fail(ctx, CB_EIO, "cannot read '%s': %s", full,
+                       strerror(errno));
     goto done;
   }
   size_t cap = (size_t)st.st_size;

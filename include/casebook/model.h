@@ -218,6 +218,7 @@ typedef struct cb_case {
   cb_prop *props;
   size_t n_props;
   cb_loc responses_table_loc; /* the Response table, line 0 if none */
+  cb_strlist table_rows;      /* its rows' response names, in order */
   cb_prose rationale;
   cb_list *lists;
   size_t n_lists;
