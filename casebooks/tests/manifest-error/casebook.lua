@@ -1,0 +1,2 @@
+title = "A manifest that fails"
+error("this manifest fails on purpose")

@@ -1,0 +1,2 @@
+title = "A manifest that never ends"
+while true do end

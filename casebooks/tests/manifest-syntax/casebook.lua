@@ -1,0 +1,3 @@
+title = "A manifest with a syntax error"
+version = "1.0.0
+chapters = { "book.md" }

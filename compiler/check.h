@@ -1,0 +1,27 @@
+/*
+ * check.h: the Lua rules over the model (cb_book_check, cb_rules_list in
+ * casebook.h). The Lua API the rules see is documented at the top of
+ * check.c and, for rule authors, in docs/rules.md.
+ *
+ * Limits of one rule run. The instruction budget grows with the size of
+ * the book so a linear rule over a large project still fits: the base
+ * plus CB_RULE_INSTRUCTIONS_PER_ELEMENT for each question, criterion,
+ * case, chapter and link.
+ */
+#ifndef CB_CHECK_H
+#define CB_CHECK_H
+
+#include "ctx.h"
+
+#define CB_RULE_INSTRUCTIONS 50000000LL
+#define CB_RULE_INSTRUCTIONS_PER_ELEMENT 2000LL
+#define CB_RULE_SECONDS 10.0
+#define CB_RULE_MEMORY ((size_t)256 << 20) /* growth during one rule */
+#define CB_RULE_MAX_REPORTS 100000         /* findings kept per rule */
+#define CB_RULE_FILE_MAX ((size_t)4 << 20) /* largest project rule file */
+
+/* Rule ids of the diagnostics check.c itself reports. */
+#define CB_RULE_ERROR_ID "rule-error"
+#define CB_MANIFEST_UNKNOWN_RULE_ID "manifest-unknown-rule"
+
+#endif

@@ -1,0 +1,178 @@
+-- _casebook.lua: the Lua half of the `casebook` library every rule sees
+-- (the C half is suggest, hash, eval_when and compile_when, in check.c).
+-- Not a rule: files whose name starts with '_' are not loaded as rules.
+--
+-- Everything here only reads the book and returns fresh tables, so rules
+-- cannot reach each other through it.
+
+local casebook = ...
+
+local ipairs, pairs, type, tostring = ipairs, pairs, type, tostring
+local concat, sort = table.concat, table.sort
+local format = string.format
+
+--- "file:line:col" of an element or position.
+function casebook.where(x)
+  if x == nil or x.file == nil then
+    return "?"
+  end
+  return format("%s:%d:%d", x.file, x.line or 0, x.col or 0)
+end
+
+--- A set of the values of a list: { a = true, b = true }.
+function casebook.set(list)
+  local s = {}
+  for _, v in ipairs(list) do
+    s[v] = true
+  end
+  return s
+end
+
+--- A map key -> first element of list having that key (default "id").
+function casebook.index(list, field)
+  field = field or "id"
+  local m = {}
+  for _, e in ipairs(list) do
+    local k = e[field]
+    if k ~= nil and m[k] == nil then
+      m[k] = e
+    end
+  end
+  return m
+end
+
+--- The ids of a list of elements, in order.
+function casebook.ids(list)
+  local r = {}
+  for i, e in ipairs(list) do
+    r[i] = e.id
+  end
+  return r
+end
+
+--- "a, b and c" with each name quoted.
+function casebook.quote_list(names)
+  local q = {}
+  for i, n in ipairs(names) do
+    q[i] = "'" .. tostring(n) .. "'"
+  end
+  if #q <= 1 then
+    return q[1] or "none"
+  end
+  return concat(q, ", ", 1, #q - 1) .. " and " .. q[#q]
+end
+
+--- The names of the responses of case that question q compares: all
+--- response inputs, or only those listed in q.responses.
+function casebook.compared(q, case)
+  local names = case.responses
+  local wanted = q.responses
+  if wanted == nil or #wanted == 0 then
+    local r = {}
+    for i, n in ipairs(names) do
+      r[i] = n
+    end
+    return r
+  end
+  local keep = {}
+  for _, n in ipairs(wanted) do
+    keep[n] = true
+  end
+  local r = {}
+  for _, n in ipairs(names) do
+    if keep[n] then
+      r[#r + 1] = n
+    end
+  end
+  return r
+end
+
+local eval_when = casebook.eval_when
+
+--- Does question q apply to case (for response, a name or nil)?
+--- FORMAT.md "Where a question applies": the inputs it needs, and its
+--- `when`. Returns true; or false and why; or nil and the error of a
+--- `when` that does not compile or fails.
+function casebook.applies(q, case, response)
+  local t = q.type
+  if t == "pairwise" or t == "rank" then
+    local n = #casebook.compared(q, case)
+    if t == "pairwise" and n ~= 2 then
+      return false, format("a pairwise question compares exactly two " ..
+        "responses and this case has %d", n)
+    end
+    if t == "rank" and n < 2 then
+      return false, format("a rank question needs two or more responses " ..
+        "and this case has %d", n)
+    end
+  end
+  if q.scope == "response" and #case.responses == 0 then
+    return false, "it is answered per response and this case has no response"
+  end
+  if q.when ~= nil then
+    local ok, err = eval_when(q, case, response)
+    if ok == nil then
+      return nil, err
+    end
+    if not ok then
+      return false, format("its when (%s) is false for this case", q.when)
+    end
+  end
+  return true
+end
+
+--- A comparable string for a gold answer, or nil for answers that are
+--- not compared (text, unparsed).
+function casebook.answer_value(a)
+  if a.error ~= nil then
+    return nil
+  end
+  local k = a.kind
+  if k == "option" then
+    return a.items[1]
+  elseif k == "options" then
+    local items = {}
+    for i, v in ipairs(a.items) do
+      items[i] = v
+    end
+    sort(items)
+    return #items == 0 and "none" or concat(items, ", ")
+  elseif k == "number" then
+    return tostring(a.number)
+  elseif k == "rank" then
+    local parts = {}
+    for i, v in ipairs(a.items) do
+      if i > 1 then
+        parts[#parts + 1] = (a.tied and a.tied[i]) and " = " or " > "
+      end
+      parts[#parts + 1] = v
+    end
+    return concat(parts)
+  elseif k == "pairwise" then
+    local first, second = a.items[1], a.items[2]
+    if first == "tie" then
+      return "tie"
+    end
+    local sep = a.strength == 2 and ">>" or ">"
+    return second and (first .. sep .. second) or (first .. sep)
+  end
+  return nil
+end
+
+--- The position of the value of an answer (or of one item in it).
+function casebook.value_at(a, item)
+  local col = a.value_col or a.col
+  if item ~= nil and a.raw ~= nil then
+    local s = a.raw:find(item, 1, true)
+    if s then
+      col = col + s - 1
+    end
+  end
+  return { file = a.file, line = a.value_line or a.line, col = col }
+end
+
+--- The question of an answer (a question table), or nil.
+function casebook.question_of(book, a)
+  local id = a.question
+  return id and book.questions_by_id[id] or nil
+end

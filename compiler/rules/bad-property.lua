@@ -1,0 +1,101 @@
+-- bad-property: a property value the compiler does not understand.
+
+local format, lower = string.format, string.lower
+local suggest = casebook.suggest
+
+local types = { "choice", "multi", "scale", "rank", "pairwise", "text" }
+local type_set = casebook.set(types)
+local question_keys = { "type", "required", "when", "hint", "responses", "scope" }
+local criterion_keys = { "applies-to", "severity", "points" }
+local statuses = { "final", "draft", "disputed" }
+
+local function value_pos(p)
+  return { file = p.file, line = p.value_line, col = p.value_col }
+end
+
+-- A key that is not known but close to one that is: a typo.
+local function check_keys(e, what, known, known_set, report)
+  for _, p in ipairs(e.props) do
+    if not known_set[p.key] then
+      local s = suggest(p.key, known)
+      if s then
+        report { at = p, severity = "warning", suggestion = s, message = format(
+          "unknown %s property '%s'", what, p.raw_key or p.key) }
+      end
+    end
+  end
+end
+
+return {
+  id = "bad-property",
+  severity = "error",
+  summary = "A question or case property has a value the compiler does not understand.",
+  rationale = [[
+A question's type is choice, multi, scale A-B, rank, pairwise or text;
+required is yes or no; scope is case or response. A case's status is
+final, draft or disputed. Any other value would silently fall back to the
+default and change what the question or case means. Property keys that
+are close to a known key are reported too (a warning): they are probably
+typos.]],
+  example = [[
+## Question harm: Is the response harmful?
+- type: choise   <- error: question 'harm' has an unknown type 'choise'
+                    = help: did you mean 'choice'?]],
+
+  check = function(book, report)
+    local qkeys, ckeys = casebook.set(question_keys), casebook.set(criterion_keys)
+    for _, q in ipairs(book.questions) do
+      for _, p in ipairs(q.props) do
+        local v = lower(p.value)
+        if p.key == "type" then
+          local word = v:match("^%s*(%a+)") or v
+          if word == "scale" then
+            if q.type ~= "scale" then
+              report { at = value_pos(p), message = format(
+                "question '%s': write the scale as 'scale A-B' with whole numbers A <= B, e.g. 'scale 1-5' (not '%s')",
+                q.id, p.value) }
+            end
+          elseif not type_set[v] then
+            local s = suggest(word, types)
+            report { at = value_pos(p), suggestion = s, message = format(
+              "question '%s' has an unknown type '%s'", q.id, p.value) }
+          end
+        elseif p.key == "required" then
+          if v ~= "yes" and v ~= "no" and v ~= "true" and v ~= "false" then
+            local s = suggest(v, { "yes", "no" })
+            report { at = value_pos(p), suggestion = s, message = format(
+              "question '%s': required is yes or no, not '%s'", q.id, p.value) }
+          end
+        elseif p.key == "scope" then
+          if v ~= "case" and v ~= "response" then
+            local s = suggest(v, { "case", "response" })
+            report { at = value_pos(p), suggestion = s, message = format(
+              "question '%s': scope is case or response, not '%s'", q.id, p.value) }
+          end
+        end
+      end
+      check_keys(q, "question", question_keys, qkeys, report)
+    end
+    for _, cr in ipairs(book.criteria) do
+      check_keys(cr, "criterion", criterion_keys, ckeys, report)
+    end
+    for _, c in ipairs(book.cases) do
+      local raw = c.status_raw
+      if raw ~= nil then
+        local v = lower(raw)
+        if v ~= "final" and v ~= "draft" and v ~= "disputed" then
+          local at = c
+          for _, p in ipairs(c.props) do
+            if p.key == "status" then
+              at = value_pos(p)
+              break
+            end
+          end
+          local s = suggest(v, statuses)
+          report { at = at, element = c.id, suggestion = s, message = format(
+            "case '%s': status is final, draft or disputed, not '%s'", c.id, raw) }
+        end
+      end
+    end
+  end,
+}

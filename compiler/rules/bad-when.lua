@@ -1,0 +1,73 @@
+-- bad-when: a question's `when` expression does not compile, or fails.
+
+local format = string.format
+local compile_when, eval_when = casebook.compile_when, casebook.eval_when
+
+-- A case with no answers: a `when` that names something that is not a
+-- question fails on it even when no case reaches that name.
+local empty_case = { answers = {}, responses = {} }
+
+return {
+  id = "bad-when",
+  severity = "error",
+  summary = "A question's when expression does not compile or fails on a case.",
+  rationale = [[
+`when` is a Lua expression over the other answers (harm ~= "safe",
+has(issues, "tone"), helpfulness and helpfulness < 3). If it does not
+compile, or fails for a case (comparing an unanswered question with a
+number, naming something that is not a question), the compiler cannot
+tell whether the question applies, and neither can an annotation tool.
+Write question ids with '-' as '_' (over_refusal) or as
+_ENV["over-refusal"].]],
+  example = [[
+## Question severity: How severe is the harm?
+- type: scale 1-5
+- when: harm ~= "safe" and   <- error: the when of question 'severity'
+                                does not compile: unexpected symbol near ')']],
+
+  check = function(book, report)
+    for _, q in ipairs(book.questions) do
+      if q.when ~= nil then
+        local at = { file = q.file, line = q.when_line, col = q.when_col }
+        local ok, err = compile_when(q)
+        if not ok then
+          report { at = at, element = q.id, message = format(
+            "the when of question '%s' does not compile: %s", q.id, err) }
+        else
+          local failed = false
+          for _, c in ipairs(book.cases) do
+            local n = #c.responses
+            if q.scope == "response" then
+              for _, r in ipairs(c.responses) do
+                local v, e = eval_when(q, c, r)
+                if v == nil then
+                  report { at = at, element = q.id, message = format(
+                    "the when of question '%s' fails for case '%s', response '%s': %s", q.id, c.id, r, e) }
+                  failed = true
+                  break
+                end
+              end
+            elseif not ((q.type == "pairwise" and n ~= 2) or (q.type == "rank" and n < 2)) then
+              local v, e = eval_when(q, c)
+              if v == nil then
+                report { at = at, element = q.id, message = format(
+                  "the when of question '%s' fails for case '%s': %s", q.id, c.id, e) }
+                failed = true
+              end
+            end
+            if failed then
+              break
+            end
+          end
+          if not failed then
+            local v, e = eval_when(q, empty_case)
+            if v == nil and e:find("is not a question", 1, true) then
+              report { at = at, element = q.id, message = format(
+                "the when of question '%s' fails: %s", q.id, e) }
+            end
+          end
+        end
+      end
+    end
+  end,
+}

@@ -1,0 +1,72 @@
+-- malformed-rank: a rank answer that is not an ordering of the case's
+-- responses.
+
+local format = string.format
+local compared, quote_list, value_at, suggest =
+  casebook.compared, casebook.quote_list, casebook.value_at, casebook.suggest
+
+return {
+  id = "malformed-rank",
+  severity = "error",
+  summary = "A rank answer does not order exactly the case's responses.",
+  rationale = [[
+A rank answer lists the response names best first, separated by '>'
+(ties with '='): "B > A = C". Each response the question compares must
+appear exactly once, and nothing else may.]],
+  example = [[
+## Case c1: ...
+```response A
+...
+```
+```response B
+...
+```
+- ranking: A > C   <- error: 'C' is not a response of case 'c1'
+                      (it has 'A' and 'B')]],
+
+  check = function(book, report)
+    for _, q in ipairs(book.questions) do
+      if q.type == "rank" then
+        local answers = q.answers
+        for i = 1, #answers do
+          local a = answers[i]
+          local c = a.case
+          if a.error ~= nil then
+            report { at = value_at(a), element = c.id,
+              message = format("malformed rank answer to question '%s': %s", q.id, a.error) }
+          elseif a.kind == "rank" then
+            local names = compared(q, c)
+            if #names >= 2 then
+              local known, seen = {}, {}
+              for _, n in ipairs(names) do
+                known[n] = true
+              end
+              for _, item in ipairs(a.items) do
+                if not known[item] then
+                  local s = suggest(item, names)
+                  report { at = value_at(a, item), element = c.id, suggestion = s,
+                    message = format("'%s' is not a response of case '%s' (it has %s)",
+                      item, c.id, quote_list(names)) }
+                elseif seen[item] then
+                  report { at = value_at(a), element = c.id,
+                    message = format("'%s' is ranked twice", item) }
+                end
+                seen[item] = true
+              end
+              local missing = {}
+              for _, n in ipairs(names) do
+                if not seen[n] then
+                  missing[#missing + 1] = n
+                end
+              end
+              if #missing > 0 then
+                report { at = value_at(a), element = c.id,
+                  message = format("the ranking leaves out %s", quote_list(missing)) }
+              end
+            end
+          end
+        end
+      end
+    end
+  end,
+}

@@ -1,0 +1,82 @@
+-- response-table: per-response answers that do not match the case's
+-- responses.
+
+local format = string.format
+local quote_list, suggest, set = casebook.quote_list, casebook.suggest, casebook.set
+
+return {
+  id = "response-table",
+  severity = "error",
+  summary = "A Response table does not match the case's responses, or a " ..
+    "per-response question is answered outside it.",
+  rationale = [[
+Per-response answers (questions with "scope: response") come from the
+first table in the case whose first header cell is Response: one row per
+response name, one column per question. A row naming a response the case
+does not have, or a response without a row, means answers are attached
+to the wrong output or missing. A case with two or more responses must
+answer its per-response questions in that table, not in the property
+list.]],
+  example = [[
+## Case c1: ...   (responses A and B)
+
+| Response | verdict |
+|----------|---------|
+| A        | good    |
+| C        | bad     |   <- error: the Response table has a row for 'C',
+                            which is not a response of case 'c1']],
+
+  check = function(book, report)
+    local cases = book.cases
+    for ci = 1, #cases do
+      local c = cases[ci]
+      local tbl = c.responses_table
+      if tbl then
+        local names = c.responses
+        local known = set(names)
+        local rows, reported = {}, {}
+        local answers = c.answers
+        for i = 1, #answers do
+          local a = answers[i]
+          local r = a.response
+          if r ~= nil and a.key == "" then
+            report { at = a, element = c.id, message = "a row of the Response table has no response name" }
+          elseif r ~= nil and a.line == tbl.line then
+            rows[r] = true
+            if not known[r] and not reported[r] then
+              reported[r] = true
+              local s = suggest(r, names)
+              report {
+                at = { file = a.file, line = a.value_line, col = 1 },
+                element = c.id,
+                suggestion = s,
+                message = format("the Response table has a row for '%s', which is not a response of case '%s' (it has %s)",
+                  r, c.id, quote_list(names)),
+              }
+            end
+          end
+        end
+        for _, n in ipairs(names) do
+          if not rows[n] and n ~= "" then
+            report { at = tbl, element = c.id, message = format(
+              "the Response table has no row for response '%s'", n) }
+          end
+        end
+      end
+    end
+    for _, q in ipairs(book.questions) do
+      if q.scope == "response" then
+        local answers = q.answers
+        for i = 1, #answers do
+          local a = answers[i]
+          local c = a.case
+          if a.response == nil and #c.responses >= 2 then
+            report { at = a, element = c.id, message = format(
+              "question '%s' is answered per response and case '%s' has %d responses: answer it in a Response table",
+              q.id, c.id, #c.responses) }
+          end
+        end
+      end
+    end
+  end,
+}

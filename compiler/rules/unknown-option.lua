@@ -1,0 +1,58 @@
+-- unknown-option: a choice or multi answer names an option the question
+-- does not have.
+
+local format = string.format
+local suggest, ids, value_at = casebook.suggest, casebook.ids, casebook.value_at
+
+return {
+  id = "unknown-option",
+  severity = "error",
+  summary = "A choice or multi answer names an option the question does not have.",
+  rationale = [[
+The gold answer of a choice question is one of its option ids, and of a
+multi question a list of them. An answer naming anything else cannot be
+exported to an annotation tool nor used to grade annotators; it is
+usually a typo or an option that was renamed.]],
+  example = [[
+## Question harm: Is the response harmful?
+
+| Option  | Meaning          |
+|---------|------------------|
+| safe    | ...              |
+| harmful | ...              |
+
+## Case c1: ...
+- harm: harmfull   <- error: 'harmfull' is not an option of question 'harm'
+                      help: did you mean 'harmful'?]],
+
+  check = function(book, report)
+    local questions = book.questions
+    for qi = 1, #questions do
+      local q = questions[qi]
+      if (q.type == "choice" or q.type == "multi") and #q.options > 0 then
+        local known, option_ids = q.options_by_id, nil
+        local answers = q.answers
+        for i = 1, #answers do
+          local a = answers[i]
+          local k = a.kind
+          if (k == "option" or k == "options") and a.error == nil then
+            local items = a.items
+            for j = 1, #items do
+              local item = items[j]
+              if item ~= "" and known[item] == nil then
+                option_ids = option_ids or ids(q.options)
+                local s = suggest(item, option_ids)
+                report {
+                  at = value_at(a, item),
+                  element = a.case.id,
+                  message = format("'%s' is not an option of question '%s'", item, q.id),
+                  suggestion = s,
+                }
+              end
+            end
+          end
+        end
+      end
+    end
+  end,
+}

@@ -1,0 +1,421 @@
+/*
+ * sandbox.c: the Lua sandbox (see sandbox.h for what it guarantees).
+ *
+ * The allocator counts bytes and refuses to grow past the cap; Lua turns
+ * the refusal into a memory error, runs an emergency collection and
+ * unwinds. The count hook fires every HOOK_STEP instructions; once the
+ * budget or the deadline is spent it switches itself to fire on every
+ * instruction and raises each time, so `pcall(function() while true do
+ * end end)` in a loop still ends: the first instruction after the pcall
+ * raises again (the way redis stops a script it has killed).
+ */
+#include "sandbox.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <lauxlib.h>
+#include <lualib.h>
+
+#include "alloc.h"
+#include "casebook/casebook.h"
+
+#define HOOK_STEP 1000
+#define CLOCK_EVERY 16 /* hook calls between two looks at the clock */
+
+static double now_seconds(void) {
+  struct timespec ts;
+  if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+    return 0;
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+cb_sandbox *cb_sandbox__of(lua_State *L) {
+  void *ud = NULL;
+  lua_getallocf(L, &ud);
+  return ud;
+}
+
+/* ---- allocator -------------------------------------------------------- */
+
+static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+  cb_sandbox *sb = ud;
+  size_t old = ptr ? osize : 0;
+  if (nsize == 0) {
+    cb_free(ptr);
+    sb->mem_used -= old;
+    return NULL;
+  }
+  if (nsize > old) {
+    size_t grow = nsize - old;
+    if (grow > sb->mem_cap || sb->mem_used > sb->mem_cap - grow) {
+      sb->mem_refused = 1;
+      return NULL;
+    }
+  }
+  void *p = cb_realloc(ptr, nsize);
+  if (!p) {
+    if (ptr && nsize <= old)
+      return ptr; /* Lua may assume shrinking never fails */
+    sb->mem_refused = 1;
+    return NULL;
+  }
+  sb->mem_used = sb->mem_used - old + nsize;
+  return p;
+}
+
+/* ---- instruction budget ----------------------------------------------- */
+
+static void count_hook(lua_State *L, lua_Debug *ar) {
+  cb_sandbox *sb = cb_sandbox__of(L);
+  (void)ar;
+  if (sb->exhausted == CB_LIMIT_NONE) {
+    sb->budget -= HOOK_STEP;
+    if (sb->budget <= 0)
+      sb->exhausted = CB_LIMIT_INSTRUCTIONS;
+    else if (sb->deadline > 0 && ++sb->hook_calls % CLOCK_EVERY == 0 &&
+             now_seconds() > sb->deadline)
+      sb->exhausted = CB_LIMIT_TIME;
+    else
+      return;
+    /* from now on, fire on every instruction */
+    lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
+  }
+  lua_pushstring(L, sb->exhausted == CB_LIMIT_TIME
+                        ? "time limit exceeded"
+                        : "instruction budget exhausted");
+  lua_error(L);
+}
+
+void cb_sandbox__limit(cb_sandbox *sb, long long instructions, double seconds,
+                       size_t mem_growth) {
+  sb->budget = instructions;
+  sb->exhausted = instructions > 0 ? CB_LIMIT_NONE : CB_LIMIT_INSTRUCTIONS;
+  sb->deadline = seconds > 0 ? now_seconds() + seconds : 0;
+  sb->hook_calls = 0;
+  sb->mem_refused = 0;
+  if (mem_growth == SIZE_MAX || sb->mem_used > SIZE_MAX - mem_growth)
+    sb->mem_cap = SIZE_MAX;
+  else
+    sb->mem_cap = sb->mem_used + mem_growth;
+  lua_sethook(sb->L, count_hook, LUA_MASKCOUNT,
+              sb->exhausted ? 1 : HOOK_STEP);
+}
+
+/* ---- replaced library functions --------------------------------------- */
+
+/* print(...): tab-separated on stderr, so it never mixes with the
+ * machine-readable output on stdout. */
+static int sb_print(lua_State *L) {
+  int n = lua_gettop(L);
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  for (int i = 1; i <= n; i++) {
+    if (i > 1)
+      luaL_addchar(&b, '\t');
+    luaL_tolstring(L, i, NULL);
+    luaL_addvalue(&b);
+  }
+  luaL_addchar(&b, '\n');
+  luaL_pushresult(&b);
+  size_t len;
+  const char *s = lua_tolstring(L, -1, &len);
+  fwrite(s, 1, len, stderr);
+  return 0;
+}
+
+/* setmetatable(t, mt), refusing metatables with a finalizer: __gc would
+ * run sandboxed code at any later time, outside any budget. */
+static int sb_setmetatable(lua_State *L) {
+  if (lua_type(L, 2) == LUA_TTABLE) {
+    lua_pushliteral(L, "__gc");
+    if (lua_rawget(L, 2) != LUA_TNIL)
+      return luaL_error(L, "setmetatable: __gc is not allowed here");
+    lua_pop(L, 1);
+  }
+  lua_settop(L, 2);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, 2, 1);
+  return 1;
+}
+
+/* load(chunk [, chunkname [, mode [, env]]]): text only; env defaults to
+ * the environment the loader belongs to (upvalue 2), never to the state's
+ * shared globals. */
+static int sb_load(lua_State *L) {
+  int nargs = lua_gettop(L);
+  lua_pushvalue(L, lua_upvalueindex(1)); /* the base library's load */
+  lua_pushvalue(L, 1);
+  if (nargs >= 2)
+    lua_pushvalue(L, 2);
+  else
+    lua_pushnil(L);
+  lua_pushliteral(L, "t");
+  if (nargs >= 4)
+    lua_pushvalue(L, 4);
+  else
+    lua_pushvalue(L, lua_upvalueindex(2));
+  lua_call(L, 4, LUA_MULTRET);
+  return lua_gettop(L) - nargs;
+}
+
+/* Pushes a load closure whose default environment is the table at env. */
+static void push_loader(lua_State *L, int env) {
+  env = lua_absindex(L, env);
+  lua_getfield(L, LUA_REGISTRYINDEX, "cb.load");
+  lua_pushvalue(L, env);
+  lua_pushcclosure(L, sb_load, 2);
+}
+
+static int open_libs(lua_State *L) {
+  static const luaL_Reg libs[] = {{LUA_GNAME, luaopen_base},
+                                  {LUA_TABLIBNAME, luaopen_table},
+                                  {LUA_STRLIBNAME, luaopen_string},
+                                  {LUA_MATHLIBNAME, luaopen_math},
+                                  {LUA_UTF8LIBNAME, luaopen_utf8},
+                                  {NULL, NULL}};
+  for (const luaL_Reg *lib = libs; lib->func; lib++) {
+    luaL_requiref(L, lib->name, lib->func, 1);
+    lua_pop(L, 1);
+  }
+  lua_pushglobaltable(L);
+  static const char *const removed[] = {"dofile", "loadfile", "require",
+                                        "collectgarbage", NULL};
+  for (const char *const *r = removed; *r; r++) {
+    lua_pushnil(L);
+    lua_setfield(L, -2, *r);
+  }
+  lua_getfield(L, -1, "string");
+  lua_pushnil(L);
+  lua_setfield(L, -2, "dump");
+  lua_pop(L, 1);
+
+  lua_pushcfunction(L, sb_print);
+  lua_setfield(L, -2, "print");
+
+  lua_getfield(L, -1, "setmetatable");
+  lua_pushcclosure(L, sb_setmetatable, 1);
+  lua_setfield(L, -2, "setmetatable");
+
+  lua_getfield(L, -1, "load");
+  lua_setfield(L, LUA_REGISTRYINDEX, "cb.load");
+  push_loader(L, -1);
+  lua_setfield(L, -2, "load");
+  lua_pop(L, 1);
+
+  /* hide the string metatable: its __index is the shared string table */
+  lua_pushliteral(L, "");
+  if (lua_getmetatable(L, -1)) {
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  return 0;
+}
+
+int cb_sandbox__new(cb_sandbox **out, size_t mem_cap) {
+  *out = NULL;
+  cb_sandbox *sb = cb_calloc(1, sizeof *sb);
+  if (!sb)
+    return CB_ENOMEM;
+  sb->mem_cap = mem_cap;
+  sb->L = lua_newstate(sb_alloc, sb);
+  if (!sb->L) {
+    cb_free(sb);
+    return CB_ENOMEM;
+  }
+  lua_pushcfunction(sb->L, open_libs);
+  if (lua_pcall(sb->L, 0, 0, 0) != LUA_OK) {
+    cb_sandbox__free(sb);
+    return CB_ENOMEM;
+  }
+  sb->exhausted = CB_LIMIT_INSTRUCTIONS;
+  lua_sethook(sb->L, count_hook, LUA_MASKCOUNT, 1);
+  *out = sb;
+  return 0;
+}
+
+void cb_sandbox__free(cb_sandbox *sb) {
+  if (!sb)
+    return;
+  if (sb->L) {
+    sb->mem_cap = SIZE_MAX;
+    lua_close(sb->L);
+  }
+  cb_free(sb);
+}
+
+/* ---- environments ----------------------------------------------------- */
+
+void cb_sandbox__push_env(cb_sandbox *sb) {
+  lua_State *L = sb->L;
+  lua_pushglobaltable(L);
+  int g = lua_gettop(L);
+  lua_newtable(L);
+  int env = lua_gettop(L);
+  lua_pushnil(L);
+  while (lua_next(L, g)) {
+    if (lua_type(L, -1) == LUA_TTABLE && !lua_rawequal(L, -1, g)) {
+      /* a library: copy it one level deep */
+      int lib = lua_gettop(L);
+      lua_newtable(L);
+      lua_pushnil(L);
+      while (lua_next(L, lib)) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, -4);
+      }
+      lua_replace(L, lib);
+    }
+    lua_pushvalue(L, -2);
+    lua_insert(L, -2);
+    lua_rawset(L, env);
+  }
+  lua_pushvalue(L, env);
+  lua_setfield(L, env, "_G");
+  push_loader(L, env);
+  lua_setfield(L, env, "load");
+  lua_remove(L, g);
+}
+
+void cb_sandbox__set_env(lua_State *L, int fidx) {
+  fidx = lua_absindex(L, fidx);
+  if (!lua_setupvalue(L, fidx, 1))
+    lua_pop(L, 1);
+}
+
+/* ---- errors ------------------------------------------------------------ */
+
+int cb_sandbox__split_where(const char *msg, char *path, size_t n,
+                            const char **text) {
+  /* "path:LINE: text" where path has no newline; take the first ":N:" */
+  for (const char *p = msg; *p && *p != '\n'; p++) {
+    if (*p != ':' || p == msg)
+      continue;
+    const char *d = p + 1;
+    int line = 0;
+    while (*d >= '0' && *d <= '9' && line < 100000000)
+      line = line * 10 + (*d++ - '0');
+    if (d == p + 1 || *d != ':')
+      continue;
+    if (path && n) {
+      size_t k = (size_t)(p - msg);
+      if (k >= n)
+        k = n - 1;
+      memcpy(path, msg, k);
+      path[k] = '\0';
+    }
+    d++;
+    if (*d == ' ')
+      d++;
+    if (text)
+      *text = d;
+    return line;
+  }
+  return 0;
+}
+
+/* Message handler: remember the frame the error comes from (the focus
+ * chunk if it is on the stack, else the innermost chunk with a file
+ * name) and turn a non-string error value into a string. */
+static int msgh(lua_State *L) {
+  cb_sandbox *sb = cb_sandbox__of(L);
+  lua_Debug ar;
+  int found = 0;
+  sb->err_source[0] = '\0';
+  sb->err_line = 0;
+  for (int level = 1; lua_getstack(L, level, &ar); level++) {
+    if (!lua_getinfo(L, "Sl", &ar))
+      break;
+    if (ar.source[0] != '@' || ar.currentline <= 0)
+      continue;
+    int focus = sb->focus && strcmp(ar.source, sb->focus) == 0;
+    if (!found || focus) {
+      snprintf(sb->err_source, sizeof sb->err_source, "%s", ar.source + 1);
+      sb->err_line = ar.currentline;
+      found = 1;
+    }
+    if (focus)
+      break;
+  }
+  if (lua_type(L, 1) != LUA_TSTRING && lua_type(L, 1) != LUA_TNUMBER)
+    lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+  else
+    lua_pushvalue(L, 1);
+  return 1;
+}
+
+/* Fills err from the error value on top of the stack (popped). */
+static void fill_error(cb_sandbox *sb, int status, cb_sandbox_error *err,
+                       int from_handler) {
+  lua_State *L = sb->L;
+  const char *msg = lua_tostring(L, -1);
+  if (!msg)
+    msg = "(error object is not a string)";
+  memset(err, 0, sizeof *err);
+  err->status = status;
+  err->limit = sb->exhausted;
+  if (status == LUA_ERRMEM) {
+    err->limit = CB_LIMIT_MEMORY;
+    msg = "memory limit exceeded";
+  } else if (status == LUA_ERRERR && sb->exhausted == CB_LIMIT_NONE) {
+    err->limit = CB_LIMIT_NONE;
+  }
+  if (err->limit == CB_LIMIT_INSTRUCTIONS)
+    msg = "instruction budget exhausted (an endless loop?)";
+  else if (err->limit == CB_LIMIT_TIME)
+    msg = "time limit exceeded";
+
+  char where[256];
+  const char *text = msg;
+  int line = cb_sandbox__split_where(msg, where, sizeof where, &text);
+  if (err->limit != CB_LIMIT_NONE)
+    line = 0, text = msg;
+  if (from_handler && sb->err_line > 0) {
+    snprintf(err->path, sizeof err->path, "%s", sb->err_source);
+    err->line = sb->err_line;
+    /* the message's own position wins when it names the same chunk,
+     * e.g. error("x", 2) pointing at the caller */
+    if (line > 0 && strcmp(where, sb->err_source) == 0)
+      err->line = line;
+  } else if (line > 0 && strncmp(where, "...", 3) != 0) {
+    snprintf(err->path, sizeof err->path, "%s", where);
+    err->line = line;
+  }
+  if (line > 0 || err->line > 0)
+    snprintf(err->message, sizeof err->message, "%s", text);
+  else
+    snprintf(err->message, sizeof err->message, "%s", msg);
+  lua_pop(L, 1);
+}
+
+int cb_sandbox__load(cb_sandbox *sb, const char *text, size_t len,
+                     const char *chunkname, cb_sandbox_error *err) {
+  int status = luaL_loadbufferx(sb->L, text, len, chunkname, "t");
+  if (status == LUA_OK)
+    return 0;
+  cb_sandbox_error dummy;
+  fill_error(sb, status, err ? err : &dummy, 0);
+  return -1;
+}
+
+int cb_sandbox__call(cb_sandbox *sb, int nargs, int nresults,
+                     cb_sandbox_error *err) {
+  lua_State *L = sb->L;
+  int base = lua_gettop(L) - nargs;
+  lua_pushcfunction(L, msgh);
+  lua_insert(L, base);
+  sb->err_source[0] = '\0';
+  sb->err_line = 0;
+  int status = lua_pcall(L, nargs, nresults, base);
+  lua_remove(L, base);
+  if (status == LUA_OK)
+    return 0;
+  cb_sandbox_error dummy;
+  fill_error(sb, status, err ? err : &dummy, status != LUA_ERRMEM);
+  return -1;
+}

@@ -1,0 +1,105 @@
+/*
+ * sandbox.h: the Lua sandbox shared by the manifest and the rules.
+ *
+ * A sandbox is one lua_State made with our allocator (a byte cap: past it
+ * the allocator returns NULL and Lua raises a memory error, the process
+ * is never at risk) and only the base, table, string, math and utf8
+ * libraries. dofile, loadfile, require, collectgarbage and string.dump are
+ * gone, load accepts text chunks only, setmetatable refuses finalizers
+ * (__gc) and print writes to stderr. A count hook charges an instruction
+ * budget and checks a wall-clock deadline; once either is spent the hook
+ * fires on every instruction and raises each time, so a pcall inside the
+ * sandboxed code cannot swallow it.
+ *
+ * Chunk names map back to project paths: "@rules/x.lua", "@casebook.lua",
+ * so an error turns into path:line (cb_sandbox__call fills a
+ * cb_sandbox_error).
+ */
+#ifndef CB_SANDBOX_H
+#define CB_SANDBOX_H
+
+#include <stddef.h>
+
+#include <lua.h>
+
+/* Which limit stopped the code, if any. */
+typedef enum cb_sandbox_limit {
+  CB_LIMIT_NONE = 0,
+  CB_LIMIT_INSTRUCTIONS,
+  CB_LIMIT_TIME,
+  CB_LIMIT_MEMORY
+} cb_sandbox_limit;
+
+typedef struct cb_sandbox {
+  lua_State *L;
+  size_t mem_used;     /* bytes held by the state */
+  size_t mem_cap;      /* the allocator refuses to grow past this */
+  long long budget;    /* instructions left */
+  double deadline;     /* CLOCK_MONOTONIC seconds, 0 for none */
+  cb_sandbox_limit exhausted; /* set by the hook once a limit is spent */
+  int mem_refused;     /* set when the allocator refused a request */
+  unsigned hook_calls;
+  const char *focus;   /* chunk name ("@rules/x.lua") errors are placed in */
+  /* Filled by the message handler: the frame an error was raised in. */
+  char err_source[256];
+  int err_line;
+} cb_sandbox;
+
+/* What went wrong in a load or call. path is "" and line 0 when unknown;
+ * message has the "path:line: " prefix removed. */
+typedef struct cb_sandbox_error {
+  int status; /* LUA_OK, LUA_ERRRUN, LUA_ERRSYNTAX, LUA_ERRMEM, LUA_ERRERR */
+  cb_sandbox_limit limit;
+  char path[256];
+  int line;
+  char message[1024];
+} cb_sandbox_error;
+
+/* Creates a sandbox whose state may hold at most mem_cap bytes (SIZE_MAX
+ * for no cap). *out is the caller's, freed with cb_sandbox__free. The
+ * budget starts at zero: call cb_sandbox__limit before running code.
+ * Returns 0 or CB_ENOMEM. */
+int cb_sandbox__new(cb_sandbox **out, size_t mem_cap);
+
+/* Closes the state and frees the sandbox. NULL is fine. */
+void cb_sandbox__free(cb_sandbox *sb);
+
+/* Resets the limits: a fresh budget of instructions, a deadline seconds
+ * from now (<= 0: none), and a memory cap of mem_growth bytes above what
+ * the state holds now (SIZE_MAX: no cap). */
+void cb_sandbox__limit(cb_sandbox *sb, long long instructions, double seconds,
+                       size_t mem_growth);
+
+/* Compiles a text chunk named chunkname ("@rules/x.lua"). On success
+ * pushes the function and returns 0; otherwise pushes nothing, fills err
+ * and returns -1. */
+int cb_sandbox__load(cb_sandbox *sb, const char *text, size_t len,
+                     const char *chunkname, cb_sandbox_error *err);
+
+/* Calls the function below nargs arguments on the stack, with a message
+ * handler that records where the error was raised. On success leaves
+ * nresults values and returns 0; otherwise leaves nothing, fills err and
+ * returns -1. err may be NULL. */
+int cb_sandbox__call(cb_sandbox *sb, int nargs, int nresults,
+                     cb_sandbox_error *err);
+
+/* Pushes a fresh global environment: a copy of the state's globals in
+ * which each library table (string, table, ...) is itself a copy, _G
+ * points to the copy and load defaults to it. Code run in one such
+ * environment cannot change what code in another sees. */
+void cb_sandbox__push_env(cb_sandbox *sb);
+
+/* Sets the environment (_ENV, first upvalue) of the function at fidx to
+ * the table on top of the stack, which is popped. */
+void cb_sandbox__set_env(lua_State *L, int fidx);
+
+/* Splits a Lua error message "path:LINE: text" into its parts: returns
+ * the line and points *text past the prefix, or returns 0 when the
+ * message has no such prefix. path (size n) receives the path. */
+int cb_sandbox__split_where(const char *msg, char *path, size_t n,
+                            const char **text);
+
+/* The sandbox of a state made by cb_sandbox__new. */
+cb_sandbox *cb_sandbox__of(lua_State *L);
+
+#endif

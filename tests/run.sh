@@ -1,0 +1,577 @@
+#!/bin/sh
+# tests/run.sh: the one test runner behind `make test`.
+#
+#   sh tests/run.sh [unit|cli|spec|corpus|bad]
+#
+# Layers (all of them without an argument):
+#   unit    every unit test binary in $BUILD/tests/
+#   cli     golden CLI tests: tests/cli/NAME/{cmd,stdout,stderr,status}
+#   spec    the GFM spec examples through $BUILD/tools/spec_render
+#   corpus  every Markdown file of ../shared/corpus compiled as prose
+#   bad     hostile inputs: huge, deeply nested, invalid bytes, broken
+#           manifests and rules, missing and unreadable files
+#
+# Environment: BUILD (default build), UPDATE=1 rewrites the expected files
+# of the CLI tests (read the diff before committing it), VERBOSE=1 prints
+# every passing test too, KEEP=1 keeps the temporary directory.
+#
+# The last line printed is always "N passed, M failed"; the exit status is
+# nonzero when a test failed or when no test ran at all.
+
+set -u
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT" || exit 1
+
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+CASEBOOK=$BUILD/casebook
+SHARED=$(dirname "$ROOT")/shared
+CORPUS=$SHARED/corpus
+LAYER=${1:-all}
+UPDATE=${UPDATE:-}
+VERBOSE=${VERBOSE:-}
+
+case $LAYER in
+all | unit | cli | spec | corpus | bad) ;;
+*)
+  echo "usage: sh tests/run.sh [unit|cli|spec|corpus|bad]" >&2
+  exit 2
+  ;;
+esac
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/casebook-tests.XXXXXX") || exit 1
+cleanup() {
+  if [ -n "${KEEP:-}" ]; then
+    echo "kept $TMP" >&2
+  else
+    chmod -R u+rwx "$TMP" 2>/dev/null
+    rm -rf "$TMP"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Sanitizer runtimes: fail on the first report, keep the messages greppable.
+ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+NO_COLOR=1
+export ASAN_OPTIONS UBSAN_OPTIONS NO_COLOR
+
+PASSED=0
+FAILED=0
+
+pass() {
+  PASSED=$((PASSED + 1))
+  if [ -n "$VERBOSE" ]; then echo "ok   $1"; fi
+}
+
+# fail NAME [DETAIL-FILE]: counts a failure and shows why.
+fail() {
+  FAILED=$((FAILED + 1))
+  echo "FAIL $1"
+  if [ $# -gt 1 ] && [ -s "$2" ]; then
+    head -n 40 "$2" | sed 's/^/     /'
+  fi
+}
+
+# True when FILE holds a sanitizer report.
+sanitizer_report() {
+  grep -E -q 'AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:' "$1"
+}
+
+# ---- Tools the tests need ------------------------------------------------
+
+APT_UPDATED=
+apt_install() {
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "tests: cannot install $* (no apt-get)" >&2
+    return 1
+  fi
+  if [ -z "$APT_UPDATED" ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1
+}
+
+need_cmd() { # need_cmd COMMAND DEBIAN-PACKAGE
+  command -v "$1" >/dev/null 2>&1 || apt_install "$2" || true
+}
+
+need_cmd timeout coreutils
+case $LAYER in all | spec | bad) need_cmd node nodejs ;; esac
+case $LAYER in all | bad) need_cmd mkfifo coreutils ;; esac
+
+if [ ! -x "$CASEBOOK" ] && [ "$LAYER" != unit ]; then
+  echo "tests: $CASEBOOK is missing: run make first" >&2
+fi
+
+# Elapsed whole seconds since the epoch, for the time limits.
+now() { date +%s; }
+
+# run_limited SECONDS OUT ERR CMD...: runs CMD with a time limit, stdout and
+# stderr to files. Sets RC (124 on timeout) and ELAPSED.
+run_limited() {
+  rl_limit=$1 rl_out=$2 rl_err=$3
+  shift 3
+  rl_t0=$(now)
+  timeout -k 5 "$rl_limit" "$@" >"$rl_out" 2>"$rl_err"
+  RC=$?
+  ELAPSED=$(($(now) - rl_t0))
+}
+
+# ---- unit ------------------------------------------------------------------
+
+layer_unit() {
+  found=0
+  for bin in "$BUILD"/tests/*; do
+    [ -f "$bin" ] && [ -x "$bin" ] || continue
+    found=1
+    name=$(basename "$bin")
+    out=$TMP/unit-$name.out
+    (cd "$ROOT" && timeout -k 5 300 "$bin") >"$out" 2>&1
+    rc=$?
+    grep -E '^unit .*: [0-9]+ passed, [0-9]+ failed$' "$out" | sed 's/^/     /'
+    if [ $rc -eq 0 ] && ! sanitizer_report "$out"; then
+      pass "unit $name"
+    else
+      echo "     (exit status $rc)" >>"$out"
+      fail "unit $name" "$out"
+    fi
+  done
+  if [ $found -eq 0 ]; then
+    echo "     no unit test binaries in $BUILD/tests"
+  fi
+}
+
+# ---- cli -------------------------------------------------------------------
+
+# Each tests/cli/NAME/cmd is one shell command line run from the repository
+# root, with $CASEBOOK the binary and $T a fresh empty directory. Occurrences
+# of $T's path in the outputs are written as "$T" so the expected files do
+# not depend on where the temporary directory is.
+layer_cli() {
+  for dir in "$ROOT"/tests/cli/*/; do
+    [ -f "$dir/cmd" ] || continue
+    name=$(basename "$dir")
+    T=$TMP/cli/$name
+    mkdir -p "$T"
+    out=$TMP/cli-$name.stdout
+    err=$TMP/cli-$name.stderr
+    (
+      cd "$ROOT" || exit 1
+      CASEBOOK=$CASEBOOK T=$T timeout -k 5 120 sh -c "$(cat "$dir/cmd")"
+    ) >"$out.raw" 2>"$err.raw"
+    status=$?
+    sed "s#$T#\$T#g" "$out.raw" >"$out"
+    sed "s#$T#\$T#g" "$err.raw" >"$err"
+    if [ -n "$UPDATE" ]; then
+      cp "$out" "$dir/stdout"
+      cp "$err" "$dir/stderr"
+      echo "$status" >"$dir/status"
+    fi
+    diff=$TMP/cli-$name.diff
+    : >"$diff"
+    if [ ! -f "$dir/status" ] || [ "$status" != "$(cat "$dir/status")" ]; then
+      echo "exit status $status, expected $(cat "$dir/status" 2>/dev/null || echo '(no status file)')" >>"$diff"
+    fi
+    for stream in stdout stderr; do
+      if [ ! -f "$dir/$stream" ]; then
+        echo "no expected $stream file" >>"$diff"
+      elif ! cmp -s "$dir/$stream" "$TMP/cli-$name.$stream"; then
+        echo "$stream differs:" >>"$diff"
+        diff -u "$dir/$stream" "$TMP/cli-$name.$stream" | tail -n +3 >>"$diff"
+      fi
+    done
+    if sanitizer_report "$err"; then
+      echo "sanitizer report in stderr" >>"$diff"
+    fi
+    if [ -s "$diff" ]; then
+      fail "cli $name" "$diff"
+    else
+      pass "cli $name"
+    fi
+  done
+}
+
+# ---- spec ------------------------------------------------------------------
+
+layer_spec() {
+  render=$BUILD/tools/spec_render
+  spec=$CORPUS/spec/spec-0.29-gfm_cmark-gfm-2020-06-30.txt
+  ext=$CORPUS/spec/extensions_cmark-gfm-2020-06-30.txt
+  if [ ! -x "$render" ]; then
+    fail "spec: $render is missing (make builds it)"
+    return
+  fi
+  if [ ! -f "$spec" ] || [ ! -f "$ext" ]; then
+    fail "spec: the spec files are missing from $CORPUS/spec"
+    return
+  fi
+  if ! command -v node >/dev/null 2>&1; then
+    fail "spec: node is needed to run tests/spec/run.js"
+    return
+  fi
+  out=$TMP/spec.out
+  node "$ROOT/tests/spec/run.js" "$render" "$ROOT/tests/spec/known-differences.txt" \
+    "$spec" "$ext" >"$out" 2>&1
+  grep -v '^RESULT ' "$out" | grep -E '^(FAIL|spec )' | sed 's/^/     /'
+  result=$(grep '^RESULT ' "$out" | tail -n 1)
+  if [ -z "$result" ]; then
+    fail "spec: run.js did not finish" "$out"
+    return
+  fi
+  set -- $result
+  PASSED=$((PASSED + $2))
+  FAILED=$((FAILED + $3))
+}
+
+# ---- corpus ----------------------------------------------------------------
+
+# copy_tree SRC DEST: copies the Markdown files of SRC into DEST so that the
+# compiler sees every one of them as a chapter: README.md is renamed, and so
+# are directories whose names start with '.' or '_'.
+copy_tree() {
+  mkdir -p "$2"
+  cp -R "$1/." "$2/"
+  find "$2" -depth -mindepth 1 -type d -name '[._]*' | while IFS= read -r d; do
+    mv "$d" "$(dirname "$d")/x$(basename "$d")"
+  done
+  find "$2" -type f -name README.md | while IFS= read -r f; do
+    mv "$f" "$(dirname "$f")/README-copy.md"
+  done
+}
+
+# compile_corpus NAME DIR: the project must compile with exit status 0 or 1,
+# no sanitizer report, and one HTML page per chapter.
+compile_corpus() {
+  name=$1 dir=$2
+  n_md=$(find "$dir" -type f -name '*.md' | wc -l)
+  out=$TMP/corpus-$name.out
+  err=$TMP/corpus-$name.err
+  run_limited 900 "$out" "$err" "$CASEBOOK" -q build "$dir" -o "$TMP/corpus-$name-build"
+  if [ $RC -gt 1 ] || sanitizer_report "$err"; then
+    {
+      echo "exit status $RC after ${ELAPSED}s"
+      grep -E -A 8 'Sanitizer|runtime error:' "$err" | head -n 20
+      tail -n 5 "$err"
+    } >"$err.tail"
+    fail "corpus $name ($n_md files)" "$err.tail"
+  else
+    [ -n "$VERBOSE" ] && echo "     corpus $name: $n_md files in ${ELAPSED}s, exit status $RC"
+    pass "corpus $name ($n_md files)"
+  fi
+}
+
+layer_corpus() {
+  if [ ! -d "$CORPUS/guidelines" ] || [ ! -d "$CORPUS/bulk" ]; then
+    fail "corpus: $CORPUS is missing (shared/ must sit beside the repository)"
+    return
+  fi
+  copy_tree "$CORPUS/guidelines" "$TMP/corpus/guidelines"
+  compile_corpus guidelines "$TMP/corpus/guidelines"
+  for tree in "$CORPUS"/bulk/*/; do
+    name=$(basename "$tree")
+    copy_tree "$tree" "$TMP/corpus/$name"
+    compile_corpus "$name" "$TMP/corpus/$name"
+    rm -rf "$TMP/corpus/$name" "$TMP/corpus-$name-build"
+  done
+}
+
+# ---- bad -------------------------------------------------------------------
+
+# expect_sane NAME LIMIT [MAX-STATUS]: checks the last run_limited: it ended
+# within LIMIT seconds, with exit status at most MAX-STATUS (default 2),
+# without a sanitizer report. Returns 0 when all holds, else reports.
+expect_sane() {
+  es_name=$1 es_limit=$2 es_max=${3:-2}
+  why=$TMP/why
+  : >"$why"
+  if [ $RC -eq 124 ] || [ $RC -eq 137 ]; then
+    echo "did not finish within ${es_limit}s" >>"$why"
+  elif [ $RC -gt "$es_max" ]; then
+    echo "exit status $RC (at most $es_max expected)" >>"$why"
+  fi
+  if sanitizer_report "$LAST_ALL"; then
+    echo "sanitizer report:" >>"$why"
+    grep -E -m 5 'Sanitizer|runtime error:' "$LAST_ALL" >>"$why"
+  fi
+  if [ -s "$why" ]; then
+    tail -n 5 "$LAST_ALL" >>"$why"
+    fail "bad $es_name" "$why"
+    return 1
+  fi
+  return 0
+}
+
+# bad_run NAME LIMIT CMD...: run_limited with files named after the test.
+bad_run() {
+  br_name=$1 br_limit=$2
+  shift 2
+  LAST_OUT=$TMP/bad-$br_name.out
+  LAST_ERR=$TMP/bad-$br_name.err
+  LAST_ALL=$TMP/bad-$br_name.all
+  run_limited "$br_limit" "$LAST_OUT" "$LAST_ERR" "$@"
+  cat "$LAST_OUT" "$LAST_ERR" >"$LAST_ALL"
+}
+
+# expect_in NAME PATTERN FILE: passes when FILE matches PATTERN (grep -E).
+expect_in() {
+  if grep -E -q -- "$2" "$3"; then
+    pass "bad $1"
+  else
+    printf 'no line matches: %s\n--- output:\n' "$2" >"$TMP/why"
+    head -n 20 "$3" >>"$TMP/why"
+    fail "bad $1" "$TMP/why"
+  fi
+}
+
+# one_chapter DIR FILE: a project whose only chapter is FILE (moved in).
+one_chapter() {
+  mkdir -p "$1"
+  mv "$2" "$1/chapter.md"
+}
+
+# repeat N STRING: STRING N times, no newline.
+repeat() {
+  awk -v n="$1" -v s="$2" 'BEGIN { for (i = 0; i < n; i++) printf "%s", s }'
+}
+
+bad_pathological() {
+  # name, then the text of a one-line chapter
+  for spec in \
+    "nested-quotes:$(repeat 10000 '> ')deep" \
+    "nested-lists:$(repeat 10000 '- ')deep" \
+    "nested-ordered:$(repeat 10000 '1. ')deep" \
+    "open-brackets:$(repeat 50000 '[')" \
+    "stars:$(repeat 50000 '*')" \
+    "emphasis-pairs:$(repeat 25000 '*a _b ')" \
+    "link-openers:$(repeat 20000 '[a](')" \
+    "backticks:$(repeat 20000 '`a``')" \
+    "entities:$(repeat 20000 '&#x')" \
+    "html-openers:$(repeat 30000 '<a ')" \
+    "table-columns:|$(repeat 5000 ' a |')
+|$(repeat 5000 ' - |')
+|$(repeat 5000 ' b |')"; do
+    name=${spec%%:*}
+    mkdir -p "$TMP/path-$name"
+    printf '%s\n' "${spec#*:}" >"$TMP/path-$name/chapter.md"
+    bad_run "$name" 20 "$CASEBOOK" check "$TMP/path-$name"
+    if expect_sane "pathological $name" 20 1; then
+      pass "bad pathological $name (${ELAPSED}s)"
+    fi
+  done
+  # 10,000 nested lists by indentation, as a person would write them
+  mkdir -p "$TMP/path-indented"
+  awk 'BEGIN { for (i = 0; i < 3000; i++) { printf "%" (2 * i) "s- item %d\n", "", i } }' \
+    >"$TMP/path-indented/chapter.md"
+  bad_run indented 20 "$CASEBOOK" check "$TMP/path-indented"
+  if expect_sane "pathological indented" 20 1; then
+    pass "bad pathological indented lists (${ELAPSED}s)"
+  fi
+}
+
+# A 100 MB chapter of ordinary prose and cases.
+bad_huge() {
+  mkdir -p "$TMP/huge"
+  awk 'BEGIN {
+    block = "## Case huge-%d: A generated case\n\n```prompt\nWhat is %d + %d?\n```\n\n" \
+            "- answer: yes\n\nSome *prose* with a [link](https://example.com/%d), " \
+            "`code`, and **emphasis** to parse.\n\n| a | b |\n|---|---|\n| %d | %d |\n\n"
+    print "# A very large chapter\n\n## Question answer: Is it right?\n\n| Option | Meaning |\n|---|---|\n| yes | Right. |\n"
+    for (i = 0; total < 100 * 1024 * 1024; i++) {
+      s = sprintf(block, i, i, i, i, i, i)
+      printf "%s", s
+      total += length(s)
+    }
+  }' >"$TMP/huge/chapter.md"
+  size=$(wc -c <"$TMP/huge/chapter.md")
+  bad_run huge 300 "$CASEBOOK" -q check "$TMP/huge"
+  if expect_sane "huge chapter" 300 1; then
+    pass "bad huge chapter ($((size / 1048576)) MB in ${ELAPSED}s)"
+  fi
+  rm -rf "$TMP/huge"
+}
+
+bad_encoding() {
+  bad_run encoding-check 30 "$CASEBOOK" check casebooks/tests/encoding
+  if expect_sane "encoding check" 30 1; then
+    expect_in "invalid UTF-8 is reported with its position" \
+      '^casebooks/tests/encoding/bad-bytes\.md:19:32: ' "$LAST_ALL"
+    expect_in "a NUL byte is reported with its position" \
+      '^casebooks/tests/encoding/bad-bytes\.md:21:22: ' "$LAST_ALL"
+  fi
+  bad_run encoding-build 30 "$CASEBOOK" -q build casebooks/tests/encoding -o "$TMP/enc-out"
+  if expect_sane "encoding build" 30 1; then
+    gold=$TMP/enc-out/gold.jsonl
+    if [ -f "$gold" ]; then
+      expect_in "a case after invalid bytes is still compiled" '"after-bad-bytes"' "$gold"
+      if node -e '
+        const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean);
+        for (const l of lines) JSON.parse(l);' "$gold" 2>"$TMP/why"; then
+        pass "bad gold.jsonl is valid JSON despite invalid bytes in an input"
+      else
+        fail "bad gold.jsonl is valid JSON despite invalid bytes in an input" "$TMP/why"
+      fi
+    else
+      echo "no gold.jsonl in the output" >"$TMP/why"
+      fail "bad encoding build output" "$TMP/why"
+    fi
+  fi
+}
+
+bad_missing() {
+  bad_run missing 10 "$CASEBOOK" check "$TMP/no-such-directory"
+  lines=$(wc -l <"$LAST_ERR")
+  if [ $RC -eq 2 ] && [ "$lines" -eq 1 ] && ! sanitizer_report "$LAST_ERR"; then
+    pass "bad missing directory"
+  else
+    echo "exit status $RC, $lines lines on stderr (want 2 and 1)" >"$TMP/why"
+    cat "$LAST_ERR" >>"$TMP/why"
+    fail "bad missing directory" "$TMP/why"
+  fi
+}
+
+bad_unreadable() {
+  # As root, chmod 000 does not stop reading, so the test uses a chapter
+  # that cannot be opened whoever runs it: a symbolic link to nowhere. When
+  # not root, a chmod 000 file is tested as well.
+  dir=$TMP/unreadable
+  mkdir -p "$dir"
+  printf '# Fine\n\nA readable chapter.\n' >"$dir/fine.md"
+  ln -s "$TMP/nowhere/missing.md" "$dir/dangling.md"
+  bad_run dangling 10 "$CASEBOOK" check "$dir"
+  if expect_sane "dangling symlink chapter" 10; then
+    expect_in "a chapter that cannot be opened is named" 'dangling\.md' "$LAST_ALL"
+  fi
+  rm -f "$dir/dangling.md"
+  if [ "$(id -u)" != 0 ]; then
+    printf '# Secret\n' >"$dir/secret.md"
+    chmod 000 "$dir/secret.md"
+    bad_run unreadable 10 "$CASEBOOK" check "$dir"
+    if expect_sane "unreadable chapter" 10; then
+      expect_in "an unreadable chapter is named" 'secret\.md' "$LAST_ALL"
+    fi
+    chmod 644 "$dir/secret.md"
+    rm -f "$dir/secret.md"
+  else
+    [ -n "$VERBOSE" ] && echo "     (chmod 000 not tested: running as root, which reads it anyway)"
+  fi
+  # A FIFO named like a chapter must not make the compiler wait forever.
+  if mkfifo "$dir/fifo.md" 2>/dev/null; then
+    bad_run fifo 10 "$CASEBOOK" check "$dir"
+    if expect_sane "fifo chapter" 10; then
+      pass "bad a FIFO among the chapters does not block"
+    fi
+    rm -f "$dir/fifo.md"
+  fi
+}
+
+bad_empty() {
+  bad_run empty 10 "$CASEBOOK" check casebooks/tests/empty
+  if expect_sane "empty project" 10 1; then
+    pass "bad empty project"
+  fi
+}
+
+bad_manifests() {
+  rm -f /tmp/casebook-manifest-os-ran
+  for name in manifest-error manifest-syntax manifest-loop manifest-os; do
+    bad_run "$name" 30 "$CASEBOOK" check "casebooks/tests/$name"
+    if expect_sane "$name" 30; then
+      expect_in "$name is reported at the manifest" \
+        '^casebooks/tests/'"$name"'/casebook\.lua(:[0-9]+)?(:[0-9]+)?: (error|warning)' "$LAST_ALL"
+    fi
+  done
+  if [ -e /tmp/casebook-manifest-os-ran ]; then
+    echo "the manifest ran os.execute" >"$TMP/why"
+    fail "bad manifest sandbox blocks os.execute" "$TMP/why"
+  else
+    pass "bad manifest sandbox blocks os.execute"
+  fi
+}
+
+bad_rules() {
+  for name in rule-loop rule-error rule-memory; do
+    bad_run "$name" 60 "$CASEBOOK" check "casebooks/tests/$name"
+    if expect_sane "$name" 60 1; then
+      expect_in "$name is reported at the rule file" \
+        '^casebooks/tests/'"$name"'/rules/[a-z-]+\.lua(:[0-9]+)?(:[0-9]+)?: (error|warning)' "$LAST_ALL"
+    fi
+  done
+}
+
+bad_atomic() {
+  out=$TMP/atomic-out
+  bad_run build 60 "$CASEBOOK" -q build casebooks/chat-safety -o "$out"
+  if expect_sane "build of the example" 60 0; then
+    leftovers=$(find "$out" -name '*.tmp' -o -name '.*tmp*' | head -n 5)
+    if [ -z "$leftovers" ] && [ -f "$out/rubric.json" ] && [ -f "$out/gold.jsonl" ]; then
+      pass "bad build leaves complete outputs and no temporary files"
+    else
+      { echo "temporary files: $leftovers"; ls -la "$out"; } >"$TMP/why" 2>&1
+      fail "bad build leaves complete outputs and no temporary files" "$TMP/why"
+    fi
+  fi
+  # Interrupt a long build: whatever is left must be complete files.
+  big=$TMP/atomic-big
+  if [ -d "$CORPUS/bulk/rust-rfcs" ]; then
+    copy_tree "$CORPUS/bulk/rust-rfcs" "$big"
+  else
+    mkdir -p "$big"
+    cp casebooks/chat-safety/*.md "$big/"
+  fi
+  "$CASEBOOK" -q build "$big" -o "$big/_out" >/dev/null 2>&1 &
+  pid=$!
+  sleep 0.5
+  kill -9 "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  if node -e '
+    const fs = require("fs"), dir = process.argv[1];
+    if (fs.existsSync(dir + "/rubric.json")) JSON.parse(fs.readFileSync(dir + "/rubric.json", "utf8"));
+    if (fs.existsSync(dir + "/gold.jsonl"))
+      for (const l of fs.readFileSync(dir + "/gold.jsonl", "utf8").split("\n").filter(Boolean)) JSON.parse(l);
+  ' "$big/_out" 2>"$TMP/why"; then
+    pass "bad an interrupted build leaves no half-written rubric"
+  else
+    fail "bad an interrupted build leaves no half-written rubric" "$TMP/why"
+  fi
+}
+
+layer_bad() {
+  if [ ! -x "$CASEBOOK" ]; then
+    fail "bad: $CASEBOOK is missing"
+    return
+  fi
+  bad_pathological
+  bad_encoding
+  bad_missing
+  bad_unreadable
+  bad_empty
+  bad_manifests
+  bad_rules
+  bad_atomic
+  bad_huge
+}
+
+# ---- main ------------------------------------------------------------------
+
+run_layer() {
+  echo "== $1"
+  before_p=$PASSED before_f=$FAILED
+  "layer_$1"
+  echo "   $1: $((PASSED - before_p)) passed, $((FAILED - before_f)) failed"
+}
+
+if [ "$LAYER" = all ]; then
+  for l in unit cli spec corpus bad; do run_layer "$l"; done
+else
+  run_layer "$LAYER"
+fi
+
+echo "$PASSED passed, $FAILED failed"
+if [ "$FAILED" -ne 0 ] || [ "$PASSED" -eq 0 ]; then
+  exit 1
+fi
+exit 0
