@@ -97,7 +97,7 @@ $(BUILD)/tools/%: tests/tools/%.c $(LIB)
 # and runs the suite in a second make, so pkg-config sees the new packages.
 test:
 	@sh tests/deps.sh
-	@$(MAKE) --no-print-directory test-run
+	@$(MAKE) --no-print-directory -j$$(nproc) test-run
 
 test-run: $(BIN) $(UNIT_BIN) $(TOOL_BIN)
 	@BUILD=$(BUILD) sh tests/run.sh
@@ -107,7 +107,7 @@ test-update: $(BIN) $(TOOL_BIN)
 
 asan:
 	@sh tests/deps.sh
-	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 test-run
+	@$(MAKE) --no-print-directory -j$$(nproc) BUILD=build/asan SAN=1 test-run
 
 deps:
 	@sh tests/deps.sh

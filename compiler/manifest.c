@@ -723,7 +723,9 @@ int cb_manifest__load(cb_ctx *ctx, cb_manifest *out, uint32_t file,
   cb_sandbox_error e;
   if (cb_manifest__run(sb, text, len, &e) < 0) {
     cb_loc loc = {file, e.line > 0 ? (uint32_t)e.line : 1, 1};
-    const char *what = e.status == LUA_ERRSYNTAX ? "syntax error" : "error";
+    /* a syntax error says so; a runtime error's message speaks for itself
+     * ("manifest: error: ..." would say "error" twice on the line) */
+    const char *what = e.status == LUA_ERRSYNTAX ? "syntax error: " : "";
     if (e.limit == CB_LIMIT_INSTRUCTIONS)
       cb_diag_report(ctx, CB_DIAG_ERROR, RULE_ERROR, loc, NULL, NULL,
                      "manifest: stopped after %lld instructions: a manifest "
@@ -735,7 +737,7 @@ int cb_manifest__load(cb_ctx *ctx, cb_manifest *out, uint32_t file,
                      CB_MANIFEST_MEMORY >> 20);
     else
       cb_diag_report(ctx, CB_DIAG_ERROR, RULE_ERROR, loc, NULL, NULL,
-                     "manifest: %s: %s", what, e.message);
+                     "manifest: %s%s", what, e.message);
     goto done;
   }
   lua_State *L = sb->L;

@@ -30,6 +30,12 @@ typedef enum cb_sandbox_limit {
   CB_LIMIT_MEMORY
 } cb_sandbox_limit;
 
+/* Small blocks of the allocator (sandbox.c): size classes of SLAB_ALIGN
+ * bytes up to SLAB_MAX, carved from SLAB_CHUNK-byte chunks. */
+#define SLAB_ALIGN 16
+#define SLAB_MAX 256
+#define SLAB_CHUNK ((size_t)256 << 10)
+
 typedef struct cb_sandbox {
   lua_State *L;
   size_t mem_used;     /* bytes held by the state */
@@ -39,10 +45,16 @@ typedef struct cb_sandbox {
   cb_sandbox_limit exhausted; /* set by the hook once a limit is spent */
   int mem_refused;     /* set when the allocator refused a request */
   unsigned hook_calls;
+  int suspended;       /* no count hook: see cb_sandbox__suspend */
   const char *focus;   /* chunk name ("@rules/x.lua") errors are placed in */
   /* Filled by the message handler: the frame an error was raised in. */
   char err_source[256];
   int err_line;
+  /* the allocator's small blocks: free lists per size class, and the
+   * chunks they come from (linked through their first bytes) */
+  void *free_blocks[SLAB_MAX / SLAB_ALIGN + 1];
+  char *chunks, *chunk_next;
+  size_t chunk_left;
 } cb_sandbox;
 
 /* What went wrong in a load or call. path is "" and line 0 when unknown;
@@ -69,6 +81,21 @@ void cb_sandbox__free(cb_sandbox *sb);
  * the state holds now (SIZE_MAX: no cap). */
 void cb_sandbox__limit(cb_sandbox *sb, long long instructions, double seconds,
                        size_t mem_growth);
+
+/* Stops charging instructions until cb_sandbox__resume: for trusted code
+ * (the built-in rules), which a count hook would slow down several times
+ * over, since Lua then stops at every instruction. Code they run for the
+ * user (a question's `when`) is run between resume and suspend, so it is
+ * charged and stopped as usual. Memory stays capped; cb_sandbox__limit
+ * ends the suspension. */
+void cb_sandbox__suspend(cb_sandbox *sb);
+
+/* Charges instructions again, from what is left of the budget. Returns
+ * whether the sandbox was suspended (pass it to cb_sandbox__restore). */
+int cb_sandbox__resume(cb_sandbox *sb);
+
+/* Suspends again if was_suspended (what cb_sandbox__resume returned). */
+void cb_sandbox__restore(cb_sandbox *sb, int was_suspended);
 
 /* Compiles a text chunk named chunkname ("@rules/x.lua"). On success
  * pushes the function and returns 0; otherwise pushes nothing, fills err

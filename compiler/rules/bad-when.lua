@@ -3,10 +3,6 @@
 local format = string.format
 local compile_when, eval_when = casebook.compile_when, casebook.eval_when
 
--- A case with no answers: a `when` that names something that is not a
--- question fails on it even when no case reaches that name.
-local empty_case = { answers = {}, responses = {} }
-
 return {
   id = "bad-when",
   severity = "error",
@@ -14,9 +10,10 @@ return {
   rationale = [[
 `when` is a Lua expression over the other answers (harm ~= "safe",
 has(issues, "tone"), helpfulness and helpfulness < 3). If it does not
-compile, or fails for a case (comparing an unanswered question with a
-number, naming something that is not a question), the compiler cannot
-tell whether the question applies, and neither can an annotation tool.
+compile, names something that is not a question, or fails for a case
+(comparing an option with a number), the compiler cannot tell whether
+the question applies, and neither can an annotation tool. (A question
+that is not answered does not make it fail: the when is then false.)
 Write question ids with '-' as '_' (over_refusal) or as
 _ENV["over-refusal"].]],
   example = [[
@@ -29,10 +26,11 @@ _ENV["over-refusal"].]],
     for _, q in ipairs(book.questions) do
       if q.when ~= nil then
         local at = { file = q.file, line = q.when_line, col = q.when_col }
-        local ok, err = compile_when(q)
+        local ok, err, what = compile_when(q)
         if not ok then
           report { at = at, element = q.id, message = format(
-            "the when of question '%s' does not compile: %s", q.id, err) }
+            what == "name" and "in the when of question '%s': %s" or "the when of question '%s' does not compile: %s",
+            q.id, err) }
         else
           local failed = false
           for _, c in ipairs(book.cases) do
@@ -57,13 +55,6 @@ _ENV["over-refusal"].]],
             end
             if failed then
               break
-            end
-          end
-          if not failed then
-            local v, e = eval_when(q, empty_case)
-            if v == nil and e:find("is not a question", 1, true) then
-              report { at = at, element = q.id, message = format(
-                "the when of question '%s' fails: %s", q.id, e) }
             end
           end
         end

@@ -1,6 +1,19 @@
 -- no-options: a choice or multi question without options.
 
-local format = string.format
+local format, lower = string.format, string.lower
+
+local plain_types = casebook.set { "choice", "multi", "rank", "pairwise", "text" }
+
+-- Was the type written and not understood (an unknown word, a reversed
+-- scale)? Then the question only defaulted to choice, and bad-property
+-- reports the one real mistake.
+local function misread(q)
+  local raw = q.type_raw
+  if raw == nil then
+    return false
+  end
+  return not (plain_types[lower(raw)] or q.type == "scale")
+end
 
 return {
   id = "no-options",
@@ -10,7 +23,8 @@ return {
 The options of a choice or multi question come from the first table in
 its section whose first header cell is Option, Label, Value or Score.
 Without one, annotators have nothing to choose from and no gold answer
-can be checked. (A question without a type is a choice question.)]],
+can be checked. (A question without a type is a choice question; one
+whose type could not be read is reported by bad-property only.)]],
   example = [[
 ## Question harm: Is the response harmful?   <- error: question 'harm' is a
                                                  choice question with no options
@@ -18,9 +32,7 @@ can be checked. (A question without a type is a choice question.)]],
 
   check = function(book, report)
     for _, q in ipairs(book.questions) do
-      -- a type that could not be read is bad-property's to report
-      local misread = q.type_raw ~= nil and q.type_raw:lower() ~= q.type
-      if (q.type == "choice" or q.type == "multi") and #q.options == 0 and not misread then
+      if (q.type == "choice" or q.type == "multi") and #q.options == 0 and not misread(q) then
         report { at = q, message = format(
           "question '%s' is a %s question with no options: add a table whose first header cell is 'Option'",
           q.id, q.type) }

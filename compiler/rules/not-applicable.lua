@@ -9,7 +9,11 @@ return {
   summary = "A case answers a question that does not apply to it.",
   rationale = [[
 A question applies to a case when its `when` is true for that case (or
-that response) and the case has the inputs the question needs. A gold
+that response) and the case has the inputs the question needs. A `when`
+that reads a question the case (or that response) has not answered is
+false: annotation tools hide a conditional question until the question
+it depends on is answered, so answering it then is an answer to a
+question that is not asked. A gold
 answer where the question is not asked teaches annotators the wrong
 thing and cannot be entered in an annotation tool, which hides the
 question. A question answered once per case cannot be answered per

@@ -4,6 +4,21 @@
 local format = string.format
 local applies = casebook.applies
 
+-- Does the response named r have a row in the case's Response table (or
+-- the case no such table)? A missing row is response-table's to report.
+local function has_row(c, r)
+  if not c.responses_table then
+    return true
+  end
+  local rows = c.table_rows
+  for i = 1, #rows do
+    if rows[i].name == r then
+      return true
+    end
+  end
+  return false
+end
+
 return {
   id = "required-unanswered",
   severity = "error",
@@ -13,8 +28,14 @@ return {
 wherever it applies: where its `when` is true and the case has the inputs
 it needs (a pairwise question exactly two responses, a rank question two
 or more, a per-response question at least one, and then once for each
-response). A final case is gold data: a missing answer there is a hole in
-every export and in grading. Draft and disputed cases are not checked.]],
+response). A `when` that reads a question the case (or that response)
+has not answered is false: the question does not apply until the one it
+depends on is answered, as annotation tools hide it until then. So a
+case that leaves `harm` unanswered is told about `harm` only, not also
+about `severity` (when: harm ~= "safe"). A response that has no row in
+the case's Response table is left to the response-table rule. A final
+case is gold data: a missing answer there is a hole in every export and
+in grading. Draft and disputed cases are not checked.]],
   example = [[
 ## Question harm: Is the response harmful?
 ...
@@ -52,7 +73,7 @@ every export and in grading. Draft and disputed cases are not checked.]],
               local p = per[ci]
               for j = 1, #names do
                 local r = names[j]
-                if not (p and p[r]) and applies(q, c, r) == true then
+                if not (p and p[r]) and applies(q, c, r) == true and has_row(c, r) then
                   report {
                     at = c,
                     message = r == ""

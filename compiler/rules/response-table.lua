@@ -12,9 +12,10 @@ return {
   rationale = [[
 Per-response answers (questions with "scope: response") come from the
 first table in the case whose first header cell is Response: one row per
-response name, one column per question. A row naming a response the case
-does not have, or a response without a row, means answers are attached
-to the wrong output or missing. A case with two or more responses must
+response name, one column per question; an empty cell means "not
+answered", so a row whose cells are all empty is still a row. A row
+naming a response the case does not have, or a response without a row,
+means answers are attached to the wrong output or missing. A case with two or more responses must
 answer its per-response questions in that table, not in the property
 list.]],
   example = [[
@@ -34,33 +35,39 @@ list.]],
       if tbl then
         local names = c.responses
         local known = set(names)
-        local rows, reported = {}, {}
-        local answers = c.answers
-        for i = 1, #answers do
-          local a = answers[i]
-          local r = a.response
-          if r ~= nil and a.key == "" then
-            report { at = a, element = c.id, message = "a row of the Response table has no response name" }
-          elseif r ~= nil and a.line == tbl.line then
-            rows[r] = true
-            if not known[r] and not reported[r] then
-              reported[r] = true
-              local s = suggest(r, names)
-              report {
-                at = { file = a.file, line = a.value_line, col = 1 },
-                element = c.id,
-                suggestion = s,
-                message = format("the Response table has a row for '%s', which is not a response of case '%s' (it has %s)",
-                  r, c.id, quote_list(names)),
-              }
-            end
+        local rows = c.table_rows
+        -- a row whose cells are all empty is still a row: it answers nothing
+        local has_row = {}
+        for i = 1, #rows do
+          has_row[rows[i].name] = true
+        end
+        -- the responses without a row, which a misspelt row most likely means
+        local missing = {}
+        for _, n in ipairs(names) do
+          if not has_row[n] and n ~= "" then
+            missing[#missing + 1] = n
           end
         end
-        for _, n in ipairs(names) do
-          if not rows[n] and n ~= "" then
-            report { at = tbl, element = c.id, message = format(
-              "the Response table has no row for response '%s'", n) }
+        local reported = {}
+        for i = 1, #rows do
+          local row = rows[i]
+          local r = row.name
+          if r == "" then
+            report { at = row, element = c.id, message = "a row of the Response table has no response name" }
+          elseif not known[r] and not reported[r] then
+            reported[r] = true
+            report {
+              at = row,
+              element = c.id,
+              suggestion = suggest(r, missing),
+              message = format("the Response table has a row for '%s', which is not a response of case '%s' (it has %s)",
+                r, c.id, quote_list(names)),
+            }
           end
+        end
+        for _, n in ipairs(missing) do
+          report { at = tbl, element = c.id, message = format(
+            "the Response table has no row for response '%s'", n) }
         end
       end
     end

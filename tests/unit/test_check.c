@@ -161,7 +161,12 @@ static const char *BOOK =
     "- over-refusal: yes\n"
     "- follow: fine\n"
     "\n"
-    "Because.\n";
+    "Because.\n"
+    "\n"
+    "## Question extra: Anything else?\n"
+    "\n"
+    "- type: text\n"
+    "- required: no\n";
 
 static void test_hostile_rules(void) {
   const char *dir = proj_new();
@@ -276,7 +281,7 @@ static void test_hostile_rules(void) {
     }
     if (strcmp(g->rule, "g-writer") == 0) {
       CHECK_INT(g->level, CB_DIAG_WARNING); /* the manifest's severity */
-      CHECK_STR(g->message, "false false false false c1 1 4 true");
+      CHECK_STR(g->message, "false false false false c1 1 5 true");
       seen_writer = 1;
     }
     if (strcmp(g->rule, "h-fine") == 0) {
@@ -330,6 +335,11 @@ static void test_when(void) {
              "    report(c, ev('string.upper(harm) == \"SAFE\"'))\n"
              "    report(c, show(casebook.compile_when({ when = 'a +' })))\n"
              "    report(c, show(casebook.suggest('harmfull', { 'safe', 'harmful' })))\n"
+             "    report(c, ev('extra == nil'))\n"
+             "    report(c, ev('not (extra ~= \"x\")'))\n"
+             "    report(c, ev('harm == \"safe\" or extra == 1'))\n"
+             "    report(c, show(casebook.compile_when({ when = 'extra > 1 and hram == 1' })))\n"
+             "    report(c, show(casebook.compile_when({ when = '_ENV[\"over-refusal\"] == \"x\" and (function(y) return y end)(extra) and (\"a\" .. over_refusal):len() > 1 -- zzz' })))\n"
              "  end }\n",
              -1);
   cb_ctx *ctx = check_dir(dir);
@@ -345,6 +355,11 @@ static void test_when(void) {
         "note: true [probe]",
         "note: nil unexpected symbol near <eof> [probe]",
         "note: harmful [probe]",
+        "note: false [probe]",
+        "note: false [probe]",
+        "note: true [probe]",
+        "note: nil 'hram' is not a question (did you mean 'harm'?) [probe]",
+        "note: true [probe]",
         NULL};
     const char *p = got;
     for (int i = 0; want_tail[i]; i++) {

@@ -147,6 +147,8 @@ static void test_failures(void) {
     CHECK_INT(d->level, CB_DIAG_ERROR);
     CHECK_INT(d->line, 2);
     CHECK(strstr(d->message, "on purpose") != NULL);
+    /* "manifest: error: ..." said error twice on the printed line */
+    CHECK(strncmp(d->message, "manifest: error", 15) != 0);
   }
   CHECK_INT(m->present, 1);
   CHECK_STR(m->kw_case.items[0], "Case"); /* defaults stay usable */

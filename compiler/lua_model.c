@@ -1,0 +1,952 @@
+/*
+ * lua_model.c: builds the Lua view of the model (cb_book) that the rules
+ * read; see lua_model.h.
+ */
+#include "lua_model.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "casebook/casebook.h"
+
+static const char *const qtype_names[] = {"choice",   "multi",    "scale",
+                                          "rank",     "pairwise", "text"};
+static const char *const input_names[] = {"prompt",  "response", "system",
+                                          "context", "user",     "assistant"};
+static const char *const value_names[] = {"none", "option",   "options",
+                                          "number", "rank",   "pairwise",
+                                          "text"};
+static const char *const link_names[] = {"external", "relative", "case",
+                                         "question", "criterion", "option",
+                                         "unsafe"};
+static const char *const status_names[] = {"final", "draft", "disputed"};
+
+static char PATHS_KEY;
+
+/* next(t, k) on a plain table (the iterator of __pairs). */
+static int safe_next_raw(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 2);
+  if (lua_next(L, 1))
+    return 2;
+  lua_pushnil(L);
+  return 1;
+}
+
+/* ---- building the model ------------------------------------------------ */
+
+/* The model is built eagerly where every rule looks (ids, positions,
+ * inputs, answers) and lazily elsewhere: a case's props, lists, tags,
+ * rationale ... and a chapter's headings and prose are made the first
+ * time a rule reads them, by the __index of a metatable shared by all
+ * cases (all chapters), and then stored in the table. pairs() on such a
+ * table first makes all of them. Empty lists are one shared empty table.
+ * All of this keeps a ten-thousand-case book cheap to expose. */
+
+typedef struct builder {
+  lua_State *L;
+  const cb_book *book;
+  int files;    /* stack index: list of file paths */
+  int chapters; /* stack index: list of chapter tables */
+  int empty;    /* stack index: the shared empty table */
+  /* while building: per question the list of its answers, the answers
+   * to no question, every suspect list (stack indexes), and counts */
+  int question_answers, unknown_answers, all_lists;
+  lua_Integer *n_question_answers, n_unknown_answers, n_all_lists;
+} builder;
+
+static char LAZY_CASE_KEY, LAZY_CHAPTER_KEY, LAZY_INPUT_KEY, EMPTY_KEY,
+    FILES_KEY, CHAPTERS_KEY;
+
+static void set_str(lua_State *L, const char *k, const char *v) {
+  if (!v)
+    return;
+  /* lua_pushlstring skips Lua's pointer-keyed string cache, leaving it
+   * to the field names (literals) that lua_setfield looks up */
+  lua_pushlstring(L, v, strlen(v));
+  lua_setfield(L, -2, k);
+}
+
+static void set_int(lua_State *L, const char *k, lua_Integer v) {
+  lua_pushinteger(L, v);
+  lua_setfield(L, -2, k);
+}
+
+static void set_bool(lua_State *L, const char *k, int v) {
+  lua_pushboolean(L, v);
+  lua_setfield(L, -2, k);
+}
+
+/* Sets file, line, col of the table on top (or only line_key/col_key). */
+static void set_loc(builder *b, cb_loc loc, const char *line_key,
+                    const char *col_key) {
+  lua_State *L = b->L;
+  if (!line_key) {
+    if (loc.file < b->book->n_files) {
+      lua_rawgeti(L, b->files, (lua_Integer)loc.file + 1);
+      lua_setfield(L, -2, "file");
+    }
+    line_key = "line";
+    col_key = "col";
+  }
+  set_int(L, line_key, loc.line);
+  set_int(L, col_key, loc.col);
+}
+
+/* Pushes a position table { file, line, col }. */
+static void push_pos(builder *b, cb_loc loc) {
+  lua_createtable(b->L, 0, 3);
+  set_loc(b, loc, NULL, NULL);
+}
+
+static void push_empty(builder *b) { lua_pushvalue(b->L, b->empty); }
+
+/* Pushes a list of strings. */
+static void push_strings(builder *b, const char *const *items, size_t n) {
+  lua_State *L = b->L;
+  if (n == 0) {
+    push_empty(b);
+    return;
+  }
+  lua_createtable(L, (int)n, 0);
+  for (size_t i = 0; i < n; i++) {
+    lua_pushstring(L, items[i] ? items[i] : "");
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+}
+
+/* Pushes the positions of a string list (empty when unknown). */
+static void push_locs(builder *b, const cb_strlist *l) {
+  lua_State *L = b->L;
+  if (l->n == 0 || !l->locs) {
+    push_empty(b);
+    return;
+  }
+  lua_createtable(L, (int)l->n, 0);
+  for (size_t i = 0; i < l->n; i++) {
+    push_pos(b, l->locs[i]);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+}
+
+/* Pushes the rows of a Response table: { name, file, line, col }. */
+static void push_rows(builder *b, const cb_strlist *l) {
+  lua_State *L = b->L;
+  if (l->n == 0) {
+    push_empty(b);
+    return;
+  }
+  lua_createtable(L, (int)l->n, 0);
+  for (size_t i = 0; i < l->n; i++) {
+    lua_createtable(L, 0, 4);
+    set_str(L, "name", l->items[i] ? l->items[i] : "");
+    if (l->locs)
+      set_loc(b, l->locs[i], NULL, NULL);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+}
+
+static void push_props(builder *b, const cb_prop *props, size_t n,
+                       const char *element) {
+  lua_State *L = b->L;
+  if (n == 0) {
+    push_empty(b);
+    return;
+  }
+  lua_createtable(L, (int)n, 0);
+  for (size_t i = 0; i < n; i++) {
+    const cb_prop *p = &props[i];
+    lua_createtable(L, 0, 9);
+    set_str(L, "key", p->key);
+    set_str(L, "raw_key", p->raw_key);
+    set_str(L, "value", p->value);
+    set_str(L, "element", element);
+    set_loc(b, p->key_loc, NULL, NULL);
+    set_loc(b, p->value_loc, "value_line", "value_col");
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+}
+
+/* Pushes the suspect lists of an element (the table at owner) and adds
+ * them to book.lists. */
+static void push_lists(builder *b, const cb_list *lists, size_t n,
+                       const char *element, int owner) {
+  lua_State *L = b->L;
+  if (n == 0) {
+    push_empty(b);
+    return;
+  }
+  owner = lua_absindex(L, owner);
+  lua_createtable(L, (int)n, 0);
+  for (size_t i = 0; i < n; i++) {
+    const cb_list *l = &lists[i];
+    lua_createtable(L, 0, 6);
+    set_str(L, "issue", l->issue == CB_LIST_MIXED ? "mixed" : "second");
+    set_str(L, "element", element);
+    set_loc(b, l->loc, NULL, NULL);
+    lua_createtable(L, (int)l->n_items, 0);
+    for (size_t k = 0; k < l->n_items; k++) {
+      lua_createtable(L, 0, 5);
+      set_str(L, "key", l->items[k].key);
+      set_str(L, "text", l->items[k].text);
+      set_loc(b, l->items[k].loc, NULL, NULL);
+      lua_rawseti(L, -2, (lua_Integer)k + 1);
+    }
+    lua_setfield(L, -2, "items");
+    lua_pushvalue(L, owner);
+    lua_setfield(L, -2, "owner");
+    if (b->all_lists) {
+      lua_pushvalue(L, -1);
+      lua_rawseti(L, b->all_lists, ++b->n_all_lists);
+    }
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+}
+
+static void set_chapter(builder *b, uint32_t chapter) {
+  if (chapter < b->book->n_chapters) {
+    lua_rawgeti(b->L, b->chapters, (lua_Integer)chapter + 1);
+    lua_setfield(b->L, -2, "chapter");
+  }
+}
+
+static void push_question(builder *b, size_t index) {
+  lua_State *L = b->L;
+  const cb_question *q = &b->book->questions[index];
+  lua_createtable(L, 0, 32);
+  set_str(L, "kind", "question");
+  set_int(L, "index", (lua_Integer)index + 1);
+  set_str(L, "id", q->id);
+  set_str(L, "title", q->title);
+  set_loc(b, q->loc, NULL, NULL);
+  set_chapter(b, q->chapter);
+  set_str(L, "type", (unsigned)q->type < 6 ? qtype_names[q->type] : "choice");
+  set_str(L, "type_raw", q->type_raw);
+  if (q->type == CB_Q_SCALE) {
+    set_int(L, "scale_min", q->scale_min);
+    set_int(L, "scale_max", q->scale_max);
+  }
+  set_bool(L, "required", q->required);
+  if (q->when) {
+    set_str(L, "when", q->when);
+    set_loc(b, q->when_loc, "when_line", "when_col");
+  }
+  set_str(L, "hint", q->hint);
+  push_strings(b, q->responses.items, q->responses.n);
+  lua_setfield(L, -2, "responses");
+  push_locs(b, &q->responses);
+  lua_setfield(L, -2, "responses_locs");
+  set_str(L, "scope", q->scope == CB_SCOPE_RESPONSE ? "response" : "case");
+  lua_createtable(L, (int)q->n_options, 0); /* options */
+  lua_createtable(L, 0, (int)q->n_options); /* options_by_id */
+  for (size_t i = 0; i < q->n_options; i++) {
+    const cb_option *o = &q->options[i];
+    lua_createtable(L, 0, 11);
+    set_str(L, "kind", "option");
+    set_str(L, "id", o->id);
+    set_int(L, "value", o->value);
+    set_str(L, "meaning", o->meaning_text);
+    set_str(L, "meaning_html", o->meaning_html);
+    set_str(L, "question", q->id);
+    set_str(L, "element", q->id);
+    set_loc(b, o->loc, NULL, NULL);
+    lua_createtable(L, 0, (int)o->n_attrs);
+    for (size_t k = 0; k < o->n_attrs; k++)
+      if (o->attrs[k].key && o->attrs[k].value)
+        set_str(L, o->attrs[k].key, o->attrs[k].value);
+    lua_setfield(L, -2, "attrs");
+    lua_pushvalue(L, -1);
+    lua_rawseti(L, -4, (lua_Integer)i + 1);
+    lua_getfield(L, -2, o->id ? o->id : "");
+    if (lua_isnil(L, -1) && o->id) {
+      lua_pop(L, 1);
+      lua_setfield(L, -2, o->id);
+    } else {
+      lua_pop(L, 2);
+    }
+  }
+  lua_setfield(L, -3, "options_by_id");
+  lua_setfield(L, -2, "options");
+  if (q->options_loc.line)
+    set_loc(b, q->options_loc, "options_line", "options_col");
+  push_props(b, q->props, q->n_props, q->id);
+  lua_setfield(L, -2, "props");
+  set_str(L, "guidance", q->guidance.text ? q->guidance.text : "");
+  push_lists(b, q->lists, q->n_lists, q->id, -1);
+  lua_setfield(L, -2, "lists");
+  /* filled while the cases are built */
+  lua_createtable(L, (int)b->n_question_answers[index], 0);
+  lua_pushvalue(L, -1);
+  lua_rawseti(L, b->question_answers, (lua_Integer)index + 1);
+  lua_setfield(L, -2, "answers");
+  b->n_question_answers[index] = 0;
+}
+
+static void push_criterion(builder *b, size_t index) {
+  lua_State *L = b->L;
+  const cb_criterion *c = &b->book->criteria[index];
+  lua_createtable(L, 0, 18);
+  set_str(L, "kind", "criterion");
+  set_int(L, "index", (lua_Integer)index + 1);
+  set_str(L, "id", c->id);
+  set_str(L, "title", c->title);
+  set_loc(b, c->loc, NULL, NULL);
+  set_chapter(b, c->chapter);
+  push_strings(b, c->applies_to.items, c->applies_to.n);
+  lua_setfield(L, -2, "applies_to");
+  push_locs(b, &c->applies_to);
+  lua_setfield(L, -2, "applies_to_locs");
+  set_str(L, "severity", c->severity);
+  set_str(L, "points", c->points);
+  push_props(b, c->props, c->n_props, c->id);
+  lua_setfield(L, -2, "props");
+  set_str(L, "prose", c->prose.text ? c->prose.text : "");
+  push_lists(b, c->lists, c->n_lists, c->id, -1);
+  lua_setfield(L, -2, "lists");
+}
+
+/* Pushes an answer of the case at case_idx and adds it to its question's
+ * answers (or the book's unknown_answers). */
+static void push_answer(builder *b, const cb_answer *a, int case_idx) {
+  lua_State *L = b->L;
+  case_idx = lua_absindex(L, case_idx);
+  lua_createtable(L, 0, 14);
+  lua_pushvalue(L, case_idx);
+  lua_setfield(L, -2, "case");
+  set_str(L, "key", a->key);
+  set_str(L, "raw", a->raw);
+  set_str(L, "response", a->response);
+  if (a->question >= 0 && (size_t)a->question < b->book->n_questions)
+    set_str(L, "question", b->book->questions[a->question].id);
+  set_str(L, "kind", (unsigned)a->kind < 7 ? value_names[a->kind] : "none");
+  push_strings(b, a->items, a->n_items);
+  lua_setfield(L, -2, "items");
+  if (a->kind == CB_V_RANK && a->tied) {
+    lua_createtable(L, (int)a->n_items, 0);
+    for (size_t i = 0; i < a->n_items; i++) {
+      lua_pushboolean(L, a->tied[i]);
+      lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "tied");
+  }
+  if (a->kind == CB_V_NUMBER)
+    set_int(L, "number", (lua_Integer)a->number);
+  if (a->kind == CB_V_PAIRWISE)
+    set_int(L, "strength", a->strength);
+  set_str(L, "error", a->error);
+  set_loc(b, a->key_loc, NULL, NULL);
+  set_loc(b, a->value_loc, "value_line", "value_col");
+  if (a->question >= 0 && (size_t)a->question < b->book->n_questions) {
+    lua_rawgeti(L, b->question_answers, (lua_Integer)a->question + 1);
+    lua_pushvalue(L, -2);
+    lua_rawseti(L, -2, ++b->n_question_answers[a->question]);
+    lua_pop(L, 1);
+  } else if (b->unknown_answers) {
+    lua_pushvalue(L, -1);
+    lua_rawseti(L, b->unknown_answers, ++b->n_unknown_answers);
+  }
+}
+
+/* 64-bit FNV-1a over the case's inputs (kind, name, length, text): two
+ * cases with identical inputs have the same key. */
+static uint64_t fnv(uint64_t h, const void *data, size_t n) {
+  const unsigned char *p = data;
+  for (size_t k = 0; k < n; k++) {
+    h ^= p[k];
+    h *= 1099511628211ULL;
+  }
+  h ^= 0x1e; /* ends each part, so "ab"+"c" differs from "a"+"bc" */
+  return h * 1099511628211ULL;
+}
+
+static void push_inputs_key(lua_State *L, const cb_case *c) {
+  uint64_t h = 14695981039346656037ULL;
+  for (size_t i = 0; i < c->n_inputs; i++) {
+    const cb_input *in = &c->inputs[i];
+    uint64_t head[2] = {(uint64_t)in->kind, in->text ? (uint64_t)in->len : 0};
+    h = fnv(h, head, sizeof head);
+    h = fnv(h, in->name ? in->name : "", in->name ? strlen(in->name) : 0);
+    h = fnv(h, in->text ? in->text : "", in->text ? in->len : 0);
+  }
+  /* "<number of inputs>:<hash>" in hex, without the cost of printf */
+  char hex[40];
+  size_t n = sizeof hex, k = 16;
+  char *end = hex + sizeof hex;
+  for (char *p = end - 1; k-- > 0; h >>= 4)
+    *p-- = "0123456789abcdef"[h & 15];
+  n -= 16;
+  hex[--n] = ':';
+  size_t count = c->n_inputs;
+  do {
+    hex[--n] = "0123456789abcdef"[count & 15];
+    count >>= 4;
+  } while (count && n > 0);
+  lua_pushlstring(L, hex + n, sizeof hex - n);
+}
+
+/* The fields of a case made on first use. Pushes the value of key and
+ * returns 1, or returns 0 when key is not one of them. */
+static const char *const lazy_case_keys[] = {
+    "title",  "props",      "tags",            "tags_locs",
+    "criteria_locs", "rationale", "source", "status_raw", "responses_table",
+    "inputs_key", "table_rows", NULL};
+
+static int push_lazy_case(builder *b, const cb_case *c, const char *key) {
+  lua_State *L = b->L;
+  switch (key[0]) {
+  case 't':
+    if (strcmp(key, "title") == 0) {
+      lua_pushstring(L, c->title ? c->title : "");
+      return 1;
+    }
+    if (strcmp(key, "tags") == 0) {
+      push_strings(b, c->tags.items, c->tags.n);
+      return 1;
+    }
+    if (strcmp(key, "tags_locs") == 0) {
+      push_locs(b, &c->tags);
+      return 1;
+    }
+    if (strcmp(key, "table_rows") == 0) {
+      push_rows(b, &c->table_rows);
+      return 1;
+    }
+    return 0;
+  case 'p':
+    if (strcmp(key, "props") == 0) {
+      push_props(b, c->props, c->n_props, c->id);
+      return 1;
+    }
+    return 0;
+  case 'c':
+    if (strcmp(key, "criteria_locs") == 0) {
+      push_locs(b, &c->criteria);
+      return 1;
+    }
+    return 0;
+  case 'r':
+    if (strcmp(key, "rationale") == 0) {
+      lua_pushstring(L, c->rationale.text ? c->rationale.text : "");
+      return 1;
+    }
+    if (strcmp(key, "responses_table") == 0) {
+      if (!c->responses_table_loc.line)
+        return 0;
+      push_pos(b, c->responses_table_loc);
+      return 1;
+    }
+    return 0;
+  case 's':
+    if (strcmp(key, "source") == 0 && c->source) {
+      lua_pushstring(L, c->source);
+      return 1;
+    }
+    if (strcmp(key, "status_raw") == 0 && c->status_raw) {
+      lua_pushstring(L, c->status_raw);
+      return 1;
+    }
+    return 0;
+  case 'i':
+    if (strcmp(key, "inputs_key") == 0) {
+      push_inputs_key(L, c);
+      return 1;
+    }
+    return 0;
+  default:
+    return 0;
+  }
+}
+
+/* Cases are built in three passes over all of them (the tables, then the
+ * answers, then the inputs) so that what the rules walk together lies
+ * together in memory: a pass over a question's answers then reads
+ * consecutive memory instead of jumping over every case's input texts. */
+
+static void push_case(builder *b, size_t index) {
+  lua_State *L = b->L;
+  const cb_case *c = &b->book->cases[index];
+  /* room for the lazy fields too: growing the table later rehashes it */
+  lua_createtable(L, 0, 24);
+  set_str(L, "kind", "case");
+  set_int(L, "index", (lua_Integer)index + 1);
+  set_str(L, "id", c->id);
+  set_loc(b, c->loc, NULL, NULL);
+  set_chapter(b, c->chapter);
+  set_str(L, "status",
+          (unsigned)c->status < 3 ? status_names[c->status] : "final");
+  size_t n_resp = 0;
+  for (size_t i = 0; i < c->n_inputs; i++)
+    n_resp += c->inputs[i].kind == CB_IN_RESPONSE;
+  if (n_resp == 0) {
+    push_empty(b);
+  } else {
+    lua_createtable(L, (int)n_resp, 0);
+    for (size_t i = 0, k = 0; i < c->n_inputs; i++)
+      if (c->inputs[i].kind == CB_IN_RESPONSE) {
+        lua_pushstring(L, c->inputs[i].name ? c->inputs[i].name : "");
+        lua_rawseti(L, -2, (lua_Integer)++k);
+      }
+  }
+  lua_setfield(L, -2, "responses");
+  push_strings(b, c->criteria.items, c->criteria.n);
+  lua_setfield(L, -2, "criteria");
+  push_lists(b, c->lists, c->n_lists, c->id, -1);
+  lua_setfield(L, -2, "lists");
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &LAZY_CASE_KEY);
+  lua_setmetatable(L, -2);
+}
+
+/* Sets the answers of the case table on top. */
+static void set_case_answers(builder *b, const cb_case *c) {
+  lua_State *L = b->L;
+  if (c->n_answers == 0) {
+    push_empty(b);
+  } else {
+    lua_createtable(L, (int)c->n_answers, 0);
+    for (size_t i = 0; i < c->n_answers; i++) {
+      push_answer(b, &c->answers[i], -2);
+      lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+  }
+  lua_setfield(L, -2, "answers");
+}
+
+/* Sets the inputs of the case table on top. */
+static void set_case_inputs(builder *b, const cb_case *c) {
+  lua_State *L = b->L;
+  if (c->n_inputs == 0) {
+    push_empty(b);
+  } else {
+    lua_createtable(L, (int)c->n_inputs, 0);
+    for (size_t i = 0; i < c->n_inputs; i++) {
+      const cb_input *in = &c->inputs[i];
+      lua_createtable(L, 0, 9);
+      set_str(L, "kind",
+              (unsigned)in->kind < 6 ? input_names[in->kind] : "prompt");
+      set_str(L, "name", in->name);
+      lua_pushvalue(L, -3);
+      lua_setfield(L, -2, "case");
+      set_int(L, "index", (lua_Integer)i + 1);
+      set_loc(b, in->loc, NULL, NULL);
+      lua_rawgetp(L, LUA_REGISTRYINDEX, &LAZY_INPUT_KEY);
+      lua_setmetatable(L, -2);
+      lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+  }
+  lua_setfield(L, -2, "inputs");
+}
+
+static const char *const lazy_chapter_keys[] = {"headings", "prose", NULL};
+
+static int push_lazy_chapter(builder *b, const cb_chapter *ch,
+                             const char *key) {
+  lua_State *L = b->L;
+  if (strcmp(key, "prose") == 0) {
+    lua_pushstring(L, ch->prose.text ? ch->prose.text : "");
+    return 1;
+  }
+  if (strcmp(key, "headings") != 0)
+    return 0;
+  if (ch->n_headings == 0) {
+    push_empty(b);
+    return 1;
+  }
+  lua_createtable(L, (int)ch->n_headings, 0);
+  for (size_t i = 0; i < ch->n_headings; i++) {
+    const cb_heading *h = &ch->headings[i];
+    lua_createtable(L, 0, 6);
+    set_int(L, "level", h->level);
+    set_str(L, "text", h->text);
+    set_str(L, "slug", h->slug);
+    set_loc(b, h->loc, NULL, NULL);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  return 1;
+}
+
+static void push_chapter(builder *b, size_t index) {
+  lua_State *L = b->L;
+  const cb_chapter *ch = &b->book->chapters[index];
+  lua_createtable(L, 0, 12);
+  set_str(L, "kind", "chapter");
+  set_int(L, "index", (lua_Integer)index + 1);
+  set_str(L, "path", ch->path);
+  cb_loc top = {ch->file, 1, 1};
+  set_loc(b, top, NULL, NULL);
+  set_str(L, "title", ch->title);
+  set_str(L, "slug", ch->slug);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &LAZY_CHAPTER_KEY);
+  lua_setmetatable(L, -2);
+}
+
+static void push_link(builder *b, size_t index) {
+  lua_State *L = b->L;
+  const cb_link *l = &b->book->links[index];
+  lua_createtable(L, 0, 13);
+  set_str(L, "kind", (unsigned)l->kind < 7 ? link_names[l->kind] : "external");
+  set_str(L, "url", l->url);
+  set_str(L, "target", l->target);
+  set_str(L, "anchor", l->anchor);
+  set_str(L, "text", l->text);
+  set_bool(L, "image", l->is_image);
+  set_str(L, "href", l->href);
+  set_chapter(b, l->chapter);
+  set_loc(b, l->loc, NULL, NULL);
+}
+
+static void push_manifest(builder *b) {
+  lua_State *L = b->L;
+  const cb_manifest *m = &b->book->manifest;
+  lua_createtable(L, 0, 12);
+  set_bool(L, "present", m->present);
+  set_str(L, "title", m->title);
+  set_str(L, "version", m->version);
+  push_strings(b, m->chapters.items, m->chapters.n);
+  lua_setfield(L, -2, "chapters");
+  push_strings(b, m->exclude.items, m->exclude.n);
+  lua_setfield(L, -2, "exclude");
+  push_strings(b, m->outputs.items, m->outputs.n);
+  lua_setfield(L, -2, "outputs");
+  set_bool(L, "unsafe_html", m->unsafe_html);
+  lua_createtable(L, 0, 3);
+  push_strings(b, m->kw_question.items, m->kw_question.n);
+  lua_setfield(L, -2, "question");
+  push_strings(b, m->kw_criterion.items, m->kw_criterion.n);
+  lua_setfield(L, -2, "criterion");
+  push_strings(b, m->kw_case.items, m->kw_case.n);
+  lua_setfield(L, -2, "case");
+  lua_setfield(L, -2, "keywords");
+  lua_createtable(L, (int)m->n_fields, 0);
+  for (size_t i = 0; i < m->n_fields; i++) {
+    lua_createtable(L, 0, 3);
+    set_str(L, "name", m->fields[i].name);
+    set_str(L, "kind", m->fields[i].kind);
+    set_str(L, "label", m->fields[i].label);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  lua_setfield(L, -2, "fields");
+  lua_createtable(L, 0, (int)m->n_rules);
+  for (size_t i = 0; i < m->n_rules; i++) {
+    static const char *const sev[] = {"note", "warning", "error", "off",
+                                      "default"};
+    unsigned s = (unsigned)m->rules[i].severity;
+    if (m->rules[i].id)
+      set_str(L, m->rules[i].id, s < 5 ? sev[s] : "default");
+  }
+  lua_setfield(L, -2, "rules");
+}
+
+/* Pushes a map id -> first element of the list at list (a stack index). */
+static void push_by_id(lua_State *L, int list) {
+  lua_Integer n = (lua_Integer)lua_rawlen(L, list);
+  lua_createtable(L, 0, (int)n);
+  for (lua_Integer i = 1; i <= n; i++) {
+    lua_rawgeti(L, list, i);
+    lua_pushliteral(L, "id");
+    if (lua_rawget(L, -2) == LUA_TSTRING) {
+      lua_pushvalue(L, -1);
+      if (lua_rawget(L, -4) == LUA_TNIL) {
+        lua_pop(L, 1);
+        lua_insert(L, -2); /* id, element */
+        lua_rawset(L, -3);
+        continue;
+      }
+      lua_pop(L, 1);
+    }
+    lua_pop(L, 2);
+  }
+}
+
+/* A builder for lazy fields: pushes the registry's lists it needs. */
+static builder lazy_builder(lua_State *L) {
+  builder b = {0};
+  b.L = L;
+  b.book = lua_touserdata(L, lua_upvalueindex(1));
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &FILES_KEY);
+  b.files = lua_gettop(L);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &CHAPTERS_KEY);
+  b.chapters = lua_gettop(L);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &EMPTY_KEY);
+  b.empty = lua_gettop(L);
+  return b;
+}
+
+/* The 0-based index of the model table at t (its `index` field), or -1. */
+static lua_Integer raw_index(lua_State *L, int t, size_t n) {
+  lua_pushliteral(L, "index");
+  lua_rawget(L, t);
+  int ok = 0;
+  lua_Integer i = lua_tointegerx(L, -1, &ok);
+  lua_pop(L, 1);
+  return ok && i >= 1 && (size_t)i <= n ? i - 1 : -1;
+}
+
+static const char *const lazy_input_keys[] = {"text", "info", NULL};
+
+/* The lazy fields of an input (its case table is at case_t). */
+static int push_lazy_input(builder *b, int t, const char *key) {
+  lua_State *L = b->L;
+  lua_pushliteral(L, "case");
+  if (lua_rawget(L, t) != LUA_TTABLE)
+    return 0;
+  lua_Integer ci = raw_index(L, lua_gettop(L), b->book->n_cases);
+  lua_pop(L, 1);
+  if (ci < 0)
+    return 0;
+  const cb_case *c = &b->book->cases[ci];
+  lua_Integer ii = raw_index(L, t, c->n_inputs);
+  if (ii < 0)
+    return 0;
+  const cb_input *in = &c->inputs[ii];
+  if (strcmp(key, "text") == 0) {
+    lua_pushlstring(L, in->text ? in->text : "", in->text ? in->len : 0);
+    return 1;
+  }
+  if (strcmp(key, "info") == 0) {
+    lua_pushstring(L, in->info ? in->info : "");
+    return 1;
+  }
+  return 0;
+}
+
+/* __index of cases, chapters and inputs: makes a lazy field and stores
+ * it. Upvalues: the book, the kind of table (0 chapter, 1 case, 2
+ * input). */
+static int lazy_index(lua_State *L) {
+  int kind = (int)lua_tointeger(L, lua_upvalueindex(2));
+  if (lua_type(L, 2) != LUA_TSTRING)
+    return 0;
+  builder b = lazy_builder(L);
+  const char *key = lua_tostring(L, 2);
+  int got = 0;
+  if (kind == 2) {
+    got = push_lazy_input(&b, 1, key);
+  } else {
+    lua_Integer i = raw_index(L, 1, kind == 1 ? b.book->n_cases
+                                              : b.book->n_chapters);
+    if (i < 0)
+      return 0;
+    got = kind == 1 ? push_lazy_case(&b, &b.book->cases[i], key)
+                    : push_lazy_chapter(&b, &b.book->chapters[i], key);
+  }
+  if (!got)
+    return 0;
+  lua_pushvalue(L, 2);
+  lua_pushvalue(L, -2);
+  lua_rawset(L, 1);
+  return 1;
+}
+
+/* Makes every lazy field of the table at t (for pairs). */
+void cb_lua_model__materialize(lua_State *L, int t) {
+  t = lua_absindex(L, t);
+  if (!lua_getmetatable(L, t))
+    return;
+  const char *const *keys = NULL;
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &LAZY_CASE_KEY);
+  if (lua_rawequal(L, -1, -2))
+    keys = lazy_case_keys;
+  lua_pop(L, 1);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &LAZY_CHAPTER_KEY);
+  if (lua_rawequal(L, -1, -2))
+    keys = lazy_chapter_keys;
+  lua_pop(L, 1);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &LAZY_INPUT_KEY);
+  if (lua_rawequal(L, -1, -2))
+    keys = lazy_input_keys;
+  lua_pop(L, 2);
+  for (; keys && *keys; keys++) {
+    lua_getfield(L, t, *keys);
+    lua_pop(L, 1);
+  }
+}
+
+/* __pairs of cases and chapters. */
+static int lazy_pairs(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  cb_lua_model__materialize(L, 1);
+  lua_pushcfunction(L, safe_next_raw);
+  lua_pushvalue(L, 1);
+  lua_pushnil(L);
+  return 3;
+}
+
+/* Registers the shared metatables of cases and chapters and the empty
+ * table. */
+static void init_lazy(lua_State *L, const cb_book *book) {
+  static char *const keys[] = {&LAZY_CHAPTER_KEY, &LAZY_CASE_KEY,
+                               &LAZY_INPUT_KEY};
+  for (int kind = 0; kind < 3; kind++) {
+    lua_createtable(L, 0, 2);
+    lua_pushlightuserdata(L, (void *)book);
+    lua_pushinteger(L, kind);
+    lua_pushcclosure(L, lazy_index, 2);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, lazy_pairs);
+    lua_setfield(L, -2, "__pairs");
+    lua_rawsetp(L, LUA_REGISTRYINDEX, keys[kind]);
+  }
+  lua_newtable(L);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &EMPTY_KEY);
+}
+
+/* Builds the book table (a protected call: argument 1 is the builder)
+ * and returns it. Also fills the registry's path -> file index map. */
+static int build_book(lua_State *L) {
+  builder *b = lua_touserdata(L, 1);
+  const cb_book *bk = b->book;
+  b->L = L;
+  luaL_checkstack(L, 40, "building the book");
+  init_lazy(L, bk);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &EMPTY_KEY);
+  b->empty = lua_gettop(L);
+  lua_createtable(L, 0, 14);
+  int book = lua_gettop(L);
+
+  lua_createtable(L, (int)bk->n_files, 0);
+  b->files = lua_gettop(L);
+  lua_createtable(L, 0, (int)bk->n_files); /* path -> index */
+  for (size_t i = 0; i < bk->n_files; i++) {
+    lua_pushstring(L, bk->files[i].path ? bk->files[i].path : "");
+    lua_pushvalue(L, -1);
+    lua_rawseti(L, b->files, (lua_Integer)i + 1);
+    lua_pushinteger(L, (lua_Integer)i);
+    lua_rawset(L, -3);
+  }
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &PATHS_KEY);
+  lua_pushvalue(L, b->files);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &FILES_KEY);
+  lua_pushvalue(L, b->files);
+  lua_setfield(L, book, "files");
+
+  lua_createtable(L, (int)bk->n_chapters, 0);
+  b->chapters = lua_gettop(L);
+  for (size_t i = 0; i < bk->n_chapters; i++) {
+    push_chapter(b, i);
+    lua_rawseti(L, b->chapters, (lua_Integer)i + 1);
+  }
+  lua_pushvalue(L, b->chapters);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &CHAPTERS_KEY);
+
+  /* links, and each chapter's slice of them */
+  lua_createtable(L, (int)bk->n_links, 0);
+  int links = lua_gettop(L);
+  for (size_t i = 0; i < bk->n_links; i++) {
+    push_link(b, i);
+    lua_rawseti(L, links, (lua_Integer)i + 1);
+  }
+  for (size_t c = 0; c < bk->n_chapters; c++) {
+    const cb_chapter *ch = &bk->chapters[c];
+    lua_rawgeti(L, b->chapters, (lua_Integer)c + 1);
+    if (ch->n_links == 0 || ch->first_link >= bk->n_links) {
+      push_empty(b);
+    } else {
+      lua_createtable(L, (int)ch->n_links, 0);
+      for (size_t i = 0; i < ch->n_links; i++) {
+        if (ch->first_link + i >= bk->n_links)
+          break;
+        lua_rawgeti(L, links, (lua_Integer)(ch->first_link + i) + 1);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+      }
+    }
+    lua_setfield(L, -2, "links");
+    lua_pop(L, 1);
+  }
+
+  /* answers per question: counted first to size the lists */
+  b->n_question_answers = lua_newuserdatauv(
+      L, (bk->n_questions + 1) * sizeof *b->n_question_answers, 0);
+  memset(b->n_question_answers, 0,
+         (bk->n_questions + 1) * sizeof *b->n_question_answers);
+  size_t n_unknown = 0;
+  for (size_t i = 0; i < bk->n_cases; i++)
+    for (size_t k = 0; k < bk->cases[i].n_answers; k++) {
+      int q = bk->cases[i].answers[k].question;
+      if (q >= 0 && (size_t)q < bk->n_questions)
+        b->n_question_answers[q]++;
+      else
+        n_unknown++;
+    }
+  lua_createtable(L, (int)bk->n_questions, 0);
+  b->question_answers = lua_gettop(L);
+  lua_createtable(L, (int)n_unknown, 0);
+  b->unknown_answers = lua_gettop(L);
+  lua_newtable(L);
+  b->all_lists = lua_gettop(L);
+
+  lua_createtable(L, (int)bk->n_questions, 0);
+  int questions = lua_gettop(L);
+  for (size_t i = 0; i < bk->n_questions; i++) {
+    push_question(b, i);
+    lua_rawseti(L, questions, (lua_Integer)i + 1);
+  }
+  lua_createtable(L, (int)bk->n_criteria, 0);
+  int criteria = lua_gettop(L);
+  for (size_t i = 0; i < bk->n_criteria; i++) {
+    push_criterion(b, i);
+    lua_rawseti(L, criteria, (lua_Integer)i + 1);
+  }
+  lua_createtable(L, (int)bk->n_cases, 0);
+  int cases = lua_gettop(L);
+  for (size_t i = 0; i < bk->n_cases; i++) {
+    push_case(b, i);
+    lua_rawseti(L, cases, (lua_Integer)i + 1);
+  }
+  for (size_t i = 0; i < bk->n_cases; i++) {
+    lua_rawgeti(L, cases, (lua_Integer)i + 1);
+    set_case_answers(b, &bk->cases[i]);
+    lua_pop(L, 1);
+  }
+  for (size_t i = 0; i < bk->n_cases; i++) {
+    lua_rawgeti(L, cases, (lua_Integer)i + 1);
+    set_case_inputs(b, &bk->cases[i]);
+    lua_pop(L, 1);
+  }
+
+  lua_pushvalue(L, b->unknown_answers);
+  lua_setfield(L, book, "unknown_answers");
+  lua_pushvalue(L, b->all_lists);
+  lua_setfield(L, book, "lists");
+  b->question_answers = b->unknown_answers = b->all_lists = 0;
+  lua_pushvalue(L, b->chapters);
+  lua_setfield(L, book, "chapters");
+  lua_pushvalue(L, links);
+  lua_setfield(L, book, "links");
+  lua_pushvalue(L, questions);
+  lua_setfield(L, book, "questions");
+  lua_pushvalue(L, criteria);
+  lua_setfield(L, book, "criteria");
+  lua_pushvalue(L, cases);
+  lua_setfield(L, book, "cases");
+  push_by_id(L, questions);
+  lua_setfield(L, book, "questions_by_id");
+  push_by_id(L, criteria);
+  lua_setfield(L, book, "criteria_by_id");
+  push_by_id(L, cases);
+  lua_setfield(L, book, "cases_by_id");
+  lua_settop(L, book);
+  push_manifest(b);
+  lua_setfield(L, book, "manifest");
+  set_str(L, "root", bk->root);
+  return 1;
+}
+
+
+int cb_lua_model__push(lua_State *L, const cb_book *book) {
+  builder b = {0};
+  b.book = book;
+  lua_pushcfunction(L, build_book);
+  lua_pushlightuserdata(L, &b);
+  if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+    lua_pop(L, 1);
+    return CB_ENOMEM;
+  }
+  return 0;
+}
+
+void cb_lua_model__push_paths(lua_State *L) {
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &PATHS_KEY);
+}
