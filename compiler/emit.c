@@ -1,0 +1,368 @@
+/*
+ * emit.c: cb_book_emit, which writes every output of `casebook build`,
+ * and the helpers the emitters share: UTF-8 cleaning, the rewriting of
+ * "cb-link:N" hrefs in pre-rendered HTML, the book's title.
+ */
+#include "emit.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit_html.h"
+#include "emit_json.h"
+#include "output.h"
+
+#define INVALID UINT32_MAX
+
+/* Decodes the UTF-8 sequence at s (n > 0 bytes left). Returns its length
+ * and sets *cp; for an ill-formed sequence sets *cp to INVALID and returns
+ * the length of its maximal subpart (at least 1), so that each one becomes
+ * a single U+FFFD (Unicode 3.9, "best practice", as WHATWG decodes). */
+static size_t decode(const unsigned char *s, size_t n, uint32_t *cp) {
+  unsigned char c = s[0];
+  size_t need;
+  unsigned char lo = 0x80, hi = 0xBF;
+  uint32_t v;
+  if (c < 0x80) {
+    *cp = c;
+    return 1;
+  } else if (c >= 0xC2 && c <= 0xDF) {
+    need = 1;
+    v = c & 0x1F;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    need = 2;
+    v = c & 0x0F;
+    if (c == 0xE0)
+      lo = 0xA0;
+    else if (c == 0xED)
+      hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    need = 3;
+    v = c & 0x07;
+    if (c == 0xF0)
+      lo = 0x90;
+    else if (c == 0xF4)
+      hi = 0x8F;
+  } else {
+    *cp = INVALID;
+    return 1;
+  }
+  size_t i = 1;
+  for (; i <= need; i++) {
+    if (i >= n || s[i] < lo || s[i] > hi) {
+      *cp = INVALID;
+      return i;
+    }
+    v = (v << 6) | (s[i] & 0x3F);
+    lo = 0x80;
+    hi = 0xBF;
+  }
+  *cp = v;
+  return i;
+}
+
+/* 1 when code point cp may stand as it is in an output of this mode. */
+static int cp_ok(uint32_t cp, cb_text_mode mode) {
+  if (cp == INVALID)
+    return 0;
+  if (mode == CB_TEXT_JSON)
+    return 1;
+  if (cp < 0x20)
+    return cp == '\t' || cp == '\n' || cp == '\r' || cp == '\f';
+  if (cp >= 0x7F && cp <= 0x9F)
+    return 0;
+  if ((cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE)
+    return 0;
+  return 1;
+}
+
+/* Eight bytes at a time: 1 when each of the eight bytes is printable
+ * ASCII or a newline (exact per byte: no carries cross bytes, as every
+ * sum is done on the low seven bits). */
+#define ONES UINT64_C(0x0101010101010101)
+#define LOW7 UINT64_C(0x7F7F7F7F7F7F7F7F)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+static int all_plain(const unsigned char *p) {
+  uint64_t v;
+  memcpy(&v, p, 8);
+  uint64_t low = v & LOW7;
+  uint64_t below_space = ~((low + ONES * (0x80 - 0x20)) | v) & HIGHS;
+  uint64_t nl = v ^ (ONES * '\n');
+  uint64_t is_nl = ~(((nl & LOW7) + LOW7) | nl) & HIGHS;
+  uint64_t del = v ^ (ONES * 0x7F);
+  uint64_t is_del = ~(((del & LOW7) + LOW7) | del) & HIGHS;
+  return ((v & HIGHS) | (below_space & ~is_nl) | is_del) == 0;
+}
+
+int cb_emit__text_ok(const char *s, size_t len, cb_text_mode mode) {
+  const unsigned char *p = (const unsigned char *)s;
+  size_t i = 0;
+  while (i < len) {
+    /* Printable ASCII eight bytes at a time: most text is. */
+    while (i + 8 <= len && all_plain(p + i))
+      i += 8;
+    if (i >= len)
+      break;
+    if ((p[i] >= 0x20 && p[i] < 0x7F) || p[i] == '\n' || p[i] == '\t' ||
+        p[i] == '\r') {
+      i++;
+      continue;
+    }
+    uint32_t cp;
+    size_t k = decode(p + i, len - i, &cp);
+    if (!cp_ok(cp, mode))
+      return 0;
+    i += k;
+  }
+  return 1;
+}
+
+static void put_cp(cb_buf *out, uint32_t cp) {
+  char u[4];
+  if (cp < 0x80) {
+    u[0] = (char)cp;
+    cb_buf_append(out, u, 1);
+  } else if (cp < 0x800) {
+    u[0] = (char)(0xC0 | (cp >> 6));
+    u[1] = (char)(0x80 | (cp & 0x3F));
+    cb_buf_append(out, u, 2);
+  } else if (cp < 0x10000) {
+    u[0] = (char)(0xE0 | (cp >> 12));
+    u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    u[2] = (char)(0x80 | (cp & 0x3F));
+    cb_buf_append(out, u, 3);
+  } else {
+    u[0] = (char)(0xF0 | (cp >> 18));
+    u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    u[3] = (char)(0x80 | (cp & 0x3F));
+    cb_buf_append(out, u, 4);
+  }
+}
+
+void cb_emit__text_fix(cb_buf *out, const char *s, size_t len,
+                       cb_text_mode mode) {
+  const unsigned char *p = (const unsigned char *)s;
+  size_t i = 0, run = 0; /* run: start of the bytes kept as they are */
+  while (i < len) {
+    if (p[i] >= 0x20 && p[i] < 0x7F) {
+      i++;
+      continue;
+    }
+    uint32_t cp;
+    size_t k = decode(p + i, len - i, &cp);
+    if (cp_ok(cp, mode)) {
+      i += k;
+      continue;
+    }
+    cb_buf_append(out, s + run, i - run);
+    if (cp != INVALID && cp < 0x20)
+      put_cp(out, 0x2400 + cp); /* Control Pictures: NUL shows as ␀ */
+    else if (cp == 0x7F)
+      put_cp(out, 0x2421);
+    else
+      put_cp(out, 0xFFFD);
+    i += k;
+    run = i;
+  }
+  cb_buf_append(out, s + run, len - run);
+}
+
+/* 1 when s starts with prefix, ignoring ASCII case. */
+static int starts_nocase(const char *s, const char *prefix) {
+  for (; *prefix; s++, prefix++) {
+    char c = *s;
+    if (c >= 'A' && c <= 'Z')
+      c = (char)(c - 'A' + 'a');
+    if (c != *prefix)
+      return 0;
+  }
+  return 1;
+}
+
+/* The schemes a browser would run or that reach the reader's files, as
+ * cmark-gfm's own check: the loader marks these links CB_LINK_UNSAFE, and
+ * this is the second lock. Images may be data: PNG, GIF, JPEG, WebP. */
+static int dangerous(const char *url) {
+  while (*url == ' ' || (unsigned char)*url < 0x20)
+    url++;
+  if (starts_nocase(url, "data:"))
+    return !(starts_nocase(url + 5, "image/png") ||
+             starts_nocase(url + 5, "image/gif") ||
+             starts_nocase(url + 5, "image/jpeg") ||
+             starts_nocase(url + 5, "image/webp"));
+  return starts_nocase(url, "javascript:") || starts_nocase(url, "vbscript:") ||
+         starts_nocase(url, "file:");
+}
+
+const char *cb_emit__href(const cb_book *book, size_t n) {
+  if (n >= book->n_links)
+    return "#";
+  const cb_link *l = &book->links[n];
+  if (l->kind == CB_LINK_UNSAFE || !l->href || !*l->href || dangerous(l->href))
+    return "#";
+  return l->href;
+}
+
+/* 1 for the ASCII bytes a URL may hold as they are: RFC 3986 unreserved,
+ * reserved and '%' ('&' is left to the caller). Non-ASCII bytes are kept
+ * too (an IRI: browsers encode them). */
+/* clang-format off */
+static const unsigned char url_ascii_ok[128] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 1, 0, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0,
+};
+/* clang-format on */
+
+/* Appends url percent-encoded (see cb_emit__url); with in_html, '&' is
+ * also written &amp; (the only character left that HTML would read in a
+ * quoted attribute: the quote and angle brackets are percent-encoded). */
+static void put_url(cb_buf *out, const char *url, int in_html) {
+  static const char hex[] = "0123456789ABCDEF";
+  const char *run = url, *p = url;
+  for (; *p; p++) {
+    unsigned char c = (unsigned char)*p;
+    if (c >= 0x80 || url_ascii_ok[c] || (c == '&' && !in_html))
+      continue;
+    cb_buf_append(out, run, (size_t)(p - run));
+    if (c == '&') {
+      cb_buf_puts(out, "&amp;");
+    } else {
+      char enc[3] = {'%', hex[c >> 4], hex[c & 15]};
+      cb_buf_append(out, enc, 3);
+    }
+    run = p + 1;
+  }
+  cb_buf_append(out, run, (size_t)(p - run));
+}
+
+void cb_emit__url(cb_buf *out, const char *url) { put_url(out, url, 0); }
+
+void cb_emit__links(cb_buf *out, const cb_book *book, const char *html) {
+  static const char marker[] = "=\"cb-link:";
+  const size_t mlen = sizeof marker - 1;
+  const char *p = html;
+  const char *hit;
+  /* Only inside an attribute value: a quote in text is always written as
+   * &quot; by the renderer, so `="cb-link:` cannot occur in text. */
+  while ((hit = strstr(p, marker)) != NULL) {
+    const char *d = hit + mlen;
+    size_t n = 0;
+    const char *q = d;
+    while (*q >= '0' && *q <= '9' && q - d < 18)
+      n = n * 10 + (size_t)(*q++ - '0');
+    if (q == d || *q != '"') {
+      cb_buf_append(out, p, (size_t)(d - p));
+      p = d;
+      continue;
+    }
+    cb_buf_append(out, p, (size_t)(hit - p) + 2); /* up to and with =" */
+    put_url(out, cb_emit__href(book, n), 1);
+    p = q; /* the closing quote */
+  }
+  cb_buf_puts(out, p);
+}
+
+const char *cb_emit__title(const cb_book *book) {
+  if (book->manifest.title && *book->manifest.title)
+    return book->manifest.title;
+  if (book->n_chapters && book->chapters[0].title && *book->chapters[0].title)
+    return book->chapters[0].title;
+  return "Casebook";
+}
+
+/* Books at least this large are written on two threads: the second one
+ * writes the JSON files, then helps with the pages; the machine the
+ * benchmark runs on has two cores. Small books stay on one thread, which
+ * keeps the allocation-failure tests deterministic. */
+#define THREAD_MIN_BYTES (4 * 1024 * 1024)
+
+/* The second thread's work, with a context of its own for its errors (the
+ * JSON emitters also use its arena). */
+typedef struct helper {
+  cb_ctx ctx;
+  const cb_book *book;
+  const char *rubric, *gold;
+  cb_site *site;
+  int pages; /* help with the pages once the JSON files are written */
+  int err;
+} helper;
+
+static void *helper_main(void *data) {
+  helper *h = data;
+  h->err = cb_emit_json__rubric(&h->ctx, h->book, h->rubric);
+  if (h->err == 0)
+    h->err = cb_emit_json__gold(&h->ctx, h->book, h->gold);
+  if (h->err == 0 && h->pages)
+    h->err = cb_emit_html__work(h->site, 1, &h->ctx);
+  return NULL;
+}
+
+static size_t book_bytes(const cb_book *book) {
+  size_t n = 0;
+  for (size_t i = 0; i < book->n_files; i++)
+    n += book->files[i].len;
+  for (size_t i = 0; i < book->n_cases; i++)
+    for (size_t k = 0; k < book->cases[i].n_inputs; k++)
+      n += book->cases[i].inputs[k].len;
+  return n;
+}
+
+int cb_book_emit(cb_ctx *ctx, const cb_book *book, const char *outdir) {
+  int err = 0;
+  helper h;
+  int threaded = 0;
+  pthread_t thread;
+  memset(&h, 0, sizeof h);
+
+  /* Three short paths, in the arena: they live as long as the book. */
+  const char *html_dir = cb_arena_printf(ctx->arena, "%s/html", outdir);
+  h.rubric = cb_arena_printf(ctx->arena, "%s/rubric.json", outdir);
+  h.gold = cb_arena_printf(ctx->arena, "%s/gold.jsonl", outdir);
+  h.book = book;
+  if (!html_dir || !h.rubric || !h.gold || !(h.ctx.arena = cb_arena_new())) {
+    err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+    goto done;
+  }
+  if ((err = cb_output__mkdirs(ctx, outdir)) < 0)
+    goto done;
+  if ((err = cb_emit_html__begin(&h.site, ctx, book, html_dir)) < 0)
+    goto done;
+
+  if (book_bytes(book) >= THREAD_MIN_BYTES) {
+    json_object_seed(0); /* jansson's lazy hash seed, set before sharing */
+    h.pages = 1;
+    threaded = pthread_create(&thread, NULL, helper_main, &h) == 0;
+  }
+  if (threaded) {
+    err = cb_emit_html__work(h.site, 0, ctx);
+    pthread_join(thread, NULL);
+  } else {
+    h.pages = 0;
+    helper_main(&h);
+    if (h.err == 0)
+      err = cb_emit_html__work(h.site, 0, ctx);
+  }
+  /* The helper's error first: the JSON files are what tools read. */
+  if (h.err < 0) {
+    err = cb_ctx__fail(ctx, h.err, "%s", h.ctx.error);
+    goto done;
+  }
+  if (err < 0)
+    goto done;
+  err = cb_emit_html__finish(h.site);
+done:
+  cb_emit_html__free(h.site);
+  cb_arena_free(h.ctx.arena);
+  return err;
+}

@@ -1,0 +1,480 @@
+/*
+ * emit_json.c: rubric.json and gold.jsonl, through jansson.
+ *
+ * Both follow the model's order (chapters, then elements in source order)
+ * and use no clock, so the same book gives the same bytes. Strings go
+ * through jstr(), which replaces invalid UTF-8 by U+FFFD (jansson refuses
+ * it; the loader reports it as a diagnostic). Case inputs keep every other
+ * byte, NUL included (json_stringn writes it as \u0000).
+ *
+ * Out of memory: a NULL from jansson is remembered in jw.failed, the
+ * functions go on with what they can (jansson ignores NULL values), and the
+ * file is discarded at the end.
+ */
+#include "emit_json.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit.h"
+#include "output.h"
+
+typedef struct jw {
+  cb_ctx *ctx;
+  const cb_book *book;
+  cb_buf tmp; /* scratch for cleaned text and rewritten HTML */
+  int failed;
+} jw;
+
+/* A JSON string of s[0..len), cleaned; NULL only when out of memory. */
+static json_t *jstrn(jw *w, const char *s, size_t len) {
+  json_t *v;
+  if (cb_emit__text_ok(s, len, CB_TEXT_JSON)) {
+    v = json_stringn_nocheck(s, len);
+  } else {
+    cb_buf_reset(&w->tmp);
+    cb_emit__text_fix(&w->tmp, s, len, CB_TEXT_JSON);
+    v = w->tmp.failed ? NULL
+                      : json_stringn_nocheck(cb_buf_cstr(&w->tmp), w->tmp.len);
+  }
+  if (!v)
+    w->failed = 1;
+  return v;
+}
+
+/* A JSON string of s, or null when s is NULL. */
+static json_t *jstr(jw *w, const char *s) {
+  if (!s)
+    return json_null();
+  return jstrn(w, s, strlen(s));
+}
+
+/* A pre-rendered HTML fragment with its links resolved (null if NULL). */
+static json_t *jhtml(jw *w, const char *html) {
+  if (!html)
+    return json_null();
+  cb_buf links = {0};
+  cb_emit__links(&links, w->book, html);
+  json_t *v = NULL;
+  if (!links.failed)
+    v = jstrn(w, cb_buf_cstr(&links), links.len);
+  else
+    w->failed = 1;
+  cb_buf_free(&links);
+  return v;
+}
+
+static json_t *jint(jw *w, long long n) {
+  json_t *v = json_integer((json_int_t)n);
+  if (!v)
+    w->failed = 1;
+  return v;
+}
+
+/* Sets obj[key] = value, stealing value; a NULL value or object is
+ * recorded as a failure (jansson releases value in every case). */
+static void set(jw *w, json_t *obj, const char *key, json_t *value) {
+  if (json_object_set_new_nocheck(obj, key, value) < 0)
+    w->failed = 1;
+}
+
+/* key as it can stand in JSON: itself, or a cleaned copy in the arena
+ * (rare: only keys with invalid UTF-8). */
+static const char *key_of(jw *w, const char *key) {
+  if (!key)
+    return "";
+  size_t len = strlen(key);
+  if (cb_emit__text_ok(key, len, CB_TEXT_JSON))
+    return key;
+  cb_buf_reset(&w->tmp);
+  cb_emit__text_fix(&w->tmp, key, len, CB_TEXT_JSON);
+  char *copy = w->tmp.failed
+                   ? NULL
+                   : cb_arena_strdup(w->ctx->arena, cb_buf_cstr(&w->tmp));
+  if (!copy) {
+    w->failed = 1;
+    return "";
+  }
+  return copy;
+}
+
+static void push(jw *w, json_t *arr, json_t *value) {
+  if (json_array_append_new(arr, value) < 0)
+    w->failed = 1;
+}
+
+static json_t *jobj(jw *w) {
+  json_t *v = json_object();
+  if (!v)
+    w->failed = 1;
+  return v;
+}
+
+static json_t *jarr(jw *w) {
+  json_t *v = json_array();
+  if (!v)
+    w->failed = 1;
+  return v;
+}
+
+static json_t *strlist(jw *w, const cb_strlist *l) {
+  json_t *a = jarr(w);
+  for (size_t i = 0; i < l->n; i++)
+    push(w, a, jstr(w, l->items[i]));
+  return a;
+}
+
+/* {"file": path, "line": n} */
+static json_t *source(jw *w, cb_loc loc) {
+  json_t *o = jobj(w);
+  const char *path =
+      loc.file < w->book->n_files ? w->book->files[loc.file].path : NULL;
+  set(w, o, "file", jstr(w, path));
+  set(w, o, "line", jint(w, loc.line));
+  return o;
+}
+
+static json_t *chapter_path(jw *w, uint32_t chapter) {
+  if (chapter >= w->book->n_chapters)
+    return json_null();
+  return jstr(w, w->book->chapters[chapter].path);
+}
+
+/* ---- rubric.json ----------------------------------------------------- */
+
+static json_t *stamp(jw *w) {
+  const cb_stamp *s = &w->book->stamp;
+  json_t *o = jobj(w);
+  set(w, o, "version",
+      jstr(w, s->version ? s->version : w->book->manifest.version));
+  set(w, o, "commit", jstr(w, s->commit));
+  set(w, o, "describe", jstr(w, s->describe));
+  set(w, o, "date", jstr(w, s->date));
+  set(w, o, "dirty", json_boolean(s->dirty));
+  return o;
+}
+
+static json_t *option(jw *w, const cb_question *q, const cb_option *opt) {
+  json_t *o = jobj(w);
+  set(w, o, "id", jstr(w, opt->id));
+  set(w, o, "value", q->type == CB_Q_SCALE ? jint(w, opt->value) : json_null());
+  set(w, o, "meaning", jhtml(w, opt->meaning_html));
+  set(w, o, "meaning_text", jstr(w, opt->meaning_text));
+  json_t *attrs = jobj(w);
+  for (size_t i = 0; i < opt->n_attrs; i++)
+    set(w, attrs, key_of(w, opt->attrs[i].key), jstr(w, opt->attrs[i].value));
+  set(w, o, "attrs", attrs);
+  return o;
+}
+
+static json_t *question(jw *w, const cb_question *q) {
+  json_t *o = jobj(w);
+  set(w, o, "id", jstr(w, q->id));
+  set(w, o, "title", jstr(w, q->title ? q->title : ""));
+  set(w, o, "type", jstr(w, cb_qtype_name(q->type)));
+  if (q->type == CB_Q_SCALE) {
+    json_t *scale = jobj(w);
+    set(w, scale, "min", jint(w, q->scale_min));
+    set(w, scale, "max", jint(w, q->scale_max));
+    set(w, o, "scale", scale);
+  } else {
+    set(w, o, "scale", json_null());
+  }
+  set(w, o, "required", json_boolean(q->required));
+  set(w, o, "when", jstr(w, q->when));
+  set(w, o, "hint", jstr(w, q->hint ? q->hint : q->title));
+  set(w, o, "scope",
+      jstr(w, q->scope == CB_SCOPE_RESPONSE ? "response" : "case"));
+  set(w, o, "responses", strlist(w, &q->responses));
+  json_t *opts = jarr(w);
+  for (size_t i = 0; i < q->n_options; i++)
+    push(w, opts, option(w, q, &q->options[i]));
+  set(w, o, "options", opts);
+  set(w, o, "guidance", jhtml(w, q->guidance.html));
+  set(w, o, "guidance_text", jstr(w, q->guidance.text));
+  set(w, o, "chapter", chapter_path(w, q->chapter));
+  set(w, o, "source", source(w, q->loc));
+  return o;
+}
+
+/* Points as a number when written as an integer, else as written. */
+static json_t *points(jw *w, const char *s) {
+  if (!s)
+    return json_null();
+  char *end = NULL;
+  long long n = strtoll(s, &end, 10);
+  if (end != s && *end == '\0' && (*s == '-' || (*s >= '0' && *s <= '9')))
+    return jint(w, n);
+  return jstr(w, s);
+}
+
+static json_t *criterion(jw *w, const cb_criterion *c) {
+  json_t *o = jobj(w);
+  set(w, o, "id", jstr(w, c->id));
+  set(w, o, "title", jstr(w, c->title ? c->title : ""));
+  set(w, o, "applies_to", strlist(w, &c->applies_to));
+  set(w, o, "severity", jstr(w, c->severity));
+  set(w, o, "points", points(w, c->points));
+  set(w, o, "text", jstr(w, c->prose.text));
+  set(w, o, "html", jhtml(w, c->prose.html));
+  set(w, o, "chapter", chapter_path(w, c->chapter));
+  set(w, o, "source", source(w, c->loc));
+  return o;
+}
+
+static json_t *chapter(jw *w, const cb_chapter *ch) {
+  json_t *o = jobj(w);
+  set(w, o, "path", jstr(w, ch->path));
+  set(w, o, "title", jstr(w, ch->title));
+  char *page = cb_arena_printf(w->ctx->arena, "%s.html", ch->slug);
+  if (!page)
+    w->failed = 1;
+  set(w, o, "page", page ? jstr(w, page) : NULL);
+  json_t *hs = jarr(w);
+  for (size_t i = 0; i < ch->n_headings; i++) {
+    const cb_heading *h = &ch->headings[i];
+    json_t *ho = jobj(w);
+    set(w, ho, "level", jint(w, h->level));
+    set(w, ho, "text", jstr(w, h->text));
+    set(w, ho, "slug", jstr(w, h->slug));
+    push(w, hs, ho);
+  }
+  set(w, o, "headings", hs);
+  return o;
+}
+
+/* jansson hands its output over in many small pieces (a quote, a
+ * comma): they are gathered in a buffer, which goes to the file once per
+ * value. */
+static int dump_cb(const char *buffer, size_t size, void *data) {
+  cb_buf *b = data;
+  if (b->len + size < b->cap) {
+    memcpy(b->data + b->len, buffer, size);
+    b->len += size;
+  } else {
+    cb_buf_append(b, buffer, size);
+  }
+  return b->failed ? -1 : 0;
+}
+
+/* Writes v and a newline to f, through the buffer line. Returns 0, or
+ * CB_EIO (ctx's error set by the output) or CB_ENOMEM. */
+static int dump(cb_ctx *ctx, cb_output *f, cb_buf *line, json_t *v,
+                size_t flags) {
+  cb_buf_reset(line);
+  if (json_dump_callback(v, dump_cb, line, flags) < 0 || line->failed)
+    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+  cb_buf_putc(line, '\n');
+  if (line->failed)
+    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+  return cb_output__write(f, line->data, line->len);
+}
+
+/* The files are streamed (gold.jsonl is about the size of all the inputs)
+ * and compared with the previous build's as they go: an unchanged file is
+ * not rewritten. */
+#define JSON_OUTPUT (CB_OUTPUT_SYNC | CB_OUTPUT_KEEP_SAME)
+
+int cb_emit_json__rubric(cb_ctx *ctx, const cb_book *book, const char *path) {
+  int err = 0;
+  jw w = {ctx, book, {0}, 0};
+  cb_output *f = NULL;
+  const cb_book *b = book;
+
+  json_t *root = jobj(&w);
+  set(&w, root, "format", jint(&w, CB_FORMAT_VERSION));
+  set(&w, root, "casebook_version", jstr(&w, CB_VERSION));
+  set(&w, root, "title", jstr(&w, cb_emit__title(b)));
+  set(&w, root, "version", stamp(&w));
+  json_t *qs = jarr(&w);
+  for (size_t i = 0; i < b->n_questions; i++)
+    push(&w, qs, question(&w, &b->questions[i]));
+  set(&w, root, "questions", qs);
+  json_t *cs = jarr(&w);
+  for (size_t i = 0; i < b->n_criteria; i++)
+    push(&w, cs, criterion(&w, &b->criteria[i]));
+  set(&w, root, "criteria", cs);
+  json_t *chs = jarr(&w);
+  for (size_t i = 0; i < b->n_chapters; i++)
+    push(&w, chs, chapter(&w, &b->chapters[i]));
+  set(&w, root, "chapters", chs);
+  if (w.failed) {
+    err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+    goto done;
+  }
+
+  if ((err = cb_output__open(&f, ctx, path, JSON_OUTPUT)) < 0)
+    goto done;
+  if ((err = dump(ctx, f, &w.tmp, root, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) <
+      0)
+    goto done;
+  err = cb_output__commit(f);
+  f = NULL;
+done:
+  cb_output__discard(f);
+  json_decref(root);
+  cb_buf_free(&w.tmp);
+  return err;
+}
+
+/* ---- gold.jsonl ------------------------------------------------------ */
+
+/* Rank: best first; a group of tied names is a nested array. */
+static json_t *rank(jw *w, const cb_answer *a) {
+  json_t *arr = jarr(w);
+  size_t i = 0;
+  while (i < a->n_items) {
+    size_t j = i + 1;
+    while (j < a->n_items && a->tied && a->tied[j])
+      j++;
+    if (j - i == 1) {
+      push(w, arr, jstr(w, a->items[i]));
+    } else {
+      json_t *group = jarr(w);
+      for (size_t k = i; k < j; k++)
+        push(w, group, jstr(w, a->items[k]));
+      push(w, arr, group);
+    }
+    i = j;
+  }
+  return arr;
+}
+
+/* The typed value of an answer, NULL when it has none. */
+static json_t *answer_value(jw *w, const cb_answer *a) {
+  switch (a->kind) {
+  case CB_V_OPTION:
+    return jstr(w, a->n_items ? a->items[0] : a->raw);
+  case CB_V_OPTIONS: {
+    json_t *arr = jarr(w);
+    for (size_t i = 0; i < a->n_items; i++)
+      push(w, arr, jstr(w, a->items[i]));
+    return arr;
+  }
+  case CB_V_NUMBER:
+    return jint(w, a->number);
+  case CB_V_RANK:
+    return rank(w, a);
+  case CB_V_PAIRWISE: {
+    json_t *o = jobj(w);
+    const char *pref = a->strength == 0 || !a->n_items ? "tie" : a->items[0];
+    set(w, o, "preferred", jstr(w, pref));
+    set(w, o, "strength", jint(w, a->strength));
+    return o;
+  }
+  case CB_V_TEXT:
+    return jstr(w, a->raw ? a->raw : "");
+  case CB_V_NONE:
+    break;
+  }
+  return NULL;
+}
+
+/* The response a property-list answer of a per-response question belongs
+ * to: the case's only response, or NULL. */
+static const char *only_response(const cb_case *c) {
+  const char *name = NULL;
+  for (size_t i = 0; i < c->n_inputs; i++) {
+    if (c->inputs[i].kind != CB_IN_RESPONSE)
+      continue;
+    if (name)
+      return NULL;
+    name = c->inputs[i].name ? c->inputs[i].name : "";
+  }
+  return name;
+}
+
+static json_t *gold_case(jw *w, const cb_case *c) {
+  const cb_book *b = w->book;
+  json_t *o = jobj(w);
+  set(w, o, "id", jstr(w, c->id));
+  set(w, o, "title", jstr(w, c->title ? c->title : ""));
+
+  json_t *inputs = jarr(w);
+  for (size_t i = 0; i < c->n_inputs; i++) {
+    const cb_input *in = &c->inputs[i];
+    json_t *io = jobj(w);
+    set(w, io, "kind", jstr(w, cb_input_kind_name(in->kind)));
+    set(w, io, "name",
+        in->kind == CB_IN_RESPONSE ? jstr(w, in->name ? in->name : "")
+                                   : json_null());
+    set(w, io, "text",
+        jstrn(w, in->text ? in->text : "", in->text ? in->len : 0));
+    push(w, inputs, io);
+  }
+  set(w, o, "inputs", inputs);
+
+  json_t *answers = jobj(w);
+  json_t *per = jobj(w);
+  const char *single = NULL;
+  int single_known = 0;
+  for (size_t i = 0; i < c->n_answers; i++) {
+    const cb_answer *a = &c->answers[i];
+    if (a->question < 0 || (size_t)a->question >= b->n_questions ||
+        a->kind == CB_V_NONE)
+      continue;
+    const cb_question *q = &b->questions[a->question];
+    const char *resp = a->response;
+    if (!resp && q->scope == CB_SCOPE_RESPONSE) {
+      if (!single_known) {
+        single = only_response(c);
+        single_known = 1;
+      }
+      resp = single;
+    }
+    json_t *value = answer_value(w, a);
+    const char *qkey = key_of(w, q->id);
+    if (!resp) {
+      set(w, answers, qkey, value);
+      continue;
+    }
+    const char *rkey = key_of(w, resp);
+    json_t *ro = json_object_get(per, rkey);
+    if (!ro) {
+      set(w, per, rkey, jobj(w));
+      ro = json_object_get(per, rkey); /* borrowed; NULL if that failed */
+    }
+    set(w, ro, qkey, value);
+  }
+  set(w, o, "answers", answers);
+  set(w, o, "per_response", per);
+  set(w, o, "criteria", strlist(w, &c->criteria));
+  set(w, o, "tags", strlist(w, &c->tags));
+  set(w, o, "origin", jstr(w, c->source));
+  set(w, o, "source", source(w, c->loc));
+  set(w, o, "chapter", chapter_path(w, c->chapter));
+  return o;
+}
+
+int cb_emit_json__gold(cb_ctx *ctx, const cb_book *book, const char *path) {
+  int err = 0;
+  jw w = {ctx, book, {0}, 0};
+  cb_output *f = NULL;
+  json_t *line = NULL;
+
+  if ((err = cb_output__open(&f, ctx, path, JSON_OUTPUT)) < 0)
+    goto done;
+  for (size_t i = 0; i < book->n_cases; i++) {
+    const cb_case *c = &book->cases[i];
+    if (c->status != CB_STATUS_FINAL)
+      continue;
+    line = gold_case(&w, c);
+    if (w.failed) {
+      err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+      goto done;
+    }
+    if ((err = dump(ctx, f, &w.tmp, line, JSON_COMPACT | JSON_PRESERVE_ORDER)) <
+        0)
+      goto done;
+    json_decref(line);
+    line = NULL;
+  }
+  err = cb_output__commit(f);
+  f = NULL;
+done:
+  json_decref(line);
+  cb_output__discard(f);
+  cb_buf_free(&w.tmp);
+  return err;
+}

@@ -1,0 +1,230 @@
+/* Unit tests of output.c: atomic writes, mkdir -p, and that a failed write
+ * leaves neither a temporary file nor a half-written target. */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ctx.h"
+#include "output.h"
+#include "testlib.h"
+
+/* The whole file at path in a static buffer (NUL-terminated), or NULL. */
+static const char *slurp(const char *path, size_t *len) {
+  static char buf[1 << 19];
+  FILE *fp = fopen(path, "rb");
+  if (!fp)
+    return NULL;
+  size_t n = fread(buf, 1, sizeof buf - 1, fp);
+  fclose(fp);
+  buf[n] = '\0';
+  if (len)
+    *len = n;
+  return buf;
+}
+
+/* Entries of dir other than . and .. whose name starts with a dot. */
+static int hidden_files(const char *dir) {
+  DIR *d = opendir(dir);
+  int n = 0;
+  if (!d)
+    return -1;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL)
+    if (e->d_name[0] == '.' && strcmp(e->d_name, ".") != 0 &&
+        strcmp(e->d_name, "..") != 0)
+      n++;
+  closedir(d);
+  return n;
+}
+
+static int exists(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0;
+}
+
+static void rm_rf(const char *path) {
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
+  if (system(cmd) != 0)
+    fprintf(stderr, "cannot remove %s\n", path);
+}
+
+static int keep_keep(const char *name, void *data) {
+  (void)data;
+  return strcmp(name, "keep.html") == 0;
+}
+
+int main(void) {
+  cb_ctx ctx;
+  memset(&ctx, 0, sizeof ctx);
+  char root[] = "/tmp/cb-test-output-XXXXXX";
+  CHECK(mkdtemp(root) != NULL);
+  char path[512], path2[512];
+
+  /* mkdir -p, twice (existing directories are fine), trailing slash */
+  snprintf(path, sizeof path, "%s/a/b/c/", root);
+  CHECK_INT(cb_output__mkdirs(&ctx, path), 0);
+  CHECK_INT(cb_output__mkdirs(&ctx, path), 0);
+  snprintf(path, sizeof path, "%s/a/b/c", root);
+  CHECK(exists(path));
+
+  /* a whole file, then replaced */
+  snprintf(path, sizeof path, "%s/a/out.txt", root);
+  CHECK_INT(cb_output__file(&ctx, path, "hello\n", 6, CB_OUTPUT_SYNC), 0);
+  CHECK_STR(slurp(path, NULL), "hello\n");
+  CHECK_INT(cb_output__file(&ctx, path, "bye", 3, 0), 0);
+  CHECK_STR(slurp(path, NULL), "bye");
+  CHECK_INT(hidden_files(path), -1);
+  snprintf(path2, sizeof path2, "%s/a", root);
+  CHECK_INT(hidden_files(path2), 0);
+
+  /* the umask's permissions, not mkstemp's 0600 */
+  mode_t old = umask(022);
+  CHECK_INT(cb_output__file(&ctx, path, "x", 1, 0), 0);
+  struct stat st;
+  CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0644);
+  umask(old);
+
+  /* streaming, with a write larger than the buffer and an empty one */
+  cb_output *f = NULL;
+  CHECK_INT(cb_output__open(&f, &ctx, path, 0), 0);
+  static char big[200000];
+  memset(big, 'z', sizeof big);
+  CHECK_INT(cb_output__write(f, "ab", 2), 0);
+  CHECK_INT(cb_output__write(f, big, sizeof big), 0);
+  CHECK_INT(cb_output__write(f, "", 0), 0);
+  CHECK_INT(cb_output__write(f, "cd", 2), 0);
+  /* until the commit, the old file is what readers see */
+  CHECK_STR(slurp(path, NULL), "x");
+  CHECK_INT(hidden_files(path2), 1);
+  CHECK_INT(cb_output__commit(f), 0);
+  size_t len = 0;
+  const char *got = slurp(path, &len);
+  CHECK_INT(len, sizeof big + 4);
+  CHECK(got && memcmp(got, "ab", 2) == 0 && got[2] == 'z' &&
+        memcmp(got + len - 2, "cd", 2) == 0);
+  CHECK_INT(hidden_files(path2), 0);
+
+  /* discard: the temporary file goes, the old file stays */
+  CHECK_INT(cb_output__open(&f, &ctx, path, 0), 0);
+  CHECK_INT(cb_output__write(f, "new", 3), 0);
+  cb_output__discard(f);
+  cb_output__discard(NULL);
+  CHECK_INT(hidden_files(path2), 0);
+  CHECK_INT(len, sizeof big + 4);
+
+  /* a directory that does not exist: CB_EIO with a message */
+  snprintf(path, sizeof path, "%s/missing/out.txt", root);
+  ctx.error[0] = '\0';
+  CHECK_INT(cb_output__file(&ctx, path, "x", 1, 0), CB_EIO);
+  CHECK(strstr(ctx.error, "missing") != NULL);
+  CHECK(!exists(path));
+
+  /* a file in the way of mkdir -p */
+  snprintf(path, sizeof path, "%s/a/out.txt/sub", root);
+  ctx.error[0] = '\0';
+  CHECK_INT(cb_output__mkdirs(&ctx, path), CB_EIO);
+  CHECK(ctx.error[0] != '\0');
+
+  /* the disk fills up mid-write (a file size limit makes write() fail):
+   * the target keeps its old content and no temporary file remains */
+  snprintf(path, sizeof path, "%s/a/full.txt", root);
+  CHECK_INT(cb_output__file(&ctx, path, "old", 3, 0), 0);
+  struct rlimit saved, lim;
+  getrlimit(RLIMIT_FSIZE, &saved);
+  lim = saved;
+  lim.rlim_cur = 100000;
+  signal(SIGXFSZ, SIG_IGN);
+  CHECK(setrlimit(RLIMIT_FSIZE, &lim) == 0);
+  ctx.error[0] = '\0';
+  CHECK_INT(cb_output__file(&ctx, path, big, sizeof big, CB_OUTPUT_SYNC),
+            CB_EIO);
+  setrlimit(RLIMIT_FSIZE, &saved);
+  CHECK(strstr(ctx.error, "full.txt") != NULL);
+  CHECK_STR(slurp(path, NULL), "old");
+  CHECK_INT(hidden_files(path2), 0);
+
+  /* out of memory at each allocation: clean failure, nothing left */
+  for (long n = 1; n <= 3; n++) {
+    cb_alloc_fail_after(n);
+    int err = cb_output__file(&ctx, path, "new", 3, 0);
+    cb_alloc_fail_after(0);
+    CHECK(err == 0 || err == CB_ENOMEM);
+    CHECK_INT(hidden_files(path2), 0);
+  }
+
+  /* KEEP_SAME: an identical file is left alone (same inode), a different
+   * one is replaced */
+  snprintf(path, sizeof path, "%s/a/same.txt", root);
+  CHECK_INT(cb_output__file(&ctx, path, "same", 4, 0), 0);
+  struct stat st1, st2;
+  CHECK(stat(path, &st1) == 0);
+  CHECK_INT(cb_output__file(&ctx, path, "same", 4, CB_OUTPUT_KEEP_SAME), 0);
+  CHECK(stat(path, &st2) == 0 && st1.st_ino == st2.st_ino);
+  CHECK_INT(cb_output__file(&ctx, path, "diff", 4, CB_OUTPUT_KEEP_SAME), 0);
+  CHECK_STR(slurp(path, NULL), "diff");
+  CHECK_INT(cb_output__file(&ctx, path, "longer", 6, CB_OUTPUT_KEEP_SAME), 0);
+  CHECK_STR(slurp(path, NULL), "longer");
+
+  /* KEEP_SAME streaming: equal over several buffers, then a difference
+   * late (the matched prefix is copied), an old file longer or shorter */
+  snprintf(path, sizeof path, "%s/a/stream.txt", root);
+  CHECK_INT(cb_output__file(&ctx, path, big, sizeof big, 0), 0);
+  CHECK(stat(path, &st1) == 0);
+  for (int round = 0; round < 4; round++) {
+    CHECK_INT(cb_output__open(&f, &ctx, path, CB_OUTPUT_KEEP_SAME), 0);
+    for (size_t off = 0; off < sizeof big; off += 7000) {
+      size_t n = sizeof big - off < 7000 ? sizeof big - off : 7000;
+      CHECK_INT(cb_output__write(f, big + off, n), 0);
+    }
+    if (round == 1)
+      CHECK_INT(cb_output__write(f, "tail", 4), 0);
+    CHECK_INT(hidden_files(path2), 0); /* nothing created while equal */
+    CHECK_INT(cb_output__commit(f), 0);
+    got = slurp(path, &len);
+    CHECK_INT(len, sizeof big + (round == 1 ? 4 : 0));
+    CHECK(stat(path, &st2) == 0);
+    CHECK((st1.st_ino == st2.st_ino) == (round == 0 || round == 3));
+    st1 = st2;
+  }
+  big[150000] = 'y';
+  CHECK_INT(cb_output__file(&ctx, path, big, sizeof big, CB_OUTPUT_KEEP_SAME),
+            0);
+  got = slurp(path, &len);
+  CHECK(len == sizeof big && memcmp(got, big, len) == 0);
+  CHECK_INT(cb_output__file(&ctx, path, big, 1000, CB_OUTPUT_KEEP_SAME), 0);
+  got = slurp(path, &len);
+  CHECK(len == 1000 && memcmp(got, big, len) == 0);
+  big[150000] = 'z';
+  CHECK_INT(hidden_files(path2), 0);
+
+  /* prune: files with the suffix that keep() refuses go */
+  snprintf(path, sizeof path, "%s/p", root);
+  CHECK_INT(cb_output__mkdirs(&ctx, path), 0);
+  const char *names[] = {"keep.html", "stale.html", "other.css", ".x.html"};
+  for (int i = 0; i < 4; i++) {
+    snprintf(path, sizeof path, "%s/p/%s", root, names[i]);
+    CHECK_INT(cb_output__file(&ctx, path, "x", 1, 0), 0);
+  }
+  snprintf(path, sizeof path, "%s/p/sub.html", root);
+  CHECK_INT(cb_output__mkdirs(&ctx, path), 0);
+  snprintf(path, sizeof path, "%s/p", root);
+  CHECK_INT(cb_output__prune(&ctx, path, ".html", keep_keep, NULL), 0);
+  for (int i = 0; i < 4; i++) {
+    snprintf(path, sizeof path, "%s/p/%s", root, names[i]);
+    CHECK_INT(exists(path), i != 1);
+  }
+  snprintf(path, sizeof path, "%s/p/sub.html", root);
+  CHECK(exists(path));
+  snprintf(path, sizeof path, "%s/nosuch", root);
+  CHECK_INT(cb_output__prune(&ctx, path, ".html", keep_keep, NULL), CB_EIO);
+
+  rm_rf(root);
+  return test_report("output");
+}
