@@ -27,9 +27,9 @@ endif
 
 CFLAGS  ?=
 LDFLAGS ?=
-ALL_CFLAGS := $(WARN) $(OPT) $(SANFLAGS) -D_POSIX_C_SOURCE=200809L \
+ALL_CFLAGS := $(WARN) $(OPT) $(SANFLAGS) -pthread -D_POSIX_C_SOURCE=200809L \
               -Iinclude -Icompiler -I$(BUILD) $(PKG_CFLAGS) $(CFLAGS)
-ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
+ALL_LDFLAGS := $(SANFLAGS) -pthread $(LDFLAGS)
 
 ifeq ($(V),1)
 Q :=

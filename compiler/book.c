@@ -3,6 +3,8 @@
  * source -> parse -> extract -> resolve, that builds the model.
  */
 #include <fnmatch.h>
+#include <jansson.h>
+#include <libxml/xmlmemory.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -15,8 +17,21 @@
 #include "source.h"
 #include "strmap.h"
 
+/* Routes libxml2's and jansson's allocations through cb_malloc, so that a
+ * test that fails the N-th allocation reaches them too. Once per process,
+ * before either library allocates. */
+static void route_allocations(void) {
+  static int done;
+  if (done)
+    return;
+  done = 1;
+  xmlMemSetup(cb_free, cb_malloc, cb_realloc, cb_strdup);
+  json_set_alloc_funcs(cb_malloc, cb_free);
+}
+
 int cb_ctx_new(cb_ctx **out, const cb_options *opts) {
   *out = NULL;
+  route_allocations();
   cb_ctx *ctx = cb_calloc(1, sizeof *ctx);
   if (!ctx)
     return CB_ENOMEM;
@@ -275,7 +290,7 @@ static int load(const cb_book **out, cb_ctx *ctx, cb_source *src,
     cb_ctx__fail(ctx, err, "out of memory");
     goto done;
   }
-  if ((err = cb_resolve__book(ctx, book)) < 0)
+  if ((err = cb_resolve__book(ctx, book, paths, n_paths)) < 0)
     goto done;
   ctx->book_loaded = 1;
   *out = book;

@@ -5,7 +5,9 @@
  */
 #include "emit.h"
 
+#include <errno.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include "emit_html.h"
 #include "emit_json.h"
 #include "output.h"
+#include "strmap.h"
 
 #define INVALID UINT32_MAX
 
@@ -318,6 +321,58 @@ static size_t book_bytes(const cb_book *book) {
   return n;
 }
 
+/* Copies the project files that chapters link to (images, attachments)
+ * to html/assets/, each once. A book loaded from memory has none. */
+static int copy_assets(cb_ctx *ctx, const cb_book *book, const char *html_dir) {
+  cb_strmap done = {0};
+  int err = 0;
+  if (!book->root)
+    return 0;
+  for (size_t i = 0; i < book->n_links && err == 0; i++) {
+    const char *asset = book->links[i].asset;
+    if (!asset)
+      continue;
+    int fresh = cb_strmap_put(&done, asset, i, NULL);
+    if (fresh <= 0) {
+      if (fresh < 0)
+        err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+      continue;
+    }
+    const char *from = cb_arena_printf(ctx->arena, "%s/%s", book->root, asset);
+    const char *to = cb_arena_printf(ctx->arena, "%s/assets/%s", html_dir,
+                                     asset);
+    char *dir = to ? cb_arena_strdup(ctx->arena, to) : NULL;
+    if (!from || !to || !dir) {
+      err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+      break;
+    }
+    *strrchr(dir, '/') = '\0';
+    FILE *fp = fopen(from, "rb");
+    if (!fp) {
+      err = cb_ctx__fail(ctx, CB_EIO, "cannot read '%s': %s", from,
+                         strerror(errno));
+      break;
+    }
+    cb_buf data = {0};
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+      cb_buf_append(&data, chunk, n);
+    int read_error = ferror(fp);
+    fclose(fp);
+    if (read_error || data.failed)
+      err = cb_ctx__fail(ctx, read_error ? CB_EIO : CB_ENOMEM,
+                         "cannot read '%s'", from);
+    if (err == 0)
+      err = cb_output__mkdirs(ctx, dir);
+    if (err == 0)
+      err = cb_output__file(ctx, to, data.data ? data.data : "", data.len, 0);
+    cb_buf_free(&data);
+  }
+  cb_strmap_free(&done);
+  return err;
+}
+
 int cb_book_emit(cb_ctx *ctx, const cb_book *book, const char *outdir) {
   int err = 0;
   helper h;
@@ -360,7 +415,9 @@ int cb_book_emit(cb_ctx *ctx, const cb_book *book, const char *outdir) {
   }
   if (err < 0)
     goto done;
-  err = cb_emit_html__finish(h.site);
+  if ((err = cb_emit_html__finish(h.site)) < 0)
+    goto done;
+  err = copy_assets(ctx, book, html_dir);
 done:
   cb_emit_html__free(h.site);
   cb_arena_free(h.ctx.arena);

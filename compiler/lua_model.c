@@ -4,6 +4,7 @@
  */
 #include "lua_model.h"
 
+#include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,7 +25,7 @@ static const char *const link_names[] = {"external", "relative", "case",
                                          "unsafe"};
 static const char *const status_names[] = {"final", "draft", "disputed"};
 
-static char PATHS_KEY;
+static char PATHS_KEY, QUESTIONS_KEY, CASES_KEY;
 
 /* next(t, k) on a plain table (the iterator of __pairs). */
 static int safe_next_raw(lua_State *L) {
@@ -46,60 +47,144 @@ static int safe_next_raw(lua_State *L) {
  * table first makes all of them. Empty lists are one shared empty table.
  * All of this keeps a ten-thousand-case book cheap to expose. */
 
+/* The field names and the few string values every table repeats are
+ * made once and kept on the stack while the model is built (key0 is the
+ * first of them): setting a field is then a lua_rawset with a key that
+ * is already a Lua string, not a lookup of the name each time. Lazy
+ * fields, made one at a time, name their keys the plain way (key0 0). */
+#define MODEL_KEYS(X)                                                         \
+  X(KIND, "kind") X(INDEX, "index") X(ID, "id") X(TITLE, "title")             \
+  X(FILE, "file") X(LINE, "line") X(COL, "col") X(CHAPTER, "chapter")         \
+  X(TYPE, "type") X(TYPE_RAW, "type_raw") X(SCALE_MIN, "scale_min")           \
+  X(SCALE_MAX, "scale_max") X(REQUIRED, "required") X(WHEN, "when")           \
+  X(WHEN_LINE, "when_line") X(WHEN_COL, "when_col") X(HINT, "hint")           \
+  X(RESPONSES, "responses") X(RESPONSES_LOCS, "responses_locs")               \
+  X(SCOPE, "scope") X(OPTIONS, "options") X(OPTIONS_BY_ID, "options_by_id")   \
+  X(OPTIONS_LINE, "options_line") X(OPTIONS_COL, "options_col")               \
+  X(PROPS, "props") X(GUIDANCE, "guidance") X(LISTS, "lists")                 \
+  X(ANSWERS, "answers") X(VALUE, "value") X(MEANING, "meaning")               \
+  X(MEANING_HTML, "meaning_html") X(ATTRS, "attrs") X(QUESTION, "question")   \
+  X(ELEMENT, "element") X(APPLIES_TO, "applies_to")                           \
+  X(APPLIES_TO_LOCS, "applies_to_locs") X(SEVERITY, "severity")               \
+  X(POINTS, "points") X(PROSE, "prose") X(CASE, "case") X(KEY, "key")         \
+  X(RAW, "raw") X(RESPONSE, "response") X(ITEMS, "items") X(TIED, "tied")     \
+  X(NUMBER, "number") X(STRENGTH, "strength") X(ERROR, "error")               \
+  X(VALUE_LINE, "value_line") X(VALUE_COL, "value_col")                       \
+  X(RAW_KEY, "raw_key") X(ISSUE, "issue") X(OWNER, "owner") X(TEXT, "text")   \
+  X(NAME, "name") X(STATUS, "status") X(CRITERIA, "criteria")                 \
+  X(INPUTS, "inputs") X(URL, "url") X(TARGET, "target") X(ANCHOR, "anchor")   \
+  X(IMAGE, "image") X(HREF, "href") X(PATH, "path") X(SLUG, "slug")           \
+  X(LINKS, "links") X(LEVEL, "level")
+#define KEY_ENUM(name, s) K_##name,
+enum { MODEL_KEYS(KEY_ENUM) K_COUNT };
+#undef KEY_ENUM
+#define KEY_NAME(name, s) s,
+static const char *const key_names[] = {MODEL_KEYS(KEY_NAME)};
+#undef KEY_NAME
+
 typedef struct builder {
   lua_State *L;
   const cb_book *book;
+  int key0;     /* stack index of the first key (K_KIND), or 0 */
+  int values;   /* stack index: interned values (below), or 0 */
   int files;    /* stack index: list of file paths */
   int chapters; /* stack index: list of chapter tables */
   int empty;    /* stack index: the shared empty table */
+  int single;   /* stack index: item -> shared one-item list, or 0 */
   /* while building: per question the list of its answers, the answers
    * to no question, every suspect list (stack indexes), and counts */
   int question_answers, unknown_answers, all_lists;
   lua_Integer *n_question_answers, n_unknown_answers, n_all_lists;
 } builder;
 
+/* The values kept in builder.values, after the question ids: the names
+ * of types, input kinds, answer kinds, link kinds and statuses. */
+enum {
+  V_QTYPE = 0, /* 6 */
+  V_INPUT = 6, /* 6 */
+  V_VALUE = 12, /* 7 */
+  V_LINK = 19, /* 7 */
+  V_STATUS = 26, /* 3 */
+  V_QUESTION_KIND = 29,
+  V_CASE_KIND = 30,
+  V_RESPONSE_SCOPE = 31,
+  V_COUNT = 32
+};
+
 static char LAZY_CASE_KEY, LAZY_CHAPTER_KEY, LAZY_INPUT_KEY, EMPTY_KEY,
     FILES_KEY, CHAPTERS_KEY;
 
-static void set_str(lua_State *L, const char *k, const char *v) {
+/* Pushes the field name k. */
+static void push_key(builder *b, int k) {
+  if (b->key0)
+    lua_pushvalue(b->L, b->key0 + k);
+  else
+    lua_pushstring(b->L, key_names[k]);
+}
+
+/* Sets field k of the table below the value on top to that value (pops
+ * it). */
+static void set_top(builder *b, int k) {
+  push_key(b, k);
+  lua_insert(b->L, -2);
+  lua_rawset(b->L, -3);
+}
+
+static void set_str(builder *b, int k, const char *v) {
   if (!v)
     return;
-  /* lua_pushlstring skips Lua's pointer-keyed string cache, leaving it
-   * to the field names (literals) that lua_setfield looks up */
-  lua_pushlstring(L, v, strlen(v));
-  lua_setfield(L, -2, k);
+  push_key(b, k);
+  /* lua_pushlstring skips Lua's pointer-keyed string cache, which would
+   * only thrash for strings each seen once */
+  lua_pushlstring(b->L, v, strlen(v));
+  lua_rawset(b->L, -3);
 }
 
-static void set_int(lua_State *L, const char *k, lua_Integer v) {
-  lua_pushinteger(L, v);
-  lua_setfield(L, -2, k);
+/* Sets field k to values[v] (one of the names above), or to the string
+ * s when not building (lazy fields). */
+static void set_value(builder *b, int k, int v, const char *s) {
+  push_key(b, k);
+  if (b->values)
+    lua_rawgeti(b->L, b->values, v + 1);
+  else
+    lua_pushstring(b->L, s);
+  lua_rawset(b->L, -3);
 }
 
-static void set_bool(lua_State *L, const char *k, int v) {
-  lua_pushboolean(L, v);
-  lua_setfield(L, -2, k);
+static void set_int(builder *b, int k, lua_Integer v) {
+  push_key(b, k);
+  lua_pushinteger(b->L, v);
+  lua_rawset(b->L, -3);
+}
+
+static void set_bool(builder *b, int k, int v) {
+  push_key(b, k);
+  lua_pushboolean(b->L, v);
+  lua_rawset(b->L, -3);
 }
 
 /* Sets file, line, col of the table on top (or only line_key/col_key). */
-static void set_loc(builder *b, cb_loc loc, const char *line_key,
-                    const char *col_key) {
+static void set_loc(builder *b, cb_loc loc, int line_key, int col_key) {
   lua_State *L = b->L;
-  if (!line_key) {
+  if (line_key < 0) {
     if (loc.file < b->book->n_files) {
+      push_key(b, K_FILE);
       lua_rawgeti(L, b->files, (lua_Integer)loc.file + 1);
-      lua_setfield(L, -2, "file");
+      lua_rawset(L, -3);
     }
-    line_key = "line";
-    col_key = "col";
+    line_key = K_LINE;
+    col_key = K_COL;
   }
-  set_int(L, line_key, loc.line);
-  set_int(L, col_key, loc.col);
+  set_int(b, line_key, loc.line);
+  set_int(b, col_key, loc.col);
 }
+
+#define POS -1, -1
 
 /* Pushes a position table { file, line, col }. */
 static void push_pos(builder *b, cb_loc loc) {
   lua_createtable(b->L, 0, 3);
-  set_loc(b, loc, NULL, NULL);
+  set_loc(b, loc, POS);
 }
 
 static void push_empty(builder *b) { lua_pushvalue(b->L, b->empty); }
@@ -113,7 +198,8 @@ static void push_strings(builder *b, const char *const *items, size_t n) {
   }
   lua_createtable(L, (int)n, 0);
   for (size_t i = 0; i < n; i++) {
-    lua_pushstring(L, items[i] ? items[i] : "");
+    const char *s = items[i] ? items[i] : "";
+    lua_pushlstring(L, s, strlen(s));
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
 }
@@ -142,9 +228,9 @@ static void push_rows(builder *b, const cb_strlist *l) {
   lua_createtable(L, (int)l->n, 0);
   for (size_t i = 0; i < l->n; i++) {
     lua_createtable(L, 0, 4);
-    set_str(L, "name", l->items[i] ? l->items[i] : "");
+    set_str(b, K_NAME, l->items[i] ? l->items[i] : "");
     if (l->locs)
-      set_loc(b, l->locs[i], NULL, NULL);
+      set_loc(b, l->locs[i], POS);
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
 }
@@ -160,12 +246,12 @@ static void push_props(builder *b, const cb_prop *props, size_t n,
   for (size_t i = 0; i < n; i++) {
     const cb_prop *p = &props[i];
     lua_createtable(L, 0, 9);
-    set_str(L, "key", p->key);
-    set_str(L, "raw_key", p->raw_key);
-    set_str(L, "value", p->value);
-    set_str(L, "element", element);
-    set_loc(b, p->key_loc, NULL, NULL);
-    set_loc(b, p->value_loc, "value_line", "value_col");
+    set_str(b, K_KEY, p->key);
+    set_str(b, K_RAW_KEY, p->raw_key);
+    set_str(b, K_VALUE, p->value);
+    set_str(b, K_ELEMENT, element);
+    set_loc(b, p->key_loc, POS);
+    set_loc(b, p->value_loc, K_VALUE_LINE, K_VALUE_COL);
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
 }
@@ -184,20 +270,22 @@ static void push_lists(builder *b, const cb_list *lists, size_t n,
   for (size_t i = 0; i < n; i++) {
     const cb_list *l = &lists[i];
     lua_createtable(L, 0, 6);
-    set_str(L, "issue", l->issue == CB_LIST_MIXED ? "mixed" : "second");
-    set_str(L, "element", element);
-    set_loc(b, l->loc, NULL, NULL);
+    set_str(b, K_ISSUE, l->issue == CB_LIST_MIXED ? "mixed" : "second");
+    set_str(b, K_ELEMENT, element);
+    set_loc(b, l->loc, POS);
+    push_key(b, K_ITEMS);
     lua_createtable(L, (int)l->n_items, 0);
     for (size_t k = 0; k < l->n_items; k++) {
       lua_createtable(L, 0, 5);
-      set_str(L, "key", l->items[k].key);
-      set_str(L, "text", l->items[k].text);
-      set_loc(b, l->items[k].loc, NULL, NULL);
+      set_str(b, K_KEY, l->items[k].key);
+      set_str(b, K_TEXT, l->items[k].text);
+      set_loc(b, l->items[k].loc, POS);
       lua_rawseti(L, -2, (lua_Integer)k + 1);
     }
-    lua_setfield(L, -2, "items");
+    lua_rawset(L, -3);
+    push_key(b, K_OWNER);
     lua_pushvalue(L, owner);
-    lua_setfield(L, -2, "owner");
+    lua_rawset(L, -3);
     if (b->all_lists) {
       lua_pushvalue(L, -1);
       lua_rawseti(L, b->all_lists, ++b->n_all_lists);
@@ -208,8 +296,9 @@ static void push_lists(builder *b, const cb_list *lists, size_t n,
 
 static void set_chapter(builder *b, uint32_t chapter) {
   if (chapter < b->book->n_chapters) {
+    push_key(b, K_CHAPTER);
     lua_rawgeti(b->L, b->chapters, (lua_Integer)chapter + 1);
-    lua_setfield(b->L, -2, "chapter");
+    lua_rawset(b->L, -3);
   }
 }
 
@@ -217,71 +306,83 @@ static void push_question(builder *b, size_t index) {
   lua_State *L = b->L;
   const cb_question *q = &b->book->questions[index];
   lua_createtable(L, 0, 32);
-  set_str(L, "kind", "question");
-  set_int(L, "index", (lua_Integer)index + 1);
-  set_str(L, "id", q->id);
-  set_str(L, "title", q->title);
-  set_loc(b, q->loc, NULL, NULL);
+  set_value(b, K_KIND, V_QUESTION_KIND, "question");
+  set_int(b, K_INDEX, (lua_Integer)index + 1);
+  set_str(b, K_ID, q->id);
+  set_str(b, K_TITLE, q->title);
+  set_loc(b, q->loc, POS);
   set_chapter(b, q->chapter);
-  set_str(L, "type", (unsigned)q->type < 6 ? qtype_names[q->type] : "choice");
-  set_str(L, "type_raw", q->type_raw);
+  set_value(b, K_TYPE, V_QTYPE + ((unsigned)q->type < 6 ? (int)q->type : 0),
+            (unsigned)q->type < 6 ? qtype_names[q->type] : "choice");
+  set_str(b, K_TYPE_RAW, q->type_raw);
   if (q->type == CB_Q_SCALE) {
-    set_int(L, "scale_min", q->scale_min);
-    set_int(L, "scale_max", q->scale_max);
+    set_int(b, K_SCALE_MIN, q->scale_min);
+    set_int(b, K_SCALE_MAX, q->scale_max);
   }
-  set_bool(L, "required", q->required);
+  set_bool(b, K_REQUIRED, q->required);
   if (q->when) {
-    set_str(L, "when", q->when);
-    set_loc(b, q->when_loc, "when_line", "when_col");
+    set_str(b, K_WHEN, q->when);
+    set_loc(b, q->when_loc, K_WHEN_LINE, K_WHEN_COL);
   }
-  set_str(L, "hint", q->hint);
+  set_str(b, K_HINT, q->hint);
   push_strings(b, q->responses.items, q->responses.n);
-  lua_setfield(L, -2, "responses");
+  set_top(b, K_RESPONSES);
   push_locs(b, &q->responses);
-  lua_setfield(L, -2, "responses_locs");
-  set_str(L, "scope", q->scope == CB_SCOPE_RESPONSE ? "response" : "case");
+  set_top(b, K_RESPONSES_LOCS);
+  if (q->scope == CB_SCOPE_RESPONSE)
+    set_value(b, K_SCOPE, V_RESPONSE_SCOPE, "response");
+  else
+    set_value(b, K_SCOPE, V_CASE_KIND, "case");
   lua_createtable(L, (int)q->n_options, 0); /* options */
   lua_createtable(L, 0, (int)q->n_options); /* options_by_id */
   for (size_t i = 0; i < q->n_options; i++) {
     const cb_option *o = &q->options[i];
     lua_createtable(L, 0, 11);
-    set_str(L, "kind", "option");
-    set_str(L, "id", o->id);
-    set_int(L, "value", o->value);
-    set_str(L, "meaning", o->meaning_text);
-    set_str(L, "meaning_html", o->meaning_html);
-    set_str(L, "question", q->id);
-    set_str(L, "element", q->id);
-    set_loc(b, o->loc, NULL, NULL);
+    set_str(b, K_KIND, "option");
+    set_str(b, K_ID, o->id);
+    set_int(b, K_VALUE, o->value);
+    set_str(b, K_MEANING, o->meaning_text);
+    set_str(b, K_MEANING_HTML, o->meaning_html);
+    set_str(b, K_QUESTION, q->id);
+    set_str(b, K_ELEMENT, q->id);
+    set_loc(b, o->loc, POS);
+    push_key(b, K_ATTRS);
     lua_createtable(L, 0, (int)o->n_attrs);
     for (size_t k = 0; k < o->n_attrs; k++)
-      if (o->attrs[k].key && o->attrs[k].value)
-        set_str(L, o->attrs[k].key, o->attrs[k].value);
-    lua_setfield(L, -2, "attrs");
+      if (o->attrs[k].key && o->attrs[k].value) {
+        lua_pushstring(L, o->attrs[k].key);
+        lua_pushstring(L, o->attrs[k].value);
+        lua_rawset(L, -3);
+      }
+    lua_rawset(L, -3);
     lua_pushvalue(L, -1);
     lua_rawseti(L, -4, (lua_Integer)i + 1);
-    lua_getfield(L, -2, o->id ? o->id : "");
-    if (lua_isnil(L, -1) && o->id) {
+    lua_pushstring(L, o->id ? o->id : "");
+    if (lua_rawget(L, -3) == LUA_TNIL && o->id) {
       lua_pop(L, 1);
-      lua_setfield(L, -2, o->id);
+      lua_pushstring(L, o->id);
+      lua_insert(L, -2);
+      lua_rawset(L, -3);
     } else {
       lua_pop(L, 2);
     }
   }
-  lua_setfield(L, -3, "options_by_id");
-  lua_setfield(L, -2, "options");
+  push_key(b, K_OPTIONS_BY_ID);
+  lua_insert(L, -2);
+  lua_rawset(L, -4);
+  set_top(b, K_OPTIONS);
   if (q->options_loc.line)
-    set_loc(b, q->options_loc, "options_line", "options_col");
+    set_loc(b, q->options_loc, K_OPTIONS_LINE, K_OPTIONS_COL);
   push_props(b, q->props, q->n_props, q->id);
-  lua_setfield(L, -2, "props");
-  set_str(L, "guidance", q->guidance.text ? q->guidance.text : "");
+  set_top(b, K_PROPS);
+  set_str(b, K_GUIDANCE, q->guidance.text ? q->guidance.text : "");
   push_lists(b, q->lists, q->n_lists, q->id, -1);
-  lua_setfield(L, -2, "lists");
+  set_top(b, K_LISTS);
   /* filled while the cases are built */
   lua_createtable(L, (int)b->n_question_answers[index], 0);
   lua_pushvalue(L, -1);
   lua_rawseti(L, b->question_answers, (lua_Integer)index + 1);
-  lua_setfield(L, -2, "answers");
+  set_top(b, K_ANSWERS);
   b->n_question_answers[index] = 0;
 }
 
@@ -289,57 +390,92 @@ static void push_criterion(builder *b, size_t index) {
   lua_State *L = b->L;
   const cb_criterion *c = &b->book->criteria[index];
   lua_createtable(L, 0, 18);
-  set_str(L, "kind", "criterion");
-  set_int(L, "index", (lua_Integer)index + 1);
-  set_str(L, "id", c->id);
-  set_str(L, "title", c->title);
-  set_loc(b, c->loc, NULL, NULL);
+  set_str(b, K_KIND, "criterion");
+  set_int(b, K_INDEX, (lua_Integer)index + 1);
+  set_str(b, K_ID, c->id);
+  set_str(b, K_TITLE, c->title);
+  set_loc(b, c->loc, POS);
   set_chapter(b, c->chapter);
   push_strings(b, c->applies_to.items, c->applies_to.n);
-  lua_setfield(L, -2, "applies_to");
+  set_top(b, K_APPLIES_TO);
   push_locs(b, &c->applies_to);
-  lua_setfield(L, -2, "applies_to_locs");
-  set_str(L, "severity", c->severity);
-  set_str(L, "points", c->points);
+  set_top(b, K_APPLIES_TO_LOCS);
+  set_str(b, K_SEVERITY, c->severity);
+  set_str(b, K_POINTS, c->points);
   push_props(b, c->props, c->n_props, c->id);
-  lua_setfield(L, -2, "props");
-  set_str(L, "prose", c->prose.text ? c->prose.text : "");
+  set_top(b, K_PROPS);
+  set_str(b, K_PROSE, c->prose.text ? c->prose.text : "");
   push_lists(b, c->lists, c->n_lists, c->id, -1);
-  lua_setfield(L, -2, "lists");
+  set_top(b, K_LISTS);
+  (void)L;
+}
+
+/* Pushes the items of an answer. A list of one item is shared by every
+ * answer with that item (rules only read it; project rules get a
+ * read-only view), which saves a table per answer. */
+static void push_items(builder *b, const cb_answer *a) {
+  lua_State *L = b->L;
+  if (a->n_items != 1 || !b->single) {
+    push_strings(b, a->items, a->n_items);
+    return;
+  }
+  const char *s = a->items[0] ? a->items[0] : "";
+  lua_pushlstring(L, s, strlen(s));
+  lua_pushvalue(L, -1);
+  if (lua_rawget(L, b->single) == LUA_TTABLE) {
+    lua_remove(L, -2);
+    return;
+  }
+  lua_pop(L, 1);
+  lua_createtable(L, 1, 0);
+  lua_pushvalue(L, -2);
+  lua_rawseti(L, -2, 1);
+  lua_pushvalue(L, -2); /* item, list, item */
+  lua_pushvalue(L, -2);
+  lua_rawset(L, b->single);
+  lua_remove(L, -2);
 }
 
 /* Pushes an answer of the case at case_idx and adds it to its question's
  * answers (or the book's unknown_answers). */
 static void push_answer(builder *b, const cb_answer *a, int case_idx) {
   lua_State *L = b->L;
+  int known = a->question >= 0 && (size_t)a->question < b->book->n_questions;
   case_idx = lua_absindex(L, case_idx);
-  lua_createtable(L, 0, 14);
+  lua_createtable(L, 0, 16);
+  push_key(b, K_CASE);
   lua_pushvalue(L, case_idx);
-  lua_setfield(L, -2, "case");
-  set_str(L, "key", a->key);
-  set_str(L, "raw", a->raw);
-  set_str(L, "response", a->response);
-  if (a->question >= 0 && (size_t)a->question < b->book->n_questions)
-    set_str(L, "question", b->book->questions[a->question].id);
-  set_str(L, "kind", (unsigned)a->kind < 7 ? value_names[a->kind] : "none");
-  push_strings(b, a->items, a->n_items);
-  lua_setfield(L, -2, "items");
+  lua_rawset(L, -3);
+  set_str(b, K_KEY, a->key);
+  set_str(b, K_RAW, a->raw);
+  set_str(b, K_RESPONSE, a->response);
+  if (known) {
+    push_key(b, K_QUESTION);
+    lua_rawgeti(L, b->values, V_COUNT + a->question + 1);
+    lua_rawset(L, -3);
+  }
+  unsigned vk = (unsigned)a->kind < 7 ? (unsigned)a->kind : 0;
+  set_value(b, K_KIND, V_VALUE + (int)vk, value_names[vk]);
+  push_key(b, K_ITEMS);
+  push_items(b, a);
+  lua_rawset(L, -3);
   if (a->kind == CB_V_RANK && a->tied) {
+    push_key(b, K_TIED);
     lua_createtable(L, (int)a->n_items, 0);
     for (size_t i = 0; i < a->n_items; i++) {
       lua_pushboolean(L, a->tied[i]);
       lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
-    lua_setfield(L, -2, "tied");
+    lua_rawset(L, -3);
   }
   if (a->kind == CB_V_NUMBER)
-    set_int(L, "number", (lua_Integer)a->number);
+    set_int(b, K_NUMBER, (lua_Integer)a->number);
   if (a->kind == CB_V_PAIRWISE)
-    set_int(L, "strength", a->strength);
-  set_str(L, "error", a->error);
-  set_loc(b, a->key_loc, NULL, NULL);
-  set_loc(b, a->value_loc, "value_line", "value_col");
-  if (a->question >= 0 && (size_t)a->question < b->book->n_questions) {
+    set_int(b, K_STRENGTH, a->strength);
+  set_str(b, K_ERROR, a->error);
+  set_loc(b, a->key_loc, POS);
+  set_loc(b, a->value_loc, K_VALUE_LINE, K_VALUE_COL);
+  if (known) {
     lua_rawgeti(L, b->question_answers, (lua_Integer)a->question + 1);
     lua_pushvalue(L, -2);
     lua_rawseti(L, -2, ++b->n_question_answers[a->question]);
@@ -350,16 +486,27 @@ static void push_answer(builder *b, const cb_answer *a, int case_idx) {
   }
 }
 
-/* 64-bit FNV-1a over the case's inputs (kind, name, length, text): two
- * cases with identical inputs have the same key. */
-static uint64_t fnv(uint64_t h, const void *data, size_t n) {
+/* A 64-bit hash over the case's inputs (kind, name, length, text), eight
+ * bytes at a time: two cases with identical inputs have the same key
+ * (contradiction then compares the inputs themselves). */
+static uint64_t mix(uint64_t h, uint64_t w) {
+  h ^= w;
+  h *= 0x9e3779b97f4a7c15ULL;
+  return h ^ (h >> 29);
+}
+
+static uint64_t hash_bytes(uint64_t h, const void *data, size_t n) {
   const unsigned char *p = data;
-  for (size_t k = 0; k < n; k++) {
-    h ^= p[k];
-    h *= 1099511628211ULL;
+  size_t len = n;
+  uint64_t w;
+  for (; n >= 8; p += 8, n -= 8) {
+    memcpy(&w, p, 8);
+    h = mix(h, w);
   }
-  h ^= 0x1e; /* ends each part, so "ab"+"c" differs from "a"+"bc" */
-  return h * 1099511628211ULL;
+  w = 0;
+  memcpy(&w, p, n);
+  /* the length ends each part, so "ab"+"c" differs from "a"+"bc" */
+  return mix(mix(h, w), 0x1e00 + (uint64_t)len);
 }
 
 static void push_inputs_key(lua_State *L, const cb_case *c) {
@@ -367,9 +514,10 @@ static void push_inputs_key(lua_State *L, const cb_case *c) {
   for (size_t i = 0; i < c->n_inputs; i++) {
     const cb_input *in = &c->inputs[i];
     uint64_t head[2] = {(uint64_t)in->kind, in->text ? (uint64_t)in->len : 0};
-    h = fnv(h, head, sizeof head);
-    h = fnv(h, in->name ? in->name : "", in->name ? strlen(in->name) : 0);
-    h = fnv(h, in->text ? in->text : "", in->text ? in->len : 0);
+    h = hash_bytes(h, head, sizeof head);
+    h = hash_bytes(h, in->name ? in->name : "",
+                   in->name ? strlen(in->name) : 0);
+    h = hash_bytes(h, in->text ? in->text : "", in->text ? in->len : 0);
   }
   /* "<number of inputs>:<hash>" in hex, without the cost of printf */
   char hex[40];
@@ -470,31 +618,35 @@ static void push_case(builder *b, size_t index) {
   const cb_case *c = &b->book->cases[index];
   /* room for the lazy fields too: growing the table later rehashes it */
   lua_createtable(L, 0, 24);
-  set_str(L, "kind", "case");
-  set_int(L, "index", (lua_Integer)index + 1);
-  set_str(L, "id", c->id);
-  set_loc(b, c->loc, NULL, NULL);
+  set_value(b, K_KIND, V_CASE_KIND, "case");
+  set_int(b, K_INDEX, (lua_Integer)index + 1);
+  set_str(b, K_ID, c->id);
+  set_loc(b, c->loc, POS);
   set_chapter(b, c->chapter);
-  set_str(L, "status",
-          (unsigned)c->status < 3 ? status_names[c->status] : "final");
+  unsigned st = (unsigned)c->status < 3 ? (unsigned)c->status : 0;
+  set_value(b, K_STATUS, V_STATUS + (int)st, status_names[st]);
   size_t n_resp = 0;
   for (size_t i = 0; i < c->n_inputs; i++)
     n_resp += c->inputs[i].kind == CB_IN_RESPONSE;
+  push_key(b, K_RESPONSES);
   if (n_resp == 0) {
     push_empty(b);
   } else {
     lua_createtable(L, (int)n_resp, 0);
     for (size_t i = 0, k = 0; i < c->n_inputs; i++)
       if (c->inputs[i].kind == CB_IN_RESPONSE) {
-        lua_pushstring(L, c->inputs[i].name ? c->inputs[i].name : "");
+        const char *s = c->inputs[i].name ? c->inputs[i].name : "";
+        lua_pushlstring(L, s, strlen(s));
         lua_rawseti(L, -2, (lua_Integer)++k);
       }
   }
-  lua_setfield(L, -2, "responses");
+  lua_rawset(L, -3);
+  push_key(b, K_CRITERIA);
   push_strings(b, c->criteria.items, c->criteria.n);
-  lua_setfield(L, -2, "criteria");
-  push_lists(b, c->lists, c->n_lists, c->id, -1);
-  lua_setfield(L, -2, "lists");
+  lua_rawset(L, -3);
+  push_key(b, K_LISTS);
+  push_lists(b, c->lists, c->n_lists, c->id, -2);
+  lua_rawset(L, -3);
   lua_rawgetp(L, LUA_REGISTRYINDEX, &LAZY_CASE_KEY);
   lua_setmetatable(L, -2);
 }
@@ -502,41 +654,46 @@ static void push_case(builder *b, size_t index) {
 /* Sets the answers of the case table on top. */
 static void set_case_answers(builder *b, const cb_case *c) {
   lua_State *L = b->L;
+  push_key(b, K_ANSWERS);
   if (c->n_answers == 0) {
     push_empty(b);
   } else {
     lua_createtable(L, (int)c->n_answers, 0);
     for (size_t i = 0; i < c->n_answers; i++) {
-      push_answer(b, &c->answers[i], -2);
+      push_answer(b, &c->answers[i], -3);
       lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
   }
-  lua_setfield(L, -2, "answers");
+  lua_rawset(L, -3);
 }
 
 /* Sets the inputs of the case table on top. */
 static void set_case_inputs(builder *b, const cb_case *c) {
   lua_State *L = b->L;
+  push_key(b, K_INPUTS);
   if (c->n_inputs == 0) {
     push_empty(b);
   } else {
     lua_createtable(L, (int)c->n_inputs, 0);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &LAZY_INPUT_KEY);
     for (size_t i = 0; i < c->n_inputs; i++) {
       const cb_input *in = &c->inputs[i];
       lua_createtable(L, 0, 9);
-      set_str(L, "kind",
-              (unsigned)in->kind < 6 ? input_names[in->kind] : "prompt");
-      set_str(L, "name", in->name);
-      lua_pushvalue(L, -3);
-      lua_setfield(L, -2, "case");
-      set_int(L, "index", (lua_Integer)i + 1);
-      set_loc(b, in->loc, NULL, NULL);
-      lua_rawgetp(L, LUA_REGISTRYINDEX, &LAZY_INPUT_KEY);
+      unsigned ik = (unsigned)in->kind < 6 ? (unsigned)in->kind : 0;
+      set_value(b, K_KIND, V_INPUT + (int)ik, input_names[ik]);
+      set_str(b, K_NAME, in->name);
+      push_key(b, K_CASE);
+      lua_pushvalue(L, -5);
+      lua_rawset(L, -3);
+      set_int(b, K_INDEX, (lua_Integer)i + 1);
+      set_loc(b, in->loc, POS);
+      lua_pushvalue(L, -2);
       lua_setmetatable(L, -2);
-      lua_rawseti(L, -2, (lua_Integer)i + 1);
+      lua_rawseti(L, -3, (lua_Integer)i + 1);
     }
+    lua_pop(L, 1);
   }
-  lua_setfield(L, -2, "inputs");
+  lua_rawset(L, -3);
 }
 
 static const char *const lazy_chapter_keys[] = {"headings", "prose", NULL};
@@ -558,10 +715,10 @@ static int push_lazy_chapter(builder *b, const cb_chapter *ch,
   for (size_t i = 0; i < ch->n_headings; i++) {
     const cb_heading *h = &ch->headings[i];
     lua_createtable(L, 0, 6);
-    set_int(L, "level", h->level);
-    set_str(L, "text", h->text);
-    set_str(L, "slug", h->slug);
-    set_loc(b, h->loc, NULL, NULL);
+    set_int(b, K_LEVEL, h->level);
+    set_str(b, K_TEXT, h->text);
+    set_str(b, K_SLUG, h->slug);
+    set_loc(b, h->loc, POS);
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
   return 1;
@@ -571,13 +728,13 @@ static void push_chapter(builder *b, size_t index) {
   lua_State *L = b->L;
   const cb_chapter *ch = &b->book->chapters[index];
   lua_createtable(L, 0, 12);
-  set_str(L, "kind", "chapter");
-  set_int(L, "index", (lua_Integer)index + 1);
-  set_str(L, "path", ch->path);
+  set_str(b, K_KIND, "chapter");
+  set_int(b, K_INDEX, (lua_Integer)index + 1);
+  set_str(b, K_PATH, ch->path);
   cb_loc top = {ch->file, 1, 1};
-  set_loc(b, top, NULL, NULL);
-  set_str(L, "title", ch->title);
-  set_str(L, "slug", ch->slug);
+  set_loc(b, top, POS);
+  set_str(b, K_TITLE, ch->title);
+  set_str(b, K_SLUG, ch->slug);
   lua_rawgetp(L, LUA_REGISTRYINDEX, &LAZY_CHAPTER_KEY);
   lua_setmetatable(L, -2);
 }
@@ -586,31 +743,46 @@ static void push_link(builder *b, size_t index) {
   lua_State *L = b->L;
   const cb_link *l = &b->book->links[index];
   lua_createtable(L, 0, 13);
-  set_str(L, "kind", (unsigned)l->kind < 7 ? link_names[l->kind] : "external");
-  set_str(L, "url", l->url);
-  set_str(L, "target", l->target);
-  set_str(L, "anchor", l->anchor);
-  set_str(L, "text", l->text);
-  set_bool(L, "image", l->is_image);
-  set_str(L, "href", l->href);
+  unsigned lk = (unsigned)l->kind < 7 ? (unsigned)l->kind : 0;
+  set_value(b, K_KIND, V_LINK + (int)lk, link_names[lk]);
+  set_str(b, K_URL, l->url);
+  set_str(b, K_TARGET, l->target);
+  set_str(b, K_ANCHOR, l->anchor);
+  set_str(b, K_TEXT, l->text);
+  set_bool(b, K_IMAGE, l->is_image);
+  set_str(b, K_HREF, l->href);
   set_chapter(b, l->chapter);
-  set_loc(b, l->loc, NULL, NULL);
+  set_loc(b, l->loc, POS);
+}
+
+/* t[k] = v for the table on top, v a string or NULL (the manifest, built
+ * once, names its fields the plain way). */
+static void field_str(lua_State *L, const char *k, const char *v) {
+  if (!v)
+    return;
+  lua_pushstring(L, v);
+  lua_setfield(L, -2, k);
+}
+
+static void field_bool(lua_State *L, const char *k, int v) {
+  lua_pushboolean(L, v);
+  lua_setfield(L, -2, k);
 }
 
 static void push_manifest(builder *b) {
   lua_State *L = b->L;
   const cb_manifest *m = &b->book->manifest;
   lua_createtable(L, 0, 12);
-  set_bool(L, "present", m->present);
-  set_str(L, "title", m->title);
-  set_str(L, "version", m->version);
+  field_bool(L, "present", m->present);
+  field_str(L, "title", m->title);
+  field_str(L, "version", m->version);
   push_strings(b, m->chapters.items, m->chapters.n);
   lua_setfield(L, -2, "chapters");
   push_strings(b, m->exclude.items, m->exclude.n);
   lua_setfield(L, -2, "exclude");
   push_strings(b, m->outputs.items, m->outputs.n);
   lua_setfield(L, -2, "outputs");
-  set_bool(L, "unsafe_html", m->unsafe_html);
+  field_bool(L, "unsafe_html", m->unsafe_html);
   lua_createtable(L, 0, 3);
   push_strings(b, m->kw_question.items, m->kw_question.n);
   lua_setfield(L, -2, "question");
@@ -622,9 +794,9 @@ static void push_manifest(builder *b) {
   lua_createtable(L, (int)m->n_fields, 0);
   for (size_t i = 0; i < m->n_fields; i++) {
     lua_createtable(L, 0, 3);
-    set_str(L, "name", m->fields[i].name);
-    set_str(L, "kind", m->fields[i].kind);
-    set_str(L, "label", m->fields[i].label);
+    field_str(L, "name", m->fields[i].name);
+    field_str(L, "kind", m->fields[i].kind);
+    field_str(L, "label", m->fields[i].label);
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
   lua_setfield(L, -2, "fields");
@@ -634,7 +806,7 @@ static void push_manifest(builder *b) {
                                       "default"};
     unsigned s = (unsigned)m->rules[i].severity;
     if (m->rules[i].id)
-      set_str(L, m->rules[i].id, s < 5 ? sev[s] : "default");
+      field_str(L, m->rules[i].id, s < 5 ? sev[s] : "default");
   }
   lua_setfield(L, -2, "rules");
 }
@@ -712,6 +884,15 @@ static int push_lazy_input(builder *b, int t, const char *key) {
   return 0;
 }
 
+/* Is key one of keys? (First letters first: most lookups that end up
+ * here are for fields a table does not have.) */
+static int has_key(const char *const *keys, const char *key) {
+  for (; *keys; keys++)
+    if ((*keys)[0] == key[0] && strcmp(*keys, key) == 0)
+      return 1;
+  return 0;
+}
+
 /* __index of cases, chapters and inputs: makes a lazy field and stores
  * it. Upvalues: the book, the kind of table (0 chapter, 1 case, 2
  * input). */
@@ -719,8 +900,13 @@ static int lazy_index(lua_State *L) {
   int kind = (int)lua_tointeger(L, lua_upvalueindex(2));
   if (lua_type(L, 2) != LUA_TSTRING)
     return 0;
-  builder b = lazy_builder(L);
   const char *key = lua_tostring(L, 2);
+  if (!has_key(kind == 0   ? lazy_chapter_keys
+               : kind == 1 ? lazy_case_keys
+                           : lazy_input_keys,
+               key))
+    return 0;
+  builder b = lazy_builder(L);
   int got = 0;
   if (kind == 2) {
     got = push_lazy_input(&b, 1, key);
@@ -799,8 +985,38 @@ static int build_book(lua_State *L) {
   builder *b = lua_touserdata(L, 1);
   const cb_book *bk = b->book;
   b->L = L;
-  luaL_checkstack(L, 40, "building the book");
+  luaL_checkstack(L, 40 + K_COUNT, "building the book");
   init_lazy(L, bk);
+  b->key0 = lua_gettop(L) + 1;
+  for (int k = 0; k < K_COUNT; k++)
+    lua_pushstring(L, key_names[k]);
+  lua_createtable(L, V_COUNT + (int)bk->n_questions, 0);
+  b->values = lua_gettop(L);
+  static const char *const *const groups[] = {qtype_names, input_names,
+                                              value_names, link_names,
+                                              status_names};
+  static const int group_n[] = {6, 6, 7, 7, 3};
+  int v = 0;
+  for (int g = 0; g < 5; g++)
+    for (int i = 0; i < group_n[g]; i++) {
+      lua_pushstring(L, groups[g][i]);
+      lua_rawseti(L, b->values, ++v);
+    }
+  static const char *const more[] = {"question", "case", "response"};
+  for (int i = 0; i < 3; i++) {
+    lua_pushstring(L, more[i]);
+    lua_rawseti(L, b->values, ++v);
+  }
+  assert(v == V_COUNT);
+  for (size_t i = 0; i < bk->n_questions; i++) {
+    if (bk->questions[i].id)
+      lua_pushstring(L, bk->questions[i].id);
+    else
+      lua_pushnil(L);
+    lua_rawseti(L, b->values, V_COUNT + (lua_Integer)i + 1);
+  }
+  lua_newtable(L);
+  b->single = lua_gettop(L);
   lua_rawgetp(L, LUA_REGISTRYINDEX, &EMPTY_KEY);
   b->empty = lua_gettop(L);
   lua_createtable(L, 0, 14);
@@ -921,6 +1137,10 @@ static int build_book(lua_State *L) {
   lua_setfield(L, book, "criteria");
   lua_pushvalue(L, cases);
   lua_setfield(L, book, "cases");
+  lua_pushvalue(L, questions);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &QUESTIONS_KEY);
+  lua_pushvalue(L, cases);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &CASES_KEY);
   push_by_id(L, questions);
   lua_setfield(L, book, "questions_by_id");
   push_by_id(L, criteria);
@@ -930,7 +1150,7 @@ static int build_book(lua_State *L) {
   lua_settop(L, book);
   push_manifest(b);
   lua_setfield(L, book, "manifest");
-  set_str(L, "root", bk->root);
+  field_str(L, "root", bk->root);
   return 1;
 }
 
@@ -949,4 +1169,25 @@ int cb_lua_model__push(lua_State *L, const cb_book *book) {
 
 void cb_lua_model__push_paths(lua_State *L) {
   lua_rawgetp(L, LUA_REGISTRYINDEX, &PATHS_KEY);
+}
+
+lua_Integer cb_lua_model__index(lua_State *L, int idx, int cases) {
+  if (lua_type(L, idx) != LUA_TTABLE)
+    return -1;
+  idx = lua_absindex(L, idx);
+  int top = lua_gettop(L);
+  lua_Integer found = -1;
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, cases ? &CASES_KEY : &QUESTIONS_KEY) ==
+      LUA_TTABLE) {
+    lua_pushliteral(L, "index");
+    int ok = 0;
+    lua_Integer i = lua_rawget(L, idx) == LUA_TNUMBER
+                        ? lua_tointegerx(L, -1, &ok)
+                        : 0;
+    if (ok && i >= 1 && lua_rawgeti(L, top + 1, i) == LUA_TTABLE &&
+        lua_rawequal(L, -1, idx))
+      found = i - 1;
+  }
+  lua_settop(L, top);
+  return found;
 }

@@ -28,4 +28,9 @@ void cb_lua_model__push_paths(lua_State *L);
  * them all (for pairs). Does nothing to any other table. */
 void cb_lua_model__materialize(lua_State *L, int t);
 
+/* The 0-based index of the model's own question (cases 0) or case
+ * (cases 1) table at idx, found by identity, or -1 for any other value
+ * (a read-only view too). Cheap: for helpers the rules call per case. */
+lua_Integer cb_lua_model__index(lua_State *L, int idx, int cases);
+
 #endif

@@ -11,11 +11,12 @@
 #include <lauxlib.h>
 
 #include "casebook/casebook.h"
+#include "lua_model.h"
 #include "sandbox.h"
 
 /* Registry keys (their addresses). */
 static char WHEN_CACHE_KEY, WHEN_MEMO_KEY, WHEN_NAMES_KEY, WHEN_LIB_KEY,
-    WHEN_MT_KEY, UNANSWERED_KEY;
+    WHEN_MT_KEY, UNANSWERED_KEY, WHEN_FREE_KEY;
 
 static int cmp_name(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -194,6 +195,9 @@ static const cb_case *model_case(lua_State *L, const cb_book *bk, int idx) {
   const cb_case *c = NULL;
   if (!bk)
     return NULL;
+  lua_Integer fast = cb_lua_model__index(L, idx, 1);
+  if (fast >= 0 && (size_t)fast < bk->n_cases)
+    return &bk->cases[fast];
   int top = lua_gettop(L);
   if (lua_getfield(L, idx, "kind") == LUA_TSTRING &&
       strcmp(lua_tostring(L, -1), "case") == 0 &&
@@ -234,9 +238,12 @@ static const char *answer_name(const cb_book *bk, const cb_answer *a) {
 }
 
 /* Pushes the signature of what a when sees in case c (for resp): two
- * cases with the same signature give every when the same result. */
+ * cases with the same signature give every when the same result. Only
+ * the answers named by one of the when's free names (the set at free, or
+ * all of them when free is 0) count: `harm ~= "safe"` then has as many
+ * signatures as harm has values, however many cases there are. */
 static void push_signature(lua_State *L, const cb_book *bk, const cb_case *c,
-                           const char *resp) {
+                           const char *resp, int free) {
   luaL_Buffer b;
   luaL_buffinit(L, &b);
   for (int pass = 0; pass < (resp ? 2 : 1); pass++) {
@@ -245,6 +252,26 @@ static void push_signature(lua_State *L, const cb_book *bk, const cb_case *c,
       const char *name = answer_name(bk, a);
       if (!name || !answer_taken(a, pass, resp))
         continue;
+      if (free) {
+        /* the when reads the name or its alias (- and . read as _) */
+        char alias[128];
+        size_t n = strlen(name);
+        if (n >= sizeof alias)
+          goto take;
+        for (size_t k = 0; k <= n; k++)
+          alias[k] = name[k] == '-' || name[k] == '.' ? '_' : name[k];
+        lua_pushlstring(L, alias, n);
+        int read = lua_rawget(L, free) != LUA_TNIL;
+        lua_pop(L, 1);
+        if (!read && strcmp(alias, name) != 0) {
+          lua_pushlstring(L, name, n);
+          read = lua_rawget(L, free) != LUA_TNIL;
+          lua_pop(L, 1);
+        }
+        if (!read)
+          continue;
+      }
+    take:
       luaL_addstring(&b, name);
       luaL_addchar(&b, '\x1f');
       luaL_addstring(&b, a->raw ? a->raw : "");
@@ -434,7 +461,18 @@ static int is_keyword(const char *s, size_t n) {
  * '.' or ':'), not a key of a table constructor (before '=') and not a
  * parameter of a function in the expression. Read statically, so a name
  * behind a short-circuit (`extent > 1 and hram == 1`) is found too. */
+static int scan_names(lua_State *L, const char *w, size_t len, int collect);
+
 static int push_unknown_name(lua_State *L, const char *w, size_t len) {
+  return scan_names(L, w, len, 0);
+}
+
+/* With collect, scan_names instead adds every free name of w to the
+ * table on top of the stack (name -> true) and returns 1 if w reads its
+ * environment some other way (_ENV), else 0. */
+static int scan_names(lua_State *L, const char *w, size_t len, int collect) {
+  int out = lua_gettop(L);
+  int dynamic = 0;
   lua_rawgetp(L, LUA_REGISTRYINDEX, &WHEN_NAMES_KEY);
   lua_rawgetp(L, LUA_REGISTRYINDEX, &WHEN_LIB_KEY);
   lua_newtable(L); /* parameters */
@@ -504,8 +542,16 @@ static int push_unknown_name(lua_State *L, const char *w, size_t len) {
       while (k < len && isspace((unsigned char)w[k]))
         k++;
       int is_key = k < len && w[k] == '=' && !(k + 1 < len && w[k + 1] == '=');
+      if (collect && n == 4 && memcmp(w + start, "_ENV", 4) == 0)
+        dynamic = 1;
       if (n == 8 && memcmp(w + start, "function", 8) == 0) {
         in_params = 1;
+      } else if (collect && !is_keyword(w + start, n) && prev != '.' &&
+                 prev != ':' && !is_key &&
+                 !(n == 4 && memcmp(w + start, "_ENV", 4) == 0)) {
+        lua_pushlstring(L, w + start, n);
+        lua_pushboolean(L, 1);
+        lua_rawset(L, in_params ? params : out);
       } else if (!is_keyword(w + start, n) && prev != '.' && prev != ':' &&
                  !is_key && !(n == 4 && memcmp(w + start, "_ENV", 4) == 0)) {
         lua_pushlstring(L, w + start, n);
@@ -539,7 +585,7 @@ static int push_unknown_name(lua_State *L, const char *w, size_t len) {
     i++;
   }
   lua_settop(L, names - 1);
-  return 0;
+  return dynamic;
 }
 
 /* casebook.compile_when(question): true; or nil and the compiler's
@@ -569,6 +615,32 @@ int cb_lua_when__compile(lua_State *L) {
   }
   lua_pushboolean(L, 1);
   return 1;
+}
+
+/* Pushes the set of free names of the when text at w (made once per
+ * text) and returns its index, or pushes false and returns 0 when the
+ * text reads its environment through _ENV. */
+static int push_free_names(lua_State *L, int w) {
+  w = lua_absindex(L, w);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &WHEN_FREE_KEY);
+  lua_pushvalue(L, w);
+  int t = lua_rawget(L, -2);
+  if (t == LUA_TNIL) {
+    lua_pop(L, 1);
+    size_t len;
+    const char *text = lua_tolstring(L, w, &len);
+    lua_newtable(L);
+    if (scan_names(L, text, len, 1)) {
+      lua_pop(L, 1);
+      lua_pushboolean(L, 0);
+    }
+    lua_pushvalue(L, w);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, -4);
+    t = lua_type(L, -1);
+  }
+  lua_remove(L, -2);
+  return t == LUA_TTABLE ? lua_gettop(L) : 0;
 }
 
 /* casebook.eval_when(question, case [, response]): true or false, or nil
@@ -628,7 +700,7 @@ int cb_lua_when__eval(lua_State *L) {
   int key = lua_gettop(L);
   for (int round = 0; round < 2; round++) {
     if (round == 1)
-      push_signature(L, bk, c, resp);
+      push_signature(L, bk, c, resp, push_free_names(L, 4));
     lua_pushvalue(L, -1);
     switch (lua_rawget(L, memo)) {
     case LUA_TBOOLEAN:
@@ -672,6 +744,8 @@ int cb_lua_when__init(lua_State *L) {
   lua_rawsetp(L, LUA_REGISTRYINDEX, &WHEN_CACHE_KEY);
   lua_newtable(L);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &WHEN_MEMO_KEY);
+  lua_newtable(L);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &WHEN_FREE_KEY);
 
   lua_newtable(L);
   int names = lua_gettop(L);

@@ -18,8 +18,14 @@ typedef struct resolver {
   cb_strmap questions, criteria, cases;
   cb_strmap *anchors; /* per chapter: heading slugs */
   cb_strmap chapters; /* path -> chapter */
+  const char *const *files; /* every file of the project, sorted */
+  size_t n_files;
   int failed;
 } resolver;
+
+static int cmp_path(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
 
 static char *dup(resolver *r, const char *s, size_t n) {
   char *d = cb_arena_strndup(r->ctx->arena, s, n);
@@ -368,16 +374,21 @@ static void resolve_link(resolver *r, cb_link *l) {
       l->href = chapter_href(r, l->chapter, anchor);
     return;
   }
-  if (!ends_with(l->target, ".md")) {
-    /* another file of the project: keep the link as written, relative to
-     * the site's pages one level below the project */
-    l->href = cb_arena_printf(r->ctx->arena, "../%s", l->url);
-    if (strstr(l->url, "://") || l->url[0] == '/')
-      l->href = l->url;
-    return;
-  }
   const char *from = bk->chapters[l->chapter].path;
   char *path = join_path(r, from, percent_decode(r, l->target));
+  if (!ends_with(l->target, ".md")) {
+    /* another file of the project: the site carries a copy of it */
+    if (!path || !bsearch(&path, r->files, r->n_files, sizeof *r->files,
+                          cmp_path))
+      return;
+    l->asset = path;
+    l->href = cb_arena_printf(r->ctx->arena, "assets/%s%s%s", path,
+                              l->anchor ? "#" : "",
+                              l->anchor ? l->anchor : "");
+    if (!l->href)
+      r->failed = 1;
+    return;
+  }
   size_t ch;
   if (!path || !cb_strmap_get(&r->chapters, path, &ch))
     return;
@@ -411,10 +422,13 @@ static int build_maps(resolver *r) {
   return 0;
 }
 
-int cb_resolve__book(cb_ctx *ctx, cb_book *book) {
+int cb_resolve__book(cb_ctx *ctx, cb_book *book, const char *const *files,
+                     size_t n_files) {
   resolver r = {0};
   r.ctx = ctx;
   r.book = book;
+  r.files = files;
+  r.n_files = n_files;
   int err = 0;
   if (build_maps(&r) < 0) {
     err = CB_ENOMEM;

@@ -10,7 +10,10 @@
 
 #include "ctx.h"
 
-/* Resolves book in place. Returns 0 or CB_ENOMEM. */
-int cb_resolve__book(cb_ctx *ctx, cb_book *book);
+/* Resolves book in place. files lists every file of the project (sorted,
+ * project-relative), for links to files that are not chapters. Returns 0
+ * or CB_ENOMEM. */
+int cb_resolve__book(cb_ctx *ctx, cb_book *book, const char *const *files,
+                     size_t n_files);
 
 #endif

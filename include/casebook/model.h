@@ -254,6 +254,9 @@ typedef struct cb_link {
    * HTML site, e.g. "chapter.html#case-x"; NULL if it could not be
    * resolved (a rule reports it). */
   const char *href;
+  /* For a link to another file of the project (an image, a PDF): its
+   * project-relative path; the site copies it to html/assets/<asset>. */
+  const char *asset;
 } cb_link;
 
 /* Items of a chapter in document order, for rendering. */

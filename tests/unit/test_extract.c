@@ -360,6 +360,45 @@ static void test_bytes(void) {
   proj_remove(dir);
 }
 
+/* Links to other files of the project are copied with the site. */
+static void test_assets(void) {
+  const char *dir = proj_new();
+  proj_write(dir, "guide/a.md",
+             "# A\n\n![x](img/x.png) [pdf](../files/f.pdf#page=2) "
+             "[gone](img/none.png) [out](../../etc/passwd)\n",
+             -1);
+  proj_write(dir, "guide/img/x.png", "PNG", -1);
+  proj_write(dir, "files/f.pdf", "PDF", -1);
+  cb_ctx *ctx;
+  const cb_book *b = load(&ctx, dir);
+  if (!b)
+    return;
+  CHECK_INT(b->n_links, 4);
+  if (b->n_links == 4) {
+    CHECK_STR(b->links[0].asset, "guide/img/x.png");
+    CHECK_STR(b->links[0].href, "assets/guide/img/x.png");
+    CHECK_STR(b->links[1].asset, "files/f.pdf");
+    CHECK_STR(b->links[1].href, "assets/files/f.pdf#page=2");
+    CHECK(b->links[2].href == NULL && b->links[2].asset == NULL);
+    CHECK(b->links[3].href == NULL && b->links[3].asset == NULL);
+  }
+  char out[600];
+  snprintf(out, sizeof out, "%s/_build", dir);
+  CHECK_INT(cb_book_emit(ctx, b, out), 0);
+  char path[700];
+  snprintf(path, sizeof path, "%s/html/assets/guide/img/x.png", out);
+  FILE *fp = fopen(path, "rb");
+  char got[8] = {0};
+  CHECK(fp != NULL);
+  if (fp) {
+    CHECK_INT(fread(got, 1, sizeof got, fp), 3);
+    fclose(fp);
+  }
+  CHECK_STR(got, "PNG");
+  cb_ctx_free(ctx);
+  proj_remove(dir);
+}
+
 static void test_errors(void) {
   cb_ctx *ctx;
   const cb_book *b = NULL;
@@ -405,6 +444,7 @@ int main(void) {
   test_slug();
   test_model();
   test_bytes();
+  test_assets();
   test_errors();
   test_out_of_memory();
   return test_report("extract");
