@@ -145,6 +145,35 @@ static const char *chapter_slug(cb_ctx *ctx, cb_strmap *seen,
   return slug;
 }
 
+/* The position of needle in the manifest (the first occurrence, quoted
+ * when quoted), else line 1: manifest values carry no positions of their
+ * own once Lua has run. */
+static cb_loc manifest_loc(const cb_ctx *ctx, uint32_t file,
+                           const char *needle, int quoted) {
+  cb_loc loc = {file, 1, 1};
+  if (file >= ctx->book.n_files)
+    return loc;
+  const cb_file *f = &ctx->book.files[file];
+  size_t n = strlen(needle);
+  for (const char *p = f->text; p + n <= f->text + f->len; p++) {
+    if (memcmp(p, needle, n) != 0)
+      continue;
+    if (quoted && (p == f->text || (p[-1] != '"' && p[-1] != '\'') ||
+                   (p[n] != '"' && p[n] != '\'')))
+      continue;
+    const char *q = quoted ? p - 1 : p;
+    for (const char *r = f->text; r < q; r++)
+      if (*r == '\n') {
+        loc.line++;
+        loc.col = 1;
+      } else {
+        loc.col++;
+      }
+    return loc;
+  }
+  return loc;
+}
+
 /* Orders the chapter paths: the manifest's chapters list first (each
  * pattern in turn, matches in path order), then the rest by path. */
 static size_t order_chapters(cb_ctx *ctx, const char **paths, size_t n,
@@ -169,10 +198,7 @@ static size_t order_chapters(cb_ctx *ctx, const char **paths, size_t n,
       }
     }
     if (!hits) {
-      cb_loc loc = {manifest_file, 0, 0};
-      if (m->chapters.locs)
-        loc = m->chapters.locs[g];
-      loc.file = manifest_file;
+      cb_loc loc = manifest_loc(ctx, manifest_file, m->chapters.items[g], 1);
       cb_diag_report(ctx, CB_DIAG_WARNING, "manifest-chapters", loc, NULL,
                      NULL, "chapters entry '%s' matches no file",
                      m->chapters.items[g]);
@@ -182,7 +208,7 @@ static size_t order_chapters(cb_ctx *ctx, const char **paths, size_t n,
     if (taken[i])
       continue;
     if (m->chapters.n) {
-      cb_loc loc = {manifest_file, 0, 0};
+      cb_loc loc = manifest_loc(ctx, manifest_file, "chapters", 0);
       cb_diag_report(ctx, CB_DIAG_WARNING, "manifest-chapters", loc, NULL,
                      NULL,
                      "'%s' is not in the manifest's chapters list; it is "

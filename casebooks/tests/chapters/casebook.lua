@@ -1,0 +1,5 @@
+title = "Chapters listed in the manifest"
+chapters = {
+  "intro.md",
+  "missing.md",
+}
