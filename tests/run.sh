@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/run.sh: the one test runner behind `make test`.
 #
-#   sh tests/run.sh [unit|cli|spec|corpus|bad]
+#   sh tests/run.sh [unit|cli|spec|corpus|bad|install]
 #
 # Layers (all of them without an argument):
 #   unit    every unit test binary in $BUILD/tests/
@@ -10,6 +10,7 @@
 #   corpus  every Markdown file of ../shared/corpus compiled as prose
 #   bad     hostile inputs: huge, deeply nested, invalid bytes, broken
 #           manifests and rules, missing and unreadable files
+#   install `make install` into a staging directory, and the installed binary
 #
 # Environment: BUILD (default build), UPDATE=1 rewrites the expected files
 # of the CLI tests (read the diff before committing it), VERBOSE=1 prints
@@ -33,9 +34,9 @@ UPDATE=${UPDATE:-}
 VERBOSE=${VERBOSE:-}
 
 case $LAYER in
-all | unit | cli | spec | corpus | bad) ;;
+all | unit | cli | spec | corpus | bad | install) ;;
 *)
-  echo "usage: sh tests/run.sh [unit|cli|spec|corpus|bad]" >&2
+  echo "usage: sh tests/run.sh [unit|cli|spec|corpus|bad|install]" >&2
   exit 2
   ;;
 esac
@@ -555,6 +556,39 @@ layer_bad() {
   bad_huge
 }
 
+# ---- install ---------------------------------------------------------------
+
+# `make install` into a staging directory: the binary, headers, library,
+# templates and man page land where PREFIX says, and the installed binary
+# works on its own (templates and rules are embedded).
+layer_install() {
+  dest=$TMP/install
+  if ! make -s --no-print-directory BUILD="$BUILD" install PREFIX=/usr \
+    DESTDIR="$dest" >"$TMP/install.log" 2>&1; then
+    fail "install: make install" "$TMP/install.log"
+    return
+  fi
+  missing=
+  for f in usr/bin/casebook usr/include/casebook/casebook.h \
+    usr/include/casebook/model.h usr/lib/libcasebook.a \
+    usr/share/casebook/templates/page.html usr/share/man/man1/casebook.1; do
+    [ -f "$dest/$f" ] || missing="$missing $f"
+  done
+  if [ -n "$missing" ]; then
+    echo "missing:$missing" >"$TMP/install.log"
+    fail "install: installed files" "$TMP/install.log"
+  else
+    pass "install: installed files"
+  fi
+  if (cd "$TMP" && "$dest/usr/bin/casebook" -q build "$ROOT/casebooks/chat-safety" \
+    -o "$TMP/install-out") >"$TMP/install.log" 2>&1 &&
+    [ -s "$TMP/install-out/html/index.html" ] && [ -s "$TMP/install-out/gold.jsonl" ]; then
+    pass "install: the installed binary builds the example"
+  else
+    fail "install: the installed binary builds the example" "$TMP/install.log"
+  fi
+}
+
 # ---- main ------------------------------------------------------------------
 
 run_layer() {
@@ -565,7 +599,7 @@ run_layer() {
 }
 
 if [ "$LAYER" = all ]; then
-  for l in unit cli spec corpus bad; do run_layer "$l"; done
+  for l in unit cli spec corpus bad install; do run_layer "$l"; done
 else
   run_layer "$LAYER"
 fi
