@@ -34,10 +34,11 @@ end
 return {
   id = "broken-link",
   severity = "error",
-  summary = "A link points to a chapter, heading or element that does not exist.",
+  summary = "A link points to a chapter, heading, file or element that does not exist.",
   rationale = [[
-Relative links to chapters and headings (other.md#some-heading) and
-element links (case:refusal-01, question:harm, criterion:benign-intent,
+Relative links to chapters and headings (other.md#some-heading), to
+other files of the project (images, attachments: the site carries a
+copy of each) and element links (case:refusal-01, question:harm, criterion:benign-intent,
 option:harm/safe) are resolved at compile time. A link that resolves to
 nothing is a dead end for annotators, on GitHub and in the compiled
 site alike. Links to javascript:, vbscript: or data: URLs are removed
@@ -100,7 +101,11 @@ See [the harm question](question:hram).   <- error: broken link: no question
             path = from and join(from.path, decode(target))
             ch = path and by_path[path]
           end
-          if not ch then
+          if not ch and not target:lower():match("%.md$") then
+            report { at = l, message = format(
+              "broken link: no file '%s' in the project%s", target,
+              path and path ~= target and format(" (looked for %s)", path) or "") }
+          elseif not ch then
             local s = path and suggest(path, ids_of("chapter"))
             report { at = l, suggestion = s, message = format(
               "broken link: no chapter '%s'", target) }
