@@ -114,6 +114,31 @@ void cb_diag__report_path(cb_ctx *ctx, cb_diag_level level, const char *rule,
   push_diag(ctx, level, rule, path, UINT32_MAX, line, col, NULL, NULL, msg);
 }
 
+static const char *copy_or_null(cb_ctx *ctx, const char *s, int *failed) {
+  if (!s)
+    return NULL;
+  const char *d = cb_arena_strdup(ctx->arena, s);
+  if (!d)
+    *failed = 1;
+  return d;
+}
+
+int cb_diag__merge(cb_ctx *ctx, const cb_ctx *from) {
+  int failed = 0;
+  for (size_t i = 0; i < from->n_diags && !failed; i++) {
+    cb_diag d = from->diags[i];
+    d.rule = copy_or_null(ctx, d.rule, &failed);
+    d.message = copy_or_null(ctx, d.message, &failed);
+    d.suggestion = copy_or_null(ctx, d.suggestion, &failed);
+    d.path = copy_or_null(ctx, d.path, &failed);
+    d.element = copy_or_null(ctx, d.element, &failed);
+    if (failed || CB_VEC_PUSH(ctx->diags, ctx->n_diags, ctx->cap_diags, d) < 0)
+      return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+    ctx->diags_sorted = 0;
+  }
+  return 0;
+}
+
 /* Stable order: by path, line, column, then order of report. */
 typedef struct keyed {
   cb_diag d;

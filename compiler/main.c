@@ -125,8 +125,10 @@ static int env_error(cb_ctx *ctx, int err) {
   return err == CB_ENOMEM || err == CB_ERROR ? EXIT_INTERNAL : EXIT_USAGE;
 }
 
-static int load_and_check(cb_ctx **ctx_out, const cb_book **book,
-                          const cli *c) {
+/* Loads the book and, when check is set, runs the rules. Returns -1 to go
+ * on, or the exit status. */
+static int load_book(cb_ctx **ctx_out, const cb_book **book, const cli *c,
+                     int check) {
   cb_options opts = {c->rev, c->quiet, c->verbose};
   cb_ctx *ctx = NULL;
   int err = cb_ctx_new(&ctx, &opts);
@@ -137,7 +139,7 @@ static int load_and_check(cb_ctx **ctx_out, const cb_book **book,
   }
   if ((err = cb_book_load(book, ctx, c->dir)) < 0)
     return env_error(ctx, err);
-  if ((err = cb_book_check(ctx, *book)) < 0)
+  if (check && (err = cb_book_check(ctx, *book)) < 0)
     return env_error(ctx, err);
   return -1; /* go on */
 }
@@ -145,7 +147,7 @@ static int load_and_check(cb_ctx **ctx_out, const cb_book **book,
 static int cmd_check(const cli *c) {
   cb_ctx *ctx = NULL;
   const cb_book *book = NULL;
-  int rc = load_and_check(&ctx, &book, c);
+  int rc = load_book(&ctx, &book, c, 1);
   if (rc < 0) {
     FILE *fp = stdout;
     cb_diag_print(fp, ctx, c->format, c->format == CB_FMT_GCC &&
@@ -165,10 +167,9 @@ static int cmd_build(const cli *c) {
   cb_ctx *ctx = NULL;
   const cb_book *book = NULL;
   char *out = NULL;
-  int rc = load_and_check(&ctx, &book, c);
+  int rc = load_book(&ctx, &book, c, 0);
   if (rc >= 0)
     goto done;
-  cb_diag_print(stderr, ctx, CB_FMT_GCC, want_color(c, stderr));
   if (c->out) {
     out = strdup(c->out);
   } else {
@@ -181,7 +182,9 @@ static int cmd_build(const cli *c) {
     rc = EXIT_INTERNAL;
     goto done;
   }
-  int err = cb_book_emit(ctx, book, out);
+  /* the rules run while the outputs are written */
+  int err = cb_book_check_and_emit(ctx, book, out);
+  cb_diag_print(stderr, ctx, CB_FMT_GCC, want_color(c, stderr));
   if (err < 0) {
     rc = env_error(ctx, err);
     goto done;

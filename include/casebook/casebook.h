@@ -164,6 +164,14 @@ const char *cb_suggest(const char *word, const char *const *candidates,
  * with cb_ctx_error() set. */
 int cb_book_emit(cb_ctx *ctx, const cb_book *book, const char *outdir);
 
+/* Checks the book and writes its outputs: the same result as
+ * cb_book_check then cb_book_emit, with the two running at once on two
+ * threads (the rules only read the model). Diagnostics land in ctx as
+ * with cb_book_check. Returns 0 or the first negative code (emit's
+ * before check's). */
+int cb_book_check_and_emit(cb_ctx *ctx, const cb_book *book,
+                           const char *outdir);
+
 /* ---- Project scaffolding --------------------------------------------- */
 
 /* Creates a small working project in dir (which must not exist or be

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 /* Creates a fresh temporary directory; the path is static storage. */
-static const char *proj_new(void) {
+static inline const char *proj_new(void) {
   static char dir[64];
   snprintf(dir, sizeof dir, "/tmp/cbtest-XXXXXX");
   if (!mkdtemp(dir)) {
@@ -23,7 +23,7 @@ static const char *proj_new(void) {
 }
 
 /* Writes len bytes (-1: strlen) to dir/name, creating subdirectories. */
-static void proj_write(const char *dir, const char *name, const char *text,
+static inline void proj_write(const char *dir, const char *name, const char *text,
                        long len) {
   char path[512];
   snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -43,7 +43,7 @@ static void proj_write(const char *dir, const char *name, const char *text,
 }
 
 /* Removes the directory tree (the tests' own temporary directories). */
-static void proj_remove(const char *dir) {
+static inline void proj_remove(const char *dir) {
   char cmd[600];
   if (strncmp(dir, "/tmp/cbtest-", 12) != 0)
     return;

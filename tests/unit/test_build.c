@@ -1,0 +1,171 @@
+/*
+ * End-to-end tests of `build` through the public API on the example
+ * casebook: no errors, outputs byte-identical from one run to the next,
+ * gold.jsonl carrying every input byte for byte, rubric.json complete.
+ */
+#include <dirent.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "casebook/casebook.h"
+#include "projtest.h"
+#include "testlib.h"
+
+#define EXAMPLE "casebooks/chat-safety"
+
+static char *slurp(const char *path, size_t *len) {
+  FILE *fp = fopen(path, "rb");
+  if (!fp)
+    return NULL;
+  fseek(fp, 0, SEEK_END);
+  long n = ftell(fp);
+  fseek(fp, 0, SEEK_SET);
+  char *buf = malloc((size_t)n + 1);
+  if (buf && fread(buf, 1, (size_t)n, fp) != (size_t)n) {
+    free(buf);
+    buf = NULL;
+  }
+  fclose(fp);
+  if (buf) {
+    buf[n] = '\0';
+    *len = (size_t)n;
+  }
+  return buf;
+}
+
+/* Compares every file of directory a with the same file in b (and the
+ * other way round, by count). Returns the number of files compared, -1 on
+ * a difference. */
+static int same_tree(const char *a, const char *b) {
+  DIR *d = opendir(a);
+  int n = 0;
+  if (!d)
+    return -1;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (e->d_name[0] == '.')
+      continue;
+    char pa[1024], pb[1024];
+    snprintf(pa, sizeof pa, "%s/%s", a, e->d_name);
+    snprintf(pb, sizeof pb, "%s/%s", b, e->d_name);
+    struct stat st;
+    if (stat(pa, &st) < 0)
+      continue;
+    if (S_ISDIR(st.st_mode)) {
+      int k = same_tree(pa, pb);
+      if (k < 0) {
+        n = -1;
+        break;
+      }
+      n += k;
+      continue;
+    }
+    size_t la = 0, lb = 0;
+    char *da = slurp(pa, &la), *db = slurp(pb, &lb);
+    int same = da && db && la == lb && memcmp(da, db, la) == 0;
+    free(da);
+    free(db);
+    if (!same) {
+      fprintf(stderr, "differs: %s\n", pa);
+      n = -1;
+      break;
+    }
+    n++;
+  }
+  closedir(d);
+  return n;
+}
+
+static void test_example(void) {
+  cb_ctx *ctx;
+  const cb_book *b;
+  CHECK_INT(cb_ctx_new(&ctx, NULL), 0);
+  CHECK_INT(cb_book_load(&b, ctx, EXAMPLE), 0);
+  if (!b)
+    return;
+  const char *dir = proj_new();
+  char out1[512], out2[512];
+  snprintf(out1, sizeof out1, "%s/one", dir);
+  snprintf(out2, sizeof out2, "%s/two", dir);
+  CHECK_INT(cb_book_check_and_emit(ctx, b, out1), 0);
+  size_t errors, warnings, notes;
+  cb_ctx_diag_counts(ctx, &errors, &warnings, &notes);
+  CHECK_INT(errors, 0);
+  CHECK_INT(warnings, 0);
+  CHECK(b->n_cases >= 20);
+
+  /* a second, separate compilation gives the same bytes */
+  cb_ctx *ctx2;
+  const cb_book *b2;
+  CHECK_INT(cb_ctx_new(&ctx2, NULL), 0);
+  CHECK_INT(cb_book_load(&b2, ctx2, EXAMPLE), 0);
+  CHECK_INT(cb_book_check(ctx2, b2), 0);
+  CHECK_INT(cb_book_emit(ctx2, b2, out2), 0);
+  int files = same_tree(out1, out2);
+  CHECK(files >= 10);
+  cb_ctx_free(ctx2);
+
+  /* gold.jsonl: one line per final case, inputs byte for byte */
+  char path[600];
+  snprintf(path, sizeof path, "%s/gold.jsonl", out1);
+  size_t len = 0;
+  char *gold = slurp(path, &len);
+  CHECK(gold != NULL);
+  size_t k = 0, lines = 0, inputs = 0, exact = 0;
+  for (char *line = gold; gold && line && *line; lines++) {
+    char *nl = strchr(line, '\n');
+    if (nl)
+      *nl = '\0';
+    json_error_t jerr;
+    json_t *rec = json_loads(line, 0, &jerr);
+    CHECK(rec != NULL);
+    while (k < b->n_cases && b->cases[k].status != CB_STATUS_FINAL)
+      k++;
+    if (rec && k < b->n_cases) {
+      const cb_case *c = &b->cases[k];
+      CHECK_STR(json_string_value(json_object_get(rec, "id")), c->id);
+      json_t *ins = json_object_get(rec, "inputs");
+      CHECK_INT(json_array_size(ins), c->n_inputs);
+      for (size_t i = 0; i < c->n_inputs && i < json_array_size(ins); i++) {
+        json_t *t = json_object_get(json_array_get(ins, i), "text");
+        inputs++;
+        exact += json_string_length(t) == c->inputs[i].len &&
+                 memcmp(json_string_value(t), c->inputs[i].text,
+                        c->inputs[i].len) == 0;
+      }
+      k++;
+    }
+    json_decref(rec);
+    line = nl ? nl + 1 : NULL;
+  }
+  size_t finals = 0;
+  for (size_t i = 0; i < b->n_cases; i++)
+    finals += b->cases[i].status == CB_STATUS_FINAL;
+  CHECK_INT(lines, finals);
+  CHECK(inputs > 40);
+  CHECK_INT(exact, inputs);
+  free(gold);
+
+  /* rubric.json: every question with its options */
+  snprintf(path, sizeof path, "%s/rubric.json", out1);
+  json_error_t jerr;
+  json_t *rubric = json_load_file(path, 0, &jerr);
+  CHECK(rubric != NULL);
+  json_t *qs = json_object_get(rubric, "questions");
+  CHECK_INT(json_array_size(qs), b->n_questions);
+  for (size_t i = 0; i < json_array_size(qs) && i < b->n_questions; i++) {
+    json_t *q = json_array_get(qs, i);
+    CHECK_STR(json_string_value(json_object_get(q, "id")), b->questions[i].id);
+    CHECK_INT(json_array_size(json_object_get(q, "options")),
+              b->questions[i].n_options);
+  }
+  json_decref(rubric);
+  cb_ctx_free(ctx);
+  proj_remove(dir);
+}
+
+int main(void) {
+  test_example();
+  return test_report("build");
+}
