@@ -228,6 +228,8 @@ static int load(const cb_book **out, cb_ctx *ctx, cb_source *src,
   cb_book *book = &ctx->book;
   cb_builder b;
   cb_strmap slugs = {0};
+  cb_parse_queue *queue = NULL;
+  uint32_t *order = NULL;
   const char **paths = NULL, **chapter_paths = NULL;
   size_t n_paths = 0, n_chapters = 0;
   int err;
@@ -290,11 +292,22 @@ static int load(const cb_book **out, cb_ctx *ctx, cb_source *src,
                          "than README.md");
   }
 
+  order = cb_calloc(n_chapters + 1, sizeof *order);
+  if (!order) {
+    err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+    goto done;
+  }
+  for (size_t i = 0; i < n_chapters; i++)
+    order[i] = book->chapters[i].file;
+  if ((err = cb_parse__start(&queue, book->files, order, n_chapters)) < 0) {
+    cb_ctx__fail(ctx, err, "out of memory");
+    goto done;
+  }
   for (size_t i = 0; i < n_chapters; i++) {
     cb_chapter *ch = &book->chapters[i];
     const cb_file *f = &book->files[ch->file];
     cb_parse__check_bytes(ctx, ch->file, f->text, f->len);
-    cmark_node *doc = cb_parse__document(f->text, f->len);
+    cmark_node *doc = cb_parse__next(queue);
     if (!doc) {
       err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory parsing '%s'",
                          f->path);
@@ -321,6 +334,8 @@ static int load(const cb_book **out, cb_ctx *ctx, cb_source *src,
   ctx->book_loaded = 1;
   *out = book;
 done:
+  cb_parse__stop(queue);
+  cb_free(order);
   if (err < 0)
     cb_extract__finish(&b, book);
   cb_strmap_free(&slugs);

@@ -9,6 +9,7 @@
 
 #include <cmark-gfm-core-extensions.h>
 #include <cmark-gfm-extension_api.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -47,8 +48,8 @@ extern cmark_node_type CMARK_NODE_TABLE, CMARK_NODE_TABLE_ROW,
  * allocator is much cheaper. Each block has a header with its size so
  * realloc can copy; the last block of a chunk grows and shrinks in
  * place (cmark's buffers mostly grow at the end). cmark_mem carries no
- * context pointer, so the arena is a file-level singleton: one chapter is
- * parsed at a time. */
+ * context pointer, so each thread has a current arena: the one of the
+ * document it is parsing, or extracting and rendering. */
 
 #define BLOCK_HDR 16
 #define CHUNK_SIZE (1u << 20)
@@ -60,15 +61,23 @@ typedef struct pchunk {
   max_align_t data[];
 } pchunk;
 
-static pchunk *chunks; /* current chunk first */
-static pchunk *spare;  /* one emptied chunk kept for the next chapter */
+typedef struct parena {
+  pchunk *chunks;  /* current chunk first */
+  pchunk *spare;   /* one emptied chunk kept for the next chapter */
+  cmark_node *doc; /* the document that lives in it, if any */
+  struct parena *next_free;
+  cb_parse_queue *queue; /* the queue it returns to, NULL for the solo one */
+} parena;
 
-static pchunk *new_chunk(size_t need) {
+static _Thread_local parena *cur_arena;
+static _Thread_local parena solo_arena;
+
+static pchunk *new_chunk(parena *a, size_t need) {
   size_t cap = need > CHUNK_SIZE ? need : CHUNK_SIZE;
   pchunk *c = NULL;
-  if (spare && spare->cap >= cap) {
-    c = spare;
-    spare = NULL;
+  if (a->spare && a->spare->cap >= cap) {
+    c = a->spare;
+    a->spare = NULL;
   } else {
     c = malloc(sizeof *c + cap);
     if (!c)
@@ -77,18 +86,19 @@ static pchunk *new_chunk(size_t need) {
   }
   c->used = 0;
   c->last = SIZE_MAX;
-  c->next = chunks;
-  chunks = c;
+  c->next = a->chunks;
+  a->chunks = c;
   return c;
 }
 
 static void *arena_alloc(size_t n, int zero) {
+  parena *a = cur_arena;
   size_t need = (BLOCK_HDR + n + 15) & ~(size_t)15;
-  if (n > SIZE_MAX / 2)
+  if (!a || n > SIZE_MAX / 2)
     return NULL;
-  pchunk *c = chunks;
+  pchunk *c = a->chunks;
   if (!c || c->cap - c->used < need)
-    if (!(c = new_chunk(need)))
+    if (!(c = new_chunk(a, need)))
       return NULL;
   char *base = (char *)c->data + c->used;
   *(size_t *)base = n;
@@ -114,7 +124,7 @@ static void *arena_realloc(void *p, size_t n) {
   if (!p)
     return arena_alloc(n, 0);
   size_t old = *(size_t *)((char *)p - BLOCK_HDR);
-  pchunk *c = chunks;
+  pchunk *c = cur_arena ? cur_arena->chunks : NULL;
   if (is_last(c, p)) {
     size_t need = (BLOCK_HDR + n + 15) & ~(size_t)15;
     if (n <= SIZE_MAX / 2 && c->cap - c->last >= need) {
@@ -132,31 +142,38 @@ static void *arena_realloc(void *p, size_t n) {
 }
 
 static void arena_free(void *p) {
-  pchunk *c = chunks;
+  pchunk *c = cur_arena ? cur_arena->chunks : NULL;
   if (p && is_last(c, p)) {
     c->used = c->last;
     c->last = SIZE_MAX;
   }
 }
 
-static void arena_reset(void) {
-  while (chunks) {
-    pchunk *next = chunks->next;
-    if (!spare && chunks->cap == CHUNK_SIZE)
-      spare = chunks;
+/* Empties a, keeping one chunk for the next chapter. */
+static void arena_reset(parena *a) {
+  while (a->chunks) {
+    pchunk *next = a->chunks->next;
+    if (!a->spare && a->chunks->cap == CHUNK_SIZE)
+      a->spare = a->chunks;
     else
-      free(chunks);
-    chunks = next;
+      free(a->chunks);
+    a->chunks = next;
   }
+  a->doc = NULL;
+}
+
+static void arena_destroy(parena *a) {
+  arena_reset(a);
+  free(a->spare);
+  a->spare = NULL;
 }
 
 static cmark_mem parse_arena = {arena_calloc, arena_realloc, arena_free};
 
-static cmark_node *arena_doc; /* the document parsed in the arena, if any */
-
 static cmark_mem *mem_of(cmark_node *doc) {
-  return doc && doc == arena_doc ? &parse_arena
-                                 : cmark_get_default_mem_allocator();
+  return doc && cur_arena && cur_arena->doc == doc
+             ? &parse_arena
+             : cmark_get_default_mem_allocator();
 }
 
 static int init_extensions(void) {
@@ -173,21 +190,37 @@ static int init_extensions(void) {
   return 0;
 }
 
+/* Parses text in arena a (NULL: with malloc). */
+static cmark_node *parse_in(parena *a, const char *text, size_t len) {
+  cmark_mem *mem = a ? &parse_arena : cmark_get_default_mem_allocator();
+  parena *saved = cur_arena;
+  cur_arena = a;
+  cmark_parser *p = cmark_parser_new_with_mem(CMARK_OPT_SOURCEPOS, mem);
+  cmark_node *doc = NULL;
+  if (p) {
+    for (size_t i = 0; i < N_EXT; i++)
+      cmark_parser_attach_syntax_extension(p, exts[i]);
+    cmark_parser_feed(p, text, len);
+    doc = cmark_parser_finish(p);
+    cmark_parser_free(p);
+  }
+  if (a)
+    a->doc = doc;
+  cur_arena = saved;
+  return doc;
+}
+
+static int arena_fits(size_t len) { return USE_ARENA && len <= ARENA_MAX_INPUT; }
+
 cmark_node *cb_parse__document(const char *text, size_t len) {
   if (init_extensions() < 0)
     return NULL;
-  int arena = USE_ARENA && len <= ARENA_MAX_INPUT && !arena_doc;
-  cmark_mem *mem = arena ? &parse_arena : cmark_get_default_mem_allocator();
-  cmark_parser *p = cmark_parser_new_with_mem(CMARK_OPT_SOURCEPOS, mem);
-  if (!p)
-    return NULL;
-  for (size_t i = 0; i < N_EXT; i++)
-    cmark_parser_attach_syntax_extension(p, exts[i]);
-  cmark_parser_feed(p, text, len);
-  cmark_node *doc = cmark_parser_finish(p);
-  cmark_parser_free(p);
-  if (arena)
-    arena_doc = doc;
+  parena *a = arena_fits(len) && !solo_arena.doc && cur_arena == NULL
+                  ? &solo_arena
+                  : NULL;
+  cmark_node *doc = parse_in(a, text, len);
+  if (a && doc)
+    cur_arena = a;
   return doc;
 }
 
@@ -195,15 +228,173 @@ cmark_node *cb_parse__new_node(cmark_node *doc, cmark_node_type type) {
   return cmark_node_new_with_mem(type, mem_of(doc));
 }
 
+static void queue_give_back(cb_parse_queue *q, parena *a);
+
 void cb_parse__release(cmark_node *doc) {
   if (!doc)
     return;
-  int arena = doc == arena_doc;
+  parena *a = cur_arena && cur_arena->doc == doc ? cur_arena : NULL;
   cmark_node_free(doc);
-  if (arena) {
-    arena_reset();
-    arena_doc = NULL;
+  if (!a)
+    return;
+  cur_arena = NULL;
+  arena_reset(a);
+  if (a->queue)
+    queue_give_back(a->queue, a);
+}
+
+/* ---- parsing ahead ------------------------------------------------------
+ * The chapters are parsed in order on a second thread while the caller
+ * extracts the ones already parsed: parsing is most of the work of
+ * loading, and extraction needs the documents only one at a time. Each
+ * document lives in its own arena, taken from a small pool; releasing a
+ * document returns its arena. cmark's parser keeps no state shared with
+ * rendering and tree walking, which is all the caller does meanwhile. */
+
+#define POOL 3
+
+struct cb_parse_queue {
+  const cb_file *files; /* the chapters' files */
+  const uint32_t *order; /* file index of each chapter */
+  size_t n;
+  cmark_node **docs;    /* docs[i] once parsed */
+  parena **arenas;      /* the arena of docs[i], or NULL */
+  unsigned char *ready; /* docs[i] is there (NULL means out of memory) */
+  size_t next;          /* the next chapter the caller takes */
+  parena pool[POOL];
+  parena *free_list;
+  int stop;
+  int threaded;
+  pthread_t thread;
+  pthread_mutex_t lock;
+  pthread_cond_t changed;
+};
+
+static void queue_give_back(cb_parse_queue *q, parena *a) {
+  pthread_mutex_lock(&q->lock);
+  a->next_free = q->free_list;
+  q->free_list = a;
+  pthread_cond_broadcast(&q->changed);
+  pthread_mutex_unlock(&q->lock);
+}
+
+/* Parses chapter i, waiting for a free arena when it needs one. */
+static void parse_one(cb_parse_queue *q, size_t i) {
+  const cb_file *f = &q->files[q->order[i]];
+  parena *a = NULL;
+  if (arena_fits(f->len)) {
+    pthread_mutex_lock(&q->lock);
+    while (!q->free_list && !q->stop)
+      pthread_cond_wait(&q->changed, &q->lock);
+    if ((a = q->free_list))
+      q->free_list = a->next_free;
+    pthread_mutex_unlock(&q->lock);
+    if (!a)
+      return; /* stopping */
   }
+  cmark_node *doc = parse_in(a, f->text, f->len);
+  if (!doc && a)
+    queue_give_back(q, a), a = NULL;
+  pthread_mutex_lock(&q->lock);
+  q->docs[i] = doc;
+  q->arenas[i] = a;
+  q->ready[i] = 1;
+  pthread_cond_broadcast(&q->changed);
+  pthread_mutex_unlock(&q->lock);
+}
+
+static void *parse_ahead(void *arg) {
+  cb_parse_queue *q = arg;
+  for (size_t i = 0; i < q->n; i++) {
+    pthread_mutex_lock(&q->lock);
+    int stop = q->stop;
+    pthread_mutex_unlock(&q->lock);
+    if (stop)
+      break;
+    parse_one(q, i);
+  }
+  return NULL;
+}
+
+int cb_parse__start(cb_parse_queue **out, const cb_file *files,
+                    const uint32_t *order, size_t n) {
+  *out = NULL;
+  if (init_extensions() < 0)
+    return CB_ENOMEM;
+  cb_parse_queue *q = cb_calloc(1, sizeof *q);
+  if (!q)
+    return CB_ENOMEM;
+  q->docs = cb_calloc(n + 1, sizeof *q->docs);
+  q->arenas = cb_calloc(n + 1, sizeof *q->arenas);
+  q->ready = cb_calloc(n + 1, 1);
+  if (!q->docs || !q->arenas || !q->ready) {
+    cb_free(q->docs);
+    cb_free(q->arenas);
+    cb_free(q->ready);
+    cb_free(q);
+    return CB_ENOMEM;
+  }
+  q->files = files;
+  q->order = order;
+  q->n = n;
+  for (size_t i = 0; i < POOL; i++) {
+    q->pool[i].queue = q;
+    q->pool[i].next_free = q->free_list;
+    q->free_list = &q->pool[i];
+  }
+  pthread_mutex_init(&q->lock, NULL);
+  pthread_cond_init(&q->changed, NULL);
+  /* one chapter is nothing to overlap with */
+  q->threaded = n > 1 &&
+                pthread_create(&q->thread, NULL, parse_ahead, q) == 0;
+  *out = q;
+  return 0;
+}
+
+cmark_node *cb_parse__next(cb_parse_queue *q) {
+  size_t i = q->next++;
+  if (i >= q->n)
+    return NULL;
+  if (!q->threaded) {
+    parse_one(q, i);
+  } else {
+    pthread_mutex_lock(&q->lock);
+    while (!q->ready[i])
+      pthread_cond_wait(&q->changed, &q->lock);
+    pthread_mutex_unlock(&q->lock);
+  }
+  cur_arena = q->arenas[i];
+  return q->docs[i];
+}
+
+void cb_parse__stop(cb_parse_queue *q) {
+  if (!q)
+    return;
+  pthread_mutex_lock(&q->lock);
+  q->stop = 1;
+  pthread_cond_broadcast(&q->changed);
+  pthread_mutex_unlock(&q->lock);
+  if (q->threaded)
+    pthread_join(q->thread, NULL);
+  /* documents parsed ahead and never taken */
+  for (size_t i = q->next; i < q->n; i++) {
+    if (!q->ready[i] || !q->docs[i])
+      continue;
+    parena *saved = cur_arena;
+    cur_arena = q->arenas[i];
+    cmark_node_free(q->docs[i]);
+    cur_arena = saved;
+  }
+  if (cur_arena && cur_arena->queue == q)
+    cur_arena = NULL;
+  for (size_t i = 0; i < POOL; i++)
+    arena_destroy(&q->pool[i]);
+  pthread_mutex_destroy(&q->lock);
+  pthread_cond_destroy(&q->changed);
+  cb_free(q->docs);
+  cb_free(q->arenas);
+  cb_free(q->ready);
+  cb_free(q);
 }
 
 int cb_parse__render_html(cb_buf *out, cmark_node *doc, cmark_node *node,

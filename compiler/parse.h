@@ -17,6 +17,19 @@
  * cb_parse__new_node) must be released before the document. */
 cmark_node *cb_parse__document(const char *text, size_t len);
 
+/* Parses chapters ahead on a second thread: order[i] is the index in
+ * files of the i-th chapter. Documents come back in order from
+ * cb_parse__next; each must be released (cb_parse__release) before the
+ * next is taken. *out is freed with cb_parse__stop, which also frees
+ * documents never taken. Returns 0 or CB_ENOMEM. */
+typedef struct cb_parse_queue cb_parse_queue;
+int cb_parse__start(cb_parse_queue **out, const cb_file *files,
+                    const uint32_t *order, size_t n);
+
+/* The next chapter's document, NULL when out of memory (or past the end). */
+cmark_node *cb_parse__next(cb_parse_queue *q);
+void cb_parse__stop(cb_parse_queue *q);
+
 /* A new node using the same memory as doc. */
 cmark_node *cb_parse__new_node(cmark_node *doc, cmark_node_type type);
 
