@@ -165,7 +165,73 @@ static void test_example(void) {
   proj_remove(dir);
 }
 
+/* Builds a one-chapter project (manifest text may be NULL) and returns
+ * the chapter page (malloc'd). */
+static char *build_page(const char *manifest, const char *chapter) {
+  const char *dir = proj_new();
+  if (manifest)
+    proj_write(dir, "casebook.lua", manifest, -1);
+  proj_write(dir, "page.md", chapter, -1);
+  cb_ctx *ctx;
+  const cb_book *b;
+  char *html = NULL;
+  CHECK_INT(cb_ctx_new(&ctx, NULL), 0);
+  CHECK_INT(cb_book_load(&b, ctx, dir), 0);
+  if (b) {
+    char out[600], path[700];
+    snprintf(out, sizeof out, "%s/_build", dir);
+    CHECK_INT(cb_book_check_and_emit(ctx, b, out), 0);
+    snprintf(path, sizeof path, "%s/html/page.html", out);
+    size_t len;
+    html = slurp(path, &len);
+    CHECK(html != NULL);
+  }
+  cb_ctx_free(ctx);
+  proj_remove(dir);
+  return html;
+}
+
+static const char hostile[] =
+    "# Page\n\n"
+    "Raw <b>bold</b> and <script>alert('prose')</script> and "
+    "<img src=x onerror=alert('img')> <img src=\"x\" onerror=\"alert(1)\">.\n\n"
+    "<iframe src=\"https://example.com\"></iframe>\n\n"
+    "A [js link](javascript:alert('link')) and [data](data:text/html,x).\n\n"
+    "## Question q: Q\n\n| Option | Meaning |\n|---|---|\n"
+    "| a | <script>alert('option')</script> |\n\n"
+    "## Case c: <script>alert('title')</script>\n\n"
+    "```prompt\n<script>alert('prompt')</script>\n```\n\n"
+    "- q: a\n\nWhy: <script>alert('rationale')</script>\n";
+
+/* Raw HTML in prose is filtered unless the manifest opts in; case text is
+ * always escaped; javascript: links never survive. */
+static void test_raw_html(void) {
+  char *safe = build_page(NULL, hostile);
+  if (safe) {
+    CHECK(strstr(safe, "<script>alert") == NULL);
+    CHECK(strstr(safe, "<img") == NULL); /* as text: &lt;img ... */
+    CHECK(strstr(safe, "<iframe") == NULL);
+    CHECK(strstr(safe, "<b>bold</b>") == NULL);
+    CHECK(strstr(safe, "javascript:") == NULL);
+    CHECK(strstr(safe, "&lt;script&gt;alert('prompt')") != NULL ||
+          strstr(safe, "&lt;script&gt;alert(&#39;prompt&#39;)") != NULL);
+  }
+  free(safe);
+  char *opted = build_page("unsafe_html = true\n", hostile);
+  if (opted) {
+    CHECK(strstr(opted, "<b>bold</b>") != NULL);       /* allowed */
+    CHECK(strstr(opted, "<script>alert") == NULL);     /* tag filter */
+    CHECK(strstr(opted, "&lt;script>alert('prose')") != NULL);
+    CHECK(strstr(opted, "<iframe") == NULL);
+    CHECK(strstr(opted, "javascript:") == NULL);
+    /* case text stays escaped even then */
+    CHECK(strstr(opted, "&lt;script&gt;alert") != NULL);
+  }
+  free(opted);
+}
+
 int main(void) {
   test_example();
+  test_raw_html();
   return test_report("build");
 }
