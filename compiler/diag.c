@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ctx.h"
+#include "emit.h"
 #include "utf8.h"
 
 int cb_ctx__fail(cb_ctx *ctx, int code, const char *fmt, ...) {
@@ -366,23 +367,18 @@ static int print_gcc(FILE *fp, cb_ctx *ctx, int color) {
   return 0;
 }
 
-/* jansson wants valid UTF-8: replace invalid sequences by U+FFFD. */
+/* A JSON string of s (NULL: null), invalid UTF-8 shown as U+FFFD. */
 static json_t *json_str(const char *s) {
   if (!s)
     return json_null();
-  json_t *j = json_string(s);
-  if (j)
-    return j;
+  size_t len = strlen(s);
+  if (cb_emit__text_ok(s, len, CB_TEXT_JSON))
+    return json_stringn(s, len);
   cb_buf b = {0};
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if (*p < 0x80)
-      cb_buf_putc(&b, (char)*p);
-    else
-      cb_buf_puts(&b, "\xEF\xBF\xBD");
-  }
-  j = json_string(cb_buf_cstr(&b));
+  cb_emit__text_fix(&b, s, len, CB_TEXT_JSON);
+  json_t *j = b.failed ? NULL : json_stringn(cb_buf_cstr(&b), b.len);
   cb_buf_free(&b);
-  return j ? j : json_null();
+  return j;
 }
 
 static int print_json(FILE *fp, cb_ctx *ctx) {

@@ -17,55 +17,9 @@
 #include "emit_json.h"
 #include "output.h"
 #include "strmap.h"
+#include "utf8.h"
 
-#define INVALID UINT32_MAX
-
-/* Decodes the UTF-8 sequence at s (n > 0 bytes left). Returns its length
- * and sets *cp; for an ill-formed sequence sets *cp to INVALID and returns
- * the length of its maximal subpart (at least 1), so that each one becomes
- * a single U+FFFD (Unicode 3.9, "best practice", as WHATWG decodes). */
-static size_t decode(const unsigned char *s, size_t n, uint32_t *cp) {
-  unsigned char c = s[0];
-  size_t need;
-  unsigned char lo = 0x80, hi = 0xBF;
-  uint32_t v;
-  if (c < 0x80) {
-    *cp = c;
-    return 1;
-  } else if (c >= 0xC2 && c <= 0xDF) {
-    need = 1;
-    v = c & 0x1F;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    need = 2;
-    v = c & 0x0F;
-    if (c == 0xE0)
-      lo = 0xA0;
-    else if (c == 0xED)
-      hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    need = 3;
-    v = c & 0x07;
-    if (c == 0xF0)
-      lo = 0x90;
-    else if (c == 0xF4)
-      hi = 0x8F;
-  } else {
-    *cp = INVALID;
-    return 1;
-  }
-  size_t i = 1;
-  for (; i <= need; i++) {
-    if (i >= n || s[i] < lo || s[i] > hi) {
-      *cp = INVALID;
-      return i;
-    }
-    v = (v << 6) | (s[i] & 0x3F);
-    lo = 0x80;
-    hi = 0xBF;
-  }
-  *cp = v;
-  return i;
-}
+#define INVALID CB_UTF8_INVALID
 
 /* 1 when code point cp may stand as it is in an output of this mode. */
 static int cp_ok(uint32_t cp, cb_text_mode mode) {
@@ -116,7 +70,7 @@ int cb_emit__text_ok(const char *s, size_t len, cb_text_mode mode) {
       continue;
     }
     uint32_t cp;
-    size_t k = decode(p + i, len - i, &cp);
+    size_t k = cb_utf8__decode(p + i, len - i, &cp);
     if (!cp_ok(cp, mode))
       return 0;
     i += k;
@@ -157,7 +111,7 @@ void cb_emit__text_fix(cb_buf *out, const char *s, size_t len,
       continue;
     }
     uint32_t cp;
-    size_t k = decode(p + i, len - i, &cp);
+    size_t k = cb_utf8__decode(p + i, len - i, &cp);
     if (cp_ok(cp, mode)) {
       i += k;
       continue;

@@ -3,41 +3,53 @@
  */
 #include "utf8.h"
 
-size_t cb_utf8__seq(const unsigned char *p, const unsigned char *end,
-                    uint32_t *cp) {
-  unsigned char c = p[0];
-  size_t n;
-  uint32_t v, min;
+size_t cb_utf8__decode(const unsigned char *s, size_t n, uint32_t *cp) {
+  unsigned char c = s[0];
+  size_t need;
+  unsigned char lo = 0x80, hi = 0xBF;
+  uint32_t v;
   if (c < 0x80) {
     *cp = c;
     return 1;
-  }
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
+  } else if (c >= 0xC2 && c <= 0xDF) {
+    need = 1;
     v = c & 0x1F;
-    min = 0x80;
   } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
+    need = 2;
     v = c & 0x0F;
-    min = 0x800;
+    if (c == 0xE0)
+      lo = 0xA0;
+    else if (c == 0xED)
+      hi = 0x9F;
   } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
+    need = 3;
     v = c & 0x07;
-    min = 0x10000;
+    if (c == 0xF0)
+      lo = 0x90;
+    else if (c == 0xF4)
+      hi = 0x8F;
   } else {
-    return 0;
+    *cp = CB_UTF8_INVALID;
+    return 1;
   }
-  if ((size_t)(end - p) < n)
-    return 0;
-  for (size_t i = 1; i < n; i++) {
-    if ((p[i] & 0xC0) != 0x80)
-      return 0;
-    v = (v << 6) | (p[i] & 0x3F);
+  size_t i = 1;
+  for (; i <= need; i++) {
+    if (i >= n || s[i] < lo || s[i] > hi) {
+      *cp = CB_UTF8_INVALID;
+      return i;
+    }
+    v = (v << 6) | (s[i] & 0x3F);
+    lo = 0x80;
+    hi = 0xBF;
   }
-  if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-    return 0;
   *cp = v;
-  return n;
+  return i;
+}
+
+size_t cb_utf8__seq(const unsigned char *p, const unsigned char *end,
+                    uint32_t *cp) {
+  size_t n = cb_utf8__decode(p, (size_t)(end - p), cp);
+  return *cp == CB_UTF8_INVALID ? 0 : n;
 }
 
 int cb_utf8__width(uint32_t cp) {

@@ -8,6 +8,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define CB_UTF8_INVALID UINT32_MAX
+
+/* Decodes the UTF-8 sequence at s (n > 0 bytes left). Returns its length
+ * and sets *cp; for an ill-formed sequence sets *cp to CB_UTF8_INVALID and
+ * returns the length of its maximal subpart (at least 1), so that each
+ * becomes a single U+FFFD (Unicode's "best practice", as WHATWG decodes). */
+size_t cb_utf8__decode(const unsigned char *s, size_t n, uint32_t *cp);
+
 /* Length (1..4) of the valid UTF-8 sequence at p, reading no further
  * than end, with its code point in *cp; 0 when the bytes at p are not
  * valid UTF-8 (overlong forms and surrogates included). */
