@@ -840,6 +840,19 @@ static int raw_fence_text(chapter_state *s, cmark_node *code, const char **out,
     last--;
   if (last > s->n_lines)
     last = (uint32_t)s->n_lines;
+  if (first > last) {
+    *out = "";
+    *out_len = 0;
+    return 0;
+  }
+  if (offset == 0) {
+    /* nothing to remove: the text is a slice of the source, no copy */
+    size_t a = s->line_start[first];
+    size_t e = last < s->n_lines ? s->line_start[last + 1] : s->file->len;
+    *out = s->file->text + a;
+    *out_len = e - a;
+    return 0;
+  }
   cb_buf buf = {0};
   for (uint32_t l = first; l <= last; l++) {
     size_t a = s->line_start[l];

@@ -7,8 +7,8 @@
  * an editor plugin) only read it.
  *
  * Strings are NUL-terminated UTF-8 unless a length is given next to them;
- * input texts carry a length because they are taken byte for byte and may
- * hold anything.
+ * input texts carry a length because they are taken byte for byte, may
+ * hold anything and are not NUL-terminated.
  */
 #ifndef CASEBOOK_MODEL_H
 #define CASEBOOK_MODEL_H
@@ -163,7 +163,8 @@ typedef struct cb_input {
   cb_input_kind kind;
   const char *name; /* response name ("A", "1"; "" if unnamed), else NULL */
   const char *info; /* the whole info string */
-  const char *text;
+  const char *text; /* len bytes, not NUL-terminated: often a slice of
+                       the chapter's source */
   size_t len;
   cb_loc loc; /* the opening fence */
 } cb_input;
