@@ -1,0 +1,408 @@
+/*
+ * html_element.c: question and criterion sections of the annotator site,
+ * with the back-links to the cases that use each option and cite each
+ * criterion. See html_element.h.
+ */
+#include "html_element.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Back-link lists longer than this are collapsed. */
+#define LONG_BACKLINKS 8
+
+/* ---- the index ------------------------------------------------------- */
+
+size_t cb_html_element__option_index(const cb_question *q, const char *id) {
+  if (!id)
+    return SIZE_MAX;
+  for (size_t i = 0; i < q->n_options; i++)
+    if (q->options[i].id && strcmp(q->options[i].id, id) == 0)
+      return i;
+  return SIZE_MAX;
+}
+
+size_t cb_html_element__label_index(const cb_question *q, long long n) {
+  for (size_t i = 0; i < q->n_options; i++)
+    if (q->options[i].value == n)
+      return i;
+  return SIZE_MAX;
+}
+
+const cb_criterion *cb_html_element__criterion_by_id(const cb_html_index *ix,
+                                                     const cb_book *book,
+                                                     const char *id) {
+  size_t i;
+  if (!id || !cb_strmap_get(&ix->criterion_ids, id, &i))
+    return NULL;
+  return &book->criteria[i];
+}
+
+static const cb_question *question_by_id(const cb_html_index *ix,
+                                         const cb_book *book, const char *id) {
+  size_t i;
+  if (!id || !cb_strmap_get(&ix->question_ids, id, &i))
+    return NULL;
+  return &book->questions[i];
+}
+
+/* Counts (fill == 0) or records (fill == 1) case c under option k, once
+ * per case: last[k] is 1 + the last case recorded there. */
+static void note(size_t *start, size_t *cases, size_t *last, size_t k, size_t c,
+                 int fill) {
+  if (last[k] == c + 1)
+    return;
+  last[k] = c + 1;
+  if (fill)
+    cases[start[k]++] = c;
+  else
+    start[k + 1]++;
+}
+
+/* Walks every use of an option and every citation of a criterion. */
+static void walk_uses(cb_html_index *ix, const cb_book *b, size_t *opt_last,
+                      size_t *crit_last, int fill) {
+  for (size_t c = 0; c < b->n_cases; c++) {
+    const cb_case *cs = &b->cases[c];
+    for (size_t i = 0; i < cs->n_answers; i++) {
+      const cb_answer *a = &cs->answers[i];
+      if (a->question < 0 || (size_t)a->question >= b->n_questions)
+        continue;
+      const cb_question *q = &b->questions[a->question];
+      size_t base = ix->opt_first[a->question], k;
+      if (a->kind == CB_V_OPTION || a->kind == CB_V_OPTIONS) {
+        for (size_t j = 0; j < a->n_items; j++)
+          if ((k = cb_html_element__option_index(q, a->items[j])) != SIZE_MAX)
+            note(ix->opt_start, ix->opt_cases, opt_last, base + k, c, fill);
+      } else if (a->kind == CB_V_NUMBER) {
+        if ((k = cb_html_element__label_index(q, a->number)) != SIZE_MAX)
+          note(ix->opt_start, ix->opt_cases, opt_last, base + k, c, fill);
+      }
+    }
+    for (size_t i = 0; i < cs->criteria.n; i++) {
+      size_t k;
+      if (cs->criteria.items[i] &&
+          cb_strmap_get(&ix->criterion_ids, cs->criteria.items[i], &k))
+        note(ix->crit_start, ix->crit_cases, crit_last, k, c, fill);
+    }
+  }
+}
+
+int cb_html_element__index(cb_html_index *ix, cb_ctx *ctx, const cb_book *b) {
+  int err = 0;
+  size_t *opt_last = NULL, *crit_last = NULL;
+  size_t n_opts = 0;
+
+  for (size_t i = 0; i < b->n_questions; i++)
+    if (b->questions[i].id &&
+        cb_strmap_put(&ix->question_ids, b->questions[i].id, i, NULL) < 0)
+      goto oom;
+  for (size_t i = 0; i < b->n_criteria; i++)
+    if (b->criteria[i].id &&
+        cb_strmap_put(&ix->criterion_ids, b->criteria[i].id, i, NULL) < 0)
+      goto oom;
+
+  if (!(ix->opt_first = cb_calloc(b->n_questions + 1, sizeof(size_t))))
+    goto oom;
+  for (size_t i = 0; i < b->n_questions; i++) {
+    ix->opt_first[i] = n_opts;
+    n_opts += b->questions[i].n_options;
+  }
+  ix->opt_first[b->n_questions] = n_opts;
+  if (!(ix->opt_start = cb_calloc(n_opts + 2, sizeof(size_t))) ||
+      !(ix->crit_start = cb_calloc(b->n_criteria + 2, sizeof(size_t))) ||
+      !(opt_last = cb_calloc(n_opts + 1, sizeof(size_t))) ||
+      !(crit_last = cb_calloc(b->n_criteria + 1, sizeof(size_t))))
+    goto oom;
+
+  /* Counting sort: count, turn counts into starts, fill (which moves each
+   * start to the next one's), shift back. */
+  walk_uses(ix, b, opt_last, crit_last, 0);
+  for (size_t k = 0; k < n_opts; k++)
+    ix->opt_start[k + 1] += ix->opt_start[k];
+  for (size_t k = 0; k < b->n_criteria; k++)
+    ix->crit_start[k + 1] += ix->crit_start[k];
+  if (!(ix->opt_cases = cb_calloc(ix->opt_start[n_opts] + 1, sizeof(size_t))) ||
+      !(ix->crit_cases =
+            cb_calloc(ix->crit_start[b->n_criteria] + 1, sizeof(size_t))))
+    goto oom;
+  memset(opt_last, 0, (n_opts + 1) * sizeof(size_t));
+  memset(crit_last, 0, (b->n_criteria + 1) * sizeof(size_t));
+  walk_uses(ix, b, opt_last, crit_last, 1);
+  memmove(ix->opt_start + 1, ix->opt_start, n_opts * sizeof(size_t));
+  ix->opt_start[0] = 0;
+  memmove(ix->crit_start + 1, ix->crit_start, b->n_criteria * sizeof(size_t));
+  ix->crit_start[0] = 0;
+  goto done;
+oom:
+  err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+done:
+  cb_free(opt_last);
+  cb_free(crit_last);
+  return err;
+}
+
+void cb_html_element__index_free(cb_html_index *ix) {
+  cb_strmap_free(&ix->question_ids);
+  cb_strmap_free(&ix->criterion_ids);
+  cb_free(ix->opt_first);
+  cb_free(ix->opt_start);
+  cb_free(ix->opt_cases);
+  cb_free(ix->crit_start);
+  cb_free(ix->crit_cases);
+  memset(ix, 0, sizeof *ix);
+}
+
+/* ---- shared pieces --------------------------------------------------- */
+
+cb_tag cb_html_element__heading_tag(const cb_heading *h) {
+  static const cb_tag tags[] = {CB_TAG_H1, CB_TAG_H2, CB_TAG_H3,
+                                CB_TAG_H4, CB_TAG_H5, CB_TAG_H6};
+  return h && h->level >= 1 && h->level <= 6 ? tags[h->level - 1] : CB_TAG_H2;
+}
+
+void cb_html_element__heading(cb_html_page *p, const cb_heading *h,
+                              const char *keyword, const char *prefix,
+                              const char *id, const char *title) {
+  cb_html *o = &p->out;
+  cb_html__open(o, cb_html_element__heading_tag(h), "element-title");
+  /* "## Case c1" slugs to "case-c1", the element's own anchor: the
+   * section carries it already. */
+  if (h && h->slug &&
+      strcmp(h->slug, cb_html_page__anchor(p, prefix, id, NULL)) != 0)
+    cb_html_page__set_id(p, h->slug, CB_HTML_OWNER(h));
+  cb_html__leaf(o, CB_TAG_SPAN, "kw", keyword);
+  cb_html__puts(o, " ");
+  cb_html__leaf(o, CB_TAG_CODE, "id", id);
+  if (title && *title) {
+    cb_html__puts(o, " ");
+    cb_html__leaf(o, CB_TAG_SPAN, "title", title);
+  }
+  cb_html__close(o);
+}
+
+void cb_html_element__option_ref(cb_html_page *p, const cb_question *q,
+                                 size_t k, const char *shown) {
+  if (k == SIZE_MAX) {
+    cb_html__leaf(&p->out, CB_TAG_SPAN, "unknown", shown);
+    return;
+  }
+  cb_html__link(
+      &p->out,
+      cb_html_page__href(p, q->chapter, "option", q->id, q->options[k].id),
+      NULL, shown);
+}
+
+/* "N cases" with links to them, collapsed when long. */
+static void backlinks(cb_html_page *p, const size_t *cases, size_t n) {
+  cb_html *o = &p->out;
+  if (n == 0)
+    return;
+  if (n > LONG_BACKLINKS) {
+    char label[48];
+    snprintf(label, sizeof label, "%zu cases", n);
+    cb_html__open(o, CB_TAG_DETAILS, "backlinks");
+    cb_html__leaf(o, CB_TAG_SUMMARY, NULL, label);
+  }
+  /* No class and no separator per link: a popular option has thousands
+   * (the stylesheet spaces them). */
+  cb_html__open(o, CB_TAG_SPAN, "cases");
+  for (size_t i = 0; i < n; i++) {
+    const cb_case *c = &p->book->cases[cases[i]];
+    cb_html__link(o, cb_html_page__href(p, c->chapter, "case", c->id, NULL),
+                  NULL, c->id);
+  }
+  cb_html__close(o);
+  if (n > LONG_BACKLINKS)
+    cb_html__close(o);
+}
+
+/* <div><dt>key</dt><dd>… in a <dl>: the caller writes the dd's content,
+ * then meta_end. */
+static void meta(cb_html *o, const char *key) {
+  cb_html__open(o, CB_TAG_DIV, NULL);
+  cb_html__leaf(o, CB_TAG_DT, NULL, key);
+  cb_html__open(o, CB_TAG_DD, NULL);
+}
+
+static void meta_end(cb_html *o) {
+  cb_html__close(o); /* dd */
+  cb_html__close(o); /* div */
+}
+
+/* A <dt>key</dt><dd>text</dd> pair. */
+static void meta_text(cb_html *o, const char *key, const char *s) {
+  meta(o, key);
+  cb_html__puts(o, s);
+  meta_end(o);
+}
+
+/* ---- questions ------------------------------------------------------- */
+
+/* The table of the options of question qi. */
+static void options_table(cb_html_page *p, const cb_html_index *ix, size_t qi) {
+  const cb_question *q = &p->book->questions[qi];
+  cb_html *o = &p->out;
+  /* Attribute columns: every attribute key, in order of appearance. */
+  const char **keys = NULL;
+  size_t n_keys = 0, cap_keys = 0;
+  for (size_t i = 0; i < q->n_options; i++)
+    for (size_t j = 0; j < q->options[i].n_attrs; j++) {
+      const char *k = q->options[i].attrs[j].key;
+      size_t m = 0;
+      while (m < n_keys && strcmp(keys[m], k) != 0)
+        m++;
+      if (m == n_keys && CB_VEC_PUSH(keys, n_keys, cap_keys, k) < 0)
+        p->failed = 1;
+    }
+  cb_html__open(o, CB_TAG_TABLE, "options");
+  cb_html__open(o, CB_TAG_THEAD, NULL);
+  cb_html__open(o, CB_TAG_TR, NULL);
+  cb_html__leaf(o, CB_TAG_TH, NULL, q->type == CB_Q_SCALE ? "Score" : "Option");
+  cb_html__leaf(o, CB_TAG_TH, NULL, "Meaning");
+  for (size_t m = 0; m < n_keys; m++)
+    cb_html__leaf(o, CB_TAG_TH, NULL, keys[m]);
+  cb_html__leaf(o, CB_TAG_TH, NULL, "Cases");
+  cb_html__close(o); /* tr */
+  cb_html__close(o); /* thead */
+  cb_html__open(o, CB_TAG_TBODY, NULL);
+  for (size_t i = 0; i < q->n_options; i++) {
+    const cb_option *opt = &q->options[i];
+    cb_html__open(o, CB_TAG_TR, NULL);
+    cb_html_page__set_id(p, cb_html_page__anchor(p, "option", q->id, opt->id),
+                         CB_HTML_OWNER(opt));
+    cb_html__open(o, CB_TAG_TD, "option-id");
+    cb_html__open_link(
+        o, cb_html_page__href(p, p->chapter, "option", q->id, opt->id), NULL);
+    cb_html__leaf(o, CB_TAG_CODE, NULL, opt->id);
+    cb_html__close(o); /* a */
+    cb_html__close(o); /* td */
+    cb_html__open(o, CB_TAG_TD, "meaning");
+    if (opt->meaning_html && *opt->meaning_html)
+      cb_html__fragment(o, p->book, opt->meaning_html);
+    else
+      cb_html__puts(o, opt->meaning_text);
+    cb_html__close(o);
+    for (size_t m = 0; m < n_keys; m++) {
+      cb_html__open(o, CB_TAG_TD, "attr");
+      for (size_t j = 0; j < opt->n_attrs; j++)
+        if (strcmp(opt->attrs[j].key, keys[m]) == 0) {
+          cb_html__puts(o, opt->attrs[j].value);
+          break;
+        }
+      cb_html__close(o);
+    }
+    size_t k = ix->opt_first[qi] + i;
+    cb_html__open(o, CB_TAG_TD, "backlinks");
+    backlinks(p, ix->opt_cases + ix->opt_start[k],
+              ix->opt_start[k + 1] - ix->opt_start[k]);
+    cb_html__close(o); /* td */
+    cb_html__close(o); /* tr */
+  }
+  cb_html__close(o); /* tbody */
+  cb_html__close(o); /* table */
+  cb_free(keys);
+}
+
+void cb_html_element__question(cb_html_page *p, const cb_html_index *ix,
+                               size_t qi, const cb_heading *h) {
+  const cb_question *q = &p->book->questions[qi];
+  cb_html *o = &p->out;
+  cb_html__open(o, CB_TAG_SECTION, "element question");
+  cb_html_page__set_id(p, cb_html_page__anchor(p, "question", q->id, NULL),
+                       CB_HTML_OWNER(q));
+  cb_html_element__heading(p, h, "Question", "question", q->id, q->title);
+
+  cb_html__open(o, CB_TAG_DL, "meta");
+  meta(o, "type");
+  if (q->type == CB_Q_SCALE) {
+    char range[64];
+    snprintf(range, sizeof range, "scale %d\xE2\x80\x93%d", q->scale_min,
+             q->scale_max);
+    cb_html__puts(o, range);
+  } else {
+    cb_html__puts(o, cb_qtype_name(q->type));
+  }
+  meta_end(o);
+  meta_text(o, "required", q->required ? "yes" : "no");
+  if (q->when) {
+    meta(o, "when");
+    cb_html__leaf(o, CB_TAG_CODE, NULL, q->when);
+    meta_end(o);
+  }
+  if (q->scope == CB_SCOPE_RESPONSE)
+    meta_text(o, "scope", "each response");
+  if (q->responses.n) {
+    meta(o, "responses");
+    for (size_t i = 0; i < q->responses.n; i++) {
+      if (i)
+        cb_html__puts(o, ", ");
+      cb_html__puts(o, q->responses.items[i]);
+    }
+    meta_end(o);
+  }
+  if (q->hint && (!q->title || strcmp(q->hint, q->title) != 0))
+    meta_text(o, "hint", q->hint);
+  cb_html__close(o); /* dl */
+
+  if (q->guidance.html && *q->guidance.html) {
+    cb_html__open(o, CB_TAG_DIV, "guidance");
+    cb_html__fragment(o, p->book, q->guidance.html);
+    cb_html__close(o);
+  }
+  if (q->n_options)
+    options_table(p, ix, qi);
+  cb_html__close(o); /* section */
+}
+
+/* ---- criteria -------------------------------------------------------- */
+
+void cb_html_element__criterion(cb_html_page *p, const cb_html_index *ix,
+                                size_t ci, const cb_heading *h) {
+  const cb_book *b = p->book;
+  const cb_criterion *c = &b->criteria[ci];
+  cb_html *o = &p->out;
+  cb_html__open(o, CB_TAG_SECTION, "element criterion");
+  cb_html_page__set_id(p, cb_html_page__anchor(p, "criterion", c->id, NULL),
+                       CB_HTML_OWNER(c));
+  cb_html_element__heading(p, h, "Criterion", "criterion", c->id, c->title);
+  if (c->applies_to.n || c->severity || c->points) {
+    cb_html__open(o, CB_TAG_DL, "meta");
+    if (c->applies_to.n) {
+      meta(o, "applies to");
+      for (size_t i = 0; i < c->applies_to.n; i++) {
+        const char *id = c->applies_to.items[i];
+        const cb_question *q = question_by_id(ix, b, id);
+        if (i)
+          cb_html__puts(o, ", ");
+        if (q)
+          cb_html__link(
+              o, cb_html_page__href(p, q->chapter, "question", q->id, NULL),
+              NULL, id);
+        else
+          cb_html__leaf(o, CB_TAG_SPAN, "unknown", id);
+      }
+      meta_end(o);
+    }
+    if (c->severity)
+      meta_text(o, "severity", c->severity);
+    if (c->points)
+      meta_text(o, "points", c->points);
+    cb_html__close(o); /* dl */
+  }
+  if (c->prose.html && *c->prose.html) {
+    cb_html__open(o, CB_TAG_DIV, "prose");
+    cb_html__fragment(o, b, c->prose.html);
+    cb_html__close(o);
+  }
+  size_t n = ix->crit_start[ci + 1] - ix->crit_start[ci];
+  if (n) {
+    /* a div: the list may be a <details>, which a <p> cannot hold */
+    cb_html__open(o, CB_TAG_DIV, "demonstrated");
+    cb_html__leaf(o, CB_TAG_SPAN, "k", "Demonstrated by ");
+    backlinks(p, ix->crit_cases + ix->crit_start[ci], n);
+    cb_html__close(o);
+  }
+  cb_html__close(o); /* section */
+}

@@ -1,0 +1,67 @@
+/*
+ * html_element.h: the rubric's elements on the annotator site: question
+ * sections with their option tables, criterion sections, and the
+ * back-links from each option and criterion to the cases that use it
+ * (cb_html_index, built once per build). Case cards are in html_case.h.
+ */
+#ifndef CB_HTML_ELEMENT_H
+#define CB_HTML_ELEMENT_H
+
+#include <stddef.h>
+
+#include "ctx.h"
+#include "html_page.h"
+#include "strmap.h"
+
+/* Lookups and back-links, read-only once built. */
+typedef struct cb_html_index {
+  cb_strmap question_ids, criterion_ids; /* id -> index */
+  /* The cases that use each option (the options of all questions
+   * numbered one after the other from opt_first[q]) and cite each
+   * criterion: [start[k], start[k+1]) in cases. */
+  size_t *opt_first;
+  size_t *opt_start, *opt_cases;
+  size_t *crit_start, *crit_cases;
+} cb_html_index;
+
+/* Builds ix (zero-initialized) for book. Returns 0 or CB_ENOMEM with
+ * ctx's error set; ix is then freed with cb_html_element__index_free in
+ * either case. */
+int cb_html_element__index(cb_html_index *ix, cb_ctx *ctx, const cb_book *book);
+void cb_html_element__index_free(cb_html_index *ix);
+
+/* The criterion with this id, or NULL. */
+const cb_criterion *cb_html_element__criterion_by_id(const cb_html_index *ix,
+                                                     const cb_book *book,
+                                                     const char *id);
+
+/* The option of q named id, or SIZE_MAX. */
+size_t cb_html_element__option_index(const cb_question *q, const char *id);
+
+/* The scale label of q for value n, or SIZE_MAX. */
+size_t cb_html_element__label_index(const cb_question *q, long long n);
+
+/* The heading element of a heading of the given level (h2 when NULL or
+ * out of range). */
+cb_tag cb_html_element__heading_tag(const cb_heading *h);
+
+/* The heading of an element: <hN id=slug>Keyword <code>id</code> title,
+ * prefix being the kind in its anchor ("case"). */
+void cb_html_element__heading(cb_html_page *p, const cb_heading *h,
+                              const char *keyword, const char *prefix,
+                              const char *id, const char *title);
+
+/* Option k of q (SIZE_MAX: unknown) as shown text linked to its
+ * definition. */
+void cb_html_element__option_ref(cb_html_page *p, const cb_question *q,
+                                 size_t k, const char *shown);
+
+/* The section of question qi, opened by heading h (may be NULL). */
+void cb_html_element__question(cb_html_page *p, const cb_html_index *ix,
+                               size_t qi, const cb_heading *h);
+
+/* The section of criterion ci, opened by heading h (may be NULL). */
+void cb_html_element__criterion(cb_html_page *p, const cb_html_index *ix,
+                                size_t ci, const cb_heading *h);
+
+#endif

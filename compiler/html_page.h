@@ -1,0 +1,110 @@
+/*
+ * html_page.h: the frame of every page of the annotator site, and the
+ * page being written.
+ *
+ * The templates (page.html, index.html) are parsed once per build with
+ * libxml2's HTML parser and serialized right away into their bytes with
+ * holes at the elements marked data-slot="NAME": a page is those bytes
+ * with each hole filled (title, book title, version, table of contents,
+ * content). The sidebar's lines are written once per build too; a page
+ * copies the window of them around its own chapter.
+ */
+#ifndef CB_HTML_PAGE_H
+#define CB_HTML_PAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ctx.h"
+#include "html_writer.h"
+#include "strmap.h"
+
+/* The chapter of the index page. */
+#define CB_HTML_INDEX SIZE_MAX
+
+/* Owners of the ids of a page besides model objects (see set_id). */
+#define CB_HTML_OWNER_TEMPLATE ((size_t)1)
+#define CB_HTML_OWNER_PAGE ((size_t)2)
+
+/* The owner of the ids of a model object: its address. */
+#define CB_HTML_OWNER(p) ((size_t)(uintptr_t)(p))
+
+/* What all pages share, read-only once made (cb_html_page__layout). */
+typedef struct cb_html_layout cb_html_layout;
+
+/* A page being written; one per worker thread. Zero-initialize it, then
+ * cb_html_page__init; cb_html_page__free releases it. */
+typedef struct cb_html_page {
+  cb_html out; /* the page */
+  const cb_book *book;
+  size_t chapter;      /* the page's chapter, CB_HTML_INDEX on the index */
+  cb_strmap ids;       /* ids used on the page: keys in ids_arena */
+  cb_arena *ids_arena; /* kept for the whole build: freeing it per page
+                          made malloc consolidate its free lists each time */
+  cb_buf href;         /* hrefs, ids and labels being built */
+  int failed;          /* an allocation failed (besides out's) */
+  /* Scratch of html_case.c: the rows and columns of a per-response
+   * table. */
+  const char **rows;
+  size_t n_rows, cap_rows;
+  size_t *cols;
+  size_t n_cols, cap_cols;
+} cb_html_page;
+
+/* Loads and serializes the templates of book (the project's own in
+ * <root>/templates/, else the embedded ones) and writes the sidebar's
+ * lines. *out is the caller's, freed with cb_html_page__layout_free.
+ * Returns 0 or a negative code with ctx's error set. */
+int cb_html_page__layout(cb_html_layout **out, cb_ctx *ctx,
+                         const cb_book *book);
+void cb_html_page__layout_free(cb_html_layout *l);
+
+/* The bytes of template file name (see cb_html_page__layout). *owned is
+ * set when they were read from a file: the caller frees it with cb_free.
+ * Returns 0, CB_ENOTFOUND (ctx's error set only when required), CB_EIO or
+ * CB_ENOMEM. */
+int cb_html_page__template_bytes(cb_ctx *ctx, const cb_book *book,
+                                 const char *name, int required,
+                                 const char **data, size_t *len, char **owned);
+
+/* Sets up p for pages of book. Returns 0 or CB_ENOMEM. */
+int cb_html_page__init(cb_html_page *p, const cb_book *book);
+void cb_html_page__free(cb_html_page *p);
+
+/* Writes the page of chapter (CB_HTML_INDEX: the index) into p->out: the
+ * template with its slots filled, content(p, data) writing the content
+ * slot. Returns 0, or CB_ENOMEM when an allocation failed. */
+int cb_html_page__write(cb_html_page *p, const cb_html_layout *l,
+                        size_t chapter,
+                        void (*content)(cb_html_page *p, void *data),
+                        void *data);
+
+/* The book's title, and its version line, as the pages show them. */
+const char *cb_html_page__title(const cb_html_layout *l);
+const char *cb_html_page__version(const cb_html_layout *l);
+
+/* The anchor "<prefix>-<a>[-<b>]" (b may be NULL), whitespace as '-'.
+ * Borrowed from p until the next call of these three. */
+const char *cb_html_page__anchor(cb_html_page *p, const char *prefix,
+                                 const char *a, const char *b);
+
+/* The href of that anchor on the page of chapter: only "#anchor" on the
+ * page itself. Borrowed as above. */
+const char *cb_html_page__href(cb_html_page *p, size_t chapter,
+                               const char *prefix, const char *a,
+                               const char *b);
+
+/* The href of the page of chapter. Borrowed as above. */
+const char *cb_html_page__page_of(cb_html_page *p, size_t chapter);
+
+/* Ids on a page. Every id is claimed by an owner before the page is
+ * written: the template's ids first, then the anchors of the chapter's
+ * elements (the contract of FORMAT.md), then the heading slugs.
+ * cb_html_page__set_id gives the element just opened its id when owner
+ * owns it, and s-2, s-3 ... otherwise (a duplicate id, which a rule
+ * reports, or a heading whose slug is some element's anchor), so the page
+ * stays valid and element anchors always point to their element. */
+void cb_html_page__claim(cb_html_page *p, const char *s, size_t owner);
+void cb_html_page__set_id(cb_html_page *p, const char *s, size_t owner);
+
+#endif
