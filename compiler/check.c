@@ -58,7 +58,7 @@
  *     value_line, value_col
  *   prop: key, raw_key, value, element, file, line, col, value_line,
  *     value_col
- *   list: issue ("mixed"|"second"), items ({key, text, file, line, col}),
+ *   list: issue ("mixed"|"second"|"unclaimed"), items ({key, text, file, line, col}),
  *     element, file, line, col
  *   chapter: kind="chapter", index, path, file, line, col, title, slug,
  *     headings ({level, text, slug, file, line, col}), links, prose

@@ -611,9 +611,10 @@ static int element_list(chapter_state *s, cmark_node *list) {
     }
   }
   int consumed = 0;
-  if (n_known == 0)
-    goto done; /* prose: "- Note: the tone is off" */
-  if (n_kv == n && !el->have_props) {
+  int unclaimed = n_known == 0 && n_kv == n;
+  if (n_known == 0 && !unclaimed)
+    goto done; /* prose: "- Note: the tone is off", "- see also: x" */
+  if (n_kv == n && !el->have_props && !unclaimed) {
     el->have_props = 1;
     consumed = 1;
     for (i = 0; i < n; i++) {
@@ -627,7 +628,9 @@ static int element_list(chapter_state *s, cmark_node *list) {
   /* A suspect list: recorded for the rules; mixed lists stay in prose too
    * so that nothing the author wrote is lost from the page. */
   cb_list l = {0};
-  l.issue = n_kv == n ? CB_LIST_SECOND : CB_LIST_MIXED;
+  l.issue = unclaimed   ? CB_LIST_UNCLAIMED
+            : n_kv == n ? CB_LIST_SECOND
+                        : CB_LIST_MIXED;
   l.loc = node_loc(s, list);
   l.items = cb_arena_calloc(s->b->ctx->arena, n, sizeof *l.items);
   if (!l.items) {

@@ -270,7 +270,9 @@ static void push_lists(builder *b, const cb_list *lists, size_t n,
   for (size_t i = 0; i < n; i++) {
     const cb_list *l = &lists[i];
     lua_createtable(L, 0, 6);
-    set_str(b, K_ISSUE, l->issue == CB_LIST_MIXED ? "mixed" : "second");
+    set_str(b, K_ISSUE, l->issue == CB_LIST_MIXED    ? "mixed"
+                        : l->issue == CB_LIST_SECOND ? "second"
+                                                     : "unclaimed");
     set_str(b, K_ELEMENT, element);
     set_loc(b, l->loc, POS);
     push_key(b, K_ITEMS);

@@ -81,12 +81,15 @@ typedef struct cb_prop {
 } cb_prop;
 
 /* A bullet list of an element's section that looks like properties but
- * was not taken as the property list: some of its items are `key: value`
- * with a key that names a question or a reserved key. The rules report
- * these ("mixed property list", "answers in two places"). */
+ * was not taken as the property list (see cb_list_issue). The rules
+ * report these ("mixed property list", "answers in two places",
+ * "misspelt property"). */
 typedef enum cb_list_issue {
   CB_LIST_MIXED = 0, /* some items are key: value, some are not */
-  CB_LIST_SECOND     /* a second property list in the same element */
+  CB_LIST_SECOND,    /* a second property list in the same element */
+  CB_LIST_UNCLAIMED  /* every item is key: value, but no key names a
+                        question or a reserved key: read as prose (a rule
+                        looks for misspelt keys) */
 } cb_list_issue;
 
 typedef struct cb_list_item {

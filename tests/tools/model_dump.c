@@ -56,7 +56,9 @@ static void strlist(const char *name, const cb_strlist *l) {
 
 static void lists(const cb_book *b, const cb_list *ls, size_t n) {
   for (size_t i = 0; i < n; i++) {
-    printf("    list %s ", ls[i].issue == CB_LIST_MIXED ? "mixed" : "second");
+    printf("    list %s ", ls[i].issue == CB_LIST_MIXED    ? "mixed"
+                           : ls[i].issue == CB_LIST_SECOND ? "second"
+                                                           : "unclaimed");
     loc(b, ls[i].loc);
     for (size_t k = 0; k < ls[i].n_items; k++) {
       putchar(' ');
