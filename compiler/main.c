@@ -20,6 +20,7 @@ typedef struct cli {
   const char *dir;
   const char *out;
   const char *rule_id;
+  const char *project; /* rules --project DIR */
   const char *rev;
   cb_diag_format format;
   cb_diag_level fail_on;
@@ -82,9 +83,10 @@ static const char *const usage_check =
     "                      (error, the default, or warning)\n";
 
 static const char *const usage_rules =
-    "usage: casebook rules [ID]\n"
+    "usage: casebook rules [ID] [--project DIR]\n"
     "\n"
-    "Without ID, list the built-in rules with their default severity.\n"
+    "Without ID, list the rules with their default severity: the built-in\n"
+    "ones, and with --project those of DIR/rules/*.lua too.\n"
     "With ID, explain the rule: what it checks, why, and an example.\n"
     "A project's manifest sets severities: rules = { [\"ID\"] = \"warning\" }\n"
     "(or \"error\", \"note\", \"off\").\n";
@@ -241,7 +243,13 @@ static int cmd_rules(const cli *c) {
     fputs("casebook: out of memory\n", stderr);
     return EXIT_INTERNAL;
   }
-  int err = cb_rules_list(&rules, &n, ctx, NULL);
+  const cb_book *book = NULL;
+  int err = 0;
+  if (c->project && (err = cb_book_load(&book, ctx, c->project)) < 0) {
+    rc = env_error(ctx, err);
+    goto done;
+  }
+  err = cb_rules_list(&rules, &n, ctx, book);
   if (err < 0) {
     rc = env_error(ctx, err);
     goto done;
@@ -365,6 +373,10 @@ int main(int argc, char **argv) {
         c.fail_on = CB_DIAG_WARNING;
       else
         return usage_error("--fail-on takes error or warning, not '%s'", v);
+    } else if (is_opt(a, "--project")) {
+      if (!(v = opt_value(argc, argv, &i, "--project")))
+        return usage_error("%s needs a directory", "--project");
+      c.project = v;
     } else if (strcmp(a, "-o") == 0 || is_opt(a, "--output")) {
       if (!(v = opt_value(argc, argv, &i, a[1] == 'o' ? "-o" : "--output")))
         return usage_error("%s needs a directory", a);
@@ -399,6 +411,8 @@ int main(int argc, char **argv) {
   }
   if (n_pos > 2)
     return usage_error("too many arguments ('%s')", positional[2]);
+  if (c.project && strcmp(c.cmd, "rules") != 0)
+    return usage_error("--project is an option of '%s'", "rules");
   if (strcmp(c.cmd, "rules") == 0) {
     c.rule_id = n_pos > 1 ? positional[1] : NULL;
     return cmd_rules(&c);
