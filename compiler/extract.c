@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "blocks.h"
 #include "parse.h"
 
 /* ---- small helpers --------------------------------------------------- */
@@ -44,7 +45,7 @@ static int is_id_char(int c) {
 }
 
 /* Is s (len) a valid normalized key / id? */
-static int valid_id(const char *s, size_t len) {
+int cb_extract__valid_id(const char *s, size_t len) {
   if (!len || len > 128 || !is_id_start((unsigned char)s[0]))
     return 0;
   for (size_t i = 1; i < len; i++)
@@ -53,7 +54,7 @@ static int valid_id(const char *s, size_t len) {
   return 1;
 }
 
-static int is_space(int c) { return c == ' ' || c == '\t'; }
+int cb_extract__is_space(int c) { return c == ' ' || c == '\t'; }
 
 /* Punctuation (multi-byte) that GitHub drops from slugs. */
 static size_t unicode_punct(const unsigned char *p) {
@@ -149,8 +150,8 @@ static void plain_text(cmark_node *node, cb_buf *out) {
   scan_text(NULL, node, out);
 }
 
-/* Plain text of node, trimmed, in the arena. */
-static char *node_text(cb_builder *b, cmark_node *node) {
+/* Plain text of node, cb_extract__trimmed, in the arena. */
+char *cb_extract__node_text(cb_builder *b, cmark_node *node) {
   cb_buf buf = {0};
   plain_text(node, &buf);
   const char *s = cb_buf_cstr(&buf);
@@ -168,7 +169,7 @@ static char *node_text(cb_builder *b, cmark_node *node) {
   return r;
 }
 
-static char *trimmed(cb_builder *b, const char *s, size_t len) {
+char *cb_extract__trimmed(cb_builder *b, const char *s, size_t len) {
   while (len && isspace((unsigned char)s[len - 1]))
     len--;
   while (len && isspace((unsigned char)*s)) {
@@ -181,49 +182,6 @@ static char *trimmed(cb_builder *b, const char *s, size_t len) {
   return r;
 }
 
-/* ---- the chapter being extracted -------------------------------------- */
-
-typedef enum { EL_NONE = 0, EL_QUESTION, EL_CRITERION, EL_CASE } el_kind;
-
-typedef struct element {
-  el_kind kind;
-  int level;
-  size_t index;
-  cb_buf html, text;
-  int have_props, have_options, have_resp_table;
-  cb_prop *props;
-  size_t n_props, cap_props;
-  cb_option *options;
-  size_t n_options, cap_options;
-  cb_input *inputs;
-  size_t n_inputs, cap_inputs;
-  cb_answer *answers;
-  size_t n_answers, cap_answers;
-  cb_list *lists;
-  size_t n_lists, cap_lists;
-  cb_loc options_loc, resp_loc;
-  cb_strlist table_rows;
-} element;
-
-typedef struct chapter_state {
-  cb_builder *b;
-  cmark_node *doc;   /* the chapter's tree */
-  cmark_node *batch; /* prose blocks waiting to be rendered together */
-  cb_chapter *ch;
-  uint32_t chapter;
-  const cb_file *file;
-  const size_t *line_start; /* byte offset of each line (1-based index) */
-  size_t n_lines;
-  element el;
-  cb_buf prose; /* a run of chapter prose outside elements */
-  cb_item *items;
-  size_t n_items, cap_items;
-  cb_heading *headings;
-  size_t n_headings, cap_headings;
-  cb_strmap slugs;
-  cb_buf chapter_text;
-  int unsafe_html;
-} chapter_state;
 
 static cb_loc loc_at(chapter_state *s, int line, int col) {
   cb_loc l = {s->ch->file, line > 0 ? (uint32_t)line : 0,
@@ -231,13 +189,13 @@ static cb_loc loc_at(chapter_state *s, int line, int col) {
   return l;
 }
 
-static cb_loc node_loc(chapter_state *s, cmark_node *n) {
+cb_loc cb_extract__loc(chapter_state *s, cmark_node *n) {
   return loc_at(s, cmark_node_get_start_line(n),
                 cmark_node_get_start_column(n));
 }
 
 /* The bytes of source line (1-based) without its end. */
-static const char *src_line(chapter_state *s, uint32_t line, size_t *len) {
+const char *cb_extract__src_line(chapter_state *s, uint32_t line, size_t *len) {
   if (line == 0 || line > s->n_lines) {
     *len = 0;
     return "";
@@ -309,9 +267,9 @@ static void record_link(chapter_state *s, cmark_node *n) {
   cb_link l = {0};
   l.is_image = cmark_node_get_type(n) == CMARK_NODE_IMAGE;
   l.url = cb_arena_strdup(a, url ? url : "");
-  l.text = node_text(b, n);
+  l.text = cb_extract__node_text(b, n);
   l.chapter = s->chapter;
-  l.loc = node_loc(s, n);
+  l.loc = cb_extract__loc(s, n);
   if (!l.url || !l.text) {
     b->failed = 1;
     return;
@@ -319,7 +277,7 @@ static void record_link(chapter_state *s, cmark_node *n) {
   l.kind = classify_url(l.url, l.is_image);
   const char *colon = strchr(l.url, ':');
   if (l.kind >= CB_LINK_CASE && l.kind <= CB_LINK_OPTION && colon) {
-    l.target = trimmed(b, colon + 1, strlen(colon + 1));
+    l.target = cb_extract__trimmed(b, colon + 1, strlen(colon + 1));
   } else if (l.kind == CB_LINK_RELATIVE) {
     const char *hash = strchr(l.url, '#');
     l.target = cb_arena_strndup(a, l.url,
@@ -350,7 +308,7 @@ static void record_links(chapter_state *s, cmark_node *node) {
 }
 
 /* Renders a block as HTML into out, links recorded first. */
-static void render_block(chapter_state *s, cmark_node *node, cb_buf *out) {
+void cb_extract__render_block(chapter_state *s, cmark_node *node, cb_buf *out) {
   record_links(s, node);
   if (cb_parse__render_html(out, s->doc, node, s->unsafe_html) < 0)
     s->b->failed = 1;
@@ -396,7 +354,7 @@ static void add_heading(chapter_state *s, cmark_node *node, const char *text,
   char *slug = base;
   for (int i = 1; cb_strmap_get(&s->slugs, slug, NULL); i++)
     slug = cb_arena_printf(a, "%s-%d", base, i);
-  cb_heading h = {level, text, slug, node_loc(s, node)};
+  cb_heading h = {level, text, slug, cb_extract__loc(s, node)};
   if (!slug || cb_strmap_put(&s->slugs, slug, s->n_headings, NULL) < 0 ||
       CB_VEC_PUSH(s->headings, s->n_headings, s->cap_headings, h) < 0) {
     s->b->failed = 1;
@@ -415,7 +373,7 @@ static size_t match_keyword(const char *text, const cb_strlist *kws,
     const char *kw = kws->n ? kws->items[i] : fallback;
     size_t n = strlen(kw);
     if (n && strncasecmp(text, kw, n) == 0 &&
-        (text[n] == '\0' || is_space((unsigned char)text[n]) ||
+        (text[n] == '\0' || cb_extract__is_space((unsigned char)text[n]) ||
          text[n] == ':' || strncmp(text + n, "\xEF\xBC\x9A", 3) == 0))
       return n;
   }
@@ -445,7 +403,7 @@ static heading_parse parse_keyword_heading(chapter_state *s,
   else
     return r;
   const char *p = text + kw;
-  while (is_space((unsigned char)*p))
+  while (cb_extract__is_space((unsigned char)*p))
     p++;
   const char *id = p;
   while (is_id_char((unsigned char)*p))
@@ -458,7 +416,7 @@ static heading_parse parse_keyword_heading(chapter_state *s,
     return r;
   }
   const char *rest = p;
-  while (is_space((unsigned char)*rest))
+  while (cb_extract__is_space((unsigned char)*rest))
     rest++;
   const char *title = NULL;
   if (*rest == '\0') {
@@ -467,7 +425,7 @@ static heading_parse parse_keyword_heading(chapter_state *s,
     title = rest + 1;
   } else if (strncmp(rest, "\xEF\xBC\x9A", 3) == 0) {
     title = rest + 3;
-  } else if (rest > p && *rest == '-' && (is_space((unsigned char)rest[1]))) {
+  } else if (rest > p && *rest == '-' && (cb_extract__is_space((unsigned char)rest[1]))) {
     title = rest + 1;
   } else if (rest > p && (strncmp(rest, "\xE2\x80\x94", 3) == 0 ||
                           strncmp(rest, "\xE2\x80\x93", 3) == 0)) {
@@ -479,451 +437,13 @@ static heading_parse parse_keyword_heading(chapter_state *s,
     return r;
   }
   r.id = cb_arena_strndup(s->b->ctx->arena, id, id_len);
-  r.title = trimmed(s->b, title, strlen(title));
+  r.title = cb_extract__trimmed(s->b, title, strlen(title));
   if (!r.id)
     s->b->failed = 1;
   return r;
 }
 
-/* ---- property lists --------------------------------------------------- */
-
-static const char *const question_keys[] = {"type",  "required",  "when",
-                                            "hint",  "responses", "scope",
-                                            NULL};
-static const char *const criterion_keys[] = {"applies-to", "severity", "points",
-                                             NULL};
-static const char *const case_keys[] = {"criteria", "tags", "status", "source",
-                                        NULL};
-
-static int in_list(const char *const *list, const char *key) {
-  for (; *list; list++)
-    if (strcmp(*list, key) == 0)
-      return 1;
-  return 0;
-}
-
-static int is_known_key(chapter_state *s, el_kind kind, const char *key) {
-  switch (kind) {
-  case EL_QUESTION: return in_list(question_keys, key);
-  case EL_CRITERION: return in_list(criterion_keys, key);
-  case EL_CASE:
-    return in_list(case_keys, key) ||
-           cb_strmap_get(&s->b->question_ids, key, NULL);
-  default: return 0;
-  }
-}
-
-typedef struct kv_item {
-  const char *key; /* normalized, NULL when the item is not key: value */
-  const char *raw_key;
-  const char *value;
-  const char *text;
-  cb_loc key_loc, value_loc;
-} kv_item;
-
-/* Splits a list item "key: value" (a single paragraph). */
-static kv_item parse_item(chapter_state *s, cmark_node *item) {
-  kv_item r = {0};
-  cmark_node *para = cmark_node_first_child(item);
-  r.key_loc = node_loc(s, item);
-  r.text = node_text(s->b, item);
-  if (!para || cmark_node_get_type(para) != CMARK_NODE_PARAGRAPH ||
-      cmark_node_next(para))
-    return r;
-  r.key_loc = node_loc(s, para);
-  const char *t = r.text;
-  if (!t)
-    return r;
-  const char *colon = strchr(t, ':');
-  if (!colon)
-    return r;
-  size_t klen = (size_t)(colon - t);
-  while (klen && is_space((unsigned char)t[klen - 1]))
-    klen--;
-  char *key = cb_extract__norm_key(s->b->ctx->arena, t, klen);
-  if (!key || !valid_id(key, strlen(key)))
-    return r;
-  r.key = key;
-  r.raw_key = cb_arena_strndup(s->b->ctx->arena, t, klen);
-  r.value = trimmed(s->b, colon + 1, strlen(colon + 1));
-  /* The value's column: the first non-space after the first ':' of the
-   * item's first source line. */
-  size_t len;
-  const char *line = src_line(s, r.key_loc.line, &len);
-  r.value_loc = r.key_loc;
-  for (size_t i = r.key_loc.col - 1; i < len; i++) {
-    if (line[i] == ':') {
-      i++;
-      while (i < len && is_space((unsigned char)line[i]))
-        i++;
-      r.value_loc.col = (uint32_t)i + 1;
-      break;
-    }
-  }
-  return r;
-}
-
-static void push_prop(chapter_state *s, const kv_item *it) {
-  element *el = &s->el;
-  cb_prop p = {it->key, it->raw_key, it->value, it->key_loc, it->value_loc};
-  if (CB_VEC_PUSH(el->props, el->n_props, el->cap_props, p) < 0)
-    s->b->failed = 1;
-}
-
-static void push_answer(chapter_state *s, const char *key, const char *raw,
-                        const char *response, cb_loc key_loc,
-                        cb_loc value_loc) {
-  element *el = &s->el;
-  cb_answer a = {0};
-  a.key = key;
-  a.raw = raw;
-  a.response = response;
-  a.question = -1;
-  a.key_loc = key_loc;
-  a.value_loc = value_loc;
-  if (CB_VEC_PUSH(el->answers, el->n_answers, el->cap_answers, a) < 0)
-    s->b->failed = 1;
-}
-
-/* A bullet list in an element: the property list, a suspect list, or
- * prose. Returns 1 when the list was consumed as data. */
-static int element_list(chapter_state *s, cmark_node *list) {
-  element *el = &s->el;
-  if (cmark_node_get_list_type(list) != CMARK_BULLET_LIST)
-    return 0;
-  size_t n = 0, n_kv = 0, n_known = 0;
-  for (cmark_node *it = cmark_node_first_child(list); it;
-       it = cmark_node_next(it))
-    n++;
-  kv_item *items = cb_calloc(n, sizeof *items);
-  if (!items) {
-    s->b->failed = 1;
-    return 0;
-  }
-  size_t i = 0;
-  for (cmark_node *it = cmark_node_first_child(list); it;
-       it = cmark_node_next(it), i++) {
-    items[i] = parse_item(s, it);
-    if (items[i].key) {
-      n_kv++;
-      if (is_known_key(s, el->kind, items[i].key))
-        n_known++;
-    }
-  }
-  int consumed = 0;
-  int unclaimed = n_known == 0 && n_kv == n;
-  if (n_known == 0 && !unclaimed)
-    goto done; /* prose: "- Note: the tone is off", "- see also: x" */
-  if (n_kv == n && !el->have_props && !unclaimed) {
-    el->have_props = 1;
-    consumed = 1;
-    for (i = 0; i < n; i++) {
-      push_prop(s, &items[i]);
-      if (el->kind == EL_CASE && !in_list(case_keys, items[i].key))
-        push_answer(s, items[i].key, items[i].value, NULL, items[i].key_loc,
-                    items[i].value_loc);
-    }
-    goto done;
-  }
-  /* A suspect list: recorded for the rules; mixed lists stay in prose too
-   * so that nothing the author wrote is lost from the page. */
-  cb_list l = {0};
-  l.issue = unclaimed   ? CB_LIST_UNCLAIMED
-            : n_kv == n ? CB_LIST_SECOND
-                        : CB_LIST_MIXED;
-  l.loc = node_loc(s, list);
-  l.items = cb_arena_calloc(s->b->ctx->arena, n, sizeof *l.items);
-  if (!l.items) {
-    s->b->failed = 1;
-    goto done;
-  }
-  for (i = 0; i < n; i++) {
-    l.items[i].key = items[i].key;
-    l.items[i].text = items[i].text;
-    l.items[i].loc = items[i].key_loc;
-  }
-  l.n_items = n;
-  if (CB_VEC_PUSH(el->lists, el->n_lists, el->cap_lists, l) < 0)
-    s->b->failed = 1;
-done:
-  cb_free(items);
-  return consumed;
-}
-
-/* ---- tables ---------------------------------------------------------- */
-
-static cmark_node *table_header(cmark_node *table) {
-  cmark_node *row = cmark_node_first_child(table);
-  return row && cb_parse__kind(row) == CB_NK_HEADER_ROW ? row : NULL;
-}
-
-static const char *first_header_cell(chapter_state *s, cmark_node *table) {
-  cmark_node *hdr = table_header(table);
-  cmark_node *cell = hdr ? cmark_node_first_child(hdr) : NULL;
-  return cell ? node_text(s->b, cell) : NULL;
-}
-
-static cb_loc cell_loc(chapter_state *s, cmark_node *cell) {
-  cmark_node *c = cmark_node_first_child(cell);
-  return node_loc(s, c ? c : cell);
-}
-
-/* Renders a table cell's inline content (without the <td> wrapper). */
-static char *cell_html(chapter_state *s, cmark_node *cell) {
-  cb_buf buf = {0};
-  render_block(s, cell, &buf);
-  const char *h = cb_buf_cstr(&buf);
-  size_t len = buf.len;
-  if (len && strncmp(h, "<t", 2) == 0) {
-    const char *gt = strchr(h, '>');
-    if (gt) {
-      len -= (size_t)(gt + 1 - h);
-      h = gt + 1;
-    }
-  }
-  while (len && (h[len - 1] == '\n'))
-    len--;
-  if (len >= 5 && (strncmp(h + len - 5, "</td>", 5) == 0 ||
-                   strncmp(h + len - 5, "</th>", 5) == 0))
-    len -= 5;
-  char *r = buf.failed ? NULL : cb_arena_strndup(s->b->ctx->arena, h, len);
-  cb_buf_free(&buf);
-  if (!r)
-    s->b->failed = 1;
-  return r;
-}
-
-static void option_table(chapter_state *s, cmark_node *table) {
-  element *el = &s->el;
-  cb_arena *a = s->b->ctx->arena;
-  el->have_options = 1;
-  el->options_loc = node_loc(s, table);
-  const char *headers[64];
-  size_t n_headers = 0;
-  cmark_node *hdr = table_header(table);
-  for (cmark_node *c = hdr ? cmark_node_first_child(hdr) : NULL;
-       c && n_headers < 64; c = cmark_node_next(c))
-    headers[n_headers++] = node_text(s->b, c);
-  for (cmark_node *row = hdr ? cmark_node_next(hdr) : NULL; row;
-       row = cmark_node_next(row)) {
-    cb_option o = {0};
-    cmark_node *cell = cmark_node_first_child(row);
-    if (!cell)
-      continue;
-    o.id = node_text(s->b, cell);
-    o.loc = cell_loc(s, cell);
-    o.value = atoi(o.id ? o.id : "0");
-    cmark_node *meaning = cmark_node_next(cell);
-    o.meaning_html = meaning ? cell_html(s, meaning) : "";
-    o.meaning_text = meaning ? node_text(s->b, meaning) : "";
-    size_t n_attrs = 0;
-    for (cmark_node *c = meaning ? cmark_node_next(meaning) : NULL; c;
-         c = cmark_node_next(c))
-      n_attrs++;
-    if (n_attrs) {
-      o.attrs = cb_arena_calloc(a, n_attrs, sizeof *o.attrs);
-      if (!o.attrs) {
-        s->b->failed = 1;
-        return;
-      }
-      size_t col = 2;
-      for (cmark_node *c = cmark_node_next(meaning); c;
-           c = cmark_node_next(c), col++) {
-        const char *h = col < n_headers && headers[col] ? headers[col] : "";
-        o.attrs[o.n_attrs].key = cb_extract__norm_key(a, h, strlen(h));
-        o.attrs[o.n_attrs].value = node_text(s->b, c);
-        o.n_attrs++;
-      }
-    }
-    if (!o.id || !o.meaning_html || !o.meaning_text)
-      s->b->failed = 1;
-    else if (*o.id && CB_VEC_PUSH(el->options, el->n_options, el->cap_options,
-                                  o) < 0)
-      s->b->failed = 1;
-  }
-}
-
-static void response_table(chapter_state *s, cmark_node *table) {
-  element *el = &s->el;
-  el->have_resp_table = 1;
-  el->resp_loc = node_loc(s, table);
-  const char *keys[64];
-  cb_loc key_locs[64];
-  size_t n_keys = 0;
-  cmark_node *hdr = table_header(table);
-  for (cmark_node *c = hdr ? cmark_node_first_child(hdr) : NULL;
-       c && n_keys < 64; c = cmark_node_next(c)) {
-    const char *t = node_text(s->b, c);
-    keys[n_keys] = t ? cb_extract__norm_key(s->b->ctx->arena, t, strlen(t))
-                     : NULL;
-    key_locs[n_keys++] = cell_loc(s, c);
-  }
-  size_t n_rows = 0;
-  for (cmark_node *row = hdr ? cmark_node_next(hdr) : NULL; row;
-       row = cmark_node_next(row))
-    n_rows++;
-  cb_strlist *rows = &el->table_rows;
-  rows->items = cb_arena_calloc(s->b->ctx->arena, n_rows + 1,
-                                sizeof *rows->items);
-  rows->locs = cb_arena_calloc(s->b->ctx->arena, n_rows + 1,
-                               sizeof *rows->locs);
-  if (!rows->items || !rows->locs) {
-    s->b->failed = 1;
-    return;
-  }
-  for (cmark_node *row = hdr ? cmark_node_next(hdr) : NULL; row;
-       row = cmark_node_next(row)) {
-    cmark_node *first = cmark_node_first_child(row);
-    if (!first)
-      continue;
-    const char *name = node_text(s->b, first);
-    if (!name)
-      return;
-    rows->items[rows->n] = name;
-    rows->locs[rows->n++] = cell_loc(s, first);
-    size_t col = 1;
-    for (cmark_node *c = cmark_node_next(first); c && col < n_keys;
-         c = cmark_node_next(c), col++) {
-      const char *v = node_text(s->b, c);
-      if (!v || !*v || !keys[col] || !*keys[col])
-        continue; /* an empty cell is "not answered" */
-      push_answer(s, keys[col], v, name, key_locs[col], cell_loc(s, c));
-    }
-  }
-}
-
-/* ---- inputs ---------------------------------------------------------- */
-
-static int input_kind(const char *word, size_t len, cb_input_kind *out) {
-  static const struct {
-    const char *name;
-    cb_input_kind kind;
-  } kinds[] = {{"prompt", CB_IN_PROMPT},       {"response", CB_IN_RESPONSE},
-               {"system", CB_IN_SYSTEM},       {"context", CB_IN_CONTEXT},
-               {"user", CB_IN_USER},           {"assistant", CB_IN_ASSISTANT}};
-  for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
-    if (strlen(kinds[i].name) == len &&
-        strncasecmp(kinds[i].name, word, len) == 0) {
-      *out = kinds[i].kind;
-      return 1;
-    }
-  return 0;
-}
-
-/* Is source line l a closing fence for a fence of fch x flen? */
-static int is_closing_fence(chapter_state *s, uint32_t l, char fch,
-                            int flen) {
-  size_t len;
-  const char *p = src_line(s, l, &len);
-  size_t i = 0;
-  while (i < len && i < 3 && p[i] == ' ')
-    i++;
-  int n = 0;
-  while (i < len && p[i] == fch) {
-    i++;
-    n++;
-  }
-  if (n < flen)
-    return 0;
-  while (i < len && is_space((unsigned char)p[i]))
-    i++;
-  return i == len;
-}
-
-/* The content of a top-level fenced block, byte for byte from the source:
- * each line with up to `indent` leading spaces removed, line ends kept. */
-static int raw_fence_text(chapter_state *s, cmark_node *code, const char **out,
-                          size_t *out_len) {
-  int flen = 0, offset = 0;
-  char fch = 0;
-  cmark_node_get_fenced(code, &flen, &offset, &fch);
-  uint32_t first = (uint32_t)cmark_node_get_start_line(code) + 1;
-  uint32_t last = (uint32_t)cmark_node_get_end_line(code);
-  if (last >= first && is_closing_fence(s, last, fch, flen))
-    last--;
-  if (last > s->n_lines)
-    last = (uint32_t)s->n_lines;
-  if (first > last) {
-    *out = "";
-    *out_len = 0;
-    return 0;
-  }
-  if (offset == 0) {
-    /* nothing to remove: the text is a slice of the source, no copy */
-    size_t a = s->line_start[first];
-    size_t e = last < s->n_lines ? s->line_start[last + 1] : s->file->len;
-    *out = s->file->text + a;
-    *out_len = e - a;
-    return 0;
-  }
-  cb_buf buf = {0};
-  for (uint32_t l = first; l <= last; l++) {
-    size_t a = s->line_start[l];
-    size_t e = l < s->n_lines ? s->line_start[l + 1] : s->file->len;
-    const char *p = s->file->text + a;
-    size_t n = e - a;
-    for (int k = 0; k < offset && n && *p == ' '; k++) {
-      p++;
-      n--;
-    }
-    cb_buf_append(&buf, p, n);
-  }
-  if (buf.failed) {
-    cb_buf_free(&buf);
-    return -1;
-  }
-  *out = cb_arena_strndup(s->b->ctx->arena, buf.data ? buf.data : "", buf.len);
-  *out_len = buf.len;
-  cb_buf_free(&buf);
-  return *out ? 0 : -1;
-}
-
-/* A fenced block inside a case: an input when its info string names an
- * input kind. Returns 1 when consumed. */
-static int case_input(chapter_state *s, cmark_node *code) {
-  int flen = 0, offset = 0;
-  char fch = 0;
-  if (!cmark_node_get_fenced(code, &flen, &offset, &fch))
-    return 0;
-  const char *info = cmark_node_get_fence_info(code);
-  if (!info)
-    return 0;
-  const char *w = info;
-  while (*w && !isspace((unsigned char)*w))
-    w++;
-  cb_input_kind kind;
-  if (!input_kind(info, (size_t)(w - info), &kind))
-    return 0;
-  cb_input in = {0};
-  in.kind = kind;
-  in.info = cb_arena_strdup(s->b->ctx->arena, info);
-  in.loc = node_loc(s, code);
-  if (kind == CB_IN_RESPONSE) {
-    while (isspace((unsigned char)*w))
-      w++;
-    const char *e = w;
-    while (*e && !isspace((unsigned char)*e))
-      e++;
-    in.name = cb_arena_strndup(s->b->ctx->arena, w, (size_t)(e - w));
-  }
-  int top = cmark_node_get_type(cmark_node_parent(code)) == CMARK_NODE_DOCUMENT;
-  if (top) {
-    if (raw_fence_text(s, code, &in.text, &in.len) < 0)
-      s->b->failed = 1;
-  } else {
-    const char *lit = cmark_node_get_literal(code);
-    in.text = cb_arena_strdup(s->b->ctx->arena, lit ? lit : "");
-    in.len = lit ? strlen(lit) : 0;
-  }
-  if (!in.info || (kind == CB_IN_RESPONSE && !in.name) || !in.text ||
-      CB_VEC_PUSH(s->el.inputs, s->el.n_inputs, s->el.cap_inputs, in) < 0)
-    s->b->failed = 1;
-  return 1;
-}
-
-/* ---- elements -------------------------------------------------------- */
-
-static void *to_arena(cb_builder *b, void *vec, size_t n, size_t elem) {
+void *cb_extract__to_arena(cb_builder *b, void *vec, size_t n, size_t elem) {
   void *r = NULL;
   if (n) {
     r = cb_arena_alloc(b->ctx->arena, n * elem);
@@ -934,181 +454,6 @@ static void *to_arena(cb_builder *b, void *vec, size_t n, size_t elem) {
   }
   cb_free(vec);
   return r;
-}
-
-/* Splits a comma-separated value into a list with per-item positions. */
-static cb_strlist split_list(cb_builder *b, const char *value, cb_loc loc) {
-  cb_strlist l = {0};
-  if (!value)
-    return l;
-  size_t n = 1;
-  for (const char *p = value; *p; p++)
-    n += *p == ',';
-  l.items = cb_arena_calloc(b->ctx->arena, n, sizeof *l.items);
-  l.locs = cb_arena_calloc(b->ctx->arena, n, sizeof *l.locs);
-  if (!l.items || !l.locs) {
-    b->failed = 1;
-    return l;
-  }
-  const char *p = value;
-  while (1) {
-    const char *e = strchr(p, ',');
-    size_t len = e ? (size_t)(e - p) : strlen(p);
-    size_t lead = 0;
-    while (lead < len && isspace((unsigned char)p[lead]))
-      lead++;
-    char *item = trimmed(b, p, len);
-    if (item && *item) {
-      l.items[l.n] = item;
-      l.locs[l.n] = loc;
-      l.locs[l.n].col = loc.col + (uint32_t)(p - value + (long)lead);
-      l.n++;
-    }
-    if (!e)
-      break;
-    p = e + 1;
-  }
-  return l;
-}
-
-static const cb_prop *find_prop(const cb_prop *props, size_t n,
-                                const char *key) {
-  for (size_t i = 0; i < n; i++)
-    if (strcmp(props[i].key, key) == 0)
-      return &props[i];
-  return NULL;
-}
-
-/* Parses "scale A-B" into the question; returns 0 if malformed. */
-static int parse_scale(const char *v, int *lo, int *hi) {
-  if (strncasecmp(v, "scale", 5) != 0)
-    return 0;
-  const char *p = v + 5;
-  char *end;
-  while (isspace((unsigned char)*p))
-    p++;
-  long a = strtol(p, &end, 10);
-  if (end == p)
-    return 0;
-  p = end;
-  while (isspace((unsigned char)*p))
-    p++;
-  if (*p != '-' && strncmp(p, "..", 2) != 0 &&
-      strncmp(p, "\xE2\x80\x93", 3) != 0)
-    return 0;
-  p += *p == '-' ? 1 : *p == '.' ? 2 : 3;
-  while (isspace((unsigned char)*p))
-    p++;
-  long bnum = strtol(p, &end, 10);
-  if (end == p)
-    return 0;
-  p = end;
-  while (isspace((unsigned char)*p))
-    p++;
-  if (*p || a > bnum || a < -1000000 || bnum > 1000000)
-    return 0;
-  *lo = (int)a;
-  *hi = (int)bnum;
-  return 1;
-}
-
-static void finish_question(chapter_state *s, cb_question *q, element *el) {
-  cb_builder *b = s->b;
-  q->props = to_arena(b, el->props, el->n_props, sizeof *el->props);
-  q->n_props = el->n_props;
-  q->options = to_arena(b, el->options, el->n_options, sizeof *el->options);
-  q->n_options = el->n_options;
-  q->options_loc = el->options_loc;
-  q->lists = to_arena(b, el->lists, el->n_lists, sizeof *el->lists);
-  q->n_lists = el->n_lists;
-  q->type = CB_Q_CHOICE;
-  q->required = 1;
-  q->scope = CB_SCOPE_CASE;
-  q->hint = q->title;
-  const cb_prop *p;
-  if ((p = find_prop(q->props, q->n_props, "type"))) {
-    const char *v = p->value;
-    q->type_raw = v;
-    if (strcasecmp(v, "choice") == 0)
-      q->type = CB_Q_CHOICE;
-    else if (strcasecmp(v, "multi") == 0)
-      q->type = CB_Q_MULTI;
-    else if (strcasecmp(v, "rank") == 0)
-      q->type = CB_Q_RANK;
-    else if (strcasecmp(v, "pairwise") == 0)
-      q->type = CB_Q_PAIRWISE;
-    else if (strcasecmp(v, "text") == 0)
-      q->type = CB_Q_TEXT;
-    else if (parse_scale(v, &q->scale_min, &q->scale_max))
-      q->type = CB_Q_SCALE;
-    /* anything else keeps the default; the bad-property rule reports it */
-  }
-  if ((p = find_prop(q->props, q->n_props, "required")))
-    q->required = !(strcasecmp(p->value, "no") == 0 ||
-                     strcasecmp(p->value, "false") == 0);
-  if ((p = find_prop(q->props, q->n_props, "when")) && *p->value) {
-    q->when = p->value;
-    q->when_loc = p->value_loc;
-  }
-  if ((p = find_prop(q->props, q->n_props, "hint")) && *p->value)
-    q->hint = p->value;
-  if ((p = find_prop(q->props, q->n_props, "responses")))
-    q->responses = split_list(b, p->value, p->value_loc);
-  if ((p = find_prop(q->props, q->n_props, "scope")) &&
-      strcasecmp(p->value, "response") == 0)
-    q->scope = CB_SCOPE_RESPONSE;
-  q->guidance.html = cb_arena_strdup(b->ctx->arena, cb_buf_cstr(&el->html));
-  q->guidance.text = cb_arena_strdup(b->ctx->arena, cb_buf_cstr(&el->text));
-}
-
-static void finish_criterion(chapter_state *s, cb_criterion *c, element *el) {
-  cb_builder *b = s->b;
-  c->props = to_arena(b, el->props, el->n_props, sizeof *el->props);
-  c->n_props = el->n_props;
-  c->lists = to_arena(b, el->lists, el->n_lists, sizeof *el->lists);
-  c->n_lists = el->n_lists;
-  cb_free(el->options);
-  const cb_prop *p;
-  if ((p = find_prop(c->props, c->n_props, "applies-to")))
-    c->applies_to = split_list(b, p->value, p->value_loc);
-  if ((p = find_prop(c->props, c->n_props, "severity")))
-    c->severity = p->value;
-  if ((p = find_prop(c->props, c->n_props, "points")))
-    c->points = p->value;
-  c->prose.html = cb_arena_strdup(b->ctx->arena, cb_buf_cstr(&el->html));
-  c->prose.text = cb_arena_strdup(b->ctx->arena, cb_buf_cstr(&el->text));
-}
-
-static void finish_case(chapter_state *s, cb_case *c, element *el) {
-  cb_builder *b = s->b;
-  c->props = to_arena(b, el->props, el->n_props, sizeof *el->props);
-  c->n_props = el->n_props;
-  c->inputs = to_arena(b, el->inputs, el->n_inputs, sizeof *el->inputs);
-  c->n_inputs = el->n_inputs;
-  c->answers = to_arena(b, el->answers, el->n_answers, sizeof *el->answers);
-  c->n_answers = el->n_answers;
-  c->lists = to_arena(b, el->lists, el->n_lists, sizeof *el->lists);
-  c->n_lists = el->n_lists;
-  c->responses_table_loc = el->resp_loc;
-  c->table_rows = el->table_rows;
-  cb_free(el->options);
-  const cb_prop *p;
-  if ((p = find_prop(c->props, c->n_props, "criteria")))
-    c->criteria = split_list(b, p->value, p->value_loc);
-  if ((p = find_prop(c->props, c->n_props, "tags")))
-    c->tags = split_list(b, p->value, p->value_loc);
-  c->status = CB_STATUS_FINAL;
-  if ((p = find_prop(c->props, c->n_props, "status"))) {
-    c->status_raw = p->value;
-    if (strcasecmp(p->value, "draft") == 0)
-      c->status = CB_STATUS_DRAFT;
-    else if (strcasecmp(p->value, "disputed") == 0)
-      c->status = CB_STATUS_DISPUTED;
-  }
-  if ((p = find_prop(c->props, c->n_props, "source")))
-    c->source = p->value;
-  c->rationale.html = cb_arena_strdup(b->ctx->arena, cb_buf_cstr(&el->html));
-  c->rationale.text = cb_arena_strdup(b->ctx->arena, cb_buf_cstr(&el->text));
 }
 
 static void close_element(chapter_state *s) {
@@ -1123,9 +468,9 @@ static void close_element(chapter_state *s) {
   while (el->text.len && el->text.data[el->text.len - 1] == '\n')
     el->text.data[--el->text.len] = '\0';
   switch (el->kind) {
-  case EL_QUESTION: finish_question(s, &b->questions[el->index], el); break;
-  case EL_CRITERION: finish_criterion(s, &b->criteria[el->index], el); break;
-  case EL_CASE: finish_case(s, &b->cases[el->index], el); break;
+  case EL_QUESTION: cb_blocks__finish_question(s, &b->questions[el->index], el); break;
+  case EL_CRITERION: cb_blocks__finish_criterion(s, &b->criteria[el->index], el); break;
+  case EL_CASE: cb_blocks__finish_case(s, &b->cases[el->index], el); break;
   default: break;
   }
   cb_buf_free(&el->html);
@@ -1157,7 +502,7 @@ static void open_element(chapter_state *s, const heading_parse *hp,
   element *el = &s->el;
   el->kind = hp->kind;
   el->level = level;
-  cb_loc loc = node_loc(s, heading);
+  cb_loc loc = cb_extract__loc(s, heading);
   int rc = 0;
   if (hp->kind == EL_QUESTION) {
     cb_question q = {0};
@@ -1203,7 +548,7 @@ static void element_heading(chapter_state *s, cmark_node *node,
                             const char *slug) {
   batch_flush(s, &s->el.html, &s->el.text);
   cb_buf h = {0};
-  render_block(s, node, &h);
+  cb_extract__render_block(s, node, &h);
   const char *html = cb_buf_cstr(&h);
   if (slug && strncmp(html, "<h", 2) == 0 && html[2] && html[3] == '>') {
     cb_buf_append(&s->el.html, html, 3);
@@ -1221,23 +566,23 @@ static void element_heading(chapter_state *s, cmark_node *node,
 static void element_block(chapter_state *s, cmark_node *node) {
   element *el = &s->el;
   cmark_node_type t = cmark_node_get_type(node);
-  if (t == CMARK_NODE_LIST && element_list(s, node))
+  if (t == CMARK_NODE_LIST && cb_blocks__list(s, node))
     return;
   if (cb_parse__kind(node) == CB_NK_TABLE) {
-    const char *h = first_header_cell(s, node);
+    const char *h = cb_blocks__first_header(s, node);
     if (h && el->kind == EL_QUESTION && !el->have_options &&
         (strcasecmp(h, "option") == 0 || strcasecmp(h, "label") == 0 ||
          strcasecmp(h, "value") == 0 || strcasecmp(h, "score") == 0)) {
-      option_table(s, node);
+      cb_blocks__option_table(s, node);
       return;
     }
     if (h && el->kind == EL_CASE && !el->have_resp_table &&
         strcasecmp(h, "response") == 0) {
-      response_table(s, node);
+      cb_blocks__response_table(s, node);
       return;
     }
   }
-  if (t == CMARK_NODE_CODE_BLOCK && el->kind == EL_CASE && case_input(s, node))
+  if (t == CMARK_NODE_CODE_BLOCK && el->kind == EL_CASE && cb_blocks__case_input(s, node))
     return;
   element_prose(s, node);
 }
@@ -1288,7 +633,7 @@ int cb_extract__chapter(cb_builder *b, cb_chapter *ch, uint32_t chapter,
     cmark_node_type t = cmark_node_get_type(node);
     if (t == CMARK_NODE_HEADING) {
       int level = cmark_node_get_heading_level(node);
-      const char *text = node_text(b, node);
+      const char *text = cb_extract__node_text(b, node);
       if (!text)
         break;
       const char *slug = NULL;
@@ -1302,7 +647,7 @@ int cb_extract__chapter(cb_builder *b, cb_chapter *ch, uint32_t chapter,
         char *msg = cb_arena_printf(b->ctx->arena,
                                     "heading '%s' starts with a keyword but %s",
                                     text, hp.why);
-        report(&s, CB_DIAG_ERROR, "bad-element-heading", node_loc(&s, node),
+        report(&s, CB_DIAG_ERROR, "bad-element-heading", cb_extract__loc(&s, node),
                NULL, msg ? msg : "bad element heading");
       }
       if (hp.kind != EL_NONE && !hp.bad && hp.id) {
@@ -1335,9 +680,9 @@ int cb_extract__chapter(cb_builder *b, cb_chapter *ch, uint32_t chapter,
     cmark_node_free(s.batch);
 
   cb_arena *a = b->ctx->arena;
-  ch->items = to_arena(b, s.items, s.n_items, sizeof *s.items);
+  ch->items = cb_extract__to_arena(b, s.items, s.n_items, sizeof *s.items);
   ch->n_items = s.n_items;
-  ch->headings = to_arena(b, s.headings, s.n_headings, sizeof *s.headings);
+  ch->headings = cb_extract__to_arena(b, s.headings, s.n_headings, sizeof *s.headings);
   ch->n_headings = s.n_headings;
   ch->n_links = b->n_links - ch->first_link;
   ch->prose.html = "";
@@ -1371,8 +716,8 @@ void cb_extract__prescan(cb_builder *b, const char *text, size_t len) {
         q++;
         hashes++;
       }
-      if (hashes <= 6 && q < e && is_space((unsigned char)*q)) {
-        while (q < e && is_space((unsigned char)*q))
+      if (hashes <= 6 && q < e && cb_extract__is_space((unsigned char)*q)) {
+        while (q < e && cb_extract__is_space((unsigned char)*q))
           q++;
         char line[256];
         size_t n = (size_t)(e - q) < sizeof line - 1 ? (size_t)(e - q)
@@ -1382,7 +727,7 @@ void cb_extract__prescan(cb_builder *b, const char *text, size_t len) {
         size_t kw = match_keyword(line, kws, "Question");
         if (kw) {
           const char *id = line + kw;
-          while (is_space((unsigned char)*id) || *id == '`')
+          while (cb_extract__is_space((unsigned char)*id) || *id == '`')
             id++;
           const char *ie = id;
           while (is_id_char((unsigned char)*ie))
@@ -1400,14 +745,14 @@ void cb_extract__prescan(cb_builder *b, const char *text, size_t len) {
 }
 
 int cb_extract__finish(cb_builder *b, cb_book *book) {
-  book->questions = to_arena(b, b->questions, b->n_questions,
+  book->questions = cb_extract__to_arena(b, b->questions, b->n_questions,
                              sizeof *b->questions);
   book->n_questions = b->n_questions;
-  book->criteria = to_arena(b, b->criteria, b->n_criteria, sizeof *b->criteria);
+  book->criteria = cb_extract__to_arena(b, b->criteria, b->n_criteria, sizeof *b->criteria);
   book->n_criteria = b->n_criteria;
-  book->cases = to_arena(b, b->cases, b->n_cases, sizeof *b->cases);
+  book->cases = cb_extract__to_arena(b, b->cases, b->n_cases, sizeof *b->cases);
   book->n_cases = b->n_cases;
-  book->links = to_arena(b, b->links, b->n_links, sizeof *b->links);
+  book->links = cb_extract__to_arena(b, b->links, b->n_links, sizeof *b->links);
   book->n_links = b->n_links;
   cb_strmap_free(&b->question_ids);
   int failed = b->failed;
