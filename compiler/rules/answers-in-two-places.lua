@@ -3,27 +3,6 @@
 local format = string.format
 local quote_list, where = casebook.quote_list, casebook.where
 
-local function check_element(e, what, report)
-  for _, l in ipairs(e.lists) do
-    if l.issue == "second" then
-      local keys = {}
-      for _, it in ipairs(l.items) do
-        if it.key ~= nil and #keys < 3 then
-          keys[#keys + 1] = it.key
-        end
-      end
-      local first = e.props[1]
-      report {
-        at = l,
-        message = format("a second property list in %s '%s' (%s) is not read%s; " ..
-          "keep all properties in one list",
-          what, e.id, quote_list(keys),
-          first and format(": the first one is at %s", where(first)) or ""),
-      }
-    end
-  end
-end
-
 return {
   id = "answers-in-two-places",
   severity = "error",

@@ -11,29 +11,6 @@ local function shorten(s)
   return s
 end
 
-local function check_element(e, what, report)
-  for _, l in ipairs(e.lists) do
-    if l.issue == "mixed" then
-      local keys, other = {}, nil
-      for _, it in ipairs(l.items) do
-        if it.key ~= nil then
-          if #keys < 3 then
-            keys[#keys + 1] = it.key
-          end
-        elseif other == nil then
-          other = it.text
-        end
-      end
-      report {
-        at = l,
-        message = format("this list in %s '%s' mixes properties (%s) with other items, " ..
-          "so none of it is read: '%s' is not `key: value`",
-          what, e.id, quote_list(keys), shorten(other or "")),
-      }
-    end
-  end
-end
-
 return {
   id = "mixed-property-list",
   severity = "error",

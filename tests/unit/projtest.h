@@ -5,6 +5,7 @@
 #ifndef CASEBOOK_PROJTEST_H
 #define CASEBOOK_PROJTEST_H
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,22 @@ static inline void proj_remove(const char *dir) {
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   if (system(cmd) != 0)
     fprintf(stderr, "could not remove %s\n", dir);
+}
+
+/* Entries of dir other than . and .. whose name starts with a dot (the
+ * temporary files of an atomic write), -1 when dir cannot be read. */
+static inline int proj_hidden_files(const char *dir) {
+  DIR *d = opendir(dir);
+  int n = 0;
+  if (!d)
+    return -1;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL)
+    if (e->d_name[0] == '.' && strcmp(e->d_name, ".") != 0 &&
+        strcmp(e->d_name, "..") != 0)
+      n++;
+  closedir(d);
+  return n;
 }
 
 #endif

@@ -16,6 +16,7 @@
 #include "emit.h"
 #include "emit_html.h"
 #include "html_writer.h"
+#include "projtest.h"
 #include "testlib.h"
 
 #define BIG_LEN (1024 * 1024)
@@ -48,20 +49,6 @@ static blob slurp(const char *dir, const char *name) {
   b.data[b.len] = '\0';
   fclose(fp);
   return b;
-}
-
-static int hidden_files(const char *dir) {
-  DIR *d = opendir(dir);
-  int n = 0;
-  if (!d)
-    return -1;
-  struct dirent *e;
-  while ((e = readdir(d)) != NULL)
-    if (e->d_name[0] == '.' && strcmp(e->d_name, ".") != 0 &&
-        strcmp(e->d_name, "..") != 0)
-      n++;
-  closedir(d);
-  return n;
 }
 
 static void rm_rf(const char *path) {
@@ -994,8 +981,8 @@ static void test_big(cb_ctx *ctx, const char *out) {
         memcmp(gold.data, gold2.data, gold.len) == 0);
   blob old = slurp(dir, "harm.html");
   CHECK(old.data == NULL);
-  CHECK_INT(hidden_files(out), 0);
-  CHECK_INT(hidden_files(dir), 0);
+  CHECK_INT(proj_hidden_files(out), 0);
+  CHECK_INT(proj_hidden_files(dir), 0);
   free(gold.data);
   free(gold2.data);
   free(index.data);
@@ -1031,7 +1018,7 @@ static void check_failed_emit(cb_ctx *ctx, int err, long n, const char *out,
     fprintf(stderr, "allocation %ld: %d %s\n", n, err, ctx->error);
     *clean = 0;
   }
-  if (hidden_files(out) != 0 || hidden_files(html) != 0) {
+  if (proj_hidden_files(out) != 0 || proj_hidden_files(html) != 0) {
     fprintf(stderr, "allocation %ld: temporary files left\n", n);
     *clean = 0;
   }
@@ -1071,8 +1058,8 @@ int main(void) {
   CHECK_INT(err, 0);
   check_json(out);
   check_html(out);
-  CHECK_INT(hidden_files(out), 0);
-  CHECK_INT(hidden_files(html), 0);
+  CHECK_INT(proj_hidden_files(out), 0);
+  CHECK_INT(proj_hidden_files(html), 0);
 
   /* a page of an earlier build that no chapter makes any more goes */
   char stale[700];
@@ -1088,7 +1075,7 @@ int main(void) {
   blob second = all_outputs(out);
   struct stat st;
   CHECK(stat(stale, &st) < 0);
-  CHECK_INT(hidden_files(out), 0);
+  CHECK_INT(proj_hidden_files(out), 0);
   CHECK(first.len == second.len &&
         memcmp(first.data, second.data, first.len) == 0);
   cb_free(second.data);

@@ -12,6 +12,7 @@
 
 #include "ctx.h"
 #include "output.h"
+#include "projtest.h"
 #include "testlib.h"
 
 /* The whole file at path in a static buffer (NUL-terminated), or NULL. */
@@ -26,21 +27,6 @@ static const char *slurp(const char *path, size_t *len) {
   if (len)
     *len = n;
   return buf;
-}
-
-/* Entries of dir other than . and .. whose name starts with a dot. */
-static int hidden_files(const char *dir) {
-  DIR *d = opendir(dir);
-  int n = 0;
-  if (!d)
-    return -1;
-  struct dirent *e;
-  while ((e = readdir(d)) != NULL)
-    if (e->d_name[0] == '.' && strcmp(e->d_name, ".") != 0 &&
-        strcmp(e->d_name, "..") != 0)
-      n++;
-  closedir(d);
-  return n;
 }
 
 static int exists(const char *path) {
@@ -80,9 +66,9 @@ int main(void) {
   CHECK_STR(slurp(path, NULL), "hello\n");
   CHECK_INT(cb_output__file(&ctx, path, "bye", 3, 0), 0);
   CHECK_STR(slurp(path, NULL), "bye");
-  CHECK_INT(hidden_files(path), -1);
+  CHECK_INT(proj_hidden_files(path), -1);
   snprintf(path2, sizeof path2, "%s/a", root);
-  CHECK_INT(hidden_files(path2), 0);
+  CHECK_INT(proj_hidden_files(path2), 0);
 
   /* the umask's permissions, not mkstemp's 0600 */
   mode_t old = umask(022);
@@ -102,21 +88,21 @@ int main(void) {
   CHECK_INT(cb_output__write(f, "cd", 2), 0);
   /* until the commit, the old file is what readers see */
   CHECK_STR(slurp(path, NULL), "x");
-  CHECK_INT(hidden_files(path2), 1);
+  CHECK_INT(proj_hidden_files(path2), 1);
   CHECK_INT(cb_output__commit(f), 0);
   size_t len = 0;
   const char *got = slurp(path, &len);
   CHECK_INT(len, sizeof big + 4);
   CHECK(got && memcmp(got, "ab", 2) == 0 && got[2] == 'z' &&
         memcmp(got + len - 2, "cd", 2) == 0);
-  CHECK_INT(hidden_files(path2), 0);
+  CHECK_INT(proj_hidden_files(path2), 0);
 
   /* discard: the temporary file goes, the old file stays */
   CHECK_INT(cb_output__open(&f, &ctx, path, 0), 0);
   CHECK_INT(cb_output__write(f, "new", 3), 0);
   cb_output__discard(f);
   cb_output__discard(NULL);
-  CHECK_INT(hidden_files(path2), 0);
+  CHECK_INT(proj_hidden_files(path2), 0);
   CHECK_INT(len, sizeof big + 4);
 
   /* a directory that does not exist: CB_EIO with a message */
@@ -148,7 +134,7 @@ int main(void) {
   setrlimit(RLIMIT_FSIZE, &saved);
   CHECK(strstr(ctx.error, "full.txt") != NULL);
   CHECK_STR(slurp(path, NULL), "old");
-  CHECK_INT(hidden_files(path2), 0);
+  CHECK_INT(proj_hidden_files(path2), 0);
 
   /* out of memory at each allocation: clean failure, nothing left */
   for (long n = 1; n <= 3; n++) {
@@ -156,7 +142,7 @@ int main(void) {
     int err = cb_output__file(&ctx, path, "new", 3, 0);
     cb_alloc_fail_after(0);
     CHECK(err == 0 || err == CB_ENOMEM);
-    CHECK_INT(hidden_files(path2), 0);
+    CHECK_INT(proj_hidden_files(path2), 0);
   }
 
   /* KEEP_SAME: an identical file is left alone (same inode), a different
@@ -185,7 +171,7 @@ int main(void) {
     }
     if (round == 1)
       CHECK_INT(cb_output__write(f, "tail", 4), 0);
-    CHECK_INT(hidden_files(path2), 0); /* nothing created while equal */
+    CHECK_INT(proj_hidden_files(path2), 0); /* nothing created while equal */
     CHECK_INT(cb_output__commit(f), 0);
     got = slurp(path, &len);
     CHECK_INT(len, sizeof big + (round == 1 ? 4 : 0));
@@ -202,7 +188,7 @@ int main(void) {
   got = slurp(path, &len);
   CHECK(len == 1000 && memcmp(got, big, len) == 0);
   big[150000] = 'z';
-  CHECK_INT(hidden_files(path2), 0);
+  CHECK_INT(proj_hidden_files(path2), 0);
 
   /* prune: files with the suffix that keep() refuses go */
   snprintf(path, sizeof path, "%s/p", root);
