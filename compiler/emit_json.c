@@ -13,6 +13,7 @@
  */
 #include "emit_json.h"
 
+#include <assert.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -385,96 +386,263 @@ static const char *only_response(const cb_case *c) {
   return name;
 }
 
-static json_t *gold_case(jw *w, const cb_case *c) {
-  const cb_book *b = w->book;
-  json_t *o = jobj(w);
-  set(w, o, "id", jstr(w, c->id));
-  set(w, o, "title", jstr(w, c->title ? c->title : ""));
+/* gold.jsonl is written a line at a time: the punctuation of its objects
+ * and arrays here, every key and value (the escaping) by jansson. A tree
+ * of json_t per case costs most of its time in jansson's containers (a
+ * cycle check, a hash table and a free each), not in the text. */
+typedef struct gw {
+  jw *w;
+  cb_buf *line;
+  json_t *scratch; /* one string value, reset for each string */
+  unsigned char first[8]; /* per open container: no comma needed yet */
+  int depth;
+} gw;
 
-  json_t *inputs = jarr(w);
-  for (size_t i = 0; i < c->n_inputs; i++) {
-    const cb_input *in = &c->inputs[i];
-    json_t *io = jobj(w);
-    set(w, io, "kind", jstr(w, cb_input_kind_name(in->kind)));
-    set(w, io, "name",
-        in->kind == CB_IN_RESPONSE ? jstr(w, in->name ? in->name : "")
-                                   : json_null());
-    set(w, io, "text",
-        jstrn(w, in->text ? in->text : "", in->text ? in->len : 0));
-    push(w, inputs, io);
+/* Dumps v (any JSON value) into the line. */
+static void g_dump(gw *g, json_t *v) {
+  if (!v || json_dump_callback(v, dump_cb, g->line,
+                               JSON_ENCODE_ANY | JSON_COMPACT) < 0)
+    g->w->failed = 1;
+}
+
+static void g_comma(gw *g) {
+  if (g->depth > 0 && !g->first[g->depth - 1])
+    cb_buf_putc(g->line, ',');
+  if (g->depth > 0)
+    g->first[g->depth - 1] = 0;
+}
+
+static void g_open(gw *g, char c) {
+  g_comma(g);
+  cb_buf_putc(g->line, c);
+  assert(g->depth < (int)sizeof g->first);
+  g->first[g->depth++] = 1;
+}
+
+static void g_close(gw *g, char c) {
+  g->depth--;
+  cb_buf_putc(g->line, c);
+}
+
+/* A string value (cleaned as every output string is). */
+static void g_strn(gw *g, const char *s, size_t len) {
+  g_comma(g);
+  cb_buf *tmp = &g->w->tmp;
+  if (!cb_emit__text_ok(s, len, CB_TEXT_JSON)) {
+    cb_buf_reset(tmp);
+    cb_emit__text_fix(tmp, s, len, CB_TEXT_JSON);
+    if (tmp->failed) {
+      g->w->failed = 1;
+      return;
+    }
+    s = cb_buf_cstr(tmp);
+    len = tmp->len;
   }
-  set(w, o, "inputs", inputs);
+  if (json_string_setn_nocheck(g->scratch, s, len) < 0) {
+    g->w->failed = 1;
+    return;
+  }
+  g_dump(g, g->scratch);
+}
 
-  json_t *answers = jobj(w);
-  json_t *per = jobj(w);
-  const char *single = NULL;
-  int single_known = 0;
+static void g_str(gw *g, const char *s) {
+  if (!s) {
+    g_comma(g);
+    cb_buf_puts(g->line, "null");
+    return;
+  }
+  g_strn(g, s, strlen(s));
+}
+
+/* "key": (the key cleaned and escaped like a value) */
+static void g_key(gw *g, const char *key) {
+  g_str(g, key_of(g->w, key));
+  cb_buf_putc(g->line, ':');
+  g->first[g->depth - 1] = 1; /* the value follows without a comma */
+}
+
+/* "key": for the record's own keys, constants that need no escaping. */
+static void g_field(gw *g, const char *key) {
+  g_comma(g);
+  cb_buf_putc(g->line, '"');
+  cb_buf_puts(g->line, key);
+  cb_buf_puts(g->line, "\":");
+  g->first[g->depth - 1] = 1;
+}
+
+/* A constant string value that needs no escaping (an input kind). */
+static void g_const(gw *g, const char *s) {
+  g_comma(g);
+  cb_buf_putc(g->line, '"');
+  cb_buf_puts(g->line, s);
+  cb_buf_putc(g->line, '"');
+}
+
+/* A value built as a json_t (rank, pairwise), stolen. */
+static void g_value(gw *g, json_t *v) {
+  g_comma(g);
+  g_dump(g, v);
+  json_decref(v);
+}
+
+static void g_strlist(gw *g, const cb_strlist *l) {
+  g_open(g, '[');
+  for (size_t i = 0; i < l->n; i++)
+    g_str(g, l->items[i]);
+  g_close(g, ']');
+}
+
+/* The response an answer belongs to (NULL: the case itself), as the
+ * answers are grouped in the record. */
+static const char *answer_response(const cb_book *b, const cb_case *c,
+                                   const cb_answer *a) {
+  const cb_question *q = &b->questions[a->question];
+  if (!a->response && q->scope == CB_SCOPE_RESPONSE)
+    return only_response(c);
+  return a->response;
+}
+
+static int typed(const cb_book *b, const cb_answer *a) {
+  return a->question >= 0 && (size_t)a->question < b->n_questions &&
+         a->kind != CB_V_NONE;
+}
+
+static int same_response(const char *x, const char *y) {
+  return x == y || (x && y && strcmp(x, y) == 0);
+}
+
+/* The answers of response resp (NULL: of the case), each question once
+ * in the order it first appears, with the value given last. */
+static void g_answers(gw *g, const cb_case *c, const char *resp) {
+  const cb_book *b = g->w->book;
+  g_open(g, '{');
   for (size_t i = 0; i < c->n_answers; i++) {
     const cb_answer *a = &c->answers[i];
-    if (a->question < 0 || (size_t)a->question >= b->n_questions ||
-        a->kind == CB_V_NONE)
+    if (!typed(b, a) || !same_response(answer_response(b, c, a), resp))
       continue;
-    const cb_question *q = &b->questions[a->question];
-    const char *resp = a->response;
-    if (!resp && q->scope == CB_SCOPE_RESPONSE) {
-      if (!single_known) {
-        single = only_response(c);
-        single_known = 1;
+    int seen = 0, last = 1;
+    for (size_t k = 0; k < c->n_answers && !seen; k++) {
+      const cb_answer *o = &c->answers[k];
+      if (k == i || !typed(b, o) || o->question != a->question ||
+          !same_response(answer_response(b, c, o), resp))
+        continue;
+      if (k < i)
+        seen = 1;
+      else
+        last = 0;
+    }
+    if (seen)
+      continue;
+    const cb_answer *v = a;
+    if (!last)
+      for (size_t k = i + 1; k < c->n_answers; k++) {
+        const cb_answer *o = &c->answers[k];
+        if (typed(b, o) && o->question == a->question &&
+            same_response(answer_response(b, c, o), resp))
+          v = o;
       }
-      resp = single;
-    }
-    json_t *value = answer_value(w, a);
-    const char *qkey = key_of(w, q->id);
-    if (!resp) {
-      set(w, answers, qkey, value);
-      continue;
-    }
-    const char *rkey = key_of(w, resp);
-    json_t *ro = json_object_get(per, rkey);
-    if (!ro) {
-      set(w, per, rkey, jobj(w));
-      ro = json_object_get(per, rkey); /* borrowed; NULL if that failed */
-    }
-    set(w, ro, qkey, value);
+    g_key(g, b->questions[a->question].id);
+    g_value(g, answer_value(g->w, v));
   }
-  set(w, o, "answers", answers);
-  set(w, o, "per_response", per);
-  set(w, o, "criteria", strlist(w, &c->criteria));
-  set(w, o, "tags", strlist(w, &c->tags));
-  set(w, o, "origin", jstr(w, c->source));
-  set(w, o, "source", source(w, c->loc));
-  set(w, o, "chapter", chapter_path(w, c->chapter));
-  return o;
+  g_close(g, '}');
+}
+
+static void gold_case(gw *g, const cb_case *c) {
+  const cb_book *b = g->w->book;
+  g_open(g, '{');
+  g_field(g, "id");
+  g_str(g, c->id);
+  g_field(g, "title");
+  g_str(g, c->title ? c->title : "");
+
+  g_field(g, "inputs");
+  g_open(g, '[');
+  for (size_t i = 0; i < c->n_inputs; i++) {
+    const cb_input *in = &c->inputs[i];
+    g_open(g, '{');
+    g_field(g, "kind");
+    g_const(g, cb_input_kind_name(in->kind));
+    g_field(g, "name");
+    g_str(g, in->kind == CB_IN_RESPONSE ? (in->name ? in->name : "") : NULL);
+    g_field(g, "text");
+    g_strn(g, in->text ? in->text : "", in->text ? in->len : 0);
+    g_close(g, '}');
+  }
+  g_close(g, ']');
+
+  g_field(g, "answers");
+  g_answers(g, c, NULL);
+  g_field(g, "per_response");
+  g_open(g, '{');
+  for (size_t i = 0; i < c->n_answers; i++) {
+    const cb_answer *a = &c->answers[i];
+    if (!typed(b, a))
+      continue;
+    const char *resp = answer_response(b, c, a);
+    if (!resp)
+      continue;
+    int seen = 0; /* each response once, where it first appears */
+    for (size_t k = 0; k < i && !seen; k++)
+      seen = typed(b, &c->answers[k]) &&
+             same_response(answer_response(b, c, &c->answers[k]), resp);
+    if (seen)
+      continue;
+    g_key(g, resp);
+    g_answers(g, c, resp);
+  }
+  g_close(g, '}');
+  g_field(g, "criteria");
+  g_strlist(g, &c->criteria);
+  g_field(g, "tags");
+  g_strlist(g, &c->tags);
+  g_field(g, "origin");
+  g_str(g, c->source);
+  g_field(g, "source");
+  g_open(g, '{');
+  g_field(g, "file");
+  g_str(g, c->loc.file < b->n_files ? b->files[c->loc.file].path : NULL);
+  g_field(g, "line");
+  g_comma(g);
+  cb_buf_printf(g->line, "%u", c->loc.line);
+  g_close(g, '}');
+  g_field(g, "chapter");
+  g_str(g, c->chapter < b->n_chapters ? b->chapters[c->chapter].path : NULL);
+  g_close(g, '}');
 }
 
 int cb_emit_json__gold(cb_ctx *ctx, const cb_book *book, const char *path) {
   int err = 0;
   jw w = {ctx, book, {0}, 0};
+  cb_buf line = {0};
+  gw g = {&w, &line, NULL, {0}, 0};
   cb_output *f = NULL;
-  json_t *line = NULL;
 
+  if (!(g.scratch = json_string(""))) {
+    err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+    goto done;
+  }
   if ((err = cb_output__open(&f, ctx, path, JSON_OUTPUT)) < 0)
     goto done;
   for (size_t i = 0; i < book->n_cases; i++) {
     const cb_case *c = &book->cases[i];
     if (c->status != CB_STATUS_FINAL)
       continue;
-    line = gold_case(&w, c);
-    if (w.failed) {
+    cb_buf_reset(&line);
+    gold_case(&g, c);
+    cb_buf_putc(&line, '\n');
+    if (w.failed || line.failed) {
       err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
       goto done;
     }
-    if ((err = dump(ctx, f, &w.tmp, line, JSON_COMPACT | JSON_PRESERVE_ORDER)) <
-        0)
+    if ((err = cb_output__write(f, line.data, line.len)) < 0)
       goto done;
-    json_decref(line);
-    line = NULL;
   }
   err = cb_output__commit(f);
   f = NULL;
 done:
-  json_decref(line);
+  json_decref(g.scratch);
   cb_output__discard(f);
+  cb_buf_free(&line);
   cb_buf_free(&w.tmp);
   return err;
 }
