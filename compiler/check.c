@@ -29,42 +29,7 @@
  *     option, a link ...) or a position { file = PATH, line = L, col = C },
  *     or nil for a finding without a position.
  *
- *   book.questions, book.criteria, book.cases, book.chapters, book.links
- *   book.questions_by_id, book.criteria_by_id, book.cases_by_id
- *   book.manifest, book.root, book.files
- *   question: kind="question", index, id, title, file, line, col,
- *     chapter (the chapter table), type ("choice", "multi", "scale",
- *     "rank", "pairwise", "text"), type_raw, scale_min, scale_max,
- *     required (boolean), when, when_line, when_col, hint, responses
- *     (list), responses_locs, scope ("case"|"response"), options (list),
- *     options_by_id, options_line, options_col, props, guidance (text),
- *     lists
- *   option: kind="option", id, value, meaning, meaning_html, attrs (map),
- *     question (id), element, file, line, col
- *   criterion: kind="criterion", index, id, title, file, line, col,
- *     chapter, applies_to, applies_to_locs, severity, points, props,
- *     prose (text), lists
- *   case: kind="case", index, id, title, file, line, col, chapter,
- *     inputs, responses (names of the response inputs), answers,
- *     criteria, criteria_locs, tags, tags_locs, status, status_raw,
- *     source, props, responses_table (a position or nil), table_rows
- *     ({name, file, line, col} per row of that table), rationale
- *     (text), lists
- *   input: kind ("prompt", "response", ...), name, info, text, element,
- *     file, line, col
- *   answer: key, raw, response, question (id or nil), kind ("none",
- *     "option", "options", "number", "rank", "pairwise", "text"), items,
- *     tied, number, strength, error, element, file, line, col (the key),
- *     value_line, value_col
- *   prop: key, raw_key, value, element, file, line, col, value_line,
- *     value_col
- *   list: issue ("mixed"|"second"|"unclaimed"), items ({key, text, file, line, col}),
- *     element, file, line, col
- *   chapter: kind="chapter", index, path, file, line, col, title, slug,
- *     headings ({level, text, slug, file, line, col}), links, prose
- *   link: kind ("external", "relative", "case", "question", "criterion",
- *     "option", "unsafe"), url, target, anchor, text, image, href (nil
- *     when unresolved), chapter, file, line, col
+ *   book: the model as Lua tables, field by field in lua_model.h.
  *
  *   casebook.suggest(word, candidates)   closest candidate or nil
  *   casebook.eval_when(question, case [, response])

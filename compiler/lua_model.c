@@ -12,15 +12,15 @@
 #include <lauxlib.h>
 
 #include "casebook/casebook.h"
+#include "lua_build.h"
 
-static const char *const qtype_names[] = {"choice",   "multi",    "scale",
-                                          "rank",     "pairwise", "text"};
+static const char *const qtype_names[] = {"choice", "multi",    "scale",
+                                          "rank",   "pairwise", "text"};
 static const char *const input_names[] = {"prompt",  "response", "system",
                                           "context", "user",     "assistant"};
-static const char *const value_names[] = {"none", "option",   "options",
-                                          "number", "rank",   "pairwise",
-                                          "text"};
-static const char *const link_names[] = {"external", "relative", "case",
+static const char *const value_names[] = {
+    "none", "option", "options", "number", "rank", "pairwise", "text"};
+static const char *const link_names[] = {"external", "relative",  "case",
                                          "question", "criterion", "option",
                                          "unsafe"};
 static const char *const status_names[] = {"final", "draft", "disputed"};
@@ -47,308 +47,63 @@ static int safe_next_raw(lua_State *L) {
  * table first makes all of them. Empty lists are one shared empty table.
  * All of this keeps a ten-thousand-case book cheap to expose. */
 
-/* The field names and the few string values every table repeats are
- * made once and kept on the stack while the model is built (key0 is the
- * first of them): setting a field is then a lua_rawset with a key that
- * is already a Lua string, not a lookup of the name each time. Lazy
- * fields, made one at a time, name their keys the plain way (key0 0). */
-#define MODEL_KEYS(X)                                                         \
-  X(KIND, "kind") X(INDEX, "index") X(ID, "id") X(TITLE, "title")             \
-  X(FILE, "file") X(LINE, "line") X(COL, "col") X(CHAPTER, "chapter")         \
-  X(TYPE, "type") X(TYPE_RAW, "type_raw") X(SCALE_MIN, "scale_min")           \
-  X(SCALE_MAX, "scale_max") X(REQUIRED, "required") X(WHEN, "when")           \
-  X(WHEN_LINE, "when_line") X(WHEN_COL, "when_col") X(HINT, "hint")           \
-  X(RESPONSES, "responses") X(RESPONSES_LOCS, "responses_locs")               \
-  X(SCOPE, "scope") X(OPTIONS, "options") X(OPTIONS_BY_ID, "options_by_id")   \
-  X(OPTIONS_LINE, "options_line") X(OPTIONS_COL, "options_col")               \
-  X(PROPS, "props") X(GUIDANCE, "guidance") X(LISTS, "lists")                 \
-  X(ANSWERS, "answers") X(VALUE, "value") X(MEANING, "meaning")               \
-  X(MEANING_HTML, "meaning_html") X(ATTRS, "attrs") X(QUESTION, "question")   \
-  X(ELEMENT, "element") X(APPLIES_TO, "applies_to")                           \
-  X(APPLIES_TO_LOCS, "applies_to_locs") X(SEVERITY, "severity")               \
-  X(POINTS, "points") X(PROSE, "prose") X(CASE, "case") X(KEY, "key")         \
-  X(RAW, "raw") X(RESPONSE, "response") X(ITEMS, "items") X(TIED, "tied")     \
-  X(NUMBER, "number") X(STRENGTH, "strength") X(ERROR, "error")               \
-  X(VALUE_LINE, "value_line") X(VALUE_COL, "value_col")                       \
-  X(RAW_KEY, "raw_key") X(ISSUE, "issue") X(OWNER, "owner") X(TEXT, "text")   \
-  X(NAME, "name") X(STATUS, "status") X(CRITERIA, "criteria")                 \
-  X(INPUTS, "inputs") X(URL, "url") X(TARGET, "target") X(ANCHOR, "anchor")   \
-  X(IMAGE, "image") X(HREF, "href") X(PATH, "path") X(SLUG, "slug")           \
-  X(LINKS, "links") X(LEVEL, "level")
-#define KEY_ENUM(name, s) K_##name,
-enum { MODEL_KEYS(KEY_ENUM) K_COUNT };
-#undef KEY_ENUM
-#define KEY_NAME(name, s) s,
-static const char *const key_names[] = {MODEL_KEYS(KEY_NAME)};
-#undef KEY_NAME
-
-typedef struct builder {
-  lua_State *L;
-  const cb_book *book;
-  int key0;     /* stack index of the first key (K_KIND), or 0 */
-  int values;   /* stack index: interned values (below), or 0 */
-  int files;    /* stack index: list of file paths */
-  int chapters; /* stack index: list of chapter tables */
-  int empty;    /* stack index: the shared empty table */
-  int single;   /* stack index: item -> shared one-item list, or 0 */
-  /* while building: per question the list of its answers, the answers
-   * to no question, every suspect list (stack indexes), and counts */
-  int question_answers, unknown_answers, all_lists;
-  lua_Integer *n_question_answers, n_unknown_answers, n_all_lists;
-} builder;
-
-/* The values kept in builder.values, after the question ids: the names
- * of types, input kinds, answer kinds, link kinds and statuses. */
-enum {
-  V_QTYPE = 0, /* 6 */
-  V_INPUT = 6, /* 6 */
-  V_VALUE = 12, /* 7 */
-  V_LINK = 19, /* 7 */
-  V_STATUS = 26, /* 3 */
-  V_QUESTION_KIND = 29,
-  V_CASE_KIND = 30,
-  V_RESPONSE_SCOPE = 31,
-  V_COUNT = 32
-};
-
 static char LAZY_CASE_KEY, LAZY_CHAPTER_KEY, LAZY_INPUT_KEY, EMPTY_KEY,
     FILES_KEY, CHAPTERS_KEY;
 
-/* Pushes the field name k. */
-static void push_key(builder *b, int k) {
-  if (b->key0)
-    lua_pushvalue(b->L, b->key0 + k);
-  else
-    lua_pushstring(b->L, key_names[k]);
-}
-
-/* Sets field k of the table below the value on top to that value (pops
- * it). */
-static void set_top(builder *b, int k) {
-  push_key(b, k);
-  lua_insert(b->L, -2);
-  lua_rawset(b->L, -3);
-}
-
-static void set_str(builder *b, int k, const char *v) {
-  if (!v)
-    return;
-  push_key(b, k);
-  /* lua_pushlstring skips Lua's pointer-keyed string cache, which would
-   * only thrash for strings each seen once */
-  lua_pushlstring(b->L, v, strlen(v));
-  lua_rawset(b->L, -3);
-}
-
-/* Sets field k to values[v] (one of the names above), or to the string
- * s when not building (lazy fields). */
-static void set_value(builder *b, int k, int v, const char *s) {
-  push_key(b, k);
-  if (b->values)
-    lua_rawgeti(b->L, b->values, v + 1);
-  else
-    lua_pushstring(b->L, s);
-  lua_rawset(b->L, -3);
-}
-
-static void set_int(builder *b, int k, lua_Integer v) {
-  push_key(b, k);
-  lua_pushinteger(b->L, v);
-  lua_rawset(b->L, -3);
-}
-
-static void set_bool(builder *b, int k, int v) {
-  push_key(b, k);
-  lua_pushboolean(b->L, v);
-  lua_rawset(b->L, -3);
-}
-
-/* Sets file, line, col of the table on top (or only line_key/col_key). */
-static void set_loc(builder *b, cb_loc loc, int line_key, int col_key) {
-  lua_State *L = b->L;
-  if (line_key < 0) {
-    if (loc.file < b->book->n_files) {
-      push_key(b, K_FILE);
-      lua_rawgeti(L, b->files, (lua_Integer)loc.file + 1);
-      lua_rawset(L, -3);
-    }
-    line_key = K_LINE;
-    col_key = K_COL;
-  }
-  set_int(b, line_key, loc.line);
-  set_int(b, col_key, loc.col);
-}
-
-#define POS -1, -1
-
-/* Pushes a position table { file, line, col }. */
-static void push_pos(builder *b, cb_loc loc) {
-  lua_createtable(b->L, 0, 3);
-  set_loc(b, loc, POS);
-}
-
-static void push_empty(builder *b) { lua_pushvalue(b->L, b->empty); }
-
-/* Pushes a list of strings. */
-static void push_strings(builder *b, const char *const *items, size_t n) {
-  lua_State *L = b->L;
-  if (n == 0) {
-    push_empty(b);
-    return;
-  }
-  lua_createtable(L, (int)n, 0);
-  for (size_t i = 0; i < n; i++) {
-    const char *s = items[i] ? items[i] : "";
-    lua_pushlstring(L, s, strlen(s));
-    lua_rawseti(L, -2, (lua_Integer)i + 1);
-  }
-}
-
-/* Pushes the positions of a string list (empty when unknown). */
-static void push_locs(builder *b, const cb_strlist *l) {
-  lua_State *L = b->L;
-  if (l->n == 0 || !l->locs) {
-    push_empty(b);
-    return;
-  }
-  lua_createtable(L, (int)l->n, 0);
-  for (size_t i = 0; i < l->n; i++) {
-    push_pos(b, l->locs[i]);
-    lua_rawseti(L, -2, (lua_Integer)i + 1);
-  }
-}
-
-/* Pushes the rows of a Response table: { name, file, line, col }. */
-static void push_rows(builder *b, const cb_strlist *l) {
-  lua_State *L = b->L;
-  if (l->n == 0) {
-    push_empty(b);
-    return;
-  }
-  lua_createtable(L, (int)l->n, 0);
-  for (size_t i = 0; i < l->n; i++) {
-    lua_createtable(L, 0, 4);
-    set_str(b, K_NAME, l->items[i] ? l->items[i] : "");
-    if (l->locs)
-      set_loc(b, l->locs[i], POS);
-    lua_rawseti(L, -2, (lua_Integer)i + 1);
-  }
-}
-
-static void push_props(builder *b, const cb_prop *props, size_t n,
-                       const char *element) {
-  lua_State *L = b->L;
-  if (n == 0) {
-    push_empty(b);
-    return;
-  }
-  lua_createtable(L, (int)n, 0);
-  for (size_t i = 0; i < n; i++) {
-    const cb_prop *p = &props[i];
-    lua_createtable(L, 0, 9);
-    set_str(b, K_KEY, p->key);
-    set_str(b, K_RAW_KEY, p->raw_key);
-    set_str(b, K_VALUE, p->value);
-    set_str(b, K_ELEMENT, element);
-    set_loc(b, p->key_loc, POS);
-    set_loc(b, p->value_loc, K_VALUE_LINE, K_VALUE_COL);
-    lua_rawseti(L, -2, (lua_Integer)i + 1);
-  }
-}
-
-/* Pushes the suspect lists of an element (the table at owner) and adds
- * them to book.lists. */
-static void push_lists(builder *b, const cb_list *lists, size_t n,
-                       const char *element, int owner) {
-  lua_State *L = b->L;
-  if (n == 0) {
-    push_empty(b);
-    return;
-  }
-  owner = lua_absindex(L, owner);
-  lua_createtable(L, (int)n, 0);
-  for (size_t i = 0; i < n; i++) {
-    const cb_list *l = &lists[i];
-    lua_createtable(L, 0, 6);
-    set_str(b, K_ISSUE, l->issue == CB_LIST_MIXED    ? "mixed"
-                        : l->issue == CB_LIST_SECOND ? "second"
-                                                     : "unclaimed");
-    set_str(b, K_ELEMENT, element);
-    set_loc(b, l->loc, POS);
-    push_key(b, K_ITEMS);
-    lua_createtable(L, (int)l->n_items, 0);
-    for (size_t k = 0; k < l->n_items; k++) {
-      lua_createtable(L, 0, 5);
-      set_str(b, K_KEY, l->items[k].key);
-      set_str(b, K_TEXT, l->items[k].text);
-      set_loc(b, l->items[k].loc, POS);
-      lua_rawseti(L, -2, (lua_Integer)k + 1);
-    }
-    lua_rawset(L, -3);
-    push_key(b, K_OWNER);
-    lua_pushvalue(L, owner);
-    lua_rawset(L, -3);
-    if (b->all_lists) {
-      lua_pushvalue(L, -1);
-      lua_rawseti(L, b->all_lists, ++b->n_all_lists);
-    }
-    lua_rawseti(L, -2, (lua_Integer)i + 1);
-  }
-}
-
-static void set_chapter(builder *b, uint32_t chapter) {
+static void set_chapter(cb_lua_builder *b, uint32_t chapter) {
   if (chapter < b->book->n_chapters) {
-    push_key(b, K_CHAPTER);
+    cb_lua_build__key(b, K_CHAPTER);
     lua_rawgeti(b->L, b->chapters, (lua_Integer)chapter + 1);
     lua_rawset(b->L, -3);
   }
 }
 
-static void push_question(builder *b, size_t index) {
+static void push_question(cb_lua_builder *b, size_t index) {
   lua_State *L = b->L;
   const cb_question *q = &b->book->questions[index];
   lua_createtable(L, 0, 32);
-  set_value(b, K_KIND, V_QUESTION_KIND, "question");
-  set_int(b, K_INDEX, (lua_Integer)index + 1);
-  set_str(b, K_ID, q->id);
-  set_str(b, K_TITLE, q->title);
-  set_loc(b, q->loc, POS);
+  cb_lua_build__set_value(b, K_KIND, V_QUESTION_KIND, "question");
+  cb_lua_build__set_int(b, K_INDEX, (lua_Integer)index + 1);
+  cb_lua_build__set_str(b, K_ID, q->id);
+  cb_lua_build__set_str(b, K_TITLE, q->title);
+  cb_lua_build__set_loc(b, q->loc, POS);
   set_chapter(b, q->chapter);
-  set_value(b, K_TYPE, V_QTYPE + ((unsigned)q->type < 6 ? (int)q->type : 0),
-            (unsigned)q->type < 6 ? qtype_names[q->type] : "choice");
-  set_str(b, K_TYPE_RAW, q->type_raw);
+  cb_lua_build__set_value(
+      b, K_TYPE, V_QTYPE + ((unsigned)q->type < 6 ? (int)q->type : 0),
+      (unsigned)q->type < 6 ? qtype_names[q->type] : "choice");
+  cb_lua_build__set_str(b, K_TYPE_RAW, q->type_raw);
   if (q->type == CB_Q_SCALE) {
-    set_int(b, K_SCALE_MIN, q->scale_min);
-    set_int(b, K_SCALE_MAX, q->scale_max);
+    cb_lua_build__set_int(b, K_SCALE_MIN, q->scale_min);
+    cb_lua_build__set_int(b, K_SCALE_MAX, q->scale_max);
   }
-  set_bool(b, K_REQUIRED, q->required);
+  cb_lua_build__set_bool(b, K_REQUIRED, q->required);
   if (q->when) {
-    set_str(b, K_WHEN, q->when);
-    set_loc(b, q->when_loc, K_WHEN_LINE, K_WHEN_COL);
+    cb_lua_build__set_str(b, K_WHEN, q->when);
+    cb_lua_build__set_loc(b, q->when_loc, K_WHEN_LINE, K_WHEN_COL);
   }
-  set_str(b, K_HINT, q->hint);
-  push_strings(b, q->responses.items, q->responses.n);
-  set_top(b, K_RESPONSES);
-  push_locs(b, &q->responses);
-  set_top(b, K_RESPONSES_LOCS);
+  cb_lua_build__set_str(b, K_HINT, q->hint);
+  cb_lua_build__strings(b, q->responses.items, q->responses.n);
+  cb_lua_build__set_top(b, K_RESPONSES);
+  cb_lua_build__locs(b, &q->responses);
+  cb_lua_build__set_top(b, K_RESPONSES_LOCS);
   if (q->scope == CB_SCOPE_RESPONSE)
-    set_value(b, K_SCOPE, V_RESPONSE_SCOPE, "response");
+    cb_lua_build__set_value(b, K_SCOPE, V_RESPONSE_SCOPE, "response");
   else
-    set_value(b, K_SCOPE, V_CASE_KIND, "case");
+    cb_lua_build__set_value(b, K_SCOPE, V_CASE_KIND, "case");
   lua_createtable(L, (int)q->n_options, 0); /* options */
   lua_createtable(L, 0, (int)q->n_options); /* options_by_id */
   for (size_t i = 0; i < q->n_options; i++) {
     const cb_option *o = &q->options[i];
     lua_createtable(L, 0, 11);
-    set_str(b, K_KIND, "option");
-    set_str(b, K_ID, o->id);
-    set_int(b, K_VALUE, o->value);
-    set_str(b, K_MEANING, o->meaning_text);
-    set_str(b, K_MEANING_HTML, o->meaning_html);
-    set_str(b, K_QUESTION, q->id);
-    set_str(b, K_ELEMENT, q->id);
-    set_loc(b, o->loc, POS);
-    push_key(b, K_ATTRS);
+    cb_lua_build__set_str(b, K_KIND, "option");
+    cb_lua_build__set_str(b, K_ID, o->id);
+    cb_lua_build__set_int(b, K_VALUE, o->value);
+    cb_lua_build__set_str(b, K_MEANING, o->meaning_text);
+    cb_lua_build__set_str(b, K_MEANING_HTML, o->meaning_html);
+    cb_lua_build__set_str(b, K_QUESTION, q->id);
+    cb_lua_build__set_str(b, K_ELEMENT, q->id);
+    cb_lua_build__set_loc(b, o->loc, POS);
+    cb_lua_build__key(b, K_ATTRS);
     lua_createtable(L, 0, (int)o->n_attrs);
     for (size_t k = 0; k < o->n_attrs; k++)
       if (o->attrs[k].key && o->attrs[k].value) {
@@ -369,56 +124,57 @@ static void push_question(builder *b, size_t index) {
       lua_pop(L, 2);
     }
   }
-  push_key(b, K_OPTIONS_BY_ID);
+  cb_lua_build__key(b, K_OPTIONS_BY_ID);
   lua_insert(L, -2);
   lua_rawset(L, -4);
-  set_top(b, K_OPTIONS);
+  cb_lua_build__set_top(b, K_OPTIONS);
   if (q->options_loc.line)
-    set_loc(b, q->options_loc, K_OPTIONS_LINE, K_OPTIONS_COL);
-  push_props(b, q->props, q->n_props, q->id);
-  set_top(b, K_PROPS);
-  set_str(b, K_GUIDANCE, q->guidance.text ? q->guidance.text : "");
-  push_lists(b, q->lists, q->n_lists, q->id, -1);
-  set_top(b, K_LISTS);
+    cb_lua_build__set_loc(b, q->options_loc, K_OPTIONS_LINE, K_OPTIONS_COL);
+  cb_lua_build__props(b, q->props, q->n_props, q->id);
+  cb_lua_build__set_top(b, K_PROPS);
+  cb_lua_build__set_str(b, K_GUIDANCE,
+                        q->guidance.text ? q->guidance.text : "");
+  cb_lua_build__lists(b, q->lists, q->n_lists, q->id, -1);
+  cb_lua_build__set_top(b, K_LISTS);
   /* filled while the cases are built */
   lua_createtable(L, (int)b->n_question_answers[index], 0);
   lua_pushvalue(L, -1);
   lua_rawseti(L, b->question_answers, (lua_Integer)index + 1);
-  set_top(b, K_ANSWERS);
+  cb_lua_build__set_top(b, K_ANSWERS);
   b->n_question_answers[index] = 0;
 }
 
-static void push_criterion(builder *b, size_t index) {
+static void push_criterion(cb_lua_builder *b, size_t index) {
   lua_State *L = b->L;
   const cb_criterion *c = &b->book->criteria[index];
   lua_createtable(L, 0, 18);
-  set_str(b, K_KIND, "criterion");
-  set_int(b, K_INDEX, (lua_Integer)index + 1);
-  set_str(b, K_ID, c->id);
-  set_str(b, K_TITLE, c->title);
-  set_loc(b, c->loc, POS);
+  cb_lua_build__set_str(b, K_KIND, "criterion");
+  cb_lua_build__set_int(b, K_INDEX, (lua_Integer)index + 1);
+  cb_lua_build__set_str(b, K_ID, c->id);
+  cb_lua_build__set_str(b, K_TITLE, c->title);
+  cb_lua_build__set_loc(b, c->loc, POS);
   set_chapter(b, c->chapter);
-  push_strings(b, c->applies_to.items, c->applies_to.n);
-  set_top(b, K_APPLIES_TO);
-  push_locs(b, &c->applies_to);
-  set_top(b, K_APPLIES_TO_LOCS);
-  set_str(b, K_SEVERITY, c->severity);
-  set_str(b, K_POINTS, c->points);
-  push_props(b, c->props, c->n_props, c->id);
-  set_top(b, K_PROPS);
-  set_str(b, K_PROSE, c->prose.text ? c->prose.text : "");
-  push_lists(b, c->lists, c->n_lists, c->id, -1);
-  set_top(b, K_LISTS);
+  cb_lua_build__strings(b, c->applies_to.items, c->applies_to.n);
+  cb_lua_build__set_top(b, K_APPLIES_TO);
+  cb_lua_build__locs(b, &c->applies_to);
+  cb_lua_build__set_top(b, K_APPLIES_TO_LOCS);
+  cb_lua_build__set_str(b, K_SEVERITY, c->severity);
+  cb_lua_build__set_str(b, K_POINTS, c->points);
+  cb_lua_build__props(b, c->props, c->n_props, c->id);
+  cb_lua_build__set_top(b, K_PROPS);
+  cb_lua_build__set_str(b, K_PROSE, c->prose.text ? c->prose.text : "");
+  cb_lua_build__lists(b, c->lists, c->n_lists, c->id, -1);
+  cb_lua_build__set_top(b, K_LISTS);
   (void)L;
 }
 
 /* Pushes the items of an answer. A list of one item is shared by every
  * answer with that item (rules only read it; project rules get a
  * read-only view), which saves a table per answer. */
-static void push_items(builder *b, const cb_answer *a) {
+static void push_items(cb_lua_builder *b, const cb_answer *a) {
   lua_State *L = b->L;
   if (a->n_items != 1 || !b->single) {
-    push_strings(b, a->items, a->n_items);
+    cb_lua_build__strings(b, a->items, a->n_items);
     return;
   }
   const char *s = a->items[0] ? a->items[0] : "";
@@ -440,29 +196,29 @@ static void push_items(builder *b, const cb_answer *a) {
 
 /* Pushes an answer of the case at case_idx and adds it to its question's
  * answers (or the book's unknown_answers). */
-static void push_answer(builder *b, const cb_answer *a, int case_idx) {
+static void push_answer(cb_lua_builder *b, const cb_answer *a, int case_idx) {
   lua_State *L = b->L;
   int known = a->question >= 0 && (size_t)a->question < b->book->n_questions;
   case_idx = lua_absindex(L, case_idx);
   lua_createtable(L, 0, 16);
-  push_key(b, K_CASE);
+  cb_lua_build__key(b, K_CASE);
   lua_pushvalue(L, case_idx);
   lua_rawset(L, -3);
-  set_str(b, K_KEY, a->key);
-  set_str(b, K_RAW, a->raw);
-  set_str(b, K_RESPONSE, a->response);
+  cb_lua_build__set_str(b, K_KEY, a->key);
+  cb_lua_build__set_str(b, K_RAW, a->raw);
+  cb_lua_build__set_str(b, K_RESPONSE, a->response);
   if (known) {
-    push_key(b, K_QUESTION);
+    cb_lua_build__key(b, K_QUESTION);
     lua_rawgeti(L, b->values, V_COUNT + a->question + 1);
     lua_rawset(L, -3);
   }
   unsigned vk = (unsigned)a->kind < 7 ? (unsigned)a->kind : 0;
-  set_value(b, K_KIND, V_VALUE + (int)vk, value_names[vk]);
-  push_key(b, K_ITEMS);
+  cb_lua_build__set_value(b, K_KIND, V_VALUE + (int)vk, value_names[vk]);
+  cb_lua_build__key(b, K_ITEMS);
   push_items(b, a);
   lua_rawset(L, -3);
   if (a->kind == CB_V_RANK && a->tied) {
-    push_key(b, K_TIED);
+    cb_lua_build__key(b, K_TIED);
     lua_createtable(L, (int)a->n_items, 0);
     for (size_t i = 0; i < a->n_items; i++) {
       lua_pushboolean(L, a->tied[i]);
@@ -471,12 +227,12 @@ static void push_answer(builder *b, const cb_answer *a, int case_idx) {
     lua_rawset(L, -3);
   }
   if (a->kind == CB_V_NUMBER)
-    set_int(b, K_NUMBER, (lua_Integer)a->number);
+    cb_lua_build__set_int(b, K_NUMBER, (lua_Integer)a->number);
   if (a->kind == CB_V_PAIRWISE)
-    set_int(b, K_STRENGTH, a->strength);
-  set_str(b, K_ERROR, a->error);
-  set_loc(b, a->key_loc, POS);
-  set_loc(b, a->value_loc, K_VALUE_LINE, K_VALUE_COL);
+    cb_lua_build__set_int(b, K_STRENGTH, a->strength);
+  cb_lua_build__set_str(b, K_ERROR, a->error);
+  cb_lua_build__set_loc(b, a->key_loc, POS);
+  cb_lua_build__set_loc(b, a->value_loc, K_VALUE_LINE, K_VALUE_COL);
   if (known) {
     lua_rawgeti(L, b->question_answers, (lua_Integer)a->question + 1);
     lua_pushvalue(L, -2);
@@ -488,63 +244,15 @@ static void push_answer(builder *b, const cb_answer *a, int case_idx) {
   }
 }
 
-/* A 64-bit hash over the case's inputs (kind, name, length, text), eight
- * bytes at a time: two cases with identical inputs have the same key
- * (contradiction then compares the inputs themselves). */
-static uint64_t mix(uint64_t h, uint64_t w) {
-  h ^= w;
-  h *= 0x9e3779b97f4a7c15ULL;
-  return h ^ (h >> 29);
-}
-
-static uint64_t hash_bytes(uint64_t h, const void *data, size_t n) {
-  const unsigned char *p = data;
-  size_t len = n;
-  uint64_t w;
-  for (; n >= 8; p += 8, n -= 8) {
-    memcpy(&w, p, 8);
-    h = mix(h, w);
-  }
-  w = 0;
-  memcpy(&w, p, n);
-  /* the length ends each part, so "ab"+"c" differs from "a"+"bc" */
-  return mix(mix(h, w), 0x1e00 + (uint64_t)len);
-}
-
-static void push_inputs_key(lua_State *L, const cb_case *c) {
-  uint64_t h = 14695981039346656037ULL;
-  for (size_t i = 0; i < c->n_inputs; i++) {
-    const cb_input *in = &c->inputs[i];
-    uint64_t head[2] = {(uint64_t)in->kind, in->text ? (uint64_t)in->len : 0};
-    h = hash_bytes(h, head, sizeof head);
-    h = hash_bytes(h, in->name ? in->name : "",
-                   in->name ? strlen(in->name) : 0);
-    h = hash_bytes(h, in->text ? in->text : "", in->text ? in->len : 0);
-  }
-  /* "<number of inputs>:<hash>" in hex, without the cost of printf */
-  char hex[40];
-  size_t n = sizeof hex, k = 16;
-  char *end = hex + sizeof hex;
-  for (char *p = end - 1; k-- > 0; h >>= 4)
-    *p-- = "0123456789abcdef"[h & 15];
-  n -= 16;
-  hex[--n] = ':';
-  size_t count = c->n_inputs;
-  do {
-    hex[--n] = "0123456789abcdef"[count & 15];
-    count >>= 4;
-  } while (count && n > 0);
-  lua_pushlstring(L, hex + n, sizeof hex - n);
-}
-
 /* The fields of a case made on first use. Pushes the value of key and
  * returns 1, or returns 0 when key is not one of them. */
 static const char *const lazy_case_keys[] = {
-    "title",  "props",      "tags",            "tags_locs",
-    "criteria_locs", "rationale", "source", "status_raw", "responses_table",
-    "inputs_key", "table_rows", NULL};
+    "title",           "props",      "tags",       "tags_locs",
+    "criteria_locs",   "rationale",  "source",     "status_raw",
+    "responses_table", "inputs_key", "table_rows", NULL};
 
-static int push_lazy_case(builder *b, const cb_case *c, const char *key) {
+static int push_lazy_case(cb_lua_builder *b, const cb_case *c,
+                          const char *key) {
   lua_State *L = b->L;
   switch (key[0]) {
   case 't':
@@ -553,27 +261,27 @@ static int push_lazy_case(builder *b, const cb_case *c, const char *key) {
       return 1;
     }
     if (strcmp(key, "tags") == 0) {
-      push_strings(b, c->tags.items, c->tags.n);
+      cb_lua_build__strings(b, c->tags.items, c->tags.n);
       return 1;
     }
     if (strcmp(key, "tags_locs") == 0) {
-      push_locs(b, &c->tags);
+      cb_lua_build__locs(b, &c->tags);
       return 1;
     }
     if (strcmp(key, "table_rows") == 0) {
-      push_rows(b, &c->table_rows);
+      cb_lua_build__rows(b, &c->table_rows);
       return 1;
     }
     return 0;
   case 'p':
     if (strcmp(key, "props") == 0) {
-      push_props(b, c->props, c->n_props, c->id);
+      cb_lua_build__props(b, c->props, c->n_props, c->id);
       return 1;
     }
     return 0;
   case 'c':
     if (strcmp(key, "criteria_locs") == 0) {
-      push_locs(b, &c->criteria);
+      cb_lua_build__locs(b, &c->criteria);
       return 1;
     }
     return 0;
@@ -585,7 +293,7 @@ static int push_lazy_case(builder *b, const cb_case *c, const char *key) {
     if (strcmp(key, "responses_table") == 0) {
       if (!c->responses_table_loc.line)
         return 0;
-      push_pos(b, c->responses_table_loc);
+      cb_lua_build__pos(b, c->responses_table_loc);
       return 1;
     }
     return 0;
@@ -601,7 +309,7 @@ static int push_lazy_case(builder *b, const cb_case *c, const char *key) {
     return 0;
   case 'i':
     if (strcmp(key, "inputs_key") == 0) {
-      push_inputs_key(L, c);
+      cb_lua_build__inputs_key(L, c);
       return 1;
     }
     return 0;
@@ -615,24 +323,24 @@ static int push_lazy_case(builder *b, const cb_case *c, const char *key) {
  * together in memory: a pass over a question's answers then reads
  * consecutive memory instead of jumping over every case's input texts. */
 
-static void push_case(builder *b, size_t index) {
+static void push_case(cb_lua_builder *b, size_t index) {
   lua_State *L = b->L;
   const cb_case *c = &b->book->cases[index];
   /* room for the lazy fields too: growing the table later rehashes it */
   lua_createtable(L, 0, 24);
-  set_value(b, K_KIND, V_CASE_KIND, "case");
-  set_int(b, K_INDEX, (lua_Integer)index + 1);
-  set_str(b, K_ID, c->id);
-  set_loc(b, c->loc, POS);
+  cb_lua_build__set_value(b, K_KIND, V_CASE_KIND, "case");
+  cb_lua_build__set_int(b, K_INDEX, (lua_Integer)index + 1);
+  cb_lua_build__set_str(b, K_ID, c->id);
+  cb_lua_build__set_loc(b, c->loc, POS);
   set_chapter(b, c->chapter);
   unsigned st = (unsigned)c->status < 3 ? (unsigned)c->status : 0;
-  set_value(b, K_STATUS, V_STATUS + (int)st, status_names[st]);
+  cb_lua_build__set_value(b, K_STATUS, V_STATUS + (int)st, status_names[st]);
   size_t n_resp = 0;
   for (size_t i = 0; i < c->n_inputs; i++)
     n_resp += c->inputs[i].kind == CB_IN_RESPONSE;
-  push_key(b, K_RESPONSES);
+  cb_lua_build__key(b, K_RESPONSES);
   if (n_resp == 0) {
-    push_empty(b);
+    cb_lua_build__empty(b);
   } else {
     lua_createtable(L, (int)n_resp, 0);
     for (size_t i = 0, k = 0; i < c->n_inputs; i++)
@@ -643,22 +351,22 @@ static void push_case(builder *b, size_t index) {
       }
   }
   lua_rawset(L, -3);
-  push_key(b, K_CRITERIA);
-  push_strings(b, c->criteria.items, c->criteria.n);
+  cb_lua_build__key(b, K_CRITERIA);
+  cb_lua_build__strings(b, c->criteria.items, c->criteria.n);
   lua_rawset(L, -3);
-  push_key(b, K_LISTS);
-  push_lists(b, c->lists, c->n_lists, c->id, -2);
+  cb_lua_build__key(b, K_LISTS);
+  cb_lua_build__lists(b, c->lists, c->n_lists, c->id, -2);
   lua_rawset(L, -3);
   lua_rawgetp(L, LUA_REGISTRYINDEX, &LAZY_CASE_KEY);
   lua_setmetatable(L, -2);
 }
 
 /* Sets the answers of the case table on top. */
-static void set_case_answers(builder *b, const cb_case *c) {
+static void set_case_answers(cb_lua_builder *b, const cb_case *c) {
   lua_State *L = b->L;
-  push_key(b, K_ANSWERS);
+  cb_lua_build__key(b, K_ANSWERS);
   if (c->n_answers == 0) {
-    push_empty(b);
+    cb_lua_build__empty(b);
   } else {
     lua_createtable(L, (int)c->n_answers, 0);
     for (size_t i = 0; i < c->n_answers; i++) {
@@ -670,11 +378,11 @@ static void set_case_answers(builder *b, const cb_case *c) {
 }
 
 /* Sets the inputs of the case table on top. */
-static void set_case_inputs(builder *b, const cb_case *c) {
+static void set_case_inputs(cb_lua_builder *b, const cb_case *c) {
   lua_State *L = b->L;
-  push_key(b, K_INPUTS);
+  cb_lua_build__key(b, K_INPUTS);
   if (c->n_inputs == 0) {
-    push_empty(b);
+    cb_lua_build__empty(b);
   } else {
     lua_createtable(L, (int)c->n_inputs, 0);
     lua_rawgetp(L, LUA_REGISTRYINDEX, &LAZY_INPUT_KEY);
@@ -682,13 +390,13 @@ static void set_case_inputs(builder *b, const cb_case *c) {
       const cb_input *in = &c->inputs[i];
       lua_createtable(L, 0, 9);
       unsigned ik = (unsigned)in->kind < 6 ? (unsigned)in->kind : 0;
-      set_value(b, K_KIND, V_INPUT + (int)ik, input_names[ik]);
-      set_str(b, K_NAME, in->name);
-      push_key(b, K_CASE);
+      cb_lua_build__set_value(b, K_KIND, V_INPUT + (int)ik, input_names[ik]);
+      cb_lua_build__set_str(b, K_NAME, in->name);
+      cb_lua_build__key(b, K_CASE);
       lua_pushvalue(L, -5);
       lua_rawset(L, -3);
-      set_int(b, K_INDEX, (lua_Integer)i + 1);
-      set_loc(b, in->loc, POS);
+      cb_lua_build__set_int(b, K_INDEX, (lua_Integer)i + 1);
+      cb_lua_build__set_loc(b, in->loc, POS);
       lua_pushvalue(L, -2);
       lua_setmetatable(L, -2);
       lua_rawseti(L, -3, (lua_Integer)i + 1);
@@ -700,7 +408,7 @@ static void set_case_inputs(builder *b, const cb_case *c) {
 
 static const char *const lazy_chapter_keys[] = {"headings", "prose", NULL};
 
-static int push_lazy_chapter(builder *b, const cb_chapter *ch,
+static int push_lazy_chapter(cb_lua_builder *b, const cb_chapter *ch,
                              const char *key) {
   lua_State *L = b->L;
   if (strcmp(key, "prose") == 0) {
@@ -710,51 +418,51 @@ static int push_lazy_chapter(builder *b, const cb_chapter *ch,
   if (strcmp(key, "headings") != 0)
     return 0;
   if (ch->n_headings == 0) {
-    push_empty(b);
+    cb_lua_build__empty(b);
     return 1;
   }
   lua_createtable(L, (int)ch->n_headings, 0);
   for (size_t i = 0; i < ch->n_headings; i++) {
     const cb_heading *h = &ch->headings[i];
     lua_createtable(L, 0, 6);
-    set_int(b, K_LEVEL, h->level);
-    set_str(b, K_TEXT, h->text);
-    set_str(b, K_SLUG, h->slug);
-    set_loc(b, h->loc, POS);
+    cb_lua_build__set_int(b, K_LEVEL, h->level);
+    cb_lua_build__set_str(b, K_TEXT, h->text);
+    cb_lua_build__set_str(b, K_SLUG, h->slug);
+    cb_lua_build__set_loc(b, h->loc, POS);
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
   return 1;
 }
 
-static void push_chapter(builder *b, size_t index) {
+static void push_chapter(cb_lua_builder *b, size_t index) {
   lua_State *L = b->L;
   const cb_chapter *ch = &b->book->chapters[index];
   lua_createtable(L, 0, 12);
-  set_str(b, K_KIND, "chapter");
-  set_int(b, K_INDEX, (lua_Integer)index + 1);
-  set_str(b, K_PATH, ch->path);
+  cb_lua_build__set_str(b, K_KIND, "chapter");
+  cb_lua_build__set_int(b, K_INDEX, (lua_Integer)index + 1);
+  cb_lua_build__set_str(b, K_PATH, ch->path);
   cb_loc top = {ch->file, 1, 1};
-  set_loc(b, top, POS);
-  set_str(b, K_TITLE, ch->title);
-  set_str(b, K_SLUG, ch->slug);
+  cb_lua_build__set_loc(b, top, POS);
+  cb_lua_build__set_str(b, K_TITLE, ch->title);
+  cb_lua_build__set_str(b, K_SLUG, ch->slug);
   lua_rawgetp(L, LUA_REGISTRYINDEX, &LAZY_CHAPTER_KEY);
   lua_setmetatable(L, -2);
 }
 
-static void push_link(builder *b, size_t index) {
+static void push_link(cb_lua_builder *b, size_t index) {
   lua_State *L = b->L;
   const cb_link *l = &b->book->links[index];
   lua_createtable(L, 0, 13);
   unsigned lk = (unsigned)l->kind < 7 ? (unsigned)l->kind : 0;
-  set_value(b, K_KIND, V_LINK + (int)lk, link_names[lk]);
-  set_str(b, K_URL, l->url);
-  set_str(b, K_TARGET, l->target);
-  set_str(b, K_ANCHOR, l->anchor);
-  set_str(b, K_TEXT, l->text);
-  set_bool(b, K_IMAGE, l->is_image);
-  set_str(b, K_HREF, l->href);
+  cb_lua_build__set_value(b, K_KIND, V_LINK + (int)lk, link_names[lk]);
+  cb_lua_build__set_str(b, K_URL, l->url);
+  cb_lua_build__set_str(b, K_TARGET, l->target);
+  cb_lua_build__set_str(b, K_ANCHOR, l->anchor);
+  cb_lua_build__set_str(b, K_TEXT, l->text);
+  cb_lua_build__set_bool(b, K_IMAGE, l->is_image);
+  cb_lua_build__set_str(b, K_HREF, l->href);
   set_chapter(b, l->chapter);
-  set_loc(b, l->loc, POS);
+  cb_lua_build__set_loc(b, l->loc, POS);
 }
 
 /* t[k] = v for the table on top, v a string or NULL (the manifest, built
@@ -771,26 +479,26 @@ static void field_bool(lua_State *L, const char *k, int v) {
   lua_setfield(L, -2, k);
 }
 
-static void push_manifest(builder *b) {
+static void push_manifest(cb_lua_builder *b) {
   lua_State *L = b->L;
   const cb_manifest *m = &b->book->manifest;
   lua_createtable(L, 0, 12);
   field_bool(L, "present", m->present);
   field_str(L, "title", m->title);
   field_str(L, "version", m->version);
-  push_strings(b, m->chapters.items, m->chapters.n);
+  cb_lua_build__strings(b, m->chapters.items, m->chapters.n);
   lua_setfield(L, -2, "chapters");
-  push_strings(b, m->exclude.items, m->exclude.n);
+  cb_lua_build__strings(b, m->exclude.items, m->exclude.n);
   lua_setfield(L, -2, "exclude");
-  push_strings(b, m->outputs.items, m->outputs.n);
+  cb_lua_build__strings(b, m->outputs.items, m->outputs.n);
   lua_setfield(L, -2, "outputs");
   field_bool(L, "unsafe_html", m->unsafe_html);
   lua_createtable(L, 0, 3);
-  push_strings(b, m->kw_question.items, m->kw_question.n);
+  cb_lua_build__strings(b, m->kw_question.items, m->kw_question.n);
   lua_setfield(L, -2, "question");
-  push_strings(b, m->kw_criterion.items, m->kw_criterion.n);
+  cb_lua_build__strings(b, m->kw_criterion.items, m->kw_criterion.n);
   lua_setfield(L, -2, "criterion");
-  push_strings(b, m->kw_case.items, m->kw_case.n);
+  cb_lua_build__strings(b, m->kw_case.items, m->kw_case.n);
   lua_setfield(L, -2, "case");
   lua_setfield(L, -2, "keywords");
   lua_createtable(L, (int)m->n_fields, 0);
@@ -835,8 +543,8 @@ static void push_by_id(lua_State *L, int list) {
 }
 
 /* A builder for lazy fields: pushes the registry's lists it needs. */
-static builder lazy_builder(lua_State *L) {
-  builder b = {0};
+static cb_lua_builder lazy_builder(lua_State *L) {
+  cb_lua_builder b = {0};
   b.L = L;
   b.book = lua_touserdata(L, lua_upvalueindex(1));
   lua_rawgetp(L, LUA_REGISTRYINDEX, &FILES_KEY);
@@ -861,7 +569,7 @@ static lua_Integer raw_index(lua_State *L, int t, size_t n) {
 static const char *const lazy_input_keys[] = {"text", "info", NULL};
 
 /* The lazy fields of an input (its case table is at case_t). */
-static int push_lazy_input(builder *b, int t, const char *key) {
+static int push_lazy_input(cb_lua_builder *b, int t, const char *key) {
   lua_State *L = b->L;
   lua_pushliteral(L, "case");
   if (lua_rawget(L, t) != LUA_TTABLE)
@@ -908,13 +616,13 @@ static int lazy_index(lua_State *L) {
                            : lazy_input_keys,
                key))
     return 0;
-  builder b = lazy_builder(L);
+  cb_lua_builder b = lazy_builder(L);
   int got = 0;
   if (kind == 2) {
     got = push_lazy_input(&b, 1, key);
   } else {
-    lua_Integer i = raw_index(L, 1, kind == 1 ? b.book->n_cases
-                                              : b.book->n_chapters);
+    lua_Integer i =
+        raw_index(L, 1, kind == 1 ? b.book->n_cases : b.book->n_chapters);
     if (i < 0)
       return 0;
     got = kind == 1 ? push_lazy_case(&b, &b.book->cases[i], key)
@@ -984,19 +692,18 @@ static void init_lazy(lua_State *L, const cb_book *book) {
 /* Builds the book table (a protected call: argument 1 is the builder)
  * and returns it. Also fills the registry's path -> file index map. */
 static int build_book(lua_State *L) {
-  builder *b = lua_touserdata(L, 1);
+  cb_lua_builder *b = lua_touserdata(L, 1);
   const cb_book *bk = b->book;
   b->L = L;
   luaL_checkstack(L, 40 + K_COUNT, "building the book");
   init_lazy(L, bk);
   b->key0 = lua_gettop(L) + 1;
   for (int k = 0; k < K_COUNT; k++)
-    lua_pushstring(L, key_names[k]);
+    lua_pushstring(L, cb_lua_build__key_names[k]);
   lua_createtable(L, V_COUNT + (int)bk->n_questions, 0);
   b->values = lua_gettop(L);
-  static const char *const *const groups[] = {qtype_names, input_names,
-                                              value_names, link_names,
-                                              status_names};
+  static const char *const *const groups[] = {
+      qtype_names, input_names, value_names, link_names, status_names};
   static const int group_n[] = {6, 6, 7, 7, 3};
   int v = 0;
   for (int g = 0; g < 5; g++)
@@ -1060,7 +767,7 @@ static int build_book(lua_State *L) {
     const cb_chapter *ch = &bk->chapters[c];
     lua_rawgeti(L, b->chapters, (lua_Integer)c + 1);
     if (ch->n_links == 0 || ch->first_link >= bk->n_links) {
-      push_empty(b);
+      cb_lua_build__empty(b);
     } else {
       lua_createtable(L, (int)ch->n_links, 0);
       for (size_t i = 0; i < ch->n_links; i++) {
@@ -1156,9 +863,8 @@ static int build_book(lua_State *L) {
   return 1;
 }
 
-
 int cb_lua_model__push(lua_State *L, const cb_book *book) {
-  builder b = {0};
+  cb_lua_builder b = {0};
   b.book = book;
   lua_pushcfunction(L, build_book);
   lua_pushlightuserdata(L, &b);
@@ -1183,9 +889,8 @@ lua_Integer cb_lua_model__index(lua_State *L, int idx, int cases) {
       LUA_TTABLE) {
     lua_pushliteral(L, "index");
     int ok = 0;
-    lua_Integer i = lua_rawget(L, idx) == LUA_TNUMBER
-                        ? lua_tointegerx(L, -1, &ok)
-                        : 0;
+    lua_Integer i =
+        lua_rawget(L, idx) == LUA_TNUMBER ? lua_tointegerx(L, -1, &ok) : 0;
     if (ok && i >= 1 && lua_rawgeti(L, top + 1, i) == LUA_TTABLE &&
         lua_rawequal(L, -1, idx))
       found = i - 1;
