@@ -37,9 +37,11 @@ else
 Q := @
 endif
 
-LIB_SRC  := $(filter-out compiler/main.c,$(wildcard compiler/*.c))
+CLI_SRC  := compiler/main.c $(wildcard compiler/cli_*.c)
+CLI_OBJ  := $(CLI_SRC:compiler/%.c=$(BUILD)/obj/%.o)
+LIB_SRC  := $(filter-out $(CLI_SRC),$(wildcard compiler/*.c))
 LIB_OBJ  := $(LIB_SRC:compiler/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/embedded.o
-EMBED_IN := $(wildcard compiler/rules/*.lua) $(shell find templates compiler/scaffold -type f 2>/dev/null)
+EMBED_IN := $(wildcard compiler/rules/*.lua) $(shell find templates schemas compiler/scaffold -type f 2>/dev/null)
 BIN      := $(BUILD)/casebook
 LIB      := $(BUILD)/libcasebook.a
 
@@ -70,7 +72,7 @@ $(BUILD)/obj/%.o: compiler/%.c
 $(BUILD)/embedded.c: compiler/embed.sh $(EMBED_IN)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  EMBED   $@")
-	$(Q)sh compiler/embed.sh $@ compiler/rules=rules templates=templates compiler/scaffold=scaffold
+	$(Q)sh compiler/embed.sh $@ compiler/rules=rules templates=templates schemas=schemas compiler/scaffold=scaffold
 
 $(BUILD)/obj/embedded.o: $(BUILD)/embedded.c
 	@mkdir -p $(@D)
@@ -80,7 +82,7 @@ $(LIB): $(LIB_OBJ)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BIN): $(BUILD)/obj/main.o $(LIB)
+$(BIN): $(CLI_OBJ) $(LIB)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -128,11 +130,12 @@ demo:
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/casebook \
 	  $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/share/casebook/templates \
-	  $(DESTDIR)$(PREFIX)/share/man/man1
+	  $(DESTDIR)$(PREFIX)/share/casebook/schemas $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/casebook
 	install -m 644 include/casebook/*.h $(DESTDIR)$(PREFIX)/include/casebook/
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
 	cp -R templates/. $(DESTDIR)$(PREFIX)/share/casebook/templates/
+	[ ! -d schemas ] || cp -R schemas/. $(DESTDIR)$(PREFIX)/share/casebook/schemas/
 	install -m 644 docs/casebook.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
 uninstall:

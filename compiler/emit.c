@@ -15,6 +15,7 @@
 
 #include "emit_html.h"
 #include "emit_json.h"
+#include "export.h"
 #include "output.h"
 #include "strmap.h"
 #include "utf8.h"
@@ -371,7 +372,9 @@ int cb_book_emit(cb_ctx *ctx, const cb_book *book, const char *outdir) {
     goto done;
   if ((err = cb_emit_html__finish(h.site)) < 0)
     goto done;
-  err = copy_assets(ctx, book, html_dir);
+  if ((err = copy_assets(ctx, book, html_dir)) < 0)
+    goto done;
+  err = cb_export__all(ctx, book, outdir);
 done:
   cb_emit_html__free(h.site);
   cb_arena_free(h.ctx.arena);

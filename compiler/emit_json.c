@@ -145,14 +145,28 @@ static json_t *chapter_path(jw *w, uint32_t chapter) {
 /* ---- rubric.json ----------------------------------------------------- */
 
 static json_t *stamp(jw *w) {
-  const cb_stamp *s = &w->book->stamp;
-  json_t *o = jobj(w);
-  set(w, o, "version",
-      jstr(w, s->version ? s->version : w->book->manifest.version));
-  set(w, o, "commit", jstr(w, s->commit));
-  set(w, o, "describe", jstr(w, s->describe));
-  set(w, o, "date", jstr(w, s->date));
-  set(w, o, "dirty", json_boolean(s->dirty));
+  json_t *o = cb_emit_json__stamp(w->book);
+  if (!o)
+    w->failed = 1;
+  return o;
+}
+
+json_t *cb_emit_json__stamp(const cb_book *book) {
+  const cb_stamp *s = &book->stamp;
+  jw w = {NULL, book, {0}, 0};
+  json_t *o = json_object();
+  if (!o)
+    return NULL;
+  set(&w, o, "version", jstr(&w, s->version ? s->version : book->manifest.version));
+  set(&w, o, "commit", jstr(&w, s->commit));
+  set(&w, o, "describe", jstr(&w, s->describe));
+  set(&w, o, "date", jstr(&w, s->date));
+  set(&w, o, "dirty", json_boolean(s->dirty));
+  cb_buf_free(&w.tmp);
+  if (w.failed) {
+    json_decref(o);
+    return NULL;
+  }
   return o;
 }
 

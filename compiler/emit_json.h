@@ -6,7 +6,14 @@
 #ifndef CB_EMIT_JSON_H
 #define CB_EMIT_JSON_H
 
+#include <jansson.h>
+
 #include "ctx.h"
+
+/* The version stamp of book as a new JSON object (version, commit,
+ * describe, date, dirty), for every output that records it; NULL when out
+ * of memory. */
+json_t *cb_emit_json__stamp(const cb_book *book);
 
 /* Writes rubric.json at path (atomically, fsync'ed). Returns 0 or a
  * negative code with ctx's error set. */

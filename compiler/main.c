@@ -6,27 +6,13 @@
  * input error, 3 internal error.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "casebook/casebook.h"
-
-enum { EXIT_CLEAN = 0, EXIT_DIAG = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
-
-typedef struct cli {
-  const char *cmd;
-  const char *dir;
-  const char *out;
-  const char *rule_id;
-  const char *project; /* rules --project DIR */
-  const char *rev;
-  cb_diag_format format;
-  cb_diag_level fail_on;
-  int color; /* -1 auto */
-  int quiet, verbose;
-} cli;
+#include "cli.h"
 
 static const char *const usage_main =
     "usage: casebook [--version] [--help] COMMAND [ARGS]\n"
@@ -91,10 +77,7 @@ static const char *const usage_rules =
     "A project's manifest sets severities: rules = { [\"ID\"] = \"warning\" }\n"
     "(or \"error\", \"note\", \"off\").\n";
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 1, 2)))
-#endif
-static int usage_error(const char *fmt, ...) {
+int cli_usage_error(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   fputs("casebook: ", stderr);
@@ -104,7 +87,7 @@ static int usage_error(const char *fmt, ...) {
   return EXIT_USAGE;
 }
 
-static int want_color(const cli *c, FILE *fp) {
+int cli_want_color(const cli *c, FILE *fp) {
   if (c->color >= 0)
     return c->color;
   const char *nc = getenv("NO_COLOR");
@@ -113,7 +96,7 @@ static int want_color(const cli *c, FILE *fp) {
   return isatty(fileno(fp));
 }
 
-static int exit_for(cb_ctx *ctx, const cli *c) {
+int cli_exit_for(cb_ctx *ctx, const cli *c) {
   size_t e, w, n;
   cb_ctx_diag_counts(ctx, &e, &w, &n);
   if (e || (c->fail_on == CB_DIAG_WARNING && w))
@@ -121,17 +104,29 @@ static int exit_for(cb_ctx *ctx, const cli *c) {
   return EXIT_CLEAN;
 }
 
-static int env_error(cb_ctx *ctx, int err) {
+int cli_env_error(cb_ctx *ctx, int err) {
   fprintf(stderr, "casebook: %s\n",
           *cb_ctx_error(ctx) ? cb_ctx_error(ctx) : "out of memory");
   return err == CB_ENOMEM || err == CB_ERROR ? EXIT_INTERNAL : EXIT_USAGE;
 }
 
-/* Loads the book and, when check is set, runs the rules. Returns -1 to go
- * on, or the exit status. */
-static int load_book(cb_ctx **ctx_out, const cb_book **book, const cli *c,
-                     int check) {
-  cb_options opts = {c->rev, c->quiet, c->verbose};
+int cli_max_args(const cli *c, size_t max) {
+  if (c->n_args > max)
+    return cli_usage_error("too many arguments ('%s')", c->args[max]);
+  return -1;
+}
+
+cb_options cli_options(const cli *c) {
+  cb_options opts = {0};
+  opts.rev = c->rev;
+  opts.quiet = c->quiet;
+  opts.verbose = c->verbose;
+  return opts;
+}
+
+int cli_load_book(cb_ctx **ctx_out, const cb_book **book, const cli *c,
+                  int check) {
+  cb_options opts = cli_options(c);
   cb_ctx *ctx = NULL;
   int err = cb_ctx_new(&ctx, &opts);
   *ctx_out = ctx;
@@ -140,22 +135,36 @@ static int load_book(cb_ctx **ctx_out, const cb_book **book, const cli *c,
     return EXIT_INTERNAL;
   }
   if ((err = cb_book_load(book, ctx, c->dir)) < 0)
-    return env_error(ctx, err);
+    return cli_env_error(ctx, err);
   if (check && (err = cb_book_check(ctx, *book)) < 0)
-    return env_error(ctx, err);
+    return cli_env_error(ctx, err);
   return -1; /* go on */
+}
+
+/* The diagnostic format named by --format for check. */
+static int check_format(const cli *c, cb_diag_format *fmt) {
+  if (!c->format || strcmp(c->format, "gcc") == 0)
+    *fmt = CB_FMT_GCC;
+  else if (strcmp(c->format, "json") == 0)
+    *fmt = CB_FMT_JSON;
+  else
+    return cli_usage_error("unknown format '%s' (gcc or json)", c->format);
+  return -1;
 }
 
 static int cmd_check(const cli *c) {
   cb_ctx *ctx = NULL;
   const cb_book *book = NULL;
-  int rc = load_book(&ctx, &book, c, 1);
+  cb_diag_format fmt = CB_FMT_GCC;
+  int rc = check_format(c, &fmt);
+  if (rc >= 0 || (rc = cli_max_args(c, 1)) >= 0)
+    return rc;
+  rc = cli_load_book(&ctx, &book, c, 1);
   if (rc < 0) {
     FILE *fp = stdout;
-    cb_diag_print(fp, ctx, c->format, c->format == CB_FMT_GCC &&
-                                          want_color(c, fp));
-    rc = exit_for(ctx, c);
-    if (c->verbose && c->format == CB_FMT_GCC)
+    cb_diag_print(fp, ctx, fmt, fmt == CB_FMT_GCC && cli_want_color(c, fp));
+    rc = cli_exit_for(ctx, c);
+    if (c->verbose && fmt == CB_FMT_GCC)
       fprintf(stderr, "checked %zu chapters: %zu questions, %zu criteria, "
                       "%zu cases\n",
               book->n_chapters, book->n_questions, book->n_criteria,
@@ -169,7 +178,10 @@ static int cmd_build(const cli *c) {
   cb_ctx *ctx = NULL;
   const cb_book *book = NULL;
   char *out = NULL;
-  int rc = load_book(&ctx, &book, c, 0);
+  int rc = cli_max_args(c, 1);
+  if (rc >= 0)
+    return rc;
+  rc = cli_load_book(&ctx, &book, c, 0);
   if (rc >= 0)
     goto done;
   if (c->out) {
@@ -186,12 +198,12 @@ static int cmd_build(const cli *c) {
   }
   /* the rules run while the outputs are written */
   int err = cb_book_check_and_emit(ctx, book, out);
-  cb_diag_print(stderr, ctx, CB_FMT_GCC, want_color(c, stderr));
+  cb_diag_print(stderr, ctx, CB_FMT_GCC, cli_want_color(c, stderr));
   if (err < 0) {
-    rc = env_error(ctx, err);
+    rc = cli_env_error(ctx, err);
     goto done;
   }
-  rc = exit_for(ctx, c);
+  rc = cli_exit_for(ctx, c);
   if (!c->quiet)
     printf("%s/html/index.html\n", out);
   if (c->verbose)
@@ -207,6 +219,10 @@ done:
 
 static int cmd_init(const cli *c) {
   cb_ctx *ctx = NULL;
+  if (c->n_args == 0)
+    return cli_usage_error("%s needs a directory", "init");
+  if (cli_max_args(c, 1) >= 0)
+    return EXIT_USAGE;
   if (cb_ctx_new(&ctx, NULL) < 0) {
     fputs("casebook: out of memory\n", stderr);
     return EXIT_INTERNAL;
@@ -214,7 +230,7 @@ static int cmd_init(const cli *c) {
   int err = cb_project_init(ctx, c->dir);
   int rc = EXIT_CLEAN;
   if (err < 0)
-    rc = env_error(ctx, err);
+    rc = cli_env_error(ctx, err);
   else if (!c->quiet)
     printf("created %s: run 'casebook build %s'\n", c->dir, c->dir);
   cb_ctx_free(ctx);
@@ -238,7 +254,10 @@ static int cmd_rules(const cli *c) {
   cb_ctx *ctx = NULL;
   const cb_rule_info *rules;
   size_t n;
-  int rc = EXIT_CLEAN;
+  int rc = cli_max_args(c, 1);
+  if (rc >= 0)
+    return rc;
+  rc = EXIT_CLEAN;
   if (cb_ctx_new(&ctx, NULL) < 0) {
     fputs("casebook: out of memory\n", stderr);
     return EXIT_INTERNAL;
@@ -246,15 +265,15 @@ static int cmd_rules(const cli *c) {
   const cb_book *book = NULL;
   int err = 0;
   if (c->project && (err = cb_book_load(&book, ctx, c->project)) < 0) {
-    rc = env_error(ctx, err);
+    rc = cli_env_error(ctx, err);
     goto done;
   }
   err = cb_rules_list(&rules, &n, ctx, book);
   if (err < 0) {
-    rc = env_error(ctx, err);
+    rc = cli_env_error(ctx, err);
     goto done;
   }
-  if (!c->rule_id) {
+  if (!c->n_args) {
     size_t w = 0;
     for (size_t i = 0; i < n; i++)
       if (strlen(rules[i].id) > w)
@@ -265,7 +284,7 @@ static int cmd_rules(const cli *c) {
     goto done;
   }
   for (size_t i = 0; i < n; i++) {
-    if (strcmp(rules[i].id, c->rule_id) != 0)
+    if (strcmp(rules[i].id, c->args[0]) != 0)
       continue;
     printf("%s (%s by default)\n\n", rules[i].id, rules[i].severity);
     if (rules[i].summary)
@@ -282,9 +301,9 @@ static int cmd_rules(const cli *c) {
   if (ids) {
     for (size_t i = 0; i < n; i++)
       ids[i] = rules[i].id;
-    best = cb_suggest(c->rule_id, ids, n);
+    best = cb_suggest(c->args[0], ids, n);
   }
-  fprintf(stderr, "casebook: no rule '%s'", c->rule_id);
+  fprintf(stderr, "casebook: no rule '%s'", c->args[0]);
   if (best)
     fprintf(stderr, "; did you mean '%s'?", best);
   fputs(" (see 'casebook rules')\n", stderr);
@@ -311,32 +330,51 @@ static int is_opt(const char *a, const char *name) {
   return strncmp(a, name, n) == 0 && (a[n] == '\0' || a[n] == '=');
 }
 
-static const char *help_for(const char *cmd) {
-  if (!cmd)
-    return usage_main;
-  if (strcmp(cmd, "init") == 0)
-    return usage_init;
-  if (strcmp(cmd, "build") == 0)
-    return usage_build;
-  if (strcmp(cmd, "check") == 0)
-    return usage_check;
-  if (strcmp(cmd, "rules") == 0)
-    return usage_rules;
-  return usage_main;
-}
+/* The commands, in the order of the usage text. A command kept in a file
+ * of its own declares its function and usage here. */
+static const cli_command commands[] = {
+    {"init", usage_init, cmd_init},
+    {"build", usage_build, cmd_build},
+    {"check", usage_check, cmd_check},
+    {"rules", usage_rules, cmd_rules},
+};
+#define N_COMMANDS (sizeof commands / sizeof *commands)
+
+/* Options that take a value, and where it goes. */
+typedef struct value_opt {
+  const char *name, *alias;
+  size_t offset; /* of the const char * field in cli */
+  const char *what;
+} value_opt;
+
+#define FIELD(f) offsetof(cli, f)
+static const value_opt value_opts[] = {
+    {"--output", "-o", FIELD(out), "a directory"},
+    {"--project", NULL, FIELD(project), "a directory"},
+    {"--rev", NULL, FIELD(rev), "a revision"},
+    {"--since", NULL, FIELD(since), "a revision"},
+    {"--against", NULL, FIELD(against), "a revision"},
+    {"--format", NULL, FIELD(format), "a value"},
+};
 
 int main(int argc, char **argv) {
-  static const char *const commands[] = {"init", "build", "check", "rules"};
   cli c = {0};
   c.color = -1;
   c.fail_on = CB_DIAG_ERROR;
-  const char *positional[4];
-  size_t n_pos = 0;
   int help = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *v;
-    if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
+    const value_opt *vo = NULL;
+    for (size_t k = 0; k < sizeof value_opts / sizeof *value_opts; k++)
+      if (is_opt(a, value_opts[k].name) ||
+          (value_opts[k].alias && strcmp(a, value_opts[k].alias) == 0))
+        vo = &value_opts[k];
+    if (vo) {
+      if (!(v = opt_value(argc, argv, &i, a[1] == '-' ? vo->name : a)))
+        return cli_usage_error("%s needs %s", vo->name, vo->what);
+      *(const char **)((char *)&c + vo->offset) = v;
+    } else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
       printf("casebook %s (format %d)\n", CB_VERSION, CB_FORMAT_VERSION);
       return EXIT_CLEAN;
     } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -354,51 +392,41 @@ int main(int argc, char **argv) {
       else if (strcmp(w, "never") == 0)
         c.color = 0;
       else
-        return usage_error("--color takes auto, always or never, not '%s'", w);
-    } else if (is_opt(a, "--format")) {
-      if (!(v = opt_value(argc, argv, &i, "--format")))
-        return usage_error("%s needs a value", "--format");
-      if (strcmp(v, "gcc") == 0)
-        c.format = CB_FMT_GCC;
-      else if (strcmp(v, "json") == 0)
-        c.format = CB_FMT_JSON;
-      else
-        return usage_error("unknown format '%s' (gcc or json)", v);
+        return cli_usage_error("--color takes auto, always or never, not '%s'",
+                               w);
     } else if (is_opt(a, "--fail-on")) {
       if (!(v = opt_value(argc, argv, &i, "--fail-on")))
-        return usage_error("%s needs a value", "--fail-on");
+        return cli_usage_error("%s needs a value", "--fail-on");
       if (strcmp(v, "error") == 0)
         c.fail_on = CB_DIAG_ERROR;
       else if (strcmp(v, "warning") == 0)
         c.fail_on = CB_DIAG_WARNING;
       else
-        return usage_error("--fail-on takes error or warning, not '%s'", v);
-    } else if (is_opt(a, "--project")) {
-      if (!(v = opt_value(argc, argv, &i, "--project")))
-        return usage_error("%s needs a directory", "--project");
-      c.project = v;
-    } else if (strcmp(a, "-o") == 0 || is_opt(a, "--output")) {
-      if (!(v = opt_value(argc, argv, &i, a[1] == 'o' ? "-o" : "--output")))
-        return usage_error("%s needs a directory", a);
-      c.out = v;
+        return cli_usage_error("--fail-on takes error or warning, not '%s'",
+                               v);
     } else if (a[0] == '-' && a[1]) {
-      return usage_error("unknown option '%s'", a);
-    } else if (n_pos < 4) {
-      positional[n_pos++] = a;
+      return cli_usage_error("unknown option '%s'", a);
+    } else if (!c.cmd) {
+      c.cmd = a;
+    } else if (c.n_args < sizeof c.args / sizeof *c.args) {
+      c.args[c.n_args++] = a;
     } else {
-      return usage_error("too many arguments ('%s')", a);
+      return cli_usage_error("too many arguments ('%s')", a);
     }
   }
-  if (n_pos == 0) {
+  if (!c.cmd) {
     fputs(usage_main, help ? stdout : stderr);
     return help ? EXIT_CLEAN : EXIT_USAGE;
   }
-  c.cmd = positional[0];
-  int known = 0;
-  for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-    known |= strcmp(c.cmd, commands[i]) == 0;
-  if (!known) {
-    const char *best = cb_suggest(c.cmd, commands, 4);
+  const cli_command *cmd = NULL;
+  const char *names[N_COMMANDS];
+  for (size_t i = 0; i < N_COMMANDS; i++) {
+    names[i] = commands[i].name;
+    if (strcmp(c.cmd, commands[i].name) == 0)
+      cmd = &commands[i];
+  }
+  if (!cmd) {
+    const char *best = cb_suggest(c.cmd, names, N_COMMANDS);
     fprintf(stderr, "casebook: unknown command '%s'", c.cmd);
     if (best)
       fprintf(stderr, "; did you mean '%s'?", best);
@@ -406,26 +434,29 @@ int main(int argc, char **argv) {
     return EXIT_USAGE;
   }
   if (help) {
-    fputs(help_for(c.cmd), stdout);
+    fputs(cmd->usage, stdout);
     return EXIT_CLEAN;
   }
-  if (n_pos > 2)
-    return usage_error("too many arguments ('%s')", positional[2]);
-  if (c.project && strcmp(c.cmd, "rules") != 0)
-    return usage_error("--project is an option of '%s'", "rules");
-  if (strcmp(c.cmd, "rules") == 0) {
-    c.rule_id = n_pos > 1 ? positional[1] : NULL;
-    return cmd_rules(&c);
+  /* Options that only some commands take. */
+  static const struct {
+    size_t offset;
+    const char *name, *cmds;
+  } owned[] = {
+      {FIELD(project), "--project", " rules "},
+      {FIELD(format), "--format", " check diff "},
+      {FIELD(out), "--output", " build "},
+      {FIELD(rev), "--rev", " build check "},
+      {FIELD(since), "--since", " build "},
+      {FIELD(against), "--against", " check "},
+  };
+  for (size_t k = 0; k < sizeof owned / sizeof *owned; k++) {
+    const char *val = *(const char *const *)((const char *)&c + owned[k].offset);
+    char key[32];
+    snprintf(key, sizeof key, " %s ", cmd->name);
+    if (val && !strstr(owned[k].cmds, key))
+      return cli_usage_error("%s is not an option of '%s'", owned[k].name,
+                             cmd->name);
   }
-  c.dir = n_pos > 1 ? positional[1] : ".";
-  if (strcmp(c.cmd, "init") == 0) {
-    if (n_pos < 2)
-      return usage_error("%s needs a directory", "init");
-    return cmd_init(&c);
-  }
-  if ((c.format != CB_FMT_GCC) && strcmp(c.cmd, "check") != 0)
-    return usage_error("--format is an option of '%s'", "check");
-  if (strcmp(c.cmd, "build") == 0)
-    return cmd_build(&c);
-  return cmd_check(&c);
+  c.dir = c.n_args ? c.args[0] : ".";
+  return cmd->run(&c);
 }

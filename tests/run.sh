@@ -11,6 +11,7 @@
 #   bad     hostile inputs: huge, deeply nested, invalid bytes, broken
 #           manifests and rules, missing and unreadable files
 #   install `make install` into a staging directory, and the installed binary
+#   NAME    any tests/layers/NAME.sh (git, site, exports, ...)
 #
 # Environment: BUILD (default build), UPDATE=1 rewrites the expected files
 # of the CLI tests (read the diff before committing it), VERBOSE=1 prints
@@ -33,10 +34,18 @@ LAYER=${1:-all}
 UPDATE=${UPDATE:-}
 VERBOSE=${VERBOSE:-}
 
-case $LAYER in
-all | unit | cli | spec | corpus | bad | install) ;;
+# Further layers live in tests/layers/NAME.sh, each defining layer_NAME;
+# they run after the built-in ones, in name order.
+EXTRA_LAYERS=
+for f in tests/layers/*.sh; do
+  [ -f "$f" ] || continue
+  EXTRA_LAYERS="$EXTRA_LAYERS $(basename "$f" .sh)"
+done
+
+case " all unit cli spec corpus bad install$EXTRA_LAYERS " in
+*" $LAYER "*) ;;
 *)
-  echo "usage: sh tests/run.sh [unit|cli|spec|corpus|bad|install]" >&2
+  echo "usage: sh tests/run.sh [unit|cli|spec|corpus|bad|install|$(echo $EXTRA_LAYERS | tr ' ' '|')]" >&2
   exit 2
   ;;
 esac
@@ -107,6 +116,26 @@ case $LAYER in all | bad) need_cmd mkfifo coreutils ;; esac
 if [ ! -x "$CASEBOOK" ] && [ "$LAYER" != unit ]; then
   echo "tests: $CASEBOOK is missing: run make first" >&2
 fi
+
+# npm_need DIR: installs the npm packages of tests/DIR/package.json (with
+# its package-lock.json) into tests/DIR/node_modules, once. Returns nonzero
+# when npm or the registry is not there.
+npm_need() {
+  [ -d "$ROOT/tests/$1/node_modules" ] && return 0
+  need_cmd npm npm
+  command -v npm >/dev/null 2>&1 || return 1
+  if [ -f "$ROOT/tests/$1/package-lock.json" ]; then
+    (cd "$ROOT/tests/$1" && npm ci --no-audit --no-fund --loglevel=error) >"$TMP/npm-$1.log" 2>&1
+  else
+    (cd "$ROOT/tests/$1" && npm install --no-audit --no-fund --loglevel=error) >"$TMP/npm-$1.log" 2>&1
+  fi || { cat "$TMP/npm-$1.log" >&2; rm -rf "$ROOT/tests/$1/node_modules"; return 1; }
+}
+
+# Chromium from Debian, for the browser tests.
+need_chromium() {
+  need_cmd chromium chromium
+  command -v chromium >/dev/null 2>&1
+}
 
 # Elapsed whole seconds since the epoch, for the time limits.
 now() { date +%s; }
@@ -589,6 +618,13 @@ layer_install() {
   fi
 }
 
+# ---- further layers --------------------------------------------------------
+
+for l in $EXTRA_LAYERS; do
+  # shellcheck disable=SC1090
+  . "tests/layers/$l.sh"
+done
+
 # ---- main ------------------------------------------------------------------
 
 run_layer() {
@@ -599,7 +635,7 @@ run_layer() {
 }
 
 if [ "$LAYER" = all ]; then
-  for l in unit cli spec corpus bad install; do run_layer "$l"; done
+  for l in unit cli spec corpus bad install $EXTRA_LAYERS; do run_layer "$l"; done
 else
   run_layer "$LAYER"
 fi

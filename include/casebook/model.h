@@ -29,6 +29,23 @@ typedef struct cb_loc {
 } cb_loc;
 
 /* A source file of the project (chapters and the manifest). */
+/* What is known of an element's history when the book comes from git:
+ * whether it changed since the base revision of the build (--since, the
+ * previous tag by default) and the last commit that changed it. All NULL
+ * or 0 outside git. */
+typedef enum cb_change_state {
+  CB_UNCHANGED = 0,
+  CB_ADDED,  /* not in the base revision */
+  CB_CHANGED /* in the base revision, different */
+} cb_change_state;
+
+typedef struct cb_history {
+  cb_change_state state; /* since book->since */
+  const char *last_commit; /* full id of the last commit that changed it */
+  const char *last_date;   /* its ISO 8601 date */
+  const char *last_label;  /* its tag or `git describe` name, or NULL */
+} cb_history;
+
 typedef struct cb_file {
   const char *path; /* relative to the project root, '/' separated */
   const char *text; /* the bytes as read (may hold NUL), NUL-terminated */
@@ -69,6 +86,7 @@ typedef struct cb_option {
   cb_attr *attrs;           /* further columns: header -> cell text */
   size_t n_attrs;
   cb_loc loc;
+  cb_history history;
 } cb_option;
 
 /* A property as written: key as written, value text, positions. */
@@ -135,6 +153,7 @@ typedef struct cb_question {
   cb_prose guidance;
   cb_list *lists; /* suspect lists, see cb_list */
   size_t n_lists;
+  cb_history history;
 } cb_question;
 
 typedef struct cb_criterion {
@@ -150,6 +169,7 @@ typedef struct cb_criterion {
   cb_prose prose;
   cb_list *lists;
   size_t n_lists;
+  cb_history history;
 } cb_criterion;
 
 typedef enum cb_input_kind {
@@ -226,6 +246,7 @@ typedef struct cb_case {
   cb_prose rationale;
   cb_list *lists;
   size_t n_lists;
+  cb_history history;
 } cb_case;
 
 typedef struct cb_heading {
@@ -331,6 +352,27 @@ typedef struct cb_manifest {
   int unsafe_html;
 } cb_manifest;
 
+/* One change between two books (casebook diff, the changes page). */
+typedef enum cb_change_category {
+  CB_CHANGE_BREAKING = 0, /* invalidates existing annotations */
+  CB_CHANGE_GOLD,         /* a gold answer changed, a final case removed */
+  CB_CHANGE_SEMANTIC,     /* the meaning of a definition was reworded */
+  CB_CHANGE_ADDITIVE,     /* something new */
+  CB_CHANGE_COSMETIC      /* no change of meaning */
+} cb_change_category;
+
+typedef struct cb_change {
+  cb_change_category category;
+  const char *kind;    /* stable id: "option-removed", "gold-changed"... */
+  const char *element; /* id of the element (the new one when both) */
+  const char *what;    /* "question", "option", "criterion", "case",
+                          "section", "chapter", "manifest" */
+  const char *message; /* one line of plain text */
+  const char *before;  /* the old value shown, or NULL */
+  const char *after;   /* the new value shown, or NULL */
+  cb_loc loc;          /* in the new book, line 0 when removed */
+} cb_change;
+
 /* The version stamp of a build. */
 typedef struct cb_stamp {
   const char *commit;   /* NULL outside git */
@@ -356,6 +398,12 @@ typedef struct cb_book {
   cb_link *links;
   size_t n_links;
   cb_stamp stamp;
+  /* History (git only): the base revision of the changed markers as
+   * given, its label, and the changes since it; NULL and 0 otherwise. */
+  const char *since;
+  const char *since_label;
+  cb_change *changes;
+  size_t n_changes;
 } cb_book;
 
 #ifdef __cplusplus

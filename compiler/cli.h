@@ -1,0 +1,68 @@
+/*
+ * cli.h: what the command-line files share. main.c parses the options
+ * common to every command into a cli and calls the command's function;
+ * each command lives in main.c or in a compiler/cli_NAME.c of its own.
+ * Like main.c, these files use only the public API.
+ */
+#ifndef CB_CLI_H
+#define CB_CLI_H
+
+#include <stdio.h>
+
+#include "casebook/casebook.h"
+
+enum { EXIT_CLEAN = 0, EXIT_DIAG = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
+
+typedef struct cli {
+  const char *cmd;
+  const char *args[4]; /* the positional arguments after the command */
+  size_t n_args;
+  const char *dir;     /* the project directory: args[0] or "." */
+  const char *out;     /* -o, --output */
+  const char *project; /* rules --project DIR */
+  const char *rev;     /* --rev REV: read the project at a git revision */
+  const char *since;   /* --since REV: base of the "changed" markers */
+  const char *against; /* check --against REV */
+  const char *format;  /* --format NAME, as given (NULL: the default) */
+  cb_diag_level fail_on;
+  int color; /* -1 auto */
+  int quiet, verbose;
+} cli;
+
+/* A command: its name, its --help text and the function that runs it. */
+typedef struct cli_command {
+  const char *name;
+  const char *usage;
+  int (*run)(const cli *c);
+} cli_command;
+
+/* Prints "casebook: MESSAGE (see 'casebook --help')"; returns EXIT_USAGE. */
+int cli_usage_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/* 1 when output to fp should be coloured (--color, NO_COLOR, a tty). */
+int cli_want_color(const cli *c, FILE *fp);
+
+/* EXIT_DIAG when ctx holds diagnostics at or above --fail-on. */
+int cli_exit_for(cb_ctx *ctx, const cli *c);
+
+/* Prints ctx's error and returns the exit status for err. */
+int cli_env_error(cb_ctx *ctx, int err);
+
+/* EXIT_USAGE with a message when c has more than max arguments after
+ * the command, -1 otherwise. */
+int cli_max_args(const cli *c, size_t max);
+
+/* The cb_options for c (rev, quiet, verbose...). */
+cb_options cli_options(const cli *c);
+
+/* Creates a context and loads the book of c->dir; runs the rules when
+ * check is set. Returns -1 to go on, or the exit status. *ctx_out is the
+ * caller's to free, even on failure. */
+int cli_load_book(cb_ctx **ctx_out, const cb_book **book, const cli *c,
+                  int check);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * export.h: the exports `build` writes after its core outputs (html/,
+ * rubric.json, gold.jsonl): one function per tool or format, each in a
+ * compiler/export_NAME.c of its own, listed in cb_exporters (export.c).
+ *
+ * An exporter writes its files under outdir, each atomically
+ * (cb_output__file). What the casebook cannot express in the tool (a name
+ * the tool refuses, a question type it lacks) is a diagnostic naming the
+ * element and the tool, reported in ctx, and the exporter writes what it
+ * can; a negative return (ctx's error set) means the environment failed
+ * (no memory, a file that cannot be written) and stops the build.
+ */
+#ifndef CB_EXPORT_H
+#define CB_EXPORT_H
+
+#include "ctx.h"
+
+typedef struct cb_exporter {
+  const char *name; /* as in messages: "Label Studio" */
+  int (*run)(cb_ctx *ctx, const cb_book *book, const char *outdir);
+} cb_exporter;
+
+/* Every exporter, in the order they run, ended by {NULL, NULL}. */
+extern const cb_exporter cb_exporters[];
+
+/* Runs every exporter; returns 0 or the first negative code. */
+int cb_export__all(cb_ctx *ctx, const cb_book *book, const char *outdir);
+
+#endif
