@@ -1,16 +1,24 @@
 /*
  * book.c: the compilation context and the front of the pipeline,
- * source -> parse -> extract -> resolve, that builds the model.
+ * source -> parse -> extract -> resolve, that builds the model. It
+ * chooses the source (the working tree, or the git revision of
+ * cb_options.rev), stamps the book with its version, and keeps the source
+ * open for the book's lifetime so the rules, templates and assets of the
+ * project are read from the same place as its chapters.
  */
 #include <fnmatch.h>
+#include <stddef.h>
 #include <jansson.h>
 #include <libxml/xmlmemory.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "cache.h"
 #include "ctx.h"
 #include "extract.h"
+#include "git.h"
+#include "history.h"
 #include "manifest.h"
 #include "parse.h"
 #include "resolve.h"
@@ -45,9 +53,30 @@ int cb_ctx_new(cb_ctx **out, const cb_options *opts) {
   return 0;
 }
 
+/* Where the book's files come from: the source and, in git, the
+ * repository and the commit that was read (or HEAD under a working
+ * tree). */
+typedef struct cb_project cb_project;
+struct cb_project {
+  cb_source *src;
+  cb_git *git;
+  git_oid commit; /* valid when has_commit */
+  int has_commit;
+};
+
+static void project_free(cb_project *p) {
+  if (!p)
+    return;
+  cb_source__free(p->src);
+  cb_git__free(p->git);
+  cb_free(p);
+}
+
 void cb_ctx_free(cb_ctx *ctx) {
   if (!ctx)
     return;
+  project_free(ctx->project);
+  cb_cache__free(ctx->cache);
   cb_free(ctx->diags);
   cb_free(ctx->rules);
   cb_arena_free(ctx->arena);
@@ -235,13 +264,20 @@ static int load(const cb_book **out, cb_ctx *ctx, cb_source *src,
   int err;
   *out = NULL;
   cb_extract__init(&b, ctx, &book->manifest);
+  /* the root first: the listing may report (a submodule in a revision) */
+  book->root = dir ? cb_arena_strdup(ctx->arena, dir) : NULL;
   if ((err = cb_source__list(src, &paths, &n_paths)) < 0)
     goto done;
-  book->root = dir ? cb_arena_strdup(ctx->arena, dir) : NULL;
   book->files = cb_arena_calloc(ctx->arena, n_paths + 1, sizeof *book->files);
   chapter_paths = cb_arena_calloc(ctx->arena, n_paths + 1, sizeof *paths);
   if ((dir && !book->root) || !book->files || !chapter_paths) {
     err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+    goto done;
+  }
+  /* build cache (cache.h): nothing changed since the last build into the
+   * same place, so its diagnostics are replayed and *out stays NULL */
+  if ((err = cb_cache__replay(ctx->cache, src, paths, n_paths)) != 0) {
+    err = err > 0 ? 0 : err;
     goto done;
   }
 
@@ -292,14 +328,19 @@ static int load(const cb_book **out, cb_ctx *ctx, cb_source *src,
                          "than README.md");
   }
 
+  /* chapters the build cache holds are not parsed */
+  if ((err = cb_cache__plan(ctx->cache, &b, book)) < 0)
+    goto done;
   order = cb_calloc(n_chapters + 1, sizeof *order);
   if (!order) {
     err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
     goto done;
   }
+  size_t n_parse = 0;
   for (size_t i = 0; i < n_chapters; i++)
-    order[i] = book->chapters[i].file;
-  if ((err = cb_parse__start(&queue, book->files, order, n_chapters)) < 0) {
+    if (!cb_cache__planned(ctx->cache, i))
+      order[n_parse++] = book->chapters[i].file;
+  if ((err = cb_parse__start(&queue, book->files, order, n_parse)) < 0) {
     cb_ctx__fail(ctx, err, "out of memory");
     goto done;
   }
@@ -307,18 +348,28 @@ static int load(const cb_book **out, cb_ctx *ctx, cb_source *src,
     cb_chapter *ch = &book->chapters[i];
     const cb_file *f = &book->files[ch->file];
     cb_parse__check_bytes(ctx, ch->file, f->text, f->len);
-    cmark_node *doc = cb_parse__next(queue);
-    if (!doc) {
-      err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory parsing '%s'",
-                         f->path);
+    err = cb_cache__load_chapter(ctx->cache, &b, ch, (uint32_t)i, f);
+    if (err < 0)
       goto done;
+    if (err == 0) {
+      /* not in the cache after all (a planned one is parsed here) */
+      cmark_node *doc = cb_cache__planned(ctx->cache, i)
+                            ? cb_parse__document(f->text, f->len)
+                            : cb_parse__next(queue);
+      if (!doc) {
+        err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory parsing '%s'",
+                           f->path);
+        goto done;
+      }
+      err = cb_extract__chapter(&b, ch, (uint32_t)i, f, doc);
+      cb_parse__release(doc);
+      if (err < 0) {
+        cb_ctx__fail(ctx, err, "out of memory extracting '%s'", f->path);
+        goto done;
+      }
+      cb_cache__store_chapter(ctx->cache, &b, ch, (uint32_t)i, f);
     }
-    err = cb_extract__chapter(&b, ch, (uint32_t)i, f, doc);
-    cb_parse__release(doc);
-    if (err < 0) {
-      cb_ctx__fail(ctx, err, "out of memory extracting '%s'", f->path);
-      goto done;
-    }
+    err = 0;
     if (!ch->title) {
       const char *base = strrchr(ch->path, '/');
       base = base ? base + 1 : ch->path;
@@ -342,13 +393,66 @@ done:
   return err;
 }
 
+/* Opens the source of dir into p: the revision ctx->opts.rev of its git
+ * repository, or the working tree (then the repository, if any, only
+ * gives the stamp). *commit receives the commit read or HEAD (NULL when
+ * there is none), the caller's to free. */
+static int open_project(cb_project *p, cb_ctx *ctx, const char *dir,
+                        git_commit **commit) {
+  const char *rev = ctx->opts.rev;
+  int err;
+  *commit = NULL;
+  if (rev) {
+    if ((err = cb_git__open(&p->git, ctx, dir, 0)) < 0)
+      return err;
+    if (!p->git)
+      return cb_ctx__fail(ctx, CB_ENOTFOUND,
+                          "cannot read revision '%s': '%s' is not in a git "
+                          "repository",
+                          rev, dir);
+    return cb_source__open_git(&p->src, ctx, p->git, rev, commit);
+  }
+  if ((err = cb_source__open_fs(&p->src, ctx, dir)) < 0)
+    return err;
+  if (cb_git__open(&p->git, ctx, dir, 1) < 0) {
+    /* a repository that cannot be read: the build goes on unstamped */
+    cb_diag__report_path(ctx, CB_DIAG_NOTE, "git-repository", "", 0, 0,
+                         cb_ctx_error(ctx));
+    ctx->error[0] = '\0';
+    return 0;
+  }
+  if (!p->git || cb_git__is_bare(p->git))
+    return 0;
+  git_object *head = NULL;
+  if (git_revparse_single(&head, cb_git__repo(p->git), "HEAD") == 0 &&
+      git_object_peel((git_object **)commit, head, GIT_OBJECT_COMMIT) < 0)
+    *commit = NULL;
+  git_object_free(head);
+  return 0;
+}
+
 int cb_book_load(const cb_book **out, cb_ctx *ctx, const char *dir) {
-  cb_source *src = NULL;
-  int err = cb_source__open_fs(&src, ctx, dir);
+  git_commit *commit = NULL;
+  int err;
   *out = NULL;
-  if (err == 0)
-    err = load(out, ctx, src, dir);
-  cb_source__free(src);
+  project_free(ctx->project);
+  if (!(ctx->project = cb_calloc(1, sizeof *ctx->project)))
+    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+  cb_project *p = ctx->project;
+  if ((err = open_project(p, ctx, dir, &commit)) < 0)
+    goto done;
+  if ((err = load(out, ctx, p->src, dir)) < 0)
+    goto done;
+  if (commit && *out) { /* *out is NULL when the build cache replayed */
+    git_oid_cpy(&p->commit, git_commit_id(commit));
+    p->has_commit = 1;
+    cb_git__lock(p->git);
+    cb_git__stamp(p->git, ctx, commit, ctx->opts.rev == NULL,
+                  &ctx->book.stamp);
+    cb_git__unlock(p->git);
+  }
+done:
+  git_commit_free(commit);
   return err;
 }
 
@@ -361,4 +465,115 @@ int cb_book_load_files(const cb_book **out, cb_ctx *ctx,
     err = load(out, ctx, src, NULL);
   cb_source__free(src);
   return err;
+}
+
+/* ---- one chapter at a time (the history walk) --------------------------- */
+
+int cb_book__load_chapter(const cb_book **out, cb_ctx *ctx,
+                          const cb_manifest *manifest, const char *path,
+                          const char *text, size_t len,
+                          const char *const *question_ids, size_t n_ids) {
+  cb_book *book = &ctx->book;
+  cb_builder b;
+  int err = 0, finished = 0;
+  *out = NULL;
+  cb_extract__init(&b, ctx, &book->manifest);
+  book->files = cb_arena_calloc(ctx->arena, 2, sizeof *book->files);
+  book->chapters = cb_arena_calloc(ctx->arena, 1, sizeof *book->chapters);
+  if (!book->files || !book->chapters) {
+    err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+    goto done;
+  }
+  book->manifest = *manifest;
+  cb_file f = {path, text, len};
+  cb_chapter *ch = &book->chapters[0];
+  ch->file = (uint32_t)book->n_files;
+  ch->path = path;
+  ch->slug = "chapter";
+  book->files[book->n_files++] = f;
+  book->n_chapters = 1;
+  cb_extract__prescan(&b, text, len);
+  for (size_t i = 0; i < n_ids; i++)
+    if (cb_strmap_put(&b.question_ids, question_ids[i], (size_t)-1, NULL) < 0) {
+      err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+      goto done;
+    }
+  cmark_node *doc = cb_parse__document(text, len);
+  if (!doc) {
+    err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory parsing '%s'", path);
+    goto done;
+  }
+  err = cb_extract__chapter(&b, ch, 0, &book->files[ch->file], doc);
+  cb_parse__release(doc);
+  if (err < 0) {
+    cb_ctx__fail(ctx, err, "out of memory extracting '%s'", path);
+    goto done;
+  }
+  finished = 1;
+  if ((err = cb_extract__finish(&b, book)) < 0) {
+    cb_ctx__fail(ctx, err, "out of memory");
+    goto done;
+  }
+  ctx->book_loaded = 1;
+  *out = book;
+done:
+  if (!finished)
+    cb_extract__finish(&b, book);
+  return err;
+}
+
+int cb_book__is_chapter(const char *path) { return is_chapter_file(path); }
+
+int cb_book__git(const cb_ctx *ctx, cb_git **git, git_oid *commit) {
+  const cb_project *p = ctx->project;
+  *git = NULL;
+  if (!p || !p->git || !p->has_commit)
+    return CB_ENOTFOUND;
+  *git = p->git;
+  git_oid_cpy(commit, &p->commit);
+  return 0;
+}
+
+/* ---- the project's other files ----------------------------------------- */
+
+/* The project of the context that loaded book: every book is the book of
+ * its context (cb_book_load returns &ctx->book), so the context is found
+ * from it, whichever thread and context reads. */
+static const cb_project *project_of(const cb_book *book) {
+  const cb_ctx *owner =
+      (const cb_ctx *)(const void *)((const char *)book -
+                                     offsetof(cb_ctx, book));
+  return book->root ? owner->project : NULL;
+}
+
+/* A relative path that stays inside the project: no leading '/', no ".."
+ * segment, not empty. */
+static int inside_project(const char *path) {
+  if (!*path || *path == '/')
+    return 0;
+  for (const char *p = path; p; p = strchr(p, '/'), p = p ? p + 1 : NULL)
+    if (p[0] == '.' && p[1] == '.' && (p[2] == '/' || p[2] == '\0'))
+      return 0;
+  return 1;
+}
+
+int cb_book__project_file(cb_ctx *ctx, const cb_book *book,
+                          const char *relpath, size_t max, const char **data,
+                          size_t *len) {
+  const cb_project *p = project_of(book);
+  *data = NULL;
+  *len = 0;
+  if (!p || !p->src || !inside_project(relpath))
+    return CB_ENOTFOUND;
+  return cb_source__read_in(p->src, ctx, relpath, max, data, len);
+}
+
+int cb_book__project_dir(cb_ctx *ctx, const cb_book *book, const char *reldir,
+                         const char ***names, size_t *n) {
+  const cb_project *p = project_of(book);
+  *names = NULL;
+  *n = 0;
+  if (!p || !p->src || !inside_project(reldir))
+    return 0;
+  return cb_source__list_dir_in(p->src, ctx, reldir, names, n);
 }

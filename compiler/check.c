@@ -42,7 +42,6 @@
  */
 #include "check.h"
 
-#include <dirent.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -52,6 +51,7 @@
 
 #include <lauxlib.h>
 
+#include "diff.h"
 #include "embed.h"
 #include "lua_lib.h"
 #include "lua_model.h"
@@ -90,10 +90,6 @@ typedef struct checker {
 } checker;
 
 static const char *const level_names[] = {"note", "warning", "error"};
-
-static int cmp_name(const void *a, const void *b) {
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
 
 /* ---- sandbox setup -------------------------------------------------------- */
 
@@ -341,49 +337,6 @@ static void load_rule_file(checker *ck, const char *file, const char *text,
   }
 }
 
-/* Reads a whole file with stdio into cb_malloc'd memory; NULL if it
- * cannot be read or is larger than max. */
-static char *read_file(const char *path, size_t max, size_t *len) {
-  FILE *fp = fopen(path, "rb");
-  if (!fp)
-    return NULL;
-  char *data = NULL;
-  size_t n = 0, cap = 0;
-  for (;;) {
-    if (n == cap) {
-      if (cap >= max) {
-        cb_free(data);
-        data = NULL;
-        break;
-      }
-      size_t ncap = cap ? cap * 2 : 8192;
-      char *p = cb_realloc(data, ncap + 1);
-      if (!p) {
-        cb_free(data);
-        data = NULL;
-        break;
-      }
-      data = p;
-      cap = ncap;
-    }
-    size_t got = fread(data + n, 1, cap - n, fp);
-    n += got;
-    if (got == 0) {
-      if (ferror(fp)) {
-        cb_free(data);
-        data = NULL;
-      }
-      break;
-    }
-  }
-  fclose(fp);
-  if (data) {
-    data[n] = '\0';
-    *len = n;
-  }
-  return data;
-}
-
 static int is_lua_name(const char *name) {
   size_t n = strlen(name);
   return n > 4 && strcmp(name + n - 4, ".lua") == 0 && name[0] != '.';
@@ -401,47 +354,37 @@ static int load_rules(checker *ck) {
   }
   if (!ck->book || !ck->book->root)
     return 0;
-  char *dir = cb_arena_printf(ck->ctx->arena, "%s/rules", ck->book->root);
-  if (!dir)
-    return CB_ENOMEM;
-  DIR *d = opendir(dir);
-  if (!d)
-    return 0; /* no rules/ directory */
-  char **names = NULL;
-  size_t n = 0, cap = 0;
-  int err = 0;
-  struct dirent *de;
-  while ((de = readdir(d))) {
-    if (!is_lua_name(de->d_name))
-      continue;
-    char *s = cb_arena_strdup(ck->ctx->arena, de->d_name);
-    if (!s || CB_VEC_PUSH(names, n, cap, s) < 0) {
-      err = CB_ENOMEM;
-      break;
-    }
-  }
-  closedir(d);
-  if (n)
-    qsort(names, n, sizeof *names, cmp_name);
+  /* the project's rules come from where its chapters came from: the
+   * working tree or the revision being built (book.c) */
+  const char **names = NULL;
+  size_t n = 0;
+  int err = cb_book__project_dir(ck->ctx, ck->book, "rules", &names, &n);
+  if (err < 0)
+    return err == CB_ENOMEM ? CB_ENOMEM : 0;
   size_t n_builtin = ck->n_rules;
   for (size_t i = 0; i < n && !err; i++) {
-    char *path = cb_arena_printf(ck->ctx->arena, "%s/%s", dir, names[i]);
+    if (!is_lua_name(names[i]))
+      continue;
     char *file = cb_arena_printf(ck->ctx->arena, "rules/%s", names[i]);
-    if (!path || !file) {
+    if (!file) {
       err = CB_ENOMEM;
       break;
     }
+    const char *text = NULL;
     size_t len = 0;
-    char *text = read_file(path, CB_RULE_FILE_MAX, &len);
-    if (!text) {
+    int rerr = cb_book__project_file(ck->ctx, ck->book, file,
+                                     CB_RULE_FILE_MAX, &text, &len);
+    if (rerr == CB_ENOMEM) {
+      err = CB_ENOMEM;
+      break;
+    }
+    if (rerr < 0) {
       rule_problem(ck, file, 0, 0,
                    "cannot read the rule file (or it is larger than 4 MiB)");
       continue;
     }
     load_rule_file(ck, file, text, len, 0);
-    cb_free(text);
   }
-  cb_free(names);
   /* a project rule replaces the built-in rule of the same id; two project
    * rules of one id are an error */
   for (size_t i = n_builtin; i < ck->n_rules; i++) {
@@ -696,7 +639,9 @@ static void run_rule(checker *ck, rule *r, long long budget) {
 static const char *const core_rule_ids[] = {
     "bad-element-heading", "empty-project",       "invalid-utf8",
     "manifest-chapters",   "manifest-error",      "manifest-unknown-key",
-    "manifest-unknown-rule", "nul-byte",          CB_RULE_ERROR_ID};
+    "manifest-unknown-rule", "nul-byte",          CB_RULE_ERROR_ID,
+    /* git.c, source.c, history.c, book.c */
+    "git-repository", "git-shallow", "git-submodule", "git-symlink"};
 #define N_CORE_RULE_IDS (sizeof core_rule_ids / sizeof core_rule_ids[0])
 
 /* A manifest rule setting for a rule that does not exist. */
@@ -759,8 +704,15 @@ static void free_checker(checker *ck) {
 }
 
 int cb_book_check(cb_ctx *ctx, const cb_book *book) {
+  return cb_book_check_against(ctx, book, NULL);
+}
+
+int cb_book_check_against(cb_ctx *ctx, const cb_book *book,
+                          const cb_book *previous) {
   checker ck = {0};
   int err = 0;
+  const cb_change *changes = NULL;
+  size_t n_changes = 0;
   ck.ctx = ctx;
   ck.book = book;
   ck.report = 1;
@@ -778,7 +730,12 @@ int cb_book_check(cb_ctx *ctx, const cb_book *book) {
   timing(&t, "start Lua");
 
   lua_gc(L, LUA_GCSTOP);
-  if (cb_lua_model__push(L, book) < 0) {
+  /* with --against, the rules see book.previous and book.changes */
+  if (previous && (err = cb_diff__books(&changes, NULL, &n_changes, ctx,
+                                        previous, book)) < 0)
+    goto done;
+  if (cb_lua_model__push_with_previous(L, book, previous, changes,
+                                       n_changes) < 0) {
     err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory building the model "
                                        "for the rules");
     goto done;

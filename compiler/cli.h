@@ -27,6 +27,7 @@ typedef struct cli {
   cb_diag_level fail_on;
   int color; /* -1 auto */
   int quiet, verbose;
+  int no_cache; /* build --no-cache */
 } cli;
 
 /* A command: its name, its --help text and the function that runs it. */
@@ -58,6 +59,24 @@ int cli_max_args(const cli *c, size_t max);
 
 /* The cb_options for c (rev, quiet, verbose...). */
 cb_options cli_options(const cli *c);
+
+/* casebook diff (cli_diff.c). */
+extern const char cli_diff_usage[];
+int cli_diff(const cli *c);
+
+/* casebook log (cli_log.c). */
+extern const char cli_log_usage[];
+int cli_log(const cli *c);
+
+/* Runs the rules over book, with --against over the book at that
+ * revision too (book.previous). Returns -1 to go on, or the exit status
+ * (cli_diff.c). */
+int cli_check_book(cb_ctx *ctx, const cb_book *book, const cli *c);
+
+/* Fills the changed markers of ctx's book: since --since, else since the
+ * previous tag when the project is in git (none: nothing to do). Returns
+ * -1 to go on, or the exit status (cli_diff.c). */
+int cli_set_base(cb_ctx *ctx, const cb_book *book, const cli *c);
 
 /* Creates a context and loads the book of c->dir; runs the rules when
  * check is set. Returns -1 to go on, or the exit status. *ctx_out is the

@@ -22,6 +22,12 @@ struct cb_ctx {
   char error[512];
   cb_rule_info *rules; /* filled by cb_rules_list */
   size_t n_rules;
+  /* Where the book's files come from (book.c): the working tree or a git
+   * revision, kept open for the book's lifetime; NULL for a book loaded
+   * from memory. Read through cb_book__project_file. */
+  struct cb_project *project;
+  /* The incremental build cache (cache.h), NULL when not building. */
+  struct cb_cache *cache;
 };
 
 /* Sets ctx's error message (printf-style) and returns code. */
@@ -45,5 +51,32 @@ void cb_diag__report_path(cb_ctx *ctx, cb_diag_level level, const char *rule,
 /* Appends the diagnostics of from to ctx (strings copied), as reported:
  * the manifest's settings were applied when they were reported. */
 int cb_diag__merge(cb_ctx *ctx, const cb_ctx *from);
+
+/* ---- the project's other files (book.c) ------------------------------
+ * Files of the project that are not chapters (rules/ *.lua, templates/,
+ * linked assets) come from the same place as the chapters: the working
+ * tree, or the git revision of --rev (cb_options.rev). Never read them
+ * from book->root on disk. Both functions may be called from any thread
+ * (the rules run while the outputs are written): book is the one
+ * cb_book_load returned (not a copy of it), ctx is the caller's own
+ * context, whose arena receives the bytes and whose error is set. */
+
+/* The bytes of relpath ('/'-separated, relative to the project root, e.g.
+ * "templates/page.html"), NUL-terminated, in ctx's arena; max > 0 caps
+ * the size (0: no cap). Returns 0; CB_ENOTFOUND when the project has no
+ * such file, or no files at all (a book loaded from memory), with ctx's
+ * error untouched; CB_EIO (unreadable, not a regular file, larger than
+ * max) or CB_ENOMEM with ctx's error set. */
+int cb_book__project_file(cb_ctx *ctx, const cb_book *book,
+                          const char *relpath, size_t max, const char **data,
+                          size_t *len);
+
+/* The names of the files directly in the project directory reldir
+ * ("rules", "templates"), without those starting with '.', in byte
+ * order; the array and names in ctx's arena. No such directory (or a
+ * book loaded from memory): 0 with *n = 0. Returns 0 or CB_ENOMEM/CB_EIO
+ * with ctx's error set. */
+int cb_book__project_dir(cb_ctx *ctx, const cb_book *book, const char *reldir,
+                         const char ***names, size_t *n);
 
 #endif

@@ -9,11 +9,14 @@
  */
 #include <jansson.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ctx.h"
+#include "diag_format.h"
 #include "emit.h"
+#include "emit_json.h"
 #include "utf8.h"
 
 int cb_ctx__fail(cb_ctx *ctx, int code, const char *fmt, ...) {
@@ -198,11 +201,11 @@ void cb_ctx_diag_counts(const cb_ctx *ctx, size_t *errors, size_t *warnings,
 
 /* ---- did you mean ---------------------------------------------------- */
 
-/* Damerau-free Levenshtein distance, case-insensitive, capped. */
-static size_t distance(const char *a, const char *b, size_t cap) {
-  size_t la = strlen(a), lb = strlen(b);
+size_t cb_diag__distance(const char *a, size_t la, const char *b,
+                         size_t lb) {
+  size_t cap = la <= 3 ? 1 : la <= 6 ? 2 : 3;
   if (la > 64 || lb > 64)
-    return cap + 1;
+    return SIZE_MAX;
   size_t row[65];
   for (size_t j = 0; j <= lb; j++)
     row[j] = j;
@@ -210,7 +213,7 @@ static size_t distance(const char *a, const char *b, size_t cap) {
     size_t diag = row[0], best = row[0] = i;
     for (size_t j = 1; j <= lb; j++) {
       size_t up = row[j];
-      int ca = a[i - 1], cbc = b[j - 1];
+      int ca = (unsigned char)a[i - 1], cbc = (unsigned char)b[j - 1];
       if (ca >= 'A' && ca <= 'Z')
         ca += 32;
       if (cbc >= 'A' && cbc <= 'Z')
@@ -225,22 +228,22 @@ static size_t distance(const char *a, const char *b, size_t cap) {
       if (v < best)
         best = v;
     }
-    if (best > cap)
-      return cap + 1;
+    if (best > cap) /* no later row has a smaller one */
+      return SIZE_MAX;
   }
-  return row[lb];
+  return row[lb] <= cap ? row[lb] : SIZE_MAX;
 }
 
 const char *cb_suggest(const char *word, const char *const *candidates,
                        size_t n) {
   size_t len = strlen(word);
-  size_t cap = len <= 3 ? 1 : len <= 6 ? 2 : 3;
   const char *best = NULL;
-  size_t best_d = cap + 1;
+  size_t best_d = SIZE_MAX;
   for (size_t i = 0; i < n; i++) {
     if (!candidates[i] || strcmp(candidates[i], word) == 0)
       continue;
-    size_t d = distance(word, candidates[i], cap);
+    size_t d = cb_diag__distance(word, len, candidates[i],
+                                 strlen(candidates[i]));
     if (d < best_d) {
       best_d = d;
       best = candidates[i];
@@ -261,25 +264,77 @@ static const char *level_color(cb_diag_level l) {
                                 : "\033[1;36m";
 }
 
-/* The source line `line` of file (without its end), or NULL. */
-static const char *source_line(const cb_ctx *ctx, uint32_t file, uint32_t line,
-                               size_t *len) {
-  if (file >= ctx->book.n_files || line == 0)
+const char *cb_diag__source_line(const cb_book *book, cb_line_cursor *cur,
+                                 uint32_t file, uint32_t line, size_t *len) {
+  if (!book || file >= book->n_files || line == 0)
     return NULL;
-  const cb_file *f = &ctx->book.files[file];
-  const char *p = f->text, *end = f->text + f->len;
-  for (uint32_t l = 1; l < line; l++) {
+  const cb_file *f = &book->files[file];
+  const char *end = f->text + f->len;
+  const char *p = f->text;
+  uint32_t l = 1;
+  if (cur->line && cur->file == file) {
+    p = cur->at;
+    l = cur->line;
+    /* a few lines back: walked back rather than from the top */
+    while (l > line && l - line <= 64) {
+      const char *q = p - 1; /* the '\n' ending line l - 1 */
+      while (q > f->text && q[-1] != '\n')
+        q--;
+      p = q;
+      l--;
+    }
+    if (l > line) {
+      p = f->text;
+      l = 1;
+    }
+  }
+  for (; l < line; l++) {
     const char *nl = memchr(p, '\n', (size_t)(end - p));
     if (!nl)
       return NULL;
     p = nl + 1;
   }
+  cur->file = file;
+  cur->line = l;
+  cur->at = p;
   const char *nl = memchr(p, '\n', (size_t)(end - p));
   const char *e = nl ? nl : end;
   if (e > p && e[-1] == '\r')
     e--;
   *len = (size_t)(e - p);
   return p;
+}
+
+/* Prints s for a terminal: control characters (an escape sequence in a
+ * hostile casebook would drive the terminal) become their Control
+ * Pictures, C1 controls and invalid UTF-8 become U+FFFD. */
+static void put_text(FILE *fp, const char *s) {
+  const unsigned char *p = (const unsigned char *)s;
+  const unsigned char *end = p + strlen(s);
+  while (p < end) {
+    const unsigned char *q = p;
+    while (q < end && *q >= 0x20 && *q < 0x7f)
+      q++;
+    fwrite(p, 1, (size_t)(q - p), fp);
+    if ((p = q) >= end)
+      break;
+    uint32_t cp;
+    size_t n = cb_utf8__seq(p, end, &cp);
+    if (n == 0) {
+      fputs("\xEF\xBF\xBD", fp);
+      n = 1;
+    } else if (cp < 0x20 || cp == 0x7f) {
+      uint32_t pic = cp == 0x7f ? 0x2421 : 0x2400 + cp;
+      fputc(0xE2, fp);
+      fputc((int)(0x80 | ((pic >> 6) & 0x3F)), fp);
+      fputc((int)(0x80 | (pic & 0x3F)), fp);
+    } else if (cp >= 0x80 && cp < 0xa0) {
+      fputs("\xEF\xBF\xBD", fp);
+    } else {
+      fwrite(p, 1, n, fp);
+    }
+    p += n;
+  }
 }
 
 /* Prints a source line for a terminal and, under it, the caret at byte
@@ -330,12 +385,13 @@ static void print_excerpt(FILE *fp, const char *s, size_t len, uint32_t col,
 static int print_gcc(FILE *fp, cb_ctx *ctx, int color) {
   size_t n;
   const cb_diag *d = cb_ctx_diags(ctx, &n);
+  cb_line_cursor cur = {0, 0, NULL};
   for (size_t i = 0; i < n; i++) {
     const cb_diag *g = &d[i];
     if (color)
       fputs("\033[1m", fp);
     if (g->path) {
-      fputs(g->path, fp);
+      put_text(fp, g->path);
       if (g->line)
         fprintf(fp, ":%u:%u", g->line, g->col ? g->col : 1);
       fputs(": ", fp);
@@ -343,21 +399,30 @@ static int print_gcc(FILE *fp, cb_ctx *ctx, int color) {
       fputs("casebook: ", fp);
     }
     if (color)
-      fprintf(fp, "\033[0m%s%s:\033[0m\033[1m %s\033[0m", level_color(g->level),
-              level_name(g->level), g->message);
+      fprintf(fp, "\033[0m%s%s:\033[0m\033[1m ", level_color(g->level),
+              level_name(g->level));
     else
-      fprintf(fp, "%s: %s", level_name(g->level), g->message);
-    if (g->rule && *g->rule)
-      fprintf(fp, " [%s]", g->rule);
+      fprintf(fp, "%s: ", level_name(g->level));
+    put_text(fp, g->message);
+    if (color)
+      fputs("\033[0m", fp);
+    if (g->rule && *g->rule) {
+      fputs(" [", fp);
+      put_text(fp, g->rule);
+      fputc(']', fp);
+    }
     fputc('\n', fp);
     size_t len;
-    const char *src = source_line(ctx, g->file, g->line, &len);
+    const char *src = cb_diag__source_line(&ctx->book, &cur, g->file, g->line, &len);
     if (src) {
       fprintf(fp, "%4u | ", g->line);
       print_excerpt(fp, src, len, g->col ? g->col : 1, color);
     }
-    if (g->suggestion)
-      fprintf(fp, "    = help: did you mean '%s'?\n", g->suggestion);
+    if (g->suggestion) {
+      fputs("    = help: did you mean '", fp);
+      put_text(fp, g->suggestion);
+      fputs("'?\n", fp);
+    }
   }
   size_t e, w, o;
   cb_ctx_diag_counts(ctx, &e, &w, &o);
@@ -369,16 +434,7 @@ static int print_gcc(FILE *fp, cb_ctx *ctx, int color) {
 
 /* A JSON string of s (NULL: null), invalid UTF-8 shown as U+FFFD. */
 static json_t *json_str(const char *s) {
-  if (!s)
-    return json_null();
-  size_t len = strlen(s);
-  if (cb_emit__text_ok(s, len, CB_TEXT_JSON))
-    return json_stringn(s, len);
-  cb_buf b = {0};
-  cb_emit__text_fix(&b, s, len, CB_TEXT_JSON);
-  json_t *j = b.failed ? NULL : json_stringn(cb_buf_cstr(&b), b.len);
-  cb_buf_free(&b);
-  return j;
+  return s ? cb_emit_json__str(NULL, s, strlen(s)) : json_null();
 }
 
 static int print_json(FILE *fp, cb_ctx *ctx) {
@@ -414,5 +470,7 @@ static int print_json(FILE *fp, cb_ctx *ctx) {
 }
 
 int cb_diag_print(FILE *fp, cb_ctx *ctx, cb_diag_format fmt, int color) {
+  if (fmt != CB_FMT_GCC && fmt != CB_FMT_JSON)
+    return cb_diag__print_ci(fp, ctx, fmt); /* diag_format.c */
   return fmt == CB_FMT_JSON ? print_json(fp, ctx) : print_gcc(fp, ctx, color);
 }

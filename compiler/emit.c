@@ -293,36 +293,25 @@ static int copy_assets(cb_ctx *ctx, const cb_book *book, const char *html_dir) {
         err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
       continue;
     }
-    const char *from = cb_arena_printf(ctx->arena, "%s/%s", book->root, asset);
     const char *to = cb_arena_printf(ctx->arena, "%s/assets/%s", html_dir,
                                      asset);
     char *dir = to ? cb_arena_strdup(ctx->arena, to) : NULL;
-    if (!from || !to || !dir) {
+    if (!to || !dir) {
       err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
       break;
     }
     *strrchr(dir, '/') = '\0';
-    FILE *fp = fopen(from, "rb");
-    if (!fp) {
-      err = cb_ctx__fail(ctx, CB_EIO, "cannot read '%s': %s", from,
-                         strerror(errno));
-      break;
-    }
-    cb_buf data = {0};
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-      cb_buf_append(&data, chunk, n);
-    int read_error = ferror(fp);
-    fclose(fp);
-    if (read_error || data.failed)
-      err = cb_ctx__fail(ctx, read_error ? CB_EIO : CB_ENOMEM,
-                         "cannot read '%s'", from);
+    /* from the working tree or the revision being built (book.c) */
+    const char *data = NULL;
+    size_t len = 0;
+    err = cb_book__project_file(ctx, book, asset, 0, &data, &len);
+    if (err == CB_ENOTFOUND)
+      err = cb_ctx__fail(ctx, CB_EIO, "cannot read '%s/%s': no such file",
+                         book->root, asset);
     if (err == 0)
       err = cb_output__mkdirs(ctx, dir);
     if (err == 0)
-      err = cb_output__file(ctx, to, data.data ? data.data : "", data.len, 0);
-    cb_buf_free(&data);
+      err = cb_output__file(ctx, to, data, len, 0);
   }
   cb_strmap_free(&done);
   return err;

@@ -1,7 +1,16 @@
 /*
- * emit_html.c: the annotator site (index.html, one page per chapter,
- * style.css): which pages there are, what each one holds, and the workers
- * that write them.
+ * emit_html.c: the annotator site: which pages and files there are, what
+ * the chapter pages, the index and the print view hold, and the workers
+ * that write them all.
+ *
+ *   index.html      title, version, chapters, questions and their options
+ *   SLUG.html       a chapter
+ *   cases.html      every case, filterable (html_index.c)
+ *   tags.html, tag-NAME.html   the tags and the cases of each
+ *   changes.html    changes since the base revision (only with one)
+ *   print.html      every chapter on one page, for paper
+ *   search-index.js the search index (html_search.c)
+ *   style.css, site.js   assets: the embedded ones or the project's own
  *
  * The pipeline of a page:
  *
@@ -32,11 +41,27 @@
 #include "emit.h"
 #include "html_case.h"
 #include "html_element.h"
+#include "html_index.h"
 #include "html_page.h"
+#include "html_search.h"
 #include "output.h"
 #include "strmap.h"
 
 #define N_WORKERS 2
+
+/* Above this many bytes of source, the print view lists the chapters
+ * instead of holding them: a page of tens of megabytes is more than a
+ * browser can print, and writing it would double the cost of the site. */
+#define PRINT_MAX_BYTES (4 * 1024 * 1024)
+
+/* The assets copied into the site: the project's templates/NAME, else the
+ * embedded one. */
+static const char *const assets[] = {"style.css", "site.js"};
+
+/* The work items after the chapters, in the order the workers take them
+ * (the search index and the print view first: they are the longest). */
+enum { JOB_SEARCH, JOB_PRINT, N_FIRST_JOBS };
+enum { JOB_INDEX, JOB_CASES, JOB_TAGS, JOB_CHANGES, N_LAST_JOBS };
 
 /* A worker: writes pages, one at a time, with buffers of its own. */
 typedef struct worker {
@@ -52,8 +77,12 @@ struct cb_site {
   const char *dir;
   cb_html_layout *layout;
   cb_html_index index;
-  cb_strmap slugs;    /* page names of the chapters */
-  atomic_size_t next; /* the next page to write; n_chapters is the index */
+  cb_strmap slugs;     /* page names: chapters, then the site's own */
+  cb_arena *names;     /* page names made here */
+  const char *changes; /* base name of the changes page, NULL: none */
+  int print_all;       /* the print view holds every chapter */
+  size_t n_jobs;
+  atomic_size_t next; /* the next work item (see job()) */
   atomic_int stop;    /* a worker failed: the others stop */
   worker workers[N_WORKERS];
 };
@@ -125,8 +154,9 @@ static void chapter_item(cb_html_page *p, const cb_html_index *ix,
       break;
     const cb_heading *h = &ch->headings[it->index];
     cb_html__open(&p->out, cb_html_element__heading_tag(h), NULL);
-    cb_html_page__set_id(p, h->slug, CB_HTML_OWNER(h));
+    const char *id = cb_html_page__set_id(p, h->slug, CB_HTML_OWNER(h));
     cb_html__puts(&p->out, h->text);
+    cb_html_page__permalink(p, id);
     cb_html__close(&p->out);
     if (it->index + 1 > *next)
       *next = it->index + 1;
@@ -176,17 +206,115 @@ static void pager(cb_html_page *p) {
   cb_html__close(o);
 }
 
-/* The content slot of a chapter page (data: the site). */
-static void chapter_content(cb_html_page *p, void *data) {
-  const cb_site *st = data;
+/* The in-page table of contents, when the chapter has three sections or
+ * more. */
+static void page_toc(cb_html_page *p, const cb_chapter *ch) {
+  if (cb_html_page__outline(p, ch, NULL, 0) < 3)
+    return;
+  cb_html__open(&p->out, CB_TAG_NAV, "page-toc");
+  cb_html__attr(&p->out, "aria-label", "On this page");
+  cb_html__leaf(&p->out, CB_TAG_P, "page-toc-title", "On this page");
+  cb_html_page__outline(p, ch, "page-toc-list", 3);
+  cb_html__close(&p->out);
+}
+
+/* The items of chapter p->chapter, in an <article>; the in-page table of
+ * contents after its title heading. */
+static void chapter_article(cb_html_page *p, const cb_site *st) {
   const cb_chapter *ch = &p->book->chapters[p->chapter];
-  size_t next = 0;
+  size_t next = 0, i = 0;
   claim_ids(p, ch);
   cb_html__open(&p->out, CB_TAG_ARTICLE, "chapter");
-  for (size_t i = 0; i < ch->n_items; i++)
+  if (ch->n_items && ch->items[0].kind == CB_ITEM_HEADING)
+    chapter_item(p, &st->index, ch, &ch->items[i++], &next);
+  if (!p->print)
+    page_toc(p, ch);
+  for (; i < ch->n_items; i++)
     chapter_item(p, &st->index, ch, &ch->items[i], &next);
   cb_html__close(&p->out);
+}
+
+/* The content slot of a chapter page (data: the site). */
+static void chapter_content(cb_html_page *p, void *data) {
+  chapter_article(p, data);
   pager(p);
+}
+
+/* ---- the print view -------------------------------------------------- */
+
+/* The content slot of print.html: every chapter, one after the other,
+ * with hrefs to the elements on the page itself; for a big book, the list
+ * of the chapters. */
+static void print_content(cb_html_page *p, void *data) {
+  const cb_site *st = data;
+  const cb_book *b = p->book;
+  cb_html *o = &p->out;
+  cb_html__open(o, CB_TAG_ARTICLE, "print-view");
+  cb_html__leaf(o, CB_TAG_H1, NULL, cb_html_page__title(st->layout));
+  cb_html__leaf(o, CB_TAG_P, "stamp", cb_html_page__version(st->layout));
+  if (!st->print_all) {
+    cb_html__leaf(o, CB_TAG_P, "note",
+                  "This book is too large to print as one page. Print each "
+                  "chapter from its own page: every page of the site has a "
+                  "print layout.");
+  }
+  cb_html__open(o, CB_TAG_OL, "chapters");
+  for (size_t i = 0; i < b->n_chapters; i++) {
+    cb_html__open(o, CB_TAG_LI, NULL);
+    if (st->print_all) {
+      cb_buf_reset(&p->scratch);
+      cb_buf_puts(&p->scratch, "#chapter-");
+      cb_buf_puts(&p->scratch, b->chapters[i].slug);
+      cb_html__link(o, cb_buf_cstr(&p->scratch), NULL, b->chapters[i].title);
+    } else {
+      cb_html__link(o, cb_html_page__page_of(p, i), NULL, b->chapters[i].title);
+    }
+    cb_html__close(o);
+  }
+  cb_html__close(o);
+  cb_html__close(o);
+  if (!st->print_all)
+    return;
+  p->print = 1;
+  for (size_t i = 0; i < b->n_chapters; i++) {
+    p->chapter = i;
+    cb_html__open(o, CB_TAG_SECTION, "print-chapter");
+    cb_html_page__set_id(
+        p, cb_html_page__anchor(p, "chapter", b->chapters[i].slug, NULL),
+        CB_HTML_OWNER_PAGE);
+    chapter_article(p, st);
+    cb_html__close(o);
+  }
+  p->print = 0;
+  p->chapter = CB_HTML_INDEX;
+}
+
+/* ---- the index pages ------------------------------------------------- */
+
+static void cases_content(cb_html_page *p, void *data) {
+  const cb_site *st = data;
+  cb_html_index__cases(p, &st->index);
+}
+
+static void tags_content(cb_html_page *p, void *data) {
+  const cb_site *st = data;
+  cb_html_index__tag_list(p, &st->index);
+}
+
+static void changes_content(cb_html_page *p, void *data) {
+  const cb_site *st = data;
+  cb_html_index__changes(p, &st->index);
+}
+
+/* A tag page: data is a tag_job. */
+typedef struct tag_job {
+  const cb_site *st;
+  size_t tag;
+} tag_job;
+
+static void tag_content(cb_html_page *p, void *data) {
+  const tag_job *t = data;
+  cb_html_index__tag(p, &t->st->index, t->tag);
 }
 
 /* ---- the index page -------------------------------------------------- */
@@ -306,6 +434,31 @@ static void index_heading(cb_html_page *p, const char *text, const char *id) {
   cb_html__close(&p->out);
 }
 
+/* The book in figures, with links to the site's own pages. */
+static void index_overview(cb_html_page *p, const cb_site *st) {
+  const cb_book *b = p->book;
+  cb_html *o = &p->out;
+  char line[160];
+  snprintf(line, sizeof line, "%zu question%s, %zu criteri%s, %zu case%s",
+           b->n_questions, b->n_questions == 1 ? "" : "s", b->n_criteria,
+           b->n_criteria == 1 ? "on" : "a", b->n_cases,
+           b->n_cases == 1 ? "" : "s");
+  cb_html__open(o, CB_TAG_P, "overview");
+  cb_html__puts(o, line);
+  cb_html__puts(o, " \xC2\xB7 ");
+  cb_html__link(o, "cases.html", NULL, "all cases");
+  cb_html__puts(o, " \xC2\xB7 ");
+  cb_html__link(o, "tags.html", NULL, "tags");
+  if (st->changes) {
+    cb_html__puts(o, " \xC2\xB7 ");
+    cb_buf_reset(&p->scratch);
+    cb_buf_puts(&p->scratch, st->changes);
+    cb_buf_puts(&p->scratch, ".html");
+    cb_html__link(o, cb_buf_cstr(&p->scratch), NULL, "what changed");
+  }
+  cb_html__close(o);
+}
+
 /* The content slot of the index page (data: the site). */
 static void index_content(cb_html_page *p, void *data) {
   const cb_site *st = data;
@@ -314,6 +467,7 @@ static void index_content(cb_html_page *p, void *data) {
   cb_html__open(o, CB_TAG_ARTICLE, "index");
   cb_html__leaf(o, CB_TAG_H1, NULL, cb_html_page__title(st->layout));
   cb_html__leaf(o, CB_TAG_P, "stamp", cb_html_page__version(st->layout));
+  index_overview(p, st);
   index_heading(p, "Chapters", "chapters");
   index_chapters(p);
   if (b->n_questions) {
@@ -329,16 +483,10 @@ static void index_content(cb_html_page *p, void *data) {
 
 /* ---- the site -------------------------------------------------------- */
 
-/* Writes one page: chapter chi, or the index (CB_HTML_INDEX). */
-static int write_page(const cb_site *st, worker *w, size_t chi) {
-  int err = cb_html_page__write(
-      &w->page, st->layout, chi,
-      chi == CB_HTML_INDEX ? index_content : chapter_content, (void *)st);
-  if (err < 0)
-    return cb_ctx__fail(w->ctx, CB_ENOMEM, "out of memory");
+/* Writes the bytes of w's page to DIR/NAME.html. */
+static int put_page(const cb_site *st, worker *w, const char *name) {
   cb_buf_reset(&w->path);
-  cb_buf_printf(&w->path, "%s/%s.html", st->dir,
-                chi == CB_HTML_INDEX ? "index" : st->book->chapters[chi].slug);
+  cb_buf_printf(&w->path, "%s/%s.html", st->dir, name);
   if (w->path.failed)
     return cb_ctx__fail(w->ctx, CB_ENOMEM, "out of memory");
   const cb_buf *out = &w->page.out.buf;
@@ -347,13 +495,86 @@ static int write_page(const cb_site *st, worker *w, size_t chi) {
                          CB_OUTPUT_KEEP_SAME);
 }
 
-/* Page names must be plain file names, distinct, and not the index. */
-static int check_slugs(cb_site *st) {
+/* Writes a page that is not a chapter's: titled title, named name. */
+static int write_other(const cb_site *st, worker *w, const char *name,
+                       const char *title,
+                       void (*content)(cb_html_page *p, void *data),
+                       void *data) {
+  w->page.title = title;
+  int err =
+      cb_html_page__write(&w->page, st->layout, CB_HTML_INDEX, content, data);
+  w->page.title = NULL;
+  if (err < 0)
+    return cb_ctx__fail(w->ctx, CB_ENOMEM, "out of memory");
+  return put_page(st, w, name);
+}
+
+/* Does work item i: first the long ones (N_FIRST_JOBS), then the chapters,
+ * then the index pages (N_LAST_JOBS), then the tag pages. */
+static int job(const cb_site *st, worker *w, size_t i) {
+  const cb_book *b = st->book;
+  if (i < N_FIRST_JOBS) {
+    if (i == JOB_SEARCH) {
+      cb_buf_reset(&w->path);
+      cb_buf_printf(&w->path, "%s/search-index.js", st->dir);
+      if (w->path.failed)
+        return cb_ctx__fail(w->ctx, CB_ENOMEM, "out of memory");
+      return cb_html_search__write(w->ctx, b, cb_buf_cstr(&w->path));
+    }
+    return write_other(st, w, "print", "Print view", print_content, (void *)st);
+  }
+  i -= N_FIRST_JOBS;
+  if (i < b->n_chapters) {
+    w->page.title = NULL;
+    if (cb_html_page__write(&w->page, st->layout, i, chapter_content,
+                            (void *)st) < 0)
+      return cb_ctx__fail(w->ctx, CB_ENOMEM, "out of memory");
+    return put_page(st, w, b->chapters[i].slug);
+  }
+  i -= b->n_chapters;
+  switch (i) {
+  case JOB_INDEX:
+    if (cb_html_page__write(&w->page, st->layout, CB_HTML_INDEX, index_content,
+                            (void *)st) < 0)
+      return cb_ctx__fail(w->ctx, CB_ENOMEM, "out of memory");
+    return put_page(st, w, "index");
+  case JOB_CASES:
+    return write_other(st, w, "cases", "Cases", cases_content, (void *)st);
+  case JOB_TAGS:
+    return write_other(st, w, "tags", "Tags", tags_content, (void *)st);
+  case JOB_CHANGES:
+    return st->changes ? write_other(st, w, st->changes, "Changes",
+                                     changes_content, (void *)st)
+                       : 0;
+  default: {
+    tag_job t = {st, i - N_LAST_JOBS};
+    cb_buf_reset(&w->page.scratch);
+    cb_buf_printf(&w->page.scratch, "Tag %s", st->index.tags[t.tag]);
+    char *title = cb_strdup(cb_buf_cstr(&w->page.scratch));
+    if (!title || w->page.scratch.failed) {
+      cb_free(title);
+      return cb_ctx__fail(w->ctx, CB_ENOMEM, "out of memory");
+    }
+    int err =
+        write_other(st, w, st->index.tag_pages[t.tag], title, tag_content, &t);
+    cb_free(title);
+    return err;
+  }
+  }
+}
+
+/* Page names must be plain file names, distinct, and not the site's own;
+ * the site's own pages are then named around them. */
+static int name_pages(cb_site *st) {
+  static const char *const own[] = {"index", "print", "search",
+                                    "cases", "tags",  "style"};
   for (size_t i = 0; i < st->book->n_chapters; i++) {
     const cb_chapter *ch = &st->book->chapters[i];
     const char *s = ch->slug;
-    if (!s || !*s || *s == '.' || strchr(s, '/') || strchr(s, '\\') ||
-        strcmp(s, "index") == 0 || strcmp(s, "style") == 0)
+    int reserved = 0;
+    for (size_t k = 0; k < sizeof own / sizeof *own; k++)
+      reserved |= s && strcmp(s, own[k]) == 0;
+    if (!s || !*s || *s == '.' || strchr(s, '/') || strchr(s, '\\') || reserved)
       return cb_ctx__fail(st->ctx, CB_ERROR,
                           "chapter %s: \"%s\" cannot be the name of a page",
                           ch->path ? ch->path : "?", s ? s : "");
@@ -366,16 +587,20 @@ static int check_slugs(cb_site *st) {
                           "chapters %s and %s would both be %s.html",
                           st->book->chapters[other].path, ch->path, s);
   }
+  for (size_t k = 0; k < sizeof own / sizeof *own; k++)
+    if (cb_strmap_put(&st->slugs, own[k], SIZE_MAX, NULL) < 0)
+      return cb_ctx__fail(st->ctx, CB_ENOMEM, "out of memory");
+  if (st->book->since && !(st->changes = cb_html_index__page_name(
+                               &st->slugs, st->names, "changes")))
+    return cb_ctx__fail(st->ctx, CB_ENOMEM, "out of memory");
   return 0;
 }
 
 /* 1 when name is a page of this build (for cb_output__prune). */
 static int is_page(const char *name, void *data) {
   const cb_site *st = data;
-  char base[256];
+  char base[512];
   size_t len = strlen(name) - 5; /* without ".html" */
-  if (strcmp(name, "index.html") == 0)
-    return 1;
   if (len >= sizeof base)
     return 1; /* not a name we make: leave it alone */
   memcpy(base, name, len);
@@ -383,7 +608,33 @@ static int is_page(const char *name, void *data) {
   return cb_strmap_get(&st->slugs, base, NULL);
 }
 
-/* Frees what worker w holds; it can be called again. */
+/* The links of the nav slot: the site's own pages. */
+static int write_nav(cb_site *st) {
+  cb_html *h = cb_html_page__nav(st->layout);
+  cb_buf href = {0};
+  cb_html__open(h, CB_TAG_UL, "site-nav");
+  cb_html__open(h, CB_TAG_LI, NULL);
+  cb_html__link(h, "cases.html", NULL, "All cases");
+  cb_html__close(h);
+  cb_html__open(h, CB_TAG_LI, NULL);
+  cb_html__link(h, "tags.html", NULL, "Tags");
+  cb_html__close(h);
+  if (st->changes) {
+    cb_buf_puts(&href, st->changes);
+    cb_buf_puts(&href, ".html");
+    cb_html__open(h, CB_TAG_LI, NULL);
+    cb_html__link(h, cb_buf_cstr(&href), NULL, "Changes");
+    cb_html__close(h);
+  }
+  cb_html__open(h, CB_TAG_LI, NULL);
+  cb_html__link(h, "print.html", NULL, "Print view");
+  cb_html__close(h);
+  cb_html__close(h);
+  int failed = href.failed || cb_html__failed(h);
+  cb_buf_free(&href);
+  return failed ? cb_ctx__fail(st->ctx, CB_ENOMEM, "out of memory") : 0;
+}
+
 static void worker_free(worker *w) {
   cb_html_page__free(&w->page);
   cb_buf_free(&w->path);
@@ -397,6 +648,7 @@ void cb_emit_html__free(cb_site *st) {
   cb_html_page__layout_free(st->layout);
   cb_html_element__index_free(&st->index);
   cb_strmap_free(&st->slugs);
+  cb_arena_free(st->names);
   cb_free(st);
 }
 
@@ -412,12 +664,26 @@ int cb_emit_html__begin(cb_site **out, cb_ctx *ctx, const cb_book *book,
   st->dir = dir;
   atomic_init(&st->next, 0);
   atomic_init(&st->stop, 0);
-  if ((err = check_slugs(st)) < 0)
+  if (!(st->names = cb_arena_new())) {
+    err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+    goto done;
+  }
+  if ((err = name_pages(st)) < 0)
     goto done;
   if ((err = cb_html_page__layout(&st->layout, ctx, book)) < 0)
     goto done;
   if ((err = cb_html_element__index(&st->index, ctx, book)) < 0)
     goto done;
+  if ((err = cb_html_index__tags(&st->index, ctx, book, &st->slugs,
+                                 st->names)) < 0)
+    goto done;
+  if ((err = write_nav(st)) < 0)
+    goto done;
+  size_t bytes = 0;
+  for (size_t i = 0; i < book->n_files; i++)
+    bytes += book->files[i].len;
+  st->print_all = bytes <= PRINT_MAX_BYTES;
+  st->n_jobs = N_FIRST_JOBS + book->n_chapters + N_LAST_JOBS + st->index.n_tags;
   for (int k = 0; k < N_WORKERS; k++) {
     st->workers[k].ctx = ctx;
     if (cb_html_page__init(&st->workers[k].page, book) < 0) {
@@ -441,10 +707,9 @@ int cb_emit_html__work(cb_site *st, int worker_id, cb_ctx *ctx) {
   w->ctx = ctx;
   while (!atomic_load(&st->stop)) {
     size_t i = atomic_fetch_add(&st->next, 1);
-    if (i > st->book->n_chapters)
+    if (i >= st->n_jobs)
       break;
-    if ((err = write_page(st, w,
-                          i == st->book->n_chapters ? CB_HTML_INDEX : i)) < 0) {
+    if ((err = job(st, w, i)) < 0) {
       atomic_store(&st->stop, 1);
       break;
     }
@@ -455,26 +720,28 @@ int cb_emit_html__work(cb_site *st, int worker_id, cb_ctx *ctx) {
 
 int cb_emit_html__finish(cb_site *st) {
   int err = 0;
-  const char *css;
-  size_t css_len;
-  char *css_owned = NULL;
   cb_buf path = {0};
 
   if ((err = cb_output__prune(st->ctx, st->dir, ".html", is_page, st)) < 0)
     goto done;
-  if ((err = cb_html_page__template_bytes(st->ctx, st->book, "style.css", 1,
-                                          &css, &css_len, &css_owned)) < 0)
-    goto done;
-  cb_buf_printf(&path, "%s/style.css", st->dir);
-  if (path.failed) {
-    err = cb_ctx__fail(st->ctx, CB_ENOMEM, "out of memory");
-    goto done;
+  for (size_t i = 0; i < sizeof assets / sizeof *assets && err == 0; i++) {
+    const char *data;
+    size_t len;
+    char *owned = NULL;
+    if ((err = cb_html_page__template_bytes(st->ctx, st->book, assets[i], 1,
+                                            &data, &len, &owned)) < 0)
+      goto done;
+    cb_buf_reset(&path);
+    cb_buf_printf(&path, "%s/%s", st->dir, assets[i]);
+    if (path.failed)
+      err = cb_ctx__fail(st->ctx, CB_ENOMEM, "out of memory");
+    else
+      err = cb_output__file(st->ctx, cb_buf_cstr(&path), data, len,
+                            CB_OUTPUT_KEEP_SAME);
+    cb_free(owned);
   }
-  err = cb_output__file(st->ctx, cb_buf_cstr(&path), css, css_len,
-                        CB_OUTPUT_KEEP_SAME);
 done:
   cb_buf_free(&path);
-  cb_free(css_owned);
   return err;
 }
 

@@ -1,7 +1,8 @@
 /*
  * emit_html.h: the annotator site of `casebook build`: index.html, one
- * page per chapter and style.css, from the templates page.html and
- * style.css (embedded, or the project's own in <root>/templates/).
+ * page per chapter, the cases index, the tag pages, the changes page, the
+ * print view, the search index, style.css and site.js, from the templates
+ * (embedded, or the project's own templates/NAME). See docs/site.md.
  */
 #ifndef CB_EMIT_HTML_H
 #define CB_EMIT_HTML_H
@@ -17,10 +18,11 @@ int cb_emit_html__site(cb_ctx *ctx, const cb_book *book, const char *dir);
 /* The same in steps, for writing the pages on two threads:
  *
  *   cb_emit_html__begin   templates, indexes, page names (one thread)
- *   cb_emit_html__work    writes pages until none is left; worker 0 and
+ *   cb_emit_html__work    writes pages (and the search index) until none
+ *                         is left; worker 0 and
  *                         worker 1 may run at the same time, each with a
  *                         cb_ctx of its own for its errors
- *   cb_emit_html__finish  removes stale pages, writes style.css
+ *   cb_emit_html__finish  removes stale pages, writes the assets
  *   cb_emit_html__free    (NULL ok)
  *
  * Each returns 0 or a negative code with the given ctx's error set. A

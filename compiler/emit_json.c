@@ -28,17 +28,39 @@ typedef struct jw {
   int failed;
 } jw;
 
+json_t *cb_emit_json__str(cb_buf *tmp, const char *s, size_t len) {
+  if (cb_emit__text_ok(s, len, CB_TEXT_JSON))
+    return json_stringn_nocheck(s, len);
+  cb_buf own = {0};
+  cb_buf *b = tmp ? tmp : &own;
+  cb_buf_reset(b);
+  cb_emit__text_fix(b, s, len, CB_TEXT_JSON);
+  json_t *v = b->failed ? NULL : json_stringn_nocheck(cb_buf_cstr(b), b->len);
+  cb_buf_free(&own);
+  return v;
+}
+
+int cb_emit_json__set(json_t *obj, const char *key, json_t *value) {
+  if (!obj || !value) {
+    json_decref(value);
+    return -1;
+  }
+  size_t len = strlen(key);
+  if (cb_emit__text_ok(key, len, CB_TEXT_JSON))
+    return json_object_set_new_nocheck(obj, key, value) < 0 ? -1 : 0;
+  cb_buf b = {0};
+  cb_emit__text_fix(&b, key, len, CB_TEXT_JSON);
+  int err = b.failed ? -1 : json_object_set_new_nocheck(obj, cb_buf_cstr(&b),
+                                                        value);
+  if (b.failed)
+    json_decref(value);
+  cb_buf_free(&b);
+  return err < 0 ? -1 : 0;
+}
+
 /* A JSON string of s[0..len), cleaned; NULL only when out of memory. */
 static json_t *jstrn(jw *w, const char *s, size_t len) {
-  json_t *v;
-  if (cb_emit__text_ok(s, len, CB_TEXT_JSON)) {
-    v = json_stringn_nocheck(s, len);
-  } else {
-    cb_buf_reset(&w->tmp);
-    cb_emit__text_fix(&w->tmp, s, len, CB_TEXT_JSON);
-    v = w->tmp.failed ? NULL
-                      : json_stringn_nocheck(cb_buf_cstr(&w->tmp), w->tmp.len);
-  }
+  json_t *v = cb_emit_json__str(&w->tmp, s, len);
   if (!v)
     w->failed = 1;
   return v;
@@ -386,9 +408,20 @@ static json_t *answer_value(jw *w, const cb_answer *a) {
   return NULL;
 }
 
-/* The response a property-list answer of a per-response question belongs
- * to: the case's only response, or NULL. */
-static const char *only_response(const cb_case *c) {
+json_t *cb_emit_json__answer(const cb_answer *a, int *failed) {
+  jw w;
+  memset(&w, 0, sizeof w);
+  json_t *v = answer_value(&w, a);
+  cb_buf_free(&w.tmp);
+  if (w.failed) {
+    json_decref(v);
+    *failed = 1;
+    return NULL;
+  }
+  return v;
+}
+
+const char *cb_emit_json__only_response(const cb_case *c) {
   const char *name = NULL;
   for (size_t i = 0; i < c->n_inputs; i++) {
     if (c->inputs[i].kind != CB_IN_RESPONSE)
@@ -512,7 +545,7 @@ static const char *answer_response(const cb_book *b, const cb_case *c,
                                    const cb_answer *a) {
   const cb_question *q = &b->questions[a->question];
   if (!a->response && q->scope == CB_SCOPE_RESPONSE)
-    return only_response(c);
+    return cb_emit_json__only_response(c);
   return a->response;
 }
 
@@ -624,12 +657,52 @@ static void gold_case(gw *g, const cb_case *c) {
   g_close(g, '}');
 }
 
+/* Writes gold.meta.json next to the gold file at path (NAME.jsonl gives
+ * NAME.meta.json): the format, the file it describes, its number of
+ * records and the version stamp, so that every line of gold.jsonl stays
+ * a case record. Returns 0 or a negative code with ctx's error set. */
+static int gold_meta(cb_ctx *ctx, const cb_book *book, const char *path,
+                     size_t records) {
+  jw w = {ctx, book, {0}, 0};
+  cb_output *f = NULL;
+  int err = 0;
+  size_t n = strlen(path);
+  const char *base = strrchr(path, '/');
+  base = base ? base + 1 : path;
+  const char *meta =
+      n > 6 && strcmp(path + n - 6, ".jsonl") == 0
+          ? cb_arena_printf(ctx->arena, "%.*s.meta.json", (int)(n - 6), path)
+          : cb_arena_printf(ctx->arena, "%s.meta.json", path);
+  json_t *root = jobj(&w);
+  set(&w, root, "format", jint(&w, CB_FORMAT_VERSION));
+  set(&w, root, "file", jstr(&w, base));
+  set(&w, root, "records", jint(&w, (long long)records));
+  set(&w, root, "version", stamp(&w));
+  if (w.failed || !meta) {
+    err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+    goto done;
+  }
+  if ((err = cb_output__open(&f, ctx, meta, JSON_OUTPUT)) < 0)
+    goto done;
+  if ((err = dump(ctx, f, &w.tmp, root, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) <
+      0)
+    goto done;
+  err = cb_output__commit(f);
+  f = NULL;
+done:
+  cb_output__discard(f);
+  json_decref(root);
+  cb_buf_free(&w.tmp);
+  return err;
+}
+
 int cb_emit_json__gold(cb_ctx *ctx, const cb_book *book, const char *path) {
   int err = 0;
   jw w = {ctx, book, {0}, 0};
   cb_buf line = {0};
   gw g = {&w, &line, NULL, {0}, 0};
   cb_output *f = NULL;
+  size_t records = 0;
 
   if (!(g.scratch = json_string(""))) {
     err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
@@ -650,9 +723,12 @@ int cb_emit_json__gold(cb_ctx *ctx, const cb_book *book, const char *path) {
     }
     if ((err = cb_output__write(f, line.data, line.len)) < 0)
       goto done;
+    records++;
   }
   err = cb_output__commit(f);
   f = NULL;
+  if (err == 0)
+    err = gold_meta(ctx, book, path, records);
 done:
   json_decref(g.scratch);
   cb_output__discard(f);

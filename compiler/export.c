@@ -5,8 +5,21 @@
 #include "export.h"
 
 /* One line per exporter; each declares its function here. */
+int cb_export_xml__run(cb_ctx *ctx, const cb_book *book, const char *outdir);
+int cb_export_schema__run(cb_ctx *ctx, const cb_book *book,
+                          const char *outdir);
+int cb_export_judge__run(cb_ctx *ctx, const cb_book *book, const char *outdir);
+int cb_export_labelstudio__run(cb_ctx *ctx, const cb_book *book,
+                               const char *outdir);
+int cb_export_argilla__run(cb_ctx *ctx, const cb_book *book,
+                           const char *outdir);
 
 const cb_exporter cb_exporters[] = {
+    {"rubric.xml", cb_export_xml__run},
+    {"JSON Schema", cb_export_schema__run},
+    {"LLM judge", cb_export_judge__run},
+    {"Label Studio", cb_export_labelstudio__run},
+    {"Argilla", cb_export_argilla__run},
     {NULL, NULL},
 };
 

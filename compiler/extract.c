@@ -534,8 +534,10 @@ static void open_element(chapter_state *s, const heading_parse *hp,
     rc = CB_VEC_PUSH(b->cases, b->n_cases, b->cap_cases, c);
     push_item(s, CB_ITEM_CASE, el->index);
   }
-  if (rc < 0)
+  if (rc < 0) {
     b->failed = 1;
+    el->kind = EL_NONE; /* not in b's arrays: nothing to finish */
+  }
 }
 
 /* Appends a prose block to the current element's HTML and text. */

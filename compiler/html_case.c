@@ -53,6 +53,47 @@ static void input_block(cb_html_page *p, const cb_input *in) {
   cb_html__close(o); /* the box */
 }
 
+/* 1 for a turn of a conversation. */
+static int is_turn(const cb_input *in) {
+  return in->kind == CB_IN_USER || in->kind == CB_IN_ASSISTANT;
+}
+
+/* The inputs in source order, with the runs that belong together
+ * grouped: consecutive user and assistant turns as a dialogue, and
+ * consecutive responses side by side (two of them: a pair to compare). */
+static void inputs(cb_html_page *p, const cb_case *c) {
+  cb_html *o = &p->out;
+  cb_html__open(o, CB_TAG_DIV, "inputs");
+  for (size_t i = 0; i < c->n_inputs;) {
+    const cb_input *in = &c->inputs[i];
+    size_t j = i + 1;
+    if (is_turn(in)) {
+      while (j < c->n_inputs && is_turn(&c->inputs[j]))
+        j++;
+      cb_html__open(o, CB_TAG_DIV, "dialogue");
+      cb_html__attr(o, "role", "group");
+      cb_html__attr(o, "aria-label", "Conversation");
+    } else if (in->kind == CB_IN_RESPONSE) {
+      while (j < c->n_inputs && c->inputs[j].kind == CB_IN_RESPONSE)
+        j++;
+      if (j - i < 2) {
+        input_block(p, in);
+        i = j;
+        continue;
+      }
+      cb_html__open(o, CB_TAG_DIV, j - i == 2 ? "responses pair" : "responses");
+    } else {
+      input_block(p, in);
+      i = j;
+      continue;
+    }
+    for (; i < j; i++)
+      input_block(p, &c->inputs[i]);
+    cb_html__close(o);
+  }
+  cb_html__close(o);
+}
+
 /* The other response of a pairwise answer, or NULL. */
 static const char *other_response(const cb_case *c, const cb_question *q,
                                   const char *name) {
@@ -247,15 +288,12 @@ void cb_html_case__card(cb_html_page *p, const cb_html_index *ix, size_t ci,
   cb_html_page__set_id(p, cb_html_page__anchor(p, "case", c->id, NULL),
                        CB_HTML_OWNER(c));
   cb_html_element__heading(p, h, "Case", "case", c->id, c->title);
+  cb_html_element__history(p, &c->history);
   if (c->status != CB_STATUS_FINAL)
     cb_html__leaf(o, CB_TAG_P, "status", status);
 
-  if (c->n_inputs) {
-    cb_html__open(o, CB_TAG_DIV, "inputs");
-    for (size_t i = 0; i < c->n_inputs; i++)
-      input_block(p, &c->inputs[i]);
-    cb_html__close(o);
-  }
+  if (c->n_inputs)
+    inputs(p, c);
 
   int dl = 0;
   for (size_t i = 0; i < c->n_answers; i++) {
@@ -300,9 +338,17 @@ void cb_html_case__card(cb_html_page *p, const cb_html_index *ix, size_t ci,
     cb_html__open(o, CB_TAG_P, "tags");
     cb_html__leaf(o, CB_TAG_SPAN, "k", "Tags ");
     for (size_t i = 0; i < c->tags.n; i++) {
+      const char *page = cb_html_element__tag_page(ix, c->tags.items[i]);
       if (i)
         cb_html__puts(o, " ");
-      cb_html__leaf(o, CB_TAG_SPAN, "tag", c->tags.items[i]);
+      if (page) {
+        cb_buf_reset(&p->scratch);
+        cb_buf_puts(&p->scratch, page);
+        cb_buf_puts(&p->scratch, ".html");
+        cb_html__link(o, cb_buf_cstr(&p->scratch), "tag", c->tags.items[i]);
+      } else {
+        cb_html__leaf(o, CB_TAG_SPAN, "tag", c->tags.items[i]);
+      }
     }
     cb_html__close(o);
   }
@@ -317,5 +363,6 @@ void cb_html_case__card(cb_html_page *p, const cb_html_index *ix, size_t ci,
     cb_html__fragment(o, b, c->rationale.html);
     cb_html__close(o);
   }
+  cb_html_element__last_changed(p, &c->history);
   cb_html__close(o); /* article */
 }

@@ -39,6 +39,14 @@ const cb_criterion *cb_html_element__criterion_by_id(const cb_html_index *ix,
   return &book->criteria[i];
 }
 
+const char *cb_html_element__tag_page(const cb_html_index *ix,
+                                      const char *tag) {
+  size_t k;
+  if (!tag || !cb_strmap_get(&ix->tag_ids, tag, &k) || k >= ix->n_tags)
+    return NULL;
+  return ix->tag_pages[k];
+}
+
 static const cb_question *question_by_id(const cb_html_index *ix,
                                          const cb_book *book, const char *id) {
   size_t i;
@@ -151,6 +159,11 @@ void cb_html_element__index_free(cb_html_index *ix) {
   cb_free(ix->opt_cases);
   cb_free(ix->crit_start);
   cb_free(ix->crit_cases);
+  cb_strmap_free(&ix->tag_ids);
+  cb_free(ix->tags);
+  cb_free(ix->tag_pages);
+  cb_free(ix->tag_start);
+  cb_free(ix->tag_cases);
   memset(ix, 0, sizeof *ix);
 }
 
@@ -179,6 +192,51 @@ void cb_html_element__heading(cb_html_page *p, const cb_heading *h,
     cb_html__puts(o, " ");
     cb_html__leaf(o, CB_TAG_SPAN, "title", title);
   }
+  cb_html_page__permalink(p, cb_html_page__anchor(p, prefix, id, NULL));
+  cb_html__close(o);
+}
+
+void cb_html_element__history(cb_html_page *p, const cb_history *h) {
+  const cb_book *b = p->book;
+  if (!h || h->state == CB_UNCHANGED)
+    return;
+  const char *since =
+      b->since_label && *b->since_label ? b->since_label : b->since;
+  cb_buf_reset(&p->scratch);
+  cb_buf_puts(&p->scratch, h->state == CB_ADDED ? "New" : "Changed");
+  if (since && *since) {
+    cb_buf_puts(&p->scratch, " since ");
+    cb_buf_puts(&p->scratch, since);
+  }
+  if (p->scratch.failed) {
+    p->failed = 1;
+    return;
+  }
+  cb_html__leaf(&p->out, CB_TAG_P,
+                h->state == CB_ADDED ? "history added" : "history changed",
+                p->scratch.data);
+}
+
+void cb_html_element__last_changed(cb_html_page *p, const cb_history *h) {
+  if (!h || !h->last_date || !*h->last_date)
+    return;
+  cb_html *o = &p->out;
+  cb_html__open(o, CB_TAG_P, "last-changed");
+  cb_html__leaf(o, CB_TAG_SPAN, "k", "Last changed ");
+  /* the day of an ISO 8601 date: its first ten bytes */
+  size_t n = strlen(h->last_date);
+  cb_html__text(o, h->last_date, n > 10 && h->last_date[10] == 'T' ? 10 : n);
+  if (h->last_label && *h->last_label) {
+    cb_html__puts(o, " (");
+    cb_html__puts(o, h->last_label);
+    cb_html__puts(o, ")");
+  } else if (h->last_commit && *h->last_commit) {
+    char short_id[13];
+    snprintf(short_id, sizeof short_id, "%.12s", h->last_commit);
+    cb_html__puts(o, " (");
+    cb_html__leaf(o, CB_TAG_CODE, NULL, short_id);
+    cb_html__puts(o, ")");
+  }
   cb_html__close(o);
 }
 
@@ -194,11 +252,78 @@ void cb_html_element__option_ref(cb_html_page *p, const cb_question *q,
       NULL, shown);
 }
 
-/* "N cases" with links to them, collapsed when long. */
-static void backlinks(cb_html_page *p, const size_t *cases, size_t n) {
+/* What case c answered to question qi, shown after its back-link from
+ * an option of qi: only what the link does not already say (the other
+ * options of a multi answer, the response of a per-response answer). */
+static void option_gold(cb_html_page *p, const cb_case *c, size_t qi) {
   cb_html *o = &p->out;
-  if (n == 0)
+  int open = 0;
+  for (size_t i = 0; i < c->n_answers; i++) {
+    const cb_answer *a = &c->answers[i];
+    if (a->question < 0 || (size_t)a->question != qi)
+      continue;
+    int multi = a->kind == CB_V_OPTIONS && a->n_items > 1;
+    if (!multi && !a->response)
+      continue;
+    cb_html__puts(o, open ? "; " : " (");
+    if (!open)
+      cb_html__open(o, CB_TAG_SPAN, "gold");
+    open = 1;
+    if (a->response) {
+      cb_html__puts(o, a->response);
+      cb_html__puts(o, ": ");
+    }
+    if (a->kind == CB_V_OPTIONS || a->kind == CB_V_OPTION) {
+      for (size_t k = 0; k < a->n_items; k++) {
+        if (k)
+          cb_html__puts(o, ", ");
+        cb_html__puts(o, a->items[k]);
+      }
+    } else {
+      cb_html__puts(o, a->raw);
+    }
+  }
+  if (open) {
+    cb_html__close(o);
+    cb_html__puts(o, ")");
+  }
+}
+
+/* The gold answers of case c in one line, after its back-link from a
+ * criterion: "harm safe, helpfulness 4". */
+static void case_gold(cb_html_page *p, const cb_case *c) {
+  cb_html *o = &p->out;
+  size_t shown = 0;
+  for (size_t i = 0; i < c->n_answers && shown < 6; i++) {
+    const cb_answer *a = &c->answers[i];
+    if (a->question < 0 || a->kind == CB_V_NONE || a->kind == CB_V_TEXT)
+      continue;
+    if (!shown)
+      cb_html__open(o, CB_TAG_SPAN, "gold");
+    cb_html__puts(o, shown ? ", " : " ");
+    if (a->response) {
+      cb_html__puts(o, a->response);
+      cb_html__puts(o, " ");
+    }
+    cb_html__puts(o, a->key);
+    cb_html__puts(o, " ");
+    cb_html__leaf(o, CB_TAG_STRONG, NULL, a->raw);
+    shown++;
+  }
+  if (shown)
+    cb_html__close(o);
+}
+
+/* "N cases" with links to them, collapsed when long. qi: the question
+ * of the option they use (the option's back-links), SIZE_MAX for a
+ * criterion's. */
+static void backlinks(cb_html_page *p, const size_t *cases, size_t n,
+                      size_t qi) {
+  cb_html *o = &p->out;
+  if (n == 0) {
+    cb_html__leaf(o, CB_TAG_SPAN, "none", "No case yet");
     return;
+  }
   if (n > LONG_BACKLINKS) {
     char label[48];
     snprintf(label, sizeof label, "%zu cases", n);
@@ -210,8 +335,14 @@ static void backlinks(cb_html_page *p, const size_t *cases, size_t n) {
   cb_html__open(o, CB_TAG_SPAN, "cases");
   for (size_t i = 0; i < n; i++) {
     const cb_case *c = &p->book->cases[cases[i]];
+    cb_html__open(o, CB_TAG_SPAN, NULL);
     cb_html__link(o, cb_html_page__href(p, c->chapter, "case", c->id, NULL),
                   NULL, c->id);
+    if (qi == SIZE_MAX)
+      case_gold(p, c);
+    else
+      option_gold(p, c, qi);
+    cb_html__close(o);
   }
   cb_html__close(o);
   if (n > LONG_BACKLINKS)
@@ -277,6 +408,7 @@ static void options_table(cb_html_page *p, const cb_html_index *ix, size_t qi) {
         o, cb_html_page__href(p, p->chapter, "option", q->id, opt->id), NULL);
     cb_html__leaf(o, CB_TAG_CODE, NULL, opt->id);
     cb_html__close(o); /* a */
+    cb_html_element__history(p, &opt->history);
     cb_html__close(o); /* td */
     cb_html__open(o, CB_TAG_TD, "meaning");
     if (opt->meaning_html && *opt->meaning_html)
@@ -296,7 +428,7 @@ static void options_table(cb_html_page *p, const cb_html_index *ix, size_t qi) {
     size_t k = ix->opt_first[qi] + i;
     cb_html__open(o, CB_TAG_TD, "backlinks");
     backlinks(p, ix->opt_cases + ix->opt_start[k],
-              ix->opt_start[k + 1] - ix->opt_start[k]);
+              ix->opt_start[k + 1] - ix->opt_start[k], qi);
     cb_html__close(o); /* td */
     cb_html__close(o); /* tr */
   }
@@ -313,6 +445,7 @@ void cb_html_element__question(cb_html_page *p, const cb_html_index *ix,
   cb_html_page__set_id(p, cb_html_page__anchor(p, "question", q->id, NULL),
                        CB_HTML_OWNER(q));
   cb_html_element__heading(p, h, "Question", "question", q->id, q->title);
+  cb_html_element__history(p, &q->history);
 
   cb_html__open(o, CB_TAG_DL, "meta");
   meta(o, "type");
@@ -367,6 +500,7 @@ void cb_html_element__criterion(cb_html_page *p, const cb_html_index *ix,
   cb_html_page__set_id(p, cb_html_page__anchor(p, "criterion", c->id, NULL),
                        CB_HTML_OWNER(c));
   cb_html_element__heading(p, h, "Criterion", "criterion", c->id, c->title);
+  cb_html_element__history(p, &c->history);
   if (c->applies_to.n || c->severity || c->points) {
     cb_html__open(o, CB_TAG_DL, "meta");
     if (c->applies_to.n) {
@@ -397,12 +531,10 @@ void cb_html_element__criterion(cb_html_page *p, const cb_html_index *ix,
     cb_html__close(o);
   }
   size_t n = ix->crit_start[ci + 1] - ix->crit_start[ci];
-  if (n) {
-    /* a div: the list may be a <details>, which a <p> cannot hold */
-    cb_html__open(o, CB_TAG_DIV, "demonstrated");
-    cb_html__leaf(o, CB_TAG_SPAN, "k", "Demonstrated by ");
-    backlinks(p, ix->crit_cases + ix->crit_start[ci], n);
-    cb_html__close(o);
-  }
+  /* a div: the list may be a <details>, which a <p> cannot hold */
+  cb_html__open(o, CB_TAG_DIV, "demonstrated");
+  cb_html__leaf(o, CB_TAG_SPAN, "k", "Demonstrated by ");
+  backlinks(p, ix->crit_cases + ix->crit_start[ci], n, SIZE_MAX);
+  cb_html__close(o);
   cb_html__close(o); /* section */
 }

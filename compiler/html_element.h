@@ -22,6 +22,13 @@ typedef struct cb_html_index {
   size_t *opt_first;
   size_t *opt_start, *opt_cases;
   size_t *crit_start, *crit_cases;
+  /* The tags of the cases, in byte order, each with the base name of its
+   * page and its cases ([tag_start[k], tag_start[k+1]) in tag_cases);
+   * filled by cb_html_index__tags (html_index.h). */
+  const char **tags, **tag_pages;
+  size_t n_tags;
+  size_t *tag_start, *tag_cases;
+  cb_strmap tag_ids; /* tag -> k */
 } cb_html_index;
 
 /* Builds ix (zero-initialized) for book. Returns 0 or CB_ENOMEM with
@@ -29,6 +36,9 @@ typedef struct cb_html_index {
  * either case. */
 int cb_html_element__index(cb_html_index *ix, cb_ctx *ctx, const cb_book *book);
 void cb_html_element__index_free(cb_html_index *ix);
+
+/* The base name of the page of tag, or NULL. */
+const char *cb_html_element__tag_page(const cb_html_index *ix, const char *tag);
 
 /* The criterion with this id, or NULL. */
 const cb_criterion *cb_html_element__criterion_by_id(const cb_html_index *ix,
@@ -50,6 +60,14 @@ cb_tag cb_html_element__heading_tag(const cb_heading *h);
 void cb_html_element__heading(cb_html_page *p, const cb_heading *h,
                               const char *keyword, const char *prefix,
                               const char *id, const char *title);
+
+/* A "New since v1.2" / "Changed since v1.2" marker for an element whose
+ * history says so (book->since_label, else book->since); nothing when it
+ * is unchanged or not known. */
+void cb_html_element__history(cb_html_page *p, const cb_history *h);
+
+/* "Last changed DATE (label)" when the history knows it; else nothing. */
+void cb_html_element__last_changed(cb_html_page *p, const cb_history *h);
 
 /* Option k of q (SIZE_MAX: unknown) as shown text linked to its
  * definition. */

@@ -15,7 +15,6 @@
 #include "html_page.h"
 
 #include <assert.h>
-#include <errno.h>
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
 #include <stdio.h>
@@ -30,11 +29,25 @@ enum {
   SLOT_BOOK_TITLE,
   SLOT_VERSION,
   SLOT_TOC,
+  SLOT_NAV,
   SLOT_CONTENT,
   N_SLOTS
 };
-static const char *const slot_names[N_SLOTS] = {"title", "book-title",
-                                                "version", "toc", "content"};
+static const char *const slot_names[N_SLOTS] = {
+    "title", "book-title", "version", "toc", "nav", "content"};
+
+/* The policy every page carries, whatever its template says: scripts and
+ * styles only from the site's own files (no inline script, so no script
+ * that came from a casebook can run), images from the site or data: (the
+ * images prose may embed), nothing from anywhere else. */
+static const char csp_meta[] =
+    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src "
+    "'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; media-src 'self'; base-uri 'none'; form-action "
+    "'none'\">";
+
+/* The largest template or asset a project may bring. */
+#define TEMPLATE_MAX (64u * 1024 * 1024)
 
 /* Books with more chapters than this get a window of the table of
  * contents in the sidebar (the index page lists them all): a full TOC on
@@ -51,6 +64,7 @@ typedef struct hole {
 
 /* A template, serialized with its slots empty. */
 typedef struct tpl {
+  int has_head; /* the policy went in */
   cb_buf bytes;
   hole *holes;
   size_t n_holes, cap_holes;
@@ -67,6 +81,7 @@ struct cb_html_layout {
   /* The sidebar: chapter i's line is [toc_at[i], toc_at[i + 1]) of toc. */
   cb_html toc;
   size_t *toc_at;
+  cb_html nav; /* the site's own pages (see cb_html_page__nav) */
 };
 
 /* ---- serializing a template ------------------------------------------ */
@@ -164,6 +179,11 @@ static int serialize_element(tpl *t, xmlNodePtr n) {
   cb_buf_putc(b, '>');
   if (cls & EL_VOID)
     return 0;
+  /* The policy goes first in <head>, before anything it governs. */
+  if (strcmp((const char *)n->name, "head") == 0) {
+    cb_buf_puts(b, csp_meta);
+    t->has_head = 1;
+  }
   if (slot >= 0 && slot < N_SLOTS) {
     hole h = {b->len, slot, (cls & EL_PRE) != 0};
     if (CB_VEC_PUSH(t->holes, t->n_holes, t->cap_holes, h) < 0)
@@ -239,54 +259,21 @@ int cb_html_page__template_bytes(cb_ctx *ctx, const cb_book *book,
                                  const char *name, int required,
                                  const char **data, size_t *len, char **owned) {
   int err = 0;
-  FILE *fp = NULL;
   cb_buf buf = {0};
   *owned = NULL;
-  if (book->root) {
-    cb_buf_printf(&buf, "%s/templates/%s", book->root, name);
-    if (buf.failed) {
-      err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-      goto done;
-    }
-    char *path = cb_strdup(cb_buf_cstr(&buf));
-    if (!path) {
-      err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-      goto done;
-    }
-    cb_buf_reset(&buf);
-    fp = fopen(path, "rb");
-    if (!fp && errno != ENOENT) {
-      err = cb_ctx__fail(ctx, CB_EIO, "cannot read %s: %s", path,
-                         strerror(errno));
-      cb_free(path);
-      goto done;
-    }
-    if (fp) {
-      char chunk[8192];
-      size_t n;
-      while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-        cb_buf_append(&buf, chunk, n);
-      if (ferror(fp) || buf.failed) {
-        err = ferror(fp) ? cb_ctx__fail(ctx, CB_EIO, "cannot read %s", path)
-                         : cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-        cb_free(path);
-        goto done;
-      }
-      cb_buf_cstr(&buf);
-      *owned = buf.data ? buf.data : cb_strdup("");
-      *data = *owned;
-      *len = buf.len;
-      buf.data = NULL;
-      cb_free(path);
-      if (!*owned)
-        err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-      goto done;
-    }
-    cb_free(path);
-  }
-  cb_buf_reset(&buf);
+  /* The project's own, from where its chapters come (the working tree or
+   * the revision of --rev): see cb_book__project_file. */
   cb_buf_printf(&buf, "templates/%s", name);
-  const cb_embedded *e = buf.failed ? NULL : cb_embed__find(cb_buf_cstr(&buf));
+  if (buf.failed) {
+    err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+    goto done;
+  }
+  err = cb_book__project_file(ctx, book, cb_buf_cstr(&buf), TEMPLATE_MAX, data,
+                              len);
+  if (err != CB_ENOTFOUND)
+    goto done; /* found, or an error with ctx's error set */
+  err = 0;
+  const cb_embedded *e = cb_embed__find(cb_buf_cstr(&buf));
   if (!e) {
     err = required
               ? cb_ctx__fail(ctx, CB_ENOTFOUND, "template %s not found", name)
@@ -296,8 +283,6 @@ int cb_html_page__template_bytes(cb_ctx *ctx, const cb_book *book,
   *data = (const char *)e->data;
   *len = e->len;
 done:
-  if (fp)
-    fclose(fp);
   cb_buf_free(&buf);
   return err;
 }
@@ -369,6 +354,8 @@ static int load_template(cb_html_layout *l, const char *name, int required,
   collect_ids(t, doc->children);
   if (t->bytes.failed || t->ids.failed)
     err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+  else if (!t->has_head) /* no page goes out without its policy */
+    err = cb_ctx__fail(ctx, CB_ERROR, "template %s has no <head>", name);
 done:
   if (doc)
     xmlFreeDoc(doc);
@@ -401,7 +388,9 @@ static void version_line(cb_buf *b, const cb_book *book) {
   if (s->date) {
     if (b->len)
       cb_buf_puts(b, " \xC2\xB7 ");
-    cb_buf_puts(b, s->date);
+    /* the day of an ISO 8601 date is enough for a reader */
+    size_t n = strlen(s->date);
+    cb_buf_append(b, s->date, n > 10 && s->date[10] == 'T' ? 10 : n);
   }
   if (s->dirty)
     cb_buf_puts(b, b->len ? " (uncommitted changes)" : "uncommitted changes");
@@ -470,11 +459,14 @@ void cb_html_page__layout_free(cb_html_layout *l) {
   tpl_free(&l->index);
   cb_buf_free(&l->version);
   cb_html__free(&l->toc);
+  cb_html__free(&l->nav);
   cb_free(l->toc_at);
   cb_free(l);
 }
 
 const char *cb_html_page__title(const cb_html_layout *l) { return l->title; }
+
+cb_html *cb_html_page__nav(cb_html_layout *l) { return &l->nav; }
 
 const char *cb_html_page__version(const cb_html_layout *l) {
   return l->version.data ? l->version.data : "";
@@ -563,9 +555,10 @@ const char *cb_html_page__anchor(cb_html_page *p, const char *prefix,
 const char *cb_html_page__href(cb_html_page *p, size_t chapter,
                                const char *prefix, const char *a,
                                const char *b) {
-  const char *page = chapter != p->chapter && chapter < p->book->n_chapters
-                         ? p->book->chapters[chapter].slug
-                         : NULL;
+  const char *page =
+      !p->print && chapter != p->chapter && chapter < p->book->n_chapters
+          ? p->book->chapters[chapter].slug
+          : NULL;
   const char *s = put_href(&p->href, page, 1, prefix, a, b);
   if (p->href.failed)
     p->failed = 1;
@@ -587,9 +580,9 @@ void cb_html_page__claim(cb_html_page *p, const char *s, size_t owner) {
     p->failed = 1;
 }
 
-void cb_html_page__set_id(cb_html_page *p, const char *s, size_t owner) {
+const char *cb_html_page__set_id(cb_html_page *p, const char *s, size_t owner) {
   if (!s || !*s)
-    return;
+    return NULL;
   size_t have;
   if (!cb_strmap_get(&p->ids, s, &have)) {
     cb_html_page__claim(p, s, owner);
@@ -600,7 +593,7 @@ void cb_html_page__set_id(cb_html_page *p, const char *s, size_t owner) {
       int r = alt ? cb_strmap_put(&p->ids, alt, owner, NULL) : -1;
       if (r < 0) {
         p->failed = 1;
-        return;
+        return NULL;
       }
       if (r == 1)
         id = alt;
@@ -608,6 +601,23 @@ void cb_html_page__set_id(cb_html_page *p, const char *s, size_t owner) {
     s = id;
   }
   cb_html__attr(&p->out, "id", s);
+  return s;
+}
+
+void cb_html_page__permalink(cb_html_page *p, const char *id) {
+  if (!id || !*id)
+    return;
+  cb_buf_reset(&p->scratch);
+  cb_buf_putc(&p->scratch, '#');
+  cb_buf_puts(&p->scratch, id);
+  if (p->scratch.failed) {
+    p->failed = 1;
+    return;
+  }
+  cb_html__open_link(&p->out, p->scratch.data, "permalink");
+  cb_html__attr(&p->out, "aria-label", "Permalink");
+  cb_html__puts(&p->out, "#");
+  cb_html__close(&p->out);
 }
 
 /* ---- pages ----------------------------------------------------------- */
@@ -626,6 +636,7 @@ void cb_html_page__free(cb_html_page *p) {
   cb_strmap_free(&p->ids);
   memset(&p->ids, 0, sizeof p->ids);
   cb_buf_free(&p->href);
+  cb_buf_free(&p->scratch);
   cb_free(p->rows);
   p->rows = NULL;
   p->n_rows = p->cap_rows = 0;
@@ -637,6 +648,11 @@ void cb_html_page__free(cb_html_page *p) {
 /* The outline of the current chapter: its headings one level below the
  * top one (the top one is the chapter's title). */
 static void outline(cb_html_page *p, const cb_chapter *ch) {
+  cb_html_page__outline(p, ch, "outline", 1);
+}
+
+size_t cb_html_page__outline(cb_html_page *p, const cb_chapter *ch,
+                             const char *cls, size_t min) {
   int top = 7, count_top = 0;
   for (size_t i = 0; i < ch->n_headings; i++) {
     if (ch->headings[i].level < top) {
@@ -649,12 +665,17 @@ static void outline(cb_html_page *p, const cb_chapter *ch) {
   /* One title heading: list the level below it; else the top level. */
   int level = count_top == 1 ? top + 1 : top;
   int open = 0;
+  size_t n = 0;
+  for (size_t i = 0; i < ch->n_headings; i++)
+    n += ch->headings[i].level == level && ch->headings[i].slug;
+  if (n < min || !cls)
+    return n;
   for (size_t i = 0; i < ch->n_headings; i++) {
     const cb_heading *h = &ch->headings[i];
     if (h->level != level || !h->slug)
       continue;
     if (!open) {
-      cb_html__open(&p->out, CB_TAG_OL, "outline");
+      cb_html__open(&p->out, CB_TAG_OL, cls);
       open = 1;
     }
     cb_html__open(&p->out, CB_TAG_LI, NULL);
@@ -666,6 +687,7 @@ static void outline(cb_html_page *p, const cb_chapter *ch) {
   }
   if (open)
     cb_html__close(&p->out);
+  return n;
 }
 
 static void more_chapters(cb_html *h) {
@@ -713,7 +735,7 @@ static void fill(cb_html_page *p, const cb_html_layout *l, int slot,
   switch (slot) {
   case SLOT_TITLE: {
     const char *page_title = p->chapter == CB_HTML_INDEX
-                                 ? NULL
+                                 ? p->title
                                  : p->book->chapters[p->chapter].title;
     if (page_title && *page_title && strcmp(page_title, l->title) != 0) {
       cb_html__puts(&p->out, page_title);
@@ -730,6 +752,10 @@ static void fill(cb_html_page *p, const cb_html_layout *l, int slot,
     break;
   case SLOT_TOC:
     toc(p, l);
+    break;
+  case SLOT_NAV:
+    if (l->nav.buf.len)
+      cb_html__splice(&p->out, &l->nav, 0, l->nav.buf.len);
     break;
   default:
     content(p, data);

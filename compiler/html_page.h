@@ -42,7 +42,11 @@ typedef struct cb_html_page {
   cb_arena *ids_arena; /* kept for the whole build: freeing it per page
                           made malloc consolidate its free lists each time */
   cb_buf href;         /* hrefs, ids and labels being built */
+  cb_buf scratch;      /* a second one, for permalinks */
   int failed;          /* an allocation failed (besides out's) */
+  const char *title;   /* the title of a page that is not a chapter's */
+  int print;           /* the print view: every element is on the page,
+                          so hrefs to elements are "#anchor" */
   /* Scratch of html_case.c: the rows and columns of a per-response
    * table. */
   const char **rows;
@@ -59,10 +63,12 @@ int cb_html_page__layout(cb_html_layout **out, cb_ctx *ctx,
                          const cb_book *book);
 void cb_html_page__layout_free(cb_html_layout *l);
 
-/* The bytes of template file name (see cb_html_page__layout). *owned is
- * set when they were read from a file: the caller frees it with cb_free.
- * Returns 0, CB_ENOTFOUND (ctx's error set only when required), CB_EIO or
- * CB_ENOMEM. */
+/* The bytes of template file name: the project's templates/NAME (read
+ * through cb_book__project_file, so from the revision being built, into
+ * ctx's arena), else the embedded one (see cb_html_page__layout). *owned
+ * is set when the caller must free them with cb_free (never, today: kept
+ * for callers that free). Returns 0, CB_ENOTFOUND (ctx's error set only
+ * when required), CB_EIO or CB_ENOMEM. */
 int cb_html_page__template_bytes(cb_ctx *ctx, const cb_book *book,
                                  const char *name, int required,
                                  const char **data, size_t *len, char **owned);
@@ -105,6 +111,24 @@ const char *cb_html_page__page_of(cb_html_page *p, size_t chapter);
  * reports, or a heading whose slug is some element's anchor), so the page
  * stays valid and element anchors always point to their element. */
 void cb_html_page__claim(cb_html_page *p, const char *s, size_t owner);
-void cb_html_page__set_id(cb_html_page *p, const char *s, size_t owner);
+/* Returns the id given (borrowed from p until its next page), NULL when
+ * s is NULL or "" or memory ran out. */
+const char *cb_html_page__set_id(cb_html_page *p, const char *s, size_t owner);
+
+/* The content of the nav slot (links to the site's own pages: cases,
+ * tags, print view, changes), written once by the caller after
+ * cb_html_page__layout and before the first page; outside any element
+ * when done. */
+cb_html *cb_html_page__nav(cb_html_layout *l);
+
+/* Writes the outline of chapter ch as <ol class=cls> of links to its
+ * headings one level below its title, when cls is not NULL and there are
+ * at least min of them. Returns how many there are. */
+size_t cb_html_page__outline(cb_html_page *p, const cb_chapter *ch,
+                             const char *cls, size_t min);
+
+/* A permalink to id at the end of a heading: <a class="permalink"
+ * href="#id">. id may be borrowed from p's href buffer. */
+void cb_html_page__permalink(cb_html_page *p, const char *id);
 
 #endif

@@ -519,6 +519,15 @@ static void push_manifest(cb_lua_builder *b) {
       field_str(L, m->rules[i].id, s < 5 ? sev[s] : "default");
   }
   lua_setfield(L, -2, "rules");
+  /* changes = { breaking = "error", ... }: only the categories set */
+  lua_createtable(L, 0, 5);
+  for (int i = 0; i < 5; i++) {
+    static const char *const sev[] = {"note", "warning", "error", "off"};
+    unsigned s = (unsigned)m->change_levels[i];
+    if (s < 4)
+      field_str(L, cb_change_category_name((cb_change_category)i), sev[s]);
+  }
+  lua_setfield(L, -2, "changes");
 }
 
 /* Pushes a map id -> first element of the list at list (a stack index). */
@@ -547,9 +556,11 @@ static cb_lua_builder lazy_builder(lua_State *L) {
   cb_lua_builder b = {0};
   b.L = L;
   b.book = lua_touserdata(L, lua_upvalueindex(1));
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &FILES_KEY);
+  /* the lists of this book (book.previous has lists of its own) */
+  lua_rawgetp(L, LUA_REGISTRYINDEX, b.book);
+  lua_rawgeti(L, -1, 1);
   b.files = lua_gettop(L);
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &CHAPTERS_KEY);
+  lua_rawgeti(L, -2, 2);
   b.chapters = lua_gettop(L);
   lua_rawgetp(L, LUA_REGISTRYINDEX, &EMPTY_KEY);
   b.empty = lua_gettop(L);
@@ -755,6 +766,12 @@ static int build_book(lua_State *L) {
   }
   lua_pushvalue(L, b->chapters);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &CHAPTERS_KEY);
+  lua_createtable(L, 2, 0); /* registry[book] = {files, chapters} */
+  lua_pushvalue(L, b->files);
+  lua_rawseti(L, -2, 1);
+  lua_pushvalue(L, b->chapters);
+  lua_rawseti(L, -2, 2);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, bk);
 
   /* links, and each chapter's slice of them */
   lua_createtable(L, (int)bk->n_links, 0);
@@ -872,6 +889,74 @@ int cb_lua_model__push(lua_State *L, const cb_book *book) {
     lua_pop(L, 1);
     return CB_ENOMEM;
   }
+  return 0;
+}
+
+/* Pushes the list of changes (argument 1 of a protected call, a
+ * previous_args) as tables whose position is in the new book. */
+typedef struct previous_args {
+  const cb_book *book, *previous;
+  const cb_change *changes;
+  size_t n;
+} previous_args;
+
+static int build_changes(lua_State *L) {
+  previous_args *p = lua_touserdata(L, 1);
+  lua_createtable(L, (int)p->n, 0);
+  for (size_t i = 0; i < p->n; i++) {
+    const cb_change *c = &p->changes[i];
+    lua_createtable(L, 0, 12);
+    field_str(L, "category", cb_change_category_name(c->category));
+    field_str(L, "kind", c->kind);
+    field_str(L, "what", c->what);
+    field_str(L, "element", c->element);
+    field_str(L, "message", c->message);
+    field_str(L, "before", c->before);
+    field_str(L, "after", c->after);
+    if (c->loc.file < p->book->n_files) {
+      field_str(L, "file", p->book->files[c->loc.file].path);
+      lua_pushinteger(L, c->loc.line);
+      lua_setfield(L, -2, "line");
+      lua_pushinteger(L, c->loc.col);
+      lua_setfield(L, -2, "col");
+    }
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  return 1;
+}
+
+int cb_lua_model__push_with_previous(lua_State *L, const cb_book *book,
+                                     const cb_book *previous,
+                                     const cb_change *changes, size_t n) {
+  if (!previous)
+    return cb_lua_model__push(L, book);
+  /* the previous book first: the registry's lookups (paths, questions,
+   * cases) then belong to the book the rules report on */
+  if (cb_lua_model__push(L, previous) < 0)
+    return CB_ENOMEM;
+  if (cb_lua_model__push(L, book) < 0) {
+    lua_pop(L, 1);
+    return CB_ENOMEM;
+  }
+  previous_args args = {book, previous, changes, n};
+  lua_pushcfunction(L, build_changes);
+  lua_pushlightuserdata(L, &args);
+  if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+    lua_pop(L, 3);
+    return CB_ENOMEM;
+  }
+  /* previous, book, changes: book.changes, book.previous */
+  if (!lua_checkstack(L, 4)) {
+    lua_pop(L, 3);
+    return CB_ENOMEM;
+  }
+  lua_pushliteral(L, "changes");
+  lua_insert(L, -2);
+  lua_rawset(L, -3);
+  lua_pushliteral(L, "previous");
+  lua_pushvalue(L, -3);
+  lua_rawset(L, -3);
+  lua_remove(L, -2);
   return 0;
 }
 

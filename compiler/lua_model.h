@@ -11,6 +11,8 @@
  *   book.questions, book.criteria, book.cases, book.chapters, book.links
  *   book.questions_by_id, book.criteria_by_id, book.cases_by_id
  *   book.manifest, book.root, book.files
+ *   book.previous, book.changes (with check --against only: the model at
+ *     REV, the changes from it; cb_lua_model__push_with_previous)
  *   question: kind="question", index, id, title, file, line, col,
  *     chapter (the chapter table), type ("choice", "multi", "scale",
  *     "rank", "pairwise", "text"), type_raw, scale_min, scale_max,
@@ -56,6 +58,14 @@
  * returns 0, or CB_ENOMEM with nothing pushed. book must outlive the
  * state (lazy fields read it). */
 int cb_lua_model__push(lua_State *L, const cb_book *book);
+
+/* Like cb_lua_model__push, with book.previous the model of previous (same
+ * shape) and book.changes the list of changes (category, kind, what,
+ * element, message, before, after, file, line, col: the position in
+ * book) when previous is not NULL. The registry's lookups are book's. */
+int cb_lua_model__push_with_previous(lua_State *L, const cb_book *book,
+                                     const cb_book *previous,
+                                     const cb_change *changes, size_t n);
 
 /* Pushes the map path -> file index (0-based) of the model built last,
  * or nil before one is built. */

@@ -25,6 +25,8 @@ static const char *const usage_main =
     "                    gold.jsonl in DIR/_build (or -o OUT)\n"
     "  check [DIR]       report diagnostics only (the CI entry point)\n"
     "  rules [ID]        list the rules, or explain one with an example\n"
+    "  diff OLD [NEW]    semantic changes between two revisions\n"
+    "  log ID [DIR]      the commits that changed an element\n"
     "\n"
     "Options for every command:\n"
     "  -q, --quiet       print only diagnostics and errors\n"
@@ -44,7 +46,7 @@ static const char *const usage_init =
     "'casebook build DIR' compiles it with no error.\n";
 
 static const char *const usage_build =
-    "usage: casebook build [DIR] [-o OUT] [--fail-on error|warning]\n"
+    "usage: casebook build [DIR] [-o OUT] [--since REV] [--fail-on error|warning]\n"
     "\n"
     "Compile the project in DIR (default: the current directory): check it,\n"
     "then write OUT (default DIR/_build):\n"
@@ -54,19 +56,35 @@ static const char *const usage_build =
     "Every file is written atomically. Diagnostics go to standard error.\n"
     "\n"
     "  -o, --output OUT    output directory\n"
+    "  --rev REV           compile the git revision REV (a branch, tag, commit,\n"
+    "                      HEAD~3...) read from the repository, no checkout\n"
+    "  --since REV         mark what changed since REV (default: the previous\n"
+    "                      tag, when the project is in git)\n"
     "  --fail-on LEVEL     exit 1 on diagnostics at or above LEVEL\n"
-    "                      (error, the default, or warning)\n";
+    "                      (error, the default, or warning)\n"
+    "  --no-cache          neither use nor update the build cache OUT/.cache\n"
+    "                      (unchanged chapters are not parsed again; a build\n"
+    "                      where nothing changed rewrites nothing)\n";
 
 static const char *const usage_check =
-    "usage: casebook check [DIR] [--format gcc|json] [--fail-on error|warning]\n"
+    "usage: casebook check [DIR] [--against REV] [--format FMT]\n"
+    "                      [--fail-on error|warning]\n"
     "\n"
     "Check the project in DIR (default: the current directory) and print its\n"
     "diagnostics to standard output, sorted by file, line and column.\n"
     "\n"
-    "  --format FMT        gcc (default: path:line:col, source line, caret)\n"
-    "                      or json\n"
+    "  --format FMT        gcc (default: path:line:col, source line, caret),\n"
+    "                      json, or for CI: sarif (SARIF 2.1.0), github\n"
+    "                      (workflow commands; a job summary when\n"
+    "                      GITHUB_STEP_SUMMARY is set), junit (JUnit XML)\n"
+    "                      or rdjson (reviewdog)\n"
+    "  --rev REV           check the git revision REV instead of the working\n"
+    "                      tree\n"
     "  --fail-on LEVEL     exit 1 on diagnostics at or above LEVEL\n"
-    "                      (error, the default, or warning)\n";
+    "                      (error, the default, or warning)\n"
+    "  --against REV       also report the changes since the git revision REV\n"
+    "                      that break annotations or gold answers (errors\n"
+    "                      unless the manifest's major version went up)\n";
 
 static const char *const usage_rules =
     "usage: casebook rules [ID] [--project DIR]\n"
@@ -136,8 +154,8 @@ int cli_load_book(cb_ctx **ctx_out, const cb_book **book, const cli *c,
   }
   if ((err = cb_book_load(book, ctx, c->dir)) < 0)
     return cli_env_error(ctx, err);
-  if (check && (err = cb_book_check(ctx, *book)) < 0)
-    return cli_env_error(ctx, err);
+  if (check)
+    return cli_check_book(ctx, *book, c); /* with --against too */
   return -1; /* go on */
 }
 
@@ -147,8 +165,18 @@ static int check_format(const cli *c, cb_diag_format *fmt) {
     *fmt = CB_FMT_GCC;
   else if (strcmp(c->format, "json") == 0)
     *fmt = CB_FMT_JSON;
+  else if (strcmp(c->format, "sarif") == 0)
+    *fmt = CB_FMT_SARIF;
+  else if (strcmp(c->format, "github") == 0)
+    *fmt = CB_FMT_GITHUB;
+  else if (strcmp(c->format, "junit") == 0)
+    *fmt = CB_FMT_JUNIT;
+  else if (strcmp(c->format, "rdjson") == 0)
+    *fmt = CB_FMT_RDJSON;
   else
-    return cli_usage_error("unknown format '%s' (gcc or json)", c->format);
+    return cli_usage_error("unknown format '%s' (gcc, json, sarif, github, "
+                           "junit or rdjson)",
+                           c->format);
   return -1;
 }
 
@@ -162,7 +190,17 @@ static int cmd_check(const cli *c) {
   rc = cli_load_book(&ctx, &book, c, 1);
   if (rc < 0) {
     FILE *fp = stdout;
-    cb_diag_print(fp, ctx, fmt, fmt == CB_FMT_GCC && cli_want_color(c, fp));
+    int err = cb_diag_print(fp, ctx, fmt,
+                            fmt == CB_FMT_GCC && cli_want_color(c, fp));
+    if (err == 0 && fflush(fp) != 0)
+      err = CB_EIO;
+    if (err < 0) {
+      /* a report cut short must not pass for a clean one */
+      fprintf(stderr, "casebook: cannot write the diagnostics: %s\n",
+              err == CB_ENOMEM ? "out of memory" : "write error");
+      cb_ctx_free(ctx);
+      return EXIT_INTERNAL;
+    }
     rc = cli_exit_for(ctx, c);
     if (c->verbose && fmt == CB_FMT_GCC)
       fprintf(stderr, "checked %zu chapters: %zu questions, %zu criteria, "
@@ -177,13 +215,10 @@ static int cmd_check(const cli *c) {
 static int cmd_build(const cli *c) {
   cb_ctx *ctx = NULL;
   const cb_book *book = NULL;
-  char *out = NULL;
+  char *out = NULL, *variant = NULL;
   int rc = cli_max_args(c, 1);
   if (rc >= 0)
     return rc;
-  rc = cli_load_book(&ctx, &book, c, 0);
-  if (rc >= 0)
-    goto done;
   if (c->out) {
     out = strdup(c->out);
   } else {
@@ -191,13 +226,49 @@ static int cmd_build(const cli *c) {
     if ((out = malloc(n)))
       snprintf(out, n, "%s/_build", c->dir);
   }
-  if (!out) {
+  size_t nv = c->since ? strlen(c->since) + sizeof "--since=" : 1;
+  if (!out || !(variant = malloc(nv))) {
     fputs("casebook: out of memory\n", stderr);
     rc = EXIT_INTERNAL;
     goto done;
   }
+  snprintf(variant, nv, "%s%s", c->since ? "--since=" : "",
+           c->since ? c->since : "");
+  cb_options opts = cli_options(c);
+  if (cb_ctx_new(&ctx, &opts) < 0) {
+    fputs("casebook: out of memory\n", stderr);
+    rc = EXIT_INTERNAL;
+    goto done;
+  }
+  /* the build cache in OUT/.cache (docs/cache.md): unchanged chapters are
+   * not parsed again, and when nothing changed the load gives no book */
+  int err = c->no_cache ? 0 : cb_build_cache_open(ctx, out, variant);
+  if (err == 0)
+    err = cb_book_load(&book, ctx, c->dir);
+  if (err < 0) {
+    rc = cli_env_error(ctx, err);
+    goto done;
+  }
+  if (!book) {
+    cb_diag_print(stderr, ctx, CB_FMT_GCC, cli_want_color(c, stderr));
+    rc = cli_exit_for(ctx, c);
+    if (!c->quiet)
+      printf("%s/html/index.html\n", out);
+    if (c->verbose)
+      fprintf(stderr, "nothing changed since the last build into %s\n", out);
+    goto done;
+  }
+  if ((rc = cli_set_base(ctx, book, c)) >= 0)
+    goto done;
+  /* each element's last change, from git (nothing outside git) */
+  if ((err = cb_book_load_history(ctx, book)) < 0) {
+    rc = cli_env_error(ctx, err);
+    goto done;
+  }
   /* the rules run while the outputs are written */
-  int err = cb_book_check_and_emit(ctx, book, out);
+  err = cb_book_check_and_emit(ctx, book, out);
+  if (err == 0)
+    cb_build_cache_save(ctx, book);
   cb_diag_print(stderr, ctx, CB_FMT_GCC, cli_want_color(c, stderr));
   if (err < 0) {
     rc = cli_env_error(ctx, err);
@@ -206,12 +277,19 @@ static int cmd_build(const cli *c) {
   rc = cli_exit_for(ctx, c);
   if (!c->quiet)
     printf("%s/html/index.html\n", out);
-  if (c->verbose)
+  if (c->verbose) {
+    size_t n_cached = 0, n_chapters = 0;
+    cb_build_cache_counts(ctx, &n_chapters, &n_cached);
     fprintf(stderr, "built %zu chapters, %zu questions, %zu criteria, "
                     "%zu cases into %s\n",
             book->n_chapters, book->n_questions, book->n_criteria,
             book->n_cases, out);
+    if (n_cached)
+      fprintf(stderr, "%zu of %zu chapters from the build cache\n", n_cached,
+              n_chapters);
+  }
 done:
+  free(variant);
   free(out);
   cb_ctx_free(ctx);
   return rc;
@@ -332,11 +410,14 @@ static int is_opt(const char *a, const char *name) {
 
 /* The commands, in the order of the usage text. A command kept in a file
  * of its own declares its function and usage here. */
+
 static const cli_command commands[] = {
     {"init", usage_init, cmd_init},
     {"build", usage_build, cmd_build},
     {"check", usage_check, cmd_check},
     {"rules", usage_rules, cmd_rules},
+    {"diff", cli_diff_usage, cli_diff},
+    {"log", cli_log_usage, cli_log},
 };
 #define N_COMMANDS (sizeof commands / sizeof *commands)
 
@@ -394,6 +475,8 @@ int main(int argc, char **argv) {
       else
         return cli_usage_error("--color takes auto, always or never, not '%s'",
                                w);
+    } else if (strcmp(a, "--no-cache") == 0) {
+      c.no_cache = 1;
     } else if (is_opt(a, "--fail-on")) {
       if (!(v = opt_value(argc, argv, &i, "--fail-on")))
         return cli_usage_error("%s needs a value", "--fail-on");
@@ -443,9 +526,9 @@ int main(int argc, char **argv) {
     const char *name, *cmds;
   } owned[] = {
       {FIELD(project), "--project", " rules "},
-      {FIELD(format), "--format", " check diff "},
+      {FIELD(format), "--format", " check diff log "},
       {FIELD(out), "--output", " build "},
-      {FIELD(rev), "--rev", " build check "},
+      {FIELD(rev), "--rev", " build check log "},
       {FIELD(since), "--since", " build "},
       {FIELD(against), "--against", " check "},
   };
@@ -457,6 +540,8 @@ int main(int argc, char **argv) {
       return cli_usage_error("%s is not an option of '%s'", owned[k].name,
                              cmd->name);
   }
+  if (c.no_cache && strcmp(cmd->name, "build") != 0)
+    return cli_usage_error("--no-cache is not an option of '%s'", cmd->name);
   c.dir = c.n_args ? c.args[0] : ".";
   return cmd->run(&c);
 }

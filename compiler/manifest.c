@@ -23,7 +23,7 @@
 
 static const char *const known_keys[] = {
     "title",    "version",  "chapters", "exclude",    "rules",
-    "outputs",  "keywords", "fields",   "unsafe_html"};
+    "outputs",  "keywords", "fields",   "unsafe_html", "changes"};
 #define N_KNOWN (sizeof known_keys / sizeof known_keys[0])
 
 static const char *const severities[] = {"note", "warning", "error", "off"};
@@ -591,6 +591,48 @@ static void read_fields(mstate *m, lua_State *L, int idx) {
   m->out->n_fields = k;
 }
 
+/* changes: category -> "error"|"warning"|"note"|"off", the level of the
+ * changes of that category under `check --against` (diff.c, the rules
+ * of rules/changes.lua). */
+static void read_changes(mstate *m, lua_State *L, int idx) {
+  static const char *const categories[] = {"breaking", "gold", "semantic",
+                                           "additive", "cosmetic"};
+  cb_loc loc = top_loc(m, "changes");
+  if (lua_type(L, idx) != LUA_TTABLE) {
+    type_error(m, L, idx, "changes",
+               "a table { breaking = \"error\", gold = \"warning\", ... }",
+               loc);
+    return;
+  }
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    int which = -1;
+    if (lua_type(L, -2) == LUA_TSTRING)
+      for (int i = 0; i < 5; i++)
+        if (strcmp(lua_tostring(L, -2), categories[i]) == 0)
+          which = i;
+    if (which < 0) {
+      const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2)
+                                                        : "?";
+      cb_diag_report(m->ctx, CB_DIAG_WARNING, RULE_UNKNOWN,
+                     sub_loc(m, key, loc), NULL,
+                     cb_suggest(key, categories, 5),
+                     "manifest: unknown key 'changes.%s' (known: breaking, "
+                     "gold, semantic, additive, cosmetic)",
+                     key);
+    } else if (lua_type(L, -1) != LUA_TSTRING ||
+               parse_severity(lua_tostring(L, -1),
+                              &m->out->change_levels[which]) < 0) {
+      cb_diag_report(m->ctx, CB_DIAG_ERROR, RULE_ERROR,
+                     sub_loc(m, categories[which], loc), NULL, NULL,
+                     "manifest: changes.%s must be \"error\", \"warning\", "
+                     "\"note\" or \"off\"",
+                     categories[which]);
+    }
+    lua_pop(L, 1);
+  }
+}
+
 /* Reads the data table (argument 2) into the manifest (argument 1, an
  * mstate). Runs as a protected call. */
 static int read_data(lua_State *L) {
@@ -632,6 +674,8 @@ static int read_data(lua_State *L) {
       read_keywords(m, L, v);
     else if (strcmp(key, "fields") == 0)
       read_fields(m, L, v);
+    else if (strcmp(key, "changes") == 0)
+      read_changes(m, L, v);
     else if (strcmp(key, "unsafe_html") == 0) {
       if (lua_type(L, v) == LUA_TBOOLEAN)
         out->unsafe_html = lua_toboolean(L, v);
@@ -709,6 +753,8 @@ int cb_manifest__load(cb_ctx *ctx, cb_manifest *out, uint32_t file,
   int err = 0;
   mstate m = {ctx, out, file, text, len, 0};
   memset(out, 0, sizeof *out);
+  for (size_t i = 0; i < 5; i++)
+    out->change_levels[i] = CB_SEV_DEFAULT;
   set_default_keywords(&m);
   if (!text)
     goto done;

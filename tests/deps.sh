@@ -4,7 +4,8 @@
 # Run as root on Debian 12; does nothing when everything is there.
 set -eu
 pkgs="build-essential pkg-config libcmark-gfm-dev libcmark-gfm-extensions-dev
-cmark-gfm liblua5.4-dev libgit2-dev libxml2-dev libjansson-dev git time"
+cmark-gfm liblua5.4-dev libgit2-dev libxml2-dev libjansson-dev git time
+libxml2-utils nodejs chromium"
 missing=
 for p in $pkgs; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

@@ -151,6 +151,26 @@ run_limited() {
   ELAPSED=$(($(now) - rl_t0))
 }
 
+# case_rule FILE ID SUMMARY CONDITION MESSAGE: writes a project rule that
+# reports a warning, MESSAGE (a Lua expression), at every case c for which
+# CONDITION (a Lua expression) holds.
+case_rule() {
+  cat >"$1" <<EOF
+return {
+  id = "$2",
+  severity = "warning",
+  summary = "$3",
+  check = function(book, report)
+    for _, c in ipairs(book.cases) do
+      if $4 then
+        report({ at = c, message = $5 })
+      end
+    end
+  end,
+}
+EOF
+}
+
 # ---- unit ------------------------------------------------------------------
 
 layer_unit() {

@@ -147,7 +147,23 @@ void cb_diag_report(cb_ctx *ctx, cb_diag_level level, const char *rule,
 #endif
     ;
 
-typedef enum cb_diag_format { CB_FMT_GCC = 0, CB_FMT_JSON } cb_diag_format;
+/* Formats of cb_diag_print. The CI formats (docs/ci.md) give paths
+ * relative to the root of the git repository holding the project when
+ * there is one, and columns in code points except rdjson (bytes). */
+typedef enum cb_diag_format {
+  CB_FMT_GCC = 0, /* path:line:col: level: message [rule], source, caret */
+  CB_FMT_JSON,    /* {"diagnostics": [...], "summary": {...}} */
+  CB_FMT_SARIF,   /* SARIF 2.1.0: one run, every rule with its help,
+                     partialFingerprints from element ids, fixes */
+  CB_FMT_GITHUB,  /* GitHub workflow commands (::error file=...::), at
+                     most 10 per level; with $GITHUB_STEP_SUMMARY set, a
+                     Markdown table of all is appended to that file */
+  CB_FMT_JUNIT,   /* JUnit XML: a testsuite per chapter, a testcase per
+                     case and per chapter, a failure per error; warnings
+                     and notes in system-out */
+  CB_FMT_RDJSON   /* reviewdog's rdjson (DiagnosticResult), suggestions
+                     with the range they replace */
+} cb_diag_format;
 
 /* Prints the sorted diagnostics and, for gcc, a summary line. color: 0/1. */
 int cb_diag_print(FILE *fp, cb_ctx *ctx, cb_diag_format fmt, int color);
@@ -171,6 +187,127 @@ int cb_book_emit(cb_ctx *ctx, const cb_book *book, const char *outdir);
  * before check's). */
 int cb_book_check_and_emit(cb_ctx *ctx, const cb_book *book,
                            const char *outdir);
+
+/* ---- Versions -------------------------------------------------------- */
+
+/* cb_book_load reads cb_options.rev from its git repository (found from
+ * dir upwards; dir may be any subdirectory of a working tree, or a bare
+ * repository) straight from the object database, and fills book->stamp
+ * (docs/versions.md). */
+
+/* Fills history.last_commit, last_date and last_label of every question,
+ * option, criterion and case of ctx's book: the last commit that changed
+ * it, found by one first-parent walk from the commit the book was read
+ * at. Nothing is done outside git. Returns 0 or a negative code with
+ * cb_ctx_error() set when the repository cannot be read; a history cut
+ * short (a shallow clone) ends the walk with a note. */
+int cb_book_load_history(cb_ctx *ctx, const cb_book *book);
+
+/* A field of an element that a commit changed. */
+typedef struct cb_log_field {
+  const char *name;   /* "gold quality", "type", "meaning", "title"... */
+  const char *before; /* the old value, NULL when it is not shown (a long
+                         text: only "changed" is said) or did not exist */
+  const char *after;  /* the new value, likewise */
+} cb_log_field;
+
+/* A commit that changed an element. */
+typedef struct cb_log_entry {
+  const char *commit;   /* full id */
+  const char *short_id; /* 7 hex digits */
+  const char *date;     /* author date, ISO 8601 with offset */
+  const char *author;   /* author name */
+  const char *email;
+  const char *subject;  /* first line of the message */
+  const char *what;     /* "case", "question", "option", "criterion" */
+  const char *id;       /* the element id (QUESTION.OPTION for options) */
+  const char *change;   /* "added", "removed" or "changed" */
+  cb_log_field *fields; /* for "changed": what changed */
+  size_t n_fields;
+} cb_log_entry;
+
+/* The commits that changed the element id (a case, question, criterion,
+ * or an option as QUESTION.OPTION), newest first, from the commit ctx's
+ * book was read at, following first parents. *out is an array of *n
+ * entries in ctx's arena. Returns 0; CB_ENOTFOUND when no element of
+ * that id is in the book or its history (cb_ctx_error() says so, with a
+ * "did you mean") or the book is not in git; another negative code when
+ * the repository cannot be read. */
+int cb_book_log(const cb_log_entry **out, size_t *n, cb_ctx *ctx,
+                const cb_book *book, const char *id);
+
+/* ---- Diff ------------------------------------------------------------ */
+
+/* Compares two books (loaded by any contexts, e.g. two revisions) model
+ * to model and sets *out to an array of *n changes from old_book to
+ * new_book, in a deterministic order (docs/diff.md lists every kind and
+ * its category). The array and its strings live in ctx's arena; each
+ * change's loc is in new_book (line 0 for a removed element: the file of
+ * its chapter when new_book still has it, else UINT32_MAX). Returns 0 or
+ * CB_ENOMEM / CB_EUSAGE with cb_ctx_error() set. */
+int cb_book_diff(const cb_change **out, size_t *n, cb_ctx *ctx,
+                 const cb_book *old_book, const cb_book *new_book);
+
+/* "breaking", "gold", "semantic", "additive" or "cosmetic" (static). */
+const char *cb_change_category_name(cb_change_category c);
+
+typedef enum cb_diff_format {
+  CB_DIFF_TEXT = 0, /* for a terminal; color adds ANSI colours */
+  CB_DIFF_MARKDOWN, /* for a pull-request comment */
+  CB_DIFF_JSON      /* schemas/diff.schema.json */
+} cb_diff_format;
+
+/* Prints n changes of old_book -> new_book (labels: how the two sides are
+ * named, e.g. the revisions as given) to fp. Untrusted text is cleaned or
+ * escaped for the format. Returns 0, or CB_ENOMEM / CB_EIO with ctx's
+ * error set. */
+int cb_diff_print(FILE *fp, cb_ctx *ctx, const cb_change *changes, size_t n,
+                  const cb_book *old_book, const char *old_label,
+                  const cb_book *new_book, const char *new_label,
+                  cb_diff_format fmt, int color);
+
+/* Fills the history of ctx's book against base (the book at revision
+ * since, shown as label): book->since, since_label, changes (the diff
+ * base -> book) and each question's, option's, criterion's and case's
+ * history.state (added, or changed other than cosmetically). Call after
+ * cb_book_load and before emitting. Returns 0 or a negative code. */
+int cb_book_set_base(cb_ctx *ctx, const cb_book *base, const char *since,
+                     const char *label);
+
+/* Like cb_book_check, with previous (the book at the revision of
+ * `check --against`, NULL for none) given to the rules as book.previous
+ * and the changes previous -> book as book.changes. */
+int cb_book_check_against(cb_ctx *ctx, const cb_book *book,
+                          const cb_book *previous);
+
+/* The most recent tag reachable from the first parent of rev (NULL: HEAD)
+ * in the git repository holding dir: the default base of the changed
+ * markers. *out is malloc'd (free()), NULL when there is none or dir is
+ * not in a repository. Returns 0, or a negative code for a revision that
+ * does not exist. */
+int cb_project_previous_tag(char **out, cb_ctx *ctx, const char *dir,
+                            const char *rev);
+
+/* ---- The incremental build cache (docs/cache.md) ------------------------ */
+
+/* Makes the next cb_book_load of ctx use the cache of a build into outdir
+ * (kept in outdir/.cache): chapters that did not change are not parsed
+ * again; when nothing at all changed since the last build into outdir,
+ * cb_book_load replays that build's diagnostics into ctx and gives a NULL
+ * book (nothing is to be written then). options names, as text, every
+ * other choice that changes the outputs (say "--since=v1.2"), NULL if
+ * none. Returns 0 or CB_ENOMEM; a cache that cannot be read or written
+ * only makes the build slower. */
+int cb_build_cache_open(cb_ctx *ctx, const char *outdir, const char *options);
+
+/* Records the build of book just written into the cache's outdir (call
+ * it only when cb_book_check_and_emit succeeded). */
+void cb_build_cache_save(cb_ctx *ctx, const cb_book *book);
+
+/* What the cache gave the last cb_book_load of ctx: the book's chapters
+ * and how many of them came from the cache (0 and 0 without a cache). */
+void cb_build_cache_counts(const cb_ctx *ctx, size_t *chapters,
+                           size_t *cached);
 
 /* ---- Project scaffolding --------------------------------------------- */
 

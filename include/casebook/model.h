@@ -350,6 +350,10 @@ typedef struct cb_manifest {
   cb_field *fields;
   size_t n_fields;
   int unsafe_html;
+  /* changes = { breaking = "error", ... }: the level of the changes of
+   * each category under `check --against` (indexed by
+   * cb_change_category), CB_SEV_DEFAULT where not set. */
+  cb_severity change_levels[5];
 } cb_manifest;
 
 /* One change between two books (casebook diff, the changes page). */

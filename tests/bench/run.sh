@@ -76,7 +76,7 @@ run_once() {
 # of the machine hits both; the best wall time of each is kept, with the
 # CPU time and peak RSS of that run.
 rm -rf "$DIR/out"
-run_once casebook "$CASEBOOK" -q build "$DIR/project" -o "$DIR/out" # warm-up: writes every file once
+run_once casebook "$CASEBOOK" -q build --no-cache "$DIR/project" -o "$DIR/out" # warm-up: writes every file once
 cm_time= cb_time=
 i=0
 while [ $i -lt "$RUNS" ]; do
@@ -84,7 +84,7 @@ while [ $i -lt "$RUNS" ]; do
   if [ -z "$cm_time" ] || awk -v a="$T" -v b="$cm_time" 'BEGIN { exit !(a < b) }'; then
     cm_time=$T cm_cpu=$C cm_rss=$M
   fi
-  run_once casebook "$CASEBOOK" -q build "$DIR/project" -o "$DIR/out"
+  run_once casebook "$CASEBOOK" -q build --no-cache "$DIR/project" -o "$DIR/out"
   if [ -z "$cb_time" ] || awk -v a="$T" -v b="$cb_time" 'BEGIN { exit !(a < b) }'; then
     cb_time=$T cb_cpu=$C cb_rss=$M
   fi
@@ -111,9 +111,124 @@ if [ -n "${CALLGRIND:-}" ]; then
     awk '/^totals:/ { print $2 }' "$DIR/cg.out"
   }
   ci=$(count cmark-gfm -e table -e tasklist "$DIR/all.md")
-  bi=$(count "$CASEBOOK" -q build "$DIR/project" -o "$DIR/out")
+  bi=$(count "$CASEBOOK" -q build --no-cache "$DIR/project" -o "$DIR/out")
   awk -v a="$ci" -v b="$bi" 'BEGIN {
     printf "instructions (all threads): cmark-gfm %.2f G, casebook build %.2f G, ratio %.2f\n",
            a / 1e9, b / 1e9, b / a }'
 fi
-echo "profile: valgrind --tool=callgrind --callgrind-out-file=$DIR/callgrind.out $CASEBOOK -q build $DIR/project -o $DIR/out && callgrind_annotate $DIR/callgrind.out | head -40"
+echo "profile: valgrind --tool=callgrind --callgrind-out-file=$DIR/callgrind.out $CASEBOOK -q build --no-cache $DIR/project -o $DIR/out && callgrind_annotate $DIR/callgrind.out | head -40"
+
+# casebook diff of two revisions of the project in a git repository, the
+# second with 1% of the cases changed (the first case of every 20th
+# chapter gets another helpfulness): both revisions are compiled from the
+# object database and compared. Reported against cmark-gfm on one copy.
+need git git
+DREPO=$DIR/diff-repo
+if [ ! -f "$DREPO/.stamp" ] || [ "$(cat "$DREPO/.stamp")" != "$stamp" ]; then
+  rm -rf "$DREPO"
+  mkdir -p "$DREPO"
+  cp -R "$DIR/project/." "$DREPO/"
+  (
+    cd "$DREPO" || exit 1
+    export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 \
+      GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com \
+      GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.com
+    git -c init.defaultBranch=main init -q . && git add -A &&
+      git commit -q -m base && git tag base &&
+      find . -name '*.md' -path './part-*' | LC_ALL=C sort | awk 'NR % 20 == 1' |
+      while IFS= read -r f; do
+        awk '!done && /^- helpfulness: [0-9]+$/ { v = $3 % 5 + 1; print "- helpfulness: " v; done = 1; next } { print }' \
+          "$f" >"$f.new" && mv "$f.new" "$f"
+      done &&
+      git commit -q -a -m "1% of the cases changed" && git tag changed
+  ) || die "cannot build the diff repository"
+  echo "$stamp" >"$DREPO/.stamp"
+fi
+df_time=
+i=0
+while [ $i -lt "$RUNS" ]; do
+  run_once diff "$CASEBOOK" diff base changed "$DREPO"
+  if [ -z "$df_time" ] || awk -v a="$T" -v b="$df_time" 'BEGIN { exit !(a < b) }'; then
+    df_time=$T df_cpu=$C df_rss=$M
+  fi
+  i=$((i + 1))
+done
+n_changes=$("$CASEBOOK" diff base changed "$DREPO" --format json | grep -c '"kind": "gold-changed"')
+awk -v ct="$cm_time" -v cc="$cm_cpu" -v dt="$df_time" -v dc="$df_cpu" -v dm="$df_rss" -v n="$n_changes" 'BEGIN {
+  printf "casebook diff (2 revisions, %d gold changes): %6.2f s wall  %5.2f s CPU  %7.1f MiB peak RSS\n", n, dt, dc, dm / 1024
+  printf "diff time ratio: %.2f x cmark-gfm on one revision (CPU time: %.2f x)\n",
+         (ct > 0) ? dt / ct : 0, (cc > 0) ? dc / cc : 0
+}'
+
+# Incremental rebuilds (docs/cache.md), on a copy of the project: a full
+# build with an empty cache into a new directory, a rebuild where nothing
+# changed (the outputs are kept, the diagnostics replayed), and a rebuild
+# after one chapter changed (a line added to one chapter each run: every
+# other chapter comes from the cache; resolve, rules and emission run).
+# Target: the no-op rebuild takes <= 5% of the full build.
+IDIR=$DIR/inc-project
+rm -rf "$IDIR" "$DIR/inc-out"
+cp -R "$DIR/project" "$IDIR" || die "cannot copy the project"
+ichapter=$(find "$IDIR" -name '*.md' -path '*/part-*' | LC_ALL=C sort | sed -n 10p)
+[ -n "$ichapter" ] || die "no chapter to edit"
+if_time= in_time= i1_time=
+i=0
+while [ $i -lt "$RUNS" ]; do
+  rm -rf "$DIR/inc-out"
+  run_once incfull "$CASEBOOK" -q build "$IDIR" -o "$DIR/inc-out"
+  if [ -z "$if_time" ] || awk -v a="$T" -v b="$if_time" 'BEGIN { exit !(a < b) }'; then
+    if_time=$T if_cpu=$C if_rss=$M
+  fi
+  run_once incnoop "$CASEBOOK" -q build "$IDIR" -o "$DIR/inc-out"
+  if [ -z "$in_time" ] || awk -v a="$T" -v b="$in_time" 'BEGIN { exit !(a < b) }'; then
+    in_time=$T in_cpu=$C in_rss=$M
+  fi
+  printf '\nEdited for run %d of the benchmark.\n' "$i" >>"$ichapter"
+  run_once incone "$CASEBOOK" -q build "$IDIR" -o "$DIR/inc-out"
+  if [ -z "$i1_time" ] || awk -v a="$T" -v b="$i1_time" 'BEGIN { exit !(a < b) }'; then
+    i1_time=$T i1_cpu=$C i1_rss=$M
+  fi
+  i=$((i + 1))
+done
+# the last incremental outputs against a clean build of the same sources
+rm -rf "$DIR/inc-clean"
+"$CASEBOOK" -q build --no-cache "$IDIR" -o "$DIR/inc-clean" >/dev/null 2>&1
+if diff -r -q -x .cache "$DIR/inc-out" "$DIR/inc-clean" >"$DIR/inc.diff" 2>&1; then
+  same=identical
+else
+  same="DIFFERENT (see $DIR/inc.diff)"
+fi
+awk -v ft="$if_time" -v fc="$if_cpu" -v fm="$if_rss" -v nt="$in_time" \
+  -v nc="$in_cpu" -v nm="$in_rss" -v ot="$i1_time" -v oc="$i1_cpu" \
+  -v om="$i1_rss" -v bt="$cb_time" -v same="$same" 'BEGIN {
+  printf "build, empty cache:          %6.2f s wall  %5.2f s CPU  %7.1f MiB peak RSS\n", ft, fc, fm / 1024
+  printf "rebuild, nothing changed:    %6.2f s wall  %5.2f s CPU  %7.1f MiB peak RSS\n", nt, nc, nm / 1024
+  printf "rebuild, one chapter edited: %6.2f s wall  %5.2f s CPU  %7.1f MiB peak RSS\n", ot, oc, om / 1024
+  r = (ft > 0) ? nt / ft : 0
+  printf "no-op rebuild: %.1f%% of the full build (target <= 5%%: %s); %.1f%% of a build without cache\n",
+         100 * r, r <= 0.05 ? "met" : "MISSED", (bt > 0) ? 100 * nt / bt : 0
+  printf "one chapter edited: %.0f%% of the full build; outputs vs a clean build: %s\n",
+         (ft > 0) ? 100 * ot / ft : 0, same
+}'
+
+# The search index of the site: how long the 10,000-case index takes to
+# load in headless Chromium from file:// (target: under a second). Needs
+# chromium and the npm packages of tests/browser (as the site test layer
+# installs them); skipped with a note when they are not there.
+if [ -f "$DIR/out/html/search-index.js" ]; then
+  for tool in chromium npm; do
+    command -v $tool >/dev/null 2>&1 ||
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $tool >/dev/null 2>&1
+  done
+  if [ ! -d "$ROOT/tests/browser/node_modules/playwright-core" ] && command -v npm >/dev/null 2>&1; then
+    (cd "$ROOT/tests/browser" && npm ci --no-audit --no-fund --loglevel=error) >/dev/null 2>&1 ||
+      rm -rf "$ROOT/tests/browser/node_modules"
+  fi
+  if ! command -v chromium >/dev/null 2>&1 ||
+    [ ! -d "$ROOT/tests/browser/node_modules/playwright-core" ]; then
+    echo "search index load: not measured (no chromium or no tests/browser/node_modules)"
+  else
+    node "$ROOT/tests/browser/search-load.js" "$DIR/out/html" 3 ||
+      echo "search index load: not measured (the browser did not run)"
+  fi
+fi

@@ -43,6 +43,28 @@ static inline void proj_write(const char *dir, const char *name, const char *tex
   fclose(fp);
 }
 
+/* The bytes of the file at path, NUL-terminated (malloc'd), *len of them;
+ * NULL when it cannot be read. */
+static inline char *proj_read(const char *path, size_t *len) {
+  FILE *fp = fopen(path, "rb");
+  if (!fp)
+    return NULL;
+  fseek(fp, 0, SEEK_END);
+  long n = ftell(fp);
+  fseek(fp, 0, SEEK_SET);
+  char *data = n >= 0 ? malloc((size_t)n + 1) : NULL;
+  if (data && fread(data, 1, (size_t)n, fp) != (size_t)n) {
+    free(data);
+    data = NULL;
+  }
+  fclose(fp);
+  if (data) {
+    data[n] = '\0';
+    *len = (size_t)n;
+  }
+  return data;
+}
+
 /* Removes the directory tree (the tests' own temporary directories). */
 static inline void proj_remove(const char *dir) {
   char cmd[600];

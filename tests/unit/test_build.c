@@ -14,26 +14,6 @@
 
 #define EXAMPLE "casebooks/chat-safety"
 
-static char *slurp(const char *path, size_t *len) {
-  FILE *fp = fopen(path, "rb");
-  if (!fp)
-    return NULL;
-  fseek(fp, 0, SEEK_END);
-  long n = ftell(fp);
-  fseek(fp, 0, SEEK_SET);
-  char *buf = malloc((size_t)n + 1);
-  if (buf && fread(buf, 1, (size_t)n, fp) != (size_t)n) {
-    free(buf);
-    buf = NULL;
-  }
-  fclose(fp);
-  if (buf) {
-    buf[n] = '\0';
-    *len = (size_t)n;
-  }
-  return buf;
-}
-
 /* Compares every file of directory a with the same file in b (and the
  * other way round, by count). Returns the number of files compared, -1 on
  * a difference. */
@@ -62,7 +42,7 @@ static int same_tree(const char *a, const char *b) {
       continue;
     }
     size_t la = 0, lb = 0;
-    char *da = slurp(pa, &la), *db = slurp(pb, &lb);
+    char *da = proj_read(pa, &la), *db = proj_read(pb, &lb);
     int same = da && db && la == lb && memcmp(da, db, la) == 0;
     free(da);
     free(db);
@@ -110,7 +90,7 @@ static void test_example(void) {
   char path[600];
   snprintf(path, sizeof path, "%s/gold.jsonl", out1);
   size_t len = 0;
-  char *gold = slurp(path, &len);
+  char *gold = proj_read(path, &len);
   CHECK(gold != NULL);
   size_t k = 0, lines = 0, inputs = 0, exact = 0;
   for (char *line = gold; gold && line && *line; lines++) {
@@ -183,7 +163,7 @@ static char *build_page(const char *manifest, const char *chapter) {
     CHECK_INT(cb_book_check_and_emit(ctx, b, out), 0);
     snprintf(path, sizeof path, "%s/html/page.html", out);
     size_t len;
-    html = slurp(path, &len);
+    html = proj_read(path, &len);
     CHECK(html != NULL);
   }
   cb_ctx_free(ctx);

@@ -1,0 +1,737 @@
+/*
+ * export_argilla.c: the Argilla v2 export of `build`, in OUT/argilla/, in
+ * the layout of the Argilla SDK's Dataset.to_disk (docs/argilla.md is
+ * the mapping):
+ *
+ *   settings.json  guidelines (the chapters' Markdown), fields (text, and
+ *                  a chat field for conversations), questions
+ *                  (label_selection, multi_label_selection, rating,
+ *                  ranking, text);
+ *   records.json   one record per final case, its gold answers as
+ *                  suggestions (agent "casebook-gold");
+ *   dataset.json   the dataset's name and distribution.
+ *
+ * Argilla names match ^[a-z0-9_-]+$: ids are lowered and every other
+ * character becomes '_'; two elements that end up with one name are an
+ * error naming both [export-argilla], and the second is left out.
+ */
+#include <string.h>
+
+#include "emit.h"
+#include "emit_json.h"
+#include "export_util.h"
+#include "output.h"
+#include "strmap.h"
+
+#define RULE "export-argilla"
+#define TOOL "Argilla"
+#define AGENT "casebook-gold"
+/* Argilla's rating questions take values from 0 to 10. */
+#define RATING_MIN 0
+#define RATING_MAX 10
+
+/* One question of the dataset: a question of the book, or a per-response
+ * question for one response field. */
+typedef struct aq {
+  const cb_question *q;
+  size_t qi;
+  const char *name;
+  const cb_xfield *field;     /* per-response: the response field */
+  const cb_xfield **compared; /* pairwise, rank */
+  size_t n_compared;
+} aq;
+
+typedef struct ag {
+  cb_ctx *ctx;
+  const cb_book *book;
+  cb_xlayout layout;
+  const char **field_names; /* per layout field, NULL when left out */
+  aq *questions;
+  size_t n_questions;
+  /* every name given so far -> index in owners (what it names), for
+   * collisions */
+  cb_strmap names;
+  const char **owners; /* cb_malloc'd */
+  size_t n_owners, cap_owners;
+  cb_xjson w;
+} ag;
+
+static void report(ag *a, cb_loc loc, const char *element, const char *msg) {
+  cb_diag_report(a->ctx, CB_DIAG_ERROR, RULE, loc, element, NULL, "%s: %s",
+                 TOOL, msg);
+}
+
+/* Claims name for owner (a description: "question 'harm'"). Returns 1
+ * when it is free, 0 when another element has it (reported at loc), -1
+ * when out of memory. */
+static int claim(ag *a, const char *name, const char *owner, cb_loc loc,
+                 const char *element) {
+  size_t earlier;
+  int r = cb_strmap_put(&a->names, name, a->n_owners, &earlier);
+  if (r < 0)
+    return -1;
+  if (r == 0) {
+    char *msg = cb_arena_printf(
+        a->ctx->arena,
+        "%s and %s both become the name '%s' (names are lower case, "
+        "[a-z0-9_-]); %s is left out",
+        a->owners[earlier], owner, name, owner);
+    if (!msg)
+      return -1;
+    report(a, loc, element, msg);
+    return 0;
+  }
+  if (CB_VEC_PUSH(a->owners, a->n_owners, a->cap_owners, owner) < 0)
+    return -1;
+  return 1;
+}
+
+/* A name in Argilla's alphabet. */
+static char *norm(ag *a, const char *s) {
+  return cb_export__name(a->ctx, s, CB_XNAME_LOWER | CB_XNAME_DASH);
+}
+
+/* ---- Fields ------------------------------------------------------------ */
+
+static const char *field_base(const cb_xfield *f) {
+  switch (f->kind) {
+  case CB_XF_SYSTEM:
+    return "system";
+  case CB_XF_CONTEXT:
+    return "context";
+  case CB_XF_PROMPT:
+    return "prompt";
+  case CB_XF_DIALOGUE:
+    return "conversation";
+  case CB_XF_RESPONSE:
+    break;
+  }
+  return "response";
+}
+
+/* Where a response field first appears, for its diagnostics. */
+static cb_loc field_loc(const ag *a, const cb_xfield *f) {
+  cb_loc none = {UINT32_MAX, 0, 0};
+  for (size_t i = 0; i < a->book->n_cases; i++) {
+    const cb_case *c = &a->book->cases[i];
+    if (c->status == CB_STATUS_FINAL && cb_export__case_has(c, f))
+      return c->loc;
+  }
+  return none;
+}
+
+static int name_fields(ag *a) {
+  cb_ctx *ctx = a->ctx;
+  a->field_names =
+      cb_arena_calloc(ctx->arena, a->layout.n_fields + 1, sizeof(char *));
+  if (!a->field_names)
+    return -1;
+  for (size_t i = 0; i < a->layout.n_fields; i++) {
+    const cb_xfield *f = &a->layout.fields[i];
+    const char *name, *owner;
+    if (f->kind == CB_XF_RESPONSE && f->response[0]) {
+      const char *r = norm(a, f->response);
+      name = r ? cb_arena_printf(ctx->arena, "response_%s", r) : NULL;
+      owner = cb_arena_printf(ctx->arena, "response '%s'", f->response);
+    } else {
+      name = field_base(f);
+      owner = cb_arena_printf(ctx->arena, "the %s field", name);
+    }
+    if (!name || !owner)
+      return -1;
+    int r = claim(a, name, owner, field_loc(a, f), NULL);
+    if (r < 0)
+      return -1;
+    a->field_names[i] = r ? name : NULL;
+  }
+  return 0;
+}
+
+static const char *field_title(cb_buf *b, const cb_xfield *f) {
+  cb_buf_reset(b);
+  switch (f->kind) {
+  case CB_XF_SYSTEM:
+    cb_buf_puts(b, "System prompt");
+    break;
+  case CB_XF_CONTEXT:
+    cb_buf_puts(b, "Context");
+    break;
+  case CB_XF_PROMPT:
+    cb_buf_puts(b, "Prompt");
+    break;
+  case CB_XF_DIALOGUE:
+    cb_buf_puts(b, "Conversation");
+    break;
+  case CB_XF_RESPONSE:
+    cb_buf_puts(b, "Response");
+    if (f->response[0]) {
+      cb_buf_putc(b, ' ');
+      cb_buf_puts(b, f->response);
+    }
+    break;
+  }
+  return cb_buf_cstr(b);
+}
+
+/* ---- Questions --------------------------------------------------------- */
+
+static int add_question(ag *a, const aq *q, size_t *cap) {
+  if (a->n_questions == *cap) {
+    size_t ncap = *cap ? *cap * 2 : 16;
+    aq *n = cb_arena_calloc(a->ctx->arena, ncap, sizeof *n);
+    if (!n)
+      return -1;
+    if (a->n_questions)
+      memcpy(n, a->questions, a->n_questions * sizeof *n);
+    a->questions = n;
+    *cap = ncap;
+  }
+  a->questions[a->n_questions++] = *q;
+  return 0;
+}
+
+/* Plans question qi: checks Argilla can hold it, names it (once per
+ * response field for a per-response question). Returns 0 or -1 (out of
+ * memory). */
+static int plan_question(ag *a, size_t qi, size_t *cap) {
+  cb_ctx *ctx = a->ctx;
+  const cb_question *q = &a->book->questions[qi];
+  aq entry;
+  memset(&entry, 0, sizeof entry);
+  entry.q = q;
+  entry.qi = qi;
+  char *msg = NULL;
+  int bad = 0;
+  if ((q->type == CB_Q_CHOICE || q->type == CB_Q_MULTI) && !q->n_options) {
+    bad = 1;
+    msg = cb_arena_printf(ctx->arena,
+                          "question '%s' has no options, and a %s question "
+                          "needs at least one; it is left out",
+                          q->id,
+                          q->type == CB_Q_MULTI ? "multi_label_selection"
+                                                : "label_selection");
+  } else if (q->type == CB_Q_SCALE &&
+             (q->scale_min < RATING_MIN || q->scale_max > RATING_MAX ||
+              q->scale_min > q->scale_max)) {
+    bad = 1;
+    msg = cb_arena_printf(ctx->arena,
+                          "scale %d-%d of question '%s' does not fit a rating "
+                          "question, whose values are %d to %d; it is left "
+                          "out",
+                          q->scale_min, q->scale_max, q->id, RATING_MIN,
+                          RATING_MAX);
+  } else if (q->type == CB_Q_PAIRWISE || q->type == CB_Q_RANK) {
+    size_t n =
+        cb_export__compared(&entry.compared, ctx, a->book, &a->layout, q);
+    if (n == (size_t)-1)
+      return -1;
+    entry.n_compared = n;
+    if (q->type == CB_Q_PAIRWISE && n != 2) {
+      bad = 1;
+      msg = cb_arena_printf(
+          ctx->arena,
+          "pairwise question '%s' compares %zu named response fields, and "
+          "its label_selection stands for a choice between two (name them "
+          "with 'responses: A, B'); it is left out",
+          q->id, n);
+    } else if (q->type == CB_Q_RANK && n < 2) {
+      bad = 1;
+      msg = cb_arena_printf(ctx->arena,
+                            "rank question '%s' has %zu named response "
+                            "fields to order, and a ranking question needs "
+                            "two; it is left out",
+                            q->id, n);
+    }
+  }
+  if (bad) {
+    if (!msg)
+      return -1;
+    report(a, q->loc, q->id, msg);
+    return 0;
+  }
+  const char *base = norm(a, q->id);
+  if (!base)
+    return -1;
+  int per_response = q->scope == CB_SCOPE_RESPONSE &&
+                     q->type != CB_Q_PAIRWISE && q->type != CB_Q_RANK;
+  if (!per_response) {
+    const char *owner = cb_arena_printf(ctx->arena, "question '%s'", q->id);
+    if (!owner)
+      return -1;
+    int r = claim(a, base, owner, q->loc, q->id);
+    if (r <= 0)
+      return r;
+    entry.name = base;
+    return add_question(a, &entry, cap);
+  }
+  for (size_t i = 0; i < a->layout.n_fields; i++) {
+    const cb_xfield *f = &a->layout.fields[i];
+    if (f->kind != CB_XF_RESPONSE || !a->field_names[i])
+      continue;
+    aq r = entry;
+    r.field = f;
+    r.name = cb_arena_printf(ctx->arena, "%s_%s", base, a->field_names[i]);
+    const char *owner = cb_arena_printf(
+        ctx->arena, "question '%s' for response '%s'", q->id, f->response);
+    if (!r.name || !owner)
+      return -1;
+    int c = claim(a, r.name, owner, q->loc, q->id);
+    if (c < 0)
+      return -1;
+    if (c && add_question(a, &r, cap) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* The five options of a pairwise question between x and y. */
+static const char *pair_value(ag *a, const aq *e, int k) {
+  const char *x = e->compared[0]->response, *y = e->compared[1]->response;
+  switch (k) {
+  case 0:
+    return cb_arena_printf(a->ctx->arena, "%s>>%s", x, y);
+  case 1:
+    return cb_arena_printf(a->ctx->arena, "%s>%s", x, y);
+  case 2:
+    return "tie";
+  case 3:
+    return cb_arena_printf(a->ctx->arena, "%s>%s", y, x);
+  default:
+    return cb_arena_printf(a->ctx->arena, "%s>>%s", y, x);
+  }
+}
+
+static const char *pair_text(ag *a, const aq *e, int k) {
+  const char *x = e->compared[0]->response, *y = e->compared[1]->response;
+  switch (k) {
+  case 0:
+    return cb_arena_printf(a->ctx->arena, "%s is much better", x);
+  case 1:
+    return cb_arena_printf(a->ctx->arena, "%s is better", x);
+  case 2:
+    return "Tie";
+  case 3:
+    return cb_arena_printf(a->ctx->arena, "%s is better", y);
+  default:
+    return cb_arena_printf(a->ctx->arena, "%s is much better", y);
+  }
+}
+
+static json_t *option(ag *a, const char *value, const char *text,
+                      const char *description) {
+  cb_xjson *w = &a->w;
+  json_t *o = cb_export__obj(w);
+  cb_export__set(w, o, "value", cb_export__str(w, value));
+  cb_export__set(w, o, "text", cb_export__str(w, text));
+  cb_export__set(w, o, "description",
+                 description && description[0] ? cb_export__str(w, description)
+                                               : json_null());
+  return o;
+}
+
+/* The question's description: its hint, its guidance, and the condition
+ * Argilla cannot apply. */
+static json_t *description(ag *a, const aq *e) {
+  const cb_question *q = e->q;
+  cb_buf b = {0};
+  if (q->hint && q->hint[0] && (!q->title || strcmp(q->hint, q->title) != 0))
+    cb_buf_puts(&b, q->hint);
+  if (q->guidance.text && q->guidance.text[0]) {
+    if (b.len)
+      cb_buf_puts(&b, "\n\n");
+    cb_buf_puts(&b, q->guidance.text);
+  }
+  if (q->type == CB_Q_SCALE)
+    for (size_t k = 0; k < q->n_options; k++) {
+      cb_buf_printf(&b, "%s%d: %s", b.len ? "\n" : "", q->options[k].value,
+                    q->options[k].meaning_text ? q->options[k].meaning_text
+                                               : "");
+    }
+  if (q->when) {
+    if (b.len)
+      cb_buf_puts(&b, "\n\n");
+    cb_buf_puts(&b, "Answer only when: ");
+    cb_buf_puts(&b, q->when);
+  }
+  json_t *v = b.len ? cb_export__strn(&a->w, b.data, b.len) : json_null();
+  if (b.failed)
+    a->w.failed = 1;
+  cb_buf_free(&b);
+  return v;
+}
+
+static json_t *question_json(ag *a, const aq *e) {
+  cb_xjson *w = &a->w;
+  const cb_question *q = e->q;
+  json_t *o = cb_export__obj(w);
+  cb_buf title = {0};
+  cb_buf_puts(&title, q->title && q->title[0] ? q->title : q->id);
+  if (e->field) {
+    cb_buf_puts(&title, " (");
+    cb_buf f = {0};
+    cb_buf_puts(&title, field_title(&f, e->field));
+    cb_buf_free(&f);
+    cb_buf_putc(&title, ')');
+  }
+  cb_export__set(w, o, "name", cb_export__str(w, e->name));
+  cb_export__set(w, o, "title",
+                 cb_export__strn(w, title.data ? title.data : "", title.len));
+  if (title.failed)
+    w->failed = 1;
+  cb_buf_free(&title);
+  cb_export__set(w, o, "description", description(a, e));
+  /* required only where the question applies to every record */
+  int required = q->required && !q->when && !e->field &&
+                 q->type != CB_Q_PAIRWISE && q->type != CB_Q_RANK;
+  cb_export__set(w, o, "required", json_boolean(required));
+  json_t *settings = cb_export__obj(w);
+  json_t *options = NULL;
+  const char *type = "text";
+  switch (q->type) {
+  case CB_Q_CHOICE:
+  case CB_Q_MULTI:
+    type = q->type == CB_Q_CHOICE ? "label_selection" : "multi_label_selection";
+    options = cb_export__arr(w);
+    for (size_t k = 0; k < q->n_options; k++)
+      cb_export__push(w, options,
+                      option(a, q->options[k].id, q->options[k].id,
+                             q->options[k].meaning_text));
+    break;
+  case CB_Q_PAIRWISE:
+    type = "label_selection";
+    options = cb_export__arr(w);
+    for (int k = 0; k < 5; k++) {
+      const char *v = pair_value(a, e, k), *t = pair_text(a, e, k);
+      if (!v || !t)
+        w->failed = 1;
+      else
+        cb_export__push(w, options, option(a, v, t, NULL));
+    }
+    break;
+  case CB_Q_SCALE:
+    type = "rating";
+    options = cb_export__arr(w);
+    for (int v = q->scale_min; v <= q->scale_max; v++) {
+      json_t *opt = cb_export__obj(w);
+      cb_export__set(w, opt, "value", cb_export__int(w, v));
+      cb_export__push(w, options, opt);
+    }
+    break;
+  case CB_Q_RANK:
+    type = "ranking";
+    options = cb_export__arr(w);
+    for (size_t k = 0; k < e->n_compared; k++) {
+      cb_buf t = {0};
+      cb_export__push(w, options,
+                      option(a, e->compared[k]->response,
+                             field_title(&t, e->compared[k]), NULL));
+      cb_buf_free(&t);
+    }
+    break;
+  case CB_Q_TEXT:
+    type = "text";
+    break;
+  }
+  cb_export__set(w, settings, "type", cb_export__str(w, type));
+  if (options)
+    cb_export__set(w, settings, "options", options);
+  if (q->type == CB_Q_CHOICE || q->type == CB_Q_MULTI ||
+      q->type == CB_Q_PAIRWISE) {
+    size_t n = json_array_size(options);
+    cb_export__set(w, settings, "visible_options",
+                   n >= 3 ? cb_export__int(w, (long long)n) : json_null());
+  }
+  if (q->type == CB_Q_MULTI)
+    cb_export__set(w, settings, "options_order", cb_export__str(w, "natural"));
+  if (q->type == CB_Q_TEXT)
+    cb_export__set(w, settings, "use_markdown", json_false());
+  cb_export__set(w, o, "settings", settings);
+  return o;
+}
+
+/* ---- settings.json ----------------------------------------------------- */
+
+/* The guidelines: the Markdown of every chapter, in reading order. */
+static json_t *guidelines(ag *a) {
+  cb_buf b = {0};
+  for (size_t i = 0; i < a->book->n_chapters; i++) {
+    uint32_t f = a->book->chapters[i].file;
+    if (f >= a->book->n_files)
+      continue;
+    const cb_file *file = &a->book->files[f];
+    if (b.len)
+      cb_buf_puts(&b, "\n\n");
+    /* a NUL byte (reported by the loader) would end the text early in
+     * tools that read C strings: keep the bytes, JSON escapes them */
+    cb_buf_append(&b, file->text, file->len);
+    while (b.len && b.data[b.len - 1] == '\n')
+      b.len--;
+  }
+  cb_buf_putc(&b, '\n');
+  json_t *v = cb_export__strn(&a->w, b.data ? b.data : "", b.len);
+  if (b.failed)
+    a->w.failed = 1;
+  cb_buf_free(&b);
+  return v;
+}
+
+static json_t *distribution(ag *a) {
+  json_t *d = cb_export__obj(&a->w);
+  cb_export__set(&a->w, d, "strategy", cb_export__str(&a->w, "overlap"));
+  cb_export__set(&a->w, d, "min_submitted", cb_export__int(&a->w, 1));
+  return d;
+}
+
+static json_t *settings_json(ag *a, json_t *stamp) {
+  cb_xjson *w = &a->w;
+  json_t *root = cb_export__obj(w);
+  cb_export__set(w, root, "guidelines", guidelines(a));
+  cb_export__set(w, root, "allow_extra_metadata", json_true());
+  cb_export__set(w, root, "distribution", distribution(a));
+  json_t *fields = cb_export__arr(w);
+  for (size_t i = 0; i < a->layout.n_fields; i++) {
+    const cb_xfield *f = &a->layout.fields[i];
+    if (!a->field_names[i])
+      continue;
+    json_t *o = cb_export__obj(w);
+    cb_buf t = {0};
+    cb_export__set(w, o, "name", cb_export__str(w, a->field_names[i]));
+    cb_export__set(w, o, "title", cb_export__str(w, field_title(&t, f)));
+    cb_buf_free(&t);
+    cb_export__set(w, o, "description", json_null());
+    cb_export__set(
+        w, o, "required",
+        json_boolean(a->layout.n_final && f->n_cases == a->layout.n_final));
+    json_t *s = cb_export__obj(w);
+    cb_export__set(
+        w, s, "type",
+        cb_export__str(w, f->kind == CB_XF_DIALOGUE ? "chat" : "text"));
+    /* inputs are verbatim text, not Markdown */
+    cb_export__set(w, s, "use_markdown", json_false());
+    cb_export__set(w, o, "settings", s);
+    cb_export__push(w, fields, o);
+  }
+  cb_export__set(w, root, "fields", fields);
+  json_t *qs = cb_export__arr(w);
+  for (size_t i = 0; i < a->n_questions; i++)
+    cb_export__push(w, qs, question_json(a, &a->questions[i]));
+  cb_export__set(w, root, "questions", qs);
+  cb_export__set(w, root, "metadata", cb_export__arr(w));
+  cb_export__set(w, root, "vectors", cb_export__arr(w));
+  cb_export__set(w, root, "mapping", json_null());
+  cb_export__set(w, root, "casebook", json_incref(stamp));
+  return root;
+}
+
+/* ---- records.json ------------------------------------------------------ */
+
+/* The gold value of entry e in case c as Argilla holds it, NULL when the
+ * case has none (or "none" of a multi: Argilla has no empty selection). */
+static json_t *gold_value(ag *a, const aq *e, const cb_case *c) {
+  cb_xjson *w = &a->w;
+  const cb_answer *ans = cb_export__answer(
+      a->book, c, e->qi, e->field ? e->field->response : NULL);
+  if (!ans || !cb_export__fits(e->q, ans))
+    return NULL;
+  switch (ans->kind) {
+  case CB_V_OPTION:
+    return ans->n_items ? cb_export__str(w, ans->items[0]) : NULL;
+  case CB_V_OPTIONS: {
+    if (!ans->n_items)
+      return NULL;
+    json_t *arr = cb_export__arr(w);
+    for (size_t k = 0; k < ans->n_items; k++)
+      cb_export__push(w, arr, cb_export__str(w, ans->items[k]));
+    return arr;
+  }
+  case CB_V_NUMBER:
+    return cb_export__int(w, ans->number);
+  case CB_V_RANK: {
+    /* best first; tied responses stay in the order written */
+    json_t *arr = cb_export__arr(w);
+    for (size_t k = 0; k < ans->n_items; k++)
+      cb_export__push(w, arr, cb_export__str(w, ans->items[k]));
+    return arr;
+  }
+  case CB_V_PAIRWISE: {
+    if (ans->strength == 0 || !ans->n_items)
+      return cb_export__str(w, "tie");
+    int first = strcmp(ans->items[0], e->compared[0]->response) == 0;
+    int second = strcmp(ans->items[0], e->compared[1]->response) == 0;
+    if (!first && !second) {
+      char *msg = cb_arena_printf(
+          a->ctx->arena,
+          "case '%s' prefers response '%s', which is not one of the two "
+          "responses question '%s' compares; its answer is left out",
+          c->id, ans->items[0], e->q->id);
+      if (msg)
+        report(a, ans->value_loc.line ? ans->value_loc : c->loc, c->id, msg);
+      else
+        w->failed = 1;
+      return NULL;
+    }
+    const char *v = pair_value(a, e,
+                               first ? (ans->strength == 2 ? 0 : 1)
+                                     : (ans->strength == 2 ? 4 : 3));
+    return v ? cb_export__str(w, v) : (w->failed = 1, NULL);
+  }
+  case CB_V_TEXT:
+    return cb_export__str(w, ans->raw ? ans->raw : "");
+  case CB_V_NONE:
+    break;
+  }
+  return NULL;
+}
+
+static json_t *chat(ag *a, const cb_case *c) {
+  cb_xjson *w = &a->w;
+  json_t *turns = cb_export__arr(w);
+  for (size_t i = 0; i < c->n_inputs; i++) {
+    const cb_input *in = &c->inputs[i];
+    if (in->kind != CB_IN_USER && in->kind != CB_IN_ASSISTANT &&
+        in->kind != CB_IN_PROMPT)
+      continue;
+    json_t *t = cb_export__obj(w);
+    cb_export__set(
+        w, t, "role",
+        cb_export__str(w, in->kind == CB_IN_ASSISTANT ? "assistant" : "user"));
+    cb_export__set(
+        w, t, "content",
+        cb_export__strn(w, in->text ? in->text : "", in->text ? in->len : 0));
+    cb_export__push(w, turns, t);
+  }
+  return turns;
+}
+
+static json_t *record(ag *a, const cb_case *c, const char *version) {
+  cb_xjson *w = &a->w;
+  json_t *r = cb_export__obj(w);
+  cb_export__set(w, r, "id", cb_export__str(w, c->id));
+  json_t *fields = cb_export__obj(w);
+  cb_buf text = {0};
+  for (size_t i = 0; i < a->layout.n_fields; i++) {
+    const cb_xfield *f = &a->layout.fields[i];
+    if (!a->field_names[i] || !cb_export__case_has(c, f))
+      continue;
+    if (f->kind == CB_XF_DIALOGUE) {
+      cb_export__set(w, fields, a->field_names[i], chat(a, c));
+      continue;
+    }
+    cb_export__case_text(&text, c, f);
+    cb_export__set(w, fields, a->field_names[i],
+                   cb_export__strn(w, text.data ? text.data : "", text.len));
+  }
+  if (text.failed)
+    w->failed = 1;
+  cb_buf_free(&text);
+  cb_export__set(w, r, "fields", fields);
+  json_t *meta = cb_export__obj(w);
+  cb_export__set(w, meta, "case", cb_export__str(w, c->id));
+  const char *path =
+      c->loc.file < a->book->n_files ? a->book->files[c->loc.file].path : NULL;
+  cb_export__set(w, meta, "source", cb_export__str(w, path));
+  cb_export__set(w, meta, "line", cb_export__int(w, c->loc.line));
+  cb_export__set(w, meta, "casebook_version", cb_export__str(w, version));
+  cb_export__set(w, r, "metadata", meta);
+  json_t *sugg = cb_export__obj(w);
+  for (size_t i = 0; i < a->n_questions; i++) {
+    const aq *e = &a->questions[i];
+    if (e->field && !cb_export__case_has(c, e->field))
+      continue;
+    json_t *v = gold_value(a, e, c);
+    if (!v)
+      continue;
+    json_t *s = cb_export__obj(w);
+    cb_export__set(w, s, "value", v);
+    cb_export__set(w, s, "score", json_null());
+    cb_export__set(w, s, "agent", cb_export__str(w, AGENT));
+    cb_export__set(w, sugg, e->name, s);
+  }
+  cb_export__set(w, r, "suggestions", sugg);
+  cb_export__set(w, r, "responses", cb_export__obj(w));
+  cb_export__set(w, r, "vectors", cb_export__obj(w));
+  cb_export__set(w, r, "_server_id", json_null());
+  return r;
+}
+
+/* ---- The exporter ------------------------------------------------------ */
+
+int cb_export_argilla__run(cb_ctx *ctx, const cb_book *book,
+                           const char *outdir);
+
+int cb_export_argilla__run(cb_ctx *ctx, const cb_book *book,
+                           const char *outdir) {
+  ag a;
+  memset(&a, 0, sizeof a);
+  a.ctx = ctx;
+  a.book = book;
+  a.w.ctx = ctx;
+  int err = 0;
+  json_t *stamp = NULL, *settings = NULL, *records = NULL, *dataset = NULL;
+  const char *dir = cb_arena_printf(ctx->arena, "%s/argilla", outdir);
+  const char *p_settings = cb_arena_printf(ctx->arena, "%s/settings.json", dir);
+  const char *p_records = cb_arena_printf(ctx->arena, "%s/records.json", dir);
+  const char *p_dataset = cb_arena_printf(ctx->arena, "%s/dataset.json", dir);
+  if (!dir || !p_settings || !p_records || !p_dataset)
+    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+  if ((err = cb_export__layout(&a.layout, ctx, book)) < 0)
+    goto done;
+  if (name_fields(&a) < 0) {
+    err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+    goto done;
+  }
+  size_t cap = 0;
+  for (size_t qi = 0; qi < book->n_questions; qi++)
+    if (plan_question(&a, qi, &cap) < 0) {
+      err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+      goto done;
+    }
+
+  stamp = cb_emit_json__stamp(book);
+  if (!stamp)
+    a.w.failed = 1;
+  settings = settings_json(&a, stamp);
+
+  const cb_stamp *s = &book->stamp;
+  const char *version = s->describe  ? s->describe
+                        : s->commit  ? s->commit
+                        : s->version ? s->version
+                                     : book->manifest.version;
+  records = cb_export__arr(&a.w);
+  for (size_t i = 0; i < book->n_cases && !a.w.failed; i++)
+    if (book->cases[i].status == CB_STATUS_FINAL)
+      cb_export__push(&a.w, records, record(&a, &book->cases[i], version));
+
+  dataset = cb_export__obj(&a.w);
+  const char *name = norm(&a, cb_emit__title(book));
+  if (!name)
+    a.w.failed = 1;
+  cb_export__set(&a.w, dataset, "id", json_null());
+  cb_export__set(&a.w, dataset, "name", cb_export__str(&a.w, name));
+  cb_export__set(&a.w, dataset, "status", cb_export__str(&a.w, "draft"));
+  /* the guidelines are in settings.json, once */
+  cb_export__set(&a.w, dataset, "guidelines", json_null());
+  cb_export__set(&a.w, dataset, "allow_extra_metadata", json_true());
+  cb_export__set(&a.w, dataset, "distribution", distribution(&a));
+  cb_export__set(&a.w, dataset, "workspace_id", json_null());
+  cb_export__set(&a.w, dataset, "casebook", json_incref(stamp));
+
+  if (a.w.failed) {
+    err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+    goto done;
+  }
+  if ((err = cb_output__mkdirs(ctx, dir)) < 0 ||
+      (err = cb_export__write_json(ctx, p_settings, settings)) < 0 ||
+      (err = cb_export__write_json(ctx, p_records, records)) < 0 ||
+      (err = cb_export__write_json(ctx, p_dataset, dataset)) < 0)
+    goto done;
+done:
+  cb_strmap_free(&a.names);
+  cb_free(a.owners);
+  json_decref(settings);
+  json_decref(records);
+  json_decref(dataset);
+  json_decref(stamp);
+  cb_buf_free(&a.w.tmp);
+  return err;
+}

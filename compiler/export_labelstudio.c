@@ -1,0 +1,1265 @@
+/*
+ * export_labelstudio.c: the Label Studio export of `build`, in
+ * OUT/label-studio/ (docs/label-studio.md is the mapping):
+ *
+ *   config.xml         the labeling config, built as a libxml2 tree and
+ *                      serialized by libxml2 (escaped by construction);
+ *   tasks.json         one task per final case: its inputs as data, its
+ *                      gold answers as an annotation with ground_truth;
+ *   instructions.html  the guideline for the project's expert
+ *                      instruction, without scripts.
+ *
+ * The config and the tasks are built from one plan of the controls (one
+ * per question, or one per question and response field for per-response
+ * questions), so that every result names a control the config has.
+ * Whatever Label Studio cannot show is a diagnostic [export-labelstudio]
+ * naming the element, and the rest is written.
+ */
+#include <libxml/HTMLparser.h>
+#include <libxml/HTMLtree.h>
+#include <libxml/tree.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "emit.h"
+#include "emit_json.h"
+#include "export_util.h"
+#include "html_writer.h"
+#include "output.h"
+
+#define RULE "export-labelstudio"
+#define TOOL "Label Studio"
+/* A scale with more values is not offered as stars or as choices. */
+#define MAX_SCALE_VALUES 100
+
+/* What a control is made of. */
+typedef enum ctl_kind {
+  CTL_CHOICES = 0, /* choice, multi, scale not starting at 1 */
+  CTL_RATING,      /* scale 1..N */
+  CTL_PAIRWISE,    /* with a Choices of the strength beside it */
+  CTL_RANKER,      /* List + Ranker with one bucket per place */
+  CTL_TEXTAREA
+} ctl_kind;
+
+/* One control of the config: a question, or a per-response question for
+ * one response field. */
+typedef struct control {
+  const cb_question *q;
+  size_t qi;
+  ctl_kind kind;
+  const char *name;           /* from_name */
+  const char *to_name;        /* the object it labels */
+  const char *response;       /* per-response: the response name, else NULL */
+  const cb_xfield **compared; /* pairwise, rank: the response fields */
+  size_t n_compared;
+  const char *strength_name; /* pairwise: the strength Choices */
+  const char *strength_to;   /* pairwise: what it labels (the left one) */
+  const char *list_name;     /* rank: the List */
+  const char *list_key;      /* rank: its data key */
+  cb_xwhen when;             /* when.on set: shown only when it holds */
+  const char *when_tag;      /* the control when.on maps to */
+  int hotkeys;               /* keep the options' hotkeys */
+} control;
+
+typedef struct ls {
+  cb_ctx *ctx;
+  const cb_book *book;
+  cb_xlayout layout;
+  const char **keys;       /* data key (and object name) of each layout field */
+  const char *main_object; /* what case-level questions label */
+  control *controls;
+  size_t n_controls;
+  cb_buf tmp;   /* text being written into the config */
+  cb_buf title; /* a field's title */
+} ls;
+
+/* ---- Diagnostics ------------------------------------------------------- */
+
+static void report(ls *x, cb_diag_level level, cb_loc loc, const char *element,
+                   const char *msg) {
+  cb_diag_report(x->ctx, level, RULE, loc, element, NULL, "%s: %s", TOOL, msg);
+}
+
+/* ---- Names ------------------------------------------------------------- */
+
+/* The data key of a layout field: what `$key` in the config reads. Label
+ * Studio's variables are [A-Za-z0-9_.] and a dot walks into objects, so
+ * response names are cleaned to [A-Za-z0-9_]. */
+static const char *field_key(ls *x, const cb_xfield *f) {
+  switch (f->kind) {
+  case CB_XF_SYSTEM:
+    return "system";
+  case CB_XF_CONTEXT:
+    return "context";
+  case CB_XF_PROMPT:
+    return "prompt";
+  case CB_XF_DIALOGUE:
+    return "dialogue";
+  case CB_XF_RESPONSE:
+    break;
+  }
+  if (!f->response[0])
+    return "response";
+  const char *name = cb_export__name(x->ctx, f->response, 0);
+  return name ? cb_arena_printf(x->ctx->arena, "response_%s", name) : NULL;
+}
+
+static const char *field_title(const cb_xfield *f, cb_buf *out) {
+  cb_buf_reset(out);
+  switch (f->kind) {
+  case CB_XF_SYSTEM:
+    cb_buf_puts(out, "System prompt");
+    break;
+  case CB_XF_CONTEXT:
+    cb_buf_puts(out, "Context");
+    break;
+  case CB_XF_PROMPT:
+    cb_buf_puts(out, "Prompt");
+    break;
+  case CB_XF_DIALOGUE:
+    cb_buf_puts(out, "Conversation");
+    break;
+  case CB_XF_RESPONSE:
+    cb_buf_puts(out, "Response");
+    if (f->response[0]) {
+      cb_buf_putc(out, ' ');
+      cb_buf_puts(out, f->response);
+    }
+    break;
+  }
+  return cb_buf_cstr(out);
+}
+
+/* Names the layout fields; two response names that clean to one key are
+ * reported and the second is left out (key NULL). */
+static int name_fields(ls *x) {
+  x->keys =
+      cb_arena_calloc(x->ctx->arena, x->layout.n_fields + 1, sizeof *x->keys);
+  if (!x->keys)
+    return cb_ctx__fail(x->ctx, CB_ENOMEM, "out of memory");
+  for (size_t i = 0; i < x->layout.n_fields; i++) {
+    const cb_xfield *f = &x->layout.fields[i];
+    const char *key = field_key(x, f);
+    if (!key)
+      return cb_ctx__fail(x->ctx, CB_ENOMEM, "out of memory");
+    for (size_t j = 0; j < i && key; j++) {
+      if (!x->keys[j] || strcmp(x->keys[j], key) != 0)
+        continue;
+      char *msg = cb_arena_printf(
+          x->ctx->arena,
+          "responses '%s' and '%s' both become the data field '%s'; the "
+          "cases with response '%s' are exported without it",
+          x->layout.fields[j].response, f->response, key, f->response);
+      cb_loc none = {UINT32_MAX, 0, 0};
+      /* positioned at the first case that has the second name */
+      for (size_t c = 0; c < x->book->n_cases; c++)
+        if (x->book->cases[c].status == CB_STATUS_FINAL &&
+            cb_export__case_has(&x->book->cases[c], f)) {
+          none = x->book->cases[c].loc;
+          break;
+        }
+      if (!msg)
+        return cb_ctx__fail(x->ctx, CB_ENOMEM, "out of memory");
+      report(x, CB_DIAG_ERROR, none, NULL, msg);
+      key = NULL;
+    }
+    x->keys[i] = key;
+  }
+  /* case-level questions label the request: the conversation or the
+   * prompt, else the first field there is */
+  x->main_object = "case";
+  for (size_t i = 0; i < x->layout.n_fields; i++)
+    if (x->keys[i] && (x->layout.fields[i].kind == CB_XF_DIALOGUE ||
+                       x->layout.fields[i].kind == CB_XF_PROMPT)) {
+      x->main_object = x->keys[i];
+      break;
+    }
+  for (size_t i = 0; i < x->layout.n_fields && !strcmp(x->main_object, "case");
+       i++)
+    if (x->keys[i])
+      x->main_object = x->keys[i];
+  return 0;
+}
+
+/* The data key of the response field of name resp, NULL if none. */
+static const char *response_key(const ls *x, const char *resp) {
+  for (size_t i = 0; i < x->layout.n_fields; i++) {
+    const cb_xfield *f = &x->layout.fields[i];
+    if (f->kind == CB_XF_RESPONSE && strcmp(f->response, resp) == 0)
+      return x->keys[i];
+  }
+  return NULL;
+}
+
+/* ---- The plan of controls ---------------------------------------------- */
+
+static int add_control(ls *x, const control *c, size_t *cap) {
+  if (x->n_controls == *cap) {
+    size_t ncap = *cap ? *cap * 2 : 16;
+    control *n = cb_arena_calloc(x->ctx->arena, ncap, sizeof *n);
+    if (!n)
+      return cb_ctx__fail(x->ctx, CB_ENOMEM, "out of memory");
+    if (x->n_controls)
+      memcpy(n, x->controls, x->n_controls * sizeof *n);
+    x->controls = n;
+    *cap = ncap;
+  }
+  x->controls[x->n_controls++] = *c;
+  return 0;
+}
+
+/* The control a question's when refers to, seen from a control for
+ * response resp (NULL: case level). NULL when there is none. */
+static const char *when_target(const ls *x, const cb_question *on,
+                               const char *resp) {
+  for (size_t i = 0; i < x->n_controls; i++) {
+    const control *c = &x->controls[i];
+    if (c->q != on)
+      continue;
+    if (!c->response)
+      return c->name;
+    if (resp && strcmp(c->response, resp) == 0)
+      return c->name;
+  }
+  return NULL;
+}
+
+/* Plans the controls of question q (index qi), reporting what cannot be
+ * shown. Questions come in book order, so a when refers to a question
+ * planned before it when that question comes first in the book. */
+static int plan_question(ls *x, size_t qi, size_t *cap) {
+  const cb_question *q = &x->book->questions[qi];
+  cb_ctx *ctx = x->ctx;
+  control c;
+  memset(&c, 0, sizeof c);
+  c.q = q;
+  c.qi = qi;
+  char *msg = NULL;
+  int bad = 1; /* cleared by the types Label Studio can show */
+  switch (q->type) {
+  case CB_Q_CHOICE:
+  case CB_Q_MULTI:
+    if (!q->n_options) {
+      msg = cb_arena_printf(ctx->arena,
+                            "question '%s' has no options, and a Choices "
+                            "tag needs at least one; it is left out",
+                            q->id);
+      break;
+    }
+    c.kind = CTL_CHOICES;
+    bad = 0;
+    break;
+  case CB_Q_SCALE: {
+    long long span = (long long)q->scale_max - q->scale_min + 1;
+    if (span < 1 || span > MAX_SCALE_VALUES) {
+      msg = cb_arena_printf(ctx->arena,
+                            "scale %d-%d of question '%s' has %lld values, "
+                            "more than the %d a Rating or Choices tag can "
+                            "offer; it is left out",
+                            q->scale_min, q->scale_max, q->id, span,
+                            MAX_SCALE_VALUES);
+      break;
+    }
+    c.kind = q->scale_min == 1 ? CTL_RATING : CTL_CHOICES;
+    bad = 0;
+    break;
+  }
+  case CB_Q_PAIRWISE:
+  case CB_Q_RANK: {
+    size_t n = cb_export__compared(&c.compared, ctx, x->book, &x->layout, q);
+    if (n == (size_t)-1)
+      return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+    c.n_compared = n;
+    if (q->type == CB_Q_PAIRWISE && n != 2) {
+      msg = cb_arena_printf(
+          ctx->arena,
+          "pairwise question '%s' compares %zu named response fields, and "
+          "a Pairwise tag compares exactly two (name them with "
+          "'responses: A, B'); it is left out",
+          q->id, n);
+      break;
+    }
+    if (q->type == CB_Q_RANK && n < 2) {
+      msg = cb_arena_printf(ctx->arena,
+                            "rank question '%s' has %zu named response "
+                            "fields to order, and a Ranker needs two; it is "
+                            "left out",
+                            q->id, n);
+      break;
+    }
+    c.kind = q->type == CB_Q_PAIRWISE ? CTL_PAIRWISE : CTL_RANKER;
+    bad = 0;
+    break;
+  }
+  case CB_Q_TEXT:
+    c.kind = CTL_TEXTAREA;
+    bad = 0;
+    break;
+  }
+  if (bad) {
+    if (!msg)
+      return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+    report(x, CB_DIAG_ERROR, q->loc, q->id, msg);
+    return 0;
+  }
+
+  int wr = cb_export__when(&c.when, ctx, x->book, q);
+  if (wr < 0)
+    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+  if (q->when && wr == 0) {
+    msg = cb_arena_printf(
+        ctx->arena,
+        "the condition 'when: %s' of question '%s' cannot be expressed "
+        "with visibleWhen (which shows a control when one of some options "
+        "of an earlier choice or multi question is selected); the question "
+        "is always shown",
+        q->when, q->id);
+    if (!msg)
+      return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+    report(x, CB_DIAG_WARNING, q->when_loc.line ? q->when_loc : q->loc, q->id,
+           msg);
+  }
+
+  int per_response = q->scope == CB_SCOPE_RESPONSE && c.kind != CTL_PAIRWISE &&
+                     c.kind != CTL_RANKER;
+  size_t n_resp = 0;
+  for (size_t i = 0; i < x->layout.n_fields; i++)
+    n_resp += x->layout.fields[i].kind == CB_XF_RESPONSE && x->keys[i];
+  if (!per_response) {
+    c.name = q->id;
+    c.to_name = x->main_object;
+    c.hotkeys = 1;
+    if (c.kind == CTL_PAIRWISE) {
+      const char *a = NULL, *b = NULL;
+      for (size_t i = 0; i < x->layout.n_fields; i++) {
+        if (&x->layout.fields[i] == c.compared[0])
+          a = x->keys[i];
+        if (&x->layout.fields[i] == c.compared[1])
+          b = x->keys[i];
+      }
+      if (!a || !b)
+        return 0; /* a field left out: reported with the field */
+      c.to_name = cb_arena_printf(ctx->arena, "%s,%s", a, b);
+      c.strength_to = a;
+      c.strength_name = cb_arena_printf(ctx->arena, "%s/strength", q->id);
+    } else if (c.kind == CTL_RANKER) {
+      c.list_name = cb_arena_printf(ctx->arena, "%s/items", q->id);
+      const char *clean = cb_export__name(ctx, q->id, 0);
+      c.list_key =
+          clean ? cb_arena_printf(ctx->arena, "items_%s", clean) : NULL;
+      c.to_name = c.list_name;
+    }
+    if (!c.to_name || (c.kind == CTL_PAIRWISE && !c.strength_name) ||
+        (c.kind == CTL_RANKER && (!c.list_name || !c.list_key)))
+      return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+    for (size_t k = 0; c.kind == CTL_RANKER && k < x->n_controls; k++)
+      if (x->controls[k].list_key &&
+          strcmp(x->controls[k].list_key, c.list_key) == 0) {
+        msg = cb_arena_printf(ctx->arena,
+                              "rank questions '%s' and '%s' both need the "
+                              "data field '%s'; '%s' is left out",
+                              x->controls[k].q->id, q->id, c.list_key, q->id);
+        if (!msg)
+          return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+        report(x, CB_DIAG_ERROR, q->loc, q->id, msg);
+        return 0;
+      }
+    if (c.when.on) {
+      c.when_tag = when_target(x, c.when.on, NULL);
+      if (!c.when_tag)
+        c.when.on = NULL;
+    }
+    return add_control(x, &c, cap);
+  }
+  for (size_t i = 0; i < x->layout.n_fields; i++) {
+    const cb_xfield *f = &x->layout.fields[i];
+    if (f->kind != CB_XF_RESPONSE || !x->keys[i])
+      continue;
+    control r = c;
+    r.response = f->response;
+    r.to_name = x->keys[i];
+    r.name = cb_arena_printf(ctx->arena, "%s/%s", q->id, x->keys[i]);
+    r.hotkeys = n_resp == 1;
+    if (!r.name)
+      return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+    if (r.when.on) {
+      r.when_tag = when_target(x, r.when.on, f->response);
+      if (!r.when_tag)
+        r.when.on = NULL;
+    }
+    int err = add_control(x, &r, cap);
+    if (err < 0)
+      return err;
+  }
+  return 0;
+}
+
+static int plan(ls *x) {
+  size_t cap = 0;
+  for (size_t qi = 0; qi < x->book->n_questions; qi++) {
+    int err = plan_question(x, qi, &cap);
+    if (err < 0)
+      return err;
+  }
+  return 0;
+}
+
+/* ---- config.xml -------------------------------------------------------- */
+
+/* Text shown by the config, cleaned for XML. Label Studio replaces
+ * `$name` in displayed values by task data, so a '$' before a name
+ * character is written as U+FF04 (a full-width dollar sign). */
+static const char *shown(ls *x, const char *s) {
+  cb_buf *b = &x->tmp;
+  cb_buf_reset(b);
+  size_t len = strlen(s);
+  cb_buf clean = {0};
+  cb_emit__text_fix(&clean, s, len, CB_TEXT_HTML);
+  const char *p = cb_buf_cstr(&clean);
+  for (size_t i = 0; i < clean.len; i++) {
+    char n = p[i + 1];
+    if (p[i] == '$' && ((n >= 'a' && n <= 'z') || (n >= 'A' && n <= 'Z') ||
+                        (n >= '0' && n <= '9') || n == '_' || n == '.'))
+      cb_buf_puts(b, "\xEF\xBC\x84");
+    else
+      cb_buf_putc(b, p[i]);
+  }
+  cb_buf_free(&clean);
+  return cb_buf_cstr(b);
+}
+
+/* The config being built: a libxml2 tree (whose calls fail cleanly when
+ * memory runs out, where the text writer of libxml2 2.9 leaks), the
+ * element being filled, and whether something failed: then every later
+ * call does nothing. */
+typedef struct xw {
+  ls *x;
+  xmlDocPtr doc;
+  xmlNodePtr cur; /* NULL: at the document level */
+  int failed;
+} xw;
+
+static void open_el(xw *o, const char *name) {
+  if (o->failed)
+    return;
+  xmlNodePtr n = xmlNewDocNode(o->doc, NULL, BAD_CAST name, NULL);
+  if (!n) {
+    o->failed = 1;
+    return;
+  }
+  if (!(o->cur ? xmlAddChild(o->cur, n) : xmlAddChild((xmlNodePtr)o->doc, n))) {
+    xmlFreeNode(n);
+    o->failed = 1;
+    return;
+  }
+  o->cur = n;
+}
+
+static void close_el(xw *o) {
+  if (o->failed)
+    return;
+  o->cur = o->cur->parent && o->cur->parent->type == XML_ELEMENT_NODE
+               ? o->cur->parent
+               : NULL;
+}
+
+/* An attribute of ours (name and value known to be clean). */
+static void attr(xw *o, const char *name, const char *value) {
+  if (o->failed)
+    return;
+  if (!value || !o->cur || !xmlNewProp(o->cur, BAD_CAST name, BAD_CAST value))
+    o->failed = 1;
+}
+
+/* An attribute holding text of the casebook. */
+static void attr_text(xw *o, const char *name, const char *value) {
+  attr(o, name, shown(o->x, value ? value : ""));
+}
+
+/* An attribute holding an id of the casebook (an option id, a name): only
+ * cleaned, never altered, since results must repeat it exactly. */
+static void attr_id(xw *o, const char *name, const char *value) {
+  cb_buf *b = &o->x->tmp;
+  cb_buf_reset(b);
+  cb_emit__text_fix(b, value, strlen(value), CB_TEXT_HTML);
+  attr(o, name, b->failed ? NULL : cb_buf_cstr(b));
+}
+
+static void header(xw *o, const char *text, const char *size) {
+  open_el(o, "Header");
+  attr_text(o, "value", text);
+  if (size)
+    attr(o, "size", size);
+  close_el(o);
+}
+
+static void when_attrs(xw *o, const control *c) {
+  if (!c->when.on)
+    return;
+  cb_buf list = {0};
+  for (size_t k = 0; k < c->when.n_values; k++) {
+    if (k)
+      cb_buf_putc(&list, ',');
+    cb_buf_puts(&list, c->when.values[k]);
+  }
+  attr(o, "visibleWhen", "choice-selected");
+  attr_id(o, "whenTagName", c->when_tag);
+  attr_id(o, "whenChoiceValue", cb_buf_cstr(&list));
+  if (list.failed)
+    o->failed = 1;
+  cb_buf_free(&list);
+}
+
+/* The label of scale value v: the option labelling it, if any. */
+static const cb_option *scale_label(const cb_question *q, int v) {
+  for (size_t k = 0; k < q->n_options; k++)
+    if (q->options[k].value == v)
+      return &q->options[k];
+  return NULL;
+}
+
+static const char *option_attr(const cb_option *opt, const char *key) {
+  for (size_t i = 0; i < opt->n_attrs; i++)
+    if (opt->attrs[i].key && strcmp(opt->attrs[i].key, key) == 0)
+      return opt->attrs[i].value;
+  return NULL;
+}
+
+static void write_control(xw *o, const control *c) {
+  const cb_question *q = c->q;
+  ls *x = o->x;
+  char num[32];
+  open_el(o, "View");
+  when_attrs(o, c);
+  {
+    cb_buf title = {0};
+    cb_buf_puts(&title, q->title && q->title[0] ? q->title : q->id);
+    if (c->response && c->response[0]) {
+      cb_buf_puts(&title, " (response ");
+      cb_buf_puts(&title, c->response);
+      cb_buf_putc(&title, ')');
+    }
+    header(o, cb_buf_cstr(&title), "5");
+    cb_buf_free(&title);
+  }
+  if (q->hint && q->hint[0] && (!q->title || strcmp(q->hint, q->title) != 0))
+    header(o, q->hint, "6");
+  switch (c->kind) {
+  case CTL_CHOICES:
+    open_el(o, "Choices");
+    attr_id(o, "name", c->name);
+    attr_id(o, "toName", c->to_name);
+    attr(o, "choice", q->type == CB_Q_MULTI ? "multiple" : "single");
+    attr(o, "showInline", q->type == CB_Q_SCALE ? "true" : "false");
+    if (q->required && !q->when && q->scope == CB_SCOPE_CASE)
+      attr(o, "required", "true");
+    when_attrs(o, c);
+    if (q->type == CB_Q_SCALE) {
+      for (int v = q->scale_min; v <= q->scale_max; v++) {
+        snprintf(num, sizeof num, "%d", v);
+        const cb_option *label = scale_label(q, v);
+        open_el(o, "Choice");
+        attr(o, "alias", num);
+        if (label && label->meaning_text && label->meaning_text[0]) {
+          cb_buf shown_value = {0};
+          cb_buf_printf(&shown_value, "%d: %s", v, label->meaning_text);
+          attr_text(o, "value", cb_buf_cstr(&shown_value));
+          cb_buf_free(&shown_value);
+        } else {
+          attr(o, "value", num);
+        }
+        close_el(o);
+      }
+    } else {
+      for (size_t k = 0; k < q->n_options; k++) {
+        const cb_option *opt = &q->options[k];
+        open_el(o, "Choice");
+        attr_id(o, "alias", opt->id);
+        attr_text(o, "value", opt->id);
+        if (opt->meaning_text && opt->meaning_text[0])
+          attr_text(o, "hint", opt->meaning_text);
+        const char *hotkey = option_attr(opt, "hotkey");
+        if (hotkey && c->hotkeys)
+          attr_text(o, "hotkey", hotkey);
+        close_el(o);
+      }
+    }
+    close_el(o);
+    break;
+  case CTL_RATING:
+    open_el(o, "Rating");
+    attr_id(o, "name", c->name);
+    attr_id(o, "toName", c->to_name);
+    snprintf(num, sizeof num, "%d", q->scale_max);
+    attr(o, "maxRating", num);
+    if (q->required && !q->when && q->scope == CB_SCOPE_CASE)
+      attr(o, "required", "true");
+    close_el(o);
+    break;
+  case CTL_TEXTAREA:
+    open_el(o, "TextArea");
+    attr_id(o, "name", c->name);
+    attr_id(o, "toName", c->to_name);
+    attr(o, "rows", "3");
+    attr(o, "maxSubmissions", "1");
+    attr(o, "editable", "true");
+    close_el(o);
+    break;
+  case CTL_PAIRWISE:
+    open_el(o, "Pairwise");
+    attr_id(o, "name", c->name);
+    attr_id(o, "toName", c->to_name);
+    close_el(o);
+    open_el(o, "Choices");
+    attr_id(o, "name", c->strength_name);
+    attr_id(o, "toName", c->strength_to);
+    attr(o, "choice", "single");
+    attr(o, "showInline", "true");
+    {
+      static const char *const strengths[][2] = {
+          {"tie", "Tie: neither is better"},
+          {"better", "The selected response is better"},
+          {"much-better", "The selected response is much better"}};
+      for (size_t k = 0; k < 3; k++) {
+        open_el(o, "Choice");
+        attr(o, "alias", strengths[k][0]);
+        attr(o, "value", strengths[k][1]);
+        close_el(o);
+      }
+    }
+    close_el(o);
+    break;
+  case CTL_RANKER:
+    open_el(o, "List");
+    attr_id(o, "name", c->list_name);
+    cb_buf_reset(&x->tmp);
+    {
+      char *value = cb_arena_printf(x->ctx->arena, "$%s", c->list_key);
+      attr(o, "value", value);
+    }
+    attr_text(o, "title", "Responses");
+    close_el(o);
+    open_el(o, "Ranker");
+    attr_id(o, "name", c->name);
+    attr_id(o, "toName", c->list_name);
+    for (size_t k = 0; k < c->n_compared; k++) {
+      snprintf(num, sizeof num, "rank_%zu", k + 1);
+      open_el(o, "Bucket");
+      attr(o, "name", num);
+      snprintf(num, sizeof num, "Place %zu", k + 1);
+      attr(o, "title", num);
+      close_el(o);
+    }
+    close_el(o);
+    break;
+  }
+  close_el(o);
+}
+
+/* The version stamp as one line of text, for the XML comment. */
+static void stamp_line(cb_buf *out, const cb_book *book) {
+  const cb_stamp *s = &book->stamp;
+  const char *version = s->version ? s->version : book->manifest.version;
+  cb_buf_puts(out, " casebook " CB_VERSION " export; version ");
+  cb_buf_puts(out, version ? version : "-");
+  cb_buf_puts(out, ", commit ");
+  cb_buf_puts(out, s->commit ? s->commit : "-");
+  cb_buf_puts(out, ", describe ");
+  cb_buf_puts(out, s->describe ? s->describe : "-");
+  cb_buf_puts(out, ", date ");
+  cb_buf_puts(out, s->date ? s->date : "-");
+  cb_buf_puts(out, s->dirty ? ", dirty " : ", clean ");
+}
+
+/* A comment may not hold "--": such a run is broken up with spaces. */
+static void comment(xw *o, const char *text) {
+  cb_buf b = {0};
+  cb_emit__text_fix(&b, text, strlen(text), CB_TEXT_HTML);
+  cb_buf safe = {0};
+  const char *p = cb_buf_cstr(&b);
+  for (size_t i = 0; i < b.len; i++) {
+    cb_buf_putc(&safe, p[i]);
+    if (p[i] == '-' && (p[i + 1] == '-' || p[i + 1] == '\0'))
+      cb_buf_putc(&safe, ' ');
+  }
+  xmlNodePtr c = NULL;
+  if (!o->failed && !safe.failed && !b.failed)
+    c = xmlNewDocComment(o->doc, BAD_CAST cb_buf_cstr(&safe));
+  if (!c || !xmlAddChild((xmlNodePtr)o->doc, c)) {
+    if (c)
+      xmlFreeNode(c);
+    o->failed = 1;
+  }
+  cb_buf_free(&b);
+  cb_buf_free(&safe);
+}
+
+static int write_config(ls *x, const char *path) {
+  xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
+  xw o = {x, doc, NULL, doc == NULL};
+  int err = 0;
+  {
+    cb_buf line = {0};
+    stamp_line(&line, x->book);
+    comment(&o, cb_buf_cstr(&line));
+    cb_buf_free(&line);
+  }
+  open_el(&o, "View");
+  header(&o, cb_emit__title(x->book), "3");
+  open_el(&o, "Text");
+  attr(&o, "name", "case");
+  attr(&o, "value", "$case_title");
+  close_el(&o);
+
+  /* the inputs other than responses, then each response with its own
+   * questions, then the questions of the case */
+  for (size_t i = 0; i < x->layout.n_fields; i++) {
+    const cb_xfield *f = &x->layout.fields[i];
+    if (f->kind == CB_XF_RESPONSE || !x->keys[i])
+      continue;
+    header(&o, field_title(f, &x->title), "5");
+    char *value = cb_arena_printf(x->ctx->arena, "$%s", x->keys[i]);
+    if (f->kind == CB_XF_DIALOGUE) {
+      open_el(&o, "Paragraphs");
+      attr(&o, "name", x->keys[i]);
+      attr(&o, "value", value);
+      attr(&o, "layout", "dialogue");
+      attr(&o, "nameKey", "author");
+      attr(&o, "textKey", "text");
+    } else {
+      open_el(&o, "Text");
+      attr(&o, "name", x->keys[i]);
+      attr(&o, "value", value);
+    }
+    close_el(&o);
+  }
+  for (size_t i = 0; i < x->layout.n_fields; i++) {
+    const cb_xfield *f = &x->layout.fields[i];
+    if (f->kind != CB_XF_RESPONSE || !x->keys[i])
+      continue;
+    open_el(&o, "View");
+    attr(&o, "style", "border-top: 1px solid #ccc; margin-top: 1em;");
+    header(&o, field_title(f, &x->title), "4");
+    open_el(&o, "Text");
+    attr(&o, "name", x->keys[i]);
+    attr(&o, "value", cb_arena_printf(x->ctx->arena, "$%s", x->keys[i]));
+    close_el(&o);
+    for (size_t k = 0; k < x->n_controls; k++)
+      if (x->controls[k].response &&
+          strcmp(x->controls[k].response, f->response) == 0)
+        write_control(&o, &x->controls[k]);
+    close_el(&o);
+  }
+  for (size_t k = 0; k < x->n_controls; k++)
+    if (!x->controls[k].response)
+      write_control(&o, &x->controls[k]);
+  close_el(&o);
+  xmlChar *bytes = NULL;
+  int len = 0;
+  if (!o.failed) {
+    xmlDocDumpFormatMemoryEnc(doc, &bytes, &len, "UTF-8", 1);
+    if (!bytes)
+      o.failed = 1;
+  }
+  xmlFreeDoc(doc);
+  if (o.failed)
+    err = cb_ctx__fail(x->ctx, CB_ENOMEM, "out of memory");
+  else
+    err = cb_output__file(x->ctx, path, bytes, (size_t)len,
+                          CB_OUTPUT_SYNC | CB_OUTPUT_KEEP_SAME);
+  xmlFree(bytes);
+  return err;
+}
+
+/* ---- tasks.json -------------------------------------------------------- */
+
+/* {"id", "from_name", "to_name", "type", "value": {key: v}} */
+static json_t *result(cb_xjson *w, size_t *n, const char *from, const char *to,
+                      const char *type, const char *key, json_t *v) {
+  char id[32];
+  snprintf(id, sizeof id, "gold-%zu", ++*n);
+  json_t *r = cb_export__obj(w);
+  cb_export__set(w, r, "id", cb_export__str(w, id));
+  cb_export__set(w, r, "from_name", cb_export__str(w, from));
+  cb_export__set(w, r, "to_name", cb_export__str(w, to));
+  cb_export__set(w, r, "type", cb_export__str(w, type));
+  json_t *value = cb_export__obj(w);
+  cb_export__set(w, value, key, v);
+  cb_export__set(w, r, "value", value);
+  return r;
+}
+
+/* The data key of a compared field (rank items use response names). */
+static int compared_index(const control *c, const char *name) {
+  for (size_t k = 0; k < c->n_compared; k++)
+    if (strcmp(c->compared[k]->response, name) == 0)
+      return (int)k;
+  return -1;
+}
+
+/* Appends the gold results of control c for case cs to results. */
+static void gold_results(ls *x, cb_xjson *w, json_t *results, size_t *n,
+                         const cb_case *cs, const control *c) {
+  const cb_answer *a = cb_export__answer(x->book, cs, c->qi, c->response);
+  if (!a || !cb_export__fits(c->q, a))
+    return;
+  const cb_question *q = c->q;
+  char num[32];
+  switch (c->kind) {
+  case CTL_CHOICES: {
+    json_t *choices = cb_export__arr(w);
+    if (a->kind == CB_V_NUMBER) {
+      snprintf(num, sizeof num, "%lld", a->number);
+      cb_export__push(w, choices, cb_export__str(w, num));
+    } else if (a->kind == CB_V_OPTION || a->kind == CB_V_OPTIONS) {
+      for (size_t k = 0; k < a->n_items; k++)
+        cb_export__push(w, choices, cb_export__str(w, a->items[k]));
+    }
+    if (json_array_size(choices) == 0) {
+      /* "none" of a multi: Label Studio has no empty selection */
+      json_decref(choices);
+      return;
+    }
+    cb_export__push(
+        w, results,
+        result(w, n, c->name, c->to_name, "choices", "choices", choices));
+    return;
+  }
+  case CTL_RATING:
+    if (a->kind != CB_V_NUMBER || a->number < 1 || a->number > q->scale_max)
+      return;
+    cb_export__push(w, results,
+                    result(w, n, c->name, c->to_name, "rating", "rating",
+                           cb_export__int(w, a->number)));
+    return;
+  case CTL_TEXTAREA: {
+    if (a->kind != CB_V_TEXT)
+      return;
+    json_t *text = cb_export__arr(w);
+    cb_export__push(w, text, cb_export__str(w, a->raw ? a->raw : ""));
+    cb_export__push(
+        w, results,
+        result(w, n, c->name, c->to_name, "textarea", "text", text));
+    return;
+  }
+  case CTL_PAIRWISE: {
+    if (a->kind != CB_V_PAIRWISE)
+      return;
+    const char *strength = a->strength == 0   ? "tie"
+                           : a->strength == 1 ? "better"
+                                              : "much-better";
+    if (a->strength != 0 && a->n_items) {
+      int side = compared_index(c, a->items[0]);
+      if (side < 0) {
+        char *msg = cb_arena_printf(
+            x->ctx->arena,
+            "case '%s' prefers response '%s', which is not one of the two "
+            "responses the Pairwise tag of question '%s' compares; its "
+            "answer is left out",
+            cs->id, a->items[0], q->id);
+        if (msg)
+          report(x, CB_DIAG_ERROR, a->value_loc.line ? a->value_loc : cs->loc,
+                 cs->id, msg);
+        return;
+      }
+      cb_export__push(w, results,
+                      result(w, n, c->name, c->name, "pairwise", "selected",
+                             cb_export__str(w, side == 0 ? "left" : "right")));
+    }
+    json_t *choices = cb_export__arr(w);
+    cb_export__push(w, choices, cb_export__str(w, strength));
+    cb_export__push(w, results,
+                    result(w, n, c->strength_name, c->strength_to, "choices",
+                           "choices", choices));
+    return;
+  }
+  case CTL_RANKER: {
+    if (a->kind != CB_V_RANK)
+      return;
+    json_t *buckets = cb_export__obj(w);
+    size_t i = 0;
+    while (i < a->n_items) {
+      size_t j = i + 1;
+      while (j < a->n_items && a->tied && a->tied[j])
+        j++;
+      json_t *group = cb_export__arr(w);
+      for (size_t k = i; k < j; k++)
+        cb_export__push(w, group, cb_export__str(w, a->items[k]));
+      snprintf(num, sizeof num, "rank_%zu", i + 1);
+      cb_export__set(w, buckets, num, group);
+      i = j;
+    }
+    cb_export__push(
+        w, results,
+        result(w, n, c->name, c->list_name, "ranker", "ranker", buckets));
+    return;
+  }
+  }
+}
+
+/* The turns of the case as Paragraphs data: [{"author", "text"}]. */
+static json_t *dialogue(cb_xjson *w, const cb_case *cs) {
+  json_t *turns = cb_export__arr(w);
+  for (size_t i = 0; i < cs->n_inputs; i++) {
+    const cb_input *in = &cs->inputs[i];
+    const char *author = in->kind == CB_IN_ASSISTANT ? "assistant" : "user";
+    if (in->kind != CB_IN_USER && in->kind != CB_IN_ASSISTANT &&
+        in->kind != CB_IN_PROMPT)
+      continue;
+    json_t *t = cb_export__obj(w);
+    cb_export__set(w, t, "author", cb_export__str(w, author));
+    cb_export__set(
+        w, t, "text",
+        cb_export__strn(w, in->text ? in->text : "", in->text ? in->len : 0));
+    cb_export__push(w, turns, t);
+  }
+  if (json_array_size(turns) == 0) {
+    /* Paragraphs refuses an empty list: one empty turn stands for none */
+    json_t *t = cb_export__obj(w);
+    cb_export__set(w, t, "author", cb_export__str(w, ""));
+    cb_export__set(w, t, "text", cb_export__str(w, ""));
+    cb_export__push(w, turns, t);
+  }
+  return turns;
+}
+
+static json_t *task(ls *x, cb_xjson *w, const cb_case *cs, json_t *stamp) {
+  json_t *t = cb_export__obj(w);
+  json_t *data = cb_export__obj(w);
+  cb_export__set(w, data, "case_id", cb_export__str(w, cs->id));
+  cb_export__set(
+      w, data, "case_title",
+      cb_export__str(w, cs->title && cs->title[0] ? cs->title : cs->id));
+  cb_buf text = {0};
+  for (size_t i = 0; i < x->layout.n_fields; i++) {
+    const cb_xfield *f = &x->layout.fields[i];
+    if (!x->keys[i])
+      continue;
+    if (f->kind == CB_XF_DIALOGUE) {
+      cb_export__set(w, data, x->keys[i], dialogue(w, cs));
+      continue;
+    }
+    /* every field of the config is in every task ("" when absent) */
+    cb_export__case_text(&text, cs, f);
+    cb_export__set(w, data, x->keys[i],
+                   cb_export__strn(w, text.data ? text.data : "", text.len));
+  }
+  if (text.failed)
+    w->failed = 1;
+  cb_buf_free(&text);
+  for (size_t k = 0; k < x->n_controls; k++) {
+    const control *c = &x->controls[k];
+    if (c->kind != CTL_RANKER)
+      continue;
+    json_t *items = cb_export__arr(w);
+    for (size_t j = 0; j < c->n_compared; j++) {
+      const cb_xfield *f = c->compared[j];
+      if (!cb_export__case_has(cs, f))
+        continue;
+      cb_buf body = {0};
+      cb_export__case_text(&body, cs, f);
+      json_t *item = cb_export__obj(w);
+      cb_export__set(w, item, "id", cb_export__str(w, f->response));
+      cb_buf title = {0};
+      cb_export__set(w, item, "title",
+                     cb_export__str(w, field_title(f, &title)));
+      cb_export__set(w, item, "body",
+                     cb_export__strn(w, body.data ? body.data : "", body.len));
+      if (body.failed || title.failed)
+        w->failed = 1;
+      cb_buf_free(&body);
+      cb_buf_free(&title);
+      cb_export__push(w, items, item);
+    }
+    cb_export__set(w, data, c->list_key, items);
+  }
+  cb_export__set(w, t, "data", data);
+
+  json_t *results = cb_export__arr(w);
+  size_t n = 0;
+  for (size_t k = 0; k < x->n_controls; k++) {
+    const control *c = &x->controls[k];
+    if (c->response && !response_key(x, c->response))
+      continue;
+    if (c->response) {
+      cb_xfield f = {CB_XF_RESPONSE, c->response, 0};
+      if (!cb_export__case_has(cs, &f))
+        continue;
+    }
+    gold_results(x, w, results, &n, cs, c);
+  }
+  json_t *ann = cb_export__obj(w);
+  cb_export__set(w, ann, "ground_truth", json_true());
+  cb_export__set(w, ann, "result", results);
+  json_t *anns = cb_export__arr(w);
+  cb_export__push(w, anns, ann);
+  cb_export__set(w, t, "annotations", anns);
+  json_t *meta = cb_export__obj(w);
+  cb_export__set(w, meta, "case", cb_export__str(w, cs->id));
+  const char *path = cs->loc.file < x->book->n_files
+                         ? x->book->files[cs->loc.file].path
+                         : NULL;
+  cb_export__set(w, meta, "file", cb_export__str(w, path));
+  cb_export__set(w, meta, "line", cb_export__int(w, cs->loc.line));
+  cb_export__set(w, meta, "casebook", json_incref(stamp));
+  cb_export__set(w, t, "meta", meta);
+  return t;
+}
+
+static int write_tasks(ls *x, const char *path) {
+  cb_xjson w = {x->ctx, {0}, 0};
+  json_t *stamp = cb_emit_json__stamp(x->book);
+  json_t *tasks = cb_export__arr(&w);
+  if (!stamp)
+    w.failed = 1;
+  for (size_t i = 0; i < x->book->n_cases && !w.failed; i++) {
+    const cb_case *cs = &x->book->cases[i];
+    if (cs->status == CB_STATUS_FINAL)
+      cb_export__push(&w, tasks, task(x, &w, cs, stamp));
+  }
+  int err = w.failed ? cb_ctx__fail(x->ctx, CB_ENOMEM, "out of memory")
+                     : cb_export__write_json(x->ctx, path, tasks);
+  json_decref(tasks);
+  json_decref(stamp);
+  cb_buf_free(&w.tmp);
+  return err;
+}
+
+/* ---- instructions.html ------------------------------------------------- */
+
+/* The guideline's chapters as one page: prose, questions with their
+ * options, criteria, and each case's title and rationale (the inputs stay
+ * in the tasks). */
+static void chapter_html(cb_html *h, const cb_book *book,
+                         const cb_chapter *ch) {
+  cb_html__open(h, CB_TAG_SECTION, "chapter");
+  for (size_t i = 0; i < ch->n_items; i++) {
+    const cb_item *it = &ch->items[i];
+    switch (it->kind) {
+    case CB_ITEM_PROSE:
+      cb_html__fragment(h, book, it->html);
+      break;
+    case CB_ITEM_HEADING: {
+      if (it->index >= ch->n_headings)
+        break;
+      const cb_heading *hd = &ch->headings[it->index];
+      int level = hd->level < 1 ? 1 : hd->level > 6 ? 6 : hd->level;
+      cb_html__leaf(h, (cb_tag)(CB_TAG_H1 + level - 1), NULL, hd->text);
+      break;
+    }
+    case CB_ITEM_QUESTION: {
+      if (it->index >= book->n_questions)
+        break;
+      const cb_question *q = &book->questions[it->index];
+      cb_html__open(h, CB_TAG_SECTION, "question");
+      cb_html__open(h, CB_TAG_H3, NULL);
+      cb_html__puts(h, "Question ");
+      cb_html__leaf(h, CB_TAG_CODE, NULL, q->id);
+      if (q->title && q->title[0]) {
+        cb_html__puts(h, ": ");
+        cb_html__puts(h, q->title);
+      }
+      cb_html__close(h);
+      if (q->hint && q->hint[0] && (!q->title || strcmp(q->hint, q->title)))
+        cb_html__leaf(h, CB_TAG_P, "hint", q->hint);
+      cb_html__fragment(h, book, q->guidance.html);
+      if (q->n_options) {
+        cb_html__open(h, CB_TAG_DL, "options");
+        for (size_t k = 0; k < q->n_options; k++) {
+          cb_html__open(h, CB_TAG_DT, NULL);
+          cb_html__leaf(h, CB_TAG_CODE, NULL, q->options[k].id);
+          cb_html__close(h);
+          cb_html__open(h, CB_TAG_DD, NULL);
+          cb_html__fragment(h, book, q->options[k].meaning_html);
+          cb_html__close(h);
+        }
+        cb_html__close(h);
+      }
+      cb_html__close(h);
+      break;
+    }
+    case CB_ITEM_CRITERION: {
+      if (it->index >= book->n_criteria)
+        break;
+      const cb_criterion *cr = &book->criteria[it->index];
+      cb_html__open(h, CB_TAG_SECTION, "criterion");
+      cb_html__open(h, CB_TAG_H3, NULL);
+      cb_html__puts(h, "Criterion ");
+      cb_html__leaf(h, CB_TAG_CODE, NULL, cr->id);
+      if (cr->title && cr->title[0]) {
+        cb_html__puts(h, ": ");
+        cb_html__puts(h, cr->title);
+      }
+      cb_html__close(h);
+      cb_html__fragment(h, book, cr->prose.html);
+      cb_html__close(h);
+      break;
+    }
+    case CB_ITEM_CASE: {
+      if (it->index >= book->n_cases)
+        break;
+      const cb_case *cs = &book->cases[it->index];
+      if (cs->status != CB_STATUS_FINAL)
+        break;
+      cb_html__open(h, CB_TAG_SECTION, "case");
+      cb_html__open(h, CB_TAG_H4, NULL);
+      cb_html__puts(h, "Example ");
+      cb_html__leaf(h, CB_TAG_CODE, NULL, cs->id);
+      if (cs->title && cs->title[0]) {
+        cb_html__puts(h, ": ");
+        cb_html__puts(h, cs->title);
+      }
+      cb_html__close(h);
+      cb_html__fragment(h, book, cs->rationale.html);
+      cb_html__close(h);
+      break;
+    }
+    }
+  }
+  cb_html__close(h);
+}
+
+/* 1 when an element of this name may run or load code. */
+static int active_element(const char *name) {
+  static const char *const names[] = {
+      "script", "iframe", "object", "embed", "frame", "frameset", "applet",
+      "base",   "link",   "meta",   "style", "form",  "noscript", "template"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (xmlStrcasecmp(BAD_CAST name, BAD_CAST names[i]) == 0)
+      return 1;
+  return 0;
+}
+
+/* 1 when an attribute's value starts with a scheme that runs code. */
+static int active_url(const xmlChar *v) {
+  while (v && *v && (*v <= ' '))
+    v++;
+  return v && (xmlStrncasecmp(v, BAD_CAST "javascript:", 11) == 0 ||
+               xmlStrncasecmp(v, BAD_CAST "vbscript:", 9) == 0 ||
+               xmlStrncasecmp(v, BAD_CAST "data:text", 9) == 0);
+}
+
+/* Removes from the tree under node what could run a script: the page is
+ * meant to be pasted into a tool, whatever the manifest's unsafe_html. */
+static void defuse(xmlNodePtr node) {
+  xmlNodePtr next;
+  for (xmlNodePtr n = node->children; n; n = next) {
+    next = n->next;
+    if (n->type != XML_ELEMENT_NODE)
+      continue;
+    if (active_element((const char *)n->name)) {
+      xmlUnlinkNode(n);
+      xmlFreeNode(n);
+      continue;
+    }
+    xmlAttrPtr an;
+    for (xmlAttrPtr a = n->properties; a; a = an) {
+      an = a->next;
+      xmlChar *v = xmlNodeGetContent((xmlNodePtr)a);
+      int drop = (a->name[0] == 'o' || a->name[0] == 'O') &&
+                 (a->name[1] == 'n' || a->name[1] == 'N');
+      drop |= active_url(v);
+      xmlFree(v);
+      if (drop)
+        xmlRemoveProp(a);
+    }
+    defuse(n);
+  }
+}
+
+static int write_instructions(ls *x, const char *path) {
+  cb_html h = {0};
+  const cb_book *book = x->book;
+  cb_html__open(&h, CB_TAG_DIV, "casebook-instructions");
+  cb_html__leaf(&h, CB_TAG_H1, NULL, cb_emit__title(book));
+  {
+    cb_buf line = {0};
+    stamp_line(&line, book);
+    /* without the spaces that pad it in the XML comment */
+    while (line.len && line.data[line.len - 1] == ' ')
+      line.data[--line.len] = '\0';
+    const char *text = cb_buf_cstr(&line);
+    cb_html__leaf(&h, CB_TAG_P, "version", text[0] == ' ' ? text + 1 : text);
+    cb_buf_free(&line);
+  }
+  for (size_t i = 0; i < book->n_chapters; i++)
+    chapter_html(&h, book, &book->chapters[i]);
+  cb_html__close(&h);
+  cb_html__puts(&h, "\n");
+  if (cb_html__failed(&h)) {
+    cb_html__free(&h);
+    return cb_ctx__fail(x->ctx, CB_ENOMEM, "out of memory");
+  }
+  int err;
+  if (!book->manifest.unsafe_html) {
+    /* cmark-gfm left out every raw HTML: the writer's output is safe */
+    err = cb_output__file(x->ctx, path, h.buf.data, h.buf.len,
+                          CB_OUTPUT_SYNC | CB_OUTPUT_KEEP_SAME);
+    cb_html__free(&h);
+    return err;
+  }
+  /* The manifest lets raw HTML through to the site: the page is parsed
+   * again and what could run is taken out. */
+  htmlDocPtr doc = htmlReadMemory(
+      h.buf.data, (int)(h.buf.len > 0x7fffffff ? 0x7fffffff : h.buf.len), NULL,
+      "UTF-8",
+      HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
+          HTML_PARSE_NOIMPLIED);
+  cb_html__free(&h);
+  if (!doc)
+    return cb_ctx__fail(x->ctx, CB_ENOMEM, "out of memory");
+  defuse((xmlNodePtr)doc);
+  xmlBufferPtr buf = xmlBufferCreate();
+  int failed = !buf;
+  for (xmlNodePtr n = doc->children; n && !failed; n = n->next)
+    if (n->type == XML_ELEMENT_NODE)
+      failed = htmlNodeDump(buf, doc, n) < 0 || xmlBufferCCat(buf, "\n") != 0;
+  xmlFreeDoc(doc);
+  if (failed) {
+    if (buf)
+      xmlBufferFree(buf);
+    return cb_ctx__fail(x->ctx, CB_ENOMEM, "out of memory");
+  }
+  err = cb_output__file(x->ctx, path, xmlBufferContent(buf),
+                        (size_t)xmlBufferLength(buf),
+                        CB_OUTPUT_SYNC | CB_OUTPUT_KEEP_SAME);
+  xmlBufferFree(buf);
+  return err;
+}
+
+/* ---- The exporter ------------------------------------------------------ */
+
+int cb_export_labelstudio__run(cb_ctx *ctx, const cb_book *book,
+                               const char *outdir);
+
+int cb_export_labelstudio__run(cb_ctx *ctx, const cb_book *book,
+                               const char *outdir) {
+  ls x;
+  memset(&x, 0, sizeof x);
+  x.ctx = ctx;
+  x.book = book;
+  int err;
+  const char *dir = cb_arena_printf(ctx->arena, "%s/label-studio", outdir);
+  if (!dir)
+    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+  if ((err = cb_export__layout(&x.layout, ctx, book)) < 0 ||
+      (err = name_fields(&x)) < 0 || (err = plan(&x)) < 0)
+    goto done;
+  if ((err = cb_output__mkdirs(ctx, dir)) < 0)
+    goto done;
+  const char *config = cb_arena_printf(ctx->arena, "%s/config.xml", dir);
+  const char *tasks = cb_arena_printf(ctx->arena, "%s/tasks.json", dir);
+  const char *instr = cb_arena_printf(ctx->arena, "%s/instructions.html", dir);
+  if (!config || !tasks || !instr) {
+    err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+    goto done;
+  }
+  if ((err = write_config(&x, config)) < 0 ||
+      (err = write_tasks(&x, tasks)) < 0 ||
+      (err = write_instructions(&x, instr)) < 0)
+    goto done;
+done:
+  cb_buf_free(&x.tmp);
+  cb_buf_free(&x.title);
+  return err;
+}

@@ -1,0 +1,504 @@
+/*
+ * export_util.c: helpers of the tool exports (export_util.h): JSON from
+ * untrusted text, the input fields of the final cases, gold answers by
+ * question and response, and simple `when` conditions.
+ */
+#include "export_util.h"
+
+#include <string.h>
+
+#include "emit.h"
+#include "output.h"
+
+/* ---- JSON ------------------------------------------------------------ */
+
+json_t *cb_export__strn(cb_xjson *w, const char *s, size_t len) {
+  json_t *v;
+  if (cb_emit__text_ok(s, len, CB_TEXT_JSON)) {
+    v = json_stringn_nocheck(s, len);
+  } else {
+    cb_buf_reset(&w->tmp);
+    cb_emit__text_fix(&w->tmp, s, len, CB_TEXT_JSON);
+    v = w->tmp.failed ? NULL
+                      : json_stringn_nocheck(cb_buf_cstr(&w->tmp), w->tmp.len);
+  }
+  if (!v)
+    w->failed = 1;
+  return v;
+}
+
+json_t *cb_export__str(cb_xjson *w, const char *s) {
+  if (!s)
+    return json_null();
+  return cb_export__strn(w, s, strlen(s));
+}
+
+json_t *cb_export__int(cb_xjson *w, long long n) {
+  json_t *v = json_integer((json_int_t)n);
+  if (!v)
+    w->failed = 1;
+  return v;
+}
+
+json_t *cb_export__real(cb_xjson *w, double x) {
+  json_t *v = json_real(x);
+  if (!v)
+    w->failed = 1;
+  return v;
+}
+
+json_t *cb_export__obj(cb_xjson *w) {
+  json_t *v = json_object();
+  if (!v)
+    w->failed = 1;
+  return v;
+}
+
+json_t *cb_export__arr(cb_xjson *w) {
+  json_t *v = json_array();
+  if (!v)
+    w->failed = 1;
+  return v;
+}
+
+void cb_export__set(cb_xjson *w, json_t *obj, const char *key, json_t *value) {
+  size_t len = strlen(key);
+  if (!cb_emit__text_ok(key, len, CB_TEXT_JSON)) {
+    cb_buf clean = {0};
+    cb_emit__text_fix(&clean, key, len, CB_TEXT_JSON);
+    if (clean.failed ||
+        json_object_set_new_nocheck(obj, cb_buf_cstr(&clean), value) < 0)
+      w->failed = 1;
+    cb_buf_free(&clean);
+    return;
+  }
+  if (json_object_set_new_nocheck(obj, key, value) < 0)
+    w->failed = 1;
+}
+
+void cb_export__push(cb_xjson *w, json_t *arr, json_t *value) {
+  if (json_array_append_new(arr, value) < 0)
+    w->failed = 1;
+}
+
+static int dump_cb(const char *buffer, size_t size, void *data) {
+  cb_buf *b = data;
+  cb_buf_append(b, buffer, size);
+  return b->failed ? -1 : 0;
+}
+
+int cb_export__write_json(cb_ctx *ctx, const char *path, json_t *root) {
+  cb_buf text = {0};
+  int err;
+  if (!root ||
+      json_dump_callback(root, dump_cb, &text,
+                         JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ||
+      (cb_buf_putc(&text, '\n'), text.failed)) {
+    cb_buf_free(&text);
+    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+  }
+  err = cb_output__file(ctx, path, text.data, text.len,
+                        CB_OUTPUT_SYNC | CB_OUTPUT_KEEP_SAME);
+  cb_buf_free(&text);
+  return err;
+}
+
+/* ---- Input fields ---------------------------------------------------- */
+
+static const char *response_name(const cb_input *in) {
+  return in->name ? in->name : "";
+}
+
+int cb_export__case_has(const cb_case *c, const cb_xfield *f) {
+  for (size_t i = 0; i < c->n_inputs; i++) {
+    const cb_input *in = &c->inputs[i];
+    switch (f->kind) {
+    case CB_XF_SYSTEM:
+      if (in->kind == CB_IN_SYSTEM)
+        return 1;
+      break;
+    case CB_XF_CONTEXT:
+      if (in->kind == CB_IN_CONTEXT)
+        return 1;
+      break;
+    case CB_XF_PROMPT:
+      if (in->kind == CB_IN_PROMPT)
+        return 1;
+      break;
+    case CB_XF_DIALOGUE:
+      if (in->kind == CB_IN_USER || in->kind == CB_IN_ASSISTANT ||
+          in->kind == CB_IN_PROMPT)
+        return 1;
+      break;
+    case CB_XF_RESPONSE:
+      if (in->kind == CB_IN_RESPONSE &&
+          strcmp(response_name(in), f->response) == 0)
+        return 1;
+      break;
+    }
+  }
+  return 0;
+}
+
+int cb_export__case_text(cb_buf *out, const cb_case *c, const cb_xfield *f) {
+  cb_input_kind kind;
+  switch (f->kind) {
+  case CB_XF_SYSTEM:
+    kind = CB_IN_SYSTEM;
+    break;
+  case CB_XF_CONTEXT:
+    kind = CB_IN_CONTEXT;
+    break;
+  case CB_XF_PROMPT:
+    kind = CB_IN_PROMPT;
+    break;
+  case CB_XF_RESPONSE:
+    kind = CB_IN_RESPONSE;
+    break;
+  default:
+    return 0;
+  }
+  cb_buf_reset(out);
+  int found = 0;
+  for (size_t i = 0; i < c->n_inputs; i++) {
+    const cb_input *in = &c->inputs[i];
+    if (in->kind != kind)
+      continue;
+    if (kind == CB_IN_RESPONSE && strcmp(response_name(in), f->response) != 0)
+      continue;
+    if (found)
+      cb_buf_puts(out, "\n\n");
+    cb_buf_append(out, in->text ? in->text : "", in->text ? in->len : 0);
+    found = 1;
+    if (kind == CB_IN_RESPONSE)
+      break; /* a response name is unique in a case (a rule checks it) */
+  }
+  cb_buf_cstr(out);
+  return found;
+}
+
+int cb_export__layout(cb_xlayout *out, cb_ctx *ctx, const cb_book *book) {
+  memset(out, 0, sizeof *out);
+  int has[2] = {0, 0}, prompt = 0;
+  size_t n_resp = 0, cap = 8;
+  const char **names = cb_arena_alloc(ctx->arena, cap * sizeof *names);
+  size_t *counts = cb_arena_calloc(ctx->arena, cap, sizeof *counts);
+  if (!names || !counts)
+    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+  for (size_t i = 0; i < book->n_cases; i++) {
+    const cb_case *c = &book->cases[i];
+    if (c->status != CB_STATUS_FINAL)
+      continue;
+    out->n_final++;
+    for (size_t k = 0; k < c->n_inputs; k++) {
+      const cb_input *in = &c->inputs[k];
+      if (in->kind == CB_IN_SYSTEM)
+        has[0] = 1;
+      else if (in->kind == CB_IN_CONTEXT)
+        has[1] = 1;
+      else if (in->kind == CB_IN_PROMPT)
+        prompt = 1;
+      else if (in->kind == CB_IN_USER || in->kind == CB_IN_ASSISTANT)
+        out->has_dialogue = 1;
+      if (in->kind != CB_IN_RESPONSE)
+        continue;
+      const char *name = response_name(in);
+      size_t j = 0;
+      while (j < n_resp && strcmp(names[j], name) != 0)
+        j++;
+      if (j == n_resp) {
+        if (n_resp == cap) {
+          size_t ncap = cap * 2;
+          const char **nn = cb_arena_alloc(ctx->arena, ncap * sizeof *nn);
+          size_t *nc = cb_arena_calloc(ctx->arena, ncap, sizeof *nc);
+          if (!nn || !nc)
+            return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+          memcpy(nn, names, n_resp * sizeof *nn);
+          memcpy(nc, counts, n_resp * sizeof *nc);
+          names = nn;
+          counts = nc;
+          cap = ncap;
+        }
+        names[n_resp++] = name;
+      }
+      /* count a case once per response name */
+      int earlier = 0;
+      for (size_t e = 0; e < k && !earlier; e++)
+        earlier = c->inputs[e].kind == CB_IN_RESPONSE &&
+                  strcmp(response_name(&c->inputs[e]), name) == 0;
+      if (!earlier)
+        counts[j]++;
+    }
+  }
+  size_t n = (size_t)has[0] + (size_t)has[1] +
+             (size_t)(prompt || out->has_dialogue) + n_resp;
+  out->fields = cb_arena_calloc(ctx->arena, n ? n : 1, sizeof *out->fields);
+  if (!out->fields)
+    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+  if (has[0])
+    out->fields[out->n_fields++].kind = CB_XF_SYSTEM;
+  if (has[1])
+    out->fields[out->n_fields++].kind = CB_XF_CONTEXT;
+  if (out->has_dialogue)
+    out->fields[out->n_fields++].kind = CB_XF_DIALOGUE;
+  else if (prompt)
+    out->fields[out->n_fields++].kind = CB_XF_PROMPT;
+  for (size_t j = 0; j < n_resp; j++) {
+    cb_xfield *f = &out->fields[out->n_fields++];
+    f->kind = CB_XF_RESPONSE;
+    f->response = names[j];
+    f->n_cases = counts[j];
+  }
+  /* how many final cases have each of the other fields */
+  for (size_t i = 0; i < book->n_cases; i++) {
+    const cb_case *c = &book->cases[i];
+    if (c->status != CB_STATUS_FINAL)
+      continue;
+    for (size_t j = 0; j < out->n_fields; j++)
+      if (out->fields[j].kind != CB_XF_RESPONSE &&
+          cb_export__case_has(c, &out->fields[j]))
+        out->fields[j].n_cases++;
+  }
+  return 0;
+}
+
+/* 1 when final cases with exactly two responses name response field f:
+ * where a pairwise question without `responses` applies. */
+static int in_a_pair(const cb_book *book, const cb_xfield *f) {
+  for (size_t i = 0; i < book->n_cases; i++) {
+    const cb_case *c = &book->cases[i];
+    if (c->status != CB_STATUS_FINAL)
+      continue;
+    size_t n = 0;
+    for (size_t k = 0; k < c->n_inputs; k++)
+      n += c->inputs[k].kind == CB_IN_RESPONSE;
+    if (n == 2 && cb_export__case_has(c, f))
+      return 1;
+  }
+  return 0;
+}
+
+size_t cb_export__compared(const cb_xfield ***out, cb_ctx *ctx,
+                           const cb_book *book, const cb_xlayout *layout,
+                           const cb_question *q) {
+  const cb_xfield **list =
+      cb_arena_calloc(ctx->arena, layout->n_fields + 1, sizeof *list);
+  if (!list)
+    return (size_t)-1;
+  size_t n = 0;
+  if (q->responses.n > 0) {
+    for (size_t i = 0; i < q->responses.n; i++)
+      for (size_t j = 0; j < layout->n_fields; j++) {
+        const cb_xfield *f = &layout->fields[j];
+        if (f->kind == CB_XF_RESPONSE &&
+            strcmp(f->response, q->responses.items[i]) == 0) {
+          int dup = 0;
+          for (size_t k = 0; k < n; k++)
+            dup |= list[k] == f;
+          if (!dup)
+            list[n++] = f;
+        }
+      }
+    *out = list;
+    return n;
+  }
+  if (q->type == CB_Q_PAIRWISE)
+    for (size_t j = 0; j < layout->n_fields; j++) {
+      const cb_xfield *f = &layout->fields[j];
+      if (f->kind == CB_XF_RESPONSE && in_a_pair(book, f))
+        list[n++] = f;
+    }
+  if (n == 0)
+    for (size_t j = 0; j < layout->n_fields; j++) {
+      const cb_xfield *f = &layout->fields[j];
+      if (f->kind == CB_XF_RESPONSE && f->response[0])
+        list[n++] = f;
+    }
+  *out = list;
+  return n;
+}
+
+/* ---- Gold answers ---------------------------------------------------- */
+
+/* The case's only response, or NULL when it has none or several. */
+static const char *only_response(const cb_case *c) {
+  const char *name = NULL;
+  for (size_t i = 0; i < c->n_inputs; i++) {
+    if (c->inputs[i].kind != CB_IN_RESPONSE)
+      continue;
+    if (name)
+      return NULL;
+    name = response_name(&c->inputs[i]);
+  }
+  return name;
+}
+
+const cb_answer *cb_export__answer(const cb_book *book, const cb_case *c,
+                                   size_t qi, const char *resp) {
+  const cb_answer *found = NULL;
+  if (qi >= book->n_questions)
+    return NULL;
+  const cb_question *q = &book->questions[qi];
+  for (size_t i = 0; i < c->n_answers; i++) {
+    const cb_answer *a = &c->answers[i];
+    if (a->question < 0 || (size_t)a->question != qi || a->kind == CB_V_NONE)
+      continue;
+    const char *r = a->response;
+    if (!r && q->scope == CB_SCOPE_RESPONSE)
+      r = only_response(c);
+    if (r == resp || (r && resp && strcmp(r, resp) == 0))
+      found = a;
+  }
+  return found;
+}
+
+int cb_export__fits(const cb_question *q, const cb_answer *a) {
+  switch (a->kind) {
+  case CB_V_OPTION:
+  case CB_V_OPTIONS:
+    for (size_t i = 0; i < a->n_items; i++)
+      if (!cb_question_option(q, a->items[i]))
+        return 0;
+    return a->kind == CB_V_OPTIONS || a->n_items == 1;
+  case CB_V_NUMBER:
+    return q->type == CB_Q_SCALE && a->number >= q->scale_min &&
+           a->number <= q->scale_max;
+  case CB_V_RANK:
+  case CB_V_PAIRWISE:
+  case CB_V_TEXT:
+    return 1;
+  case CB_V_NONE:
+    break;
+  }
+  return 0;
+}
+
+/* ---- `when` ---------------------------------------------------------- */
+
+static const char *skip_space(const char *p) {
+  while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+    p++;
+  return p;
+}
+
+static int id_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+}
+
+/* Reads `ID OP "VALUE"` at *pp: fills id, op ('=' or '~') and value (in
+ * the arena). Returns 1, 0 when the text has another form, -1 when out
+ * of memory. */
+static int comparison(const char **pp, cb_ctx *ctx, char **id, char *op,
+                      char **value) {
+  const char *p = skip_space(*pp), *start = p;
+  while (id_char(*p))
+    p++;
+  if (p == start)
+    return 0;
+  if (!(*id = cb_arena_strndup(ctx->arena, start, (size_t)(p - start))))
+    return -1;
+  p = skip_space(p);
+  if ((p[0] == '=' || p[0] == '~') && p[1] == '=')
+    *op = p[0];
+  else
+    return 0;
+  p = skip_space(p + 2);
+  char quote = *p;
+  if (quote != '"' && quote != '\'')
+    return 0;
+  start = ++p;
+  while (*p && *p != quote && *p != '\\')
+    p++;
+  if (*p != quote)
+    return 0;
+  if (!(*value = cb_arena_strndup(ctx->arena, start, (size_t)(p - start))))
+    return -1;
+  *pp = p + 1;
+  return 1;
+}
+
+int cb_export__when(cb_xwhen *out, cb_ctx *ctx, const cb_book *book,
+                    const cb_question *q) {
+  memset(out, 0, sizeof *out);
+  if (!q->when)
+    return 0;
+  const char *p = q->when;
+  const cb_question *on = NULL;
+  char *first_id = NULL, op = 0;
+  /* at most one value per option: the selected ones, in option order */
+  unsigned char *selected = NULL;
+  size_t n_terms = 0;
+  for (;;) {
+    char *id = NULL, *value = NULL, term_op = 0;
+    int r = comparison(&p, ctx, &id, &term_op, &value);
+    if (r <= 0)
+      return r;
+    if (n_terms == 0) {
+      on = cb_book_question(book, id);
+      if (!on || (on->type != CB_Q_CHOICE && on->type != CB_Q_MULTI) ||
+          on == q || !on->n_options)
+        return 0;
+      first_id = id;
+      op = term_op;
+      selected = cb_arena_calloc(ctx->arena, on->n_options, 1);
+      if (!selected)
+        return -1;
+    } else if (strcmp(id, first_id) != 0 || term_op != '=' || op != '=') {
+      return 0;
+    }
+    size_t k = 0;
+    while (k < on->n_options && strcmp(on->options[k].id, value) != 0)
+      k++;
+    if (k == on->n_options)
+      return 0; /* not an option: another rule reports it */
+    selected[k] = 1;
+    n_terms++;
+    p = skip_space(p);
+    if (!*p)
+      break;
+    if (strncmp(p, "or", 2) == 0 && !id_char(p[2])) {
+      p += 2;
+      continue;
+    }
+    return 0;
+  }
+  if (op == '~') {
+    if (on->type != CB_Q_CHOICE)
+      return 0; /* "not this option" of a multi is not "one of the rest" */
+    for (size_t k = 0; k < on->n_options; k++)
+      selected[k] = !selected[k];
+  }
+  out->values = cb_arena_calloc(ctx->arena, on->n_options, sizeof *out->values);
+  if (!out->values)
+    return -1;
+  for (size_t k = 0; k < on->n_options; k++)
+    if (selected[k]) {
+      if (strchr(on->options[k].id, ','))
+        return 0; /* the tools separate values with commas */
+      out->values[out->n_values++] = on->options[k].id;
+    }
+  if (!out->n_values)
+    return 0;
+  out->on = on;
+  return 1;
+}
+
+/* ---- Names ----------------------------------------------------------- */
+
+char *cb_export__name(cb_ctx *ctx, const char *s, int flags) {
+  size_t len = strlen(s);
+  char *out = cb_arena_strndup(ctx->arena, len ? s : "_", len ? len : 1);
+  if (!out)
+    return NULL;
+  for (char *p = out; *p; p++) {
+    char c = *p;
+    if ((flags & CB_XNAME_LOWER) && c >= 'A' && c <= 'Z')
+      *p = (char)(c - 'A' + 'a');
+    else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+               (c >= '0' && c <= '9') || c == '_' ||
+               (c == '-' && (flags & CB_XNAME_DASH))))
+      *p = '_';
+  }
+  return out;
+}

@@ -1,0 +1,153 @@
+# tests/layers/argilla.sh: the Argilla v2 export (argilla/), sourced by
+# tests/run.sh.
+#
+#   - golden files of the export of casebooks/tests/every-type;
+#   - settings.json, records.json and dataset.json of every-type and of the
+#     chat-safety example validate with ajv-cli against JSON Schemas written
+#     from Argilla v2's settings and record formats
+#     (tests/exports/argilla-*.schema.json), and the schemas reject broken
+#     files;
+#   - tests/exports/argilla-check.js: names unique, every suggestion legal
+#     for its question (option, options, rating value, ranking), and equal
+#     to the gold answers of gold.jsonl by the documented mapping.
+#
+# The books are built from copies outside any git repository, so that the
+# version stamp does not change with every commit.
+
+# ag_build NAME SRC: builds a copy of casebook SRC into $TMP/ag-NAME-out.
+ag_build() {
+  rm -rf "$TMP/ag-$1-src" "$TMP/ag-$1-out"
+  cp -R "$2" "$TMP/ag-$1-src"
+  rm -rf "$TMP/ag-$1-src/_build"
+  run_limited 120 "$TMP/ag-$1.out" "$TMP/ag-$1.err" \
+    "$CASEBOOK" -q build "$TMP/ag-$1-src" -o "$TMP/ag-$1-out"
+  if [ $RC -gt 1 ] || sanitizer_report "$TMP/ag-$1.err" ||
+    [ ! -s "$TMP/ag-$1-out/argilla/settings.json" ]; then
+    fail "argilla: build $1 (exit status $RC)" "$TMP/ag-$1.err"
+    return 1
+  fi
+  if grep -q '\[export-argilla\]' "$TMP/ag-$1.err"; then
+    fail "argilla: $1 exports without a diagnostic" "$TMP/ag-$1.err"
+    return 1
+  fi
+  pass "argilla: build $1 writes argilla/ without a diagnostic"
+}
+
+# ag_ajv NAME SCHEMA DATA: ajv-cli validation, expected to pass.
+ag_ajv() {
+  if tests/exports/node_modules/.bin/ajv validate --allow-union-types \
+    -s "tests/exports/argilla-$2.schema.json" -d "$3" >"$TMP/why" 2>&1; then
+    pass "argilla: $1 $2.json is valid Argilla v2 (ajv)"
+  else
+    fail "argilla: $1 $2.json is valid Argilla v2 (ajv)" "$TMP/why"
+  fi
+}
+
+# ag_reject NAME SCHEMA DATA: ajv-cli validation, expected to fail.
+ag_reject() {
+  if tests/exports/node_modules/.bin/ajv validate --allow-union-types \
+    -s "tests/exports/argilla-$2.schema.json" -d "$3" >"$TMP/why" 2>&1; then
+    fail "argilla: the $2 schema rejects $1" "$TMP/why"
+  else
+    pass "argilla: the $2 schema rejects $1"
+  fi
+}
+
+layer_argilla() {
+  if [ ! -x "$CASEBOOK" ]; then
+    fail "argilla: $CASEBOOK is missing"
+    return
+  fi
+  need_cmd node nodejs
+  ag_build every-type casebooks/tests/every-type || return
+  ag_build chat-safety casebooks/chat-safety || return
+  golden=tests/exports/golden/every-type/argilla
+  for f in settings.json records.json dataset.json; do
+    if [ -n "$UPDATE" ]; then
+      mkdir -p "$golden"
+      cp "$TMP/ag-every-type-out/argilla/$f" "$golden/$f"
+    fi
+    if cmp -s "$golden/$f" "$TMP/ag-every-type-out/argilla/$f"; then
+      pass "argilla: golden $f of every-type"
+    else
+      diff -u "$golden/$f" "$TMP/ag-every-type-out/argilla/$f" >"$TMP/golden.diff" 2>&1
+      fail "argilla: golden $f of every-type" "$TMP/golden.diff"
+    fi
+  done
+
+  # invalid UTF-8 and NUL bytes in the casebook: still valid JSON
+  ag_build encoding casebooks/tests/encoding >/dev/null 2>&1
+  if node -e '
+    const fs = require("fs"), d = process.argv[1];
+    for (const f of ["settings.json", "records.json", "dataset.json"])
+      JSON.parse(fs.readFileSync(d + "/" + f, "utf8"));' "$TMP/ag-encoding-out/argilla" 2>"$TMP/why" &&
+    ! sanitizer_report "$TMP/ag-encoding.err"; then
+    pass "argilla: invalid UTF-8 and NUL bytes still give valid JSON"
+  else
+    fail "argilla: invalid UTF-8 and NUL bytes still give valid JSON" "$TMP/why"
+  fi
+
+  if ! npm_need exports; then
+    fail "argilla: npm install of tests/exports failed"
+    return
+  fi
+  for b in every-type chat-safety; do
+    for f in settings records dataset; do
+      ag_ajv "$b" "$f" "$TMP/ag-$b-out/argilla/$f.json"
+    done
+    out=$TMP/ag-check-$b.out
+    run_limited 120 "$out" "$out.err" node tests/exports/argilla-check.js "$TMP/ag-$b-out"
+    grep -E '^FAIL' -A 20 "$out" | sed 's/^/     /'
+    result=$(grep '^RESULT ' "$out" | tail -n 1)
+    if [ -z "$result" ]; then
+      cat "$out.err" >>"$out"
+      fail "argilla: argilla-check.js $b did not finish (exit status $RC)" "$out"
+      continue
+    fi
+    set -- $result
+    PASSED=$((PASSED + $2))
+    FAILED=$((FAILED + $3))
+  done
+
+  # The schemas and the checker have teeth: broken copies are refused.
+  src=$TMP/ag-every-type-out/argilla
+  m=$TMP/ag-mutants
+  mkdir -p "$m"
+  node -e '
+    const fs = require("fs"), [src, m] = process.argv.slice(1);
+    const s = JSON.parse(fs.readFileSync(src + "/settings.json", "utf8"));
+    const bad = (f, x) => fs.writeFileSync(m + "/" + f, JSON.stringify(x));
+    let c = JSON.parse(JSON.stringify(s)); c.questions[0].name = "Verdict Name"; bad("name.json", c);
+    c = JSON.parse(JSON.stringify(s)); c.questions.find((q) => q.settings.type === "rating").settings.options.push({ value: 11 }); bad("rating.json", c);
+    c = JSON.parse(JSON.stringify(s)); c.questions[0].settings.type = "pairwise"; bad("type.json", c);
+    c = JSON.parse(JSON.stringify(s)); c.questions[0].settings.options = []; bad("options.json", c);
+    const r = JSON.parse(fs.readFileSync(src + "/records.json", "utf8"));
+    c = JSON.parse(JSON.stringify(r)); c[0].suggestions.verdict = { value: { good: true }, score: null, agent: "x" }; bad("records-value.json", c);
+    c = JSON.parse(JSON.stringify(r)); c[0].fields["Prompt Text"] = "x"; bad("records-field.json", c);
+  ' "$src" "$m"
+  ag_reject "a question name outside [a-z0-9_-]" settings "$m/name.json"
+  ag_reject "a rating value above 10" settings "$m/rating.json"
+  ag_reject "an unknown question type" settings "$m/type.json"
+  ag_reject "a label question without options" settings "$m/options.json"
+  ag_reject "a suggestion value of the wrong kind" records "$m/records-value.json"
+  ag_reject "a field name outside [a-z0-9_-]" records "$m/records-field.json"
+  # argilla-check.js refuses a suggestion that is not an option, and one
+  # that differs from the gold
+  for mutation in option gold; do
+    rm -rf "$m/out-$mutation"
+    cp -R "$TMP/ag-every-type-out" "$m/out-$mutation"
+    node -e '
+      const fs = require("fs"), [f, kind] = process.argv.slice(1);
+      const r = JSON.parse(fs.readFileSync(f, "utf8"));
+      const s = r.find((x) => x.suggestions.verdict).suggestions.verdict;
+      s.value = kind === "option" ? "excellent" : (s.value === "good" ? "bad" : "good");
+      fs.writeFileSync(f, JSON.stringify(r));
+    ' "$m/out-$mutation/argilla/records.json" "$mutation"
+    node tests/exports/argilla-check.js "$m/out-$mutation" >"$TMP/why" 2>&1
+    if grep -q '^RESULT [0-9]* [1-9]' "$TMP/why"; then
+      pass "argilla: argilla-check.js refuses a suggestion changed ($mutation)"
+    else
+      fail "argilla: argilla-check.js refuses a suggestion changed ($mutation)" "$TMP/why"
+    fi
+  done
+}

@@ -1,0 +1,181 @@
+# tests/layers/labelstudio.sh: the Label Studio export (label-studio/)
+# against the real consumer, sourced by tests/run.sh.
+#
+#   - golden files of the export of casebooks/tests/every-type;
+#   - config.xml is well-formed XML, instructions.html has no script even
+#     when the manifest allows raw HTML;
+#   - the Label Studio frontend (npm @heartexlabs/label-studio 1.4.0, in
+#     Debian's headless Chromium through playwright-core) loads config.xml
+#     and every task of tasks.json with its ground-truth annotation, for
+#     every-type and the chat-safety example, and reads back exactly the
+#     gold answers of gold.jsonl with no console error
+#     (tests/exports/ls-roundtrip.js, which also checks the rank questions
+#     against the documented Ranker format, since 1.4.0 predates it).
+#
+# The books are built from copies outside any git repository, so that the
+# version stamp (no commit, no date) does not change with every commit.
+
+# ls_build NAME SRC: builds a copy of casebook SRC into $TMP/ls-NAME-out.
+ls_build() {
+  rm -rf "$TMP/ls-$1-src" "$TMP/ls-$1-out"
+  cp -R "$2" "$TMP/ls-$1-src"
+  rm -rf "$TMP/ls-$1-src/_build"
+  run_limited 120 "$TMP/ls-$1.out" "$TMP/ls-$1.err" \
+    "$CASEBOOK" -q build "$TMP/ls-$1-src" -o "$TMP/ls-$1-out"
+  if [ $RC -gt 1 ] || sanitizer_report "$TMP/ls-$1.err" ||
+    [ ! -s "$TMP/ls-$1-out/label-studio/config.xml" ]; then
+    fail "labelstudio: build $1 (exit status $RC)" "$TMP/ls-$1.err"
+    return 1
+  fi
+  if grep -q '\[export-labelstudio\]' "$TMP/ls-$1.err"; then
+    fail "labelstudio: $1 exports without a diagnostic" "$TMP/ls-$1.err"
+    return 1
+  fi
+  pass "labelstudio: build $1 writes label-studio/ without a diagnostic"
+}
+
+# ls_golden OUT DIR GOLDEN FILES...: compares OUT/DIR/FILE with
+# GOLDEN/FILE (UPDATE=1 rewrites the golden files).
+ls_golden() {
+  lg_out=$1 lg_dir=$2 lg_golden=$3
+  shift 3
+  for f in "$@"; do
+    if [ -n "$UPDATE" ]; then
+      mkdir -p "$lg_golden"
+      cp "$lg_out/$lg_dir/$f" "$lg_golden/$f"
+    fi
+    if cmp -s "$lg_golden/$f" "$lg_out/$lg_dir/$f"; then
+      pass "$lg_dir: golden $f of every-type"
+    else
+      diff -u "$lg_golden/$f" "$lg_out/$lg_dir/$f" >"$TMP/golden.diff" 2>&1
+      fail "$lg_dir: golden $f of every-type" "$TMP/golden.diff"
+    fi
+  done
+}
+
+# Raw HTML with scripts in the prose of a project that allows raw HTML:
+# the site keeps it (the author asked), instructions.html must not.
+ls_hostile() {
+  d=$TMP/ls-hostile
+  mkdir -p "$d"
+  printf 'title = "Hostile"\nunsafe_html = true\n' >"$d/casebook.lua"
+  cat >"$d/guide.md" <<'EOF'
+# Guide
+
+<script>alert("prose")</script>
+<img src="x.png" onerror="alert('img')">
+<a href="javascript:alert('link')">a link</a>
+<iframe src="https://example.com/"></iframe>
+
+## Question ok: Is it fine? <script>alert("title")</script>
+
+| Option | Meaning |
+|--------|---------|
+| yes    | Fine. <b onclick="alert('option')">bold</b> |
+| no     | Not fine. |
+
+## Case c1: A case `<script>`
+
+```prompt
+<script>alert("input")</script>
+```
+
+- ok: yes
+
+Rationale <span onmouseover="alert('rationale')">here</span>.
+EOF
+  run_limited 60 "$TMP/ls-hostile.out" "$TMP/ls-hostile.err" \
+    "$CASEBOOK" -q build "$d" -o "$d/out"
+  f=$d/out/label-studio/instructions.html
+  if [ ! -s "$f" ]; then
+    fail "labelstudio: instructions.html of a hostile project" "$TMP/ls-hostile.err"
+    return
+  fi
+  if grep -i -E '<script|<iframe|javascript:|on(error|click|mouseover)=' "$f" >"$TMP/why"; then
+    fail "labelstudio: instructions.html has no script, event handler or javascript: link" "$TMP/why"
+  else
+    pass "labelstudio: instructions.html has no script, event handler or javascript: link"
+  fi
+  if grep -q 'Not fine' "$f" && grep -q 'Rationale' "$f" && grep -q '&lt;script&gt;' "$f"; then
+    pass "labelstudio: instructions.html keeps the guideline's text, markup in titles escaped"
+  else
+    fail "labelstudio: instructions.html keeps the guideline's text, markup in titles escaped" "$f"
+  fi
+  # the same project without unsafe_html: cmark-gfm leaves raw HTML out
+  mkdir -p "$d-safe"
+  cp "$d/guide.md" "$d-safe/guide.md"
+  run_limited 60 "$TMP/ls-hostile-safe.out" "$TMP/ls-hostile-safe.err" \
+    "$CASEBOOK" -q build "$d-safe" -o "$d-safe/out"
+  f=$d-safe/out/label-studio/instructions.html
+  if [ -s "$f" ] && ! grep -i -E '<script|<iframe|javascript:|on(error|click|mouseover)=' "$f" >"$TMP/why"; then
+    pass "labelstudio: instructions.html of a project without unsafe_html has no script"
+  else
+    fail "labelstudio: instructions.html of a project without unsafe_html has no script" "$TMP/why"
+  fi
+  # the task data holds the input byte for byte
+  if node -e '
+    const t = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const turn = t[0].data.prompt;
+    if (turn !== "<script>alert(\"input\")</script>\n") { console.error(JSON.stringify(turn)); process.exit(1); }
+  ' "$d/out/label-studio/tasks.json" 2>"$TMP/why"; then
+    pass "labelstudio: tasks.json holds the inputs byte for byte"
+  else
+    fail "labelstudio: tasks.json holds the inputs byte for byte" "$TMP/why"
+  fi
+}
+
+layer_labelstudio() {
+  if [ ! -x "$CASEBOOK" ]; then
+    fail "labelstudio: $CASEBOOK is missing"
+    return
+  fi
+  need_cmd node nodejs
+  need_cmd xmllint libxml2-utils
+  ls_build every-type casebooks/tests/every-type || return
+  ls_build chat-safety casebooks/chat-safety || return
+  ls_golden "$TMP/ls-every-type-out" label-studio tests/exports/golden/every-type/label-studio \
+    config.xml tasks.json instructions.html
+  for b in every-type chat-safety; do
+    if xmllint --noout "$TMP/ls-$b-out/label-studio/config.xml" >"$TMP/why" 2>&1; then
+      pass "labelstudio: config.xml of $b is well-formed XML"
+    else
+      fail "labelstudio: config.xml of $b is well-formed XML" "$TMP/why"
+    fi
+  done
+  ls_hostile
+  # invalid UTF-8 and NUL bytes in the casebook: still well-formed outputs
+  ls_build encoding casebooks/tests/encoding >/dev/null 2>&1
+  e=$TMP/ls-encoding-out/label-studio
+  if [ -s "$e/config.xml" ] && xmllint --noout "$e/config.xml" >"$TMP/why" 2>&1 &&
+    node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$e/tasks.json" 2>>"$TMP/why" &&
+    xmllint --html --noout "$e/instructions.html" >>"$TMP/why" 2>&1 &&
+    ! sanitizer_report "$TMP/ls-encoding.err"; then
+    pass "labelstudio: invalid UTF-8 and NUL bytes still give well-formed config.xml, tasks.json, instructions.html"
+  else
+    fail "labelstudio: invalid UTF-8 and NUL bytes still give well-formed config.xml, tasks.json, instructions.html" "$TMP/why"
+  fi
+
+  if ! npm_need exports; then
+    fail "labelstudio: npm install of tests/exports failed"
+    return
+  fi
+  if ! need_chromium; then
+    fail "labelstudio: chromium is needed (Debian package chromium)"
+    return
+  fi
+  for b in every-type chat-safety; do
+    out=$TMP/ls-roundtrip-$b.out
+    run_limited 900 "$out" "$out.err" node tests/exports/ls-roundtrip.js "$TMP/ls-$b-out"
+    grep -E '^FAIL' -A 12 "$out" | sed 's/^/     /'
+    [ -n "$VERBOSE" ] && grep -E '^ok' "$out" | sed 's/^/     /'
+    result=$(grep '^RESULT ' "$out" | tail -n 1)
+    if [ -z "$result" ]; then
+      cat "$out.err" >>"$out"
+      fail "labelstudio: ls-roundtrip.js $b did not finish (exit status $RC)" "$out"
+      continue
+    fi
+    set -- $result
+    PASSED=$((PASSED + $2))
+    FAILED=$((FAILED + $3))
+  done
+}

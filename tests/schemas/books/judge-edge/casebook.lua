@@ -1,0 +1,2 @@
+title = "Judge export edge cases"
+version = "0.3.0"

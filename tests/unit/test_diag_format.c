@@ -1,0 +1,323 @@
+/*
+ * test_diag_format.c: the CI formats of the diagnostics (diag_format.c)
+ * on books in memory: the span a suggestion replaces (in bytes for
+ * rdjson, in code points for SARIF), fingerprints that survive moved
+ * lines, GitHub's limit of annotations, hostile text, and every format
+ * under allocation failures: a clean CB_ENOMEM, no leak, and with memory
+ * again the same bytes as before. The consumers' own checks of these
+ * formats are in tests/layers/ci.sh.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctx.h"
+#include "testlib.h"
+
+/* A chapter with a misspelt option after multibyte text, a misspelt
+ * criterion and a case without rationale. */
+static const char chapter[] = "# Chapter\n"
+                              "\n"
+                              "## Question harm: Is it harmful?\n"
+                              "\n"
+                              "- scope: response\n"
+                              "\n"
+                              "| Option | Meaning |\n"
+                              "|---|---|\n"
+                              "| safe | Fine. |\n"
+                              "| harmful | Not fine. |\n"
+                              "\n"
+                              "## Criterion charity: Read charitably\n"
+                              "\n"
+                              "Be kind.\n"
+                              "\n"
+                              "## Case c1: First\n"
+                              "\n"
+                              "```response \xc3\x84\xc3\xa4\n" /* "Ää" */
+                              "fine\n"
+                              "```\n"
+                              "\n"
+                              "| Response | harm |\n"
+                              "|---|---|\n"
+                              "| \xc3\x84\xc3\xa4 | harmfull |\n" /* line 24 */
+                              "\n"
+                              "- criteria: charty\n" /* line 26 */
+                              "\n"
+                              "Because.\n"
+                              "\n"
+                              "## Case c2: Second\n"
+                              "\n"
+                              "```response A\n"
+                              "ok\n"
+                              "```\n"
+                              "\n"
+                              "| Response | harm |\n"
+                              "|---|---|\n"
+                              "| A | safe |\n";
+
+/* Loads text as book.md and checks it; the caller frees the context. */
+static cb_ctx *load(const char *text) {
+  cb_ctx *ctx = NULL;
+  const cb_book *book = NULL;
+  if (cb_ctx_new(&ctx, NULL) < 0)
+    return NULL;
+  cb_source_file f = {"book.md", text, strlen(text)};
+  CHECK_INT(cb_book_load_files(&book, ctx, &f, 1), 0);
+  CHECK_INT(cb_book_check(ctx, book), 0);
+  return ctx;
+}
+
+/* What cb_diag_print writes in fmt (malloc'd), its result in *rc. */
+static char *print(cb_ctx *ctx, cb_diag_format fmt, int *rc) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *fp = open_memstream(&buf, &len);
+  if (!fp)
+    return NULL;
+  *rc = cb_diag_print(fp, ctx, fmt, 0);
+  fclose(fp);
+  return buf;
+}
+
+static int count(const char *s, const char *what) {
+  int n = 0;
+  for (const char *p = s; (p = strstr(p, what)) != NULL; p += strlen(what))
+    n++;
+  return n;
+}
+
+static void test_spans(void) {
+  cb_ctx *ctx = load(chapter);
+  int rc = -1;
+  char *rd = print(ctx, CB_FMT_RDJSON, &rc);
+  CHECK_INT(rc, 0);
+  /* 'harmfull' starts at byte 8 of "| Ää | harmfull |" (Ä and ä take
+   * two bytes each), and is 8 bytes long */
+  CHECK(strstr(rd, "\"start\": {\n              \"line\": 24,\n"
+                   "              \"column\": 10\n            },\n"
+                   "            \"end\": {\n              \"line\": 24,\n"
+                   "              \"column\": 18\n") != NULL);
+  CHECK(strstr(rd, "\"text\": \"harmful\"") != NULL);
+  CHECK(strstr(rd, "\"text\": \"charity\"") != NULL);
+  free(rd);
+  char *sarif = print(ctx, CB_FMT_SARIF, &rc);
+  CHECK_INT(rc, 0);
+  /* the same span in code points: columns 8 to 16 */
+  CHECK(strstr(sarif, "\"startLine\": 24,\n"
+                      "                        \"startColumn\": 8,\n"
+                      "                        \"endColumn\": 16\n") != NULL);
+  CHECK(strstr(sarif, "\"columnKind\": \"unicodeCodePoints\"") != NULL);
+  CHECK(strstr(sarif, "Replace 'harmfull' with 'harmful'") != NULL);
+  /* every built-in rule is listed, with its help */
+  CHECK(strstr(sarif, "\"id\": \"unknown-option\"") != NULL);
+  CHECK(strstr(sarif, "\"id\": \"rule-error\"") != NULL);
+  CHECK(count(sarif, "\"defaultConfiguration\"") > 20);
+  free(sarif);
+  cb_ctx_free(ctx);
+}
+
+/* The fingerprints of the SARIF of text (malloc'd, one per line). */
+static char *fingerprints(const char *text) {
+  cb_ctx *ctx = load(text);
+  int rc = -1;
+  char *sarif = print(ctx, CB_FMT_SARIF, &rc);
+  CHECK_INT(rc, 0);
+  cb_buf b = {0};
+  const char *key = "\"casebook/v1\": \"";
+  for (const char *p = sarif; (p = strstr(p, key)) != NULL;) {
+    p += strlen(key);
+    cb_buf_append(&b, p, 32);
+    cb_buf_putc(&b, '\n');
+  }
+  char *out = strdup(cb_buf_cstr(&b));
+  cb_buf_free(&b);
+  free(sarif);
+  cb_ctx_free(ctx);
+  return out;
+}
+
+static void test_fingerprints(void) {
+  char *a = fingerprints(chapter);
+  size_t n = strlen(chapter);
+  char *moved = malloc(n + 64);
+  strcpy(moved, "Some prose.\n\nMore prose.\n\n");
+  memcpy(moved + strlen(moved), chapter, n + 1);
+  char *b = fingerprints(moved);
+  CHECK(strlen(a) > 33 * 3);
+  CHECK_STR(a, b);
+  /* the same diagnostic twice gets two fingerprints */
+  const char *twice =
+      "# T\n\n## Question q: Q?\n\n| Option | Meaning |\n|---|---|\n"
+      "| yes | Y. |\n\n## Case c: C\n\n```prompt\np\n```\n\n- q: yse\n\n"
+      "Why.\n\n## Case d: D\n\n```prompt\np2\n```\n\n- q: yes\n\nWhy.\n"
+      "\n## Case e: E\n\n```prompt\np3\n```\n\n- q: yse\n\nWhy.\n";
+  char *c = fingerprints(twice);
+  CHECK(strlen(c) == 33 * 2);
+  CHECK(strncmp(c, c + 33, 32) != 0);
+  free(a);
+  free(b);
+  free(c);
+  free(moved);
+}
+
+static void test_github(void) {
+  unsetenv("GITHUB_STEP_SUMMARY");
+  cb_buf text = {0};
+  cb_buf_puts(&text, "# T\n\n## Question q: Q?\n\n| Option | Meaning |\n"
+                     "|---|---|\n| yes | Y. |\n| no | N. |\n\n");
+  for (int i = 0; i < 12; i++)
+    cb_buf_printf(&text,
+                  "## Case c%d: C\n\n```prompt\np%d\n```\n\n- q: maybe\n\n"
+                  "Why.\n\n",
+                  i, i);
+  cb_ctx *ctx = load(cb_buf_cstr(&text));
+  int rc = -1;
+  char *out = print(ctx, CB_FMT_GITHUB, &rc);
+  CHECK_INT(rc, 0);
+  CHECK_INT(count(out, "\n::error "), 10);
+  CHECK_INT(count(out, ": error: 'maybe' is not an option"), 2);
+  CHECK(strstr(out, "casebook: GitHub shows 10 annotations of each level "
+                    "per step: 2 errors, 0 warnings and 0 notes above are "
+                    "plain lines\n12 errors, 0 warnings, 2 notes\n") != NULL);
+  free(out);
+  cb_ctx_free(ctx);
+  cb_buf_free(&text);
+}
+
+/* Hostile text everywhere a format writes it. */
+static void test_hostile(void) {
+  const char *text =
+      "# T\n\n## Question q: Q?\n\n| Option | Meaning |\n|---|---|\n"
+      "| yes | Y. |\n\n## Case c: C\n\n```prompt\np\n```\n\n"
+      "- q: ]]><script>%0A\xff\x01\n\nWhy.\n";
+  cb_ctx *ctx = load(text);
+  int rc = -1;
+  char *gh = print(ctx, CB_FMT_GITHUB, &rc);
+  CHECK_INT(rc, 0);
+  CHECK(strstr(gh, "']]>%250A\xef\xbf\xbd\xe2\x90\x81' is not an option") !=
+        NULL);
+  CHECK(strstr(gh, "\xff") == NULL && strstr(gh, "\x01") == NULL);
+  free(gh);
+  char *junit = print(ctx, CB_FMT_JUNIT, &rc);
+  CHECK_INT(rc, 0);
+  CHECK(strstr(junit, "']]&gt;%0A\xef\xbf\xbd\xe2\x90\x81' is not") != NULL);
+  CHECK(strstr(junit, "<script>") == NULL);
+  CHECK(strstr(junit, "\x01") == NULL && strstr(junit, "\xff") == NULL);
+  free(junit);
+  char *sarif = print(ctx, CB_FMT_SARIF, &rc);
+  CHECK_INT(rc, 0);
+  CHECK(strstr(sarif, "']]>%0A\xef\xbf\xbd\\u0001' is not") != NULL);
+  free(sarif);
+  cb_ctx_free(ctx);
+}
+
+/* a without the lines holding skip, from the first occurrence of from
+ * on (malloc'd). */
+static char *section(const char *a, const char *from, const char *skip) {
+  const char *p = strstr(a, from);
+  cb_buf b = {0};
+  while (p && *p) {
+    const char *e = strchr(p, '\n');
+    size_t n = e ? (size_t)(e - p) + 1 : strlen(p);
+    char *line = strndup(p, n);
+    if (line && !strstr(line, skip))
+      cb_buf_append(&b, p, n);
+    free(line);
+    p += n;
+  }
+  char *out = strdup(cb_buf_cstr(&b));
+  cb_buf_free(&b);
+  return out;
+}
+
+/* Whether two SARIF logs have the same results (rule indexes aside). */
+static int same_results(const char *a, const char *b) {
+  char *x = section(a, "\"results\"", "\"ruleIndex\""),
+       *y = section(b, "\"results\"", "\"ruleIndex\"");
+  int same = x && y && *x && strcmp(x, y) == 0;
+  free(x);
+  free(y);
+  return same;
+}
+
+/* Runs fmt with allocation n failing: 0 when the result is right
+ * (CB_ENOMEM, or the complete output), 1 when not; *failed when it
+ * failed. */
+static int fail_at(cb_ctx *ctx, cb_diag_format fmt, const char *want, long n,
+                   int *failed) {
+  int rc = -1, wrong = 0;
+  cb_alloc_fail_after(n);
+  char *got = print(ctx, fmt, &rc);
+  cb_alloc_fail_after(0);
+  *failed = rc != 0;
+  if (rc == 0) {
+    /* a rule file that Lua could not load for want of memory is left
+     * out of the registry by cb_rules_list (check.c), which says
+     * nothing: then SARIF's rules differ but its results may not */
+    int lost_rule = fmt == CB_FMT_SARIF && got && same_results(got, want);
+    wrong = !lost_rule && (!got || strcmp(got, want) != 0);
+  } else {
+    wrong = rc != CB_ENOMEM;
+  }
+  if (wrong)
+    fprintf(stderr, "format %d: allocation %ld failed: result %d%s\n", (int)fmt,
+            n, rc, rc == 0 ? ", other output" : "");
+  free(got);
+  return wrong;
+}
+
+/* Each allocation of a format fails in turn: the result is CB_ENOMEM or
+ * the complete output, never something else, and nothing leaks. SARIF
+ * first starts Lua for the rule registry, which absorbs failures (it
+ * collects garbage and tries again) over thousands of allocations, each
+ * run taking milliseconds: there the test hops over the Lua start until
+ * failures come back, then fails every 3rd allocation to the end. */
+static void test_out_of_memory(void) {
+  static const cb_diag_format formats[] = {CB_FMT_SARIF, CB_FMT_GITHUB,
+                                           CB_FMT_JUNIT, CB_FMT_RDJSON};
+  cb_ctx *ctx = load(chapter);
+  for (size_t f = 0; f < sizeof formats / sizeof formats[0]; f++) {
+    cb_diag_format fmt = formats[f];
+    int rc = -1, failed = 0, failures = 0, wrong = 0;
+    char *want = print(ctx, fmt, &rc);
+    CHECK_INT(rc, 0);
+    long n = 1, step = 1, settle = 400;
+    if (fmt == CB_FMT_SARIF) {
+      for (; n <= 64; n++) {
+        wrong += fail_at(ctx, fmt, want, n, &failed);
+        failures += failed;
+      }
+      do {
+        n += 97;
+        wrong += fail_at(ctx, fmt, want, n, &failed);
+      } while (!failed && n < 100000);
+      n -= 97;
+      step = 3;
+      settle = 0;
+    }
+    /* past the last allocation every run succeeds: stop after 3 */
+    for (long successes = 0, seen = 0;
+         (successes < 3 || !seen || n < settle) && n < 200000; n += step) {
+      wrong += fail_at(ctx, fmt, want, n, &failed);
+      failures += failed;
+      seen |= failed;
+      successes = failed ? 0 : successes + 1;
+    }
+    /* github reuses three buffers; the others allocate as they go */
+    CHECK(failures >= (fmt == CB_FMT_GITHUB ? 3 : 15));
+    CHECK_INT(wrong, 0);
+    char *again = print(ctx, fmt, &rc);
+    CHECK_STR(again, want);
+    free(again);
+    free(want);
+  }
+  cb_ctx_free(ctx);
+}
+
+int main(void) {
+  test_spans();
+  test_fingerprints();
+  test_github();
+  test_hostile();
+  test_out_of_memory();
+  return test_report("diag_format");
+}
