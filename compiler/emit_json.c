@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "json_out.h"
 #include "output.h"
 
 typedef struct jw {
@@ -297,10 +298,9 @@ static int dump_cb(const char *buffer, size_t size, void *data) {
 
 /* Writes v and a newline to f, through the buffer line. Returns 0, or
  * CB_EIO (ctx's error set by the output) or CB_ENOMEM. */
-static int dump(cb_ctx *ctx, cb_output *f, cb_buf *line, json_t *v,
-                size_t flags) {
+static int dump(cb_ctx *ctx, cb_output *f, cb_buf *line, json_t *v) {
   cb_buf_reset(line);
-  if (json_dump_callback(v, dump_cb, line, flags) < 0 || line->failed)
+  if (cb_json__dump(line, v, 2) < 0)
     return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
   cb_buf_putc(line, '\n');
   if (line->failed)
@@ -343,7 +343,7 @@ int cb_emit_json__rubric(cb_ctx *ctx, const cb_book *book, const char *path) {
 
   if ((err = cb_output__open(&f, ctx, path, JSON_OUTPUT)) < 0)
     goto done;
-  if ((err = dump(ctx, f, &w.tmp, root, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) <
+  if ((err = dump(ctx, f, &w.tmp, root)) <
       0)
     goto done;
   err = cb_output__commit(f);
@@ -440,7 +440,6 @@ const char *cb_emit_json__only_response(const cb_case *c) {
 typedef struct gw {
   jw *w;
   cb_buf *line;
-  json_t *scratch; /* one string value, reset for each string */
   unsigned char first[8]; /* per open container: no comma needed yet */
   int depth;
 } gw;
@@ -485,11 +484,7 @@ static void g_strn(gw *g, const char *s, size_t len) {
     s = cb_buf_cstr(tmp);
     len = tmp->len;
   }
-  if (json_string_setn_nocheck(g->scratch, s, len) < 0) {
-    g->w->failed = 1;
-    return;
-  }
-  g_dump(g, g->scratch);
+  cb_json__string(g->line, s, len);
 }
 
 static void g_str(gw *g, const char *s) {
@@ -684,7 +679,7 @@ static int gold_meta(cb_ctx *ctx, const cb_book *book, const char *path,
   }
   if ((err = cb_output__open(&f, ctx, meta, JSON_OUTPUT)) < 0)
     goto done;
-  if ((err = dump(ctx, f, &w.tmp, root, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) <
+  if ((err = dump(ctx, f, &w.tmp, root)) <
       0)
     goto done;
   err = cb_output__commit(f);
@@ -700,14 +695,10 @@ int cb_emit_json__gold(cb_ctx *ctx, const cb_book *book, const char *path) {
   int err = 0;
   jw w = {ctx, book, {0}, 0};
   cb_buf line = {0};
-  gw g = {&w, &line, NULL, {0}, 0};
+  gw g = {&w, &line, {0}, 0};
   cb_output *f = NULL;
   size_t records = 0;
 
-  if (!(g.scratch = json_string(""))) {
-    err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-    goto done;
-  }
   if ((err = cb_output__open(&f, ctx, path, JSON_OUTPUT)) < 0)
     goto done;
   for (size_t i = 0; i < book->n_cases; i++) {
@@ -730,7 +721,6 @@ int cb_emit_json__gold(cb_ctx *ctx, const cb_book *book, const char *path) {
   if (err == 0)
     err = gold_meta(ctx, book, path, records);
 done:
-  json_decref(g.scratch);
   cb_output__discard(f);
   cb_buf_free(&line);
   cb_buf_free(&w.tmp);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "json_out.h"
 #include "output.h"
 
 /* ---- JSON ------------------------------------------------------------ */
@@ -81,18 +82,10 @@ void cb_export__push(cb_xjson *w, json_t *arr, json_t *value) {
     w->failed = 1;
 }
 
-static int dump_cb(const char *buffer, size_t size, void *data) {
-  cb_buf *b = data;
-  cb_buf_append(b, buffer, size);
-  return b->failed ? -1 : 0;
-}
-
 int cb_export__write_json(cb_ctx *ctx, const char *path, json_t *root) {
   cb_buf text = {0};
   int err;
-  if (!root ||
-      json_dump_callback(root, dump_cb, &text,
-                         JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ||
+  if (!root || cb_json__dump(&text, root, 2) < 0 ||
       (cb_buf_putc(&text, '\n'), text.failed)) {
     cb_buf_free(&text);
     return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
