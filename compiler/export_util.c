@@ -8,21 +8,14 @@
 #include <string.h>
 
 #include "emit.h"
+#include "emit_json.h"
 #include "json_out.h"
 #include "output.h"
 
 /* ---- JSON ------------------------------------------------------------ */
 
 json_t *cb_export__strn(cb_xjson *w, const char *s, size_t len) {
-  json_t *v;
-  if (cb_emit__text_ok(s, len, CB_TEXT_JSON)) {
-    v = json_stringn_nocheck(s, len);
-  } else {
-    cb_buf_reset(&w->tmp);
-    cb_emit__text_fix(&w->tmp, s, len, CB_TEXT_JSON);
-    v = w->tmp.failed ? NULL
-                      : json_stringn_nocheck(cb_buf_cstr(&w->tmp), w->tmp.len);
-  }
+  json_t *v = cb_emit_json__str(&w->tmp, s, len);
   if (!v)
     w->failed = 1;
   return v;
@@ -313,19 +306,6 @@ size_t cb_export__compared(const cb_xfield ***out, cb_ctx *ctx,
 
 /* ---- Gold answers ---------------------------------------------------- */
 
-/* The case's only response, or NULL when it has none or several. */
-static const char *only_response(const cb_case *c) {
-  const char *name = NULL;
-  for (size_t i = 0; i < c->n_inputs; i++) {
-    if (c->inputs[i].kind != CB_IN_RESPONSE)
-      continue;
-    if (name)
-      return NULL;
-    name = response_name(&c->inputs[i]);
-  }
-  return name;
-}
-
 const cb_answer *cb_export__answer(const cb_book *book, const cb_case *c,
                                    size_t qi, const char *resp) {
   const cb_answer *found = NULL;
@@ -338,7 +318,7 @@ const cb_answer *cb_export__answer(const cb_book *book, const cb_case *c,
       continue;
     const char *r = a->response;
     if (!r && q->scope == CB_SCOPE_RESPONSE)
-      r = only_response(c);
+      r = cb_emit_json__only_response(c);
     if (r == resp || (r && resp && strcmp(r, resp) == 0))
       found = a;
   }
