@@ -34,6 +34,7 @@ static void route_allocations(void) {
     return;
   done = 1;
   xmlMemSetup(cb_free, cb_malloc, cb_realloc, cb_strdup);
+  xmlInitParser(); /* before two threads of a build use libxml2 */
   json_set_alloc_funcs(cb_malloc, cb_free);
 }
 

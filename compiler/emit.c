@@ -240,17 +240,20 @@ const char *cb_emit__title(const cb_book *book) {
 }
 
 /* Books at least this large are written on two threads: the second one
- * writes the JSON files, then helps with the pages; the machine the
- * benchmark runs on has two cores. Small books stay on one thread, which
- * keeps the allocation-failure tests deterministic. */
+ * writes the JSON files and the exports of lane 1, then helps with the
+ * pages, while the first writes pages and then the exports of lane 0; the
+ * machine the benchmark runs on has two cores. Small books do the same
+ * work in the same order on one thread, which keeps the allocation-failure
+ * tests deterministic. */
 #define THREAD_MIN_BYTES (4 * 1024 * 1024)
 
-/* The second thread's work, with a context of its own for its errors (the
- * JSON emitters also use its arena). */
+/* The second thread's work, with a context of its own for its errors and
+ * its exporters' diagnostics (merged into the caller's at the end; the
+ * emitters also use its arena). */
 typedef struct helper {
   cb_ctx ctx;
   const cb_book *book;
-  const char *rubric, *gold;
+  const char *outdir, *rubric, *gold;
   cb_site *site;
   int pages; /* help with the pages once the JSON files are written */
   int err;
@@ -261,6 +264,8 @@ static void *helper_main(void *data) {
   h->err = cb_emit_json__rubric(&h->ctx, h->book, h->rubric);
   if (h->err == 0)
     h->err = cb_emit_json__gold(&h->ctx, h->book, h->gold);
+  if (h->err == 0)
+    h->err = cb_export__all(&h->ctx, h->book, h->outdir, 1);
   if (h->err == 0 && h->pages)
     h->err = cb_emit_html__work(h->site, 1, &h->ctx);
   return NULL;
@@ -329,6 +334,12 @@ int cb_book_emit(cb_ctx *ctx, const cb_book *book, const char *outdir) {
   h.rubric = cb_arena_printf(ctx->arena, "%s/rubric.json", outdir);
   h.gold = cb_arena_printf(ctx->arena, "%s/gold.jsonl", outdir);
   h.book = book;
+  h.outdir = outdir;
+  /* the helper's context sees the book for the manifest's rule settings
+   * and the paths of its diagnostics; the book stays the caller's */
+  h.ctx.book = *book;
+  h.ctx.book_loaded = 1;
+  h.ctx.opts = ctx->opts;
   if (!html_dir || !h.rubric || !h.gold || !(h.ctx.arena = cb_arena_new())) {
     err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
     goto done;
@@ -345,13 +356,19 @@ int cb_book_emit(cb_ctx *ctx, const cb_book *book, const char *outdir) {
   }
   if (threaded) {
     err = cb_emit_html__work(h.site, 0, ctx);
+    if (err == 0)
+      err = cb_export__all(ctx, book, outdir, 0);
     pthread_join(thread, NULL);
   } else {
     h.pages = 0;
     helper_main(&h);
     if (h.err == 0)
       err = cb_emit_html__work(h.site, 0, ctx);
+    if (h.err == 0 && err == 0)
+      err = cb_export__all(ctx, book, outdir, 0);
   }
+  if (h.err == 0 && err == 0)
+    err = cb_diag__merge(ctx, &h.ctx);
   /* The helper's error first: the JSON files are what tools read. */
   if (h.err < 0) {
     err = cb_ctx__fail(ctx, h.err, "%s", h.ctx.error);
@@ -361,11 +378,10 @@ int cb_book_emit(cb_ctx *ctx, const cb_book *book, const char *outdir) {
     goto done;
   if ((err = cb_emit_html__finish(h.site)) < 0)
     goto done;
-  if ((err = copy_assets(ctx, book, html_dir)) < 0)
-    goto done;
-  err = cb_export__all(ctx, book, outdir);
+  err = copy_assets(ctx, book, html_dir);
 done:
   cb_emit_html__free(h.site);
+  cb_free(h.ctx.diags);
   cb_arena_free(h.ctx.arena);
   return err;
 }

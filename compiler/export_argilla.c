@@ -656,6 +656,28 @@ static json_t *record(ag *a, const cb_case *c, const char *version) {
 
 /* ---- The exporter ------------------------------------------------------ */
 
+/* records.json, one record at a time: built, written, released. */
+static int write_records(ag *a, const char *path, const char *version) {
+  cb_xarray records;
+  int err = cb_export__array_open(&records, a->ctx, path);
+  for (size_t i = 0; i < a->book->n_cases && err == 0; i++) {
+    if (a->book->cases[i].status != CB_STATUS_FINAL)
+      continue;
+    json_t *r = record(a, &a->book->cases[i], version);
+    if (a->w.failed) {
+      json_decref(r);
+      err = cb_ctx__fail(a->ctx, CB_ENOMEM, "out of memory");
+    } else {
+      err = cb_export__array_add(&records, a->ctx, r);
+    }
+  }
+  if (err == 0)
+    return cb_export__array_close(&records);
+  if (records.f)
+    cb_export__array_discard(&records);
+  return err;
+}
+
 int cb_export_argilla__run(cb_ctx *ctx, const cb_book *book,
                            const char *outdir);
 
@@ -667,7 +689,7 @@ int cb_export_argilla__run(cb_ctx *ctx, const cb_book *book,
   a.book = book;
   a.w.ctx = ctx;
   int err = 0;
-  json_t *stamp = NULL, *settings = NULL, *records = NULL, *dataset = NULL;
+  json_t *stamp = NULL, *settings = NULL, *dataset = NULL;
   const char *dir = cb_arena_printf(ctx->arena, "%s/argilla", outdir);
   const char *p_settings = cb_arena_printf(ctx->arena, "%s/settings.json", dir);
   const char *p_records = cb_arena_printf(ctx->arena, "%s/records.json", dir);
@@ -697,11 +719,6 @@ int cb_export_argilla__run(cb_ctx *ctx, const cb_book *book,
                         : s->commit  ? s->commit
                         : s->version ? s->version
                                      : book->manifest.version;
-  records = cb_export__arr(&a.w);
-  for (size_t i = 0; i < book->n_cases && !a.w.failed; i++)
-    if (book->cases[i].status == CB_STATUS_FINAL)
-      cb_export__push(&a.w, records, record(&a, &book->cases[i], version));
-
   dataset = cb_export__obj(&a.w);
   const char *name = norm(&a, cb_emit__title(book));
   if (!name)
@@ -722,14 +739,13 @@ int cb_export_argilla__run(cb_ctx *ctx, const cb_book *book,
   }
   if ((err = cb_output__mkdirs(ctx, dir)) < 0 ||
       (err = cb_export__write_json(ctx, p_settings, settings)) < 0 ||
-      (err = cb_export__write_json(ctx, p_records, records)) < 0 ||
+      (err = write_records(&a, p_records, version)) < 0 ||
       (err = cb_export__write_json(ctx, p_dataset, dataset)) < 0)
     goto done;
 done:
   cb_strmap_free(&a.names);
   cb_free(a.owners);
   json_decref(settings);
-  json_decref(records);
   json_decref(dataset);
   json_decref(stamp);
   cb_buf_free(&a.w.tmp);

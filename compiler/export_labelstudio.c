@@ -1008,18 +1008,31 @@ static json_t *task(ls *x, cb_xjson *w, const cb_case *cs, json_t *stamp) {
 
 static int write_tasks(ls *x, const char *path) {
   cb_xjson w = {x->ctx, {0}, 0};
+  cb_xarray tasks;
   json_t *stamp = cb_emit_json__stamp(x->book);
-  json_t *tasks = cb_export__arr(&w);
-  if (!stamp)
-    w.failed = 1;
-  for (size_t i = 0; i < x->book->n_cases && !w.failed; i++) {
-    const cb_case *cs = &x->book->cases[i];
-    if (cs->status == CB_STATUS_FINAL)
-      cb_export__push(&w, tasks, task(x, &w, cs, stamp));
+  int err = stamp ? cb_export__array_open(&tasks, x->ctx, path)
+                  : cb_ctx__fail(x->ctx, CB_ENOMEM, "out of memory");
+  if (err < 0) {
+    json_decref(stamp);
+    return err;
   }
-  int err = w.failed ? cb_ctx__fail(x->ctx, CB_ENOMEM, "out of memory")
-                     : cb_export__write_json(x->ctx, path, tasks);
-  json_decref(tasks);
+  /* one task at a time: built, written, released */
+  for (size_t i = 0; i < x->book->n_cases && err == 0; i++) {
+    const cb_case *cs = &x->book->cases[i];
+    if (cs->status != CB_STATUS_FINAL)
+      continue;
+    json_t *t = task(x, &w, cs, stamp);
+    if (w.failed) {
+      json_decref(t);
+      err = cb_ctx__fail(x->ctx, CB_ENOMEM, "out of memory");
+    } else {
+      err = cb_export__array_add(&tasks, x->ctx, t);
+    }
+  }
+  if (err == 0)
+    err = cb_export__array_close(&tasks);
+  else
+    cb_export__array_discard(&tasks);
   json_decref(stamp);
   cb_buf_free(&w.tmp);
   return err;

@@ -89,6 +89,41 @@ int cb_export__write_json(cb_ctx *ctx, const char *path, json_t *root) {
   return err;
 }
 
+int cb_export__array_open(cb_xarray *a, cb_ctx *ctx, const char *path) {
+  memset(a, 0, sizeof *a);
+  return cb_output__open(&a->f, ctx, path,
+                         CB_OUTPUT_SYNC | CB_OUTPUT_KEEP_SAME);
+}
+
+int cb_export__array_add(cb_xarray *a, cb_ctx *ctx, json_t *item) {
+  cb_buf_reset(&a->text);
+  cb_buf_puts(&a->text, a->n ? ",\n  " : "[\n  ");
+  int bad = !item || cb_json__dump_at(&a->text, item, 2, 1) < 0;
+  json_decref(item);
+  if (bad || a->text.failed)
+    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+  a->n++;
+  return cb_output__write(a->f, a->text.data, a->text.len);
+}
+
+int cb_export__array_close(cb_xarray *a) {
+  const char *end = a->n ? "\n]\n" : "[]\n";
+  int err = cb_output__write(a->f, end, strlen(end));
+  if (err == 0)
+    err = cb_output__commit(a->f);
+  else
+    cb_output__discard(a->f);
+  a->f = NULL;
+  cb_buf_free(&a->text);
+  return err;
+}
+
+void cb_export__array_discard(cb_xarray *a) {
+  cb_output__discard(a->f);
+  a->f = NULL;
+  cb_buf_free(&a->text);
+}
+
 /* ---- Input fields ---------------------------------------------------- */
 
 static const char *response_name(const cb_input *in) {

@@ -41,6 +41,30 @@ void cb_export__push(cb_xjson *w, json_t *arr, json_t *value);
  * error set. */
 int cb_export__write_json(cb_ctx *ctx, const char *path, json_t *root);
 
+/* A JSON array written to its file one element at a time, with the bytes
+ * cb_export__write_json would write for the whole array: the file of a
+ * large book's tasks or records never has to be held in memory, as a tree
+ * or as text. */
+typedef struct cb_xarray {
+  struct cb_output *f;
+  cb_buf text; /* one element's text */
+  size_t n;    /* elements written */
+} cb_xarray;
+
+/* Opens path (atomic, fsync'ed, left alone when unchanged). Returns 0 or a
+ * negative code with ctx's error set; on failure a is already discarded. */
+int cb_export__array_open(cb_xarray *a, cb_ctx *ctx, const char *path);
+
+/* Writes item (stolen; NULL is an out-of-memory failure). Returns 0 or a
+ * negative code with ctx's error set. */
+int cb_export__array_add(cb_xarray *a, cb_ctx *ctx, json_t *item);
+
+/* Ends the array and commits the file. Returns 0 or a negative code. */
+int cb_export__array_close(cb_xarray *a);
+
+/* Abandons the file (after a failure). */
+void cb_export__array_discard(cb_xarray *a);
+
 /* ---- Input fields ---------------------------------------------------- */
 
 typedef enum cb_xfield_kind {

@@ -152,7 +152,11 @@ static int dump(cb_buf *out, const json_t *v, int indent, int depth) {
 }
 
 int cb_json__dump(cb_buf *out, const json_t *v, int indent) {
-  if (!v || indent < 1)
+  return cb_json__dump_at(out, v, indent, 0);
+}
+
+int cb_json__dump_at(cb_buf *out, const json_t *v, int indent, int depth) {
+  if (!v || indent < 1 || depth < 0)
     return -1;
-  return dump(out, v, indent, 0);
+  return dump(out, v, indent, depth);
 }

@@ -20,4 +20,9 @@ void cb_json__string(cb_buf *out, const char *s, size_t len);
  * order. Returns 0, or -1 when out of memory (out->failed set). */
 int cb_json__dump(cb_buf *out, const json_t *v, int indent);
 
+/* As cb_json__dump for a value written at nesting depth depth: its
+ * contents are indented as they would be inside depth containers (for a
+ * file written one array element at a time). */
+int cb_json__dump_at(cb_buf *out, const json_t *v, int indent, int depth);
+
 #endif
