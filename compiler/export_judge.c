@@ -612,6 +612,11 @@ static const char *file_name(jw *w, const char *id) {
   return s;
 }
 
+/* 1 when name is a prompt of this build (for cb_output__prune). */
+static int is_prompt(const char *name, void *data) {
+  return cb_strmap_get((const cb_strmap *)data, name, NULL);
+}
+
 int cb_export_judge__run(cb_ctx *ctx, const cb_book *book, const char *outdir) {
   int err = 0;
   jw w = {ctx, book, 0};
@@ -654,6 +659,8 @@ int cb_export_judge__run(cb_ctx *ctx, const cb_book *book, const char *outdir) {
                                CB_OUTPUT_KEEP_SAME)) < 0)
       goto done;
   }
+  /* the prompts of questions an earlier build had and this one has not */
+  err = cb_output__prune(ctx, dir, ".md", is_prompt, &files);
   goto done;
 nomem:
   err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");

@@ -93,6 +93,21 @@ layer_judge() {
     fi
   done
 
+  # A question renamed: the next build into the same directory has the new
+  # prompt and not the old one.
+  jr=$TMP/judge-chat-safety
+  if [ -d "$jr/_out/judge/prompts" ]; then
+    sed 's/^## Question harm: /## Question harm-level: /' "$jr/book/harm.md" >"$jr/harm.md.new" &&
+      mv "$jr/harm.md.new" "$jr/book/harm.md"
+    run_limited 120 "$jr/out3.log" "$jr/err3.log" "$CASEBOOK" -q build "$jr/book" -o "$jr/_out"
+    if [ -f "$jr/_out/judge/prompts/harm-level.md" ] && [ ! -e "$jr/_out/judge/prompts/harm.md" ]; then
+      pass "judge: the prompt of a renamed question replaces the old one"
+    else
+      ls "$jr/_out/judge/prompts" >"$TMP/judge-why" 2>&1
+      fail "judge: the prompt of a renamed question replaces the old one" "$TMP/judge-why"
+    fi
+  fi
+
   edge=$TMP/judge-judge-edge
   [ -d "$edge/_out/judge" ] || return
   # points and scales: what is exported, what is reported
