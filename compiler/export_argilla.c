@@ -147,32 +147,6 @@ static int name_fields(ag *a) {
   return 0;
 }
 
-static const char *field_title(cb_buf *b, const cb_xfield *f) {
-  cb_buf_reset(b);
-  switch (f->kind) {
-  case CB_XF_SYSTEM:
-    cb_buf_puts(b, "System prompt");
-    break;
-  case CB_XF_CONTEXT:
-    cb_buf_puts(b, "Context");
-    break;
-  case CB_XF_PROMPT:
-    cb_buf_puts(b, "Prompt");
-    break;
-  case CB_XF_DIALOGUE:
-    cb_buf_puts(b, "Conversation");
-    break;
-  case CB_XF_RESPONSE:
-    cb_buf_puts(b, "Response");
-    if (f->response[0]) {
-      cb_buf_putc(b, ' ');
-      cb_buf_puts(b, f->response);
-    }
-    break;
-  }
-  return cb_buf_cstr(b);
-}
-
 /* ---- Questions --------------------------------------------------------- */
 
 static int add_question(ag *a, const aq *q, size_t *cap) {
@@ -369,7 +343,7 @@ static json_t *question_json(ag *a, const aq *e) {
   if (e->field) {
     cb_buf_puts(&title, " (");
     cb_buf f = {0};
-    cb_buf_puts(&title, field_title(&f, e->field));
+    cb_buf_puts(&title, cb_export__field_title(&f, e->field));
     cb_buf_free(&f);
     cb_buf_putc(&title, ')');
   }
@@ -424,7 +398,7 @@ static json_t *question_json(ag *a, const aq *e) {
       cb_buf t = {0};
       cb_export__push(w, options,
                       option(a, e->compared[k]->response,
-                             field_title(&t, e->compared[k]), NULL));
+                             cb_export__field_title(&t, e->compared[k]), NULL));
       cb_buf_free(&t);
     }
     break;
@@ -496,7 +470,7 @@ static json_t *settings_json(ag *a, json_t *stamp) {
     json_t *o = cb_export__obj(w);
     cb_buf t = {0};
     cb_export__set(w, o, "name", cb_export__str(w, a->field_names[i]));
-    cb_export__set(w, o, "title", cb_export__str(w, field_title(&t, f)));
+    cb_export__set(w, o, "title", cb_export__str(w, cb_export__field_title(&t, f)));
     cb_buf_free(&t);
     cb_export__set(w, o, "description", json_null());
     cb_export__set(

@@ -104,32 +104,6 @@ static const char *field_key(ls *x, const cb_xfield *f) {
   return name ? cb_arena_printf(x->ctx->arena, "response_%s", name) : NULL;
 }
 
-static const char *field_title(const cb_xfield *f, cb_buf *out) {
-  cb_buf_reset(out);
-  switch (f->kind) {
-  case CB_XF_SYSTEM:
-    cb_buf_puts(out, "System prompt");
-    break;
-  case CB_XF_CONTEXT:
-    cb_buf_puts(out, "Context");
-    break;
-  case CB_XF_PROMPT:
-    cb_buf_puts(out, "Prompt");
-    break;
-  case CB_XF_DIALOGUE:
-    cb_buf_puts(out, "Conversation");
-    break;
-  case CB_XF_RESPONSE:
-    cb_buf_puts(out, "Response");
-    if (f->response[0]) {
-      cb_buf_putc(out, ' ');
-      cb_buf_puts(out, f->response);
-    }
-    break;
-  }
-  return cb_buf_cstr(out);
-}
-
 /* Names the layout fields; two response names that clean to one key are
  * reported and the second is left out (key NULL). */
 static int name_fields(ls *x) {
@@ -717,7 +691,7 @@ static int write_config(ls *x, const char *path) {
     const cb_xfield *f = &x->layout.fields[i];
     if (f->kind == CB_XF_RESPONSE || !x->keys[i])
       continue;
-    header(&o, field_title(f, &x->title), "5");
+    header(&o, cb_export__field_title(&x->title, f), "5");
     char *value = cb_arena_printf(x->ctx->arena, "$%s", x->keys[i]);
     if (f->kind == CB_XF_DIALOGUE) {
       open_el(&o, "Paragraphs");
@@ -739,7 +713,7 @@ static int write_config(ls *x, const char *path) {
       continue;
     open_el(&o, "View");
     attr(&o, "style", "border-top: 1px solid #ccc; margin-top: 1em;");
-    header(&o, field_title(f, &x->title), "4");
+    header(&o, cb_export__field_title(&x->title, f), "4");
     open_el(&o, "Text");
     attr(&o, "name", x->keys[i]);
     attr(&o, "value", cb_arena_printf(x->ctx->arena, "$%s", x->keys[i]));
@@ -962,7 +936,7 @@ static json_t *task(ls *x, cb_xjson *w, const cb_case *cs, json_t *stamp) {
       cb_export__set(w, item, "id", cb_export__str(w, f->response));
       cb_buf title = {0};
       cb_export__set(w, item, "title",
-                     cb_export__str(w, field_title(f, &title)));
+                     cb_export__str(w, cb_export__field_title(&title, f)));
       cb_export__set(w, item, "body",
                      cb_export__strn(w, body.data ? body.data : "", body.len));
       if (body.failed || title.failed)

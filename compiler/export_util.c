@@ -510,3 +510,29 @@ char *cb_export__name(cb_ctx *ctx, const char *s, int flags) {
   }
   return out;
 }
+
+const char *cb_export__field_title(cb_buf *b, const cb_xfield *f) {
+  cb_buf_reset(b);
+  switch (f->kind) {
+  case CB_XF_SYSTEM:
+    cb_buf_puts(b, "System prompt");
+    break;
+  case CB_XF_CONTEXT:
+    cb_buf_puts(b, "Context");
+    break;
+  case CB_XF_PROMPT:
+    cb_buf_puts(b, "Prompt");
+    break;
+  case CB_XF_DIALOGUE:
+    cb_buf_puts(b, "Conversation");
+    break;
+  case CB_XF_RESPONSE:
+    cb_buf_puts(b, "Response");
+    if (f->response[0]) {
+      cb_buf_putc(b, ' ');
+      cb_buf_puts(b, f->response);
+    }
+    break;
+  }
+  return cb_buf_cstr(b);
+}

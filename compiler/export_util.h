@@ -156,4 +156,8 @@ enum {
  * memory. */
 char *cb_export__name(cb_ctx *ctx, const char *s, int flags);
 
+/* The title a tool shows for field f ("Prompt", "Response A"...), in b
+ * (reset first). Returns b's text. */
+const char *cb_export__field_title(cb_buf *b, const cb_xfield *f);
+
 #endif
