@@ -296,17 +296,6 @@ static int dump_cb(const char *buffer, size_t size, void *data) {
   return b->failed ? -1 : 0;
 }
 
-/* Writes v and a newline to f, through the buffer line. Returns 0, or
- * CB_EIO (ctx's error set by the output) or CB_ENOMEM. */
-static int dump(cb_ctx *ctx, cb_output *f, cb_buf *line, json_t *v) {
-  cb_buf_reset(line);
-  if (cb_json__dump(line, v, 2) < 0)
-    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-  cb_buf_putc(line, '\n');
-  if (line->failed)
-    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-  return cb_output__write(f, line->data, line->len);
-}
 
 /* The files are streamed (gold.jsonl is about the size of all the inputs)
  * and compared with the previous build's as they go: an unchanged file is
@@ -316,7 +305,6 @@ static int dump(cb_ctx *ctx, cb_output *f, cb_buf *line, json_t *v) {
 int cb_emit_json__rubric(cb_ctx *ctx, const cb_book *book, const char *path) {
   int err = 0;
   jw w = {ctx, book, {0}, 0};
-  cb_output *f = NULL;
   const cb_book *b = book;
 
   json_t *root = jobj(&w);
@@ -341,15 +329,8 @@ int cb_emit_json__rubric(cb_ctx *ctx, const cb_book *book, const char *path) {
     goto done;
   }
 
-  if ((err = cb_output__open(&f, ctx, path, JSON_OUTPUT)) < 0)
-    goto done;
-  if ((err = dump(ctx, f, &w.tmp, root)) <
-      0)
-    goto done;
-  err = cb_output__commit(f);
-  f = NULL;
+  err = cb_json__write_file(ctx, path, root);
 done:
-  cb_output__discard(f);
   json_decref(root);
   cb_buf_free(&w.tmp);
   return err;
@@ -659,7 +640,6 @@ static void gold_case(gw *g, const cb_case *c) {
 static int gold_meta(cb_ctx *ctx, const cb_book *book, const char *path,
                      size_t records) {
   jw w = {ctx, book, {0}, 0};
-  cb_output *f = NULL;
   int err = 0;
   size_t n = strlen(path);
   const char *base = strrchr(path, '/');
@@ -677,15 +657,8 @@ static int gold_meta(cb_ctx *ctx, const cb_book *book, const char *path,
     err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
     goto done;
   }
-  if ((err = cb_output__open(&f, ctx, meta, JSON_OUTPUT)) < 0)
-    goto done;
-  if ((err = dump(ctx, f, &w.tmp, root)) <
-      0)
-    goto done;
-  err = cb_output__commit(f);
-  f = NULL;
+  err = cb_json__write_file(ctx, meta, root);
 done:
-  cb_output__discard(f);
   json_decref(root);
   cb_buf_free(&w.tmp);
   return err;

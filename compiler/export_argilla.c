@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "json_out.h"
 #include "emit_json.h"
 #include "export_util.h"
 #include "output.h"
@@ -712,9 +713,9 @@ int cb_export_argilla__run(cb_ctx *ctx, const cb_book *book,
     goto done;
   }
   if ((err = cb_output__mkdirs(ctx, dir)) < 0 ||
-      (err = cb_export__write_json(ctx, p_settings, settings)) < 0 ||
+      (err = cb_json__write_file(ctx, p_settings, settings)) < 0 ||
       (err = write_records(&a, p_records, version)) < 0 ||
-      (err = cb_export__write_json(ctx, p_dataset, dataset)) < 0)
+      (err = cb_json__write_file(ctx, p_dataset, dataset)) < 0)
     goto done;
 done:
   cb_strmap_free(&a.names);

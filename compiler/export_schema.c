@@ -17,6 +17,7 @@
  * schema's $comment as not expressed.
  */
 #include "export_schema.h"
+#include "json_out.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -112,29 +113,6 @@ static json_t *list1(sw *w, const char *s) {
   json_t *a = arr(w);
   push(w, a, str(w, s));
   return a;
-}
-
-static int dump_cb(const char *buffer, size_t size, void *data) {
-  cb_buf *b = data;
-  cb_buf_append(b, buffer, size);
-  return b->failed ? -1 : 0;
-}
-
-int cb_export_schema__write(cb_ctx *ctx, const char *path, json_t *v) {
-  cb_buf b = {0};
-  int err = 0;
-  if (!path || !v ||
-      json_dump_callback(v, dump_cb, &b, JSON_INDENT(2) | JSON_PRESERVE_ORDER) <
-          0)
-    b.failed = 1;
-  cb_buf_putc(&b, '\n');
-  if (b.failed)
-    err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-  else
-    err = cb_output__file(ctx, path, b.data, b.len,
-                          CB_OUTPUT_SYNC | CB_OUTPUT_KEEP_SAME);
-  cb_buf_free(&b);
-  return err;
 }
 
 /* ---- response names -------------------------------------------------- */
@@ -1092,7 +1070,7 @@ int cb_export_schema__run(cb_ctx *ctx, const cb_book *book,
     err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
     goto done;
   }
-  err = cb_export_schema__write(
+  err = cb_json__write_file(
       ctx, cb_arena_printf(ctx->arena, "%s/annotation.schema.json", outdir),
       schema);
 done:

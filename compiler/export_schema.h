@@ -22,8 +22,5 @@ int cb_export_schema__run(cb_ctx *ctx, const cb_book *book, const char *outdir);
 int cb_export_schema__response_names(const char ***out, size_t *n, cb_ctx *ctx,
                                      const cb_book *book);
 
-/* Dumps v with two-space indentation and a final newline to path,
- * atomically. Returns 0 or a negative code with ctx's error set. */
-int cb_export_schema__write(cb_ctx *ctx, const char *path, json_t *v);
 
 #endif

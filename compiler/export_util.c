@@ -75,20 +75,6 @@ void cb_export__push(cb_xjson *w, json_t *arr, json_t *value) {
     w->failed = 1;
 }
 
-int cb_export__write_json(cb_ctx *ctx, const char *path, json_t *root) {
-  cb_buf text = {0};
-  int err;
-  if (!root || cb_json__dump(&text, root, 2) < 0 ||
-      (cb_buf_putc(&text, '\n'), text.failed)) {
-    cb_buf_free(&text);
-    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-  }
-  err = cb_output__file(ctx, path, text.data, text.len,
-                        CB_OUTPUT_SYNC | CB_OUTPUT_KEEP_SAME);
-  cb_buf_free(&text);
-  return err;
-}
-
 int cb_export__array_open(cb_xarray *a, cb_ctx *ctx, const char *path) {
   memset(a, 0, sizeof *a);
   return cb_output__open(&a->f, ctx, path,

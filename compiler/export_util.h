@@ -36,13 +36,8 @@ void cb_export__set(cb_xjson *w, json_t *obj, const char *key, json_t *value);
 /* arr += value (stolen). */
 void cb_export__push(cb_xjson *w, json_t *arr, json_t *value);
 
-/* Writes root (indented, keys in insertion order, a final newline) to
- * path atomically and fsync'ed. Returns 0 or a negative code with ctx's
- * error set. */
-int cb_export__write_json(cb_ctx *ctx, const char *path, json_t *root);
-
 /* A JSON array written to its file one element at a time, with the bytes
- * cb_export__write_json would write for the whole array: the file of a
+ * cb_json__write_file would write for the whole array: the file of a
  * large book's tasks or records never has to be held in memory, as a tree
  * or as text. */
 typedef struct cb_xarray {

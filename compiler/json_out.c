@@ -11,6 +11,8 @@
  */
 #include "json_out.h"
 
+#include "output.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,4 +161,18 @@ int cb_json__dump_at(cb_buf *out, const json_t *v, int indent, int depth) {
   if (!v || indent < 1 || depth < 0)
     return -1;
   return dump(out, v, indent, depth);
+}
+
+int cb_json__write_file(cb_ctx *ctx, const char *path, const json_t *root) {
+  cb_buf text = {0};
+  int err;
+  if (!path || !root || cb_json__dump(&text, root, 2) < 0 ||
+      (cb_buf_putc(&text, '\n'), text.failed)) {
+    cb_buf_free(&text);
+    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+  }
+  err = cb_output__file(ctx, path, text.data, text.len,
+                        CB_OUTPUT_SYNC | CB_OUTPUT_KEEP_SAME);
+  cb_buf_free(&text);
+  return err;
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "alloc.h"
+#include "ctx.h"
 
 /* Appends s[0..len) as a JSON string: '"', '\\' and control characters
  * escaped as jansson escapes them (\b \f \n \r \t, else \u00XX), every
@@ -24,5 +25,11 @@ int cb_json__dump(cb_buf *out, const json_t *v, int indent);
  * contents are indented as they would be inside depth containers (for a
  * file written one array element at a time). */
 int cb_json__dump_at(cb_buf *out, const json_t *v, int indent, int depth);
+
+/* Writes root and a newline, as cb_json__dump with an indent of 2, to path
+ * atomically, fsync'ed, and left alone when it already holds these bytes
+ * (every whole JSON file of a build). Returns 0 or a negative code with
+ * ctx's error set (a NULL path or root is out of memory). */
+int cb_json__write_file(cb_ctx *ctx, const char *path, const json_t *root);
 
 #endif
