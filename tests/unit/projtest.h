@@ -65,6 +65,25 @@ static inline char *proj_read(const char *path, size_t *len) {
   return data;
 }
 
+/* A file read back: data NULL (and len 0) when it cannot be read. */
+typedef struct proj_blob {
+  char *data;
+  size_t len;
+} proj_blob;
+
+/* The file name of directory dir, read with proj_read. */
+static inline proj_blob proj_slurp(const char *dir, const char *name) {
+  proj_blob b = {NULL, 0};
+  size_t n = strlen(dir) + strlen(name) + 2;
+  char *path = malloc(n);
+  if (!path)
+    return b;
+  snprintf(path, n, "%s/%s", dir, name);
+  b.data = proj_read(path, &b.len);
+  free(path);
+  return b;
+}
+
 /* Removes the directory tree (the tests' own temporary directories). */
 static inline void proj_remove(const char *dir) {
   char cmd[600];

@@ -29,28 +29,6 @@ static const char bad_fixed[] =
 
 /* ---- reading files back ---------------------------------------------- */
 
-typedef struct blob {
-  char *data;
-  size_t len;
-} blob;
-
-static blob slurp(const char *dir, const char *name) {
-  blob b = {NULL, 0};
-  char path[1024];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  FILE *fp = fopen(path, "rb");
-  if (!fp)
-    return b;
-  fseek(fp, 0, SEEK_END);
-  long n = ftell(fp);
-  fseek(fp, 0, SEEK_SET);
-  b.data = malloc((size_t)n + 1);
-  b.len = fread(b.data, 1, (size_t)n, fp);
-  b.data[b.len] = '\0';
-  fclose(fp);
-  return b;
-}
-
 static void rm_rf(const char *path) {
   char cmd[1100];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
@@ -629,7 +607,7 @@ static int has_id(xmlNodePtr n, const char *id, int *dups, int *scripts) {
 
 /* Each id is on exactly one element, and no <script> is anywhere but
  * the site's own site.js. */
-static void check_ids(const blob *page, const char *const *ids) {
+static void check_ids(const proj_blob *page, const char *const *ids) {
   htmlDocPtr doc = htmlReadMemory(
       page->data, (int)page->len, "page.html", "UTF-8",
       HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING);
@@ -766,14 +744,14 @@ static void check_json(const char *out) {
 static void check_html(const char *out) {
   char dir[1024];
   snprintf(dir, sizeof dir, "%s/html", out);
-  blob harm = slurp(dir, "harm.html"), intro = slurp(dir, "intro.html");
-  blob index = slurp(dir, "index.html"), css = slurp(dir, "style.css");
+  proj_blob harm = proj_slurp(dir, "harm.html"), intro = proj_slurp(dir, "intro.html");
+  proj_blob index = proj_slurp(dir, "index.html"), css = proj_slurp(dir, "style.css");
   CHECK(harm.data && intro.data && index.data && css.data);
   if (!harm.data || !intro.data || !index.data || !css.data)
     return;
-  const blob *pages[] = {&harm, &intro, &index};
+  const proj_blob *pages[] = {&harm, &intro, &index};
   for (size_t i = 0; i < 3; i++) {
-    const blob *p = pages[i];
+    const proj_blob *p = pages[i];
     CHECK(strncmp(p->data, "<!DOCTYPE html>\n<html lang=\"en\">", 31) == 0);
     CHECK(strlen(p->data) == p->len); /* no NUL byte */
     CHECK(cb_emit__text_ok(p->data, p->len, CB_TEXT_HTML));
@@ -850,18 +828,18 @@ static void check_html(const char *out) {
 }
 
 /* Every output file, concatenated with its name: for the rerun check. */
-static blob all_outputs(const char *out) {
+static proj_blob all_outputs(const char *out) {
   static const char *const names[] = {"rubric.json",     "gold.jsonl",
                                       "html/index.html", "html/intro.html",
                                       "html/harm.html",  "html/style.css"};
   cb_buf b = {0};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-    blob f = slurp(out, names[i]);
+    proj_blob f = proj_slurp(out, names[i]);
     cb_buf_puts(&b, names[i]);
     cb_buf_append(&b, f.data ? f.data : "(missing)", f.data ? f.len : 9);
     free(f.data);
   }
-  blob r = {b.data, b.len};
+  proj_blob r = {b.data, b.len};
   return r;
 }
 
@@ -887,7 +865,7 @@ static void test_templates(const char *tmp) {
   CHECK_INT(cb_ctx_new(&ctx, NULL), 0);
   CHECK_INT(cb_book_load(&book, ctx, root), 0);
   CHECK_INT(cb_book_emit(ctx, book, out), 0);
-  blob p = slurp(dir, "harm.html");
+  proj_blob p = proj_slurp(dir, "harm.html");
   CHECK(p.data && strstr(p.data, "<html lang=\"fr\">") != NULL);
   CHECK(p.data && strstr(p.data, "<div id=\"mine\"><article") != NULL);
   CHECK(p.data && strstr(p.data, "<style>p > a { color: red }</style>"));
@@ -969,7 +947,7 @@ static void test_big(cb_ctx *ctx, const char *out) {
   if (err)
     fprintf(stderr, "emit: %s\n", ctx->error);
   CHECK_INT(err, 0);
-  blob gold = slurp(out, "gold.jsonl");
+  proj_blob gold = proj_slurp(out, "gold.jsonl");
   size_t lines = 0;
   for (size_t i = 0; gold.data && i < gold.len; i++)
     lines += gold.data[i] == '\n';
@@ -980,7 +958,7 @@ static void test_big(cb_ctx *ctx, const char *out) {
   for (size_t i = 0; i < CHAPTERS; i++) {
     char name[32];
     snprintf(name, sizeof name, "ch%zu.html", i);
-    blob p = slurp(dir, name);
+    proj_blob p = proj_slurp(dir, name);
     char want[64];
     snprintf(want, sizeof want, "id=\"case-case%zu\"", i);
     if (!p.data || !strstr(p.data, want) || !strstr(p.data, "</html>"))
@@ -989,7 +967,7 @@ static void test_big(cb_ctx *ctx, const char *out) {
   }
   CHECK(pages_ok);
   /* the back-links of the one option list every case, in order */
-  blob ch0 = slurp(dir, "ch0.html");
+  proj_blob ch0 = proj_slurp(dir, "ch0.html");
   CHECK(ch0.data && strstr(ch0.data, "900 cases") != NULL);
   CHECK(ch0.data &&
         strstr(ch0.data, "<span><a href=\"ch1.html#case-case1\">case1</a>"
@@ -997,15 +975,15 @@ static void test_big(cb_ctx *ctx, const char *out) {
                          "case2</a></span>") != NULL);
   free(ch0.data);
   /* the same bytes again, and old pages (the small book's) pruned */
-  blob index = slurp(dir, "index.html");
+  proj_blob index = proj_slurp(dir, "index.html");
   CHECK_INT(cb_book_emit(ctx, b, out), 0);
-  blob again = slurp(dir, "index.html");
+  proj_blob again = proj_slurp(dir, "index.html");
   CHECK(index.data && again.data && index.len == again.len &&
         memcmp(index.data, again.data, index.len) == 0);
-  blob gold2 = slurp(out, "gold.jsonl");
+  proj_blob gold2 = proj_slurp(out, "gold.jsonl");
   CHECK(gold.data && gold2.data && gold.len == gold2.len &&
         memcmp(gold.data, gold2.data, gold.len) == 0);
-  blob old = slurp(dir, "harm.html");
+  proj_blob old = proj_slurp(dir, "harm.html");
   CHECK(old.data == NULL);
   CHECK_INT(proj_hidden_files(out), 0);
   CHECK_INT(proj_hidden_files(dir), 0);
@@ -1099,9 +1077,9 @@ int main(void) {
   CHECK(sf != NULL);
 
   /* byte-identical on a second run */
-  blob first = all_outputs(out);
+  proj_blob first = all_outputs(out);
   CHECK_INT(cb_book_emit(&ctx, book, out), 0);
-  blob second = all_outputs(out);
+  proj_blob second = all_outputs(out);
   struct stat st;
   CHECK(stat(stale, &st) < 0);
   CHECK_INT(proj_hidden_files(out), 0);
@@ -1158,7 +1136,7 @@ int main(void) {
   CHECK(clean);
   /* and the next build, with memory, writes the complete output again */
   CHECK_INT(cb_book_emit(&ctx, book, out), 0);
-  blob third = all_outputs(out);
+  proj_blob third = all_outputs(out);
   CHECK(third.len == first.len &&
         memcmp(third.data, first.data, first.len) == 0);
   cb_free(third.data);

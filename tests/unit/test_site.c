@@ -59,34 +59,12 @@ static const char chapter[] = "# Book\n"
                               "\n"
                               "A conversation.\n";
 
-typedef struct blob {
-  char *data;
-  size_t len;
-} blob;
-
-static blob slurp(const char *dir, const char *name) {
-  blob b = {NULL, 0};
-  char path[1024];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  FILE *fp = fopen(path, "rb");
-  if (!fp)
-    return b;
-  fseek(fp, 0, SEEK_END);
-  long n = ftell(fp);
-  fseek(fp, 0, SEEK_SET);
-  b.data = malloc((size_t)n + 1);
-  b.len = fread(b.data, 1, (size_t)n, fp);
-  b.data[b.len] = '\0';
-  fclose(fp);
-  return b;
-}
-
-static int has(const blob *b, const char *needle) {
+static int has(const proj_blob *b, const char *needle) {
   return b->data && strstr(b->data, needle) != NULL;
 }
 
 static int exists(const char *dir, const char *name) {
-  blob b = slurp(dir, name);
+  proj_blob b = proj_slurp(dir, name);
   free(b.data);
   return b.data != NULL;
 }
@@ -107,7 +85,7 @@ static void test_no_history(void) {
   cb_book *b = load(&ctx);
   const char *dir = proj_new();
   CHECK_INT(cb_emit_html__site(ctx, b, dir), 0);
-  blob page = slurp(dir, "book.html");
+  proj_blob page = proj_slurp(dir, "book.html");
   CHECK(page.data != NULL);
   CHECK(!has(&page, "since"));
   CHECK(!has(&page, "Last changed"));
@@ -137,14 +115,14 @@ static void test_no_history(void) {
   /* "Over Refusal" and "over-refusal" are two tags with two pages */
   CHECK(exists(dir, "tag-over-refusal.html"));
   CHECK(exists(dir, "tag-over-refusal-2.html"));
-  blob cases = slurp(dir, "cases.html");
+  proj_blob cases = proj_slurp(dir, "cases.html");
   CHECK(has(&cases, "<span class=\"answer\" data-q=\"harm\">harm <strong "
                     "data-v=\"safe\">safe</strong></span>"));
   CHECK(has(&cases, "data-tag=\"a&amp;b &quot;q&quot;\""));
   CHECK(has(&cases, "<option value=\"0.1\" data-q=\"harm\" "
                     "data-v=\"borderline\">harm: borderline</option>"));
   free(cases.data);
-  blob print = slurp(dir, "print.html");
+  proj_blob print = proj_slurp(dir, "print.html");
   CHECK(has(&print, "<section class=\"print-chapter\" id=\"chapter-book\">"));
   CHECK(has(&print, "id=\"case-c2\""));
   CHECK(has(&print, "href=\"#option-harm-safe\""));
@@ -200,7 +178,7 @@ static void test_history(void) {
 
   const char *dir = proj_new();
   CHECK_INT(cb_emit_html__site(ctx, b, dir), 0);
-  blob page = slurp(dir, "book.html");
+  proj_blob page = proj_slurp(dir, "book.html");
   CHECK(has(&page, "<p class=\"history changed\">Changed since v1.2</p>"));
   CHECK(has(&page, "<p class=\"history added\">New since v1.2</p>"));
   CHECK(has(&page, "<p class=\"last-changed\"><span class=\"k\">Last changed "
@@ -208,7 +186,7 @@ static void test_history(void) {
   CHECK(has(&page, "<span class=\"k\">Last changed </span>2024-04-01 "
                    "(<code>fedcba987654</code>)"));
   free(page.data);
-  blob ch = slurp(dir, "changes.html");
+  proj_blob ch = proj_slurp(dir, "changes.html");
   CHECK(ch.data != NULL);
   CHECK(has(&ch, "<h1>Changes since v1.2</h1>"));
   CHECK(has(&ch, "<a href=\"book.html#option-harm-borderline\"><code>"
@@ -221,14 +199,14 @@ static void test_history(void) {
   CHECK(ch.data &&
         strstr(ch.data, "Breaking changes") < strstr(ch.data, "Gold answers"));
   free(ch.data);
-  blob index = slurp(dir, "index.html");
+  proj_blob index = proj_slurp(dir, "index.html");
   CHECK(has(&index, "<a href=\"changes.html\">Changes</a>"));
   free(index.data);
 
   /* a base with no change: the page says so */
   b->n_changes = 0;
   CHECK_INT(cb_emit_html__site(ctx, b, dir), 0);
-  ch = slurp(dir, "changes.html");
+  ch = proj_slurp(dir, "changes.html");
   CHECK(has(&ch, "Nothing changed."));
   free(ch.data);
   /* no base: the page goes (pruned as a page of an earlier build) */
