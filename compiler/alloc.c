@@ -162,7 +162,7 @@ int cb_vec_grow(void **arr, size_t *cap, size_t need, size_t elem) {
   return 0;
 }
 
-void cb_buf_append(cb_buf *b, const char *s, size_t n) {
+void cb_buf__append_grow(cb_buf *b, const char *s, size_t n) {
   if (b->failed)
     return;
   if (b->len + n + 1 > b->cap) {
@@ -187,10 +187,6 @@ void cb_buf_append(cb_buf *b, const char *s, size_t n) {
   b->len += n;
   b->data[b->len] = '\0';
 }
-
-void cb_buf_puts(cb_buf *b, const char *s) { cb_buf_append(b, s, strlen(s)); }
-
-void cb_buf_putc(cb_buf *b, char c) { cb_buf_append(b, &c, 1); }
 
 void cb_buf_printf(cb_buf *b, const char *fmt, ...) {
   char small[256];

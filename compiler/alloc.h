@@ -10,6 +10,7 @@
 #define CB_ALLOC_H
 
 #include <stddef.h>
+#include <string.h>
 
 /* malloc/realloc/free through the failure-injection counter. */
 void *cb_malloc(size_t n);
@@ -49,9 +50,33 @@ typedef struct cb_buf {
   int failed; /* set once an allocation failed; later appends do nothing */
 } cb_buf;
 
-void cb_buf_append(cb_buf *b, const char *s, size_t n);
-void cb_buf_puts(cb_buf *b, const char *s);
-void cb_buf_putc(cb_buf *b, char c);
+/* The slow path of cb_buf_append: grows the buffer first. */
+void cb_buf__append_grow(cb_buf *b, const char *s, size_t n);
+
+/* Appends s[0..n) and keeps data NUL-terminated. Inline: the emitters
+ * append millions of short pieces, and most fit. */
+static inline void cb_buf_append(cb_buf *b, const char *s, size_t n) {
+  if (n < b->cap - b->len && !b->failed) { /* cap > len once allocated */
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+  } else {
+    cb_buf__append_grow(b, s, n);
+  }
+}
+
+static inline void cb_buf_puts(cb_buf *b, const char *s) {
+  cb_buf_append(b, s, strlen(s));
+}
+
+static inline void cb_buf_putc(cb_buf *b, char c) {
+  if (b->cap - b->len > 1 && !b->failed) {
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+  } else {
+    cb_buf__append_grow(b, &c, 1);
+  }
+}
 void cb_buf_printf(cb_buf *b, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))

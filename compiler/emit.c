@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,35 +240,86 @@ const char *cb_emit__title(const cb_book *book) {
   return "Casebook";
 }
 
-/* Books at least this large are written on two threads: the second one
- * writes the JSON files and the exports of lane 1, then helps with the
- * pages, while the first writes pages and then the exports of lane 0; the
- * machine the benchmark runs on has two cores. Small books do the same
- * work in the same order on one thread, which keeps the allocation-failure
- * tests deterministic. */
+/* Books at least this large are written on two threads; smaller ones on
+ * one, in the same order, which keeps the allocation-failure tests
+ * deterministic. The machine the benchmark runs on has two cores. */
 #define THREAD_MIN_BYTES (4 * 1024 * 1024)
 
-/* The second thread's work, with a context of its own for its errors and
- * its exporters' diagnostics (merged into the caller's at the end; the
- * emitters also use its arena). */
-typedef struct helper {
-  cb_ctx ctx;
-  const cb_book *book;
-  const char *outdir, *rubric, *gold;
-  cb_site *site;
-  int pages; /* help with the pages once the JSON files are written */
-  int err;
-} helper;
+static int write_rubric(cb_ctx *ctx, const cb_book *book, const char *outdir) {
+  const char *path = cb_arena_printf(ctx->arena, "%s/rubric.json", outdir);
+  if (!path)
+    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+  return cb_emit_json__rubric(ctx, book, path);
+}
 
-static void *helper_main(void *data) {
-  helper *h = data;
-  h->err = cb_emit_json__rubric(&h->ctx, h->book, h->rubric);
-  if (h->err == 0)
-    h->err = cb_emit_json__gold(&h->ctx, h->book, h->gold);
-  if (h->err == 0)
-    h->err = cb_export__all(&h->ctx, h->book, h->outdir, 1);
-  if (h->err == 0 && h->pages)
-    h->err = cb_emit_html__work(h->site, 1, &h->ctx);
+static int write_gold(cb_ctx *ctx, const cb_book *book, const char *outdir) {
+  const char *path = cb_arena_printf(ctx->arena, "%s/gold.jsonl", outdir);
+  if (!path)
+    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+  return cb_emit_json__gold(ctx, book, path);
+}
+
+/* Every output but the pages is a task: rubric.json and gold.jsonl, then
+ * the exporters (export.c), largest first. The two threads take tasks in
+ * this order from a shared counter, then pages (emit_html.c) the same way,
+ * so that both finish at about the same time whatever the sizes. */
+#define N_CORE_TASKS 2
+
+static size_t n_tasks(void) {
+  size_t n = N_CORE_TASKS;
+  while (cb_exporters[n - N_CORE_TASKS].run)
+    n++;
+  return n;
+}
+
+static int run_task(size_t i, cb_ctx *ctx, const cb_book *book,
+                    const char *outdir) {
+  if (i == 0)
+    return write_rubric(ctx, book, outdir);
+  if (i == 1)
+    return write_gold(ctx, book, outdir);
+  return cb_exporters[i - N_CORE_TASKS].run(ctx, book, outdir);
+}
+
+/* The state both threads share. Each task reports into a context of its
+ * own, as does the second thread's share of the pages; they are merged in
+ * a fixed order at the end, so diagnostics and the error reported do not
+ * depend on which thread ran what. */
+typedef struct emitter {
+  const cb_book *book;
+  const char *outdir;
+  cb_site *site;
+  size_t n_tasks;
+  cb_ctx *subs; /* n_tasks for the tasks, then the second thread's pages */
+  int *errs;
+  atomic_size_t next;
+  atomic_int stop; /* a task failed: take no more */
+} emitter;
+
+/* One thread's work: tasks while there are some, then pages. */
+static int work(emitter *e, int worker_id, cb_ctx *pages_ctx) {
+  while (!atomic_load(&e->stop)) {
+    size_t i = atomic_fetch_add(&e->next, 1);
+    if (i >= e->n_tasks)
+      break;
+    if ((e->errs[i] = run_task(i, &e->subs[i], e->book, e->outdir)) < 0) {
+      atomic_store(&e->stop, 1);
+      return e->errs[i];
+    }
+  }
+  if (atomic_load(&e->stop))
+    return 0; /* the failing task's error is the one reported */
+  return cb_emit_html__work(e->site, worker_id, pages_ctx);
+}
+
+typedef struct second {
+  emitter *e;
+  int err;
+} second;
+
+static void *second_main(void *data) {
+  second *s = data;
+  s->err = work(s->e, 1, &s->e->subs[s->e->n_tasks]);
   return NULL;
 }
 
@@ -323,65 +375,70 @@ static int copy_assets(cb_ctx *ctx, const cb_book *book, const char *html_dir) {
 }
 
 int cb_book_emit(cb_ctx *ctx, const cb_book *book, const char *outdir) {
-  int err = 0;
-  helper h;
-  int threaded = 0;
+  int err = 0, threaded = 0;
   pthread_t thread;
-  memset(&h, 0, sizeof h);
+  emitter e;
+  second s = {&e, 0};
+  memset(&e, 0, sizeof e);
+  e.book = book;
+  e.outdir = outdir;
+  e.n_tasks = n_tasks();
+  atomic_init(&e.next, 0);
+  atomic_init(&e.stop, 0);
 
-  /* Three short paths, in the arena: they live as long as the book. */
   const char *html_dir = cb_arena_printf(ctx->arena, "%s/html", outdir);
-  h.rubric = cb_arena_printf(ctx->arena, "%s/rubric.json", outdir);
-  h.gold = cb_arena_printf(ctx->arena, "%s/gold.jsonl", outdir);
-  h.book = book;
-  h.outdir = outdir;
-  /* the helper's context sees the book for the manifest's rule settings
-   * and the paths of its diagnostics; the book stays the caller's */
-  h.ctx.book = *book;
-  h.ctx.book_loaded = 1;
-  h.ctx.opts = ctx->opts;
-  if (!html_dir || !h.rubric || !h.gold || !(h.ctx.arena = cb_arena_new())) {
+  e.subs = cb_calloc(e.n_tasks + 1, sizeof *e.subs);
+  e.errs = cb_calloc(e.n_tasks, sizeof *e.errs);
+  if (!html_dir || !e.subs || !e.errs) {
     err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
     goto done;
   }
+  /* the contexts see the book for the manifest's rule settings and the
+   * paths of their diagnostics; the book stays the caller's */
+  for (size_t i = 0; i <= e.n_tasks; i++) {
+    e.subs[i].book = *book;
+    e.subs[i].book_loaded = 1;
+    e.subs[i].opts = ctx->opts;
+    if (!(e.subs[i].arena = cb_arena_new())) {
+      err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+      goto done;
+    }
+  }
   if ((err = cb_output__mkdirs(ctx, outdir)) < 0)
     goto done;
-  if ((err = cb_emit_html__begin(&h.site, ctx, book, html_dir)) < 0)
+  if ((err = cb_emit_html__begin(&e.site, ctx, book, html_dir)) < 0)
     goto done;
 
   if (book_bytes(book) >= THREAD_MIN_BYTES) {
     json_object_seed(0); /* jansson's lazy hash seed, set before sharing */
-    h.pages = 1;
-    threaded = pthread_create(&thread, NULL, helper_main, &h) == 0;
+    threaded = pthread_create(&thread, NULL, second_main, &s) == 0;
   }
-  if (threaded) {
-    err = cb_emit_html__work(h.site, 0, ctx);
-    if (err == 0)
-      err = cb_export__all(ctx, book, outdir, 0);
+  err = work(&e, 0, ctx);
+  if (threaded)
     pthread_join(thread, NULL);
-  } else {
-    h.pages = 0;
-    helper_main(&h);
-    if (h.err == 0)
-      err = cb_emit_html__work(h.site, 0, ctx);
-    if (h.err == 0 && err == 0)
-      err = cb_export__all(ctx, book, outdir, 0);
-  }
-  if (h.err == 0 && err == 0)
-    err = cb_diag__merge(ctx, &h.ctx);
-  /* The helper's error first: the JSON files are what tools read. */
-  if (h.err < 0) {
-    err = cb_ctx__fail(ctx, h.err, "%s", h.ctx.error);
-    goto done;
-  }
+
+  /* The first failed task in the order of the list, then the pages. */
+  for (size_t i = 0; i < e.n_tasks; i++)
+    if (e.errs[i] < 0) {
+      err = cb_ctx__fail(ctx, e.errs[i], "%s", e.subs[i].error);
+      goto done;
+    }
+  if (err == 0 && s.err < 0)
+    err = cb_ctx__fail(ctx, s.err, "%s", e.subs[e.n_tasks].error);
+  for (size_t i = 0; i <= e.n_tasks && err == 0; i++)
+    err = cb_diag__merge(ctx, &e.subs[i]);
   if (err < 0)
     goto done;
-  if ((err = cb_emit_html__finish(h.site)) < 0)
+  if ((err = cb_emit_html__finish(e.site)) < 0)
     goto done;
   err = copy_assets(ctx, book, html_dir);
 done:
-  cb_emit_html__free(h.site);
-  cb_free(h.ctx.diags);
-  cb_arena_free(h.ctx.arena);
+  cb_emit_html__free(e.site);
+  for (size_t i = 0; e.subs && i <= e.n_tasks; i++) {
+    cb_free(e.subs[i].diags);
+    cb_arena_free(e.subs[i].arena);
+  }
+  cb_free(e.subs);
+  cb_free(e.errs);
   return err;
 }

@@ -18,16 +18,11 @@
 typedef struct cb_exporter {
   const char *name; /* as in messages: "Label Studio" */
   int (*run)(cb_ctx *ctx, const cb_book *book, const char *outdir);
-  int lane; /* 0: after the pages; 1: on the thread of the JSON files */
 } cb_exporter;
 
-/* Every exporter, in the order they run, ended by {NULL, NULL}. */
+/* Every exporter, ended by {NULL, NULL}. Exporters share no state: the
+ * build runs them as tasks of its two threads (emit.c), each with a
+ * context of its own. */
 extern const cb_exporter cb_exporters[];
-
-/* Runs the exporters of lane (every one when lane is -1), in the order of
- * the list; returns 0 or the first negative code. Exporters share no
- * state: two lanes may run at once, each with a context of its own. */
-int cb_export__all(cb_ctx *ctx, const cb_book *book, const char *outdir,
-                   int lane);
 
 #endif
