@@ -57,7 +57,8 @@ void cb_buf__append_grow(cb_buf *b, const char *s, size_t n);
  * append millions of short pieces, and most fit. */
 static inline void cb_buf_append(cb_buf *b, const char *s, size_t n) {
   if (n < b->cap - b->len && !b->failed) { /* cap > len once allocated */
-    memcpy(b->data + b->len, s, n);
+    if (n) /* s may be NULL then */
+      memcpy(b->data + b->len, s, n);
     b->len += n;
     b->data[b->len] = '\0';
   } else {

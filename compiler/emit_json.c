@@ -1,15 +1,18 @@
 /*
- * emit_json.c: rubric.json and gold.jsonl, through jansson.
+ * emit_json.c: rubric.json and gold.jsonl, and the small JSON values the
+ * other exports share (strings, the version stamp, gold answers).
  *
- * Both follow the model's order (chapters, then elements in source order)
- * and use no clock, so the same book gives the same bytes. Strings go
- * through jstr(), which replaces invalid UTF-8 by U+FFFD (jansson refuses
- * it; the loader reports it as a diagnostic). Case inputs keep every other
- * byte, NUL included (json_stringn writes it as \u0000).
+ * Both files follow the model's order (chapters, then elements in source
+ * order) and use no clock, so the same book gives the same bytes. They
+ * are written value by value with no jansson tree (rubric.json through
+ * cb_json_writer, gold.jsonl compact, a line at a time), with the bytes
+ * jansson would write. Every string is cleaned: invalid UTF-8 becomes
+ * U+FFFD (jansson refuses it; the loader reports it as a diagnostic).
+ * Case inputs keep every other byte, NUL included (written \u0000).
  *
- * Out of memory: a NULL from jansson is remembered in jw.failed, the
- * functions go on with what they can (jansson ignores NULL values), and the
- * file is discarded at the end.
+ * Out of memory: a failure is remembered (jw.failed, the text buffer's
+ * failed flag), the functions go on with what they can, and the file is
+ * discarded at the end.
  */
 #include "emit_json.h"
 
@@ -51,8 +54,8 @@ int cb_emit_json__set(json_t *obj, const char *key, json_t *value) {
     return json_object_set_new_nocheck(obj, key, value) < 0 ? -1 : 0;
   cb_buf b = {0};
   cb_emit__text_fix(&b, key, len, CB_TEXT_JSON);
-  int err = b.failed ? -1 : json_object_set_new_nocheck(obj, cb_buf_cstr(&b),
-                                                        value);
+  int err =
+      b.failed ? -1 : json_object_set_new_nocheck(obj, cb_buf_cstr(&b), value);
   if (b.failed)
     json_decref(value);
   cb_buf_free(&b);
@@ -72,21 +75,6 @@ static json_t *jstr(jw *w, const char *s) {
   if (!s)
     return json_null();
   return jstrn(w, s, strlen(s));
-}
-
-/* A pre-rendered HTML fragment with its links resolved (null if NULL). */
-static json_t *jhtml(jw *w, const char *html) {
-  if (!html)
-    return json_null();
-  cb_buf links = {0};
-  cb_emit__links(&links, w->book, html);
-  json_t *v = NULL;
-  if (!links.failed)
-    v = jstrn(w, cb_buf_cstr(&links), links.len);
-  else
-    w->failed = 1;
-  cb_buf_free(&links);
-  return v;
 }
 
 static json_t *jint(jw *w, long long n) {
@@ -123,46 +111,11 @@ static const char *key_of(jw *w, const char *key) {
   return copy;
 }
 
-static void push(jw *w, json_t *arr, json_t *value) {
-  if (json_array_append_new(arr, value) < 0)
-    w->failed = 1;
-}
-
 static json_t *jobj(jw *w) {
   json_t *v = json_object();
   if (!v)
     w->failed = 1;
   return v;
-}
-
-static json_t *jarr(jw *w) {
-  json_t *v = json_array();
-  if (!v)
-    w->failed = 1;
-  return v;
-}
-
-static json_t *strlist(jw *w, const cb_strlist *l) {
-  json_t *a = jarr(w);
-  for (size_t i = 0; i < l->n; i++)
-    push(w, a, jstr(w, l->items[i]));
-  return a;
-}
-
-/* {"file": path, "line": n} */
-static json_t *source(jw *w, cb_loc loc) {
-  json_t *o = jobj(w);
-  const char *path =
-      loc.file < w->book->n_files ? w->book->files[loc.file].path : NULL;
-  set(w, o, "file", jstr(w, path));
-  set(w, o, "line", jint(w, loc.line));
-  return o;
-}
-
-static json_t *chapter_path(jw *w, uint32_t chapter) {
-  if (chapter >= w->book->n_chapters)
-    return json_null();
-  return jstr(w, w->book->chapters[chapter].path);
 }
 
 /* ---- rubric.json ----------------------------------------------------- */
@@ -180,7 +133,8 @@ json_t *cb_emit_json__stamp(const cb_book *book) {
   json_t *o = json_object();
   if (!o)
     return NULL;
-  set(&w, o, "version", jstr(&w, s->version ? s->version : book->manifest.version));
+  set(&w, o, "version",
+      jstr(&w, s->version ? s->version : book->manifest.version));
   set(&w, o, "commit", jstr(&w, s->commit));
   set(&w, o, "describe", jstr(&w, s->describe));
   set(&w, o, "date", jstr(&w, s->date));
@@ -193,109 +147,170 @@ json_t *cb_emit_json__stamp(const cb_book *book) {
   return o;
 }
 
-static json_t *option(jw *w, const cb_question *q, const cb_option *opt) {
-  json_t *o = jobj(w);
-  set(w, o, "id", jstr(w, opt->id));
-  set(w, o, "value", q->type == CB_Q_SCALE ? jint(w, opt->value) : json_null());
-  set(w, o, "meaning", jhtml(w, opt->meaning_html));
-  set(w, o, "meaning_text", jstr(w, opt->meaning_text));
-  json_t *attrs = jobj(w);
-  for (size_t i = 0; i < opt->n_attrs; i++)
-    set(w, attrs, key_of(w, opt->attrs[i].key), jstr(w, opt->attrs[i].value));
-  set(w, o, "attrs", attrs);
-  return o;
+/* rubric.json is written value by value (cb_json_writer), with no tree:
+ * the same bytes as the jansson tree it describes, written by
+ * cb_json__write_file. */
+
+/* "key": s, null when s is NULL. */
+static void r_str(cb_json_writer *j, const char *key, const char *s) {
+  cb_json__key(j, key);
+  cb_json__put_cstr(j, s);
 }
 
-static json_t *question(jw *w, const cb_question *q) {
-  json_t *o = jobj(w);
-  set(w, o, "id", jstr(w, q->id));
-  set(w, o, "title", jstr(w, q->title ? q->title : ""));
-  set(w, o, "type", jstr(w, cb_qtype_name(q->type)));
-  if (q->type == CB_Q_SCALE) {
-    json_t *scale = jobj(w);
-    set(w, scale, "min", jint(w, q->scale_min));
-    set(w, scale, "max", jint(w, q->scale_max));
-    set(w, o, "scale", scale);
-  } else {
-    set(w, o, "scale", json_null());
+static void r_int(cb_json_writer *j, const char *key, long long n) {
+  cb_json__key(j, key);
+  cb_json__put_int(j, n);
+}
+
+/* "key": a pre-rendered HTML fragment with its links resolved (null if
+ * NULL). */
+static void r_html(jw *w, cb_json_writer *j, const char *key,
+                   const char *html) {
+  cb_json__key(j, key);
+  if (!html) {
+    cb_json__put_null(j);
+    return;
   }
-  set(w, o, "required", json_boolean(q->required));
-  set(w, o, "when", jstr(w, q->when));
-  set(w, o, "hint", jstr(w, q->hint ? q->hint : q->title));
-  set(w, o, "scope",
-      jstr(w, q->scope == CB_SCOPE_RESPONSE ? "response" : "case"));
-  set(w, o, "responses", strlist(w, &q->responses));
-  json_t *opts = jarr(w);
+  cb_buf_reset(&w->tmp);
+  cb_emit__links(&w->tmp, w->book, html);
+  if (w->tmp.failed)
+    w->failed = 1;
+  cb_json__put_string(j, cb_buf_cstr(&w->tmp), w->tmp.len);
+}
+
+static void r_strlist(cb_json_writer *j, const char *key, const cb_strlist *l) {
+  cb_json__key(j, key);
+  cb_json__begin_array(j);
+  for (size_t i = 0; i < l->n; i++)
+    cb_json__put_cstr(j, l->items[i]);
+  cb_json__end_array(j);
+}
+
+/* "chapter": path, "source": {"file": path, "line": n} */
+static void r_source(jw *w, cb_json_writer *j, uint32_t chapter, cb_loc loc) {
+  const cb_book *b = w->book;
+  r_str(j, "chapter",
+        chapter < b->n_chapters ? b->chapters[chapter].path : NULL);
+  cb_json__key(j, "source");
+  cb_json__begin_object(j);
+  r_str(j, "file", loc.file < b->n_files ? b->files[loc.file].path : NULL);
+  r_int(j, "line", loc.line);
+  cb_json__end_object(j);
+}
+
+/* The attrs of an option as a JSON object holds them: a key given twice
+ * (after cleaning) keeps its first place and takes its last value. */
+static void r_attrs(jw *w, cb_json_writer *j, const cb_option *opt) {
+  cb_json__key(j, "attrs");
+  cb_json__begin_object(j);
+  for (size_t i = 0; i < opt->n_attrs; i++) {
+    const char *key = key_of(w, opt->attrs[i].key);
+    size_t last = i;
+    int seen = 0;
+    for (size_t k = 0; k < opt->n_attrs && !seen; k++) {
+      if (k == i || strcmp(key_of(w, opt->attrs[k].key), key) != 0)
+        continue;
+      if (k < i)
+        seen = 1;
+      else
+        last = k;
+    }
+    if (!seen)
+      r_str(j, key, opt->attrs[last].value);
+  }
+  cb_json__end_object(j);
+}
+
+static void option(jw *w, cb_json_writer *j, const cb_question *q,
+                   const cb_option *opt) {
+  cb_json__begin_object(j);
+  r_str(j, "id", opt->id);
+  cb_json__key(j, "value");
+  if (q->type == CB_Q_SCALE)
+    cb_json__put_int(j, opt->value);
+  else
+    cb_json__put_null(j);
+  r_html(w, j, "meaning", opt->meaning_html);
+  r_str(j, "meaning_text", opt->meaning_text);
+  r_attrs(w, j, opt);
+  cb_json__end_object(j);
+}
+
+static void question(jw *w, cb_json_writer *j, const cb_question *q) {
+  cb_json__begin_object(j);
+  r_str(j, "id", q->id);
+  r_str(j, "title", q->title ? q->title : "");
+  r_str(j, "type", cb_qtype_name(q->type));
+  cb_json__key(j, "scale");
+  if (q->type == CB_Q_SCALE) {
+    cb_json__begin_object(j);
+    r_int(j, "min", q->scale_min);
+    r_int(j, "max", q->scale_max);
+    cb_json__end_object(j);
+  } else {
+    cb_json__put_null(j);
+  }
+  cb_json__key(j, "required");
+  cb_json__put_bool(j, q->required);
+  r_str(j, "when", q->when);
+  r_str(j, "hint", q->hint ? q->hint : q->title);
+  r_str(j, "scope", q->scope == CB_SCOPE_RESPONSE ? "response" : "case");
+  r_strlist(j, "responses", &q->responses);
+  cb_json__key(j, "options");
+  cb_json__begin_array(j);
   for (size_t i = 0; i < q->n_options; i++)
-    push(w, opts, option(w, q, &q->options[i]));
-  set(w, o, "options", opts);
-  set(w, o, "guidance", jhtml(w, q->guidance.html));
-  set(w, o, "guidance_text", jstr(w, q->guidance.text));
-  set(w, o, "chapter", chapter_path(w, q->chapter));
-  set(w, o, "source", source(w, q->loc));
-  return o;
+    option(w, j, q, &q->options[i]);
+  cb_json__end_array(j);
+  r_html(w, j, "guidance", q->guidance.html);
+  r_str(j, "guidance_text", q->guidance.text);
+  r_source(w, j, q->chapter, q->loc);
+  cb_json__end_object(j);
 }
 
-/* Points as a number when written as an integer, else as written. */
-static json_t *points(jw *w, const char *s) {
-  if (!s)
-    return json_null();
+/* "points": a number when written as an integer, else as written. */
+static void r_points(cb_json_writer *j, const char *s) {
   char *end = NULL;
-  long long n = strtoll(s, &end, 10);
-  if (end != s && *end == '\0' && (*s == '-' || (*s >= '0' && *s <= '9')))
-    return jint(w, n);
-  return jstr(w, s);
+  long long n = s ? strtoll(s, &end, 10) : 0;
+  if (s && end != s && *end == '\0' && (*s == '-' || (*s >= '0' && *s <= '9')))
+    r_int(j, "points", n);
+  else
+    r_str(j, "points", s);
 }
 
-static json_t *criterion(jw *w, const cb_criterion *c) {
-  json_t *o = jobj(w);
-  set(w, o, "id", jstr(w, c->id));
-  set(w, o, "title", jstr(w, c->title ? c->title : ""));
-  set(w, o, "applies_to", strlist(w, &c->applies_to));
-  set(w, o, "severity", jstr(w, c->severity));
-  set(w, o, "points", points(w, c->points));
-  set(w, o, "text", jstr(w, c->prose.text));
-  set(w, o, "html", jhtml(w, c->prose.html));
-  set(w, o, "chapter", chapter_path(w, c->chapter));
-  set(w, o, "source", source(w, c->loc));
-  return o;
+static void criterion(jw *w, cb_json_writer *j, const cb_criterion *c) {
+  cb_json__begin_object(j);
+  r_str(j, "id", c->id);
+  r_str(j, "title", c->title ? c->title : "");
+  r_strlist(j, "applies_to", &c->applies_to);
+  r_str(j, "severity", c->severity);
+  r_points(j, c->points);
+  r_str(j, "text", c->prose.text);
+  r_html(w, j, "html", c->prose.html);
+  r_source(w, j, c->chapter, c->loc);
+  cb_json__end_object(j);
 }
 
-static json_t *chapter(jw *w, const cb_chapter *ch) {
-  json_t *o = jobj(w);
-  set(w, o, "path", jstr(w, ch->path));
-  set(w, o, "title", jstr(w, ch->title));
+static void chapter(jw *w, cb_json_writer *j, const cb_chapter *ch) {
+  cb_json__begin_object(j);
+  r_str(j, "path", ch->path);
+  r_str(j, "title", ch->title);
   char *page = cb_arena_printf(w->ctx->arena, "%s.html", ch->slug);
   if (!page)
     w->failed = 1;
-  set(w, o, "page", page ? jstr(w, page) : NULL);
-  json_t *hs = jarr(w);
+  r_str(j, "page", page);
+  cb_json__key(j, "headings");
+  cb_json__begin_array(j);
   for (size_t i = 0; i < ch->n_headings; i++) {
     const cb_heading *h = &ch->headings[i];
-    json_t *ho = jobj(w);
-    set(w, ho, "level", jint(w, h->level));
-    set(w, ho, "text", jstr(w, h->text));
-    set(w, ho, "slug", jstr(w, h->slug));
-    push(w, hs, ho);
+    cb_json__begin_object(j);
+    r_int(j, "level", h->level);
+    r_str(j, "text", h->text);
+    r_str(j, "slug", h->slug);
+    cb_json__end_object(j);
   }
-  set(w, o, "headings", hs);
-  return o;
+  cb_json__end_array(j);
+  cb_json__end_object(j);
 }
-
-/* jansson hands its output over in many small pieces (a quote, a
- * comma): they are gathered in a buffer, which goes to the file once per
- * value. */
-static int dump_cb(const char *buffer, size_t size, void *data) {
-  cb_buf *b = data;
-  if (b->len + size < b->cap) {
-    memcpy(b->data + b->len, buffer, size);
-    b->len += size;
-  } else {
-    cb_buf_append(b, buffer, size);
-  }
-  return b->failed ? -1 : 0;
-}
-
 
 /* The files are streamed (gold.jsonl is about the size of all the inputs)
  * and compared with the previous build's as they go: an unchanged file is
@@ -303,104 +318,43 @@ static int dump_cb(const char *buffer, size_t size, void *data) {
 #define JSON_OUTPUT (CB_OUTPUT_SYNC | CB_OUTPUT_KEEP_SAME)
 
 int cb_emit_json__rubric(cb_ctx *ctx, const cb_book *book, const char *path) {
-  int err = 0;
   jw w = {ctx, book, {0}, 0};
   const cb_book *b = book;
+  cb_buf text = {0};
+  cb_json_writer j;
+  cb_json__writer_init(&j, &text, 2, 0);
 
-  json_t *root = jobj(&w);
-  set(&w, root, "format", jint(&w, CB_FORMAT_VERSION));
-  set(&w, root, "casebook_version", jstr(&w, CB_VERSION));
-  set(&w, root, "title", jstr(&w, cb_emit__title(b)));
-  set(&w, root, "version", stamp(&w));
-  json_t *qs = jarr(&w);
+  cb_json__begin_object(&j);
+  r_int(&j, "format", CB_FORMAT_VERSION);
+  r_str(&j, "casebook_version", CB_VERSION);
+  r_str(&j, "title", cb_emit__title(b));
+  json_t *version = cb_emit_json__stamp(b);
+  cb_json__key(&j, "version");
+  cb_json__put_value(&j, version);
+  json_decref(version);
+  cb_json__key(&j, "questions");
+  cb_json__begin_array(&j);
   for (size_t i = 0; i < b->n_questions; i++)
-    push(&w, qs, question(&w, &b->questions[i]));
-  set(&w, root, "questions", qs);
-  json_t *cs = jarr(&w);
+    question(&w, &j, &b->questions[i]);
+  cb_json__end_array(&j);
+  cb_json__key(&j, "criteria");
+  cb_json__begin_array(&j);
   for (size_t i = 0; i < b->n_criteria; i++)
-    push(&w, cs, criterion(&w, &b->criteria[i]));
-  set(&w, root, "criteria", cs);
-  json_t *chs = jarr(&w);
+    criterion(&w, &j, &b->criteria[i]);
+  cb_json__end_array(&j);
+  cb_json__key(&j, "chapters");
+  cb_json__begin_array(&j);
   for (size_t i = 0; i < b->n_chapters; i++)
-    push(&w, chs, chapter(&w, &b->chapters[i]));
-  set(&w, root, "chapters", chs);
-  if (w.failed) {
-    err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-    goto done;
-  }
-
-  err = cb_json__write_file(ctx, path, root);
-done:
-  json_decref(root);
+    chapter(&w, &j, &b->chapters[i]);
+  cb_json__end_array(&j);
+  cb_json__end_object(&j);
   cb_buf_free(&w.tmp);
-  return err;
+  if (w.failed)
+    text.failed = 1;
+  return cb_json__write_text(ctx, path, &text);
 }
 
 /* ---- gold.jsonl ------------------------------------------------------ */
-
-/* Rank: best first; a group of tied names is a nested array. */
-static json_t *rank(jw *w, const cb_answer *a) {
-  json_t *arr = jarr(w);
-  size_t i = 0;
-  while (i < a->n_items) {
-    size_t j = i + 1;
-    while (j < a->n_items && a->tied && a->tied[j])
-      j++;
-    if (j - i == 1) {
-      push(w, arr, jstr(w, a->items[i]));
-    } else {
-      json_t *group = jarr(w);
-      for (size_t k = i; k < j; k++)
-        push(w, group, jstr(w, a->items[k]));
-      push(w, arr, group);
-    }
-    i = j;
-  }
-  return arr;
-}
-
-/* The typed value of an answer, NULL when it has none. */
-static json_t *answer_value(jw *w, const cb_answer *a) {
-  switch (a->kind) {
-  case CB_V_OPTION:
-    return jstr(w, a->n_items ? a->items[0] : a->raw);
-  case CB_V_OPTIONS: {
-    json_t *arr = jarr(w);
-    for (size_t i = 0; i < a->n_items; i++)
-      push(w, arr, jstr(w, a->items[i]));
-    return arr;
-  }
-  case CB_V_NUMBER:
-    return jint(w, a->number);
-  case CB_V_RANK:
-    return rank(w, a);
-  case CB_V_PAIRWISE: {
-    json_t *o = jobj(w);
-    const char *pref = a->strength == 0 || !a->n_items ? "tie" : a->items[0];
-    set(w, o, "preferred", jstr(w, pref));
-    set(w, o, "strength", jint(w, a->strength));
-    return o;
-  }
-  case CB_V_TEXT:
-    return jstr(w, a->raw ? a->raw : "");
-  case CB_V_NONE:
-    break;
-  }
-  return NULL;
-}
-
-json_t *cb_emit_json__answer(const cb_answer *a, int *failed) {
-  jw w;
-  memset(&w, 0, sizeof w);
-  json_t *v = answer_value(&w, a);
-  cb_buf_free(&w.tmp);
-  if (w.failed) {
-    json_decref(v);
-    *failed = 1;
-    return NULL;
-  }
-  return v;
-}
 
 const char *cb_emit_json__only_response(const cb_case *c) {
   const char *name = NULL;
@@ -414,23 +368,17 @@ const char *cb_emit_json__only_response(const cb_case *c) {
   return name;
 }
 
-/* gold.jsonl is written a line at a time: the punctuation of its objects
- * and arrays here, every key and value (the escaping) by jansson. A tree
- * of json_t per case costs most of its time in jansson's containers (a
- * cycle check, a hash table and a free each), not in the text. */
+/* gold.jsonl is written a line at a time, compact, with no tree: the
+ * punctuation of its objects and arrays here, every key and string value
+ * by cb_json__string (cleaned and escaped as jansson would). A tree of
+ * json_t per case costs most of its time in jansson's containers (a cycle
+ * check, a hash table and a free each), not in the text. */
 typedef struct gw {
   jw *w;
   cb_buf *line;
   unsigned char first[8]; /* per open container: no comma needed yet */
   int depth;
 } gw;
-
-/* Dumps v (any JSON value) into the line. */
-static void g_dump(gw *g, json_t *v) {
-  if (!v || json_dump_callback(v, dump_cb, g->line,
-                               JSON_ENCODE_ANY | JSON_COMPACT) < 0)
-    g->w->failed = 1;
-}
 
 static void g_comma(gw *g) {
   if (g->depth > 0 && !g->first[g->depth - 1])
@@ -454,17 +402,6 @@ static void g_close(gw *g, char c) {
 /* A string value (cleaned as every output string is). */
 static void g_strn(gw *g, const char *s, size_t len) {
   g_comma(g);
-  cb_buf *tmp = &g->w->tmp;
-  if (!cb_emit__text_ok(s, len, CB_TEXT_JSON)) {
-    cb_buf_reset(tmp);
-    cb_emit__text_fix(tmp, s, len, CB_TEXT_JSON);
-    if (tmp->failed) {
-      g->w->failed = 1;
-      return;
-    }
-    s = cb_buf_cstr(tmp);
-    len = tmp->len;
-  }
   cb_json__string(g->line, s, len);
 }
 
@@ -477,19 +414,32 @@ static void g_str(gw *g, const char *s) {
   g_strn(g, s, strlen(s));
 }
 
-/* "key": (the key cleaned and escaped like a value) */
+static void g_int(gw *g, long long n) {
+  char num[24];
+  g_comma(g);
+  cb_buf_append(g->line, num, cb_json__digits(num, n));
+}
+
+/* "key": (the key cleaned and escaped like a value; NULL as "") */
 static void g_key(gw *g, const char *key) {
-  g_str(g, key_of(g->w, key));
+  g_str(g, key ? key : "");
   cb_buf_putc(g->line, ':');
   g->first[g->depth - 1] = 1; /* the value follows without a comma */
 }
 
 /* "key": for the record's own keys, constants that need no escaping. */
 static void g_field(gw *g, const char *key) {
-  g_comma(g);
-  cb_buf_putc(g->line, '"');
-  cb_buf_puts(g->line, key);
-  cb_buf_puts(g->line, "\":");
+  char tok[24]; /* the comma, the quoted key and the colon: one append */
+  size_t n = strlen(key), at = 0;
+  assert(n + 4 <= sizeof tok);
+  if (!g->first[g->depth - 1])
+    tok[at++] = ',';
+  tok[at++] = '"';
+  memcpy(tok + at, key, n);
+  at += n;
+  tok[at++] = '"';
+  tok[at++] = ':';
+  cb_buf_append(g->line, tok, at);
   g->first[g->depth - 1] = 1;
 }
 
@@ -501,11 +451,77 @@ static void g_const(gw *g, const char *s) {
   cb_buf_putc(g->line, '"');
 }
 
-/* A value built as a json_t (rank, pairwise), stolen. */
-static void g_value(gw *g, json_t *v) {
-  g_comma(g);
-  g_dump(g, v);
-  json_decref(v);
+/* Rank: best first; a group of tied names is a nested array. */
+static void g_rank(gw *g, const cb_answer *a) {
+  g_open(g, '[');
+  size_t i = 0;
+  while (i < a->n_items) {
+    size_t j = i + 1;
+    while (j < a->n_items && a->tied && a->tied[j])
+      j++;
+    if (j - i == 1) {
+      g_str(g, a->items[i]);
+    } else {
+      g_open(g, '[');
+      for (size_t k = i; k < j; k++)
+        g_str(g, a->items[k]);
+      g_close(g, ']');
+    }
+    i = j;
+  }
+  g_close(g, ']');
+}
+
+/* The typed value of an answer (of a kind other than CB_V_NONE). */
+static void g_answer_value(gw *g, const cb_answer *a) {
+  switch (a->kind) {
+  case CB_V_OPTION:
+    g_str(g, a->n_items ? a->items[0] : a->raw);
+    break;
+  case CB_V_OPTIONS:
+    g_open(g, '[');
+    for (size_t i = 0; i < a->n_items; i++)
+      g_str(g, a->items[i]);
+    g_close(g, ']');
+    break;
+  case CB_V_NUMBER:
+    g_int(g, a->number);
+    break;
+  case CB_V_RANK:
+    g_rank(g, a);
+    break;
+  case CB_V_PAIRWISE:
+    g_open(g, '{');
+    g_field(g, "preferred");
+    g_str(g, a->strength == 0 || !a->n_items ? "tie" : a->items[0]);
+    g_field(g, "strength");
+    g_int(g, a->strength);
+    g_close(g, '}');
+    break;
+  case CB_V_TEXT:
+    g_str(g, a->raw ? a->raw : "");
+    break;
+  case CB_V_NONE:
+    assert(0);
+    break;
+  }
+}
+
+/* The value is written as in gold.jsonl and read back, so that one
+ * function says how an answer looks in every output. */
+json_t *cb_emit_json__answer(const cb_answer *a, int *failed) {
+  if (a->kind == CB_V_NONE)
+    return NULL;
+  cb_buf text = {0};
+  gw g = {NULL, &text, {0}, 0};
+  g_answer_value(&g, a);
+  json_t *v = text.failed ? NULL
+                          : json_loadb(text.data, text.len,
+                                       JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+  cb_buf_free(&text);
+  if (!v)
+    *failed = 1;
+  return v;
 }
 
 static void g_strlist(gw *g, const cb_strlist *l) {
@@ -565,7 +581,7 @@ static void g_answers(gw *g, const cb_case *c, const char *resp) {
           v = o;
       }
     g_key(g, b->questions[a->question].id);
-    g_value(g, answer_value(g->w, v));
+    g_answer_value(g, v);
   }
   g_close(g, '}');
 }
@@ -625,8 +641,7 @@ static void gold_case(gw *g, const cb_case *c) {
   g_field(g, "file");
   g_str(g, c->loc.file < b->n_files ? b->files[c->loc.file].path : NULL);
   g_field(g, "line");
-  g_comma(g);
-  cb_buf_printf(g->line, "%u", c->loc.line);
+  g_int(g, c->loc.line);
   g_close(g, '}');
   g_field(g, "chapter");
   g_str(g, c->chapter < b->n_chapters ? b->chapters[c->chapter].path : NULL);

@@ -54,7 +54,6 @@ typedef struct ag {
   cb_strmap names;
   const char **owners; /* cb_malloc'd */
   size_t n_owners, cap_owners;
-  cb_xjson w;
 } ag;
 
 static void report(ag *a, cb_loc loc, const char *element, const char *msg) {
@@ -292,21 +291,21 @@ static const char *pair_text(ag *a, const aq *e, int k) {
   }
 }
 
-static json_t *option(ag *a, const char *value, const char *text,
-                      const char *description) {
-  cb_xjson *w = &a->w;
-  json_t *o = cb_export__obj(w);
-  cb_export__set(w, o, "value", cb_export__str(w, value));
-  cb_export__set(w, o, "text", cb_export__str(w, text));
-  cb_export__set(w, o, "description",
-                 description && description[0] ? cb_export__str(w, description)
-                                               : json_null());
-  return o;
+static void option(cb_json_writer *w, const char *value, const char *text,
+                   const char *description) {
+  cb_json__begin_object(w);
+  cb_json__key(w, "value");
+  cb_json__put_cstr(w, value);
+  cb_json__key(w, "text");
+  cb_json__put_cstr(w, text);
+  cb_json__key(w, "description");
+  cb_json__put_cstr(w, description && description[0] ? description : NULL);
+  cb_json__end_object(w);
 }
 
 /* The question's description: its hint, its guidance, and the condition
- * Argilla cannot apply. */
-static json_t *description(ag *a, const aq *e) {
+ * Argilla cannot apply; null when there is none of them. */
+static void description(cb_json_writer *w, const aq *e) {
   const cb_question *q = e->q;
   cb_buf b = {0};
   if (q->hint && q->hint[0] && (!q->title || strcmp(q->hint, q->title) != 0))
@@ -328,17 +327,17 @@ static json_t *description(ag *a, const aq *e) {
     cb_buf_puts(&b, "Answer only when: ");
     cb_buf_puts(&b, q->when);
   }
-  json_t *v = b.len ? cb_export__strn(&a->w, b.data, b.len) : json_null();
+  if (b.len)
+    cb_json__put_string(w, b.data, b.len);
+  else
+    cb_json__put_null(w);
   if (b.failed)
-    a->w.failed = 1;
+    w->out->failed = 1;
   cb_buf_free(&b);
-  return v;
 }
 
-static json_t *question_json(ag *a, const aq *e) {
-  cb_xjson *w = &a->w;
+static void question_json(ag *a, cb_json_writer *w, const aq *e) {
   const cb_question *q = e->q;
-  json_t *o = cb_export__obj(w);
   cb_buf title = {0};
   cb_buf_puts(&title, q->title && q->title[0] ? q->title : q->id);
   if (e->field) {
@@ -348,86 +347,106 @@ static json_t *question_json(ag *a, const aq *e) {
     cb_buf_free(&f);
     cb_buf_putc(&title, ')');
   }
-  cb_export__set(w, o, "name", cb_export__str(w, e->name));
-  cb_export__set(w, o, "title",
-                 cb_export__strn(w, title.data ? title.data : "", title.len));
+  cb_json__begin_object(w);
+  cb_json__key(w, "name");
+  cb_json__put_cstr(w, e->name);
+  cb_json__key(w, "title");
+  cb_json__put_string(w, cb_buf_cstr(&title), title.len);
   if (title.failed)
-    w->failed = 1;
+    w->out->failed = 1;
   cb_buf_free(&title);
-  cb_export__set(w, o, "description", description(a, e));
+  cb_json__key(w, "description");
+  description(w, e);
   /* required only where the question applies to every record */
   int required = q->required && !q->when && !e->field &&
                  q->type != CB_Q_PAIRWISE && q->type != CB_Q_RANK;
-  cb_export__set(w, o, "required", json_boolean(required));
-  json_t *settings = cb_export__obj(w);
-  json_t *options = NULL;
-  const char *type = "text";
+  cb_json__key(w, "required");
+  cb_json__put_bool(w, required);
+  cb_json__key(w, "settings");
+  cb_json__begin_object(w);
+  cb_json__key(w, "type");
+  size_t n_options = 0; /* of a selection */
   switch (q->type) {
   case CB_Q_CHOICE:
   case CB_Q_MULTI:
-    type = q->type == CB_Q_CHOICE ? "label_selection" : "multi_label_selection";
-    options = cb_export__arr(w);
+    cb_json__put_cstr(w, q->type == CB_Q_CHOICE ? "label_selection"
+                                                : "multi_label_selection");
+    cb_json__key(w, "options");
+    cb_json__begin_array(w);
     for (size_t k = 0; k < q->n_options; k++)
-      cb_export__push(w, options,
-                      option(a, q->options[k].id, q->options[k].id,
-                             q->options[k].meaning_text));
+      option(w, q->options[k].id, q->options[k].id,
+             q->options[k].meaning_text);
+    cb_json__end_array(w);
+    n_options = q->n_options;
     break;
   case CB_Q_PAIRWISE:
-    type = "label_selection";
-    options = cb_export__arr(w);
+    cb_json__put_cstr(w, "label_selection");
+    cb_json__key(w, "options");
+    cb_json__begin_array(w);
     for (int k = 0; k < 5; k++) {
       const char *v = pair_value(a, e, k), *t = pair_text(a, e, k);
       if (!v || !t)
-        w->failed = 1;
+        w->out->failed = 1;
       else
-        cb_export__push(w, options, option(a, v, t, NULL));
+        option(w, v, t, NULL);
     }
+    cb_json__end_array(w);
+    n_options = 5;
     break;
   case CB_Q_SCALE:
-    type = "rating";
-    options = cb_export__arr(w);
+    cb_json__put_cstr(w, "rating");
+    cb_json__key(w, "options");
+    cb_json__begin_array(w);
     for (int v = q->scale_min; v <= q->scale_max; v++) {
-      json_t *opt = cb_export__obj(w);
-      cb_export__set(w, opt, "value", cb_export__int(w, v));
-      cb_export__push(w, options, opt);
+      cb_json__begin_object(w);
+      cb_json__key(w, "value");
+      cb_json__put_int(w, v);
+      cb_json__end_object(w);
     }
+    cb_json__end_array(w);
     break;
   case CB_Q_RANK:
-    type = "ranking";
-    options = cb_export__arr(w);
+    cb_json__put_cstr(w, "ranking");
+    cb_json__key(w, "options");
+    cb_json__begin_array(w);
     for (size_t k = 0; k < e->n_compared; k++) {
       cb_buf t = {0};
-      cb_export__push(w, options,
-                      option(a, e->compared[k]->response,
-                             cb_export__field_title(&t, e->compared[k]), NULL));
+      option(w, e->compared[k]->response,
+             cb_export__field_title(&t, e->compared[k]), NULL);
+      if (t.failed)
+        w->out->failed = 1;
       cb_buf_free(&t);
     }
+    cb_json__end_array(w);
     break;
   case CB_Q_TEXT:
-    type = "text";
+    cb_json__put_cstr(w, "text");
     break;
   }
-  cb_export__set(w, settings, "type", cb_export__str(w, type));
-  if (options)
-    cb_export__set(w, settings, "options", options);
   if (q->type == CB_Q_CHOICE || q->type == CB_Q_MULTI ||
       q->type == CB_Q_PAIRWISE) {
-    size_t n = json_array_size(options);
-    cb_export__set(w, settings, "visible_options",
-                   n >= 3 ? cb_export__int(w, (long long)n) : json_null());
+    cb_json__key(w, "visible_options");
+    if (n_options >= 3)
+      cb_json__put_int(w, (long long)n_options);
+    else
+      cb_json__put_null(w);
   }
-  if (q->type == CB_Q_MULTI)
-    cb_export__set(w, settings, "options_order", cb_export__str(w, "natural"));
-  if (q->type == CB_Q_TEXT)
-    cb_export__set(w, settings, "use_markdown", json_false());
-  cb_export__set(w, o, "settings", settings);
-  return o;
+  if (q->type == CB_Q_MULTI) {
+    cb_json__key(w, "options_order");
+    cb_json__put_cstr(w, "natural");
+  }
+  if (q->type == CB_Q_TEXT) {
+    cb_json__key(w, "use_markdown");
+    cb_json__put_bool(w, 0);
+  }
+  cb_json__end_object(w);
+  cb_json__end_object(w);
 }
 
-/* ---- settings.json ----------------------------------------------------- */
+/* ---- settings.json and dataset.json ------------------------------------ */
 
 /* The guidelines: the Markdown of every chapter, in reading order. */
-static json_t *guidelines(ag *a) {
+static void guidelines(ag *a, cb_json_writer *w) {
   cb_buf b = {0};
   for (size_t i = 0; i < a->book->n_chapters; i++) {
     uint32_t f = a->book->chapters[i].file;
@@ -443,209 +462,281 @@ static json_t *guidelines(ag *a) {
       b.len--;
   }
   cb_buf_putc(&b, '\n');
-  json_t *v = cb_export__strn(&a->w, b.data ? b.data : "", b.len);
+  cb_json__put_string(w, cb_buf_cstr(&b), b.len);
   if (b.failed)
-    a->w.failed = 1;
+    w->out->failed = 1;
   cb_buf_free(&b);
-  return v;
 }
 
-static json_t *distribution(ag *a) {
-  json_t *d = cb_export__obj(&a->w);
-  cb_export__set(&a->w, d, "strategy", cb_export__str(&a->w, "overlap"));
-  cb_export__set(&a->w, d, "min_submitted", cb_export__int(&a->w, 1));
-  return d;
+static void distribution(cb_json_writer *w) {
+  cb_json__begin_object(w);
+  cb_json__key(w, "strategy");
+  cb_json__put_cstr(w, "overlap");
+  cb_json__key(w, "min_submitted");
+  cb_json__put_int(w, 1);
+  cb_json__end_object(w);
 }
 
-static json_t *settings_json(ag *a, json_t *stamp) {
-  cb_xjson *w = &a->w;
-  json_t *root = cb_export__obj(w);
-  cb_export__set(w, root, "guidelines", guidelines(a));
-  cb_export__set(w, root, "allow_extra_metadata", json_true());
-  cb_export__set(w, root, "distribution", distribution(a));
-  json_t *fields = cb_export__arr(w);
+static void settings_json(ag *a, cb_json_writer *w, const json_t *stamp) {
+  cb_json__begin_object(w);
+  cb_json__key(w, "guidelines");
+  guidelines(a, w);
+  cb_json__key(w, "allow_extra_metadata");
+  cb_json__put_bool(w, 1);
+  cb_json__key(w, "distribution");
+  distribution(w);
+  cb_json__key(w, "fields");
+  cb_json__begin_array(w);
   for (size_t i = 0; i < a->layout.n_fields; i++) {
     const cb_xfield *f = &a->layout.fields[i];
     if (!a->field_names[i])
       continue;
-    json_t *o = cb_export__obj(w);
     cb_buf t = {0};
-    cb_export__set(w, o, "name", cb_export__str(w, a->field_names[i]));
-    cb_export__set(w, o, "title", cb_export__str(w, cb_export__field_title(&t, f)));
+    cb_json__begin_object(w);
+    cb_json__key(w, "name");
+    cb_json__put_cstr(w, a->field_names[i]);
+    cb_json__key(w, "title");
+    cb_json__put_cstr(w, cb_export__field_title(&t, f));
+    if (t.failed)
+      w->out->failed = 1;
     cb_buf_free(&t);
-    cb_export__set(w, o, "description", json_null());
-    cb_export__set(
-        w, o, "required",
-        json_boolean(a->layout.n_final && f->n_cases == a->layout.n_final));
-    json_t *s = cb_export__obj(w);
-    cb_export__set(
-        w, s, "type",
-        cb_export__str(w, f->kind == CB_XF_DIALOGUE ? "chat" : "text"));
+    cb_json__key(w, "description");
+    cb_json__put_null(w);
+    cb_json__key(w, "required");
+    cb_json__put_bool(w, a->layout.n_final && f->n_cases == a->layout.n_final);
+    cb_json__key(w, "settings");
+    cb_json__begin_object(w);
+    cb_json__key(w, "type");
+    cb_json__put_cstr(w, f->kind == CB_XF_DIALOGUE ? "chat" : "text");
     /* inputs are verbatim text, not Markdown */
-    cb_export__set(w, s, "use_markdown", json_false());
-    cb_export__set(w, o, "settings", s);
-    cb_export__push(w, fields, o);
+    cb_json__key(w, "use_markdown");
+    cb_json__put_bool(w, 0);
+    cb_json__end_object(w);
+    cb_json__end_object(w);
   }
-  cb_export__set(w, root, "fields", fields);
-  json_t *qs = cb_export__arr(w);
+  cb_json__end_array(w);
+  cb_json__key(w, "questions");
+  cb_json__begin_array(w);
   for (size_t i = 0; i < a->n_questions; i++)
-    cb_export__push(w, qs, question_json(a, &a->questions[i]));
-  cb_export__set(w, root, "questions", qs);
-  cb_export__set(w, root, "metadata", cb_export__arr(w));
-  cb_export__set(w, root, "vectors", cb_export__arr(w));
-  cb_export__set(w, root, "mapping", json_null());
-  cb_export__set(w, root, "casebook", json_incref(stamp));
-  return root;
+    question_json(a, w, &a->questions[i]);
+  cb_json__end_array(w);
+  cb_json__key(w, "metadata");
+  cb_json__begin_array(w);
+  cb_json__end_array(w);
+  cb_json__key(w, "vectors");
+  cb_json__begin_array(w);
+  cb_json__end_array(w);
+  cb_json__key(w, "mapping");
+  cb_json__put_null(w);
+  cb_json__key(w, "casebook");
+  cb_json__put_value(w, stamp);
+  cb_json__end_object(w);
+}
+
+static void dataset_json(ag *a, cb_json_writer *w, const json_t *stamp) {
+  const char *name = norm(a, cb_emit__title(a->book));
+  if (!name)
+    w->out->failed = 1;
+  cb_json__begin_object(w);
+  cb_json__key(w, "id");
+  cb_json__put_null(w);
+  cb_json__key(w, "name");
+  cb_json__put_cstr(w, name);
+  cb_json__key(w, "status");
+  cb_json__put_cstr(w, "draft");
+  /* the guidelines are in settings.json, once */
+  cb_json__key(w, "guidelines");
+  cb_json__put_null(w);
+  cb_json__key(w, "allow_extra_metadata");
+  cb_json__put_bool(w, 1);
+  cb_json__key(w, "distribution");
+  distribution(w);
+  cb_json__key(w, "workspace_id");
+  cb_json__put_null(w);
+  cb_json__key(w, "casebook");
+  cb_json__put_value(w, stamp);
+  cb_json__end_object(w);
 }
 
 /* ---- records.json ------------------------------------------------------ */
 
-/* The gold value of entry e in case c as Argilla holds it, NULL when the
+/* The option of pairwise entry e that answer ans (a preference) selects;
+ * NULL when it prefers a response e does not compare (reported) or when
+ * out of memory (w->out->failed set). */
+static const char *pair_choice(ag *a, cb_json_writer *w, const aq *e,
+                               const cb_case *c, const cb_answer *ans) {
+  int first = strcmp(ans->items[0], e->compared[0]->response) == 0;
+  int second = strcmp(ans->items[0], e->compared[1]->response) == 0;
+  if (!first && !second) {
+    char *msg = cb_arena_printf(
+        a->ctx->arena,
+        "case '%s' prefers response '%s', which is not one of the two "
+        "responses question '%s' compares; its answer is left out",
+        c->id, ans->items[0], e->q->id);
+    if (msg)
+      report(a, ans->value_loc.line ? ans->value_loc : c->loc, c->id, msg);
+    else
+      w->out->failed = 1;
+    return NULL;
+  }
+  const char *v = pair_value(a, e,
+                             first ? (ans->strength == 2 ? 0 : 1)
+                                   : (ans->strength == 2 ? 4 : 3));
+  if (!v)
+    w->out->failed = 1;
+  return v;
+}
+
+/* Writes the gold answer of entry e in case c as a member of the open
+ * suggestions object, its value as Argilla holds it; nothing when the
  * case has none (or "none" of a multi: Argilla has no empty selection). */
-static json_t *gold_value(ag *a, const aq *e, const cb_case *c) {
-  cb_xjson *w = &a->w;
+static void suggestion(ag *a, cb_json_writer *w, const aq *e,
+                       const cb_case *c) {
   const cb_answer *ans = cb_export__answer(
       a->book, c, e->qi, e->field ? e->field->response : NULL);
   if (!ans || !cb_export__fits(e->q, ans))
-    return NULL;
+    return;
+  const char *pair = "tie";
   switch (ans->kind) {
   case CB_V_OPTION:
-    return ans->n_items ? cb_export__str(w, ans->items[0]) : NULL;
-  case CB_V_OPTIONS: {
+  case CB_V_OPTIONS:
     if (!ans->n_items)
-      return NULL;
-    json_t *arr = cb_export__arr(w);
-    for (size_t k = 0; k < ans->n_items; k++)
-      cb_export__push(w, arr, cb_export__str(w, ans->items[k]));
-    return arr;
-  }
+      return;
+    break;
+  case CB_V_PAIRWISE:
+    if (ans->strength != 0 && ans->n_items &&
+        !(pair = pair_choice(a, w, e, c, ans)))
+      return;
+    break;
   case CB_V_NUMBER:
-    return cb_export__int(w, ans->number);
-  case CB_V_RANK: {
-    /* best first; tied responses stay in the order written */
-    json_t *arr = cb_export__arr(w);
-    for (size_t k = 0; k < ans->n_items; k++)
-      cb_export__push(w, arr, cb_export__str(w, ans->items[k]));
-    return arr;
-  }
-  case CB_V_PAIRWISE: {
-    if (ans->strength == 0 || !ans->n_items)
-      return cb_export__str(w, "tie");
-    int first = strcmp(ans->items[0], e->compared[0]->response) == 0;
-    int second = strcmp(ans->items[0], e->compared[1]->response) == 0;
-    if (!first && !second) {
-      char *msg = cb_arena_printf(
-          a->ctx->arena,
-          "case '%s' prefers response '%s', which is not one of the two "
-          "responses question '%s' compares; its answer is left out",
-          c->id, ans->items[0], e->q->id);
-      if (msg)
-        report(a, ans->value_loc.line ? ans->value_loc : c->loc, c->id, msg);
-      else
-        w->failed = 1;
-      return NULL;
-    }
-    const char *v = pair_value(a, e,
-                               first ? (ans->strength == 2 ? 0 : 1)
-                                     : (ans->strength == 2 ? 4 : 3));
-    return v ? cb_export__str(w, v) : (w->failed = 1, NULL);
-  }
+  case CB_V_RANK:
   case CB_V_TEXT:
-    return cb_export__str(w, ans->raw ? ans->raw : "");
+    break;
+  case CB_V_NONE:
+    return;
+  }
+  cb_json__key(w, e->name);
+  cb_json__begin_object(w);
+  cb_json__key(w, "value");
+  switch (ans->kind) {
+  case CB_V_OPTION:
+    cb_json__put_cstr(w, ans->items[0]);
+    break;
+  case CB_V_OPTIONS:
+  case CB_V_RANK: /* a rank: best first, tied responses in the order
+                     written */
+    cb_json__begin_array(w);
+    for (size_t k = 0; k < ans->n_items; k++)
+      cb_json__put_cstr(w, ans->items[k]);
+    cb_json__end_array(w);
+    break;
+  case CB_V_NUMBER:
+    cb_json__put_int(w, ans->number);
+    break;
+  case CB_V_PAIRWISE:
+    cb_json__put_cstr(w, pair);
+    break;
+  case CB_V_TEXT:
+    cb_json__put_cstr(w, ans->raw ? ans->raw : "");
+    break;
   case CB_V_NONE:
     break;
   }
-  return NULL;
+  cb_json__key(w, "score");
+  cb_json__put_null(w);
+  cb_json__key(w, "agent");
+  cb_json__put_cstr(w, AGENT);
+  cb_json__end_object(w);
 }
 
-static json_t *chat(ag *a, const cb_case *c) {
-  cb_xjson *w = &a->w;
-  json_t *turns = cb_export__arr(w);
+static void chat(cb_json_writer *w, const cb_case *c) {
+  cb_json__begin_array(w);
   for (size_t i = 0; i < c->n_inputs; i++) {
     const cb_input *in = &c->inputs[i];
     if (in->kind != CB_IN_USER && in->kind != CB_IN_ASSISTANT &&
         in->kind != CB_IN_PROMPT)
       continue;
-    json_t *t = cb_export__obj(w);
-    cb_export__set(
-        w, t, "role",
-        cb_export__str(w, in->kind == CB_IN_ASSISTANT ? "assistant" : "user"));
-    cb_export__set(
-        w, t, "content",
-        cb_export__strn(w, in->text ? in->text : "", in->text ? in->len : 0));
-    cb_export__push(w, turns, t);
+    cb_json__begin_object(w);
+    cb_json__key(w, "role");
+    cb_json__put_cstr(w, in->kind == CB_IN_ASSISTANT ? "assistant" : "user");
+    cb_json__key(w, "content");
+    cb_json__put_string(w, in->text ? in->text : "", in->text ? in->len : 0);
+    cb_json__end_object(w);
   }
-  return turns;
+  cb_json__end_array(w);
 }
 
-static json_t *record(ag *a, const cb_case *c, const char *version) {
-  cb_xjson *w = &a->w;
-  json_t *r = cb_export__obj(w);
-  cb_export__set(w, r, "id", cb_export__str(w, c->id));
-  json_t *fields = cb_export__obj(w);
-  cb_buf text = {0};
+/* Writes the record of case c; text is scratch. */
+static void record(ag *a, cb_json_writer *w, const cb_case *c,
+                   const char *version, cb_buf *text) {
+  cb_json__begin_object(w);
+  cb_json__key(w, "id");
+  cb_json__put_cstr(w, c->id);
+  cb_json__key(w, "fields");
+  cb_json__begin_object(w);
   for (size_t i = 0; i < a->layout.n_fields; i++) {
     const cb_xfield *f = &a->layout.fields[i];
     if (!a->field_names[i] || !cb_export__case_has(c, f))
       continue;
+    cb_json__key(w, a->field_names[i]);
     if (f->kind == CB_XF_DIALOGUE) {
-      cb_export__set(w, fields, a->field_names[i], chat(a, c));
+      chat(w, c);
       continue;
     }
-    cb_export__case_text(&text, c, f);
-    cb_export__set(w, fields, a->field_names[i],
-                   cb_export__strn(w, text.data ? text.data : "", text.len));
+    cb_export__case_text(text, c, f);
+    cb_json__put_string(w, cb_buf_cstr(text), text->len);
   }
-  if (text.failed)
-    w->failed = 1;
-  cb_buf_free(&text);
-  cb_export__set(w, r, "fields", fields);
-  json_t *meta = cb_export__obj(w);
-  cb_export__set(w, meta, "case", cb_export__str(w, c->id));
-  const char *path =
-      c->loc.file < a->book->n_files ? a->book->files[c->loc.file].path : NULL;
-  cb_export__set(w, meta, "source", cb_export__str(w, path));
-  cb_export__set(w, meta, "line", cb_export__int(w, c->loc.line));
-  cb_export__set(w, meta, "casebook_version", cb_export__str(w, version));
-  cb_export__set(w, r, "metadata", meta);
-  json_t *sugg = cb_export__obj(w);
+  cb_json__end_object(w);
+  if (text->failed)
+    w->out->failed = 1;
+  cb_json__key(w, "metadata");
+  cb_json__begin_object(w);
+  cb_json__key(w, "case");
+  cb_json__put_cstr(w, c->id);
+  cb_json__key(w, "source");
+  cb_json__put_cstr(w, c->loc.file < a->book->n_files
+                           ? a->book->files[c->loc.file].path
+                           : NULL);
+  cb_json__key(w, "line");
+  cb_json__put_int(w, c->loc.line);
+  cb_json__key(w, "casebook_version");
+  cb_json__put_cstr(w, version);
+  cb_json__end_object(w);
+  cb_json__key(w, "suggestions");
+  cb_json__begin_object(w);
   for (size_t i = 0; i < a->n_questions; i++) {
     const aq *e = &a->questions[i];
     if (e->field && !cb_export__case_has(c, e->field))
       continue;
-    json_t *v = gold_value(a, e, c);
-    if (!v)
-      continue;
-    json_t *s = cb_export__obj(w);
-    cb_export__set(w, s, "value", v);
-    cb_export__set(w, s, "score", json_null());
-    cb_export__set(w, s, "agent", cb_export__str(w, AGENT));
-    cb_export__set(w, sugg, e->name, s);
+    suggestion(a, w, e, c);
   }
-  cb_export__set(w, r, "suggestions", sugg);
-  cb_export__set(w, r, "responses", cb_export__obj(w));
-  cb_export__set(w, r, "vectors", cb_export__obj(w));
-  cb_export__set(w, r, "_server_id", json_null());
-  return r;
+  cb_json__end_object(w);
+  cb_json__key(w, "responses");
+  cb_json__begin_object(w);
+  cb_json__end_object(w);
+  cb_json__key(w, "vectors");
+  cb_json__begin_object(w);
+  cb_json__end_object(w);
+  cb_json__key(w, "_server_id");
+  cb_json__put_null(w);
+  cb_json__end_object(w);
 }
 
 /* ---- The exporter ------------------------------------------------------ */
 
-/* records.json, one record at a time: built, written, released. */
+/* records.json, one record at a time, written as it is made: no tree. */
 static int write_records(ag *a, const char *path, const char *version) {
   cb_xarray records;
+  cb_buf text = {0};
   int err = cb_export__array_open(&records, a->ctx, path);
   for (size_t i = 0; i < a->book->n_cases && err == 0; i++) {
     if (a->book->cases[i].status != CB_STATUS_FINAL)
       continue;
-    json_t *r = record(a, &a->book->cases[i], version);
-    if (a->w.failed) {
-      json_decref(r);
-      err = cb_ctx__fail(a->ctx, CB_ENOMEM, "out of memory");
-    } else {
-      err = cb_export__array_add(&records, a->ctx, r);
-    }
+    record(a, cb_export__array_next(&records), &a->book->cases[i], version,
+           &text);
+    err = cb_export__array_add(&records, a->ctx);
   }
+  cb_buf_free(&text);
   if (err == 0)
     return cb_export__array_close(&records);
   if (records.f)
@@ -662,9 +753,9 @@ int cb_export_argilla__run(cb_ctx *ctx, const cb_book *book,
   memset(&a, 0, sizeof a);
   a.ctx = ctx;
   a.book = book;
-  a.w.ctx = ctx;
   int err = 0;
-  json_t *stamp = NULL, *settings = NULL, *dataset = NULL;
+  json_t *stamp = NULL;
+  cb_buf settings = {0}, dataset = {0};
   const char *dir = cb_arena_printf(ctx->arena, "%s/argilla", outdir);
   const char *p_settings = cb_arena_printf(ctx->arena, "%s/settings.json", dir);
   const char *p_records = cb_arena_printf(ctx->arena, "%s/records.json", dir);
@@ -684,45 +775,34 @@ int cb_export_argilla__run(cb_ctx *ctx, const cb_book *book,
       goto done;
     }
 
+  /* the two small files are made first: out of memory, nothing is
+   * written */
   stamp = cb_emit_json__stamp(book);
-  if (!stamp)
-    a.w.failed = 1;
-  settings = settings_json(&a, stamp);
+  cb_json_writer w;
+  cb_json__writer_init(&w, &settings, 2, 0);
+  settings_json(&a, &w, stamp);
+  cb_json__writer_init(&w, &dataset, 2, 0);
+  dataset_json(&a, &w, stamp);
+  if (!stamp || settings.failed || dataset.failed) {
+    err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+    goto done;
+  }
 
   const cb_stamp *s = &book->stamp;
   const char *version = s->describe  ? s->describe
                         : s->commit  ? s->commit
                         : s->version ? s->version
                                      : book->manifest.version;
-  dataset = cb_export__obj(&a.w);
-  const char *name = norm(&a, cb_emit__title(book));
-  if (!name)
-    a.w.failed = 1;
-  cb_export__set(&a.w, dataset, "id", json_null());
-  cb_export__set(&a.w, dataset, "name", cb_export__str(&a.w, name));
-  cb_export__set(&a.w, dataset, "status", cb_export__str(&a.w, "draft"));
-  /* the guidelines are in settings.json, once */
-  cb_export__set(&a.w, dataset, "guidelines", json_null());
-  cb_export__set(&a.w, dataset, "allow_extra_metadata", json_true());
-  cb_export__set(&a.w, dataset, "distribution", distribution(&a));
-  cb_export__set(&a.w, dataset, "workspace_id", json_null());
-  cb_export__set(&a.w, dataset, "casebook", json_incref(stamp));
-
-  if (a.w.failed) {
-    err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-    goto done;
-  }
   if ((err = cb_output__mkdirs(ctx, dir)) < 0 ||
-      (err = cb_json__write_file(ctx, p_settings, settings)) < 0 ||
+      (err = cb_json__write_text(ctx, p_settings, &settings)) < 0 ||
       (err = write_records(&a, p_records, version)) < 0 ||
-      (err = cb_json__write_file(ctx, p_dataset, dataset)) < 0)
+      (err = cb_json__write_text(ctx, p_dataset, &dataset)) < 0)
     goto done;
 done:
   cb_strmap_free(&a.names);
   cb_free(a.owners);
-  json_decref(settings);
-  json_decref(dataset);
+  cb_buf_free(&settings);
+  cb_buf_free(&dataset);
   json_decref(stamp);
-  cb_buf_free(&a.w.tmp);
   return err;
 }

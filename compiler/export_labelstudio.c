@@ -747,20 +747,40 @@ static int write_config(ls *x, const char *path) {
 
 /* ---- tasks.json -------------------------------------------------------- */
 
-/* {"id", "from_name", "to_name", "type", "value": {key: v}} */
-static json_t *result(cb_xjson *w, size_t *n, const char *from, const char *to,
-                      const char *type, const char *key, json_t *v) {
-  char id[32];
-  snprintf(id, sizeof id, "gold-%zu", ++*n);
-  json_t *r = cb_export__obj(w);
-  cb_export__set(w, r, "id", cb_export__str(w, id));
-  cb_export__set(w, r, "from_name", cb_export__str(w, from));
-  cb_export__set(w, r, "to_name", cb_export__str(w, to));
-  cb_export__set(w, r, "type", cb_export__str(w, type));
-  json_t *value = cb_export__obj(w);
-  cb_export__set(w, value, key, v);
-  cb_export__set(w, r, "value", value);
-  return r;
+/* Opens a result {"id", "from_name", "to_name", "type", "value": {key: and
+ * leaves the value of key to the caller, who closes with end_result. */
+static void begin_result(cb_json_writer *w, size_t *n, const char *from,
+                         const char *to, const char *type, const char *key) {
+  char id[32] = "gold-";
+  cb_json__digits(id + 5, (long long)++*n);
+  cb_json__begin_object(w);
+  cb_json__key(w, "id");
+  cb_json__put_cstr(w, id);
+  cb_json__key(w, "from_name");
+  cb_json__put_cstr(w, from);
+  cb_json__key(w, "to_name");
+  cb_json__put_cstr(w, to);
+  cb_json__key(w, "type");
+  cb_json__put_cstr(w, type);
+  cb_json__key(w, "value");
+  cb_json__begin_object(w);
+  cb_json__key(w, key);
+}
+
+static void end_result(cb_json_writer *w) {
+  cb_json__end_object(w);
+  cb_json__end_object(w);
+}
+
+/* A result whose value is a list of one string. */
+static void one_item_result(cb_json_writer *w, size_t *n, const char *from,
+                            const char *to, const char *type, const char *key,
+                            const char *item) {
+  begin_result(w, n, from, to, type, key);
+  cb_json__begin_array(w);
+  cb_json__put_cstr(w, item);
+  cb_json__end_array(w);
+  end_result(w);
 }
 
 /* The data key of a compared field (rank items use response names). */
@@ -771,8 +791,9 @@ static int compared_index(const control *c, const char *name) {
   return -1;
 }
 
-/* Appends the gold results of control c for case cs to results. */
-static void gold_results(ls *x, cb_xjson *w, json_t *results, size_t *n,
+/* Writes the gold results of control c for case cs as elements of the
+ * open result array; *n counts the results of the task. */
+static void gold_results(ls *x, cb_json_writer *w, size_t *n,
                          const cb_case *cs, const control *c) {
   const cb_answer *a = cb_export__answer(x->book, cs, c->qi, c->response);
   if (!a || !cb_export__fits(c->q, a))
@@ -780,42 +801,35 @@ static void gold_results(ls *x, cb_xjson *w, json_t *results, size_t *n,
   const cb_question *q = c->q;
   char num[32];
   switch (c->kind) {
-  case CTL_CHOICES: {
-    json_t *choices = cb_export__arr(w);
+  case CTL_CHOICES:
     if (a->kind == CB_V_NUMBER) {
-      snprintf(num, sizeof num, "%lld", a->number);
-      cb_export__push(w, choices, cb_export__str(w, num));
-    } else if (a->kind == CB_V_OPTION || a->kind == CB_V_OPTIONS) {
-      for (size_t k = 0; k < a->n_items; k++)
-        cb_export__push(w, choices, cb_export__str(w, a->items[k]));
-    }
-    if (json_array_size(choices) == 0) {
-      /* "none" of a multi: Label Studio has no empty selection */
-      json_decref(choices);
+      cb_json__digits(num, a->number);
+      one_item_result(w, n, c->name, c->to_name, "choices", "choices", num);
       return;
     }
-    cb_export__push(
-        w, results,
-        result(w, n, c->name, c->to_name, "choices", "choices", choices));
+    /* "none" of a multi: Label Studio has no empty selection */
+    if ((a->kind != CB_V_OPTION && a->kind != CB_V_OPTIONS) || !a->n_items)
+      return;
+    begin_result(w, n, c->name, c->to_name, "choices", "choices");
+    cb_json__begin_array(w);
+    for (size_t k = 0; k < a->n_items; k++)
+      cb_json__put_cstr(w, a->items[k]);
+    cb_json__end_array(w);
+    end_result(w);
     return;
-  }
   case CTL_RATING:
     if (a->kind != CB_V_NUMBER || a->number < 1 || a->number > q->scale_max)
       return;
-    cb_export__push(w, results,
-                    result(w, n, c->name, c->to_name, "rating", "rating",
-                           cb_export__int(w, a->number)));
+    begin_result(w, n, c->name, c->to_name, "rating", "rating");
+    cb_json__put_int(w, a->number);
+    end_result(w);
     return;
-  case CTL_TEXTAREA: {
+  case CTL_TEXTAREA:
     if (a->kind != CB_V_TEXT)
       return;
-    json_t *text = cb_export__arr(w);
-    cb_export__push(w, text, cb_export__str(w, a->raw ? a->raw : ""));
-    cb_export__push(
-        w, results,
-        result(w, n, c->name, c->to_name, "textarea", "text", text));
+    one_item_result(w, n, c->name, c->to_name, "textarea", "text",
+                    a->raw ? a->raw : "");
     return;
-  }
   case CTL_PAIRWISE: {
     if (a->kind != CB_V_PAIRWISE)
       return;
@@ -836,120 +850,124 @@ static void gold_results(ls *x, cb_xjson *w, json_t *results, size_t *n,
                  cs->id, msg);
         return;
       }
-      cb_export__push(w, results,
-                      result(w, n, c->name, c->name, "pairwise", "selected",
-                             cb_export__str(w, side == 0 ? "left" : "right")));
+      begin_result(w, n, c->name, c->name, "pairwise", "selected");
+      cb_json__put_cstr(w, side == 0 ? "left" : "right");
+      end_result(w);
     }
-    json_t *choices = cb_export__arr(w);
-    cb_export__push(w, choices, cb_export__str(w, strength));
-    cb_export__push(w, results,
-                    result(w, n, c->strength_name, c->strength_to, "choices",
-                           "choices", choices));
+    one_item_result(w, n, c->strength_name, c->strength_to, "choices",
+                    "choices", strength);
     return;
   }
   case CTL_RANKER: {
     if (a->kind != CB_V_RANK)
       return;
-    json_t *buckets = cb_export__obj(w);
+    begin_result(w, n, c->name, c->list_name, "ranker", "ranker");
+    cb_json__begin_object(w);
     size_t i = 0;
     while (i < a->n_items) {
       size_t j = i + 1;
       while (j < a->n_items && a->tied && a->tied[j])
         j++;
-      json_t *group = cb_export__arr(w);
+      memcpy(num, "rank_", 5);
+      cb_json__digits(num + 5, (long long)(i + 1));
+      cb_json__key(w, num);
+      cb_json__begin_array(w);
       for (size_t k = i; k < j; k++)
-        cb_export__push(w, group, cb_export__str(w, a->items[k]));
-      snprintf(num, sizeof num, "rank_%zu", i + 1);
-      cb_export__set(w, buckets, num, group);
+        cb_json__put_cstr(w, a->items[k]);
+      cb_json__end_array(w);
       i = j;
     }
-    cb_export__push(
-        w, results,
-        result(w, n, c->name, c->list_name, "ranker", "ranker", buckets));
+    cb_json__end_object(w);
+    end_result(w);
     return;
   }
   }
 }
 
+/* One turn of a conversation: {"author", "text"}. */
+static void turn(cb_json_writer *w, const char *author, const char *text,
+                 size_t len) {
+  cb_json__begin_object(w);
+  cb_json__key(w, "author");
+  cb_json__put_cstr(w, author);
+  cb_json__key(w, "text");
+  cb_json__put_string(w, text, len);
+  cb_json__end_object(w);
+}
+
 /* The turns of the case as Paragraphs data: [{"author", "text"}]. */
-static json_t *dialogue(cb_xjson *w, const cb_case *cs) {
-  json_t *turns = cb_export__arr(w);
+static void dialogue(cb_json_writer *w, const cb_case *cs) {
+  size_t n = 0;
+  cb_json__begin_array(w);
   for (size_t i = 0; i < cs->n_inputs; i++) {
     const cb_input *in = &cs->inputs[i];
-    const char *author = in->kind == CB_IN_ASSISTANT ? "assistant" : "user";
     if (in->kind != CB_IN_USER && in->kind != CB_IN_ASSISTANT &&
         in->kind != CB_IN_PROMPT)
       continue;
-    json_t *t = cb_export__obj(w);
-    cb_export__set(w, t, "author", cb_export__str(w, author));
-    cb_export__set(
-        w, t, "text",
-        cb_export__strn(w, in->text ? in->text : "", in->text ? in->len : 0));
-    cb_export__push(w, turns, t);
+    turn(w, in->kind == CB_IN_ASSISTANT ? "assistant" : "user",
+         in->text ? in->text : "", in->text ? in->len : 0);
+    n++;
   }
-  if (json_array_size(turns) == 0) {
-    /* Paragraphs refuses an empty list: one empty turn stands for none */
-    json_t *t = cb_export__obj(w);
-    cb_export__set(w, t, "author", cb_export__str(w, ""));
-    cb_export__set(w, t, "text", cb_export__str(w, ""));
-    cb_export__push(w, turns, t);
-  }
-  return turns;
+  if (n == 0) /* Paragraphs refuses an empty list: one empty turn stands
+                 for none */
+    turn(w, "", "", 0);
+  cb_json__end_array(w);
 }
 
-static json_t *task(ls *x, cb_xjson *w, const cb_case *cs, json_t *stamp) {
-  json_t *t = cb_export__obj(w);
-  json_t *data = cb_export__obj(w);
-  cb_export__set(w, data, "case_id", cb_export__str(w, cs->id));
-  cb_export__set(
-      w, data, "case_title",
-      cb_export__str(w, cs->title && cs->title[0] ? cs->title : cs->id));
-  cb_buf text = {0};
+/* Writes the task of case cs; text is scratch. */
+static void task(ls *x, cb_json_writer *w, const cb_case *cs,
+                 const json_t *stamp, cb_buf *text) {
+  cb_json__begin_object(w);
+  cb_json__key(w, "data");
+  cb_json__begin_object(w);
+  cb_json__key(w, "case_id");
+  cb_json__put_cstr(w, cs->id);
+  cb_json__key(w, "case_title");
+  cb_json__put_cstr(w, cs->title && cs->title[0] ? cs->title : cs->id);
   for (size_t i = 0; i < x->layout.n_fields; i++) {
     const cb_xfield *f = &x->layout.fields[i];
     if (!x->keys[i])
       continue;
+    cb_json__key(w, x->keys[i]);
     if (f->kind == CB_XF_DIALOGUE) {
-      cb_export__set(w, data, x->keys[i], dialogue(w, cs));
+      dialogue(w, cs);
       continue;
     }
     /* every field of the config is in every task ("" when absent) */
-    cb_export__case_text(&text, cs, f);
-    cb_export__set(w, data, x->keys[i],
-                   cb_export__strn(w, text.data ? text.data : "", text.len));
+    cb_export__case_text(text, cs, f);
+    cb_json__put_string(w, cb_buf_cstr(text), text->len);
   }
-  if (text.failed)
-    w->failed = 1;
-  cb_buf_free(&text);
   for (size_t k = 0; k < x->n_controls; k++) {
     const control *c = &x->controls[k];
     if (c->kind != CTL_RANKER)
       continue;
-    json_t *items = cb_export__arr(w);
+    cb_json__key(w, c->list_key);
+    cb_json__begin_array(w);
     for (size_t j = 0; j < c->n_compared; j++) {
       const cb_xfield *f = c->compared[j];
       if (!cb_export__case_has(cs, f))
         continue;
-      cb_buf body = {0};
-      cb_export__case_text(&body, cs, f);
-      json_t *item = cb_export__obj(w);
-      cb_export__set(w, item, "id", cb_export__str(w, f->response));
-      cb_buf title = {0};
-      cb_export__set(w, item, "title",
-                     cb_export__str(w, cb_export__field_title(&title, f)));
-      cb_export__set(w, item, "body",
-                     cb_export__strn(w, body.data ? body.data : "", body.len));
-      if (body.failed || title.failed)
-        w->failed = 1;
-      cb_buf_free(&body);
-      cb_buf_free(&title);
-      cb_export__push(w, items, item);
+      cb_json__begin_object(w);
+      cb_json__key(w, "id");
+      cb_json__put_cstr(w, f->response);
+      cb_json__key(w, "title");
+      cb_json__put_cstr(w, cb_export__field_title(&x->title, f));
+      cb_json__key(w, "body");
+      cb_export__case_text(text, cs, f);
+      cb_json__put_string(w, cb_buf_cstr(text), text->len);
+      cb_json__end_object(w);
     }
-    cb_export__set(w, data, c->list_key, items);
+    cb_json__end_array(w);
   }
-  cb_export__set(w, t, "data", data);
+  cb_json__end_object(w);
 
-  json_t *results = cb_export__arr(w);
+  cb_json__key(w, "annotations");
+  cb_json__begin_array(w);
+  cb_json__begin_object(w);
+  cb_json__key(w, "ground_truth");
+  cb_json__put_bool(w, 1);
+  cb_json__key(w, "result");
+  cb_json__begin_array(w);
   size_t n = 0;
   for (size_t k = 0; k < x->n_controls; k++) {
     const control *c = &x->controls[k];
@@ -960,29 +978,33 @@ static json_t *task(ls *x, cb_xjson *w, const cb_case *cs, json_t *stamp) {
       if (!cb_export__case_has(cs, &f))
         continue;
     }
-    gold_results(x, w, results, &n, cs, c);
+    gold_results(x, w, &n, cs, c);
   }
-  json_t *ann = cb_export__obj(w);
-  cb_export__set(w, ann, "ground_truth", json_true());
-  cb_export__set(w, ann, "result", results);
-  json_t *anns = cb_export__arr(w);
-  cb_export__push(w, anns, ann);
-  cb_export__set(w, t, "annotations", anns);
-  json_t *meta = cb_export__obj(w);
-  cb_export__set(w, meta, "case", cb_export__str(w, cs->id));
-  const char *path = cs->loc.file < x->book->n_files
-                         ? x->book->files[cs->loc.file].path
-                         : NULL;
-  cb_export__set(w, meta, "file", cb_export__str(w, path));
-  cb_export__set(w, meta, "line", cb_export__int(w, cs->loc.line));
-  cb_export__set(w, meta, "casebook", json_incref(stamp));
-  cb_export__set(w, t, "meta", meta);
-  return t;
+  cb_json__end_array(w);
+  cb_json__end_object(w);
+  cb_json__end_array(w);
+
+  cb_json__key(w, "meta");
+  cb_json__begin_object(w);
+  cb_json__key(w, "case");
+  cb_json__put_cstr(w, cs->id);
+  cb_json__key(w, "file");
+  cb_json__put_cstr(w, cs->loc.file < x->book->n_files
+                           ? x->book->files[cs->loc.file].path
+                           : NULL);
+  cb_json__key(w, "line");
+  cb_json__put_int(w, cs->loc.line);
+  cb_json__key(w, "casebook");
+  cb_json__put_value(w, stamp);
+  cb_json__end_object(w);
+  cb_json__end_object(w);
+  if (text->failed || x->title.failed)
+    w->out->failed = 1;
 }
 
 static int write_tasks(ls *x, const char *path) {
-  cb_xjson w = {x->ctx, {0}, 0};
   cb_xarray tasks;
+  cb_buf text = {0};
   json_t *stamp = cb_emit_json__stamp(x->book);
   int err = stamp ? cb_export__array_open(&tasks, x->ctx, path)
                   : cb_ctx__fail(x->ctx, CB_ENOMEM, "out of memory");
@@ -990,25 +1012,20 @@ static int write_tasks(ls *x, const char *path) {
     json_decref(stamp);
     return err;
   }
-  /* one task at a time: built, written, released */
+  /* one task at a time, written as it is made: no tree */
   for (size_t i = 0; i < x->book->n_cases && err == 0; i++) {
     const cb_case *cs = &x->book->cases[i];
     if (cs->status != CB_STATUS_FINAL)
       continue;
-    json_t *t = task(x, &w, cs, stamp);
-    if (w.failed) {
-      json_decref(t);
-      err = cb_ctx__fail(x->ctx, CB_ENOMEM, "out of memory");
-    } else {
-      err = cb_export__array_add(&tasks, x->ctx, t);
-    }
+    task(x, cb_export__array_next(&tasks), cs, stamp, &text);
+    err = cb_export__array_add(&tasks, x->ctx);
   }
   if (err == 0)
     err = cb_export__array_close(&tasks);
   else
     cb_export__array_discard(&tasks);
   json_decref(stamp);
-  cb_buf_free(&w.tmp);
+  cb_buf_free(&text);
   return err;
 }
 

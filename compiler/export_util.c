@@ -1,79 +1,20 @@
 /*
- * export_util.c: helpers of the tool exports (export_util.h): JSON from
- * untrusted text, the input fields of the final cases, gold answers by
- * question and response, and simple `when` conditions.
+ * export_util.c: helpers of the tool exports (export_util.h): JSON arrays
+ * written one element at a time, the input fields of the final cases, gold
+ * answers by question and response, and simple `when` conditions.
  */
 #include "export_util.h"
 
 #include <string.h>
 
-#include "emit.h"
 #include "emit_json.h"
 #include "json_out.h"
 #include "output.h"
 
 /* ---- JSON ------------------------------------------------------------ */
 
-json_t *cb_export__strn(cb_xjson *w, const char *s, size_t len) {
-  json_t *v = cb_emit_json__str(&w->tmp, s, len);
-  if (!v)
-    w->failed = 1;
-  return v;
-}
-
-json_t *cb_export__str(cb_xjson *w, const char *s) {
-  if (!s)
-    return json_null();
-  return cb_export__strn(w, s, strlen(s));
-}
-
-json_t *cb_export__int(cb_xjson *w, long long n) {
-  json_t *v = json_integer((json_int_t)n);
-  if (!v)
-    w->failed = 1;
-  return v;
-}
-
-json_t *cb_export__real(cb_xjson *w, double x) {
-  json_t *v = json_real(x);
-  if (!v)
-    w->failed = 1;
-  return v;
-}
-
-json_t *cb_export__obj(cb_xjson *w) {
-  json_t *v = json_object();
-  if (!v)
-    w->failed = 1;
-  return v;
-}
-
-json_t *cb_export__arr(cb_xjson *w) {
-  json_t *v = json_array();
-  if (!v)
-    w->failed = 1;
-  return v;
-}
-
-void cb_export__set(cb_xjson *w, json_t *obj, const char *key, json_t *value) {
-  size_t len = strlen(key);
-  if (!cb_emit__text_ok(key, len, CB_TEXT_JSON)) {
-    cb_buf clean = {0};
-    cb_emit__text_fix(&clean, key, len, CB_TEXT_JSON);
-    if (clean.failed ||
-        json_object_set_new_nocheck(obj, cb_buf_cstr(&clean), value) < 0)
-      w->failed = 1;
-    cb_buf_free(&clean);
-    return;
-  }
-  if (json_object_set_new_nocheck(obj, key, value) < 0)
-    w->failed = 1;
-}
-
-void cb_export__push(cb_xjson *w, json_t *arr, json_t *value) {
-  if (json_array_append_new(arr, value) < 0)
-    w->failed = 1;
-}
+/* Elements are written to the file in runs of about this many bytes. */
+#define FLUSH_AT 65536
 
 int cb_export__array_open(cb_xarray *a, cb_ctx *ctx, const char *path) {
   memset(a, 0, sizeof *a);
@@ -81,20 +22,29 @@ int cb_export__array_open(cb_xarray *a, cb_ctx *ctx, const char *path) {
                          CB_OUTPUT_SYNC | CB_OUTPUT_KEEP_SAME);
 }
 
-int cb_export__array_add(cb_xarray *a, cb_ctx *ctx, json_t *item) {
-  cb_buf_reset(&a->text);
-  cb_buf_puts(&a->text, a->n ? ",\n  " : "[\n  ");
-  int bad = !item || cb_json__dump_at(&a->text, item, 2, 1) < 0;
-  json_decref(item);
-  if (bad || a->text.failed)
+cb_json_writer *cb_export__array_next(cb_xarray *a) {
+  cb_buf_append(&a->text, a->n ? ",\n  " : "[\n  ", 4);
+  cb_json__writer_init(&a->w, &a->text, 2, 1);
+  return &a->w;
+}
+
+int cb_export__array_add(cb_xarray *a, cb_ctx *ctx) {
+  if (a->text.failed)
     return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
   a->n++;
-  return cb_output__write(a->f, a->text.data, a->text.len);
+  if (a->text.len < FLUSH_AT)
+    return 0;
+  int err = cb_output__write(a->f, a->text.data, a->text.len);
+  cb_buf_reset(&a->text);
+  return err;
 }
 
 int cb_export__array_close(cb_xarray *a) {
   const char *end = a->n ? "\n]\n" : "[]\n";
-  int err = cb_output__write(a->f, end, strlen(end));
+  int err = a->text.len ? cb_output__write(a->f, a->text.data, a->text.len)
+                        : 0;
+  if (err == 0)
+    err = cb_output__write(a->f, end, strlen(end));
   if (err == 0)
     err = cb_output__commit(a->f);
   else

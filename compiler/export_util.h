@@ -2,57 +2,40 @@
  * export_util.h: what the Label Studio and Argilla exports share: the
  * input fields a project's final cases have, the gold answer of a question
  * for a case or one of its responses, a reading of simple `when`
- * expressions as "question is one of these options", and JSON built with
- * jansson from untrusted text (cleaned to valid UTF-8) and written
- * atomically.
+ * expressions as "question is one of these options", and JSON arrays
+ * written to their file one element at a time.
  */
 #ifndef CB_EXPORT_UTIL_H
 #define CB_EXPORT_UTIL_H
 
-#include <jansson.h>
-
 #include "ctx.h"
+#include "json_out.h"
 
 /* ---- JSON ------------------------------------------------------------ */
-
-/* A JSON builder: a NULL from jansson sets failed, and the functions go on
- * (jansson ignores NULL values); the caller checks failed at the end. */
-typedef struct cb_xjson {
-  cb_ctx *ctx;
-  cb_buf tmp; /* scratch for cleaned text */
-  int failed;
-} cb_xjson;
-
-/* A JSON string of s[0..len) with invalid UTF-8 replaced by U+FFFD. */
-json_t *cb_export__strn(cb_xjson *w, const char *s, size_t len);
-/* The same for a NUL-terminated s; JSON null when s is NULL. */
-json_t *cb_export__str(cb_xjson *w, const char *s);
-json_t *cb_export__int(cb_xjson *w, long long n);
-json_t *cb_export__real(cb_xjson *w, double x);
-json_t *cb_export__obj(cb_xjson *w);
-json_t *cb_export__arr(cb_xjson *w);
-/* obj[key] = value (value stolen; key cleaned like a string). */
-void cb_export__set(cb_xjson *w, json_t *obj, const char *key, json_t *value);
-/* arr += value (stolen). */
-void cb_export__push(cb_xjson *w, json_t *arr, json_t *value);
 
 /* A JSON array written to its file one element at a time, with the bytes
  * cb_json__write_file would write for the whole array: the file of a
  * large book's tasks or records never has to be held in memory, as a tree
- * or as text. */
+ * or as text, and no element is ever a tree (cb_json_writer). */
 typedef struct cb_xarray {
   struct cb_output *f;
-  cb_buf text; /* one element's text */
-  size_t n;    /* elements written */
+  cb_buf text;      /* elements not yet written to f */
+  cb_json_writer w; /* writes the element being added */
+  size_t n;         /* elements added */
 } cb_xarray;
 
 /* Opens path (atomic, fsync'ed, left alone when unchanged). Returns 0 or a
  * negative code with ctx's error set; on failure a is already discarded. */
 int cb_export__array_open(cb_xarray *a, cb_ctx *ctx, const char *path);
 
-/* Writes item (stolen; NULL is an out-of-memory failure). Returns 0 or a
- * negative code with ctx's error set. */
-int cb_export__array_add(cb_xarray *a, cb_ctx *ctx, json_t *item);
+/* Starts the next element: returns the writer (borrowed from a) to write
+ * it with, as one value. A caller whose own allocation fails meanwhile
+ * sets the writer's out->failed. */
+cb_json_writer *cb_export__array_next(cb_xarray *a);
+
+/* Ends the element started by cb_export__array_next. Returns 0 or a
+ * negative code with ctx's error set (CB_ENOMEM when its text failed). */
+int cb_export__array_add(cb_xarray *a, cb_ctx *ctx);
 
 /* Ends the array and commits the file. Returns 0 or a negative code. */
 int cb_export__array_close(cb_xarray *a);

@@ -2,27 +2,30 @@
  * export_xml.c: rubric.xml, the content of rubric.json as XML (see
  * schemas/rubric.rng for the vocabulary and docs/outputs.md).
  *
- * The document is built with libxml2's tree API, so every text and
- * attribute is escaped by construction; text from the casebook is first
- * cleaned of what XML 1.0 cannot hold (clean()). The serialized bytes are
- * then parsed again and validated against the schema embedded in the
- * binary before the file is written: what is written is what was checked.
- * A document that does not validate is a bug of this file, never of the
+ * The document is written straight into a buffer, in the layout libxml2's
+ * formatted serializer gives (two spaces per level, an element holding
+ * text on one line): every text and attribute goes through put_text(),
+ * so it is escaped by construction; text from the casebook is first
+ * cleaned of what XML 1.0 cannot hold (clean()). The bytes are then
+ * parsed again and validated against the schema embedded in the binary
+ * before the file is written: what is written is what was checked. A
+ * document that does not validate is a bug of this file, never of the
  * casebook, and fails the build as an internal error.
  */
 #include "export_xml.h"
 
+#include <assert.h>
 #include <limits.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <libxml/parser.h>
 #include <libxml/relaxng.h>
-#include <libxml/tree.h>
 #include <libxml/xmlerror.h>
+#include <libxml/xmlreader.h>
 
 #include "embed.h"
 #include "emit.h"
+#include "json_out.h"
 #include "output.h"
 
 #define SCHEMA_NAME "schemas/rubric.rng"
@@ -30,19 +33,22 @@
 typedef struct xw {
   cb_ctx *ctx;
   const cb_book *book;
+  cb_buf out;   /* the document */
   cb_buf tmp;   /* scratch for cleaned text */
   cb_buf links; /* scratch for HTML with its links resolved */
+  int depth;    /* elements open */
+  int in_tag;   /* the start tag of the innermost one is not closed yet */
   int failed;   /* out of memory somewhere */
 } xw;
 
-/* s[0..len) as XML 1.0 can hold it: as it is, or cleaned into w->tmp
- * (valid until the next call). HTML mode already makes C0 controls
- * visible and replaces C1 controls, noncharacters and invalid UTF-8; XML
- * also refuses the form feed that HTML allows. NULL when out of memory. */
-static const xmlChar *clean(xw *w, const char *s, size_t len) {
-  if (cb_emit__text_ok(s, len, CB_TEXT_HTML) && !memchr(s, '\f', len) &&
-      !memchr(s, '\0', len))
-    return (const xmlChar *)s;
+/* s, a string of length len, as XML 1.0 can hold it: as it is, or
+ * cleaned into w->tmp (valid until the next call). HTML mode already
+ * makes C0 controls visible and replaces C1 controls, noncharacters and
+ * invalid UTF-8; XML also refuses the form feed that HTML allows. NULL
+ * when out of memory. */
+static const char *clean(xw *w, const char *s, size_t len) {
+  if (cb_emit__text_ok(s, len, CB_TEXT_HTML) && !memchr(s, '\f', len))
+    return s;
   cb_buf_reset(&w->tmp);
   cb_emit__text_fix(&w->tmp, s, len, CB_TEXT_HTML);
   const char *fixed = cb_buf_cstr(&w->tmp);
@@ -68,48 +74,127 @@ static const xmlChar *clean(xw *w, const char *s, size_t len) {
     if (w->tmp.failed)
       w->failed = 1;
   }
-  return w->failed ? NULL : (const xmlChar *)fixed;
+  return w->failed ? NULL : fixed;
+}
+
+/* The character reference or entity that stands for c in XML text. */
+static const char *escape(char c) {
+  switch (c) {
+  case '<':
+    return "&lt;";
+  case '>':
+    return "&gt;";
+  case '&':
+    return "&amp;";
+  case '"':
+    return "&quot;";
+  case '\t':
+    return "&#9;";
+  case '\n':
+    return "&#10;";
+  default:
+    assert(c == '\r');
+    return "&#13;";
+  }
+}
+
+/* Appends text, cleaned, with the markup characters escaped as libxml2
+ * escapes them: in content < > & and the carriage return; in an attribute
+ * value (in_attr) also the quote, and tab and newline, which a parser
+ * would otherwise normalize to spaces. */
+static void put_text(xw *w, const char *text, int in_attr) {
+  const char *special = in_attr ? "<>&\r\"\t\n" : "<>&\r";
+  const char *s = clean(w, text, strlen(text));
+  if (!s)
+    return;
+  for (;;) { /* s is NUL-terminated and holds no other NUL */
+    size_t n = strcspn(s, special);
+    cb_buf_append(&w->out, s, n);
+    if (!s[n])
+      break;
+    cb_buf_puts(&w->out, escape(s[n]));
+    s += n + 1;
+  }
+}
+
+/* Closes the start tag of the innermost element for a child element. */
+static void close_tag(xw *w) {
+  if (w->in_tag)
+    cb_buf_puts(&w->out, ">\n");
+  w->in_tag = 0;
+}
+
+static void indent(xw *w, int depth) {
+  static const char spaces[] = "                ";
+  assert(depth >= 0 && 2 * (size_t)depth < sizeof spaces);
+  cb_buf_append(&w->out, spaces, 2 * (size_t)depth);
+}
+
+/* Opens <name; attributes may follow, then children or text. */
+static void start(xw *w, const char *name) {
+  close_tag(w);
+  indent(w, w->depth);
+  cb_buf_putc(&w->out, '<');
+  cb_buf_puts(&w->out, name);
+  w->depth++;
+  w->in_tag = 1;
+}
+
+/* Closes the innermost element: <name/> when it has no child. */
+static void end(xw *w, const char *name) {
+  w->depth--;
+  if (w->in_tag) {
+    cb_buf_puts(&w->out, "/>\n");
+    w->in_tag = 0;
+    return;
+  }
+  indent(w, w->depth);
+  cb_buf_puts(&w->out, "</");
+  cb_buf_puts(&w->out, name);
+  cb_buf_puts(&w->out, ">\n");
+}
+
+/* Closes the innermost element, just opened, with text as its content. */
+static void end_text(xw *w, const char *name, const char *text) {
+  assert(w->in_tag);
+  cb_buf_putc(&w->out, '>');
+  put_text(w, text, 0);
+  cb_buf_puts(&w->out, "</");
+  cb_buf_puts(&w->out, name);
+  cb_buf_puts(&w->out, ">\n");
+  w->depth--;
+  w->in_tag = 0;
 }
 
 /* A child element <name>text</name>; nothing when text is NULL. */
-static xmlNodePtr child(xw *w, xmlNodePtr parent, const char *name,
-                        const char *text) {
-  if (!text || !parent)
-    return NULL;
-  const xmlChar *t = clean(w, text, strlen(text));
-  xmlNodePtr n = t ? xmlNewTextChild(parent, NULL, BAD_CAST name, t) : NULL;
-  if (!n)
-    w->failed = 1;
-  return n;
-}
-
-/* An empty child element <name/> for attributes. */
-static xmlNodePtr empty(xw *w, xmlNodePtr parent, const char *name) {
-  xmlNodePtr n = parent ? xmlNewChild(parent, NULL, BAD_CAST name, NULL) : NULL;
-  if (!n)
-    w->failed = 1;
-  return n;
-}
-
-/* An attribute; nothing when value is NULL. */
-static void attr(xw *w, xmlNodePtr node, const char *name, const char *value) {
-  if (!value || !node)
+static void child(xw *w, const char *name, const char *text) {
+  if (!text)
     return;
-  const xmlChar *v = clean(w, value, strlen(value));
-  if (!v || !xmlNewProp(node, BAD_CAST name, v))
-    w->failed = 1;
+  start(w, name);
+  end_text(w, name, text);
 }
 
-static void attr_int(xw *w, xmlNodePtr node, const char *name, long long n) {
-  char num[32];
-  snprintf(num, sizeof num, "%lld", n);
-  attr(w, node, name, num);
+/* An attribute of the element just opened; nothing when value is NULL. */
+static void attr(xw *w, const char *name, const char *value) {
+  if (!value)
+    return;
+  assert(w->in_tag);
+  cb_buf_putc(&w->out, ' ');
+  cb_buf_puts(&w->out, name);
+  cb_buf_puts(&w->out, "=\"");
+  put_text(w, value, 1);
+  cb_buf_putc(&w->out, '"');
+}
+
+static void attr_int(xw *w, const char *name, long long n) {
+  char num[24];
+  cb_json__digits(num, n);
+  attr(w, name, num);
 }
 
 /* A pre-rendered HTML fragment, its "cb-link:N" hrefs resolved as in
  * rubric.json, as the text of <name>. */
-static void html_child(xw *w, xmlNodePtr parent, const char *name,
-                       const char *html) {
+static void html_child(xw *w, const char *name, const char *html) {
   if (!html)
     return;
   cb_buf_reset(&w->links);
@@ -118,140 +203,147 @@ static void html_child(xw *w, xmlNodePtr parent, const char *name,
     w->failed = 1;
     return;
   }
-  child(w, parent, name, cb_buf_cstr(&w->links));
+  child(w, name, cb_buf_cstr(&w->links));
 }
 
 /* chapter, file and line attributes of an element. */
-static void source(xw *w, xmlNodePtr node, uint32_t chapter, cb_loc loc) {
+static void source(xw *w, uint32_t chapter, cb_loc loc) {
   const cb_book *b = w->book;
-  attr(w, node, "chapter",
+  attr(w, "chapter",
        chapter < b->n_chapters ? b->chapters[chapter].path : NULL);
-  attr(w, node, "file", loc.file < b->n_files ? b->files[loc.file].path : NULL);
-  attr_int(w, node, "line", loc.line);
+  attr(w, "file", loc.file < b->n_files ? b->files[loc.file].path : NULL);
+  attr_int(w, "line", loc.line);
 }
 
-static void stamp(xw *w, xmlNodePtr root) {
+static void stamp(xw *w) {
   const cb_stamp *s = &w->book->stamp;
-  xmlNodePtr v = empty(w, root, "version");
-  attr(w, v, "version", s->version ? s->version : w->book->manifest.version);
-  attr(w, v, "commit", s->commit);
-  attr(w, v, "describe", s->describe);
-  attr(w, v, "date", s->date);
-  attr(w, v, "dirty", s->dirty ? "true" : "false");
+  start(w, "version");
+  attr(w, "version", s->version ? s->version : w->book->manifest.version);
+  attr(w, "commit", s->commit);
+  attr(w, "describe", s->describe);
+  attr(w, "date", s->date);
+  attr(w, "dirty", s->dirty ? "true" : "false");
+  end(w, "version");
 }
 
-static void option(xw *w, xmlNodePtr parent, const cb_question *q,
-                   const cb_option *opt) {
-  xmlNodePtr o = empty(w, parent, "option");
-  attr(w, o, "id", opt->id ? opt->id : "");
+static void option(xw *w, const cb_question *q, const cb_option *opt) {
+  start(w, "option");
+  attr(w, "id", opt->id ? opt->id : "");
   if (q->type == CB_Q_SCALE)
-    attr_int(w, o, "value", opt->value);
-  child(w, o, "meaning", opt->meaning_text);
-  html_child(w, o, "meaning-html", opt->meaning_html);
+    attr_int(w, "value", opt->value);
+  child(w, "meaning", opt->meaning_text);
+  html_child(w, "meaning-html", opt->meaning_html);
   for (size_t i = 0; i < opt->n_attrs; i++) {
-    xmlNodePtr a =
-        child(w, o, "attr", opt->attrs[i].value ? opt->attrs[i].value : "");
-    attr(w, a, "key", opt->attrs[i].key ? opt->attrs[i].key : "");
+    start(w, "attr");
+    attr(w, "key", opt->attrs[i].key ? opt->attrs[i].key : "");
+    end_text(w, "attr", opt->attrs[i].value ? opt->attrs[i].value : "");
   }
+  end(w, "option");
 }
 
-static void question(xw *w, xmlNodePtr parent, const cb_question *q) {
-  xmlNodePtr e = empty(w, parent, "question");
-  attr(w, e, "id", q->id);
-  attr(w, e, "type", cb_qtype_name(q->type));
-  attr(w, e, "required", q->required ? "true" : "false");
-  attr(w, e, "scope", q->scope == CB_SCOPE_RESPONSE ? "response" : "case");
-  source(w, e, q->chapter, q->loc);
-  child(w, e, "title", q->title ? q->title : "");
-  child(w, e, "hint", q->hint ? q->hint : q->title);
-  child(w, e, "when", q->when);
+static void question(xw *w, const cb_question *q) {
+  start(w, "question");
+  attr(w, "id", q->id);
+  attr(w, "type", cb_qtype_name(q->type));
+  attr(w, "required", q->required ? "true" : "false");
+  attr(w, "scope", q->scope == CB_SCOPE_RESPONSE ? "response" : "case");
+  source(w, q->chapter, q->loc);
+  child(w, "title", q->title ? q->title : "");
+  child(w, "hint", q->hint ? q->hint : q->title);
+  child(w, "when", q->when);
   if (q->type == CB_Q_SCALE) {
-    xmlNodePtr s = empty(w, e, "scale");
-    attr_int(w, s, "min", q->scale_min);
-    attr_int(w, s, "max", q->scale_max);
+    start(w, "scale");
+    attr_int(w, "min", q->scale_min);
+    attr_int(w, "max", q->scale_max);
+    end(w, "scale");
   }
   if (q->responses.n) {
-    xmlNodePtr rs = empty(w, e, "responses");
+    start(w, "responses");
     for (size_t i = 0; i < q->responses.n; i++)
-      child(w, rs, "response", q->responses.items[i]);
+      child(w, "response", q->responses.items[i]);
+    end(w, "responses");
   }
-  xmlNodePtr opts = empty(w, e, "options");
+  start(w, "options");
   for (size_t i = 0; i < q->n_options; i++)
-    option(w, opts, q, &q->options[i]);
-  child(w, e, "guidance", q->guidance.text);
-  html_child(w, e, "guidance-html", q->guidance.html);
+    option(w, q, &q->options[i]);
+  end(w, "options");
+  child(w, "guidance", q->guidance.text);
+  html_child(w, "guidance-html", q->guidance.html);
+  end(w, "question");
 }
 
-static void criterion(xw *w, xmlNodePtr parent, const cb_criterion *c) {
-  xmlNodePtr e = empty(w, parent, "criterion");
-  attr(w, e, "id", c->id);
-  attr(w, e, "severity", c->severity);
-  attr(w, e, "points", c->points);
-  source(w, e, c->chapter, c->loc);
-  child(w, e, "title", c->title ? c->title : "");
+static void criterion(xw *w, const cb_criterion *c) {
+  start(w, "criterion");
+  attr(w, "id", c->id);
+  attr(w, "severity", c->severity);
+  attr(w, "points", c->points);
+  source(w, c->chapter, c->loc);
+  child(w, "title", c->title ? c->title : "");
   if (c->applies_to.n) {
-    xmlNodePtr at = empty(w, e, "applies-to");
+    start(w, "applies-to");
     for (size_t i = 0; i < c->applies_to.n; i++)
-      child(w, at, "question", c->applies_to.items[i]);
+      child(w, "question", c->applies_to.items[i]);
+    end(w, "applies-to");
   }
-  child(w, e, "text", c->prose.text);
-  html_child(w, e, "html", c->prose.html);
+  child(w, "text", c->prose.text);
+  html_child(w, "html", c->prose.html);
+  end(w, "criterion");
 }
 
-static void chapter(xw *w, xmlNodePtr parent, const cb_chapter *ch) {
-  xmlNodePtr e = empty(w, parent, "chapter");
-  attr(w, e, "path", ch->path ? ch->path : "");
+static void chapter(xw *w, const cb_chapter *ch) {
+  start(w, "chapter");
+  attr(w, "path", ch->path ? ch->path : "");
   char *page = cb_arena_printf(w->ctx->arena, "%s.html", ch->slug);
   if (!page)
     w->failed = 1;
-  attr(w, e, "page", page);
-  child(w, e, "title", ch->title);
+  attr(w, "page", page);
+  child(w, "title", ch->title);
   for (size_t i = 0; i < ch->n_headings; i++) {
     const cb_heading *h = &ch->headings[i];
-    xmlNodePtr he = child(w, e, "heading", h->text ? h->text : "");
-    attr_int(w, he, "level", h->level);
-    attr(w, he, "slug", h->slug);
+    start(w, "heading");
+    attr_int(w, "level", h->level);
+    attr(w, "slug", h->slug);
+    end_text(w, "heading", h->text ? h->text : "");
   }
+  end(w, "chapter");
 }
 
-/* The whole document; NULL when out of memory. */
-static xmlDocPtr build_doc(xw *w) {
+/* The whole document into w->out; 0, or -1 when out of memory. */
+static int write_doc(xw *w) {
   const cb_book *b = w->book;
-  xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
-  xmlNodePtr root =
-      doc ? xmlNewDocNode(doc, NULL, BAD_CAST "rubric", NULL) : NULL;
-  if (!root) {
-    xmlFreeDoc(doc);
-    return NULL;
-  }
-  xmlDocSetRootElement(doc, root);
-  attr_int(w, root, "format", CB_FORMAT_VERSION);
-  attr(w, root, "casebook-version", CB_VERSION);
-  child(w, root, "title", cb_emit__title(b));
-  stamp(w, root);
-  xmlNodePtr qs = empty(w, root, "questions");
+  cb_buf_puts(&w->out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+  start(w, "rubric");
+  attr_int(w, "format", CB_FORMAT_VERSION);
+  attr(w, "casebook-version", CB_VERSION);
+  child(w, "title", cb_emit__title(b));
+  stamp(w);
+  start(w, "questions");
   for (size_t i = 0; i < b->n_questions; i++)
-    question(w, qs, &b->questions[i]);
-  xmlNodePtr cs = empty(w, root, "criteria");
+    question(w, &b->questions[i]);
+  end(w, "questions");
+  start(w, "criteria");
   for (size_t i = 0; i < b->n_criteria; i++)
-    criterion(w, cs, &b->criteria[i]);
-  xmlNodePtr chs = empty(w, root, "chapters");
+    criterion(w, &b->criteria[i]);
+  end(w, "criteria");
+  start(w, "chapters");
   for (size_t i = 0; i < b->n_chapters; i++)
-    chapter(w, chs, &b->chapters[i]);
-  if (w->failed) {
-    xmlFreeDoc(doc);
-    return NULL;
-  }
-  return doc;
+    chapter(w, &b->chapters[i]);
+  end(w, "chapters");
+  end(w, "rubric");
+  assert(w->depth == 0);
+  return w->failed || w->out.failed ? -1 : 0;
 }
 
 /* ---- validation ------------------------------------------------------ */
 
-/* The first error libxml2 reports, kept for the message. */
+/* The first error libxml2 reports, kept for the message: a validity
+ * error (invalid) or any other, of the parser (not well-formed). */
 typedef struct first_error {
   cb_buf msg;
   int line;
   int set;
+  int invalid;
+  int no_memory;
 } first_error;
 
 #if LIBXML_VERSION >= 21200
@@ -264,6 +356,8 @@ static void on_error(void *data, xmlErrorPtr e) {
     return;
   fe->set = 1;
   fe->line = e->line;
+  fe->invalid = e->domain == XML_FROM_RELAXNGV;
+  fe->no_memory = e->code == XML_ERR_NO_MEMORY;
   const char *m = e->message ? e->message : "unknown error";
   size_t n = strlen(m);
   while (n && (m[n - 1] == '\n' || m[n - 1] == ' '))
@@ -271,55 +365,60 @@ static void on_error(void *data, xmlErrorPtr e) {
   cb_buf_append(&fe->msg, m, n);
 }
 
+/* The document is validated as it is parsed (xmlTextReader): libxml2
+ * checks the elements whose content model it can compile as they stream
+ * by, and expands only the others (a question, a heading) into a subtree,
+ * freed once checked, so that no tree of the whole document is built.
+ * Reading stops at the first problem. Blank text between elements is
+ * dropped (XML_PARSE_NOBLANKS): RELAX NG ignores it there anyway, and it
+ * saves a node per line. */
 int cb_export_xml__validate(cb_ctx *ctx, const char *xml, size_t len,
                             const char *rng, size_t rng_len) {
-  int err = 0;
-  first_error fe = {{0}, 0, 0};
-  xmlParserCtxtPtr pc = NULL;
-  xmlDocPtr doc = NULL;
+  int err = 0, rc = 0;
+  first_error fe = {{0}, 0, 0, 0, 0};
   xmlRelaxNGParserCtxtPtr sp = NULL;
   xmlRelaxNGPtr schema = NULL;
-  xmlRelaxNGValidCtxtPtr vc = NULL;
+  xmlTextReaderPtr reader = NULL;
 
   if (len > INT_MAX || rng_len > INT_MAX) {
     err = cb_ctx__fail(ctx, CB_ERROR, "rubric.xml: document too large");
-    goto done;
-  }
-  if (!(pc = xmlNewParserCtxt()))
-    goto nomem;
-  doc = xmlCtxtReadMemory(pc, xml, (int)len, "rubric.xml", "UTF-8",
-                          XML_PARSE_NONET | XML_PARSE_NOERROR |
-                              XML_PARSE_NOWARNING);
-  if (!doc) {
-#if LIBXML_VERSION >= 21200
-    const xmlError *e = xmlCtxtGetLastError(pc);
-#else
-    xmlErrorPtr e = xmlCtxtGetLastError(pc);
-#endif
-    if (e && e->code == XML_ERR_NO_MEMORY)
-      goto nomem;
-    on_error(&fe, e);
-    err = cb_ctx__fail(ctx, CB_ERROR,
-                       "internal error: rubric.xml is not well-formed XML "
-                       "(line %d: %s); this is a bug of casebook",
-                       fe.line, fe.set ? cb_buf_cstr(&fe.msg) : "?");
     goto done;
   }
   if (!(sp = xmlRelaxNGNewMemParserCtxt(rng, (int)rng_len)))
     goto nomem;
   xmlRelaxNGSetParserStructuredErrors(sp, on_error, &fe);
   if (!(schema = xmlRelaxNGParse(sp))) {
+    if (fe.no_memory)
+      goto nomem;
     err = cb_ctx__fail(ctx, CB_ERROR,
                        "internal error: the RELAX NG schema of rubric.xml "
                        "does not load (line %d: %s)",
                        fe.line, fe.set ? cb_buf_cstr(&fe.msg) : "?");
     goto done;
   }
-  if (!(vc = xmlRelaxNGNewValidCtxt(schema)))
+  cb_buf_reset(&fe.msg); /* a warning on a schema that loads */
+  fe.set = fe.invalid = fe.no_memory = 0;
+  reader = xmlReaderForMemory(xml, (int)len, "rubric.xml", "UTF-8",
+                              XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                  XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS);
+  if (!reader)
     goto nomem;
-  xmlRelaxNGSetValidStructuredErrors(vc, on_error, &fe);
-  int rc = xmlRelaxNGValidateDoc(vc, doc);
-  if (rc != 0) {
+  /* before the schema: the validation context takes the handler from it */
+  xmlTextReaderSetStructuredErrorHandler(reader, on_error, &fe);
+  if (xmlTextReaderRelaxNGSetSchema(reader, schema) < 0)
+    goto nomem;
+  while (!fe.set && (rc = xmlTextReaderRead(reader)) == 1)
+    ;
+  if (fe.no_memory)
+    goto nomem;
+  if (rc < 0 && !fe.invalid) {
+    err = cb_ctx__fail(ctx, CB_ERROR,
+                       "internal error: rubric.xml is not well-formed XML "
+                       "(line %d: %s); this is a bug of casebook",
+                       fe.line, fe.set ? cb_buf_cstr(&fe.msg) : "?");
+    goto done;
+  }
+  if (fe.set || xmlTextReaderIsValid(reader) != 1) {
     err = cb_ctx__fail(ctx, CB_ERROR,
                        "internal error: rubric.xml does not match its RELAX "
                        "NG schema %s (line %d: %s); this is a bug of "
@@ -331,11 +430,9 @@ int cb_export_xml__validate(cb_ctx *ctx, const char *xml, size_t len,
 nomem:
   err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
 done:
-  xmlRelaxNGFreeValidCtxt(vc);
+  xmlFreeTextReader(reader);
   xmlRelaxNGFree(schema);
   xmlRelaxNGFreeParserCtxt(sp);
-  xmlFreeDoc(doc);
-  xmlFreeParserCtxt(pc);
   if (fe.msg.failed && err == 0)
     err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
   cb_buf_free(&fe.msg);
@@ -344,35 +441,26 @@ done:
 
 int cb_export_xml__run(cb_ctx *ctx, const cb_book *book, const char *outdir) {
   int err = 0;
-  xw w = {ctx, book, {0}, {0}, 0};
-  xmlChar *mem = NULL;
-  int size = 0;
+  xw w = {ctx, book, {0}, {0}, {0}, 0, 0, 0};
   const cb_embedded *rng = cb_embed__find(SCHEMA_NAME);
   const char *path = cb_arena_printf(ctx->arena, "%s/rubric.xml", outdir);
-  xmlDocPtr doc = NULL;
 
   if (!rng) {
     err = cb_ctx__fail(ctx, CB_ERROR, "internal error: %s is not built in",
                        SCHEMA_NAME);
     goto done;
   }
-  if (!path || !(doc = build_doc(&w)))
-    goto nomem;
-  xmlDocDumpFormatMemoryEnc(doc, &mem, &size, "UTF-8", 1);
-  if (!mem || size <= 0)
-    goto nomem;
-  if ((err = cb_export_xml__validate(ctx, (const char *)mem, (size_t)size,
+  if (!path || write_doc(&w) < 0) {
+    err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+    goto done;
+  }
+  if ((err = cb_export_xml__validate(ctx, w.out.data, w.out.len,
                                      (const char *)rng->data, rng->len)) < 0)
     goto done;
-  err = cb_output__file(ctx, path, mem, (size_t)size,
+  err = cb_output__file(ctx, path, w.out.data, w.out.len,
                         CB_OUTPUT_SYNC | CB_OUTPUT_KEEP_SAME);
-  goto done;
-nomem:
-  err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
 done:
-  if (mem)
-    xmlFree(mem);
-  xmlFreeDoc(doc);
+  cb_buf_free(&w.out);
   cb_buf_free(&w.tmp);
   cb_buf_free(&w.links);
   return err;
