@@ -16,54 +16,72 @@
  * first of them): setting a field is then a lua_rawset with a key that
  * is already a Lua string, not a lookup of the name each time. Lazy
  * fields, made one at a time, name their keys the plain way (key0 0). */
+/* clang-format off */
 #define MODEL_KEYS(X)                                                          \
   X(KIND, "kind")                                                              \
   X(INDEX, "index")                                                            \
-  X(ID, "id") X(TITLE, "title") X(FILE, "file") X(LINE, "line") X(             \
-      COL, "col") X(CHAPTER, "chapter") X(TYPE,                                \
-                                          "type") X(TYPE_RAW,                  \
-                                                    "type_raw") X(SCALE_MIN,   \
-                                                                  "scale_min") \
-      X(SCALE_MAX, "scale_max") X(REQUIRED, "required") X(WHEN, "when") X(     \
-          WHEN_LINE, "when_line") X(WHEN_COL, "when_col") X(HINT, "hint")      \
-          X(RESPONSES, "responses") X(RESPONSES_LOCS, "responses_locs") X(     \
-              SCOPE, "scope") X(OPTIONS, "options") X(OPTIONS_BY_ID,           \
-                                                      "options_by_id")         \
-              X(OPTIONS_LINE, "options_line") X(OPTIONS_COL, "options_col") X( \
-                  PROPS, "props") X(GUIDANCE, "guidance") X(LISTS, "lists")    \
-                  X(ANSWERS, "answers") X(VALUE, "value") X(                   \
-                      MEANING, "meaning") X(MEANING_HTML,                      \
-                                            "meaning_html") X(ATTRS, "attrs")  \
-                      X(QUESTION, "question") X(ELEMENT, "element") X(         \
-                          APPLIES_TO, "applies_to") X(APPLIES_TO_LOCS,         \
-                                                      "applies_to_locs")       \
-                          X(SEVERITY, "severity") X(POINTS, "points") X(       \
-                              PROSE, "prose") X(CASE, "case") X(KEY, "key")    \
-                              X(RAW, "raw") X(RESPONSE, "response") X(         \
-                                  ITEMS, "items") X(TIED, "tied") X(NUMBER,    \
-                                                                    "number")  \
-                                  X(STRENGTH, "strength") X(ERROR, "error") X( \
-                                      VALUE_LINE, "value_line") X(VALUE_COL,   \
-                                                                  "value_col") \
-                                      X(RAW_KEY, "raw_key") X(ISSUE, "issue")  \
-                                          X(OWNER, "owner") X(TEXT, "text") X( \
-                                              NAME,                            \
-                                              "name") X(STATUS, "status")      \
-                                              X(CRITERIA, "criteria") X(       \
-                                                  INPUTS, "inputs") X(URL,     \
-                                                                      "url")   \
-                                                  X(TARGET, "target")          \
-                                                      X(ANCHOR, "anchor") X(   \
-                                                          IMAGE,               \
-                                                          "image") X(HREF,     \
-                                                                     "href")   \
-                                                          X(PATH, "path") X(   \
-                                                              SLUG,            \
-                                                              "slug")          \
-                                                              X(LINKS,         \
-                                                                "links")       \
-                                                                  X(LEVEL,     \
-                                                                    "level")
+  X(ID, "id")                                                                  \
+  X(TITLE, "title")                                                            \
+  X(FILE, "file")                                                              \
+  X(LINE, "line")                                                              \
+  X(COL, "col")                                                                \
+  X(CHAPTER, "chapter")                                                        \
+  X(TYPE, "type")                                                              \
+  X(TYPE_RAW, "type_raw")                                                      \
+  X(SCALE_MIN, "scale_min")                                                    \
+  X(SCALE_MAX, "scale_max")                                                    \
+  X(REQUIRED, "required")                                                      \
+  X(WHEN, "when")                                                              \
+  X(WHEN_LINE, "when_line")                                                    \
+  X(WHEN_COL, "when_col")                                                      \
+  X(HINT, "hint")                                                              \
+  X(RESPONSES, "responses")                                                    \
+  X(RESPONSES_LOCS, "responses_locs")                                          \
+  X(SCOPE, "scope")                                                            \
+  X(OPTIONS, "options")                                                        \
+  X(OPTIONS_BY_ID, "options_by_id")                                            \
+  X(OPTIONS_LINE, "options_line")                                              \
+  X(OPTIONS_COL, "options_col")                                                \
+  X(PROPS, "props")                                                            \
+  X(GUIDANCE, "guidance")                                                      \
+  X(LISTS, "lists")                                                            \
+  X(ANSWERS, "answers")                                                        \
+  X(VALUE, "value")                                                            \
+  X(MEANING, "meaning")                                                        \
+  X(MEANING_HTML, "meaning_html")                                              \
+  X(ATTRS, "attrs")                                                            \
+  X(QUESTION, "question")                                                      \
+  X(ELEMENT, "element")                                                        \
+  X(APPLIES_TO, "applies_to")                                                  \
+  X(APPLIES_TO_LOCS, "applies_to_locs")                                        \
+  X(SEVERITY, "severity")                                                      \
+  X(POINTS, "points")                                                          \
+  X(PROSE, "prose")                                                            \
+  X(CASE, "case")                                                              \
+  X(KEY, "key")                                                                \
+  X(RAW, "raw")                                                                \
+  X(RESPONSE, "response")                                                      \
+  X(ITEMS, "items")                                                            \
+  X(TIED, "tied")                                                              \
+  X(NUMBER, "number")                                                          \
+  X(STRENGTH, "strength")                                                      \
+  X(ERROR, "error")                                                            \
+  X(VALUE_LINE, "value_line")                                                  \
+  X(VALUE_COL, "value_col")                                                    \
+  X(RAW_KEY, "raw_key")                                                        \
+  X(ISSUE, "issue")                                                            \
+  X(OWNER, "owner")                                                            \
+  X(TEXT, "text")                                                              \
+  X(NAME, "name")                                                              \
+  X(STATUS, "status")                                                          \
+  X(CRITERIA, "criteria")                                                      \
+  X(INPUTS, "inputs")                                                          \
+  X(HREF, "href")                                                              \
+  X(PATH, "path")                                                              \
+  X(SLUG, "slug")                                                              \
+  X(LINKS, "links")                                                            \
+  X(LEVEL, "level")
+/* clang-format on */
 #define KEY_ENUM(name, s) K_##name,
 enum { MODEL_KEYS(KEY_ENUM) K_COUNT };
 #undef KEY_ENUM
@@ -79,6 +97,7 @@ typedef struct cb_lua_builder {
   int chapters; /* stack index: list of chapter tables */
   int empty;    /* stack index: the shared empty table */
   int single;   /* stack index: item -> shared one-item list, or 0 */
+  int link_index; /* stack index: link table -> its index in book */
   /* while building: per question the list of its answers, the answers
    * to no question, every suspect list (stack indexes), and counts */
   int question_answers, unknown_answers, all_lists;

@@ -39,16 +39,25 @@ static int safe_next_raw(lua_State *L) {
 
 /* ---- building the model ------------------------------------------------ */
 
-/* The model is built eagerly where every rule looks (ids, positions,
- * inputs, answers) and lazily elsewhere: a case's props, lists, tags,
- * rationale ... and a chapter's headings and prose are made the first
- * time a rule reads them, by the __index of a metatable shared by all
- * cases (all chapters), and then stored in the table. pairs() on such a
- * table first makes all of them. Empty lists are one shared empty table.
- * All of this keeps a ten-thousand-case book cheap to expose. */
+/* The model is built eagerly where every rule looks (ids, kinds,
+ * inputs, answers) and lazily elsewhere: a case's props, tags, rationale,
+ * position ..., an input's position and text, a link's all but its kind
+ * and href, and a chapter's headings and prose are made the first time a
+ * rule reads them, by the __index of a metatable shared by all cases (all
+ * inputs, links, chapters), and then stored in the table. pairs() on such
+ * a table first makes all of them. Empty lists are one shared empty
+ * table. All of this keeps a ten-thousand-case book cheap to expose.
+ * (Answers stay plain tables: rules read their absent fields, error and
+ * response, all the time, and each such read would call __index.) */
 
-static char LAZY_CASE_KEY, LAZY_CHAPTER_KEY, LAZY_INPUT_KEY, EMPTY_KEY,
-    FILES_KEY, CHAPTERS_KEY;
+static char LAZY_CASE_KEY, LAZY_CHAPTER_KEY, LAZY_INPUT_KEY, LAZY_LINK_KEY,
+    EMPTY_KEY, FILES_KEY, CHAPTERS_KEY;
+
+/* The kinds of table with lazy fields, their metatables' registry keys,
+ * and the lists (below) of their lazy fields. */
+enum { LAZY_CHAPTER, LAZY_CASE, LAZY_INPUT, LAZY_LINK, N_LAZY };
+static char *const lazy_mt_keys[N_LAZY] = {&LAZY_CHAPTER_KEY, &LAZY_CASE_KEY,
+                                           &LAZY_INPUT_KEY, &LAZY_LINK_KEY};
 
 static void set_chapter(cb_lua_builder *b, uint32_t chapter) {
   if (chapter < b->book->n_chapters) {
@@ -244,12 +253,38 @@ static void push_answer(cb_lua_builder *b, const cb_answer *a, int case_idx) {
   }
 }
 
+/* Pushes the field key of an element at loc in chapter (its chapter
+ * table, file, line or col) and returns 1, or returns 0 for any other key,
+ * an unknown file or no chapter. */
+static int push_place_field(cb_lua_builder *b, uint32_t chapter, cb_loc loc,
+                            const char *key) {
+  lua_State *L = b->L;
+  if (strcmp(key, "chapter") == 0) {
+    if (chapter >= b->book->n_chapters)
+      return 0;
+    lua_rawgeti(L, b->chapters, (lua_Integer)chapter + 1);
+    return 1;
+  }
+  if (strcmp(key, "file") == 0) {
+    if (loc.file >= b->book->n_files)
+      return 0;
+    lua_rawgeti(L, b->files, (lua_Integer)loc.file + 1);
+    return 1;
+  }
+  if (strcmp(key, "line") == 0 || strcmp(key, "col") == 0) {
+    lua_pushinteger(L, key[0] == 'l' ? loc.line : loc.col);
+    return 1;
+  }
+  return 0;
+}
+
 /* The fields of a case made on first use. Pushes the value of key and
  * returns 1, or returns 0 when key is not one of them. */
 static const char *const lazy_case_keys[] = {
     "title",           "props",      "tags",       "tags_locs",
     "criteria_locs",   "rationale",  "source",     "status_raw",
-    "responses_table", "inputs_key", "table_rows", NULL};
+    "responses_table", "inputs_key", "table_rows", "file",
+    "line",            "col",        "chapter",    NULL};
 
 static int push_lazy_case(cb_lua_builder *b, const cb_case *c,
                           const char *key) {
@@ -284,7 +319,7 @@ static int push_lazy_case(cb_lua_builder *b, const cb_case *c,
       cb_lua_build__locs(b, &c->criteria);
       return 1;
     }
-    return 0;
+    return push_place_field(b, c->chapter, c->loc, key);
   case 'r':
     if (strcmp(key, "rationale") == 0) {
       lua_pushstring(L, c->rationale.text ? c->rationale.text : "");
@@ -314,7 +349,7 @@ static int push_lazy_case(cb_lua_builder *b, const cb_case *c,
     }
     return 0;
   default:
-    return 0;
+    return push_place_field(b, c->chapter, c->loc, key);
   }
 }
 
@@ -326,13 +361,13 @@ static int push_lazy_case(cb_lua_builder *b, const cb_case *c,
 static void push_case(cb_lua_builder *b, size_t index) {
   lua_State *L = b->L;
   const cb_case *c = &b->book->cases[index];
-  /* room for the lazy fields too: growing the table later rehashes it */
+  /* room for the lazy fields too (the position and chapter among them:
+   * rules read those of the few cases they report on): growing the table
+   * later rehashes it */
   lua_createtable(L, 0, 24);
   cb_lua_build__set_value(b, K_KIND, V_CASE_KIND, "case");
   cb_lua_build__set_int(b, K_INDEX, (lua_Integer)index + 1);
   cb_lua_build__set_str(b, K_ID, c->id);
-  cb_lua_build__set_loc(b, c->loc, POS);
-  set_chapter(b, c->chapter);
   unsigned st = (unsigned)c->status < 3 ? (unsigned)c->status : 0;
   cb_lua_build__set_value(b, K_STATUS, V_STATUS + (int)st, status_names[st]);
   size_t n_resp = 0;
@@ -380,6 +415,7 @@ static void set_case_answers(cb_lua_builder *b, const cb_case *c) {
 /* Sets the inputs of the case table on top. */
 static void set_case_inputs(cb_lua_builder *b, const cb_case *c) {
   lua_State *L = b->L;
+  int case_t = lua_gettop(L);
   cb_lua_build__key(b, K_INPUTS);
   if (c->n_inputs == 0) {
     cb_lua_build__empty(b);
@@ -388,15 +424,15 @@ static void set_case_inputs(cb_lua_builder *b, const cb_case *c) {
     lua_rawgetp(L, LUA_REGISTRYINDEX, &LAZY_INPUT_KEY);
     for (size_t i = 0; i < c->n_inputs; i++) {
       const cb_input *in = &c->inputs[i];
-      lua_createtable(L, 0, 9);
+      /* file, line, col and the text are made on first use */
+      lua_createtable(L, 0, 4);
       unsigned ik = (unsigned)in->kind < 6 ? (unsigned)in->kind : 0;
       cb_lua_build__set_value(b, K_KIND, V_INPUT + (int)ik, input_names[ik]);
       cb_lua_build__set_str(b, K_NAME, in->name);
       cb_lua_build__key(b, K_CASE);
-      lua_pushvalue(L, -5);
+      lua_pushvalue(L, case_t);
       lua_rawset(L, -3);
       cb_lua_build__set_int(b, K_INDEX, (lua_Integer)i + 1);
-      cb_lua_build__set_loc(b, in->loc, POS);
       lua_pushvalue(L, -2);
       lua_setmetatable(L, -2);
       lua_rawseti(L, -3, (lua_Integer)i + 1);
@@ -449,20 +485,21 @@ static void push_chapter(cb_lua_builder *b, size_t index) {
   lua_setmetatable(L, -2);
 }
 
+/* A link is made with its kind and href, what the broken-link rule reads
+ * of every link; the rest on first use (push_lazy_link), found through
+ * the map link table -> index at b->link_index. */
 static void push_link(cb_lua_builder *b, size_t index) {
   lua_State *L = b->L;
   const cb_link *l = &b->book->links[index];
-  lua_createtable(L, 0, 13);
+  lua_createtable(L, 0, 2);
   unsigned lk = (unsigned)l->kind < 7 ? (unsigned)l->kind : 0;
   cb_lua_build__set_value(b, K_KIND, V_LINK + (int)lk, link_names[lk]);
-  cb_lua_build__set_str(b, K_URL, l->url);
-  cb_lua_build__set_str(b, K_TARGET, l->target);
-  cb_lua_build__set_str(b, K_ANCHOR, l->anchor);
-  cb_lua_build__set_str(b, K_TEXT, l->text);
-  cb_lua_build__set_bool(b, K_IMAGE, l->is_image);
   cb_lua_build__set_str(b, K_HREF, l->href);
-  set_chapter(b, l->chapter);
-  cb_lua_build__set_loc(b, l->loc, POS);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &LAZY_LINK_KEY);
+  lua_setmetatable(L, -2);
+  lua_pushvalue(L, -1);
+  lua_pushinteger(L, (lua_Integer)index);
+  lua_rawset(L, b->link_index);
 }
 
 /* t[k] = v for the table on top, v a string or NULL (the manifest, built
@@ -551,25 +588,36 @@ static void push_by_id(lua_State *L, int list) {
   }
 }
 
-/* A builder for lazy fields: pushes the registry's lists it needs. */
+/* The upvalues of lazy_index (see init_lazy). */
+enum {
+  UP_BOOK = 1,
+  UP_KIND,
+  UP_LISTS, /* { files, chapters, link_index } of this book (book.previous
+             * has its own) */
+  UP_EMPTY,
+  UP_INDEX, /* the string "index" */
+  N_UP = UP_INDEX
+};
+
+/* A builder for lazy fields: pushes the book's lists it needs. */
 static cb_lua_builder lazy_builder(lua_State *L) {
   cb_lua_builder b = {0};
   b.L = L;
-  b.book = lua_touserdata(L, lua_upvalueindex(1));
-  /* the lists of this book (book.previous has lists of its own) */
-  lua_rawgetp(L, LUA_REGISTRYINDEX, b.book);
-  lua_rawgeti(L, -1, 1);
+  b.book = lua_touserdata(L, lua_upvalueindex(UP_BOOK));
+  lua_rawgeti(L, lua_upvalueindex(UP_LISTS), 1);
   b.files = lua_gettop(L);
-  lua_rawgeti(L, -2, 2);
+  lua_rawgeti(L, lua_upvalueindex(UP_LISTS), 2);
   b.chapters = lua_gettop(L);
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &EMPTY_KEY);
-  b.empty = lua_gettop(L);
+  lua_rawgeti(L, lua_upvalueindex(UP_LISTS), 3);
+  b.link_index = lua_gettop(L);
+  b.empty = lua_upvalueindex(UP_EMPTY);
   return b;
 }
 
-/* The 0-based index of the model table at t (its `index` field), or -1. */
+/* The 0-based index of the model table at t (its `index` field), or -1.
+ * Only for lazy_index and what it calls (the key is its upvalue). */
 static lua_Integer raw_index(lua_State *L, int t, size_t n) {
-  lua_pushliteral(L, "index");
+  lua_pushvalue(L, lua_upvalueindex(UP_INDEX));
   lua_rawget(L, t);
   int ok = 0;
   lua_Integer i = lua_tointegerx(L, -1, &ok);
@@ -577,7 +625,40 @@ static lua_Integer raw_index(lua_State *L, int t, size_t n) {
   return ok && i >= 1 && (size_t)i <= n ? i - 1 : -1;
 }
 
-static const char *const lazy_input_keys[] = {"text", "info", NULL};
+static const char *const lazy_input_keys[] = {"text", "info", "file",
+                                              "line", "col",  NULL};
+
+static const char *const lazy_link_keys[] = {
+    "url",     "target", "anchor", "text", "image",
+    "chapter", "file",   "line",   "col",  NULL};
+
+/* The lazy fields of the link at t. */
+static int push_lazy_link(cb_lua_builder *b, int t, const char *key) {
+  lua_State *L = b->L;
+  lua_pushvalue(L, t);
+  int ok = 0;
+  lua_Integer i = lua_rawget(L, b->link_index) == LUA_TNUMBER
+                      ? lua_tointegerx(L, -1, &ok)
+                      : 0;
+  lua_pop(L, 1);
+  if (!ok || i < 0 || (size_t)i >= b->book->n_links)
+    return 0;
+  const cb_link *l = &b->book->links[i];
+  const char *s = strcmp(key, "url") == 0      ? l->url
+                  : strcmp(key, "target") == 0 ? l->target
+                  : strcmp(key, "anchor") == 0 ? l->anchor
+                  : strcmp(key, "text") == 0   ? l->text
+                                               : NULL;
+  if (s) {
+    lua_pushstring(L, s);
+    return 1;
+  }
+  if (strcmp(key, "image") == 0) {
+    lua_pushboolean(L, l->is_image);
+    return 1;
+  }
+  return push_place_field(b, l->chapter, l->loc, key);
+}
 
 /* The lazy fields of an input (its case table is at case_t). */
 static int push_lazy_input(cb_lua_builder *b, int t, const char *key) {
@@ -602,8 +683,11 @@ static int push_lazy_input(cb_lua_builder *b, int t, const char *key) {
     lua_pushstring(L, in->info ? in->info : "");
     return 1;
   }
-  return 0;
+  return push_place_field(b, UINT32_MAX, in->loc, key);
 }
+
+static const char *const *const lazy_keys[N_LAZY] = {
+    lazy_chapter_keys, lazy_case_keys, lazy_input_keys, lazy_link_keys};
 
 /* Is key one of keys? (First letters first: most lookups that end up
  * here are for fields a table does not have.) */
@@ -614,30 +698,28 @@ static int has_key(const char *const *keys, const char *key) {
   return 0;
 }
 
-/* __index of cases, chapters and inputs: makes a lazy field and stores
- * it. Upvalues: the book, the kind of table (0 chapter, 1 case, 2
- * input). */
+/* __index of cases, chapters, inputs and links: makes a lazy field and
+ * stores it. Upvalues: see UP_BOOK ... */
 static int lazy_index(lua_State *L) {
-  int kind = (int)lua_tointeger(L, lua_upvalueindex(2));
+  int kind = (int)lua_tointeger(L, lua_upvalueindex(UP_KIND));
   if (lua_type(L, 2) != LUA_TSTRING)
     return 0;
   const char *key = lua_tostring(L, 2);
-  if (!has_key(kind == 0   ? lazy_chapter_keys
-               : kind == 1 ? lazy_case_keys
-                           : lazy_input_keys,
-               key))
+  if (!has_key(lazy_keys[kind], key))
     return 0;
   cb_lua_builder b = lazy_builder(L);
   int got = 0;
-  if (kind == 2) {
+  if (kind == LAZY_INPUT) {
     got = push_lazy_input(&b, 1, key);
+  } else if (kind == LAZY_LINK) {
+    got = push_lazy_link(&b, 1, key);
   } else {
-    lua_Integer i =
-        raw_index(L, 1, kind == 1 ? b.book->n_cases : b.book->n_chapters);
+    lua_Integer i = raw_index(
+        L, 1, kind == LAZY_CASE ? b.book->n_cases : b.book->n_chapters);
     if (i < 0)
       return 0;
-    got = kind == 1 ? push_lazy_case(&b, &b.book->cases[i], key)
-                    : push_lazy_chapter(&b, &b.book->chapters[i], key);
+    got = kind == LAZY_CASE ? push_lazy_case(&b, &b.book->cases[i], key)
+                            : push_lazy_chapter(&b, &b.book->chapters[i], key);
   }
   if (!got)
     return 0;
@@ -653,25 +735,20 @@ void cb_lua_model__materialize(lua_State *L, int t) {
   if (!lua_getmetatable(L, t))
     return;
   const char *const *keys = NULL;
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &LAZY_CASE_KEY);
-  if (lua_rawequal(L, -1, -2))
-    keys = lazy_case_keys;
+  for (int kind = 0; kind < N_LAZY; kind++) {
+    lua_rawgetp(L, LUA_REGISTRYINDEX, lazy_mt_keys[kind]);
+    if (lua_rawequal(L, -1, -2))
+      keys = lazy_keys[kind];
+    lua_pop(L, 1);
+  }
   lua_pop(L, 1);
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &LAZY_CHAPTER_KEY);
-  if (lua_rawequal(L, -1, -2))
-    keys = lazy_chapter_keys;
-  lua_pop(L, 1);
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &LAZY_INPUT_KEY);
-  if (lua_rawequal(L, -1, -2))
-    keys = lazy_input_keys;
-  lua_pop(L, 2);
   for (; keys && *keys; keys++) {
     lua_getfield(L, t, *keys);
     lua_pop(L, 1);
   }
 }
 
-/* __pairs of cases and chapters. */
+/* __pairs of the tables with lazy fields. */
 static int lazy_pairs(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   cb_lua_model__materialize(L, 1);
@@ -681,23 +758,29 @@ static int lazy_pairs(lua_State *L) {
   return 3;
 }
 
-/* Registers the shared metatables of cases and chapters and the empty
- * table. */
+/* Registers the shared metatables of the tables with lazy fields and the
+ * empty table. */
 static void init_lazy(lua_State *L, const cb_book *book) {
-  static char *const keys[] = {&LAZY_CHAPTER_KEY, &LAZY_CASE_KEY,
-                               &LAZY_INPUT_KEY};
-  for (int kind = 0; kind < 3; kind++) {
+  lua_createtable(L, 3, 0); /* filled by build_book */
+  lua_pushvalue(L, -1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, book);
+  lua_newtable(L);
+  lua_pushvalue(L, -1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &EMPTY_KEY);
+  for (int kind = 0; kind < N_LAZY; kind++) {
     lua_createtable(L, 0, 2);
     lua_pushlightuserdata(L, (void *)book);
     lua_pushinteger(L, kind);
-    lua_pushcclosure(L, lazy_index, 2);
+    lua_pushvalue(L, -5);
+    lua_pushvalue(L, -5);
+    lua_pushliteral(L, "index");
+    lua_pushcclosure(L, lazy_index, N_UP);
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, lazy_pairs);
     lua_setfield(L, -2, "__pairs");
-    lua_rawsetp(L, LUA_REGISTRYINDEX, keys[kind]);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, lazy_mt_keys[kind]);
   }
-  lua_newtable(L);
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &EMPTY_KEY);
+  lua_pop(L, 2);
 }
 
 /* Builds the book table (a protected call: argument 1 is the builder)
@@ -766,12 +849,16 @@ static int build_book(lua_State *L) {
   }
   lua_pushvalue(L, b->chapters);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &CHAPTERS_KEY);
-  lua_createtable(L, 2, 0); /* registry[book] = {files, chapters} */
+  lua_createtable(L, 0, (int)bk->n_links);
+  b->link_index = lua_gettop(L);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, bk); /* the lists of lazy_index */
   lua_pushvalue(L, b->files);
   lua_rawseti(L, -2, 1);
   lua_pushvalue(L, b->chapters);
   lua_rawseti(L, -2, 2);
-  lua_rawsetp(L, LUA_REGISTRYINDEX, bk);
+  lua_pushvalue(L, b->link_index);
+  lua_rawseti(L, -2, 3);
+  lua_pop(L, 1);
 
   /* links, and each chapter's slice of them */
   lua_createtable(L, (int)bk->n_links, 0);

@@ -134,8 +134,9 @@ static int safe_rawset(lua_State *L) {
 
 static int safe_rawget(lua_State *L) {
   if (ro_data(L, 1)) {
+    /* not raw on the model's table: its lazy fields are fields too */
     lua_pushvalue(L, 2);
-    lua_rawget(L, -2);
+    lua_gettable(L, -2);
     cb_lua_view__push(L, -1);
     return 1;
   }

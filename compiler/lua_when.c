@@ -237,13 +237,36 @@ static const char *answer_name(const cb_book *bk, const cb_answer *a) {
   return a->key;
 }
 
+/* Does a when whose free names are the set at free read the answer named
+ * name, by the name or its alias (- and . read as _)? A name too long to
+ * alias counts as read. */
+static int reads_name(lua_State *L, int free, const char *name) {
+  char alias[128];
+  size_t n = strlen(name);
+  if (n >= sizeof alias)
+    return 1;
+  for (size_t k = 0; k <= n; k++)
+    alias[k] = name[k] == '-' || name[k] == '.' ? '_' : name[k];
+  lua_pushlstring(L, alias, n);
+  int read = lua_rawget(L, free) != LUA_TNIL;
+  lua_pop(L, 1);
+  if (!read && strcmp(alias, name) != 0) {
+    lua_pushlstring(L, name, n);
+    read = lua_rawget(L, free) != LUA_TNIL;
+    lua_pop(L, 1);
+  }
+  return read;
+}
+
 /* Pushes the signature of what a when sees in case c (for resp): two
  * cases with the same signature give every when the same result. Only
  * the answers named by one of the when's free names (the set at free, or
  * all of them when free is 0) count: `harm ~= "safe"` then has as many
- * signatures as harm has values, however many cases there are. */
+ * signatures as harm has values, however many cases there are. reads
+ * says it per question of bk (see push_free_names). */
 static void push_signature(lua_State *L, const cb_book *bk, const cb_case *c,
-                           const char *resp, int free) {
+                           const char *resp, int free,
+                           const unsigned char *reads) {
   luaL_Buffer b;
   luaL_buffinit(L, &b);
   for (int pass = 0; pass < (resp ? 2 : 1); pass++) {
@@ -252,26 +275,10 @@ static void push_signature(lua_State *L, const cb_book *bk, const cb_case *c,
       const char *name = answer_name(bk, a);
       if (!name || !answer_taken(a, pass, resp))
         continue;
-      if (free) {
-        /* the when reads the name or its alias (- and . read as _) */
-        char alias[128];
-        size_t n = strlen(name);
-        if (n >= sizeof alias)
-          goto take;
-        for (size_t k = 0; k <= n; k++)
-          alias[k] = name[k] == '-' || name[k] == '.' ? '_' : name[k];
-        lua_pushlstring(L, alias, n);
-        int read = lua_rawget(L, free) != LUA_TNIL;
-        lua_pop(L, 1);
-        if (!read && strcmp(alias, name) != 0) {
-          lua_pushlstring(L, name, n);
-          read = lua_rawget(L, free) != LUA_TNIL;
-          lua_pop(L, 1);
-        }
-        if (!read)
-          continue;
-      }
-    take:
+      if (free && !(a->question >= 0 && (size_t)a->question < bk->n_questions
+                        ? reads[a->question]
+                        : reads_name(L, free, name)))
+        continue;
       luaL_addstring(&b, name);
       luaL_addchar(&b, '\x1f');
       luaL_addstring(&b, a->raw ? a->raw : "");
@@ -619,9 +626,13 @@ int cb_lua_when__compile(lua_State *L) {
 
 /* Pushes the set of free names of the when text at w (made once per
  * text) and returns its index, or pushes false and returns 0 when the
- * text reads its environment through _ENV. */
-static int push_free_names(lua_State *L, int w) {
+ * text reads its environment through _ENV. With the set, *reads is which
+ * questions of bk it reads (reads_name of each id, made once per set and
+ * kept in the registry, keyed by the set). */
+static int push_free_names(lua_State *L, int w, const cb_book *bk,
+                           const unsigned char **reads) {
   w = lua_absindex(L, w);
+  *reads = NULL;
   lua_rawgetp(L, LUA_REGISTRYINDEX, &WHEN_FREE_KEY);
   lua_pushvalue(L, w);
   int t = lua_rawget(L, -2);
@@ -639,8 +650,27 @@ static int push_free_names(lua_State *L, int w) {
     lua_rawset(L, -4);
     t = lua_type(L, -1);
   }
-  lua_remove(L, -2);
-  return t == LUA_TTABLE ? lua_gettop(L) : 0;
+  if (t != LUA_TTABLE) {
+    lua_remove(L, -2);
+    return 0;
+  }
+  int set = lua_gettop(L);
+  lua_pushvalue(L, set);
+  if (lua_rawget(L, set - 1) != LUA_TUSERDATA) {
+    lua_pop(L, 1);
+    unsigned char *flags =
+        lua_newuserdatauv(L, bk->n_questions ? bk->n_questions : 1, 0);
+    for (size_t i = 0; i < bk->n_questions; i++)
+      flags[i] = bk->questions[i].id &&
+                 reads_name(L, set, bk->questions[i].id);
+    lua_pushvalue(L, set);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, set - 1);
+  }
+  *reads = lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  lua_remove(L, set - 1);
+  return lua_gettop(L);
 }
 
 /* casebook.eval_when(question, case [, response]): true or false, or nil
@@ -699,8 +729,11 @@ int cb_lua_when__eval(lua_State *L) {
     lua_pushinteger(L, idx);
   int key = lua_gettop(L);
   for (int round = 0; round < 2; round++) {
-    if (round == 1)
-      push_signature(L, bk, c, resp, push_free_names(L, 4));
+    if (round == 1) {
+      const unsigned char *reads;
+      int free = push_free_names(L, 4, bk, &reads);
+      push_signature(L, bk, c, resp, free, reads);
+    }
     lua_pushvalue(L, -1);
     switch (lua_rawget(L, memo)) {
     case LUA_TBOOLEAN:

@@ -31,10 +31,17 @@ typedef enum cb_sandbox_limit {
 } cb_sandbox_limit;
 
 /* Small blocks of the allocator (sandbox.c): size classes of SLAB_ALIGN
- * bytes up to SLAB_MAX, carved from SLAB_CHUNK-byte chunks. */
+ * bytes up to SLAB_MAX (the hash part of a table of up to 32 fields fits),
+ * carved from SLAB_CHUNK-byte chunks. */
 #define SLAB_ALIGN 16
-#define SLAB_MAX 256
+#define SLAB_MAX 1024
 #define SLAB_CHUNK ((size_t)256 << 10)
+
+/* The header of a larger block: they are linked so that freeing the
+ * sandbox frees them all. */
+typedef struct cb_sandbox_block {
+  struct cb_sandbox_block *prev, *next;
+} cb_sandbox_block;
 
 typedef struct cb_sandbox {
   lua_State *L;
@@ -55,6 +62,7 @@ typedef struct cb_sandbox {
   void *free_blocks[SLAB_MAX / SLAB_ALIGN + 1];
   char *chunks, *chunk_next;
   size_t chunk_left;
+  cb_sandbox_block *blocks; /* the larger blocks */
 } cb_sandbox;
 
 /* What went wrong in a load or call. path is "" and line 0 when unknown;

@@ -89,6 +89,20 @@ end
 
 local eval_when = casebook.eval_when
 
+-- How many responses of case q compares: #casebook.compared(q, case),
+-- without making the list when q compares them all.
+local function n_compared(q, case)
+  local wanted = q.responses
+  if wanted == nil or #wanted == 0 then
+    return #case.responses
+  end
+  return #casebook.compared(q, case)
+end
+
+-- The reasons applies gives, made once each: a rule asks for thousands
+-- of cases, and strings are values no rule can change.
+local why_pairwise, why_rank, why_when = {}, {}, {}
+
 --- Does question q apply to case (for response, a name or nil)?
 --- FORMAT.md "Where a question applies": the inputs it needs, and its
 --- `when`. Returns true; or false and why; or nil and the error of a
@@ -96,14 +110,24 @@ local eval_when = casebook.eval_when
 function casebook.applies(q, case, response)
   local t = q.type
   if t == "pairwise" or t == "rank" then
-    local n = #casebook.compared(q, case)
+    local n = n_compared(q, case)
     if t == "pairwise" and n ~= 2 then
-      return false, format("a pairwise question compares exactly two " ..
-        "responses and this case has %d", n)
+      local why = why_pairwise[n]
+      if not why then
+        why = format("a pairwise question compares exactly two " ..
+          "responses and this case has %d", n)
+        why_pairwise[n] = why
+      end
+      return false, why
     end
     if t == "rank" and n < 2 then
-      return false, format("a rank question needs two or more responses " ..
-        "and this case has %d", n)
+      local why = why_rank[n]
+      if not why then
+        why = format("a rank question needs two or more responses " ..
+          "and this case has %d", n)
+        why_rank[n] = why
+      end
+      return false, why
     end
   end
   if q.scope == "response" and #case.responses == 0 then
@@ -115,7 +139,12 @@ function casebook.applies(q, case, response)
       return nil, err
     end
     if not ok then
-      return false, format("its when (%s) is false for this case", q.when)
+      local why = why_when[q.when]
+      if not why then
+        why = format("its when (%s) is false for this case", q.when)
+        why_when[q.when] = why
+      end
+      return false, why
     end
   end
   return true

@@ -31,9 +31,8 @@ names must be the two responses the question compares.]],
           elseif a.kind == "pairwise" and a.items[1] ~= "tie" then
             local names = compared(q, c)
             if #names == 2 then
-              local known = { [names[1]] = true, [names[2]] = true }
               for _, item in ipairs(a.items) do
-                if not known[item] then
+                if item ~= names[1] and item ~= names[2] then
                   local s = suggest(item, names)
                   report { at = value_at(a, item), element = c.id, suggestion = s,
                     message = format("'%s' is not a response of case '%s' (it has %s)",

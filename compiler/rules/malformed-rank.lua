@@ -5,6 +5,33 @@ local format = string.format
 local compared, quote_list, value_at, suggest =
   casebook.compared, casebook.quote_list, casebook.value_at, casebook.suggest
 
+-- Do the items name each of a few names exactly once? The answer is then
+-- well formed, which nearly every one is, and no set need be made for it.
+local function orders_all(items, names)
+  local n = #names
+  if n > 8 or #items ~= n then
+    return false
+  end
+  for i = 1, n do
+    local item, known = items[i], false
+    for j = 1, n do
+      if names[j] == item then
+        known = true
+        break
+      end
+    end
+    if not known then
+      return false
+    end
+    for j = 1, i - 1 do
+      if items[j] == item then
+        return false
+      end
+    end
+  end
+  return true
+end
+
 return {
   id = "malformed-rank",
   severity = "error",
@@ -36,7 +63,7 @@ appear exactly once, and nothing else may.]],
               message = format("malformed rank answer to question '%s': %s", q.id, a.error) }
           elseif a.kind == "rank" then
             local names = compared(q, c)
-            if #names >= 2 then
+            if #names >= 2 and not orders_all(a.items, names) then
               local known, seen = {}, {}
               for _, n in ipairs(names) do
                 known[n] = true

@@ -3,6 +3,28 @@
 
 local format = string.format
 
+-- Are a few response names all given and distinct? c.responses lists them
+-- in the order of the inputs, so only a case where they are not (or with
+-- many responses) needs its inputs read.
+local function plainly_named(names)
+  local n = #names
+  if n > 8 then
+    return false
+  end
+  for i = 1, n do
+    local r = names[i]
+    if r == "" then
+      return false
+    end
+    for j = 1, i - 1 do
+      if names[j] == r then
+        return false
+      end
+    end
+  end
+  return true
+end
+
 return {
   id = "response-names",
   severity = "error",
@@ -27,13 +49,14 @@ Second reply.         name of its own: ```response A, ```response B
     local cases = book.cases
     for ci = 1, #cases do
       local c = cases[ci]
-      local responses = {}
-      for _, input in ipairs(c.inputs) do
-        if input.kind == "response" then
-          responses[#responses + 1] = input
+      local names = c.responses
+      if #names > 1 and not plainly_named(names) then
+        local responses = {}
+        for _, input in ipairs(c.inputs) do
+          if input.kind == "response" then
+            responses[#responses + 1] = input
+          end
         end
-      end
-      if #responses > 1 then
         local seen = {}
         for _, r in ipairs(responses) do
           if r.name == "" then

@@ -4,6 +4,21 @@
 local format = string.format
 local quote_list, suggest, set = casebook.quote_list, casebook.suggest, casebook.set
 
+-- Does the table have one row per response, in their order, each named?
+-- Then there is nothing to report, and nearly every table is so.
+local function one_row_each(rows, names)
+  if #rows ~= #names then
+    return false
+  end
+  for i = 1, #names do
+    local n = names[i]
+    if n == "" or rows[i].name ~= n then
+      return false
+    end
+  end
+  return true
+end
+
 return {
   id = "response-table",
   severity = "error",
@@ -32,10 +47,10 @@ list.]],
     for ci = 1, #cases do
       local c = cases[ci]
       local tbl = c.responses_table
-      if tbl then
-        local names = c.responses
+      local names = c.responses
+      local rows = tbl and c.table_rows
+      if tbl and not one_row_each(rows, names) then
         local known = set(names)
-        local rows = c.table_rows
         -- a row whose cells are all empty is still a row: it answers nothing
         local has_row = {}
         for i = 1, #rows do

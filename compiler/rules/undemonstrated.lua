@@ -2,6 +2,30 @@
 
 local format = string.format
 
+-- The number of keys of t.
+local function count(t)
+  local n = 0
+  for _ in pairs(t) do
+    n = n + 1
+  end
+  return n
+end
+
+-- Marks each of items that is a key of known in seen, and returns how
+-- many it newly marked: the loops stop once every key is marked, which
+-- in a casebook of any size is after a few cases.
+local function mark(seen, known, items)
+  local n = 0
+  for j = 1, #items do
+    local item = items[j]
+    if known[item] ~= nil and not seen[item] then
+      seen[item] = true
+      n = n + 1
+    end
+  end
+  return n
+end
+
 return {
   id = "undemonstrated",
   severity = "note",
@@ -23,15 +47,16 @@ once the casebook is complete.]],
   check = function(book, report)
     for _, q in ipairs(book.questions) do
       if (q.type == "choice" or q.type == "multi") and #q.options > 0 then
-        local shown = {}
+        local known, shown = q.options_by_id, {}
+        local left = count(known)
         local answers = q.answers
         for i = 1, #answers do
+          if left == 0 then
+            break
+          end
           local a = answers[i]
           if a.error == nil and a.case.status == "final" then
-            local items = a.items
-            for j = 1, #items do
-              shown[items[j]] = true
-            end
+            left = left - mark(shown, known, a.items)
           end
         end
         for _, o in ipairs(q.options) do
@@ -46,15 +71,16 @@ once the casebook is complete.]],
     if #criteria == 0 then
       return
     end
-    local cited = {}
+    local known, cited = book.criteria_by_id, {}
+    local left = count(known)
     local cases = book.cases
     for ci = 1, #cases do
+      if left == 0 then
+        break
+      end
       local c = cases[ci]
       if c.status == "final" then
-        local list = c.criteria
-        for j = 1, #list do
-          cited[list[j]] = true
-        end
+        left = left - mark(cited, known, c.criteria)
       end
     end
     for _, cr in ipairs(criteria) do
