@@ -13,6 +13,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+#endif
 
 #include "emit_html.h"
 #include "emit_json.h"
@@ -38,9 +41,26 @@ static int cp_ok(uint32_t cp, cb_text_mode mode) {
   return 1;
 }
 
-/* Eight bytes at a time: 1 when each of the eight bytes is printable
- * ASCII or a newline (exact per byte: no carries cross bytes, as every
- * sum is done on the low seven bits). */
+/* 1 for printable ASCII and the newline: the bytes most text is made of,
+ * which may stand as they are in any mode. */
+static int plain(unsigned char c) {
+  return (c >= 0x20 && c < 0x7F) || c == '\n';
+}
+
+#if defined(__SSE2__) && defined(__GNUC__)
+/* Sixteen bytes at a time: the mask of the plain ones. Adding 0x60 maps
+ * 0x20..0x7E, and only them, to the signed bytes below -33. */
+static unsigned plain_mask(const unsigned char *p) {
+  __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+  __m128i printable =
+      _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8(0x60)), _mm_set1_epi8(-33));
+  __m128i nl = _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'));
+  return (unsigned)_mm_movemask_epi8(_mm_or_si128(printable, nl));
+}
+#else
+/* Eight bytes at a time: 1 when each of the eight bytes is plain (exact
+ * per byte: no carries cross bytes, as every sum is done on the low seven
+ * bits). */
 #define ONES UINT64_C(0x0101010101010101)
 #define LOW7 UINT64_C(0x7F7F7F7F7F7F7F7F)
 #define HIGHS UINT64_C(0x8080808080808080)
@@ -56,18 +76,35 @@ static int all_plain(const unsigned char *p) {
   uint64_t is_del = ~(((del & LOW7) + LOW7) | del) & HIGHS;
   return ((v & HIGHS) | (below_space & ~is_nl) | is_del) == 0;
 }
+#endif
+
+/* The length of the run of plain bytes that p[0..len) starts with: most
+ * text is one run, scanned many bytes at a time. */
+static size_t plain_run(const unsigned char *p, size_t len) {
+  size_t i = 0;
+#if defined(__SSE2__) && defined(__GNUC__)
+  for (; i + 32 <= len; i += 32)
+    if ((plain_mask(p + i) & plain_mask(p + i + 16)) != 0xFFFF)
+      break;
+  for (; i + 16 <= len; i += 16) {
+    unsigned other = ~plain_mask(p + i) & 0xFFFF;
+    if (other)
+      return i + (size_t)__builtin_ctz(other);
+  }
+#else
+  while (i + 8 <= len && all_plain(p + i))
+    i += 8;
+#endif
+  while (i < len && plain(p[i]))
+    i++;
+  return i;
+}
 
 int cb_emit__text_ok(const char *s, size_t len, cb_text_mode mode) {
   const unsigned char *p = (const unsigned char *)s;
   size_t i = 0;
-  while (i < len) {
-    /* Printable ASCII eight bytes at a time: most text is. */
-    while (i + 8 <= len && all_plain(p + i))
-      i += 8;
-    if (i >= len)
-      break;
-    if ((p[i] >= 0x20 && p[i] < 0x7F) || p[i] == '\n' || p[i] == '\t' ||
-        p[i] == '\r') {
+  while ((i += plain_run(p + i, len - i)) < len) {
+    if (p[i] == '\t' || p[i] == '\r') {
       i++;
       continue;
     }
@@ -107,11 +144,7 @@ void cb_emit__text_fix(cb_buf *out, const char *s, size_t len,
                        cb_text_mode mode) {
   const unsigned char *p = (const unsigned char *)s;
   size_t i = 0, run = 0; /* run: start of the bytes kept as they are */
-  while (i < len) {
-    if (p[i] >= 0x20 && p[i] < 0x7F) {
-      i++;
-      continue;
-    }
+  while ((i += plain_run(p + i, len - i)) < len) {
     uint32_t cp;
     size_t k = cb_utf8__decode(p + i, len - i, &cp);
     if (cp_ok(cp, mode)) {

@@ -360,7 +360,7 @@ static void index_chapters(cb_html_page *p) {
   cb_free(counts);
 }
 
-static void index_questions(cb_html_page *p) {
+static void index_questions(cb_html_page *p, const cb_html_index *ix) {
   const cb_book *b = p->book;
   cb_html *o = &p->out;
   cb_html__open(o, CB_TAG_TABLE, "summary");
@@ -397,7 +397,7 @@ static void index_questions(cb_html_page *p) {
     for (size_t k = 0; k < q->n_options; k++) {
       if (k)
         cb_html__puts(o, " ");
-      cb_html_element__option_ref(p, q, k, q->options[k].id);
+      cb_html_element__option_ref(p, ix, q, k, q->options[k].id);
     }
     cb_html__close(o); /* td */
     cb_html__close(o); /* tr */
@@ -472,7 +472,7 @@ static void index_content(cb_html_page *p, void *data) {
   index_chapters(p);
   if (b->n_questions) {
     index_heading(p, "Questions", "questions");
-    index_questions(p);
+    index_questions(p, &st->index);
   }
   if (b->n_criteria) {
     index_heading(p, "Criteria", "criteria");

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json_out.h"
+
 /* Inputs longer than this are shown collapsed (<details>). */
 #define LONG_INPUT_LINES 40
 #define LONG_INPUT_BYTES 4000
@@ -114,23 +116,8 @@ static const char *other_response(const cb_case *c, const cb_question *q,
   return n == 2 ? found : NULL;
 }
 
-/* n in decimal, into buf (at least 21 bytes). */
-static const char *decimal(char *buf, long long n) {
-  char *e = buf + 21, *s = e;
-  unsigned long long u =
-      n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
-  *--s = '\0';
-  do {
-    *--s = (char)('0' + u % 10);
-    u /= 10;
-  } while (u);
-  if (n < 0)
-    *--s = '-';
-  return s;
-}
-
-static void answer_value(cb_html_page *p, const cb_case *c,
-                         const cb_answer *a) {
+static void answer_value(cb_html_page *p, const cb_html_index *ix,
+                         const cb_case *c, const cb_answer *a) {
   const cb_book *b = p->book;
   cb_html *o = &p->out;
   if (a->question < 0 || (size_t)a->question >= b->n_questions ||
@@ -148,17 +135,17 @@ static void answer_value(cb_html_page *p, const cb_case *c,
       if (i)
         cb_html__puts(o, ", ");
       cb_html_element__option_ref(
-          p, q, cb_html_element__option_index(q, a->items[i]), a->items[i]);
+          p, ix, q, cb_html_element__option_index(q, a->items[i]), a->items[i]);
     }
     break;
   case CB_V_NUMBER: {
-    char buf[24];
-    const char *num = decimal(buf, a->number);
+    char num[24];
+    cb_json__digits(num, a->number);
     size_t k = cb_html_element__label_index(q, a->number);
     if (k == SIZE_MAX)
       cb_html__puts(o, num);
     else
-      cb_html_element__option_ref(p, q, k, num);
+      cb_html_element__option_ref(p, ix, q, k, num);
     break;
   }
   case CB_V_RANK:
@@ -192,21 +179,20 @@ static void answer_value(cb_html_page *p, const cb_case *c,
 }
 
 /* The question name of an answer: linked when the question is known. */
-static void answer_key(cb_html_page *p, const cb_answer *a) {
+static void answer_key(cb_html_page *p, const cb_html_index *ix,
+                       const cb_answer *a) {
   const cb_book *b = p->book;
   if (a->question < 0 || (size_t)a->question >= b->n_questions) {
     cb_html__leaf(&p->out, CB_TAG_SPAN, "unknown", a->key);
     return;
   }
-  const cb_question *q = &b->questions[a->question];
-  cb_html__link(&p->out,
-                cb_html_page__href(p, q->chapter, "question", q->id, NULL),
-                NULL, q->id);
+  cb_html_element__question_ref(p, ix, &b->questions[a->question]);
 }
 
 /* The answers given per response: a row per response, a column per
  * question. */
-static void per_response_table(cb_html_page *p, const cb_case *c) {
+static void per_response_table(cb_html_page *p, const cb_html_index *ix,
+                               const cb_case *c) {
   cb_html *o = &p->out;
   p->n_rows = p->n_cols = 0;
   for (size_t i = 0; i < c->n_inputs; i++)
@@ -241,7 +227,7 @@ static void per_response_table(cb_html_page *p, const cb_case *c) {
   cb_html__leaf(o, CB_TAG_TH, NULL, "Response");
   for (size_t col = 0; col < p->n_cols; col++) {
     cb_html__open(o, CB_TAG_TH, NULL);
-    answer_key(p, &c->answers[p->cols[col]]);
+    answer_key(p, ix, &c->answers[p->cols[col]]);
     cb_html__close(o);
   }
   cb_html__close(o); /* tr */
@@ -266,7 +252,7 @@ static void per_response_table(cb_html_page *p, const cb_case *c) {
       }
       cb_html__open(o, CB_TAG_TD, NULL);
       if (cell)
-        answer_value(p, c, cell);
+        answer_value(p, ix, c, cell);
       cb_html__close(o);
     }
     cb_html__close(o); /* tr */
@@ -306,16 +292,16 @@ void cb_html_case__card(cb_html_page *p, const cb_html_index *ix, size_t ci,
     }
     cb_html__open(o, CB_TAG_DIV, NULL);
     cb_html__open(o, CB_TAG_DT, NULL);
-    answer_key(p, a);
+    answer_key(p, ix, a);
     cb_html__close(o);
     cb_html__open(o, CB_TAG_DD, NULL);
-    answer_value(p, c, a);
+    answer_value(p, ix, c, a);
     cb_html__close(o);
     cb_html__close(o); /* div */
   }
   if (dl)
     cb_html__close(o);
-  per_response_table(p, c);
+  per_response_table(p, ix, c);
 
   if (c->criteria.n) {
     cb_html__open(o, CB_TAG_P, "criteria");
@@ -325,10 +311,8 @@ void cb_html_case__card(cb_html_page *p, const cb_html_index *ix, size_t ci,
       const cb_criterion *cr = cb_html_element__criterion_by_id(ix, b, id);
       if (i)
         cb_html__puts(o, ", ");
-      if (cr)
-        cb_html__link(
-            o, cb_html_page__href(p, cr->chapter, "criterion", cr->id, NULL),
-            NULL, id);
+      if (cr) /* its id is id */
+        cb_html_element__criterion_ref(p, ix, cr);
       else
         cb_html__leaf(o, CB_TAG_SPAN, "unknown", id);
     }

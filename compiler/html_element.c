@@ -97,6 +97,61 @@ static void walk_uses(cb_html_index *ix, const cb_book *b, size_t *opt_last,
   }
 }
 
+/* Writes ix->links (see html_element.h) as a page of no chapter does. */
+static int write_links(cb_html_index *ix, const cb_book *b) {
+  size_t n = b->n_questions + ix->opt_first[b->n_questions] + b->n_criteria +
+             b->n_cases,
+         k = 0;
+  cb_html_page page;
+  memset(&page, 0, sizeof page);
+  page.book = b;
+  page.chapter = CB_HTML_INDEX;
+  if (!(ix->link_at = cb_calloc(n + 1, sizeof(size_t))))
+    return -1;
+  for (size_t i = 0; i < b->n_questions; i++) {
+    const cb_question *q = &b->questions[i];
+    ix->link_at[k++] = cb_html__mark(&ix->links);
+    if (q->id)
+      cb_html__link(
+          &ix->links,
+          cb_html_page__href(&page, q->chapter, "question", q->id, NULL), NULL,
+          q->id);
+  }
+  for (size_t i = 0; i < b->n_questions; i++) {
+    const cb_question *q = &b->questions[i];
+    for (size_t o = 0; o < q->n_options; o++) {
+      const char *id = q->options[o].id;
+      ix->link_at[k++] = cb_html__mark(&ix->links);
+      if (id)
+        cb_html__link(
+            &ix->links,
+            cb_html_page__href(&page, q->chapter, "option", q->id, id), NULL,
+            id);
+    }
+  }
+  for (size_t i = 0; i < b->n_criteria; i++) {
+    const cb_criterion *c = &b->criteria[i];
+    ix->link_at[k++] = cb_html__mark(&ix->links);
+    if (c->id)
+      cb_html__link(
+          &ix->links,
+          cb_html_page__href(&page, c->chapter, "criterion", c->id, NULL), NULL,
+          c->id);
+  }
+  for (size_t i = 0; i < b->n_cases; i++) {
+    const cb_case *c = &b->cases[i];
+    ix->link_at[k++] = cb_html__mark(&ix->links);
+    if (c->id)
+      cb_html__link(&ix->links,
+                    cb_html_page__href(&page, c->chapter, "case", c->id, NULL),
+                    NULL, c->id);
+  }
+  ix->link_at[k] = cb_html__mark(&ix->links);
+  int failed = page.failed || cb_html__failed(&ix->links);
+  cb_buf_free(&page.href);
+  return failed ? -1 : 0;
+}
+
 int cb_html_element__index(cb_html_index *ix, cb_ctx *ctx, const cb_book *b) {
   int err = 0;
   size_t *opt_last = NULL, *crit_last = NULL;
@@ -118,6 +173,8 @@ int cb_html_element__index(cb_html_index *ix, cb_ctx *ctx, const cb_book *b) {
     n_opts += b->questions[i].n_options;
   }
   ix->opt_first[b->n_questions] = n_opts;
+  if (write_links(ix, b) < 0)
+    goto oom;
   if (!(ix->opt_start = cb_calloc(n_opts + 2, sizeof(size_t))) ||
       !(ix->crit_start = cb_calloc(b->n_criteria + 2, sizeof(size_t))) ||
       !(opt_last = cb_calloc(n_opts + 1, sizeof(size_t))) ||
@@ -160,6 +217,8 @@ void cb_html_element__index_free(cb_html_index *ix) {
   cb_free(ix->crit_start);
   cb_free(ix->crit_cases);
   cb_strmap_free(&ix->tag_ids);
+  cb_html__free(&ix->links);
+  cb_free(ix->link_at);
   cb_free(ix->tags);
   cb_free(ix->tag_pages);
   cb_free(ix->tag_start);
@@ -240,16 +299,55 @@ void cb_html_element__last_changed(cb_html_page *p, const cb_history *h) {
   cb_html__close(o);
 }
 
-void cb_html_element__option_ref(cb_html_page *p, const cb_question *q,
-                                 size_t k, const char *shown) {
+/* Writes link k of ix->links when the page writes it so: not in the
+ * print view, nor on the page of chapter, where the element is. Returns
+ * 0 when it does not. */
+static int shared_link(cb_html_page *p, const cb_html_index *ix, size_t k,
+                       size_t chapter) {
+  if (p->print || chapter == p->chapter ||
+      ix->link_at[k] == ix->link_at[k + 1]) /* an element without an id */
+    return 0;
+  cb_html__splice(&p->out, &ix->links, ix->link_at[k], ix->link_at[k + 1]);
+  return 1;
+}
+
+void cb_html_element__option_ref(cb_html_page *p, const cb_html_index *ix,
+                                 const cb_question *q, size_t k,
+                                 const char *shown) {
   if (k == SIZE_MAX) {
     cb_html__leaf(&p->out, CB_TAG_SPAN, "unknown", shown);
     return;
   }
-  cb_html__link(
-      &p->out,
-      cb_html_page__href(p, q->chapter, "option", q->id, q->options[k].id),
-      NULL, shown);
+  const char *id = q->options[k].id;
+  size_t qi = (size_t)(q - p->book->questions);
+  if (id && strcmp(shown, id) == 0 &&
+      shared_link(p, ix, p->book->n_questions + ix->opt_first[qi] + k,
+                  q->chapter))
+    return;
+  cb_html__link(&p->out, cb_html_page__href(p, q->chapter, "option", q->id, id),
+                NULL, shown);
+}
+
+void cb_html_element__question_ref(cb_html_page *p, const cb_html_index *ix,
+                                   const cb_question *q) {
+  if (shared_link(p, ix, (size_t)(q - p->book->questions), q->chapter))
+    return;
+  cb_html__link(&p->out,
+                cb_html_page__href(p, q->chapter, "question", q->id, NULL),
+                NULL, q->id);
+}
+
+void cb_html_element__criterion_ref(cb_html_page *p, const cb_html_index *ix,
+                                    const cb_criterion *c) {
+  const cb_book *b = p->book;
+  if (shared_link(p, ix,
+                  b->n_questions + ix->opt_first[b->n_questions] +
+                      (size_t)(c - b->criteria),
+                  c->chapter))
+    return;
+  cb_html__link(&p->out,
+                cb_html_page__href(p, c->chapter, "criterion", c->id, NULL),
+                NULL, c->id);
 }
 
 /* What case c answered to question qi, shown after its back-link from
@@ -317,8 +415,9 @@ static void case_gold(cb_html_page *p, const cb_case *c) {
 /* "N cases" with links to them, collapsed when long. qi: the question
  * of the option they use (the option's back-links), SIZE_MAX for a
  * criterion's. */
-static void backlinks(cb_html_page *p, const size_t *cases, size_t n,
-                      size_t qi) {
+static void backlinks(cb_html_page *p, const cb_html_index *ix,
+                      const size_t *cases, size_t n, size_t qi) {
+  const cb_book *b = p->book;
   cb_html *o = &p->out;
   if (n == 0) {
     cb_html__leaf(o, CB_TAG_SPAN, "none", "No case yet");
@@ -334,10 +433,14 @@ static void backlinks(cb_html_page *p, const size_t *cases, size_t n,
    * (the stylesheet spaces them). */
   cb_html__open(o, CB_TAG_SPAN, "cases");
   for (size_t i = 0; i < n; i++) {
-    const cb_case *c = &p->book->cases[cases[i]];
+    const cb_case *c = &b->cases[cases[i]];
     cb_html__open(o, CB_TAG_SPAN, NULL);
-    cb_html__link(o, cb_html_page__href(p, c->chapter, "case", c->id, NULL),
-                  NULL, c->id);
+    if (!shared_link(p, ix,
+                     b->n_questions + ix->opt_first[b->n_questions] +
+                         b->n_criteria + cases[i],
+                     c->chapter))
+      cb_html__link(o, cb_html_page__href(p, c->chapter, "case", c->id, NULL),
+                    NULL, c->id);
     if (qi == SIZE_MAX)
       case_gold(p, c);
     else
@@ -427,7 +530,7 @@ static void options_table(cb_html_page *p, const cb_html_index *ix, size_t qi) {
     }
     size_t k = ix->opt_first[qi] + i;
     cb_html__open(o, CB_TAG_TD, "backlinks");
-    backlinks(p, ix->opt_cases + ix->opt_start[k],
+    backlinks(p, ix, ix->opt_cases + ix->opt_start[k],
               ix->opt_start[k + 1] - ix->opt_start[k], qi);
     cb_html__close(o); /* td */
     cb_html__close(o); /* tr */
@@ -534,7 +637,7 @@ void cb_html_element__criterion(cb_html_page *p, const cb_html_index *ix,
   /* a div: the list may be a <details>, which a <p> cannot hold */
   cb_html__open(o, CB_TAG_DIV, "demonstrated");
   cb_html__leaf(o, CB_TAG_SPAN, "k", "Demonstrated by ");
-  backlinks(p, ix->crit_cases + ix->crit_start[ci], n, SIZE_MAX);
+  backlinks(p, ix, ix->crit_cases + ix->crit_start[ci], n, SIZE_MAX);
   cb_html__close(o);
   cb_html__close(o); /* section */
 }

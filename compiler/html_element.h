@@ -29,6 +29,12 @@ typedef struct cb_html_index {
   size_t n_tags;
   size_t *tag_start, *tag_cases;
   cb_strmap tag_ids; /* tag -> k */
+  /* The link to each question, then each option (numbered as above),
+   * each criterion and each case, with its id as text, as the pages of
+   * other chapters write it: [link_at[k], link_at[k + 1]) of links.
+   * Written once, as most pages link to the same few. */
+  cb_html links;
+  size_t *link_at;
 } cb_html_index;
 
 /* Builds ix (zero-initialized) for book. Returns 0 or CB_ENOMEM with
@@ -71,8 +77,17 @@ void cb_html_element__last_changed(cb_html_page *p, const cb_history *h);
 
 /* Option k of q (SIZE_MAX: unknown) as shown text linked to its
  * definition. */
-void cb_html_element__option_ref(cb_html_page *p, const cb_question *q,
-                                 size_t k, const char *shown);
+void cb_html_element__option_ref(cb_html_page *p, const cb_html_index *ix,
+                                 const cb_question *q, size_t k,
+                                 const char *shown);
+
+/* Question q, with its id as text, linked to its section. */
+void cb_html_element__question_ref(cb_html_page *p, const cb_html_index *ix,
+                                   const cb_question *q);
+
+/* Criterion c, with its id as text, linked to its section. */
+void cb_html_element__criterion_ref(cb_html_page *p, const cb_html_index *ix,
+                                    const cb_criterion *c);
 
 /* The section of question qi, opened by heading h (may be NULL). */
 void cb_html_element__question(cb_html_page *p, const cb_html_index *ix,

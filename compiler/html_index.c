@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_out.h"
 #include "utf8.h"
 
 /* ---- page names ------------------------------------------------------ */
@@ -184,7 +185,7 @@ static void tag_link(cb_html_page *p, const cb_html_index *ix, const char *t) {
 
 /* n in decimal into buf (24 bytes). */
 static const char *number(char *buf, long long n) {
-  snprintf(buf, 24, "%lld", n);
+  cb_json__digits(buf, n);
   return buf;
 }
 

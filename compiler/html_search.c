@@ -8,14 +8,22 @@
  * and a flag are all a posting needs). A term met again in the same
  * document is skipped: its first occurrence, in the title when it is
  * there, decides its flag.
+ *
+ * Most words are short runs of ASCII letters and digits: one look at the
+ * next 16 bytes (with SSE2) finds such a word and the separators after
+ * it, and the word, lowered, is its own key in one or two 8-byte chunks.
  */
 #include "html_search.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+#endif
 
 #include "emit.h"
+#include "json_out.h"
 #include "output.h"
 #include "utf8.h"
 
@@ -23,7 +31,8 @@
 #define SNIPPET_BYTES 140
 
 typedef struct term {
-  const char *key; /* in the arena, NUL-terminated */
+  uint64_t key0;      /* the first chunk of key: a short term whole */
+  unsigned char *key; /* in the arena, padded (see CHUNKS) */
   uint32_t len;
   uint32_t hash;
   uint32_t last_doc; /* 1 + the last document that got a posting */
@@ -41,21 +50,45 @@ typedef struct search_index {
   cb_buf docs; /* the "docs" array's entries, comma-separated */
   size_t n_docs;
   cb_buf snippet;   /* of the current document */
+  cb_buf href;      /* of the current document */
   int snippet_full; /* nothing more goes in it */
   int failed;
 } search_index;
 
 /* ---- terms ----------------------------------------------------------- */
 
-/* FNV-1a, which add_text also computes byte by byte as it reads a word. */
-#define HASH_INIT 2166136261u
-#define HASH_STEP(h, c) (((h) ^ (unsigned char)(c)) * 16777619u)
+/* A term is handled as 8-byte chunks: its bytes, zero-padded to the chunk
+ * after the last one (so a NUL always ends it). Keys are stored so, and a
+ * word is built so in a buffer with WORD_ROOM bytes. As no term holds a
+ * NUL, the first chunk of a term shorter than 8 bytes is the whole term. */
+#define CHUNKS(n) ((n) / 8 + 1)
+#define WORD_ROOM (CB_SEARCH_MAX_WORD + 8)
 
-static uint32_t hash_bytes(const char *s, size_t n) {
-  uint32_t h = HASH_INIT;
-  for (size_t i = 0; i < n; i++)
-    h = HASH_STEP(h, s[i]);
-  return h;
+static uint64_t chunk(const unsigned char *p) {
+  uint64_t v;
+  memcpy(&v, p, 8);
+  return v;
+}
+
+/* The hash of a padded term of n bytes (it only places terms in the
+ * table: the output does not depend on it). */
+static uint64_t mix(uint64_t h) {
+  return (h ^ (h >> 29)) * UINT64_C(0x9E3779B97F4A7C15);
+}
+
+static uint32_t hash_term(const unsigned char *w, size_t n) {
+  uint64_t h = mix(chunk(w));
+  for (size_t i = 1; i < CHUNKS(n); i++)
+    h = mix(h ^ chunk(w + 8 * i));
+  return (uint32_t)(h >> 32);
+}
+
+/* 1 when padded terms a and b, both of n bytes, are equal. */
+static int same_term(const unsigned char *a, const unsigned char *b, size_t n) {
+  for (size_t i = 0; i < CHUNKS(n); i++)
+    if (chunk(a + 8 * i) != chunk(b + 8 * i))
+      return 0;
+  return 1;
 }
 
 static int grow_slots(search_index *ix) {
@@ -80,42 +113,31 @@ static void post(search_index *ix, term *t) {
   static const char digits[] =
       "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-";
   uint64_t v = ((uint64_t)(ix->doc + 1 - t->last_doc) << 1) | ix->in_title;
-  char enc[16];
-  size_t n = 0;
   t->last_doc = ix->doc + 1;
-  do {
-    unsigned d = (unsigned)(v & 31);
-    v >>= 5;
-    enc[n++] = digits[v ? d + 32 : d];
-  } while (v);
-  cb_buf_append(&t->postings, enc, n);
+  if (v < 32) { /* most gaps */
+    cb_buf_putc(&t->postings, digits[v]);
+  } else {
+    char enc[16];
+    size_t n = 0;
+    do {
+      unsigned d = (unsigned)(v & 31);
+      v >>= 5;
+      enc[n++] = digits[v ? d + 32 : d];
+    } while (v);
+    cb_buf_append(&t->postings, enc, n);
+  }
   if (t->postings.failed)
     ix->failed = 1;
 }
 
-/* Records term s[0..n), whose hash is h, in the current document. */
-static void add_hashed(search_index *ix, const char *s, size_t n, uint32_t h) {
-  if (n == 0 || ix->failed)
-    return;
-  if ((ix->n_terms + 1) * 2 > ix->n_slots && grow_slots(ix) < 0) {
-    ix->failed = 1;
-    return;
-  }
-  size_t at = h & (ix->n_slots - 1);
-  for (;;) {
-    uint32_t k = ix->slots[at];
-    if (!k)
-      break;
-    term *t = &ix->terms[k - 1];
-    if (t->hash == h && t->len == n && memcmp(t->key, s, n) == 0) {
-      if (t->last_doc != ix->doc + 1)
-        post(ix, t);
-      return;
-    }
-    at = (at + 1) & (ix->n_slots - 1);
-  }
+/* Adds a term first met at slot at, and posts it. */
+static void new_term(search_index *ix, const unsigned char *w, size_t n,
+                     uint32_t h, size_t at) {
   term t = {0};
-  t.key = cb_arena_strndup(ix->arena, s, n);
+  t.key0 = chunk(w);
+  t.key = cb_arena_alloc(ix->arena, 8 * CHUNKS(n));
+  if (t.key)
+    memcpy(t.key, w, 8 * CHUNKS(n));
   t.len = (uint32_t)n;
   t.hash = h;
   if (!t.key || CB_VEC_PUSH(ix->terms, ix->n_terms, ix->cap_terms, t) < 0) {
@@ -124,10 +146,59 @@ static void add_hashed(search_index *ix, const char *s, size_t n, uint32_t h) {
   }
   ix->slots[at] = (uint32_t)ix->n_terms;
   post(ix, &ix->terms[ix->n_terms - 1]);
+  /* at most half full, so that probes stay short */
+  if (ix->n_terms * 2 > ix->n_slots && grow_slots(ix) < 0)
+    ix->failed = 1;
 }
 
-static void add_term(search_index *ix, const char *s, size_t n) {
-  add_hashed(ix, s, n, hash_bytes(s, n));
+/* Records term w[0..n), padded, in the current document. */
+static void add_padded(search_index *ix, const unsigned char *w, size_t n) {
+  if (ix->failed)
+    return;
+  uint32_t h = hash_term(w, n), k;
+  size_t mask = ix->n_slots - 1, at = h & mask;
+  while ((k = ix->slots[at]) != 0) {
+    term *t = &ix->terms[k - 1];
+    if (t->key0 == chunk(w) && t->len == n && same_term(t->key, w, n)) {
+      if (t->last_doc != ix->doc + 1)
+        post(ix, t);
+      return;
+    }
+    at = (at + 1) & mask;
+  }
+  new_term(ix, w, n, h, at);
+}
+
+/* Records a term of n < 16 bytes given as its two chunks (key1 is not
+ * read when n < 8): most words. The quick way finds it in its home
+ * slot. */
+static inline void add_chunks(search_index *ix, uint64_t key0, uint64_t key1,
+                              size_t n) {
+  uint64_t h = mix(key0);
+  if (n >= 8)
+    h = mix(h ^ key1);
+  uint32_t k = ix->slots[(uint32_t)(h >> 32) & (ix->n_slots - 1)];
+  if (k && ix->terms[k - 1].key0 == key0) {
+    term *t = &ix->terms[k - 1];
+    if (n < 8 || (t->len == n && chunk(t->key + 8) == key1)) {
+      if (t->last_doc != ix->doc + 1)
+        post(ix, t);
+      return;
+    }
+  }
+  unsigned char w[16];
+  memcpy(w, &key0, 8);
+  memcpy(w + 8, &key1, 8);
+  add_padded(ix, w, n);
+}
+
+/* Records term w[0..n) in the current document. w has WORD_ROOM bytes:
+ * it is padded here. */
+static void add_term(search_index *ix, unsigned char *w, size_t n) {
+  if (n == 0)
+    return;
+  memset(w + n, 0, 8);
+  add_padded(ix, w, n);
 }
 
 /* ---- cutting text into terms ----------------------------------------- */
@@ -180,31 +251,31 @@ static uint32_t fold(uint32_t cp) {
   return cp;
 }
 
-static size_t put_utf8(char *d, uint32_t cp) {
+static size_t put_utf8(unsigned char *d, uint32_t cp) {
   if (cp < 0x80) {
-    d[0] = (char)cp;
+    d[0] = (unsigned char)cp;
     return 1;
   }
   if (cp < 0x800) {
-    d[0] = (char)(0xC0 | (cp >> 6));
-    d[1] = (char)(0x80 | (cp & 0x3F));
+    d[0] = (unsigned char)(0xC0 | (cp >> 6));
+    d[1] = (unsigned char)(0x80 | (cp & 0x3F));
     return 2;
   }
   if (cp < 0x10000) {
-    d[0] = (char)(0xE0 | (cp >> 12));
-    d[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    d[2] = (char)(0x80 | (cp & 0x3F));
+    d[0] = (unsigned char)(0xE0 | (cp >> 12));
+    d[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+    d[2] = (unsigned char)(0x80 | (cp & 0x3F));
     return 3;
   }
-  d[0] = (char)(0xF0 | (cp >> 18));
-  d[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-  d[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-  d[3] = (char)(0x80 | (cp & 0x3F));
+  d[0] = (unsigned char)(0xF0 | (cp >> 18));
+  d[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+  d[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+  d[3] = (unsigned char)(0x80 | (cp & 0x3F));
   return 4;
 }
 
-/* ASCII letters and digits, and the lower case of each; 0 for any other
- * byte (non-ASCII bytes included, so one lookup tells a word byte). */
+/* ASCII letters and digits (as their lower case), 0 for any other byte
+ * (non-ASCII bytes included, so one lookup tells a word byte). */
 static const unsigned char ascii_word[256] = {
     ['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
     ['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
@@ -221,51 +292,148 @@ static const unsigned char ascii_word[256] = {
     ['Y'] = 'y', ['Z'] = 'z',
 };
 
+#if defined(__SSE2__) && defined(__GNUC__)
+static __m128i load16(const unsigned char *p) {
+  return _mm_loadu_si128((const __m128i *)(const void *)p);
+}
+
+/* The mask of the ASCII letters and digits among 16 bytes: adding 0x1F to
+ * a byte with 0x20 set maps 'a'..'z', and only them, to the signed bytes
+ * below -102; adding 0x50 maps '0'..'9' below -118. */
+static unsigned word_mask(__m128i v) {
+  __m128i letter = _mm_cmplt_epi8(
+      _mm_add_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8(0x1F)),
+      _mm_set1_epi8(-102));
+  __m128i digit =
+      _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8(0x50)), _mm_set1_epi8(-118));
+  return (unsigned)_mm_movemask_epi8(_mm_or_si128(letter, digit));
+}
+
+/* The mask of the non-ASCII bytes among 16. */
+static unsigned high_mask(__m128i v) { return (unsigned)_mm_movemask_epi8(v); }
+#endif
+
+/* The end of the run of ASCII letters and digits at p. */
+static const unsigned char *word_end(const unsigned char *p,
+                                     const unsigned char *end) {
+#if defined(__SSE2__) && defined(__GNUC__)
+  for (; end - p >= 16; p += 16) {
+    unsigned other = ~word_mask(load16(p)) & 0xFFFF;
+    if (other)
+      return p + __builtin_ctz(other);
+  }
+#endif
+  while (p < end && ascii_word[*p])
+    p++;
+  return p;
+}
+
+/* The end of the run of other ASCII bytes (which separate words) at p. */
+static const unsigned char *separators_end(const unsigned char *p,
+                                           const unsigned char *end) {
+#if defined(__SSE2__) && defined(__GNUC__)
+  for (; end - p >= 16; p += 16) {
+    __m128i v = load16(p);
+    unsigned stop = word_mask(v) | high_mask(v);
+    if (stop)
+      return p + __builtin_ctz(stop);
+  }
+#endif
+  while (p < end && *p < 0x80 && !ascii_word[*p])
+    p++;
+  return p;
+}
+
+/* '|' 0x20 lowers an ASCII letter and keeps a digit. */
+static const uint64_t lower = UINT64_C(0x2020202020202020);
+
+/* The mask of the first n bytes of a chunk (n <= 8): chunk(prefix_ones +
+ * 8 - n); of its first n - 8 bytes (n <= 16; none when n < 8):
+ * chunk(prefix_ones + 16 - n). */
+static const unsigned char prefix_ones[24] = {255, 255, 255, 255,
+                                              255, 255, 255, 255};
+
+/* Appends the ASCII letters and digits s[0..n), lowered, to the word
+ * w[0..*wlen), as many as fit. Eight at a time while the text goes on
+ * (end: its end): the bytes past the word's end that a chunk copies are
+ * overwritten later. */
+static void append_lower(unsigned char *w, size_t *wlen, const unsigned char *s,
+                         size_t n, const unsigned char *end) {
+  size_t room = CB_SEARCH_MAX_WORD - *wlen, i = 0;
+  unsigned char *d = w + *wlen;
+  if (n > room)
+    n = room;
+  for (; i < n && end - (s + i) >= 8; i += 8) {
+    uint64_t v = chunk(s + i) | lower;
+    memcpy(d + i, &v, 8);
+  }
+  for (; i < n; i++)
+    d[i] = s[i] | 0x20;
+  *wlen += n;
+}
+
 /* Cuts s[0..n) (any bytes) into terms of the current document. */
 static void add_text(search_index *ix, const char *s, size_t n) {
   const unsigned char *p = (const unsigned char *)s, *end = p + n;
-  char word[CB_SEARCH_MAX_WORD + 4];
+  unsigned char word[WORD_ROOM];
   size_t wlen = 0;
-  uint32_t h = HASH_INIT; /* of word[0..wlen) */
-  char prev[4];           /* the previous CJK character, for bigrams */
+  unsigned char prev[4]; /* the previous CJK character, for bigrams */
   size_t plen = 0;
   while (p < end) {
-    unsigned char c = *p;
-    if (c < 0x80) {
-      unsigned char w = ascii_word[c];
-      if (w) {
-        /* a run of ASCII letters and digits */
+#if defined(__SSE2__) && defined(__GNUC__)
+    /* A whole word of less than 16 bytes (most are) and the separators
+     * after it, from one look at the next 16 bytes. */
+    if (wlen == 0 && end - p >= 16) {
+      __m128i v = load16(p);
+      unsigned letters = word_mask(v), high = high_mask(v);
+      unsigned len = (unsigned)__builtin_ctz(~letters);
+      if (len > 0 && len < 16 && !(high >> len & 1)) {
+        uint64_t key0 = chunk(p) | lower;
+        uint64_t key1 = (chunk(p + 8) | lower) & chunk(prefix_ones + 16 - len);
+        if (len < 8)
+          key0 &= chunk(prefix_ones + 8 - len);
+        add_chunks(ix, key0, key1, len);
         plen = 0;
-        do {
-          if (wlen < CB_SEARCH_MAX_WORD) {
-            word[wlen++] = (char)w;
-            h = HASH_STEP(h, w);
-          }
-          p++;
-        } while (p < end && (w = ascii_word[*p]) != 0);
+        unsigned stop = (letters | high) >> (len + 1);
+        p += stop ? len + 1 + (unsigned)__builtin_ctz(stop) : 16;
         continue;
       }
-      add_hashed(ix, word, wlen, h);
+    }
+#endif
+    unsigned char c = *p;
+    if (c < 0x80) {
+      if (ascii_word[c]) {
+        /* a run of ASCII letters and digits */
+        const unsigned char *run = p;
+        p = word_end(p + 1, end);
+        size_t len = (size_t)(p - run);
+        plen = 0;
+        if (wlen == 0 && len < 8 && end - run >= 8 && *p < 0x80) {
+          /* a whole short word: its chunk, lowered, cut */
+          add_chunks(ix, (chunk(run) | lower) & chunk(prefix_ones + 8 - len), 0,
+                     len);
+        } else {
+          append_lower(word, &wlen, run, len, end);
+        }
+        continue;
+      }
+      add_term(ix, word, wlen);
       wlen = plen = 0;
-      h = HASH_INIT;
       /* and the ASCII that separates words */
-      do
-        p++;
-      while (p < end && *p < 0x80 && !ascii_word[*p]);
+      p = separators_end(p + 1, end);
       continue;
     }
     uint32_t cp;
     size_t k = cb_utf8__decode(p, (size_t)(end - p), &cp);
     p += k;
     if (is_cjk(cp)) {
-      add_hashed(ix, word, wlen, h);
+      add_term(ix, word, wlen);
       wlen = 0;
-      h = HASH_INIT;
-      char ch[8];
+      unsigned char ch[WORD_ROOM];
       size_t clen = put_utf8(ch, cp);
       add_term(ix, ch, clen);
       if (plen) {
-        char pair[8];
+        unsigned char pair[WORD_ROOM];
         memcpy(pair, prev, plen);
         memcpy(pair + plen, ch, clen);
         add_term(ix, pair, plen + clen);
@@ -273,22 +441,19 @@ static void add_text(search_index *ix, const char *s, size_t n) {
       memcpy(prev, ch, clen);
       plen = clen;
     } else if (is_separator(cp)) {
-      add_hashed(ix, word, wlen, h);
+      add_term(ix, word, wlen);
       wlen = plen = 0;
-      h = HASH_INIT;
     } else {
-      char ch[4];
+      unsigned char ch[4];
       size_t clen = put_utf8(ch, fold(cp));
       if (wlen + clen <= CB_SEARCH_MAX_WORD) {
-        for (size_t i = 0; i < clen; i++)
-          h = HASH_STEP(h, ch[i]);
         memcpy(word + wlen, ch, clen);
         wlen += clen;
       }
       plen = 0;
     }
   }
-  add_hashed(ix, word, wlen, h);
+  add_term(ix, word, wlen);
 }
 
 static void add_str(search_index *ix, const char *s) {
@@ -298,28 +463,71 @@ static void add_str(search_index *ix, const char *s) {
 
 /* ---- documents ------------------------------------------------------- */
 
+/* 1 for the bytes a JSON string holds as they are: all but control
+ * characters, the quote and the backslash. */
+/* clang-format off */
+static const unsigned char json_plain[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+/* clang-format on */
+
 /* Appends s[0..n) as a JSON string: cleaned of invalid UTF-8, with the
  * quote, the backslash and control characters escaped. */
+/* The first byte from p on that a JSON string escapes, or end. */
+static const unsigned char *json_run(const unsigned char *p,
+                                     const unsigned char *end) {
+#if defined(__SSE2__) && defined(__GNUC__)
+  /* sixteen at a time: a byte is a control character when the unsigned
+   * maximum of it and 0x1F is 0x1F */
+  for (; end - p >= 16; p += 16) {
+    __m128i v = load16(p);
+    __m128i escaped =
+        _mm_or_si128(_mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1F)),
+                                    _mm_set1_epi8(0x1F)),
+                     _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+    unsigned bits = (unsigned)_mm_movemask_epi8(escaped);
+    if (bits)
+      return p + __builtin_ctz(bits);
+  }
+#endif
+  while (p < end && json_plain[*p])
+    p++;
+  return p;
+}
+
 static void json_str(cb_buf *b, const char *s, size_t n) {
   static const char hex[] = "0123456789abcdef";
-  cb_buf clean = {0};
   if (!cb_emit__text_ok(s, n, CB_TEXT_JSON)) {
+    cb_buf clean = {0};
     cb_emit__text_fix(&clean, s, n, CB_TEXT_JSON);
-    if (clean.failed) {
+    if (clean.failed)
       b->failed = 1;
-      cb_buf_free(&clean);
-      return;
-    }
-    s = clean.data;
-    n = clean.len;
+    else /* clean now */
+      json_str(b, clean.data, clean.len);
+    cb_buf_free(&clean);
+    return;
   }
+  const unsigned char *p = (const unsigned char *)s, *end = p + n, *run = p;
   cb_buf_putc(b, '"');
-  const char *run = s;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c >= 0x20 && c != '"' && c != '\\')
-      continue;
-    cb_buf_append(b, run, (size_t)(s + i - run));
+  while ((p = json_run(p, end)) < end) {
+    unsigned char c = *p;
+    cb_buf_append(b, (const char *)run, (size_t)(p - run));
     if (c == '"' || c == '\\') {
       char e[2] = {'\\', (char)c};
       cb_buf_append(b, e, 2);
@@ -327,11 +535,10 @@ static void json_str(cb_buf *b, const char *s, size_t n) {
       char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
       cb_buf_append(b, e, 6);
     }
-    run = s + i + 1;
+    run = ++p;
   }
-  cb_buf_append(b, run, (size_t)(s + n - run));
+  cb_buf_append(b, (const char *)run, (size_t)(end - run));
   cb_buf_putc(b, '"');
-  cb_buf_free(&clean);
 }
 
 static void json_cstr(cb_buf *b, const char *s) {
@@ -358,17 +565,20 @@ static void snip(search_index *ix, const char *s, size_t n) {
       p++;
       continue;
     }
-    size_t k = 1;
-    if (c >= 0x80) {
-      uint32_t cp;
-      k = cb_utf8__decode(p, (size_t)(end - p), &cp);
+    space = 0;
+    if (c < 0x80) {
+      out[o++] = (char)c;
+      len++;
+      p++;
+      continue;
     }
+    uint32_t cp;
+    size_t k = cb_utf8__decode(p, (size_t)(end - p), &cp);
     if (len + k > SNIPPET_BYTES)
       break;
     memcpy(out + o, p, k);
     o += k;
     len += k;
-    space = 0;
     p += k;
   }
   cb_buf_append(b, out, o);
@@ -421,36 +631,42 @@ static void doc_begin(search_index *ix, const char *kind, const char *id,
 static void doc_end(search_index *ix, const cb_book *b, size_t chapter,
                     const char *prefix, const char *a, const char *c) {
   cb_buf *d = &ix->docs;
-  cb_buf href = {0};
+  cb_buf *href = &ix->href;
+  cb_buf_reset(href);
   if (chapter < b->n_chapters) {
-    cb_buf_puts(&href, b->chapters[chapter].slug);
-    cb_buf_puts(&href, ".html");
+    cb_buf_puts(href, b->chapters[chapter].slug);
+    cb_buf_puts(href, ".html");
   }
   if (prefix) {
-    cb_buf_putc(&href, '#');
-    size_t at = href.len;
+    cb_buf_putc(href, '#');
+    size_t at = href->len;
     if (*prefix) {
-      cb_buf_puts(&href, prefix);
-      cb_buf_putc(&href, '-');
+      cb_buf_puts(href, prefix);
+      cb_buf_putc(href, '-');
     }
-    cb_buf_puts(&href, a);
+    cb_buf_puts(href, a);
     if (c) {
-      cb_buf_putc(&href, '-');
-      cb_buf_puts(&href, c);
+      cb_buf_putc(href, '-');
+      cb_buf_puts(href, c);
     }
     /* whitespace in an anchor is '-' (see cb_html_page__anchor) */
-    for (size_t i = at; i < href.len; i++)
-      if (href.data[i] == ' ' || href.data[i] == '\t' || href.data[i] == '\n' ||
-          href.data[i] == '\r' || href.data[i] == '\f')
-        href.data[i] = '-';
+    for (size_t i = at; i < href->len; i++)
+      if (href->data[i] == ' ' || href->data[i] == '\t' ||
+          href->data[i] == '\n' || href->data[i] == '\r' ||
+          href->data[i] == '\f')
+        href->data[i] = '-';
   }
-  json_str(d, href.data ? href.data : "", href.len);
-  cb_buf_printf(d, ",%zu,", chapter < b->n_chapters ? chapter : (size_t)0);
+  json_str(d, href->data ? href->data : "", href->len);
+  char number[24];
+  cb_buf_putc(d, ',');
+  cb_buf_append(d, number,
+                cb_json__digits(
+                    number, chapter < b->n_chapters ? (long long)chapter : 0));
+  cb_buf_putc(d, ',');
   json_str(d, ix->snippet.data ? ix->snippet.data : "", ix->snippet.len);
   cb_buf_putc(d, ']');
-  if (href.failed || d->failed)
+  if (href->failed || d->failed)
     ix->failed = 1;
-  cb_buf_free(&href);
   ix->n_docs++;
 }
 
@@ -538,14 +754,17 @@ static void index_free(search_index *ix) {
   cb_free(ix->slots);
   cb_buf_free(&ix->docs);
   cb_buf_free(&ix->snippet);
+  cb_buf_free(&ix->href);
   cb_arena_free(ix->arena);
 }
 
 int cb_html_search__build(cb_buf *out, const cb_book *b) {
   search_index ix;
   memset(&ix, 0, sizeof ix);
-  if (!(ix.arena = cb_arena_new()))
+  if (!(ix.arena = cb_arena_new()) || grow_slots(&ix) < 0) {
+    index_free(&ix);
     return CB_ENOMEM;
+  }
   build(&ix, b);
   cb_buf_puts(out, "/* The search index of the casebook site: see site.js. */\n"
                    "window.casebookSearchData = {\"v\":1,\n\"chapters\":[");
@@ -561,7 +780,7 @@ int cb_html_search__build(cb_buf *out, const cb_book *b) {
     const term *t = &ix.terms[i];
     if (i)
       cb_buf_puts(out, i % 64 ? "," : ",\n");
-    json_str(out, t->key, t->len);
+    json_str(out, (const char *)t->key, t->len);
     cb_buf_putc(out, ':');
     cb_buf_putc(out, '"');
     cb_buf_append(out, t->postings.data ? t->postings.data : "",

@@ -8,57 +8,75 @@
  * valid UTF-8 and makes the rest visible. A run of other bytes always ends
  * at an ASCII byte or at the end, where a UTF-8 sequence ends too, so
  * cleaning it alone gives what cleaning the whole text would.
+ *
+ * Pages are millions of short pieces, so the common case is made cheap:
+ * with SSE2 the plain runs are found sixteen bytes at a time, a short
+ * plain string is checked and copied at once, and tags are copied from
+ * padded tables into spare bytes the buffer keeps.
  */
 #include "html_writer.h"
 
 #include <assert.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+#endif
 
 #include "emit.h"
 
-static const struct {
-  const char *name;
-  unsigned char len;
-  unsigned char block; /* a newline after the end tag */
-} tags[CB_N_TAGS] = {
-    [CB_TAG_A] = {"a", 1, 0},
-    [CB_TAG_ARTICLE] = {"article", 7, 1},
-    [CB_TAG_CODE] = {"code", 4, 0},
-    [CB_TAG_DD] = {"dd", 2, 1},
-    [CB_TAG_DETAILS] = {"details", 7, 1},
-    [CB_TAG_DIV] = {"div", 3, 1},
-    [CB_TAG_DL] = {"dl", 2, 1},
-    [CB_TAG_DT] = {"dt", 2, 1},
-    [CB_TAG_EM] = {"em", 2, 0},
-    [CB_TAG_FORM] = {"form", 4, 1},
-    [CB_TAG_H1] = {"h1", 2, 1},
-    [CB_TAG_H2] = {"h2", 2, 1},
-    [CB_TAG_H3] = {"h3", 2, 1},
-    [CB_TAG_H4] = {"h4", 2, 1},
-    [CB_TAG_H5] = {"h5", 2, 1},
-    [CB_TAG_H6] = {"h6", 2, 1},
-    [CB_TAG_HEADER] = {"header", 6, 1},
-    [CB_TAG_LABEL] = {"label", 5, 0},
-    [CB_TAG_LI] = {"li", 2, 1},
-    [CB_TAG_NAV] = {"nav", 3, 1},
-    [CB_TAG_OL] = {"ol", 2, 1},
-    [CB_TAG_OPTGROUP] = {"optgroup", 8, 1},
-    [CB_TAG_OPTION] = {"option", 6, 1},
-    [CB_TAG_P] = {"p", 1, 1},
-    [CB_TAG_PRE] = {"pre", 3, 1},
-    [CB_TAG_SECTION] = {"section", 7, 1},
-    [CB_TAG_SELECT] = {"select", 6, 1},
-    [CB_TAG_SPAN] = {"span", 4, 0},
-    [CB_TAG_STRONG] = {"strong", 6, 0},
-    [CB_TAG_SUMMARY] = {"summary", 7, 1},
-    [CB_TAG_TABLE] = {"table", 5, 1},
-    [CB_TAG_TBODY] = {"tbody", 5, 1},
-    [CB_TAG_TD] = {"td", 2, 0},
-    [CB_TAG_TH] = {"th", 2, 0},
-    [CB_TAG_THEAD] = {"thead", 5, 1},
-    [CB_TAG_TR] = {"tr", 2, 1},
-    [CB_TAG_UL] = {"ul", 2, 1},
+/* The start tag without its '>' and the end tag (with a newline after a
+ * block element), padded to 16 bytes: they are copied whole into the
+ * SLACK bytes the buffer keeps spare (see room()), then the length
+ * counted. */
+typedef struct tag_bytes {
+  char start[16], end[16];
+  unsigned char start_len, end_len;
+} tag_bytes;
+
+#define INLINE(name)                                                           \
+  { "<" name, "</" name ">", sizeof name, sizeof name + 2 }
+#define BLOCK(name)                                                            \
+  { "<" name, "</" name ">\n", sizeof name, sizeof name + 3 }
+
+static const tag_bytes tags[CB_N_TAGS] = {
+    [CB_TAG_A] = INLINE("a"),
+    [CB_TAG_ARTICLE] = BLOCK("article"),
+    [CB_TAG_CODE] = INLINE("code"),
+    [CB_TAG_DD] = BLOCK("dd"),
+    [CB_TAG_DETAILS] = BLOCK("details"),
+    [CB_TAG_DIV] = BLOCK("div"),
+    [CB_TAG_DL] = BLOCK("dl"),
+    [CB_TAG_DT] = BLOCK("dt"),
+    [CB_TAG_EM] = INLINE("em"),
+    [CB_TAG_FORM] = BLOCK("form"),
+    [CB_TAG_H1] = BLOCK("h1"),
+    [CB_TAG_H2] = BLOCK("h2"),
+    [CB_TAG_H3] = BLOCK("h3"),
+    [CB_TAG_H4] = BLOCK("h4"),
+    [CB_TAG_H5] = BLOCK("h5"),
+    [CB_TAG_H6] = BLOCK("h6"),
+    [CB_TAG_HEADER] = BLOCK("header"),
+    [CB_TAG_LABEL] = INLINE("label"),
+    [CB_TAG_LI] = BLOCK("li"),
+    [CB_TAG_NAV] = BLOCK("nav"),
+    [CB_TAG_OL] = BLOCK("ol"),
+    [CB_TAG_OPTGROUP] = BLOCK("optgroup"),
+    [CB_TAG_OPTION] = BLOCK("option"),
+    [CB_TAG_P] = BLOCK("p"),
+    [CB_TAG_PRE] = BLOCK("pre"),
+    [CB_TAG_SECTION] = BLOCK("section"),
+    [CB_TAG_SELECT] = BLOCK("select"),
+    [CB_TAG_SPAN] = INLINE("span"),
+    [CB_TAG_STRONG] = INLINE("strong"),
+    [CB_TAG_SUMMARY] = BLOCK("summary"),
+    [CB_TAG_TABLE] = BLOCK("table"),
+    [CB_TAG_TBODY] = BLOCK("tbody"),
+    [CB_TAG_TD] = INLINE("td"),
+    [CB_TAG_TH] = INLINE("th"),
+    [CB_TAG_THEAD] = BLOCK("thead"),
+    [CB_TAG_TR] = BLOCK("tr"),
+    [CB_TAG_UL] = BLOCK("ul"),
 };
 
 /* Byte classes. */
@@ -131,15 +149,18 @@ static const unsigned char url_class[256] = {
 
 /* ---- the buffer ------------------------------------------------------ */
 
-/* Makes room for n more bytes and one spare, as cb_buf_append keeps
- * (the bytes are not NUL-terminated). Returns 0 once an allocation
- * failed. */
+/* Spare bytes kept past the end of the bytes written, for fixed-size
+ * copies. */
+#define SLACK 16
+
+/* Makes room for n more bytes and SLACK spare ones (the bytes are not
+ * NUL-terminated). Returns 0 once an allocation failed. */
 static int grow(cb_html *h, size_t n) {
   cb_buf *b = &h->buf;
   if (b->failed)
     return 0;
   size_t ncap = b->cap ? b->cap : 4096;
-  while (ncap < b->len + n + 1) {
+  while (ncap <= b->len + n + SLACK) {
     if (ncap > SIZE_MAX / 2) {
       b->failed = 1;
       return 0;
@@ -156,9 +177,13 @@ static int grow(cb_html *h, size_t n) {
   return 1;
 }
 
+static inline int room(cb_html *h, size_t n) {
+  return h->buf.cap - h->buf.len > n + SLACK || grow(h, n);
+}
+
 static inline void put(cb_html *h, const void *s, size_t n) {
   cb_buf *b = &h->buf;
-  if (b->len + n < b->cap || grow(h, n)) {
+  if (room(h, n)) {
     memcpy(b->data + b->len, s, n);
     b->len += n;
   }
@@ -166,7 +191,7 @@ static inline void put(cb_html *h, const void *s, size_t n) {
 
 static inline void putc_(cb_html *h, char c) {
   cb_buf *b = &h->buf;
-  if (b->len + 1 < b->cap || grow(h, 1))
+  if (room(h, 1))
     b->data[b->len++] = c;
 }
 
@@ -178,22 +203,131 @@ static inline void content(cb_html *h) {
   }
 }
 
-/* Writes s[0..n) by the classes of table cls. */
+#if defined(__SSE2__) && defined(__GNUC__)
+/* The mask of the bytes of v in lo..hi: adding 0x80 - lo maps them, and
+ * only them, to the signed bytes below -128 + (hi - lo + 1). */
+static __m128i in_range(__m128i v, int lo, int hi) {
+  return _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8((char)(0x80 - lo))),
+                        _mm_set1_epi8((char)(-128 + hi - lo + 1)));
+}
+
+/* The mask of the bytes of v that cls leaves as they are, or most of
+ * them (the few others take the slow way). For text and quoted attribute
+ * values: printable ASCII but what HTML reads, and the newline; for
+ * URLs: letters, digits and the punctuation of ids and paths. */
+static unsigned plain_mask(__m128i v, const unsigned char *cls) {
+  __m128i plain;
+  if (cls == url_class) {
+    plain = _mm_or_si128(
+        _mm_or_si128(in_range(v, '#', '%'), in_range(v, '\'', ';')),
+        _mm_or_si128(in_range(v, '?', 'Z'), in_range(v, 'a', 'z')));
+    plain = _mm_or_si128(plain,
+                         _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('_')),
+                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('='))));
+  } else {
+    __m128i markup =
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
+                     _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')),
+                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('>'))));
+    if (cls == attr_class)
+      markup = _mm_or_si128(markup, _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+    plain = _mm_or_si128(_mm_andnot_si128(markup, in_range(v, ' ', '~')),
+                         _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
+  }
+  return (unsigned)_mm_movemask_epi8(plain);
+}
+
+static __m128i load8(const unsigned char *p) {
+  return _mm_loadl_epi64((const __m128i *)(const void *)p);
+}
+
+static __m128i load4(const unsigned char *p) {
+  int v;
+  memcpy(&v, p, 4);
+  return _mm_cvtsi32_si128(v);
+}
+#endif
+
+/* Copies s[0..n) to d and returns 1 when it is short (n < 16) and all of
+ * it plain (of class 0 in cls); else returns 0, d left to be written
+ * over. Most strings are: with SSE2, in one vector of their first and
+ * last eight or four bytes, which overlap. */
+static inline int copy_short(unsigned char *d, const unsigned char *s, size_t n,
+                             const unsigned char *cls) {
+  if (n >= 16)
+    return 0;
+#if defined(__SSE2__) && defined(__GNUC__)
+  if (n >= 4) {
+    if (n >= 8) {
+      __m128i head = load8(s), tail = load8(s + n - 8);
+      if (plain_mask(_mm_unpacklo_epi64(head, tail), cls) != 0xFFFF)
+        return 0;
+      _mm_storel_epi64((__m128i *)(void *)d, head);
+      _mm_storel_epi64((__m128i *)(void *)(d + n - 8), tail);
+    } else {
+      if ((plain_mask(_mm_unpacklo_epi32(load4(s), load4(s + n - 4)), cls) &
+           0xFF) != 0xFF)
+        return 0;
+      memcpy(d, s, 4);
+      memcpy(d + n - 4, s + n - 4, 4);
+    }
+    return 1;
+  }
+#endif
+  for (size_t i = 0; i < n; i++) {
+    if (cls[s[i]])
+      return 0;
+    d[i] = s[i];
+  }
+  return 1;
+}
+
+/* Copies to d the run of plain bytes (of class 0 in cls) that s[0..n)
+ * starts with; returns its length. Writes no further than d + n. */
+static size_t copy_plain(unsigned char *d, const unsigned char *s, size_t n,
+                         const unsigned char *cls) {
+  size_t i = 0;
+#if defined(__SSE2__) && defined(__GNUC__)
+  for (; n - i >= 16; i += 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+    unsigned plain = plain_mask(v, cls);
+    _mm_storeu_si128((__m128i *)(void *)(d + i), v);
+    if (plain != 0xFFFF)
+      return i + (unsigned)__builtin_ctz(~plain);
+  }
+#endif
+  if (copy_short(d + i, s + i, n - i, cls))
+    return n;
+  while (n - i >= 4 &&
+         !(cls[s[i]] | cls[s[i + 1]] | cls[s[i + 2]] | cls[s[i + 3]]))
+    i += 4;
+  while (i < n && !cls[s[i]])
+    i++;
+  memcpy(d, s, i);
+  return i;
+}
+
+/* Writes s[0..n) by the classes of table cls: the runs of plain bytes
+ * copied as they are, with room made for all of them first. See
+ * put_value for the usual way in. */
 static void put_classed(cb_html *h, const unsigned char *s, size_t n,
                         const unsigned char *cls) {
   static const char hex[] = "0123456789ABCDEF";
   const unsigned char *p = s, *end = s + n;
   while (p < end) {
-    const unsigned char *run = p;
-    while (end - p >= 4 && !(cls[p[0]] | cls[p[1]] | cls[p[2]] | cls[p[3]]))
-      p += 4;
-    while (p < end && !cls[*p])
-      p++;
-    if (p > run)
-      put(h, run, (size_t)(p - run));
+    if (!room(h, (size_t)(end - p)))
+      return;
+    size_t k = copy_plain((unsigned char *)h->buf.data + h->buf.len, p,
+                          (size_t)(end - p), cls);
+    h->buf.len += k;
+    p += k;
     if (p == end)
       return;
     switch (cls[*p]) {
+    case PLAIN: /* one that copy_plain leaves to the slow way */
+      putc_(h, (char)*p);
+      p++;
+      break;
     case AMP:
       put(h, "&amp;", 5);
       p++;
@@ -246,38 +380,89 @@ void cb_html__free(cb_html *h) {
 
 int cb_html__failed(const cb_html *h) { return h->buf.failed; }
 
+/* put_classed, with a short plain string (most are) copied at once. */
+static inline void put_value(cb_html *h, const char *s, size_t n,
+                             const unsigned char *cls) {
+  cb_buf *b = &h->buf;
+  if (room(h, n) && copy_short((unsigned char *)b->data + b->len,
+                               (const unsigned char *)s, n, cls))
+    b->len += n;
+  else
+    put_classed(h, (const unsigned char *)s, n, cls);
+}
+
+/* Appends the first len of the 16 bytes at bytes, copied whole into the
+ * spare ones. */
+static inline void put16(cb_html *h, const char *bytes, size_t len) {
+  if (room(h, 16)) {
+    memcpy(h->buf.data + h->buf.len, bytes, 16);
+    h->buf.len += len;
+  }
+}
+
+/* Writes the fixed bytes of a tag, 16 of them (see tag_bytes), after
+ * the '>' of a start tag left open. */
+static void put_tag(cb_html *h, const char *bytes, size_t len) {
+  cb_buf *b = &h->buf;
+  if (room(h, 1 + 16)) {
+    char *d = b->data + b->len;
+    if (h->in_tag)
+      *d++ = '>';
+    memcpy(d, bytes, 16);
+    b->len += (size_t)h->in_tag + len;
+  }
+  h->in_tag = 0;
+}
+
+/* The start of the attributes the writer names itself, padded for
+ * put16: ' class="' and ' href="'. */
+static const char class_start[16] = " class=\"", href_start[16] = " href=\"";
+
 void cb_html__open(cb_html *h, cb_tag tag, const char *cls) {
   assert((unsigned)tag < CB_N_TAGS && h->depth < CB_HTML_DEPTH);
-  content(h);
-  putc_(h, '<');
-  put(h, tags[tag].name, tags[tag].len);
+  put_tag(h, tags[tag].start, tags[tag].start_len);
   h->open[h->depth++] = (unsigned char)tag;
   h->in_tag = 1;
   h->pre_start = tag == CB_TAG_PRE;
-  if (cls)
-    cb_html__attr(h, "class", cls);
+  if (!cls)
+    return;
+  /* ' class="', the class and '"' at once when it is short and plain */
+  size_t n = strlen(cls);
+  cb_buf *b = &h->buf;
+  if (room(h, 8 + n + 1)) {
+    unsigned char *d = (unsigned char *)b->data + b->len;
+    memcpy(d, class_start, 16);
+    if (copy_short(d + 8, (const unsigned char *)cls, n, attr_class)) {
+      d[8 + n] = '"';
+      b->len += 8 + n + 1;
+      return;
+    }
+    b->len += 8;
+    put_classed(h, (const unsigned char *)cls, n, attr_class);
+    putc_(h, '"');
+  }
 }
 
-/* ' name="' */
-static void attr_start(cb_html *h, const char *name) {
-  size_t n = strlen(name);
+/* Attribute name (a literal of ours: [a-z-]) with value s[0..n) by the
+ * classes of cls. */
+static void named_attr(cb_html *h, const char *name, const char *s, size_t n,
+                       const unsigned char *cls) {
+  size_t len = strlen(name);
   assert(h->in_tag && name[0] >= 'a' && name[0] <= 'z');
   putc_(h, ' ');
-  put(h, name, n);
+  put(h, name, len);
   put(h, "=\"", 2);
+  put_value(h, s, n, cls);
+  putc_(h, '"');
 }
 
 void cb_html__attr(cb_html *h, const char *name, const char *value) {
-  attr_start(h, name);
-  put_classed(h, (const unsigned char *)value, strlen(value), attr_class);
-  putc_(h, '"');
+  named_attr(h, name, value, strlen(value), attr_class);
 }
 
 void cb_html__attr_url(cb_html *h, const char *name, const char *url,
                        size_t len) {
-  attr_start(h, name);
-  put_classed(h, (const unsigned char *)url, len, url_class);
-  putc_(h, '"');
+  named_attr(h, name, url, len, url_class);
 }
 
 void cb_html__text(cb_html *h, const char *s, size_t len) {
@@ -288,7 +473,7 @@ void cb_html__text(cb_html *h, const char *s, size_t len) {
   if (h->pre_start && s[0] == '\n')
     putc_(h, '\n');
   h->pre_start = 0;
-  put_classed(h, (const unsigned char *)s, len, text_class);
+  put_value(h, s, len, text_class);
 }
 
 void cb_html__puts(cb_html *h, const char *s) {
@@ -299,14 +484,8 @@ void cb_html__puts(cb_html *h, const char *s) {
 void cb_html__close(cb_html *h) {
   assert(h->depth > 0);
   cb_tag tag = (cb_tag)h->open[--h->depth];
-  content(h);
   h->pre_start = 0;
-  put(h, "</", 2);
-  put(h, tags[tag].name, tags[tag].len);
-  if (tags[tag].block)
-    put(h, ">\n", 2);
-  else
-    putc_(h, '>');
+  put_tag(h, tags[tag].end, tags[tag].end_len);
 }
 
 void cb_html__leaf(cb_html *h, cb_tag tag, const char *cls, const char *s) {
@@ -317,7 +496,9 @@ void cb_html__leaf(cb_html *h, cb_tag tag, const char *cls, const char *s) {
 
 void cb_html__open_link(cb_html *h, const char *href, const char *cls) {
   cb_html__open(h, CB_TAG_A, cls);
-  cb_html__attr_url(h, "href", href, strlen(href));
+  put16(h, href_start, 7);
+  put_value(h, href, strlen(href), url_class);
+  putc_(h, '"');
 }
 
 void cb_html__link(cb_html *h, const char *href, const char *cls,
