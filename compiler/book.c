@@ -303,8 +303,18 @@ static int load(const cb_book **out, cb_ctx *ctx, cb_source *src,
                               manifest_file);
   book->chapters = cb_arena_calloc(ctx->arena, n_chapters + 1,
                                    sizeof *book->chapters);
-  if (!book->chapters) {
+  order = cb_calloc(n_chapters + 1, sizeof *order);
+  if (!book->chapters || !order) {
     err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+    goto done;
+  }
+  /* Without a build cache every chapter is parsed, and parsing starts as
+   * soon as the first one is read; a cache first needs every chapter
+   * read to say which ones it holds. */
+  int parse_early = ctx->cache == NULL;
+  if (parse_early &&
+      (err = cb_parse__start(&queue, book->files, order, n_chapters)) < 0) {
+    cb_ctx__fail(ctx, err, "out of memory");
     goto done;
   }
   for (size_t i = 0; i < n_chapters; i++) {
@@ -319,6 +329,10 @@ static int load(const cb_book **out, cb_ctx *ctx, cb_source *src,
       goto done;
     }
     book->files[book->n_files++] = f;
+    if (parse_early) {
+      order[i] = ch->file;
+      cb_parse__avail(queue, i + 1);
+    }
     cb_extract__prescan(&b, f.text, f.len);
   }
   book->n_chapters = n_chapters;
@@ -332,18 +346,16 @@ static int load(const cb_book **out, cb_ctx *ctx, cb_source *src,
   /* chapters the build cache holds are not parsed */
   if ((err = cb_cache__plan(ctx->cache, &b, book)) < 0)
     goto done;
-  order = cb_calloc(n_chapters + 1, sizeof *order);
-  if (!order) {
-    err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-    goto done;
-  }
-  size_t n_parse = 0;
-  for (size_t i = 0; i < n_chapters; i++)
-    if (!cb_cache__planned(ctx->cache, i))
-      order[n_parse++] = book->chapters[i].file;
-  if ((err = cb_parse__start(&queue, book->files, order, n_parse)) < 0) {
-    cb_ctx__fail(ctx, err, "out of memory");
-    goto done;
+  if (!parse_early) {
+    size_t n_parse = 0;
+    for (size_t i = 0; i < n_chapters; i++)
+      if (!cb_cache__planned(ctx->cache, i))
+        order[n_parse++] = book->chapters[i].file;
+    if ((err = cb_parse__start(&queue, book->files, order, n_parse)) < 0) {
+      cb_ctx__fail(ctx, err, "out of memory");
+      goto done;
+    }
+    cb_parse__avail(queue, n_parse);
   }
   for (size_t i = 0; i < n_chapters; i++) {
     cb_chapter *ch = &book->chapters[i];

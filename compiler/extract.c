@@ -39,14 +39,17 @@ char *cb_extract__norm_key(cb_arena *a, const char *key, size_t len) {
   return k;
 }
 
-static int is_id_start(int c) { return isalnum(c) && c < 128; }
+/* ASCII letters and digits (isalnum's table lookup is a call per byte) */
+static int is_ascii_alnum(int c) {
+  return (c >= '0' && c <= '9') || ((unsigned)c | 0x20) - 'a' < 26;
+}
 static int is_id_char(int c) {
-  return (isalnum(c) && c < 128) || c == '.' || c == '_' || c == '-';
+  return is_ascii_alnum(c) || c == '.' || c == '_' || c == '-';
 }
 
 /* Is s (len) a valid normalized key / id? */
 int cb_extract__valid_id(const char *s, size_t len) {
-  if (!len || len > 128 || !is_id_start((unsigned char)s[0]))
+  if (!len || len > 128 || !is_ascii_alnum((unsigned char)s[0]))
     return 0;
   for (size_t i = 1; i < len; i++)
     if (!is_id_char((unsigned char)s[i]))
@@ -86,8 +89,9 @@ char *cb_extract__slug(cb_arena *a, const char *text) {
         continue;
       }
       out[o++] = (char)*p++;
-    } else if (isalnum(*p) || *p == '-' || *p == '_') {
-      out[o++] = (char)tolower(*p++);
+    } else if (is_ascii_alnum(*p) || *p == '-' || *p == '_') {
+      out[o++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+      p++;
     } else if (*p == ' ') {
       out[o++] = '-';
       p++;
@@ -150,8 +154,29 @@ static void plain_text(cmark_node *node, cb_buf *out) {
   scan_text(NULL, node, out);
 }
 
+/* The one literal of node's subtree when it is a chain of only children
+ * ending in text or code (a cell, an item, a heading, a link of plain
+ * text), else NULL. Its plain text is then that literal, trimmed: what
+ * the containers add around it is white space. */
+static const char *lone_literal(cmark_node *node) {
+  cmark_node *child;
+  while ((child = cmark_node_first_child(node))) {
+    if (child != cmark_node_last_child(node))
+      return NULL;
+    node = child;
+  }
+  cmark_node_type t = cmark_node_get_type(node);
+  if (t != CMARK_NODE_TEXT && t != CMARK_NODE_CODE &&
+      t != CMARK_NODE_CODE_BLOCK)
+    return NULL;
+  return cmark_node_get_literal(node);
+}
+
 /* Plain text of node, cb_extract__trimmed, in the arena. */
 char *cb_extract__node_text(cb_builder *b, cmark_node *node) {
+  const char *lit = lone_literal(node);
+  if (lit)
+    return cb_extract__trimmed(b, lit, strlen(lit));
   cb_buf buf = {0};
   plain_text(node, &buf);
   const char *s = cb_buf_cstr(&buf);
@@ -286,8 +311,14 @@ static void record_link(chapter_state *s, cmark_node *n) {
   } else {
     l.target = l.url;
   }
-  char href[32];
-  snprintf(href, sizeof href, "cb-link:%zu", b->n_links);
+  /* "cb-link:N", without snprintf's cost on tens of thousands of links */
+  char digits[24], href[32] = "cb-link:";
+  size_t nd = 0;
+  for (size_t v = b->n_links; nd == 0 || v; v /= 10)
+    digits[nd++] = (char)('0' + v % 10);
+  for (size_t k = 0; k < nd; k++)
+    href[8 + k] = digits[nd - 1 - k];
+  href[8 + nd] = '\0';
   if (CB_VEC_PUSH(b->links, b->n_links, b->cap_links, l) < 0 ||
       !cmark_node_set_url(n, href))
     b->failed = 1;
@@ -338,7 +369,7 @@ static void batch_flush(chapter_state *s, cb_buf *html, cb_buf *text) {
     s->b->failed = 1;
   cmark_node *c;
   while ((c = cmark_node_first_child(s->batch)))
-    cmark_node_free(c);
+    cb_parse__drop(s->doc, c);
 }
 
 /* ---- headings -------------------------------------------------------- */
@@ -409,7 +440,7 @@ static heading_parse parse_keyword_heading(chapter_state *s,
   while (is_id_char((unsigned char)*p))
     p++;
   size_t id_len = (size_t)(p - id);
-  if (!id_len || !is_id_start((unsigned char)id[0])) {
+  if (!id_len || !is_ascii_alnum((unsigned char)id[0])) {
     r.bad = 1;
     r.why = "has no valid id (an id is letters, digits, '.', '_' and '-', "
             "starting with a letter or digit)";
@@ -703,42 +734,46 @@ int cb_extract__chapter(cb_builder *b, cb_chapter *ch, uint32_t chapter,
 void cb_extract__prescan(cb_builder *b, const char *text, size_t len) {
   const cb_strlist *kws = &b->manifest->kw_question;
   const char *p = text, *end = text + len;
+  /* from one '#' to the next rather than line by line: a heading is a
+   * '#' after at most three spaces at the start of a line */
   while (p < end && !b->failed) {
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
-    const char *e = nl ? nl : end;
-    const char *q = p;
-    int sp = 0;
-    while (q < e && *q == ' ' && sp < 3) {
-      q++;
-      sp++;
+    const char *q = memchr(p, '#', (size_t)(end - p));
+    if (!q)
+      break;
+    const char *start = q;
+    while (start > text && start[-1] == ' ' && q - start < 3)
+      start--;
+    if (start > text && start[-1] != '\n') {
+      p = q + 1;
+      continue;
     }
-    if (q < e && *q == '#') {
-      int hashes = 0;
-      while (q < e && *q == '#') {
+    const char *nl = memchr(q, '\n', (size_t)(end - q));
+    const char *e = nl ? nl : end;
+    int hashes = 0;
+    while (q < e && *q == '#') {
+      q++;
+      hashes++;
+    }
+    if (hashes <= 6 && q < e && cb_extract__is_space((unsigned char)*q)) {
+      while (q < e && cb_extract__is_space((unsigned char)*q))
         q++;
-        hashes++;
-      }
-      if (hashes <= 6 && q < e && cb_extract__is_space((unsigned char)*q)) {
-        while (q < e && cb_extract__is_space((unsigned char)*q))
-          q++;
-        char line[256];
-        size_t n = (size_t)(e - q) < sizeof line - 1 ? (size_t)(e - q)
-                                                      : sizeof line - 1;
-        memcpy(line, q, n);
-        line[n] = '\0';
-        size_t kw = match_keyword(line, kws, "Question");
-        if (kw) {
-          const char *id = line + kw;
-          while (cb_extract__is_space((unsigned char)*id) || *id == '`')
-            id++;
-          const char *ie = id;
-          while (is_id_char((unsigned char)*ie))
-            ie++;
-          if (ie > id && is_id_start((unsigned char)*id)) {
-            char *s = cb_arena_strndup(b->ctx->arena, id, (size_t)(ie - id));
-            if (!s || cb_strmap_put(&b->question_ids, s, (size_t)-1, NULL) < 0)
-              b->failed = 1;
-          }
+      char line[256];
+      size_t n = (size_t)(e - q) < sizeof line - 1 ? (size_t)(e - q)
+                                                    : sizeof line - 1;
+      memcpy(line, q, n);
+      line[n] = '\0';
+      size_t kw = match_keyword(line, kws, "Question");
+      if (kw) {
+        const char *id = line + kw;
+        while (cb_extract__is_space((unsigned char)*id) || *id == '`')
+          id++;
+        const char *ie = id;
+        while (is_id_char((unsigned char)*ie))
+          ie++;
+        if (ie > id && is_ascii_alnum((unsigned char)*id)) {
+          char *s = cb_arena_strndup(b->ctx->arena, id, (size_t)(ie - id));
+          if (!s || cb_strmap_put(&b->question_ids, s, (size_t)-1, NULL) < 0)
+            b->failed = 1;
         }
       }
     }

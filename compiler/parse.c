@@ -9,6 +9,7 @@
 
 #include <cmark-gfm-core-extensions.h>
 #include <cmark-gfm-extension_api.h>
+#include <assert.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -52,17 +53,18 @@ extern cmark_node_type CMARK_NODE_TABLE, CMARK_NODE_TABLE_ROW,
  * document it is parsing, or extracting and rendering. */
 
 #define BLOCK_HDR 16
-#define CHUNK_SIZE (1u << 20)
+#define CHUNK_SIZE (256u << 10) /* a chapter's tree takes ~130 KiB */
 
 typedef struct pchunk {
   struct pchunk *next;
-  size_t used, cap;
-  size_t last; /* offset of the last block's header, or SIZE_MAX */
+  size_t cap;
   max_align_t data[];
 } pchunk;
 
 typedef struct parena {
   pchunk *chunks;  /* current chunk first */
+  char *cur, *end; /* the unused end of the current chunk */
+  char *last;      /* the last block of the current chunk, or NULL */
   pchunk *spare;   /* one emptied chunk kept for the next chapter */
   cmark_node *doc; /* the document that lives in it, if any */
   struct parena *next_free;
@@ -72,7 +74,7 @@ typedef struct parena {
 static _Thread_local parena *cur_arena;
 static _Thread_local parena solo_arena;
 
-static pchunk *new_chunk(parena *a, size_t need) {
+static int new_chunk(parena *a, size_t need) {
   size_t cap = need > CHUNK_SIZE ? need : CHUNK_SIZE;
   pchunk *c = NULL;
   if (a->spare && a->spare->cap >= cap) {
@@ -81,32 +83,33 @@ static pchunk *new_chunk(parena *a, size_t need) {
   } else {
     c = malloc(sizeof *c + cap);
     if (!c)
-      return NULL;
+      return -1;
     c->cap = cap;
   }
-  c->used = 0;
-  c->last = SIZE_MAX;
   c->next = a->chunks;
   a->chunks = c;
-  return c;
+  a->cur = (char *)c->data;
+  a->end = a->cur + cap;
+  a->last = NULL;
+  return 0;
+}
+
+/* The bytes a block of n takes, its header included. */
+static size_t block_size(size_t n) {
+  return (BLOCK_HDR + n + 15) & ~(size_t)15;
 }
 
 static void *arena_alloc(size_t n, int zero) {
   parena *a = cur_arena;
-  size_t need = (BLOCK_HDR + n + 15) & ~(size_t)15;
-  if (!a || n > SIZE_MAX / 2)
+  size_t need = block_size(n);
+  if (!a || n > SIZE_MAX / 2 ||
+      ((size_t)(a->end - a->cur) < need && new_chunk(a, need) < 0))
     return NULL;
-  pchunk *c = a->chunks;
-  if (!c || c->cap - c->used < need)
-    if (!(c = new_chunk(a, need)))
-      return NULL;
-  char *base = (char *)c->data + c->used;
-  *(size_t *)base = n;
-  c->last = c->used;
-  c->used += need;
-  if (zero)
-    memset(base + BLOCK_HDR, 0, n);
-  return base + BLOCK_HDR;
+  char *p = a->cur + BLOCK_HDR;
+  *(size_t *)a->cur = n;
+  a->cur += need;
+  a->last = p;
+  return zero ? memset(p, 0, n) : p;
 }
 
 static void *arena_calloc(size_t count, size_t size) {
@@ -115,21 +118,16 @@ static void *arena_calloc(size_t count, size_t size) {
   return arena_alloc(count * size, 1);
 }
 
-static int is_last(pchunk *c, void *p) {
-  return c && c->last != SIZE_MAX &&
-         (char *)c->data + c->last + BLOCK_HDR == (char *)p;
-}
-
 static void *arena_realloc(void *p, size_t n) {
   if (!p)
     return arena_alloc(n, 0);
-  size_t old = *(size_t *)((char *)p - BLOCK_HDR);
-  pchunk *c = cur_arena ? cur_arena->chunks : NULL;
-  if (is_last(c, p)) {
-    size_t need = (BLOCK_HDR + n + 15) & ~(size_t)15;
-    if (n <= SIZE_MAX / 2 && c->cap - c->last >= need) {
-      c->used = c->last + need;
-      *(size_t *)((char *)p - BLOCK_HDR) = n;
+  parena *a = cur_arena;
+  char *hdr = (char *)p - BLOCK_HDR;
+  size_t old = *(size_t *)hdr;
+  if (a && p == a->last) {
+    if (n <= SIZE_MAX / 2 && (size_t)(a->end - hdr) >= block_size(n)) {
+      a->cur = hdr + block_size(n);
+      *(size_t *)hdr = n;
       return p;
     }
   } else if (n <= old) {
@@ -142,10 +140,10 @@ static void *arena_realloc(void *p, size_t n) {
 }
 
 static void arena_free(void *p) {
-  pchunk *c = cur_arena ? cur_arena->chunks : NULL;
-  if (p && is_last(c, p)) {
-    c->used = c->last;
-    c->last = SIZE_MAX;
+  parena *a = cur_arena;
+  if (p && a && p == a->last) {
+    a->cur = (char *)p - BLOCK_HDR;
+    a->last = NULL;
   }
 }
 
@@ -159,6 +157,7 @@ static void arena_reset(parena *a) {
       free(a->chunks);
     a->chunks = next;
   }
+  a->cur = a->end = a->last = NULL;
   a->doc = NULL;
 }
 
@@ -228,15 +227,25 @@ cmark_node *cb_parse__new_node(cmark_node *doc, cmark_node_type type) {
   return cmark_node_new_with_mem(type, mem_of(doc));
 }
 
+void cb_parse__drop(cmark_node *doc, cmark_node *node) {
+  if (mem_of(doc) == &parse_arena)
+    cmark_node_unlink(node); /* its memory goes with the arena */
+  else
+    cmark_node_free(node);
+}
+
 static void queue_give_back(cb_parse_queue *q, parena *a);
 
 void cb_parse__release(cmark_node *doc) {
   if (!doc)
     return;
   parena *a = cur_arena && cur_arena->doc == doc ? cur_arena : NULL;
-  cmark_node_free(doc);
-  if (!a)
+  if (!a) {
+    cmark_node_free(doc);
     return;
+  }
+  /* everything of the tree is in the arena: no walk to free it node by
+   * node */
   cur_arena = NULL;
   arena_reset(a);
   if (a->queue)
@@ -244,19 +253,29 @@ void cb_parse__release(cmark_node *doc) {
 }
 
 /* ---- parsing ahead ------------------------------------------------------
- * The chapters are parsed in order on a second thread while the caller
- * extracts the ones already parsed: parsing is most of the work of
- * loading, and extraction needs the documents only one at a time. Each
- * document lives in its own arena, taken from a small pool; releasing a
- * document returns its arena. cmark's parser keeps no state shared with
- * rendering and tree walking, which is all the caller does meanwhile. */
+ * The chapters are parsed on two threads: a helper parses them in order
+ * while the caller extracts the ones already parsed, and the caller,
+ * rather than wait for a document, parses the next chapter nobody has
+ * taken yet (the one it waits for, or one ahead). Parsing is most of the
+ * work of loading; this way neither thread idles while the other has
+ * chapters left. The helper may start before every file is read: it
+ * parses the chapters cb_parse__avail has made available. Each document
+ * lives in its own arena, taken from a small pool; releasing a document
+ * returns its arena. cmark's parser keeps no state shared with rendering
+ * and tree walking, which is all the caller does meanwhile, and parsing
+ * allocates with malloc only (never cb_malloc), so the allocations a test
+ * makes fail are the same whichever thread parses. */
 
-#define POOL 3
+/* Documents parsed and not yet released: enough for the helper to work
+ * ahead while the caller reads the other chapters' files. */
+#define POOL 32
 
 struct cb_parse_queue {
   const cb_file *files; /* the chapters' files */
   const uint32_t *order; /* file index of each chapter */
   size_t n;
+  size_t n_avail;       /* chapters whose files are there */
+  size_t claimed;       /* chapters taken by a thread for parsing */
   cmark_node **docs;    /* docs[i] once parsed */
   parena **arenas;      /* the arena of docs[i], or NULL */
   unsigned char *ready; /* docs[i] is there (NULL means out of memory) */
@@ -278,41 +297,53 @@ static void queue_give_back(cb_parse_queue *q, parena *a) {
   pthread_mutex_unlock(&q->lock);
 }
 
-/* Parses chapter i, waiting for a free arena when it needs one. */
-static void parse_one(cb_parse_queue *q, size_t i) {
-  const cb_file *f = &q->files[q->order[i]];
-  parena *a = NULL;
-  if (arena_fits(f->len)) {
-    pthread_mutex_lock(&q->lock);
-    while (!q->free_list && !q->stop)
-      pthread_cond_wait(&q->changed, &q->lock);
-    if ((a = q->free_list))
-      q->free_list = a->next_free;
-    pthread_mutex_unlock(&q->lock);
-    if (!a)
-      return; /* stopping */
+/* Takes the first chapter nobody parses yet, with an arena when it needs
+ * one, into *i and *a; 0 when there is none to take now. Called with the
+ * lock held. */
+static int claim(cb_parse_queue *q, size_t *i, parena **a) {
+  if (q->stop || q->claimed >= q->n_avail)
+    return 0;
+  *a = NULL;
+  if (arena_fits(q->files[q->order[q->claimed]].len)) {
+    if (!q->free_list)
+      return 0;
+    *a = q->free_list;
+    q->free_list = (*a)->next_free;
   }
+  *i = q->claimed++;
+  return 1;
+}
+
+/* Parses claimed chapter i in a (NULL: with malloc), without the lock,
+ * and hands the document over. Returns with the lock held. */
+static void parse_claimed(cb_parse_queue *q, size_t i, parena *a) {
+  const cb_file *f = &q->files[q->order[i]];
+  pthread_mutex_unlock(&q->lock);
   cmark_node *doc = parse_in(a, f->text, f->len);
-  if (!doc && a)
-    queue_give_back(q, a), a = NULL;
   pthread_mutex_lock(&q->lock);
+  if (!doc && a) {
+    a->next_free = q->free_list;
+    q->free_list = a;
+    a = NULL;
+  }
   q->docs[i] = doc;
   q->arenas[i] = a;
   q->ready[i] = 1;
   pthread_cond_broadcast(&q->changed);
-  pthread_mutex_unlock(&q->lock);
 }
 
 static void *parse_ahead(void *arg) {
   cb_parse_queue *q = arg;
-  for (size_t i = 0; i < q->n; i++) {
-    pthread_mutex_lock(&q->lock);
-    int stop = q->stop;
-    pthread_mutex_unlock(&q->lock);
-    if (stop)
-      break;
-    parse_one(q, i);
+  size_t i;
+  parena *a;
+  pthread_mutex_lock(&q->lock);
+  while (!q->stop && q->claimed < q->n) {
+    if (claim(q, &i, &a))
+      parse_claimed(q, i, a);
+    else
+      pthread_cond_wait(&q->changed, &q->lock);
   }
+  pthread_mutex_unlock(&q->lock);
   return NULL;
 }
 
@@ -351,18 +382,29 @@ int cb_parse__start(cb_parse_queue **out, const cb_file *files,
   return 0;
 }
 
+void cb_parse__avail(cb_parse_queue *q, size_t n_avail) {
+  pthread_mutex_lock(&q->lock);
+  if (q->claimed == q->n_avail) /* a thread may wait for a chapter */
+    pthread_cond_broadcast(&q->changed);
+  q->n_avail = n_avail < q->n ? n_avail : q->n;
+  pthread_mutex_unlock(&q->lock);
+}
+
 cmark_node *cb_parse__next(cb_parse_queue *q) {
-  size_t i = q->next++;
+  size_t i = q->next++, j;
+  parena *a;
   if (i >= q->n)
     return NULL;
-  if (!q->threaded) {
-    parse_one(q, i);
-  } else {
-    pthread_mutex_lock(&q->lock);
-    while (!q->ready[i])
+  assert(i < q->n_avail);
+  pthread_mutex_lock(&q->lock);
+  /* chapter i itself when nobody has taken it, else one further on */
+  while (!q->ready[i]) {
+    if (claim(q, &j, &a))
+      parse_claimed(q, j, a);
+    else
       pthread_cond_wait(&q->changed, &q->lock);
-    pthread_mutex_unlock(&q->lock);
   }
+  pthread_mutex_unlock(&q->lock);
   cur_arena = q->arenas[i];
   return q->docs[i];
 }
@@ -449,8 +491,8 @@ int cb_markdown_to_html(char **out, const char *md, size_t len,
 
 /* Nonzero when one of the 8 bytes of w is NUL or has its high bit set
  * (may flag a clean byte next to such a byte, never misses one). */
-static int word_suspect(uint64_t w) {
-  return (((w - 0x0101010101010101ULL) | w) & 0x8080808080808080ULL) != 0;
+static uint64_t word_suspect(uint64_t w) {
+  return ((w - 0x0101010101010101ULL) | w) & 0x8080808080808080ULL;
 }
 
 typedef struct line_tracker {
@@ -478,6 +520,15 @@ void cb_parse__check_bytes(cb_ctx *ctx, uint32_t file, const char *text,
   line_tracker lt = {text, 0, 0, 1};
   size_t n_bad = 0, n_nul = 0, i = 0;
   while (i < len) {
+    /* 32 clean bytes at a time (most text is ASCII), then 8 */
+    while (i + 32 <= len) {
+      uint64_t w[4];
+      memcpy(w, t + i, 32);
+      if (word_suspect(w[0]) | word_suspect(w[1]) | word_suspect(w[2]) |
+          word_suspect(w[3]))
+        break;
+      i += 32;
+    }
     while (i + 8 <= len) {
       uint64_t w;
       memcpy(&w, t + i, 8);

@@ -17,21 +17,33 @@
  * cb_parse__new_node) must be released before the document. */
 cmark_node *cb_parse__document(const char *text, size_t len);
 
-/* Parses chapters ahead on a second thread: order[i] is the index in
- * files of the i-th chapter. Documents come back in order from
- * cb_parse__next; each must be released (cb_parse__release) before the
- * next is taken. *out is freed with cb_parse__stop, which also frees
- * documents never taken. Returns 0 or CB_ENOMEM. */
+/* Parses n chapters ahead on a second thread, and on the caller's while
+ * it waits for one: order[i] is the index in files of the i-th chapter.
+ * The chapters are parsed as they are made available (cb_parse__avail),
+ * so that parsing can start while later files are still being read.
+ * Documents come back in order from cb_parse__next; each must be
+ * released (cb_parse__release) before the next is taken. *out is freed
+ * with cb_parse__stop, which also frees documents never taken. Returns 0
+ * or CB_ENOMEM. */
 typedef struct cb_parse_queue cb_parse_queue;
 int cb_parse__start(cb_parse_queue **out, const cb_file *files,
                     const uint32_t *order, size_t n);
 
-/* The next chapter's document, NULL when out of memory (or past the end). */
+/* The first n_avail chapters can be parsed: their order entries are set
+ * and their files' bytes will not change. n_avail only grows. */
+void cb_parse__avail(cb_parse_queue *q, size_t n_avail);
+
+/* The next chapter's document, NULL when out of memory (or past the end).
+ * The chapter must have been made available. */
 cmark_node *cb_parse__next(cb_parse_queue *q);
 void cb_parse__stop(cb_parse_queue *q);
 
 /* A new node using the same memory as doc. */
 cmark_node *cb_parse__new_node(cmark_node *doc, cmark_node_type type);
+
+/* Takes node (and its subtree) out of the tree of doc for good: freed
+ * now, or with the document when it lives in an arena. */
+void cb_parse__drop(cmark_node *doc, cmark_node *node);
 
 /* Frees the document and everything allocated for it. */
 void cb_parse__release(cmark_node *doc);

@@ -5,6 +5,7 @@
  */
 #include "resolve.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,13 +221,37 @@ static void type_answer(resolver *r, cb_case *c, cb_answer *a) {
 
 /* ---- links ------------------------------------------------------------ */
 
-static char *chapter_href(resolver *r, uint32_t chapter, const char *anchor) {
-  const cb_chapter *ch = &r->book->chapters[chapter];
-  char *h = cb_arena_printf(r->ctx->arena, "%s.html%s%s", ch->slug,
-                            anchor ? "#" : "", anchor ? anchor : "");
-  if (!h)
+/* The n strings of parts joined, in the arena: printf is slow, and a
+ * book has a link or more per case. */
+static char *concat(resolver *r, const char *const *parts, size_t n) {
+  size_t lens[8], total = 0;
+  assert(n <= sizeof lens / sizeof *lens);
+  for (size_t i = 0; i < n; i++)
+    total += lens[i] = strlen(parts[i]);
+  char *s = cb_arena_alloc(r->ctx->arena, total + 1), *p = s;
+  if (!s) {
     r->failed = 1;
-  return h;
+    return NULL;
+  }
+  for (size_t i = 0; i < n; i++) {
+    memcpy(p, parts[i], lens[i]);
+    p += lens[i];
+  }
+  *p = '\0';
+  return s;
+}
+
+#define CONCAT(r, ...)                                                       \
+  concat((r), (const char *const[]){__VA_ARGS__},                            \
+         sizeof(const char *const[]){__VA_ARGS__} / sizeof(const char *))
+
+/* The page of chapter, at the anchor prefix + anchor unless anchor is
+ * NULL. */
+static char *chapter_href(resolver *r, uint32_t chapter, const char *prefix,
+                          const char *anchor) {
+  const char *slug = r->book->chapters[chapter].slug;
+  return anchor ? CONCAT(r, slug, ".html#", prefix, anchor)
+                : CONCAT(r, slug, ".html");
 }
 
 /* Decodes %XX escapes of an anchor (GitHub anchors of non-ASCII headings
@@ -308,9 +333,25 @@ static int ends_with(const char *s, const char *suffix) {
   return a >= b && strcasecmp(s + a - b, suffix) == 0;
 }
 
+/* The heading slugs of chapter, made on first use: few chapters are the
+ * target of an anchor. */
+static const cb_strmap *chapter_anchors(resolver *r, uint32_t chapter) {
+  cb_strmap *slugs = &r->anchors[chapter];
+  const cb_chapter *ch = &r->book->chapters[chapter];
+  if (slugs->n || !ch->n_headings)
+    return slugs;
+  if (cb_strmap_reserve(slugs, ch->n_headings) < 0) {
+    r->failed = 1;
+    return slugs;
+  }
+  for (size_t h = 0; h < ch->n_headings; h++)
+    cb_strmap_put(slugs, ch->headings[h].slug, h, NULL); /* room made */
+  return slugs;
+}
+
 /* Is anchor a heading slug or an element anchor of chapter? */
 static int anchor_exists(resolver *r, uint32_t chapter, const char *anchor) {
-  if (cb_strmap_get(&r->anchors[chapter], anchor, NULL))
+  if (cb_strmap_get(chapter_anchors(r, chapter), anchor, NULL))
     return 1;
   size_t i;
   const cb_book *bk = r->book;
@@ -334,21 +375,17 @@ static void resolve_link(resolver *r, cb_link *l) {
   case CB_LINK_UNSAFE: l->href = NULL; return;
   case CB_LINK_CASE:
     if (cb_strmap_get(&r->cases, l->target, &i))
-      l->href = chapter_href(
-          r, bk->cases[i].chapter,
-          cb_arena_printf(r->ctx->arena, "case-%s", l->target));
+      l->href = chapter_href(r, bk->cases[i].chapter, "case-", l->target);
     return;
   case CB_LINK_QUESTION:
     if (cb_strmap_get(&r->questions, l->target, &i))
-      l->href = chapter_href(
-          r, bk->questions[i].chapter,
-          cb_arena_printf(r->ctx->arena, "question-%s", l->target));
+      l->href = chapter_href(r, bk->questions[i].chapter, "question-",
+                             l->target);
     return;
   case CB_LINK_CRITERION:
     if (cb_strmap_get(&r->criteria, l->target, &i))
-      l->href = chapter_href(
-          r, bk->criteria[i].chapter,
-          cb_arena_printf(r->ctx->arena, "criterion-%s", l->target));
+      l->href = chapter_href(r, bk->criteria[i].chapter, "criterion-",
+                             l->target);
     return;
   case CB_LINK_OPTION: {
     const char *slash = strchr(l->target, '/');
@@ -360,9 +397,8 @@ static void resolve_link(resolver *r, cb_link *l) {
     const cb_question *q = &bk->questions[i];
     if (!cb_question_option(q, slash + 1))
       return;
-    l->href = chapter_href(
-        r, q->chapter,
-        cb_arena_printf(r->ctx->arena, "option-%s-%s", qid, slash + 1));
+    l->href = chapter_href(r, q->chapter, "option-",
+                           CONCAT(r, qid, "-", slash + 1));
     return;
   }
   case CB_LINK_RELATIVE: break;
@@ -371,7 +407,7 @@ static void resolve_link(resolver *r, cb_link *l) {
   const char *anchor = l->anchor ? percent_decode(r, l->anchor) : NULL;
   if (!*l->target) {
     if (!anchor || anchor_exists(r, l->chapter, anchor))
-      l->href = chapter_href(r, l->chapter, anchor);
+      l->href = chapter_href(r, l->chapter, "", anchor);
     return;
   }
   const char *from = bk->chapters[l->chapter].path;
@@ -382,11 +418,8 @@ static void resolve_link(resolver *r, cb_link *l) {
                           cmp_path))
       return;
     l->asset = path;
-    l->href = cb_arena_printf(r->ctx->arena, "assets/%s%s%s", path,
-                              l->anchor ? "#" : "",
-                              l->anchor ? l->anchor : "");
-    if (!l->href)
-      r->failed = 1;
+    l->href = CONCAT(r, "assets/", path, l->anchor ? "#" : "",
+                     l->anchor ? l->anchor : "");
     return;
   }
   size_t ch;
@@ -394,11 +427,16 @@ static void resolve_link(resolver *r, cb_link *l) {
     return;
   if (anchor && !anchor_exists(r, (uint32_t)ch, anchor))
     return;
-  l->href = chapter_href(r, (uint32_t)ch, anchor);
+  l->href = chapter_href(r, (uint32_t)ch, "", anchor);
 }
 
 static int build_maps(resolver *r) {
   cb_book *bk = r->book;
+  if (cb_strmap_reserve(&r->questions, bk->n_questions) < 0 ||
+      cb_strmap_reserve(&r->criteria, bk->n_criteria) < 0 ||
+      cb_strmap_reserve(&r->cases, bk->n_cases) < 0 ||
+      cb_strmap_reserve(&r->chapters, bk->n_chapters) < 0)
+    return -1;
   for (size_t i = 0; i < bk->n_questions; i++)
     if (cb_strmap_put(&r->questions, bk->questions[i].id, i, NULL) < 0)
       return -1;
@@ -411,14 +449,9 @@ static int build_maps(resolver *r) {
   r->anchors = cb_calloc(bk->n_chapters + 1, sizeof *r->anchors);
   if (!r->anchors)
     return -1;
-  for (size_t c = 0; c < bk->n_chapters; c++) {
-    const cb_chapter *ch = &bk->chapters[c];
-    if (cb_strmap_put(&r->chapters, ch->path, c, NULL) < 0)
+  for (size_t c = 0; c < bk->n_chapters; c++)
+    if (cb_strmap_put(&r->chapters, bk->chapters[c].path, c, NULL) < 0)
       return -1;
-    for (size_t h = 0; h < ch->n_headings; h++)
-      if (cb_strmap_put(&r->anchors[c], ch->headings[h].slug, h, NULL) < 0)
-        return -1;
-  }
   return 0;
 }
 

@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -121,6 +120,22 @@ void cb_source__free(cb_source *src) {
   cb_free(src);
 }
 
+/* dir and name joined with '/' in a, an empty one left out (printf is
+ * slow, and a project has thousands of files); NULL when out of memory. */
+static char *join(cb_arena *a, const char *dir, const char *name) {
+  size_t nd = strlen(dir), nn = strlen(name);
+  char *s = cb_arena_alloc(a, nd + nn + 2), *p = s;
+  if (!s)
+    return NULL;
+  memcpy(p, dir, nd);
+  p += nd;
+  if (nd && nn)
+    *p++ = '/';
+  memcpy(p, name, nn);
+  p[nn] = '\0';
+  return s;
+}
+
 static int cmp_str(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
@@ -133,8 +148,7 @@ static int walk(cb_source *src, const char *rel, pathlist *pl, int depth) {
   DIR *d = NULL;
   if (depth > 64)
     return 0; /* deeper trees are not a casebook; avoid loops */
-  full = *rel ? cb_arena_printf(ctx->arena, "%s/%s", src->root, rel)
-              : cb_arena_strdup(ctx->arena, src->root);
+  full = join(ctx->arena, src->root, rel);
   if (!full)
     return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
   if (!(d = opendir(full))) {
@@ -147,9 +161,8 @@ static int walk(cb_source *src, const char *rel, pathlist *pl, int depth) {
     const char *name = e->d_name;
     if (name[0] == '.' || name[0] == '_')
       continue;
-    char *child = *rel ? cb_arena_printf(ctx->arena, "%s/%s", rel, name)
-                       : cb_arena_strdup(ctx->arena, name);
-    char *child_full = cb_arena_printf(ctx->arena, "%s/%s", full, name);
+    char *child = join(ctx->arena, rel, name);
+    char *child_full = join(ctx->arena, full, name);
     if (!child || !child_full) {
       err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
       goto done;
@@ -187,7 +200,7 @@ static int fs_list(cb_source *src, pathlist *pl) {
 
 static int fs_list_dir(cb_source *src, cb_ctx *ctx, const char *dir,
                        pathlist *pl) {
-  char *full = cb_arena_printf(ctx->arena, "%s/%s", src->root, dir);
+  char *full = join(ctx->arena, src->root, dir);
   if (!full)
     return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
   DIR *d = opendir(full);
@@ -198,7 +211,7 @@ static int fs_list_dir(cb_source *src, cb_ctx *ctx, const char *dir,
   while ((e = readdir(d))) {
     if (e->d_name[0] == '.')
       continue;
-    char *path = cb_arena_printf(ctx->arena, "%s/%s", full, e->d_name);
+    char *path = join(ctx->arena, full, e->d_name);
     char *name = cb_arena_strdup(ctx->arena, e->d_name);
     struct stat st;
     if (!path || !name) {
@@ -219,8 +232,7 @@ static int fs_list_dir(cb_source *src, cb_ctx *ctx, const char *dir,
 static int fs_read(cb_source *src, cb_ctx *ctx, const char *path, size_t max,
                    int report_missing, const char **out, size_t *len) {
   int err = 0;
-  FILE *fp = NULL;
-  char *full = cb_arena_printf(ctx->arena, "%s/%s", src->root, path);
+  char *full = join(ctx->arena, src->root, path);
   *out = NULL;
   *len = 0;
   if (!full)
@@ -233,49 +245,49 @@ static int fs_read(cb_source *src, cb_ctx *ctx, const char *path, size_t max,
     int dangling = errno == ENOENT && lstat(full, &lst) == 0;
     if (errno == ENOENT && !dangling && !report_missing)
       return CB_ENOTFOUND;
-    err = cb_ctx__fail(ctx, errno == ENOENT && !dangling ? CB_ENOTFOUND
-                                                          : CB_EIO,
-                       "cannot open '%s': %s", full,
-                       dangling ? "a symbolic link to nothing"
-                                : strerror(errno));
-    goto done;
+    return cb_ctx__fail(ctx, errno == ENOENT && !dangling ? CB_ENOTFOUND
+                                                           : CB_EIO,
+                        "cannot open '%s': %s", full,
+                        dangling ? "a symbolic link to nothing"
+                                 : strerror(errno));
   }
   if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-    close(fd);
     err = cb_ctx__fail(ctx, CB_EIO, "cannot read '%s': not a regular file",
                        full);
     goto done;
   }
   if (max && (size_t)st.st_size > max) {
-    close(fd);
     err = cb_ctx__fail(ctx, CB_EIO, "cannot read '%s': larger than %zu bytes",
                        full, max);
     goto done;
   }
-  if (fcntl(fd, F_SETFL, 0) < 0 || !(fp = fdopen(fd, "rb"))) {
-    close(fd);
-    err = cb_ctx__fail(ctx, CB_EIO, "cannot read '%s': %s", full,
-                       strerror(errno));
-    goto done;
-  }
-  size_t cap = (size_t)st.st_size;
+  /* A regular file: O_NONBLOCK changes nothing for its reads, which go
+   * straight into the arena (no stdio buffer, a few system calls per
+   * file of a project with thousands). */
+  size_t cap = (size_t)st.st_size, got = 0;
   char *data = cb_arena_alloc(ctx->arena, cap + 1);
   if (!data) {
     err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory reading '%s'", full);
     goto done;
   }
-  size_t got = fread(data, 1, cap, fp);
-  if (ferror(fp)) {
-    err = cb_ctx__fail(ctx, CB_EIO, "cannot read '%s': %s", full,
-                       strerror(errno));
-    goto done;
+  while (got < cap) {
+    ssize_t n = read(fd, data + got, cap - got);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      err = cb_ctx__fail(ctx, CB_EIO, "cannot read '%s': %s", full,
+                         strerror(errno));
+      goto done;
+    }
+    if (n == 0)
+      break; /* shorter than when it was looked at */
+    got += (size_t)n;
   }
   data[got] = '\0';
   *out = data;
   *len = got;
 done:
-  if (fp)
-    fclose(fp);
+  close(fd);
   return err;
 }
 
@@ -340,8 +352,7 @@ static int git_walk(cb_source *src, const git_tree *tree, const char *rel,
     const char *name = git_tree_entry_name(e);
     if (name[0] == '.' || name[0] == '_')
       continue;
-    char *child = *rel ? cb_arena_printf(ctx->arena, "%s/%s", rel, name)
-                       : cb_arena_strdup(ctx->arena, name);
+    char *child = join(ctx->arena, rel, name);
     if (!child)
       return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
     git_filemode_t mode = git_tree_entry_filemode(e);

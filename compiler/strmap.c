@@ -16,8 +16,8 @@ static size_t hash(const char *s) {
   return h;
 }
 
-static int grow(cb_strmap *m) {
-  size_t ncap = m->cap ? m->cap * 2 : 64;
+/* Moves the keys into a table of ncap slots (a power of two). */
+static int rehash(cb_strmap *m, size_t ncap) {
   const char **keys = cb_calloc(ncap, sizeof *keys);
   size_t *values = cb_calloc(ncap, sizeof *values);
   if (!keys || !values) {
@@ -42,9 +42,18 @@ static int grow(cb_strmap *m) {
   return 0;
 }
 
+int cb_strmap_reserve(cb_strmap *m, size_t n) {
+  if (!n)
+    return 0;
+  size_t ncap = m->cap ? m->cap : 64;
+  while ((n + 1) * 2 > ncap)
+    ncap *= 2;
+  return ncap > m->cap ? rehash(m, ncap) : 0;
+}
+
 int cb_strmap_put(cb_strmap *m, const char *key, size_t value,
                   size_t *existing) {
-  if ((m->n + 1) * 2 > m->cap && grow(m) < 0)
+  if ((m->n + 1) * 2 > m->cap && rehash(m, m->cap ? m->cap * 2 : 64) < 0)
     return -1;
   size_t j = hash(key) & (m->cap - 1);
   while (m->keys[j]) {

@@ -18,6 +18,9 @@ typedef struct cb_strmap {
  * out of memory. */
 int cb_strmap_put(cb_strmap *m, const char *key, size_t value,
                   size_t *existing);
+/* Makes room for n keys in all, so that adding up to that many does not
+ * grow the map again. Returns 0 or -1 when out of memory. */
+int cb_strmap_reserve(cb_strmap *m, size_t n);
 /* Returns 1 and sets *value when key is present, else 0. */
 int cb_strmap_get(const cb_strmap *m, const char *key, size_t *value);
 void cb_strmap_free(cb_strmap *m);
