@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "embed.h"
+#include "git.h"
 #include "output.h"
 #include "strmap.h"
 
@@ -811,7 +812,6 @@ struct cb_cache {
   char *outdir;     /* OUT */
   const char *root; /* the project directory as given (the book's) */
   char *options;    /* the caller's other choices, as text */
-  int git_init;
   int off; /* caching disabled */
   int replayed;
   struct timespec start;
@@ -941,8 +941,7 @@ int cb_cache__open(cb_cache **out, cb_ctx *ctx, const char *outdir,
     cb_cache__free(c);
     return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
   }
-  git_libgit2_init();
-  c->git_init = 1;
+  cb_git__init();
   if (compiler_id(c->compiler) < 0)
     c->off = 1; /* the compiler cannot be told apart: no cache */
   *out = c;
@@ -962,8 +961,6 @@ void cb_cache__free(cb_cache *c) {
   cb_free(c->dir);
   cb_free(c->outdir);
   cb_free(c->options);
-  if (c->git_init)
-    git_libgit2_shutdown();
   cb_free(c);
 }
 

@@ -24,6 +24,17 @@ struct cb_git {
   pthread_mutex_t lock;
 };
 
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+
+static void global_shutdown(void) { git_libgit2_shutdown(); }
+
+static void global_init(void) {
+  if (git_libgit2_init() > 0)
+    atexit(global_shutdown);
+}
+
+void cb_git__init(void) { pthread_once(&global_once, global_init); }
+
 const char *cb_git__error(void) {
   const git_error *e = git_error_last();
   return e && e->message && *e->message ? e->message : "unknown error";
@@ -42,7 +53,6 @@ void cb_git__free(cb_git *g) {
   pthread_mutex_destroy(&g->lock);
   cb_free(g->prefix);
   cb_free(g);
-  git_libgit2_shutdown();
 }
 
 /* The canonical absolute path of an existing path, cb_malloc'd; NULL if
@@ -140,7 +150,7 @@ int cb_git__open(cb_git **out, cb_ctx *ctx, const char *dir, int need_dir) {
   cb_git *g = NULL;
   int err = 0;
   *out = NULL;
-  git_libgit2_init();
+  cb_git__init();
   err = split_existing(dir, &existing, &rest);
   if (err == CB_ENOMEM) {
     err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
@@ -200,8 +210,6 @@ done:
   cb_free(top);
   cb_buf_free(&rest);
   cb_buf_free(&prefix);
-  if (!*out)
-    git_libgit2_shutdown();
   return err;
 }
 

@@ -20,6 +20,12 @@
 
 typedef struct cb_git cb_git;
 
+/* Sets up libgit2's global state once per process; it is released at
+ * exit. Setting it up (TLS certificates included) costs more than loading
+ * a small project, and one build may open repositories several times, so
+ * it is not torn down with each one. Every user of libgit2 calls this. */
+void cb_git__init(void);
+
 /* Opens the repository holding dir. With need_dir == 0, dir need not
  * exist (a directory deleted since the revision being read): the nearest
  * existing parent is searched from and the rest is kept in the prefix.
