@@ -30,6 +30,7 @@
 #include <jansson.h>
 #include <libxml/parser.h>
 #include <lua.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1137,6 +1138,45 @@ static void chapter_key(cb_cache *c, chap *ch) {
   blob_id(ch->key, m, n);
 }
 
+/* Chapters hashed on a second thread when they are this large together:
+ * SHA-1 costs about 35 instructions a byte. */
+#define HASH_THREAD_MIN_BYTES (1024 * 1024)
+
+typedef struct hash_job {
+  cb_cache *c;
+  const cb_book *book;
+  size_t from, to; /* chapters */
+} hash_job;
+
+static void *hash_chapters(void *data) {
+  hash_job *j = data;
+  for (size_t i = j->from; i < j->to; i++) {
+    const cb_file *f = &j->book->files[j->book->chapters[i].file];
+    blob_id(j->c->chaps[i].blob, f->text, f->len);
+  }
+  return NULL;
+}
+
+/* The blob id of every chapter into c->chaps, on two threads for a large
+ * book (each file is hashed once, by one of them). */
+static void chapter_blobs(cb_cache *c, const cb_book *book) {
+  size_t bytes = 0, half = 0;
+  for (size_t i = 0; i < book->n_chapters; i++)
+    bytes += book->files[book->chapters[i].file].len;
+  for (size_t acc = 0; half < book->n_chapters && acc < bytes / 2; half++)
+    acc += book->files[book->chapters[half].file].len;
+  hash_job first = {c, book, 0, half}, second = {c, book, half, book->n_chapters};
+  pthread_t thread;
+  if (bytes >= HASH_THREAD_MIN_BYTES &&
+      pthread_create(&thread, NULL, hash_chapters, &second) == 0) {
+    hash_chapters(&first);
+    pthread_join(thread, NULL);
+    return;
+  }
+  first.to = book->n_chapters;
+  hash_chapters(&first);
+}
+
 int cb_cache__plan(cb_cache *c, cb_builder *b, const cb_book *book) {
   int err;
   if (!c || c->off)
@@ -1149,10 +1189,9 @@ int cb_cache__plan(cb_cache *c, cb_builder *b, const cb_book *book) {
     goto fail;
   }
   c->n_chaps = book->n_chapters;
+  chapter_blobs(c, book);
   for (size_t i = 0; i < book->n_chapters; i++) {
-    const cb_file *f = &book->files[book->chapters[i].file];
     chap *ch = &c->chaps[i];
-    blob_id(ch->blob, f->text, f->len);
     chapter_key(c, ch);
     ch->planned = !b->manifest->unsafe_html && find_entry(c, ch->key);
   }
@@ -1902,10 +1941,15 @@ static int write_cache_file(cb_cache *c, const char *name, const cb_buf *buf,
 }
 
 /* The blobs of the inputs the build read (chapters, manifest) are those
- * of the bytes it used; other files are hashed now, unless they changed
- * since the build started. */
+ * of the bytes it used, hashed by cb_cache__plan for the chapters; other
+ * files are hashed now, unless they changed since the build started. */
 static void input_blobs(cb_cache *c, const cb_book *book) {
   cb_strmap used = {0};
+  /* file -> its chapter's blob, when planned (else hashed again) */
+  const unsigned char **planned = cb_calloc(book->n_files + 1, sizeof *planned);
+  for (size_t i = 0; planned && i < c->n_chaps && i < book->n_chapters; i++)
+    if (book->chapters[i].file < book->n_files)
+      planned[book->chapters[i].file] = c->chaps[i].blob;
   for (size_t i = 0; i < book->n_files; i++)
     if (cb_strmap_put(&used, book->files[i].path, i, NULL) < 0)
       goto done;
@@ -1915,7 +1959,10 @@ static void input_blobs(cb_cache *c, const cb_book *book) {
     if (fs->known)
       continue;
     if (cb_strmap_get(&used, fs->path, &k)) {
-      blob_id(fs->blob, book->files[k].text, book->files[k].len);
+      if (planned && planned[k])
+        memcpy(fs->blob, planned[k], KEY_LEN);
+      else
+        blob_id(fs->blob, book->files[k].text, book->files[k].len);
       fs->known = 1;
       continue;
     }
@@ -1937,6 +1984,7 @@ static void input_blobs(cb_cache *c, const cb_book *book) {
     cb_free(full);
   }
 done:
+  cb_free(planned);
   cb_strmap_free(&used);
 }
 
