@@ -691,14 +691,7 @@ static void record(ag *a, cb_json_writer *w, const cb_case *c,
     w->out->failed = 1;
   cb_json__key(w, "metadata");
   cb_json__begin_object(w);
-  cb_json__key(w, "case");
-  cb_json__put_cstr(w, c->id);
-  cb_json__key(w, "source");
-  cb_json__put_cstr(w, c->loc.file < a->book->n_files
-                           ? a->book->files[c->loc.file].path
-                           : NULL);
-  cb_json__key(w, "line");
-  cb_json__put_int(w, c->loc.line);
+  cb_export__case_origin(w, a->book, c, "source");
   cb_json__key(w, "casebook_version");
   cb_json__put_cstr(w, version);
   cb_json__end_object(w);

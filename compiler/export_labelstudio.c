@@ -986,14 +986,7 @@ static void task(ls *x, cb_json_writer *w, const cb_case *cs,
 
   cb_json__key(w, "meta");
   cb_json__begin_object(w);
-  cb_json__key(w, "case");
-  cb_json__put_cstr(w, cs->id);
-  cb_json__key(w, "file");
-  cb_json__put_cstr(w, cs->loc.file < x->book->n_files
-                           ? x->book->files[cs->loc.file].path
-                           : NULL);
-  cb_json__key(w, "line");
-  cb_json__put_int(w, cs->loc.line);
+  cb_export__case_origin(w, x->book, cs, "file");
   cb_json__key(w, "casebook");
   cb_json__put_value(w, stamp);
   cb_json__end_object(w);

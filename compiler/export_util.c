@@ -134,6 +134,18 @@ int cb_export__case_text(cb_buf *out, const cb_case *c, const cb_xfield *f) {
   return found;
 }
 
+void cb_export__case_origin(cb_json_writer *w, const cb_book *book,
+                            const cb_case *c, const char *file_key) {
+  cb_json__key(w, "case");
+  cb_json__put_cstr(w, c->id);
+  cb_json__key(w, file_key);
+  cb_json__put_cstr(w, c->loc.file < book->n_files
+                           ? book->files[c->loc.file].path
+                           : NULL);
+  cb_json__key(w, "line");
+  cb_json__put_int(w, c->loc.line);
+}
+
 int cb_export__layout(cb_xlayout *out, cb_ctx *ctx, const cb_book *book) {
   memset(out, 0, sizeof *out);
   int has[2] = {0, 0}, prompt = 0;

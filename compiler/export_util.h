@@ -81,6 +81,12 @@ int cb_export__case_has(const cb_case *c, const cb_xfield *f);
  * (reset first). Returns 0 when the case has no such input. */
 int cb_export__case_text(cb_buf *out, const cb_case *c, const cb_xfield *f);
 
+/* Writes the keys that trace case c back to its source, into the object
+ * w is in: "case" (its id), file_key (its file's path, null when
+ * unknown) and "line". */
+void cb_export__case_origin(cb_json_writer *w, const cb_book *book,
+                            const cb_case *c, const char *file_key);
+
 /* The response fields a pairwise or rank question compares: the
  * question's `responses` when given; else, for pairwise, the responses of
  * the final cases that have exactly two; else every response field with a

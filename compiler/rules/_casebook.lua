@@ -28,6 +28,24 @@ function casebook.set(list)
   return s
 end
 
+--- true when list has at most max items and none of them twice: a check
+--- cheap enough for every answer of a book, where making a set is not.
+function casebook.few_distinct(list, max)
+  local n = #list
+  if n > max then
+    return false
+  end
+  for i = 2, n do
+    local v = list[i]
+    for j = 1, i - 1 do
+      if list[j] == v then
+        return false
+      end
+    end
+  end
+  return true
+end
+
 --- A map key -> first element of list having that key (default "id").
 function casebook.index(list, field)
   field = field or "id"

@@ -8,13 +8,12 @@ local compared, quote_list, value_at, suggest =
 -- Do the items name each of a few names exactly once? The answer is then
 -- well formed, which nearly every one is, and no set need be made for it.
 local function orders_all(items, names)
-  local n = #names
-  if n > 8 or #items ~= n then
+  if #items ~= #names or not casebook.few_distinct(items, 8) then
     return false
   end
-  for i = 1, n do
+  for i = 1, #items do
     local item, known = items[i], false
-    for j = 1, n do
+    for j = 1, #names do
       if names[j] == item then
         known = true
         break
@@ -22,11 +21,6 @@ local function orders_all(items, names)
     end
     if not known then
       return false
-    end
-    for j = 1, i - 1 do
-      if items[j] == item then
-        return false
-      end
     end
   end
   return true

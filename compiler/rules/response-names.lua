@@ -7,19 +7,12 @@ local format = string.format
 -- in the order of the inputs, so only a case where they are not (or with
 -- many responses) needs its inputs read.
 local function plainly_named(names)
-  local n = #names
-  if n > 8 then
+  if not casebook.few_distinct(names, 8) then
     return false
   end
-  for i = 1, n do
-    local r = names[i]
-    if r == "" then
+  for i = 1, #names do
+    if names[i] == "" then
       return false
-    end
-    for j = 1, i - 1 do
-      if names[j] == r then
-        return false
-      end
     end
   end
   return true
