@@ -3,15 +3,8 @@
  */
 #include "export.h"
 
-/* One line per exporter; each declares its function here. */
-int cb_export_xml__run(cb_ctx *ctx, const cb_book *book, const char *outdir);
-int cb_export_schema__run(cb_ctx *ctx, const cb_book *book,
-                          const char *outdir);
-int cb_export_judge__run(cb_ctx *ctx, const cb_book *book, const char *outdir);
-int cb_export_labelstudio__run(cb_ctx *ctx, const cb_book *book,
-                               const char *outdir);
-int cb_export_argilla__run(cb_ctx *ctx, const cb_book *book,
-                           const char *outdir);
+#include "export_schema.h"
+#include "export_xml.h"
 
 /* In the order the tasks of a build start (emit.c): largest first. */
 const cb_exporter cb_exporters[] = {

@@ -25,4 +25,17 @@ typedef struct cb_exporter {
  * context of its own. */
 extern const cb_exporter cb_exporters[];
 
+/* The exporters of cb_exporters without a header of their own
+ * (export_xml.h and export_schema.h declare theirs). */
+int cb_export_judge__run(cb_ctx *ctx, const cb_book *book, const char *outdir);
+int cb_export_labelstudio__run(cb_ctx *ctx, const cb_book *book,
+                               const char *outdir);
+int cb_export_argilla__run(cb_ctx *ctx, const cb_book *book,
+                           const char *outdir);
+
+/* instructions.html of the Label Studio export, written to path
+ * (export_labelstudio_html.c). Returns 0 or a negative code. */
+int cb_export_labelstudio__instructions(cb_ctx *ctx, const cb_book *book,
+                                        const char *path);
+
 #endif

@@ -20,6 +20,7 @@
 #include "emit.h"
 #include "json_out.h"
 #include "emit_json.h"
+#include "export.h"
 #include "export_util.h"
 #include "output.h"
 #include "strmap.h"
@@ -736,9 +737,6 @@ static int write_records(ag *a, const char *path, const char *version) {
     cb_export__array_discard(&records);
   return err;
 }
-
-int cb_export_argilla__run(cb_ctx *ctx, const cb_book *book,
-                           const char *outdir);
 
 int cb_export_argilla__run(cb_ctx *ctx, const cb_book *book,
                            const char *outdir) {

@@ -26,6 +26,7 @@
 #include "emit.h"
 #include "json_out.h"
 #include "emit_json.h"
+#include "export.h"
 #include "export_schema.h"
 #include "output.h"
 #include "strmap.h"
@@ -34,9 +35,6 @@
 /* Examples per prompt, and bytes of one input shown in an example. */
 #define MAX_EXAMPLES 3
 #define MAX_INPUT_BYTES 4000
-
-/* Export functions are declared where export.c lists them. */
-int cb_export_judge__run(cb_ctx *ctx, const cb_book *book, const char *outdir);
 
 typedef struct jw {
   cb_ctx *ctx;

@@ -484,3 +484,18 @@ const char *cb_export__field_title(cb_buf *b, const cb_xfield *f) {
   }
   return cb_buf_cstr(b);
 }
+
+/* (export_util.h) */
+void cb_export__stamp_line(cb_buf *out, const cb_book *book) {
+  const cb_stamp *s = &book->stamp;
+  const char *version = s->version ? s->version : book->manifest.version;
+  cb_buf_puts(out, " casebook " CB_VERSION " export; version ");
+  cb_buf_puts(out, version ? version : "-");
+  cb_buf_puts(out, ", commit ");
+  cb_buf_puts(out, s->commit ? s->commit : "-");
+  cb_buf_puts(out, ", describe ");
+  cb_buf_puts(out, s->describe ? s->describe : "-");
+  cb_buf_puts(out, ", date ");
+  cb_buf_puts(out, s->date ? s->date : "-");
+  cb_buf_puts(out, s->dirty ? ", dirty " : ", clean ");
+}

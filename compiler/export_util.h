@@ -144,4 +144,9 @@ char *cb_export__name(cb_ctx *ctx, const char *s, int flags);
  * (reset first). Returns b's text. */
 const char *cb_export__field_title(cb_buf *b, const cb_xfield *f);
 
+/* Appends the build's version stamp as one line of text (" casebook X
+ * export; version V, commit C, describe D, date T, clean "), for the
+ * comments of the Label Studio files. */
+void cb_export__stamp_line(cb_buf *out, const cb_book *book);
+
 #endif
