@@ -121,6 +121,16 @@ end
 -- of cases, and strings are values no rule can change.
 local why_pairwise, why_rank, why_when = {}, {}, {}
 
+-- format(fmt, arg), kept in made under arg.
+local function reason(made, fmt, arg)
+  local why = made[arg]
+  if not why then
+    why = format(fmt, arg)
+    made[arg] = why
+  end
+  return why
+end
+
 --- Does question q apply to case (for response, a name or nil)?
 --- FORMAT.md "Where a question applies": the inputs it needs, and its
 --- `when`. Returns true; or false and why; or nil and the error of a
@@ -130,22 +140,12 @@ function casebook.applies(q, case, response)
   if t == "pairwise" or t == "rank" then
     local n = n_compared(q, case)
     if t == "pairwise" and n ~= 2 then
-      local why = why_pairwise[n]
-      if not why then
-        why = format("a pairwise question compares exactly two " ..
-          "responses and this case has %d", n)
-        why_pairwise[n] = why
-      end
-      return false, why
+      return false, reason(why_pairwise, "a pairwise question compares " ..
+        "exactly two responses and this case has %d", n)
     end
     if t == "rank" and n < 2 then
-      local why = why_rank[n]
-      if not why then
-        why = format("a rank question needs two or more responses " ..
-          "and this case has %d", n)
-        why_rank[n] = why
-      end
-      return false, why
+      return false, reason(why_rank, "a rank question needs two or more " ..
+        "responses and this case has %d", n)
     end
   end
   if q.scope == "response" and #case.responses == 0 then
@@ -157,12 +157,8 @@ function casebook.applies(q, case, response)
       return nil, err
     end
     if not ok then
-      local why = why_when[q.when]
-      if not why then
-        why = format("its when (%s) is false for this case", q.when)
-        why_when[q.when] = why
-      end
-      return false, why
+      return false, reason(why_when, "its when (%s) is false for this case",
+        q.when)
     end
   end
   return true
