@@ -37,7 +37,7 @@ else
 Q := @
 endif
 
-CLI_SRC  := compiler/main.c $(wildcard compiler/cli_*.c)
+CLI_SRC  := compiler/main.c compiler/cli.c $(wildcard compiler/cli_*.c)
 CLI_OBJ  := $(CLI_SRC:compiler/%.c=$(BUILD)/obj/%.o)
 LIB_SRC  := $(filter-out $(CLI_SRC),$(wildcard compiler/*.c))
 LIB_OBJ  := $(LIB_SRC:compiler/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/embedded.o

@@ -1,7 +1,8 @@
 /*
  * cli.h: what the command-line files share. main.c parses the options
- * common to every command into a cli and calls the command's function;
- * each command lives in main.c or in a compiler/cli_NAME.c of its own.
+ * (getopt_long) into a cli and calls the command's function; each
+ * command lives in main.c or in a compiler/cli_NAME.c of its own, and
+ * the helpers below in cli.c.
  * Like main.c, these files use only the public API.
  */
 #ifndef CB_CLI_H

@@ -5,12 +5,11 @@
  * Exit status: 0 clean, 1 diagnostics at or above --fail-on, 2 usage or
  * input error, 3 internal error.
  */
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <getopt.h>
 
 #include "cli.h"
 
@@ -94,70 +93,6 @@ static const char *const usage_rules =
     "With ID, explain the rule: what it checks, why, and an example.\n"
     "A project's manifest sets severities: rules = { [\"ID\"] = \"warning\" }\n"
     "(or \"error\", \"note\", \"off\").\n";
-
-int cli_usage_error(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fputs("casebook: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fputs(" (see 'casebook --help')\n", stderr);
-  return EXIT_USAGE;
-}
-
-int cli_want_color(const cli *c, FILE *fp) {
-  if (c->color >= 0)
-    return c->color;
-  const char *nc = getenv("NO_COLOR");
-  if (nc && *nc)
-    return 0;
-  return isatty(fileno(fp));
-}
-
-int cli_exit_for(cb_ctx *ctx, const cli *c) {
-  size_t e, w, n;
-  cb_ctx_diag_counts(ctx, &e, &w, &n);
-  if (e || (c->fail_on == CB_DIAG_WARNING && w))
-    return EXIT_DIAG;
-  return EXIT_CLEAN;
-}
-
-int cli_env_error(cb_ctx *ctx, int err) {
-  fprintf(stderr, "casebook: %s\n",
-          *cb_ctx_error(ctx) ? cb_ctx_error(ctx) : "out of memory");
-  return err == CB_ENOMEM || err == CB_ERROR ? EXIT_INTERNAL : EXIT_USAGE;
-}
-
-int cli_max_args(const cli *c, size_t max) {
-  if (c->n_args > max)
-    return cli_usage_error("too many arguments ('%s')", c->args[max]);
-  return -1;
-}
-
-cb_options cli_options(const cli *c) {
-  cb_options opts = {0};
-  opts.rev = c->rev;
-  opts.quiet = c->quiet;
-  opts.verbose = c->verbose;
-  return opts;
-}
-
-int cli_load_book(cb_ctx **ctx_out, const cb_book **book, const cli *c,
-                  int check) {
-  cb_options opts = cli_options(c);
-  cb_ctx *ctx = NULL;
-  int err = cb_ctx_new(&ctx, &opts);
-  *ctx_out = ctx;
-  if (err < 0) {
-    fputs("casebook: out of memory\n", stderr);
-    return EXIT_INTERNAL;
-  }
-  if ((err = cb_book_load(book, ctx, c->dir)) < 0)
-    return cli_env_error(ctx, err);
-  if (check)
-    return cli_check_book(ctx, *book, c); /* with --against too */
-  return -1; /* go on */
-}
 
 /* The diagnostic format named by --format for check. */
 static int check_format(const cli *c, cb_diag_format *fmt) {
@@ -392,22 +327,6 @@ done:
   return rc;
 }
 
-/* Takes the value of an option given as "--opt VALUE" or "--opt=VALUE". */
-static const char *opt_value(int argc, char **argv, int *i, const char *name) {
-  size_t n = strlen(name);
-  const char *a = argv[*i];
-  if (strncmp(a, name, n) == 0 && a[n] == '=')
-    return a + n + 1;
-  if (strcmp(a, name) == 0 && *i + 1 < argc)
-    return argv[++*i];
-  return NULL;
-}
-
-static int is_opt(const char *a, const char *name) {
-  size_t n = strlen(name);
-  return strncmp(a, name, n) == 0 && (a[n] == '\0' || a[n] == '=');
-}
-
 /* The commands, in the order of the usage text. A command kept in a file
  * of its own declares its function and usage here. */
 
@@ -421,82 +340,167 @@ static const cli_command commands[] = {
 };
 #define N_COMMANDS (sizeof commands / sizeof *commands)
 
-/* Options that take a value, and where it goes. */
-typedef struct value_opt {
-  const char *name, *alias;
+#define FIELD(f) offsetof(cli, f)
+
+/* The options, for getopt_long. Those without a short form get a code
+ * above the characters. */
+enum {
+  OPT_PROJECT = 256,
+  OPT_REV,
+  OPT_SINCE,
+  OPT_AGAINST,
+  OPT_FORMAT,
+  OPT_COLOR,
+  OPT_NO_CACHE,
+  OPT_FAIL_ON
+};
+
+static const struct option long_opts[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"project", required_argument, NULL, OPT_PROJECT},
+    {"rev", required_argument, NULL, OPT_REV},
+    {"since", required_argument, NULL, OPT_SINCE},
+    {"against", required_argument, NULL, OPT_AGAINST},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"fail-on", required_argument, NULL, OPT_FAIL_ON},
+    {"color", optional_argument, NULL, OPT_COLOR},
+    {"colour", optional_argument, NULL, OPT_COLOR},
+    {"no-cache", no_argument, NULL, OPT_NO_CACHE},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+/* Options that take a value: where it goes, and what it is. */
+static const struct {
+  int code;
+  const char *name;
   size_t offset; /* of the const char * field in cli */
   const char *what;
-} value_opt;
-
-#define FIELD(f) offsetof(cli, f)
-static const value_opt value_opts[] = {
-    {"--output", "-o", FIELD(out), "a directory"},
-    {"--project", NULL, FIELD(project), "a directory"},
-    {"--rev", NULL, FIELD(rev), "a revision"},
-    {"--since", NULL, FIELD(since), "a revision"},
-    {"--against", NULL, FIELD(against), "a revision"},
-    {"--format", NULL, FIELD(format), "a value"},
+} value_opts[] = {
+    {'o', "--output", FIELD(out), "a directory"},
+    {OPT_PROJECT, "--project", FIELD(project), "a directory"},
+    {OPT_REV, "--rev", FIELD(rev), "a revision"},
+    {OPT_SINCE, "--since", FIELD(since), "a revision"},
+    {OPT_AGAINST, "--against", FIELD(against), "a revision"},
+    {OPT_FORMAT, "--format", FIELD(format), "a value"},
+    {OPT_FAIL_ON, "--fail-on", 0, "a value"},
 };
+#define N_VALUE_OPTS (sizeof value_opts / sizeof *value_opts)
+
+/* The usage error for what getopt_long refused: arg is the argument it
+ * stopped at, code the option's code (0 for an unknown long option),
+ * missing whether its value is missing. */
+static int bad_option(const char *arg, int code, int missing) {
+  if (missing) {
+    for (size_t k = 0; k < N_VALUE_OPTS; k++)
+      if (value_opts[k].code == code)
+        return cli_usage_error("%s needs %s", value_opts[k].name,
+                               value_opts[k].what);
+  }
+  if (code && arg && arg[0] == '-' && arg[1] == '-' && strchr(arg, '='))
+    return cli_usage_error("'%.*s' takes no value",
+                           (int)(strchr(arg, '=') - arg), arg);
+  if (code && code < 256 && !(arg && arg[0] == '-' && arg[1] == '-'))
+    return cli_usage_error("unknown option '-%c'", code);
+  return cli_usage_error("unknown option '%s'", arg ? arg : "?");
+}
+
+/* Parses argv into c (getopt_long: options anywhere, "--" ends them,
+ * short flags combine as in -qv). Returns -1 to go on, or the exit
+ * status. *help is set by -h. */
+static int parse_args(cli *c, int *help, int argc, char **argv) {
+  /* '-': positional arguments come back in order as code 1, whatever
+   * POSIXLY_CORRECT says; ':': a missing value is told from an unknown
+   * option. */
+  static const char short_opts[] = "-:o:hqvV";
+  opterr = 0;
+  optind = 1;
+  for (;;) {
+    int prev = optind;
+    int code = getopt_long(argc, argv, short_opts, long_opts, NULL);
+    if (code == -1)
+      break;
+    /* the argument getopt stopped at, for messages */
+    const char *at = prev < argc ? argv[prev] : NULL;
+    const char *v = optarg;
+    switch (code) {
+    case 1:
+      if (!c->cmd)
+        c->cmd = v;
+      else if (c->n_args < sizeof c->args / sizeof *c->args)
+        c->args[c->n_args++] = v;
+      else
+        return cli_usage_error("too many arguments ('%s')", v);
+      break;
+    case 'V':
+      printf("casebook %s (format %d)\n", CB_VERSION, CB_FORMAT_VERSION);
+      return EXIT_CLEAN;
+    case 'h':
+      *help = 1;
+      break;
+    case 'q':
+      c->quiet = 1;
+      break;
+    case 'v':
+      c->verbose = 1;
+      break;
+    case OPT_NO_CACHE:
+      c->no_cache = 1;
+      break;
+    case OPT_COLOR:
+      if (!v || strcmp(v, "always") == 0)
+        c->color = 1;
+      else if (strcmp(v, "auto") == 0)
+        c->color = -1;
+      else if (strcmp(v, "never") == 0)
+        c->color = 0;
+      else
+        return cli_usage_error("--color takes auto, always or never, not '%s'",
+                               v);
+      break;
+    case OPT_FAIL_ON:
+      if (strcmp(v, "error") == 0)
+        c->fail_on = CB_DIAG_ERROR;
+      else if (strcmp(v, "warning") == 0)
+        c->fail_on = CB_DIAG_WARNING;
+      else
+        return cli_usage_error("--fail-on takes error or warning, not '%s'",
+                               v);
+      break;
+    case ':':
+      return bad_option(at, optopt, 1);
+    case '?':
+      return bad_option(at, optopt, 0);
+    default:
+      for (size_t k = 0; k < N_VALUE_OPTS; k++)
+        if (value_opts[k].code == code && value_opts[k].offset)
+          *(const char **)((char *)c + value_opts[k].offset) = v;
+      break;
+    }
+  }
+  /* what follows "--" is positional */
+  for (int i = optind; i < argc; i++) {
+    if (!c->cmd)
+      c->cmd = argv[i];
+    else if (c->n_args < sizeof c->args / sizeof *c->args)
+      c->args[c->n_args++] = argv[i];
+    else
+      return cli_usage_error("too many arguments ('%s')", argv[i]);
+  }
+  return -1;
+}
 
 int main(int argc, char **argv) {
   cli c = {0};
   c.color = -1;
   c.fail_on = CB_DIAG_ERROR;
   int help = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    const char *v;
-    const value_opt *vo = NULL;
-    for (size_t k = 0; k < sizeof value_opts / sizeof *value_opts; k++)
-      if (is_opt(a, value_opts[k].name) ||
-          (value_opts[k].alias && strcmp(a, value_opts[k].alias) == 0))
-        vo = &value_opts[k];
-    if (vo) {
-      if (!(v = opt_value(argc, argv, &i, a[1] == '-' ? vo->name : a)))
-        return cli_usage_error("%s needs %s", vo->name, vo->what);
-      *(const char **)((char *)&c + vo->offset) = v;
-    } else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
-      printf("casebook %s (format %d)\n", CB_VERSION, CB_FORMAT_VERSION);
-      return EXIT_CLEAN;
-    } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-      help = 1;
-    } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
-      c.quiet = 1;
-    } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
-      c.verbose = 1;
-    } else if (is_opt(a, "--color") || is_opt(a, "--colour")) {
-      const char *w = strchr(a, '=') ? strchr(a, '=') + 1 : "always";
-      if (strcmp(w, "auto") == 0)
-        c.color = -1;
-      else if (strcmp(w, "always") == 0)
-        c.color = 1;
-      else if (strcmp(w, "never") == 0)
-        c.color = 0;
-      else
-        return cli_usage_error("--color takes auto, always or never, not '%s'",
-                               w);
-    } else if (strcmp(a, "--no-cache") == 0) {
-      c.no_cache = 1;
-    } else if (is_opt(a, "--fail-on")) {
-      if (!(v = opt_value(argc, argv, &i, "--fail-on")))
-        return cli_usage_error("%s needs a value", "--fail-on");
-      if (strcmp(v, "error") == 0)
-        c.fail_on = CB_DIAG_ERROR;
-      else if (strcmp(v, "warning") == 0)
-        c.fail_on = CB_DIAG_WARNING;
-      else
-        return cli_usage_error("--fail-on takes error or warning, not '%s'",
-                               v);
-    } else if (a[0] == '-' && a[1]) {
-      return cli_usage_error("unknown option '%s'", a);
-    } else if (!c.cmd) {
-      c.cmd = a;
-    } else if (c.n_args < sizeof c.args / sizeof *c.args) {
-      c.args[c.n_args++] = a;
-    } else {
-      return cli_usage_error("too many arguments ('%s')", a);
-    }
-  }
+  int rc = parse_args(&c, &help, argc, argv);
+  if (rc >= 0)
+    return rc;
   if (!c.cmd) {
     fputs(usage_main, help ? stdout : stderr);
     return help ? EXIT_CLEAN : EXIT_USAGE;

@@ -22,7 +22,7 @@ PKGS="libcmark-gfm libgit2 libxml-2.0 lua5.4 jansson"
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -pthread -D_POSIX_C_SOURCE=200809L -Iinclude -Icompiler -I$BUILD $(pkg-config --cflags $PKGS)"
 LIBS="$(pkg-config --libs $PKGS) -lcmark-gfm-extensions"
 sh compiler/embed.sh "$BUILD/embedded.c" compiler/rules=rules templates=templates schemas=schemas compiler/scaffold=scaffold
-SRC="$(ls compiler/*.c | grep -v -e compiler/main.c -e 'compiler/cli_') $BUILD/embedded.c"
+SRC="$(ls compiler/*.c | grep -v -e compiler/main.c -e 'compiler/cli') $BUILD/embedded.c"
 for target in $TARGETS; do
   echo "fuzz: building fuzz_$target"
   # shellcheck disable=SC2086

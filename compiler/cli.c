@@ -1,0 +1,75 @@
+/*
+ * cli.c: what the command-line files share (cli.h): usage errors, colour,
+ * exit statuses, and loading a book the way every command does. Like
+ * main.c, it uses only the public API.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+int cli_usage_error(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("casebook: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputs(" (see 'casebook --help')\n", stderr);
+  return EXIT_USAGE;
+}
+
+int cli_want_color(const cli *c, FILE *fp) {
+  if (c->color >= 0)
+    return c->color;
+  const char *nc = getenv("NO_COLOR");
+  if (nc && *nc)
+    return 0;
+  return isatty(fileno(fp));
+}
+
+int cli_exit_for(cb_ctx *ctx, const cli *c) {
+  size_t e, w, n;
+  cb_ctx_diag_counts(ctx, &e, &w, &n);
+  if (e || (c->fail_on == CB_DIAG_WARNING && w))
+    return EXIT_DIAG;
+  return EXIT_CLEAN;
+}
+
+int cli_env_error(cb_ctx *ctx, int err) {
+  fprintf(stderr, "casebook: %s\n",
+          *cb_ctx_error(ctx) ? cb_ctx_error(ctx) : "out of memory");
+  return err == CB_ENOMEM || err == CB_ERROR ? EXIT_INTERNAL : EXIT_USAGE;
+}
+
+int cli_max_args(const cli *c, size_t max) {
+  if (c->n_args > max)
+    return cli_usage_error("too many arguments ('%s')", c->args[max]);
+  return -1;
+}
+
+cb_options cli_options(const cli *c) {
+  cb_options opts = {0};
+  opts.rev = c->rev;
+  opts.quiet = c->quiet;
+  opts.verbose = c->verbose;
+  return opts;
+}
+
+int cli_load_book(cb_ctx **ctx_out, const cb_book **book, const cli *c,
+                  int check) {
+  cb_options opts = cli_options(c);
+  cb_ctx *ctx = NULL;
+  int err = cb_ctx_new(&ctx, &opts);
+  *ctx_out = ctx;
+  if (err < 0) {
+    fputs("casebook: out of memory\n", stderr);
+    return EXIT_INTERNAL;
+  }
+  if ((err = cb_book_load(book, ctx, c->dir)) < 0)
+    return cli_env_error(ctx, err);
+  if (check)
+    return cli_check_book(ctx, *book, c); /* with --against too */
+  return -1; /* go on */
+}
