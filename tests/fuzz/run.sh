@@ -55,7 +55,7 @@ for p in $pids; do wait "$p" || status=1; done
 
 for target in $TARGETS; do
   log="$BUILD/$target.log"
-  runs=$(sed -n 's/^stat::number_executed_units: *//p' "$log" | tail -n 1)
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
   last=$(grep -E '^#[0-9]+' "$log" | tail -n 1)
   cov=$(echo "$last" | sed -n 's/.*cov: \([0-9]*\).*/\1/p')
   ft=$(echo "$last" | sed -n 's/.*ft: \([0-9]*\).*/\1/p')
