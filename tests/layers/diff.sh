@@ -530,8 +530,12 @@ diff_trust() {
 
   diff_run 60 sh -c "cd '$DIFF_REPO' && '$CASEBOOK' check --rev HEAD~1 --against HEAD~2 --format json"
   diff_status "trust: check --against --format json" 0
-  jq -c '.diagnostics[] | select(.rule == "trust-change") | [.file, .line, .column, .severity, .message]' \
-    "$DIFF_OUT" >"$TMP/diff/trust-added.jsonl" 2>"$TMP/why"
+  node -e '
+    const d = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    for (const x of d.diagnostics)
+      if (x.rule === "trust-change")
+        console.log(JSON.stringify([x.file, x.line, x.column, x.severity, x.message]));
+  ' "$DIFF_OUT" >"$TMP/diff/trust-added.jsonl" 2>"$TMP/why"
   {
     echo '["casebook.lua",3,1,"warning","trust change [unsafe-html-enabled]: the manifest turned unsafe_html on: raw HTML in the chapters now reaches the site and the exports"]'
     echo '["rules/x.lua",0,0,"warning","trust change [rule-added]: project rule file '"'rules/x.lua'"' was added"]'
