@@ -451,10 +451,15 @@ int cb_export__when(cb_xwhen *out, cb_ctx *ctx, const cb_book *book,
 /* The byte offsets where each line of text starts, lines ended as cmark
  * ends them ("\n", "\r\n" or "\r"): starts[0] is line 1, starts[n] is
  * len. Returns the number of lines, or (size_t)-1 when out of memory. */
+static int ends_line(const char *text, size_t len, size_t i) {
+  return text[i] == '\n' ||
+         (text[i] == '\r' && (i + 1 == len || text[i + 1] != '\n'));
+}
+
 static size_t line_starts(size_t **out, const char *text, size_t len) {
   size_t n = 1;
   for (size_t i = 0; i < len; i++)
-    if (text[i] == '\n' || (text[i] == '\r' && (i + 1 == len || text[i + 1] != '\n')))
+    if (ends_line(text, len, i))
       n++;
   size_t *starts = cb_malloc((n + 1) * sizeof *starts);
   if (!starts)
@@ -462,7 +467,7 @@ static size_t line_starts(size_t **out, const char *text, size_t len) {
   size_t k = 0;
   starts[k++] = 0;
   for (size_t i = 0; i < len; i++)
-    if (text[i] == '\n' || (text[i] == '\r' && (i + 1 == len || text[i + 1] != '\n')))
+    if (ends_line(text, len, i))
       starts[k++] = i + 1;
   starts[n] = len;
   *out = starts;
@@ -506,8 +511,10 @@ static void mark_node(unsigned char *esc, const char *text,
     size_t at = starts[line - 1] + (size_t)col - 1;
     size_t line_end = starts[line];
     if (at < line_end && text[at] == '<') {
-      if (lit_len && !memchr(lit, '\n', lit_len) && !memchr(lit, '\r', lit_len) &&
-          lit_len <= line_end - at && memcmp(text + at, lit, lit_len) == 0)
+      int one_line = lit_len && !memchr(lit, '\n', lit_len) &&
+                     !memchr(lit, '\r', lit_len);
+      if (one_line && lit_len <= line_end - at &&
+          memcmp(text + at, lit, lit_len) == 0)
         memset(esc + at, 1, lit_len);
       else
         esc[at] = 1; /* the tag no longer opens; later rounds see the rest */
