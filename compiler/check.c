@@ -393,7 +393,14 @@ static int load_rules(checker *ck) {
       rule *o = &ck->rules[j];
       if (o->skip || strcmp(o->id, r->id) != 0)
         continue;
-      if (o->builtin) {
+      if (o->builtin && strcmp(o->id, CB_TRUST_RULE) == 0) {
+        /* the gate on what the build trusts stays the built-in one */
+        rule_problem(ck, r->file, 0, r->line,
+                     "rule id '" CB_TRUST_RULE "' is built in and cannot be "
+                     "replaced by a project rule; this one is ignored");
+        r->skip = 1;
+        break;
+      } else if (o->builtin) {
         o->skip = 1;
       } else {
         char msg[600];

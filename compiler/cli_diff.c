@@ -1,6 +1,7 @@
 /*
  * cli_diff.c: `casebook diff OLD [NEW] [DIR]`, and the two options built
- * on the same diff: `check --against REV` (cli_check_book) and
+ * on the same diff: `check --against REV` (cli_check_book; the rules of
+ * rules/changes.lua report the changes, trust-change among them) and
  * `build --since REV` (cli_set_base). Uses only the public API.
  *
  * Exit status of diff: 0 when no change is breaking, 1 when one is (like
@@ -24,7 +25,9 @@ const char cli_diff_usage[] =
     "removed, probably renamed or changed, gold answers old -> new, scales,\n"
     "types, conditions, reworded definitions and prose sections. Each change\n"
     "has a kind and a category: breaking, gold, semantic, additive or\n"
-    "cosmetic (docs/diff.md).\n"
+    "cosmetic (docs/diff.md); trust lists what makes the build trust more\n"
+    "code or markup (unsafe_html turned on, templates/ and rules/*.lua\n"
+    "files added or changed).\n"
     "\n"
     "  --format FMT        text (default; coloured on a terminal), markdown\n"
     "                      (a pull-request comment) or json\n"

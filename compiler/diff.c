@@ -16,10 +16,15 @@
  * rendered HTML ("cb-link:N") are not compared: they shift whenever a
  * link is added earlier in the book.
  *
- * The order of the list is deterministic: the manifest, chapters, then
- * questions (each followed by its options), criteria and cases in the
- * new book's order with removals after them in the old book's order,
- * then prose sections.
+ * Beside the model, the diff compares what the build trusts: the
+ * manifest's unsafe_html, the project's templates/ and rules/ *.lua (their
+ * bytes, read from each revision's source); those changes are of the
+ * category "trust".
+ *
+ * The order of the list is deterministic: the manifest, what the build
+ * trusts, chapters, then questions (each followed by its options),
+ * criteria and cases in the new book's order with removals after them in
+ * the old book's order, then prose sections.
  */
 #include "diff.h"
 
@@ -39,6 +44,7 @@
 #define S CB_CHANGE_SEMANTIC
 #define A CB_CHANGE_ADDITIVE
 #define C CB_CHANGE_COSMETIC
+#define T CB_CHANGE_TRUST
 
 const cb_change_kind cb_change_kinds[] = {
     {"question-removed", B, "a question was removed"},
@@ -93,6 +99,11 @@ const cb_change_kind cb_change_kinds[] = {
     {"draft-case-removed", C, "a draft or disputed case was removed"},
     {"element-moved", C, "an element moved to another chapter"},
     {"section-reformatted", C, "a prose section changed only in spacing or markup"},
+    {"unsafe-html-enabled", T, "the manifest turned unsafe_html on"},
+    {"template-added", T, "a project template or site asset (templates/*) was added"},
+    {"template-changed", T, "a project template or site asset (templates/*) changed"},
+    {"rule-added", T, "a project rule file (rules/*.lua) was added"},
+    {"rule-changed", T, "a project rule file (rules/*.lua) changed"},
 };
 const size_t cb_n_change_kinds = sizeof cb_change_kinds / sizeof *cb_change_kinds;
 
@@ -101,6 +112,7 @@ const size_t cb_n_change_kinds = sizeof cb_change_kinds / sizeof *cb_change_kind
 #undef S
 #undef A
 #undef C
+#undef T
 
 typedef struct differ {
   cb_ctx *ctx;
@@ -409,6 +421,101 @@ static void diff_manifest(differ *d) {
   add(d, "version-changed", "manifest", NULL, loc, ma->version, mb->version,
       "the manifest's version changed from %s to %s",
       ma->version ? ma->version : "(none)", mb->version ? mb->version : "(none)");
+}
+
+/* ---- what the build trusts ------------------------------------------------ */
+
+/* The largest project file compared byte for byte; a larger one (which
+ * the build refuses anyway) counts as changed. */
+#define TRUSTED_FILE_MAX ((size_t)64 << 20)
+
+/* 1 when the project file path is the same in both books, 0 when it
+ * differs (or cannot be read on one side), -1 when out of memory. The
+ * bytes are read into a context of their own, freed before returning, so
+ * that large files do not stay in the arena of the diff. */
+static int same_file(const differ *d, const char *path) {
+  cb_ctx *tmp = NULL;
+  if (cb_ctx_new(&tmp, &d->ctx->opts) < 0)
+    return -1;
+  const char *xa = NULL, *xb = NULL;
+  size_t la = 0, lb = 0;
+  int ea = cb_book__project_file(tmp, d->a, path, TRUSTED_FILE_MAX, &xa, &la);
+  int eb = ea < 0 ? ea
+                  : cb_book__project_file(tmp, d->b, path, TRUSTED_FILE_MAX,
+                                          &xb, &lb);
+  int same = ea == CB_ENOMEM || eb == CB_ENOMEM
+                 ? -1
+                 : ea == 0 && eb == 0 && la == lb && memcmp(xa, xb, la) == 0;
+  cb_ctx_free(tmp);
+  return same;
+}
+
+static int is_rule_file(const char *name) {
+  size_t n = strlen(name);
+  return n > 4 && strcmp(name + n - 4, ".lua") == 0 && name[0] != '.';
+}
+
+/* The files of dir ("templates", "rules") that are new or changed in the
+ * new book: kind_added or kind_changed, what, the path as the element. */
+static void diff_project_dir(differ *d, const char *dir, const char *what,
+                             const char *noun, int rules_only) {
+  const char **na = NULL, **nb = NULL;
+  size_t n_a = 0, n_b = 0;
+  if (cb_book__project_dir(d->ctx, d->a, dir, &na, &n_a) == CB_ENOMEM ||
+      cb_book__project_dir(d->ctx, d->b, dir, &nb, &n_b) == CB_ENOMEM) {
+    d->failed = 1;
+    return;
+  }
+  cb_loc none = {UINT32_MAX, 0, 0};
+  for (size_t j = 0; j < n_b && !d->failed; j++) {
+    if (rules_only && !is_rule_file(nb[j]))
+      continue;
+    const char *path = arena_print(d, "%s/%s", dir, nb[j]);
+    if (!path)
+      return;
+    size_t i = 0;
+    while (i < n_a && strcmp(na[i], nb[j]) != 0)
+      i++;
+    if (i == n_a) {
+      add(d, rules_only ? "rule-added" : "template-added", what, path, none,
+          NULL, NULL, "%s '%s' was added", noun, path);
+      continue;
+    }
+    int same = same_file(d, path);
+    if (same < 0)
+      d->failed = 1;
+    else if (!same)
+      add(d, rules_only ? "rule-changed" : "template-changed", what, path,
+          none, NULL, NULL, "%s '%s' changed", noun, path);
+  }
+}
+
+/* What changes the code or markup the build lets through: raw HTML
+ * allowed by the manifest, the project's templates and site assets (they
+ * replace the built-in ones in the site), the project's rules (Lua run by
+ * every check). Removals return to the built-in behaviour and are not
+ * listed. */
+static void diff_trust(differ *d) {
+  set_target(d, -1, -1, -1, -1);
+  if (!d->a->manifest.unsafe_html && d->b->manifest.unsafe_html) {
+    cb_loc loc = {UINT32_MAX, 0, 0};
+    for (size_t i = 0; i < d->b->n_files; i++)
+      if (d->b->files[i].path &&
+          strcmp(d->b->files[i].path, "casebook.lua") == 0) {
+        const cb_file *f = &d->b->files[i];
+        uint32_t col = 0;
+        uint32_t line =
+            cb_manifest__key_line(f->text, f->len, "unsafe_html", 1, 1, &col);
+        loc.file = (uint32_t)i;
+        loc.line = line;
+        loc.col = line ? col : 0;
+      }
+    add(d, "unsafe-html-enabled", "manifest", NULL, loc, "false", "true",
+        "the manifest turned unsafe_html on: raw HTML in the chapters now "
+        "reaches the site and the exports");
+  }
+  diff_project_dir(d, "templates", "template", "project template", 0);
+  diff_project_dir(d, "rules", "rule", "project rule file", 1);
 }
 
 static int find_chapter(const cb_book *bk, const char *path) {
@@ -1372,6 +1479,7 @@ int cb_diff__books(const cb_change **out, const cb_diff_target **targets,
       d.failed = 1;
   if (!d.failed) {
     diff_manifest(&d);
+    diff_trust(&d);
     diff_chapters(&d);
     diff_elements(&d, &question_kind);
     diff_elements(&d, &criterion_kind);
@@ -1415,9 +1523,9 @@ int cb_book_diff(const cb_change **out, size_t *n, cb_ctx *ctx,
 }
 
 const char *cb_change_category_name(cb_change_category c) {
-  static const char *const names[] = {"breaking", "gold", "semantic",
-                                      "additive", "cosmetic"};
-  return (unsigned)c < 5 ? names[c] : "cosmetic";
+  static const char *const names[] = {"breaking", "gold",     "semantic",
+                                      "additive", "cosmetic", "trust"};
+  return (unsigned)c < 6 ? names[c] : "cosmetic";
 }
 
 /* Raises an element's state: added stays added. */

@@ -27,10 +27,12 @@
 
 #define EXCERPT 80 /* bytes of a reworded text shown by text and markdown */
 
-static const char *const titles[] = {"Breaking", "Gold", "Semantic",
-                                     "Additive", "Cosmetic"};
+#define N_CATEGORIES 6 /* cb_change_category */
+
+static const char *const titles[] = {"Breaking", "Gold",     "Semantic",
+                                     "Additive", "Cosmetic", "Trust"};
 static const char *const colors[] = {"\033[1;31m", "\033[1;35m", "\033[1;33m",
-                                     "\033[1;32m", "\033[2m"};
+                                     "\033[1;32m", "\033[2m",    "\033[1;36m"};
 
 /* ---- cleaning ------------------------------------------------------------ */
 
@@ -92,8 +94,16 @@ static void put_texts(cb_buf *b, const cb_change *c, const char *sep1,
   put_clean(b, c->after + start, EXCERPT, md);
 }
 
-/* "path:line:col", "path" (line 0) or "-" (no file). */
-static void put_where(cb_buf *b, const cb_book *bk, cb_loc loc, int md) {
+/* "path:line:col", "path" (line 0) or "-" (no file); a project file that
+ * is not part of the book (a template, a rule file) by its path. */
+static void put_where(cb_buf *b, const cb_book *bk, const cb_change *c,
+                      int md) {
+  cb_loc loc = c->loc;
+  if ((!bk || loc.file >= bk->n_files) && c->category == CB_CHANGE_TRUST &&
+      c->element) {
+    put_clean(b, c->element, 0, md);
+    return;
+  }
   if (!bk || loc.file >= bk->n_files) {
     cb_buf_puts(b, "-");
     return;
@@ -110,21 +120,26 @@ static int shows_texts(const cb_change *c) {
          (strstr(c->kind, "-changed") || strstr(c->kind, "section"));
 }
 
-static void counts(const cb_change *ch, size_t n, size_t out[5]) {
-  memset(out, 0, 5 * sizeof *out);
+static void counts(const cb_change *ch, size_t n, size_t out[N_CATEGORIES]) {
+  memset(out, 0, N_CATEGORIES * sizeof *out);
   for (size_t i = 0; i < n; i++)
-    if ((unsigned)ch[i].category < 5)
+    if ((unsigned)ch[i].category < N_CATEGORIES)
       out[ch[i].category]++;
 }
 
-static void put_summary(cb_buf *b, const size_t k[5], size_t n, int md) {
+/* Trust changes are counted only when there are some: the summary of a
+ * diff without them reads as it always did. */
+static void put_summary(cb_buf *b, const size_t k[N_CATEGORIES], size_t n,
+                        int md) {
   cb_buf_printf(b, "%zu change%s", n, n == 1 ? "" : "s");
   if (!n)
     return;
   cb_buf_puts(b, ": ");
-  for (int c = 0; c < 5; c++) {
+  for (int c = 0; c < N_CATEGORIES; c++) {
+    if (c == CB_CHANGE_TRUST && !k[c])
+      continue;
     const char *name = cb_change_category_name((cb_change_category)c);
-    int strong = md && c <= CB_CHANGE_GOLD && k[c];
+    int strong = md && (c <= CB_CHANGE_GOLD || c == CB_CHANGE_TRUST) && k[c];
     cb_buf_printf(b, "%s%s%zu %s%s", c ? ", " : "", strong ? "**" : "", k[c],
                   name, strong ? "**" : "");
   }
@@ -162,7 +177,7 @@ static const layout markdown_layout = {
 static void print_human(cb_buf *b, const layout *l, const cb_change *ch,
                         size_t n, const cb_book *nb, const char *old_label,
                         const char *new_label, int color) {
-  size_t k[5];
+  size_t k[N_CATEGORIES];
   counts(ch, n, k);
   cb_buf_puts(b, l->head);
   put_clean(b, old_label, 0, l->md);
@@ -171,7 +186,7 @@ static void print_human(cb_buf *b, const layout *l, const cb_change *ch,
   cb_buf_puts(b, l->after_labels);
   put_summary(b, k, n, l->md);
   cb_buf_puts(b, l->after_summary);
-  for (int c = 0; c < 5; c++) {
+  for (int c = 0; c < N_CATEGORIES; c++) {
     if (!k[c])
       continue;
     cb_buf_printf(b, "%s%s%s (%zu)%s%s", l->section, color ? colors[c] : "",
@@ -181,7 +196,7 @@ static void print_human(cb_buf *b, const layout *l, const cb_change *ch,
       if ((int)x->category != c)
         continue;
       cb_buf_puts(b, l->row);
-      put_where(b, nb, x->loc, l->md);
+      put_where(b, nb, x, l->md);
       cb_buf_printf(b, "%s%s%s%s%s", l->kind_open, color ? "\033[1m" : "",
                     x->kind, color ? "\033[0m" : "", l->kind_close);
       put_clean(b, x->message, 0, l->md);
@@ -237,12 +252,12 @@ static json_t *to_json(jctx *j, const cb_change *ch, size_t n,
     j->failed = 1;
     return NULL;
   }
-  size_t k[5];
+  size_t k[N_CATEGORIES];
   counts(ch, n, k);
   set(j, root, "format", json_integer(1));
   set(j, root, "old", side(j, ob, old_label));
   set(j, root, "new", side(j, nb, new_label));
-  for (int c = 0; c < 5; c++)
+  for (int c = 0; c < N_CATEGORIES; c++)
     set(j, cnt, cb_change_category_name((cb_change_category)c),
         json_integer((json_int_t)k[c]));
   set(j, root, "counts", cnt);
@@ -261,9 +276,13 @@ static json_t *to_json(jctx *j, const cb_change *ch, size_t n,
     set(j, o, "before", jstr(j, x->before));
     set(j, o, "after", jstr(j, x->after));
     int has = nb && x->loc.file < nb->n_files;
-    set(j, o, "file", jstr(j, has ? nb->files[x->loc.file].path : NULL));
-    set(j, o, "line", has ? json_integer(x->loc.line) : json_null());
-    set(j, o, "col", has ? json_integer(x->loc.col) : json_null());
+    /* a template or rule file is not a file of the book: its path */
+    int project = !has && x->category == CB_CHANGE_TRUST && x->element;
+    set(j, o, "file", jstr(j, has       ? nb->files[x->loc.file].path
+                              : project ? x->element
+                                        : NULL));
+    set(j, o, "line", has || project ? json_integer(x->loc.line) : json_null());
+    set(j, o, "col", has || project ? json_integer(x->loc.col) : json_null());
   }
   set(j, root, "changes", list);
   return root;

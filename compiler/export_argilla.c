@@ -3,7 +3,8 @@
  * the layout of the Argilla SDK's Dataset.to_disk (docs/argilla.md is
  * the mapping):
  *
- *   settings.json  guidelines (the chapters' Markdown), fields (text, and
+ *   settings.json  guidelines (the chapters' Markdown, raw HTML made text
+ *                  unless the manifest sets unsafe_html), fields (text, and
  *                  a chat field for conversations), questions
  *                  (label_selection, multi_label_selection, rating,
  *                  ranking, text);
@@ -446,7 +447,9 @@ static void question_json(ag *a, cb_json_writer *w, const aq *e) {
 
 /* ---- settings.json and dataset.json ------------------------------------ */
 
-/* The guidelines: the Markdown of every chapter, in reading order. */
+/* The guidelines: the Markdown of every chapter, in reading order.
+ * Argilla renders them as Markdown, raw HTML included: unless the manifest
+ * sets unsafe_html, that HTML is made text (cb_export__markdown_text). */
 static void guidelines(ag *a, cb_json_writer *w) {
   cb_buf b = {0};
   for (size_t i = 0; i < a->book->n_chapters; i++) {
@@ -458,7 +461,10 @@ static void guidelines(ag *a, cb_json_writer *w) {
       cb_buf_puts(&b, "\n\n");
     /* a NUL byte (reported by the loader) would end the text early in
      * tools that read C strings: keep the bytes, JSON escapes them */
-    cb_buf_append(&b, file->text, file->len);
+    if (a->book->manifest.unsafe_html)
+      cb_buf_append(&b, file->text, file->len);
+    else if (cb_export__markdown_text(&b, file->text, file->len) < 0)
+      b.failed = 1;
     while (b.len && b.data[b.len - 1] == '\n')
       b.len--;
   }

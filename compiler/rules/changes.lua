@@ -10,6 +10,11 @@
 --   * breaking and gold changes are only notes when the manifest's version
 --     has a higher major number than at REV: the bump announces them.
 -- Without --against there is no book.previous and they report nothing.
+--
+-- A sixth rule, trust-change, reports what makes the build trust more code
+-- or markup than at REV (unsafe_html turned on, a project template or rule
+-- file added or changed): always a warning, whatever the manifest of the
+-- revision under review says, since that revision is what it reviews.
 
 local format, match, tonumber = string.format, string.match, tonumber
 
@@ -49,7 +54,7 @@ local function position(book, c)
   if el and el.chapter then
     return { file = el.chapter.path, line = 0, col = 0 }
   end
-  if c.what == "chapter" and c.element then
+  if (c.what == "chapter" or c.what == "template" or c.what == "rule") and c.element then
     return { file = c.element, line = 0, col = 0 }
   end
   return nil
@@ -95,6 +100,48 @@ local function make(category, id, summary, rationale, example)
             severity = level,
             element = element,
             message = format("%s change [%s]: %s%s", category, c.kind, c.message, note or ""),
+          }
+        end
+      end
+    end,
+  }
+end
+
+-- trust-change: its level is fixed (the manifest under review cannot lower
+-- it; compiler/diag.c ignores its rules entry, compiler/check.c refuses a
+-- project rule of this id).
+local function trust()
+  return {
+    id = "trust-change",
+    severity = "warning",
+    summary = "With --against: the build now trusts more code or markup (unsafe_html, templates, rules).",
+    rationale = [[
+A pull request can change more than the guideline: it can let raw HTML
+through to the site and the exports (unsafe_html = true), bring its own
+templates and site script (templates/site.js runs in every reader's
+browser), or add Lua rules that every check runs. Each such change since
+REV is a warning of its own, so that a reviewer sees it even when the
+chapters changed too. Its level is not taken from the manifest of the
+revision under review, and a project rule cannot replace this one.]],
+    example = [[
+-- at REV: no templates/site.js, unsafe_html = false; now both
+casebook.lua:3:1: warning: trust change [unsafe-html-enabled]: the manifest
+  turned unsafe_html on: raw HTML in the chapters now reaches the site and
+  the exports
+templates/site.js: warning: trust change [template-added]: project template
+  'templates/site.js' was added]],
+    check = function(book, report)
+      local changes = book.changes
+      if book.previous == nil or changes == nil then
+        return
+      end
+      for i = 1, #changes do
+        local c = changes[i]
+        if c.category == "trust" then
+          report {
+            at = position(book, c),
+            severity = "warning",
+            message = format("trust change [%s]: %s", c.kind, c.message),
           }
         end
       end
@@ -167,4 +214,5 @@ manifest asks: changes = { cosmetic = "note" }.]],
 changes = { cosmetic = "note" }   -- in casebook.lua
 harm.md:3:1: note: cosmetic change [question-reformatted]: question 'harm'
   changed only in spacing or markup]]),
+  trust(),
 }

