@@ -123,8 +123,11 @@ int cli_exit_for(cb_ctx *ctx, const cli *c) {
 }
 
 int cli_env_error(cb_ctx *ctx, int err) {
-  fprintf(stderr, "casebook: %s\n",
-          *cb_ctx_error(ctx) ? cb_ctx_error(ctx) : "out of memory");
+  /* the message may name a file of the project: shown as text is shown */
+  fputs("casebook: ", stderr);
+  cb_print_text(stderr, *cb_ctx_error(ctx) ? cb_ctx_error(ctx)
+                                           : "out of memory");
+  fputc('\n', stderr);
   return err == CB_ENOMEM || err == CB_ERROR ? EXIT_INTERNAL : EXIT_USAGE;
 }
 
@@ -323,7 +326,11 @@ static void print_wrapped(const char *label, const char *text) {
   while (*p) {
     const char *nl = strchr(p, '\n');
     size_t n = nl ? (size_t)(nl - p) : strlen(p);
-    printf("  %.*s\n", (int)n, p);
+    fputs("  ", stdout);
+    char *line = strndup(p, n);
+    cb_print_text(stdout, line ? line : "");
+    free(line);
+    putchar('\n');
     p += n + (nl != NULL);
   }
 }
@@ -356,17 +363,22 @@ static int cmd_rules(const cli *c) {
     for (size_t i = 0; i < n; i++)
       if (strlen(rules[i].id) > w)
         w = strlen(rules[i].id);
-    for (size_t i = 0; i < n; i++)
-      printf("%-*s  %-7s  %s\n", (int)w, rules[i].id, rules[i].severity,
-             rules[i].summary ? rules[i].summary : "");
+    /* a project rule's text is the project's: shown as diagnostics are */
+    for (size_t i = 0; i < n; i++) {
+      printf("%-*s  %-7s  ", (int)w, rules[i].id, rules[i].severity);
+      cb_print_text(stdout, rules[i].summary);
+      putchar('\n');
+    }
     goto done;
   }
   for (size_t i = 0; i < n; i++) {
     if (strcmp(rules[i].id, c->args[0]) != 0)
       continue;
     printf("%s (%s by default)\n\n", rules[i].id, rules[i].severity);
-    if (rules[i].summary)
-      printf("%s\n\n", rules[i].summary);
+    if (rules[i].summary) {
+      cb_print_text(stdout, rules[i].summary);
+      fputs("\n\n", stdout);
+    }
     print_wrapped("Why", rules[i].rationale);
     if (rules[i].example && *rules[i].example) {
       putchar('\n');
