@@ -543,7 +543,7 @@ void cb_html__leaf(cb_html *h, cb_tag tag, const char *cls, const char *s) {
 void cb_html__open_link(cb_html *h, const char *href, const char *cls) {
   cb_html__open(h, CB_TAG_A, cls);
   put16(h, href_start, 7);
-  put_value(h, href, strlen(href), url_class);
+  put_unbidi(h, href, strlen(href), url_class);
   putc_(h, '"');
 }
 
