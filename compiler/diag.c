@@ -376,7 +376,8 @@ static void print_excerpt(FILE *fp, const char *s, size_t len, uint32_t col,
     } else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
       fputc(' ', fp);
     } else if (cb_utf8__bidi(cp) ||
-               (cp == '[' && off >= 2 && s[off - 1] == '#' && s[off - 2] == '#')) {
+               (cp == '[' && off >= 2 && s[off - 1] == '#' &&
+                s[off - 2] == '#')) {
       char esc[11];
       size_t k = cb_utf8__escape(esc, cp);
       fwrite(esc, 1, k, fp);

@@ -133,7 +133,8 @@ void cb_utf8__show(cb_buf *out, const char *s, size_t len, cb_show_mode mode) {
     if (cp == CB_UTF8_INVALID)
       keep = 0;
     else if (cp == '[')
-      keep = !(p - (const unsigned char *)s >= 2 && p[-1] == '#' && p[-2] == '#');
+      keep = !(p - (const unsigned char *)s >= 2 && p[-1] == '#' &&
+               p[-2] == '#');
     else if (cp < 0x20)
       keep = mode == CB_SHOW_JSON ||
              (mode == CB_SHOW_LINES &&

@@ -323,7 +323,8 @@ static void test_show(void) {
   } cases[] = {
       {CB_SHOW_LINE, "a\xE2\x80\xAE" "b\xE2\x81\xA9" "c\xD8\x9C",
        "a<U+202E>b<U+2069>c<U+061C>"},
-      {CB_SHOW_LINE, "\x1b[31m\n\t", "\xE2\x90\x9B[31m\xE2\x90\x8A\xE2\x90\x89"},
+      {CB_SHOW_LINE, "\x1b[31m\n\t",
+       "\xE2\x90\x9B[31m\xE2\x90\x8A\xE2\x90\x89"},
       {CB_SHOW_LINES, "x\ny\t\x1b", "x\ny\t\xE2\x90\x9B"},
       {CB_SHOW_JSON, "x\n\x1b\xE2\x80\x8F", "x\n\x1b<U+200F>"},
       {CB_SHOW_LINE, "##[error]x #[y] ##z [", "##<U+005B>error]x #[y] ##z ["},
