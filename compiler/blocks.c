@@ -267,6 +267,8 @@ void cb_blocks__option_table(chapter_state *s, cmark_node *table) {
     }
     if (!o.id || !o.meaning_html || !o.meaning_text)
       s->b->failed = 1;
+    else if (cb_extract__hidden_id(s, o.loc, "option id", o.id))
+      continue; /* refused: never reaches an output */
     else if (*o.id && CB_VEC_PUSH(el->options, el->n_options, el->cap_options,
                                   o) < 0)
       s->b->failed = 1;

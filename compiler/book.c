@@ -24,6 +24,7 @@
 #include "resolve.h"
 #include "source.h"
 #include "strmap.h"
+#include "utf8.h"
 
 /* Routes libxml2's and jansson's allocations through cb_malloc, so that a
  * test that fails the N-th allocation reaches them too. Once per process,
@@ -151,7 +152,8 @@ static const char *const reserved_pages[] = {"index", "print", "search",
                                              "cases", "tags", "style"};
 
 /* The output page name of a chapter: its path without ".md", '/' and
- * other ASCII punctuation read as '-', unique in the book. */
+ * other ASCII punctuation read as '-', as are invisible characters (the
+ * extractor reports them: hidden-character), unique in the book. */
 static const char *chapter_slug(cb_ctx *ctx, cb_strmap *seen,
                                 const char *path) {
   size_t n = strlen(path) - 3;
@@ -163,6 +165,14 @@ static const char *chapter_slug(cb_ctx *ctx, cb_strmap *seen,
     if (c < 0x80 && !(c >= '0' && c <= '9') && !(c >= 'a' && c <= 'z') &&
         !(c >= 'A' && c <= 'Z') && c != '.' && c != '_' && c != '-')
       *p = '-';
+    uint32_t cp;
+    size_t k = c >= 0x80 ? cb_utf8__decode((unsigned char *)p, strlen(p), &cp)
+                         : 0;
+    if (k && cp != CB_UTF8_INVALID && cb_utf8__hidden(cp)) {
+      /* invisible (a bidirectional control): '-' too, the whole sequence */
+      memmove(p + 1, p + k, strlen(p + k) + 1);
+      *p = '-';
+    }
   }
   for (size_t i = 0; i < sizeof reserved_pages / sizeof *reserved_pages; i++)
     if (strcasecmp(s, reserved_pages[i]) == 0)

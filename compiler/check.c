@@ -647,6 +647,8 @@ static const char *const core_rule_ids[] = {
     "bad-element-heading", "empty-project",       "invalid-utf8",
     "manifest-chapters",   "manifest-error",      "manifest-unknown-key",
     "manifest-unknown-rule", "nul-byte",          CB_RULE_ERROR_ID,
+    /* extract.c, blocks.c */
+    "hidden-character",
     /* git.c, source.c, history.c, book.c */
     "git-repository", "git-shallow", "git-submodule", "git-symlink"};
 #define N_CORE_RULE_IDS (sizeof core_rule_ids / sizeof core_rule_ids[0])

@@ -38,8 +38,11 @@ int cli_exit_for(cb_ctx *ctx, const cli *c) {
 }
 
 int cli_env_error(cb_ctx *ctx, int err) {
-  fprintf(stderr, "casebook: %s\n",
-          *cb_ctx_error(ctx) ? cb_ctx_error(ctx) : "out of memory");
+  /* the message may name a file of the project: shown as text is shown */
+  fputs("casebook: ", stderr);
+  cb_print_text(stderr, *cb_ctx_error(ctx) ? cb_ctx_error(ctx)
+                                           : "out of memory");
+  fputc('\n', stderr);
   return err == CB_ENOMEM || err == CB_ERROR ? EXIT_INTERNAL : EXIT_USAGE;
 }
 

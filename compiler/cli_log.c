@@ -24,12 +24,10 @@ const char cli_log_usage[] =
     "  --rev REV           start from the revision REV instead of HEAD\n"
     "  --format FMT        text (default) or json\n";
 
-/* Writes s with control characters (an escape sequence in a commit
- * subject) shown as '?'. */
-static void put_clean(FILE *fp, const char *s) {
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-    fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, fp);
-}
+/* Writes s as every printer shows text (cb_print_text): an escape
+ * sequence or a bidirectional control in a commit subject or an answer
+ * cannot drive the terminal or reorder the line. */
+static void put_clean(FILE *fp, const char *s) { cb_print_text(fp, s); }
 
 static void put_field(FILE *fp, const cb_log_field *f) {
   put_clean(fp, f->name);
@@ -57,8 +55,11 @@ static void print_text(const cb_log_entry *e, size_t n) {
     const char *who = several ? e[i].what : NULL;
     if (strcmp(e[i].change, "changed") != 0 || e[i].n_fields == 0) {
       fputs("    ", stdout);
-      if (who)
-        printf("%s %s ", who, e[i].id);
+      if (who) {
+        printf("%s ", who);
+        put_clean(stdout, e[i].id);
+        putchar(' ');
+      }
       printf("%s\n", e[i].change);
       continue;
     }

@@ -308,41 +308,57 @@ const char *cb_diag__source_line(const cb_book *book, cb_line_cursor *cur,
   return p;
 }
 
-/* Prints s for a terminal: control characters (an escape sequence in a
- * hostile casebook would drive the terminal) become their Control
- * Pictures, C1 controls and invalid UTF-8 become U+FFFD. */
-static void put_text(FILE *fp, const char *s) {
-  const unsigned char *p = (const unsigned char *)s;
-  const unsigned char *end = p + strlen(s);
+/* Prints s for a terminal or a CI log, as cb_utf8__show shows one line:
+ * control characters (an escape sequence in a hostile casebook would
+ * drive the terminal) as their Control Pictures, bidirectional controls
+ * (which would reorder the line) as "<U+202E>", C1 controls and invalid
+ * UTF-8 as U+FFFD. tmp is scratch space. */
+static void put_text(FILE *fp, cb_buf *tmp, const char *s) {
+  cb_buf_reset(tmp);
+  cb_utf8__show(tmp, s, strlen(s), CB_SHOW_LINE);
+  if (tmp->failed) /* out of memory: nothing of s rather than raw bytes */
+    return;
+  fwrite(tmp->data ? tmp->data : "", 1, tmp->len, fp);
+}
+
+void cb_print_text(FILE *fp, const char *s) {
+  cb_buf tmp = {0};
+  put_text(fp, &tmp, s ? s : "");
+  cb_buf_free(&tmp);
+}
+
+size_t cb_diag__command_at(const char *line, size_t len) {
+  const unsigned char *p = (const unsigned char *)line, *end = p + len;
   while (p < end) {
-    const unsigned char *q = p;
-    while (q < end && *q >= 0x20 && *q < 0x7f)
-      q++;
-    fwrite(p, 1, (size_t)(q - p), fp);
-    if ((p = q) >= end)
-      break;
     uint32_t cp;
-    size_t n = cb_utf8__seq(p, end, &cp);
-    if (n == 0) {
-      fputs("\xEF\xBF\xBD", fp);
-      n = 1;
-    } else if (cp < 0x20 || cp == 0x7f) {
-      uint32_t pic = cp == 0x7f ? 0x2421 : 0x2400 + cp;
-      fputc(0xE2, fp);
-      fputc((int)(0x80 | ((pic >> 6) & 0x3F)), fp);
-      fputc((int)(0x80 | (pic & 0x3F)), fp);
-    } else if (cp >= 0x80 && cp < 0xa0) {
-      fputs("\xEF\xBF\xBD", fp);
-    } else {
-      fwrite(p, 1, n, fp);
-    }
+    size_t n = cb_utf8__decode(p, (size_t)(end - p), &cp);
+    /* what .NET's TrimStart removes: Unicode's White_Space */
+    if (!(cp == ' ' || (cp >= '\t' && cp <= '\r') || cp == 0x85 ||
+          cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
+          cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F ||
+          cp == 0x3000))
+      break;
     p += n;
   }
+  if (end - p >= 2 && p[0] == ':' && p[1] == ':')
+    return (size_t)(p - (const unsigned char *)line);
+  return SIZE_MAX;
+}
+
+/* Prints a path at the start of a line: as put_text, after "./" when it
+ * would start a workflow command (a file named "::stop-commands::x" in a
+ * project checked with `casebook check .`). */
+static void put_path(FILE *fp, cb_buf *tmp, const char *path) {
+  if (cb_diag__command_at(path, strlen(path)) != SIZE_MAX)
+    fputs("./", fp);
+  put_text(fp, tmp, path);
 }
 
 /* Prints a source line for a terminal and, under it, the caret at byte
  * column col. NUL, control bytes and invalid UTF-8 are shown as U+FFFD or
- * a space; wide characters take two cells, so the caret lines up. */
+ * a space; bidirectional controls and the '[' of "##[" escaped as
+ * cb_utf8__show does ("<U+202E>"); wide characters take two cells, so the
+ * caret lines up. */
 static void print_excerpt(FILE *fp, const char *s, size_t len, uint32_t col,
                           int color) {
   const unsigned char *p = (const unsigned char *)s, *end = p + len;
@@ -362,6 +378,13 @@ static void print_excerpt(FILE *fp, const char *s, size_t len, uint32_t col,
       tab = 1;
     } else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
       fputc(' ', fp);
+    } else if (cb_utf8__bidi(cp) ||
+               (cp == '[' && off >= 2 && s[off - 1] == '#' &&
+                s[off - 2] == '#')) {
+      char esc[11];
+      size_t k = cb_utf8__escape(esc, cp);
+      fwrite(esc, 1, k, fp);
+      cells = (int)k;
     } else {
       fwrite(p, 1, n, fp);
       cells = cb_utf8__width(cp);
@@ -389,12 +412,13 @@ static int print_gcc(FILE *fp, cb_ctx *ctx, int color) {
   size_t n;
   const cb_diag *d = cb_ctx_diags(ctx, &n);
   cb_line_cursor cur = {0, 0, NULL};
+  cb_buf tmp = {0};
   for (size_t i = 0; i < n; i++) {
     const cb_diag *g = &d[i];
     if (color)
       fputs("\033[1m", fp);
     if (g->path) {
-      put_text(fp, g->path);
+      put_path(fp, &tmp, g->path);
       if (g->line)
         fprintf(fp, ":%u:%u", g->line, g->col ? g->col : 1);
       fputs(": ", fp);
@@ -406,12 +430,12 @@ static int print_gcc(FILE *fp, cb_ctx *ctx, int color) {
               level_name(g->level));
     else
       fprintf(fp, "%s: ", level_name(g->level));
-    put_text(fp, g->message);
+    put_text(fp, &tmp, g->message);
     if (color)
       fputs("\033[0m", fp);
     if (g->rule && *g->rule) {
       fputs(" [", fp);
-      put_text(fp, g->rule);
+      put_text(fp, &tmp, g->rule);
       fputc(']', fp);
     }
     fputc('\n', fp);
@@ -423,10 +447,11 @@ static int print_gcc(FILE *fp, cb_ctx *ctx, int color) {
     }
     if (g->suggestion) {
       fputs("    = help: did you mean '", fp);
-      put_text(fp, g->suggestion);
+      put_text(fp, &tmp, g->suggestion);
       fputs("'?\n", fp);
     }
   }
+  cb_buf_free(&tmp);
   size_t e, w, o;
   cb_ctx_diag_counts(ctx, &e, &w, &o);
   if (n)
@@ -435,9 +460,16 @@ static int print_gcc(FILE *fp, cb_ctx *ctx, int color) {
   return 0;
 }
 
-/* A JSON string of s (NULL: null), invalid UTF-8 shown as U+FFFD. */
+/* A JSON string of s (NULL: null) as cb_utf8__show shows it in JSON:
+ * invalid UTF-8 as U+FFFD, bidirectional controls as "<U+202E>". */
 static json_t *json_str(const char *s) {
-  return s ? cb_emit_json__str(NULL, s, strlen(s)) : json_null();
+  if (!s)
+    return json_null();
+  cb_buf b = {0};
+  cb_utf8__show(&b, s, strlen(s), CB_SHOW_JSON);
+  json_t *j = b.failed ? NULL : json_stringn(b.data ? b.data : "", b.len);
+  cb_buf_free(&b);
+  return j;
 }
 
 static int print_json(FILE *fp, cb_ctx *ctx) {

@@ -6,9 +6,15 @@
  *
  * Every format reads the sorted diagnostics and the model and changes
  * neither. Everything that comes from a casebook is untrusted text: it
- * is made valid UTF-8 first (cb_emit__text_fix), then written through
- * jansson or the libxml2 writer, or through the escaping the format
- * defines (workflow command values, Markdown table cells): never pasted.
+ * is made valid UTF-8 and shown as cb_utf8__show shows text to people
+ * (bidirectional controls as "<U+202E>", "##[" as "##<U+005B>") first,
+ * then written through jansson or the libxml2 writer, or through the
+ * escaping the format defines (workflow command values, Markdown table
+ * cells): never pasted. No line of any format can start with "::" (a
+ * workflow command, should the report be printed to a CI log): JSON
+ * escapes line breaks, the GitHub format escapes them and puts "./"
+ * before such a path, and the JUnit report writes that ':' as a
+ * character reference.
  *
  * Paths are made relative to the root of the git repository that holds
  * the project (where CI tools resolve them), found by looking for .git
@@ -61,12 +67,15 @@ static const char *level_name(cb_diag_level l) {
                                 : "note";
 }
 
-/* s made valid UTF-8 for mode, in b (reset first). Borrowed from b; ""
- * for NULL or when memory ran out. */
+/* s made valid UTF-8 for mode and shown as cb_utf8__show shows text
+ * (CB_TEXT_HTML: controls but line breaks and tabs as Control Pictures;
+ * CB_TEXT_JSON: controls kept for jansson to escape), in b (reset first).
+ * Borrowed from b; "" for NULL or when memory ran out. */
 static const char *clean(cb_buf *b, const char *s, cb_text_mode mode) {
   cb_buf_reset(b);
   if (s)
-    cb_emit__text_fix(b, s, strlen(s), mode);
+    cb_utf8__show(b, s, strlen(s),
+                  mode == CB_TEXT_JSON ? CB_SHOW_JSON : CB_SHOW_LINES);
   return b->failed ? "" : cb_buf_cstr(b);
 }
 
@@ -337,6 +346,14 @@ static const sarif_rule core_rules[] = {
      "A project without any Markdown chapter compiles to an empty site and "
      "rubric, which is almost always a wrong directory.",
      "", 0},
+    {"hidden-character", "error",
+     "An id holds a bidirectional control or another invisible character.",
+     "A bidirectional control (U+202E and the like) reorders how the text "
+     "around it is shown, and a zero-width character makes two different "
+     "ids look alike: an id holding one would show one thing to the "
+     "reviewer and mean another. The element is left out; the diagnostic "
+     "points at the character, shown escaped as <U+202E>.",
+     "| safe\u202E | Fine. |", 0},
     {"invalid-utf8", "error", "A chapter holds bytes that are not UTF-8.",
      "Chapters are UTF-8 text. Invalid bytes are shown as U+FFFD in every "
      "output, so the text annotators see differs from the file.",
@@ -933,7 +950,7 @@ static int github_summary(run *r, const char *file, size_t e, size_t w,
 static int print_github(FILE *fp, run *r) {
   static const char *const command[] = {"notice", "warning", "error"};
   size_t shown[3] = {0, 0, 0}, hidden[3] = {0, 0, 0};
-  cb_buf line = {0}, tmp = {0}, text = {0};
+  cb_buf line = {0}, tmp = {0}, text = {0}, cell = {0};
   for (size_t i = 0; i < r->n; i++) {
     const cb_diag *g = &r->d[i];
     int lv = g->level == CB_DIAG_ERROR ? 2 : g->level == CB_DIAG_WARNING;
@@ -961,9 +978,10 @@ static int print_github(FILE *fp, run *r) {
     } else {
       /* past GitHub's limit: a plain log line, never a command */
       hidden[lv]++;
-      cb_buf_reset(&tmp);
-      place(&tmp, r, g);
-      if (tmp.len >= 2 && tmp.data[0] == ':' && tmp.data[1] == ':')
+      cb_buf_reset(&cell);
+      place(&cell, r, g);
+      clean(&tmp, cb_buf_cstr(&cell), CB_TEXT_HTML);
+      if (cb_diag__command_at(cb_buf_cstr(&tmp), tmp.len) != SIZE_MAX)
         cb_buf_puts(&line, "./");
       gh_escape(&line, cb_buf_cstr(&tmp), 0);
       cb_buf_printf(&line, ": %s: ", level_name(g->level));
@@ -977,10 +995,13 @@ static int print_github(FILE *fp, run *r) {
       break;
     fwrite(line.data, 1, line.len, fp);
   }
-  int err = line.failed || tmp.failed || text.failed ? CB_ENOMEM : 0;
+  int err = line.failed || tmp.failed || text.failed || cell.failed
+                ? CB_ENOMEM
+                : 0;
   cb_buf_free(&line);
   cb_buf_free(&tmp);
   cb_buf_free(&text);
+  cb_buf_free(&cell);
   if (err)
     return err;
   size_t e, w, o;
@@ -1268,6 +1289,27 @@ static const char *file_repo_path(run *r, uint32_t file) {
   return s ? s : probe.path;
 }
 
+/* Writes the serialized report xml[0..len) to fp with the first ':' of
+ * any line that would start a workflow command (text of a message that
+ * spans lines, a path) as the character reference "&#58;": the same XML,
+ * and no command should the report be printed to a CI log. */
+static int write_xml(FILE *fp, const char *xml, size_t len) {
+  const char *p = xml, *end = xml + len;
+  while (p < end) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    const char *e = nl ? nl + 1 : end;
+    size_t at = cb_diag__command_at(p, (size_t)(e - p));
+    if (at != SIZE_MAX) {
+      fwrite(p, 1, at, fp);
+      fputs("&#58;", fp);
+      p += at + 1;
+    }
+    fwrite(p, 1, (size_t)(e - p), fp);
+    p = e;
+  }
+  return ferror(fp) ? CB_EIO : 0;
+}
+
 static int print_junit(FILE *fp, run *r) {
   const cb_book *b = r->book;
   cb_book empty = {0};
@@ -1416,8 +1458,7 @@ static int print_junit(FILE *fp, run *r) {
     err = CB_ENOMEM;
     goto done;
   }
-  if (fwrite(xml, 1, (size_t)xml_len, fp) != (size_t)xml_len)
-    err = CB_EIO;
+  err = write_xml(fp, (const char *)xml, (size_t)xml_len);
 done:
   if (xml)
     xmlFree(xml);

@@ -33,6 +33,12 @@ const char *cb_diag__source_line(const cb_book *book, cb_line_cursor *cur,
  * (diag.c) and the fix spans of the CI formats measure with it. */
 size_t cb_diag__distance(const char *a, size_t la, const char *b, size_t lb);
 
+/* The offset of the "::" that line[0..len) starts with past white space
+ * (Unicode's White_Space, as .NET trims it), or SIZE_MAX when it does not:
+ * a GitHub runner reads such a line of a log as a workflow command, so
+ * no line casebook prints may start so with text from a casebook. */
+size_t cb_diag__command_at(const char *line, size_t len);
+
 /* Prints ctx's diagnostics, sorted, to fp in fmt, which is one of
  * CB_FMT_SARIF, CB_FMT_GITHUB, CB_FMT_JUNIT and CB_FMT_RDJSON. For
  * CB_FMT_GITHUB it also appends a Markdown table of every diagnostic to

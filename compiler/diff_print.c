@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "ctx.h"
+#include "diag_format.h"
 #include "diff.h"
 #include "emit.h"
 #include "emit_json.h"
@@ -37,9 +38,11 @@ static const char *const colors[] = {"\033[1;31m", "\033[1;35m", "\033[1;33m",
 /* ---- cleaning ------------------------------------------------------------ */
 
 /* Appends s cleaned for a terminal or Markdown: invalid UTF-8 as U+FFFD,
- * control characters and line breaks as one space; at most max bytes of
- * s (0: no limit), then "...". md: a backslash before the characters
- * that mean something in Markdown. */
+ * control characters and line breaks as one space, bidirectional
+ * controls and the '[' of "##[" as "<U+202E>" and "<U+005B>", as every
+ * printer shows them (cb_utf8__escape; Markdown escapes that '[' anyway);
+ * at most max bytes of s (0: no limit), then "...". md: a backslash
+ * before the characters that mean something in Markdown. */
 static void put_clean(cb_buf *b, const char *s, size_t max, int md) {
   const unsigned char *p = (const unsigned char *)(s ? s : "");
   size_t len = strlen((const char *)p), used = 0;
@@ -55,6 +58,18 @@ static void put_clean(cb_buf *b, const char *s, size_t max, int md) {
     } else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
       if (!(b->len && b->data[b->len - 1] == ' '))
         cb_buf_putc(b, ' ');
+    } else if (cb_utf8__bidi(cp) ||
+               (!md && cp == '[' && used >= 2 && p[used - 1] == '#' &&
+                p[used - 2] == '#')) {
+      /* shown as cb_utf8__show shows them: "<U+202E>" */
+      char esc[11];
+      size_t k = cb_utf8__escape(esc, cp);
+      if (md)
+        cb_buf_putc(b, '\\');
+      cb_buf_append(b, esc, k - 1);
+      if (md)
+        cb_buf_putc(b, '\\');
+      cb_buf_putc(b, '>');
     } else if (md && cp < 0x80 && strchr("!#&()*:<>@[\\]_`|~", (int)cp)) {
       cb_buf_putc(b, '\\');
       cb_buf_putc(b, (char)cp);
@@ -108,7 +123,15 @@ static void put_where(cb_buf *b, const cb_book *bk, const cb_change *c,
     cb_buf_puts(b, "-");
     return;
   }
-  put_clean(b, bk->files[loc.file].path, 0, md);
+  cb_buf path = {0};
+  put_clean(&path, bk->files[loc.file].path, 0, md);
+  /* a line of the text form starts with it: never as a workflow command */
+  if (!md && cb_diag__command_at(cb_buf_cstr(&path), path.len) != SIZE_MAX)
+    cb_buf_puts(b, "./");
+  cb_buf_append(b, cb_buf_cstr(&path), path.len);
+  if (path.failed)
+    b->failed = 1;
+  cb_buf_free(&path);
   if (loc.line)
     cb_buf_printf(b, "%s%u%s%u", md ? "\\:" : ":", loc.line, md ? "\\:" : ":",
                   loc.col ? loc.col : 1);

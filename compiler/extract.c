@@ -17,6 +17,7 @@
 
 #include "blocks.h"
 #include "parse.h"
+#include "utf8.h"
 
 /* ---- small helpers --------------------------------------------------- */
 
@@ -84,6 +85,10 @@ char *cb_extract__slug(cb_arena *a, const char *text) {
   for (const unsigned char *p = (const unsigned char *)text; *p;) {
     if (*p >= 0x80) {
       size_t n = unicode_punct(p);
+      uint32_t cp;
+      if (!n && (n = cb_utf8__decode(p, strlen((const char *)p), &cp)) &&
+          (cp == CB_UTF8_INVALID || !cb_utf8__hidden(cp)))
+        n = 0; /* kept; invisible characters are dropped, as punctuation */
       if (n) {
         p += n;
         continue;
@@ -236,6 +241,49 @@ const char *cb_extract__src_line(chapter_state *s, uint32_t line, size_t *len) {
     n--;
   *len = n;
   return p;
+}
+
+/* The first code point of s that an id may not hold (cb_utf8__hidden),
+ * with its byte offset in *at and length in *n; 0 when there is none. */
+static uint32_t first_hidden(const char *s, size_t *at, size_t *n) {
+  const unsigned char *p = (const unsigned char *)s;
+  size_t len = strlen(s);
+  for (size_t i = 0; i < len;) {
+    uint32_t cp;
+    size_t k = cb_utf8__decode(p + i, len - i, &cp);
+    if (cp != CB_UTF8_INVALID && cb_utf8__hidden(cp)) {
+      *at = i;
+      *n = k;
+      return cp;
+    }
+    i += k;
+  }
+  return 0;
+}
+
+int cb_extract__hidden_id(chapter_state *s, cb_loc loc, const char *what,
+                          const char *id) {
+  size_t at, n;
+  uint32_t cp = first_hidden(id, &at, &n);
+  if (!cp)
+    return 0;
+  /* pointed at the character itself on the id's line, where it is */
+  size_t len;
+  const char *line = cb_extract__src_line(s, loc.line, &len);
+  for (size_t i = loc.col ? loc.col - 1 : 0; i + n <= len; i++)
+    if (memcmp(line + i, id + at, n) == 0) {
+      loc.col = (uint32_t)i + 1;
+      break;
+    }
+  cb_diag_report(s->b->ctx, CB_DIAG_ERROR, "hidden-character", loc, NULL,
+                 NULL,
+                 "%s '%s' holds U+%04X, %s; an id may not hold invisible "
+                 "characters",
+                 what, id, (unsigned)cp,
+                 cb_utf8__bidi(cp) ? "a bidirectional control, which "
+                                     "reorders the text shown around it"
+                                   : "an invisible character");
+  return 1;
 }
 
 static void report(chapter_state *s, cb_diag_level lvl, const char *rule,
@@ -417,12 +465,23 @@ typedef struct heading_parse {
   const char *title;
   int bad;
   const char *why;
+  const char *hidden_id; /* bad: the id with the invisible characters in
+                            and around it (cb_extract__hidden_id) */
 } heading_parse;
+
+/* The length of the code point at p when an id may not hold it. */
+static size_t hidden_at(const char *p) {
+  uint32_t cp;
+  size_t n = (unsigned char)*p >= 0x80
+                 ? cb_utf8__decode((const unsigned char *)p, strlen(p), &cp)
+                 : 0;
+  return n && cp != CB_UTF8_INVALID && cb_utf8__hidden(cp) ? n : 0;
+}
 
 /* Parses "Keyword id[: title]" (FORMAT.md, keyword headings). */
 static heading_parse parse_keyword_heading(chapter_state *s,
                                            const char *text) {
-  heading_parse r = {EL_NONE, NULL, NULL, 0, NULL};
+  heading_parse r = {EL_NONE, NULL, NULL, 0, NULL, NULL};
   const cb_manifest *m = s->b->manifest;
   size_t kw;
   if ((kw = match_keyword(text, &m->kw_question, "Question")))
@@ -440,6 +499,19 @@ static heading_parse parse_keyword_heading(chapter_state *s,
   while (is_id_char((unsigned char)*p))
     p++;
   size_t id_len = (size_t)(p - id);
+  if (hidden_at(p)) {
+    /* the id with what hides in it: "harm" U+202E "evil" */
+    const char *e = id;
+    for (size_t k; *e; e += k)
+      if (!(k = is_id_char((unsigned char)*e) ? 1 : hidden_at(e)))
+        break;
+    r.bad = 1;
+    r.why = "has an id holding an invisible character";
+    r.hidden_id = cb_arena_strndup(s->b->ctx->arena, id, (size_t)(e - id));
+    if (!r.hidden_id)
+      s->b->failed = 1;
+    return r;
+  }
   if (!id_len || !is_ascii_alnum((unsigned char)id[0])) {
     r.bad = 1;
     r.why = "has no valid id (an id is letters, digits, '.', '_' and '-', "
@@ -658,6 +730,9 @@ int cb_extract__chapter(cb_builder *b, cb_chapter *ch, uint32_t chapter,
     return CB_ENOMEM;
   s.line_start = lines;
   ch->first_link = b->n_links;
+  /* the page of the chapter is named after its path (its slug) */
+  cb_loc whole = {ch->file, 0, 0};
+  cb_extract__hidden_id(&s, whole, "chapter file name", file->path);
 
   cmark_node *next;
   for (cmark_node *node = cmark_node_first_child(doc); node && !b->failed;
@@ -676,7 +751,13 @@ int cb_extract__chapter(cb_builder *b, cb_chapter *ch, uint32_t chapter,
       if (s.el.kind != EL_NONE && level <= s.el.level)
         close_element(&s);
       heading_parse hp = parse_keyword_heading(&s, text);
-      if (hp.bad) {
+      if (hp.bad && hp.hidden_id) {
+        static const char *const what[] = {"", "question id", "criterion id",
+                                           "case id"};
+        cb_extract__hidden_id(&s, cb_extract__loc(&s, node),
+                              hp.kind < 4 ? what[hp.kind] : "id",
+                              hp.hidden_id);
+      } else if (hp.bad) {
         char *msg = cb_arena_printf(b->ctx->arena,
                                     "heading '%s' starts with a keyword but %s",
                                     text, hp.why);

@@ -117,6 +117,12 @@ void cb_extract__render_block(chapter_state *s, cmark_node *node,
 /* Copies n elements of vec into the arena and frees vec (NULL if n is 0;
  * b->failed set when out of memory). */
 void *cb_extract__to_arena(cb_builder *b, void *vec, size_t n, size_t elem);
+/* Reports a hidden-character error when id holds a character an id may
+ * not (cb_utf8__hidden: a bidirectional control, a zero-width space...),
+ * at that character on loc's line (what: "option id"...). Returns 1 when
+ * it did, and the caller then drops the element of that id. */
+int cb_extract__hidden_id(chapter_state *s, cb_loc loc, const char *what,
+                          const char *id);
 /* Is s[0..len) an id: [A-Za-z0-9][A-Za-z0-9._-]*, at most 128 bytes? */
 int cb_extract__valid_id(const char *s, size_t len);
 int cb_extract__is_space(int c);

@@ -39,7 +39,7 @@ static int name_cp_ok(uint32_t cp) {
   if (cp < 0x80)
     return (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') ||
            (cp >= 'A' && cp <= 'Z') || cp == '_' || cp == '-';
-  if (cp < 0xC0 || cp == 0xD7 || cp == 0xF7)
+  if (cp < 0xC0 || cp == 0xD7 || cp == 0xF7 || cb_utf8__hidden(cp))
     return 0;
   if ((cp >= 0x2000 && cp <= 0x206F) || (cp >= 0x3000 && cp <= 0x303F) ||
       (cp >= 0xFE00 && cp <= 0xFE0F) || cp == 0xFEFF ||

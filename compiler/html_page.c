@@ -737,11 +737,12 @@ static void fill(cb_html_page *p, const cb_html_layout *l, int slot,
     const char *page_title = p->chapter == CB_HTML_INDEX
                                  ? p->title
                                  : p->book->chapters[p->chapter].title;
+    /* the <title>: text only, no <bdi> */
     if (page_title && *page_title && strcmp(page_title, l->title) != 0) {
-      cb_html__puts(&p->out, page_title);
-      cb_html__puts(&p->out, " \xC2\xB7 ");
+      cb_html__plain(&p->out, page_title);
+      cb_html__plain(&p->out, " \xC2\xB7 ");
     }
-    cb_html__puts(&p->out, l->title);
+    cb_html__plain(&p->out, l->title);
     break;
   }
   case SLOT_BOOK_TITLE:

@@ -24,6 +24,7 @@
 #endif
 
 #include "emit.h"
+#include "utf8.h"
 
 /* The start tag without its '>' and the end tag (with a newline after a
  * block element), padded to 16 bytes: they are copied whole into the
@@ -42,6 +43,7 @@ typedef struct tag_bytes {
 static const tag_bytes tags[CB_N_TAGS] = {
     [CB_TAG_A] = INLINE("a"),
     [CB_TAG_ARTICLE] = BLOCK("article"),
+    [CB_TAG_BDI] = INLINE("bdi"),
     [CB_TAG_CODE] = INLINE("code"),
     [CB_TAG_DD] = BLOCK("dd"),
     [CB_TAG_DETAILS] = BLOCK("details"),
@@ -443,6 +445,28 @@ void cb_html__open(cb_html *h, cb_tag tag, const char *cls) {
   }
 }
 
+/* s[0..n) by the classes of cls, without its bidirectional controls
+ * (where no <bdi> can isolate them). */
+static void put_unbidi(cb_html *h, const char *s, size_t n,
+                       const unsigned char *cls) {
+  if (!cb_utf8__has_bidi(s, n)) {
+    put_value(h, s, n, cls);
+    return;
+  }
+  const unsigned char *p = (const unsigned char *)s, *end = p + n;
+  const unsigned char *run = p;
+  while (p < end) {
+    uint32_t cp;
+    size_t k = cb_utf8__decode(p, (size_t)(end - p), &cp);
+    if (cp != CB_UTF8_INVALID && cb_utf8__bidi(cp)) {
+      put_classed(h, run, (size_t)(p - run), cls);
+      run = p + k;
+    }
+    p += k;
+  }
+  put_classed(h, run, (size_t)(end - run), cls);
+}
+
 /* Attribute name (a literal of ours: [a-z-]) with value s[0..n) by the
  * classes of cls. */
 static void named_attr(cb_html *h, const char *name, const char *s, size_t n,
@@ -452,7 +476,7 @@ static void named_attr(cb_html *h, const char *name, const char *s, size_t n,
   putc_(h, ' ');
   put(h, name, len);
   put(h, "=\"", 2);
-  put_value(h, s, n, cls);
+  put_unbidi(h, s, n, cls);
   putc_(h, '"');
 }
 
@@ -469,11 +493,33 @@ void cb_html__text(cb_html *h, const char *s, size_t len) {
   if (len == 0)
     return;
   content(h);
+  if (cb_utf8__has_bidi(s, len)) {
+    if (h->depth && h->open[h->depth - 1] == CB_TAG_OPTION) {
+      h->pre_start = 0; /* an <option> holds text only */
+      put_unbidi(h, s, len, text_class);
+      return;
+    }
+    /* isolated: an override or embedding it opens ends with the <bdi>
+     * (and the newline after a <pre> is no longer the first) */
+    cb_html__open(h, CB_TAG_BDI, NULL);
+    content(h);
+    put_value(h, s, len, text_class);
+    cb_html__close(h);
+    return;
+  }
   /* HTML drops a newline right after <pre>: one more keeps the text's. */
   if (h->pre_start && s[0] == '\n')
     putc_(h, '\n');
   h->pre_start = 0;
   put_value(h, s, len, text_class);
+}
+
+void cb_html__plain(cb_html *h, const char *s) {
+  if (!s || !*s)
+    return;
+  content(h);
+  h->pre_start = 0;
+  put_unbidi(h, s, strlen(s), text_class);
 }
 
 void cb_html__puts(cb_html *h, const char *s) {
@@ -497,7 +543,7 @@ void cb_html__leaf(cb_html *h, cb_tag tag, const char *cls, const char *s) {
 void cb_html__open_link(cb_html *h, const char *href, const char *cls) {
   cb_html__open(h, CB_TAG_A, cls);
   put16(h, href_start, 7);
-  put_value(h, href, strlen(href), url_class);
+  put_unbidi(h, href, strlen(href), url_class);
   putc_(h, '"');
 }
 

@@ -8,6 +8,10 @@
  *   - every attribute value and every text is cleaned (cb_emit__text_fix,
  *     CB_TEXT_HTML) and escaped as it is written, whatever it holds;
  *   - hrefs are also URL-encoded as cmark-gfm writes them;
+ *   - a text holding a bidirectional control (U+202E...) is isolated in a
+ *     <bdi> of its own, so that it cannot reorder what stands around it;
+ *     where markup cannot go (attribute values, <option>, the <title>)
+ *     the controls are removed (docs/site.md);
  *   - pre-rendered cmark-gfm fragments go in only through
  *     cb_html__fragment, which resolves their "cb-link:N" hrefs;
  *   - elements are closed from a stack, so the output is well-formed.
@@ -27,6 +31,7 @@
 typedef enum cb_tag {
   CB_TAG_A,
   CB_TAG_ARTICLE,
+  CB_TAG_BDI,
   CB_TAG_CODE,
   CB_TAG_DD,
   CB_TAG_DETAILS,
@@ -91,7 +96,8 @@ int cb_html__failed(const cb_html *h);
 void cb_html__open(cb_html *h, cb_tag tag, const char *cls);
 
 /* Adds attribute name (a literal of ours: [a-z-]) to the element just
- * opened, with value cleaned and escaped. */
+ * opened, with value cleaned and escaped, bidirectional controls
+ * removed. */
 void cb_html__attr(cb_html *h, const char *name, const char *value);
 
 /* Adds attribute name with url[0..len) URL-encoded as cmark-gfm writes
@@ -99,8 +105,15 @@ void cb_html__attr(cb_html *h, const char *name, const char *value);
 void cb_html__attr_url(cb_html *h, const char *name, const char *url,
                        size_t len);
 
-/* Writes text s[0..len) (any bytes), cleaned and escaped. */
+/* Writes text s[0..len) (any bytes), cleaned and escaped; inside a <bdi>
+ * when it holds a bidirectional control, or without the controls inside
+ * an <option>. */
 void cb_html__text(cb_html *h, const char *s, size_t len);
+
+/* Writes s (NULL: nothing) as text where no markup can go: the <title>
+ * slot of a template. Cleaned and escaped, bidirectional controls
+ * removed. */
+void cb_html__plain(cb_html *h, const char *s);
 
 /* The same for a string; NULL writes nothing. */
 void cb_html__puts(cb_html *h, const char *s);

@@ -258,7 +258,11 @@ static void print_wrapped(const char *label, const char *text) {
   while (*p) {
     const char *nl = strchr(p, '\n');
     size_t n = nl ? (size_t)(nl - p) : strlen(p);
-    printf("  %.*s\n", (int)n, p);
+    fputs("  ", stdout);
+    char *line = strndup(p, n);
+    cb_print_text(stdout, line ? line : "");
+    free(line);
+    putchar('\n');
     p += n + (nl != NULL);
   }
 }
@@ -291,17 +295,22 @@ static int cmd_rules(const cli *c) {
     for (size_t i = 0; i < n; i++)
       if (strlen(rules[i].id) > w)
         w = strlen(rules[i].id);
-    for (size_t i = 0; i < n; i++)
-      printf("%-*s  %-7s  %s\n", (int)w, rules[i].id, rules[i].severity,
-             rules[i].summary ? rules[i].summary : "");
+    /* a project rule's text is the project's: shown as diagnostics are */
+    for (size_t i = 0; i < n; i++) {
+      printf("%-*s  %-7s  ", (int)w, rules[i].id, rules[i].severity);
+      cb_print_text(stdout, rules[i].summary);
+      putchar('\n');
+    }
     goto done;
   }
   for (size_t i = 0; i < n; i++) {
     if (strcmp(rules[i].id, c->args[0]) != 0)
       continue;
     printf("%s (%s by default)\n\n", rules[i].id, rules[i].severity);
-    if (rules[i].summary)
-      printf("%s\n\n", rules[i].summary);
+    if (rules[i].summary) {
+      cb_print_text(stdout, rules[i].summary);
+      fputs("\n\n", stdout);
+    }
     print_wrapped("Why", rules[i].rationale);
     if (rules[i].example && *rules[i].example) {
       putchar('\n');

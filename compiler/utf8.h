@@ -1,12 +1,17 @@
 /*
  * utf8.h: the few UTF-8 facts several modules need: where a valid
- * sequence ends, and how many terminal cells a code point takes.
+ * sequence ends, how many terminal cells a code point takes, which code
+ * points are invisible controls (bidirectional ones above all), and how
+ * text from a casebook is shown to people in a terminal, a log or a CI
+ * tool (docs/limits.md, "Text shown to people").
  */
 #ifndef CB_UTF8_H
 #define CB_UTF8_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "alloc.h"
 
 #define CB_UTF8_INVALID UINT32_MAX
 
@@ -25,5 +30,45 @@ size_t cb_utf8__seq(const unsigned char *p, const unsigned char *end,
 /* Cells a code point takes in a terminal: 2 for East Asian wide and
  * full-width characters, 0 for combining marks, else 1. */
 int cb_utf8__width(uint32_t cp);
+
+/* 1 for the bidirectional formatting characters, which reorder the text
+ * around them when it is displayed (a "Trojan Source" attack): U+061C,
+ * U+200E, U+200F, U+202A..U+202E and U+2066..U+2069. */
+int cb_utf8__bidi(uint32_t cp);
+
+/* 1 for a code point an id may not hold: the bidirectional controls and
+ * the other invisible format characters that make two ids look alike or
+ * hide text (zero-width spaces and joiners, word joiner and invisible
+ * operators, soft hyphen, byte order mark, variation selectors, fillers,
+ * tag characters, line and paragraph separators). */
+int cb_utf8__hidden(uint32_t cp);
+
+/* Writes the escaped form of cp, "<U+XXXX>" (four to six hex digits),
+ * to out, which has room for 11 bytes; returns its length, without NUL. */
+size_t cb_utf8__escape(char *out, uint32_t cp);
+
+/* How cb_utf8__show treats C0 controls. */
+typedef enum cb_show_mode {
+  /* one line of a terminal: every C0 control and DEL as its Control
+   * Picture (ESC as U+241B), the line breaks and tab too */
+  CB_SHOW_LINE = 0,
+  /* text that may span lines (a CI annotation, a JUnit report): tab,
+   * newline, carriage return and form feed kept, the rest as above */
+  CB_SHOW_LINES,
+  /* a JSON string: C0 controls kept, since the JSON writer escapes them */
+  CB_SHOW_JSON
+} cb_show_mode;
+
+/* Appends s[0..len) to out as text shown to people: invalid UTF-8, C1
+ * controls and noncharacters as U+FFFD; C0 controls as mode says; the
+ * bidirectional controls as "<U+202E>"; and the '[' of "##[" as
+ * "<U+005B>", since a GitHub runner reads "##[command]" anywhere in a
+ * line of a log as a workflow command. Every printer of diagnostics,
+ * diffs and listings goes through this (or, for a source excerpt,
+ * through cb_utf8__escape with the same rules). */
+void cb_utf8__show(cb_buf *out, const char *s, size_t len, cb_show_mode mode);
+
+/* 1 when s[0..len) holds a bidirectional control. */
+int cb_utf8__has_bidi(const char *s, size_t len);
 
 #endif

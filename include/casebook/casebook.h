@@ -168,6 +168,14 @@ typedef enum cb_diag_format {
 /* Prints the sorted diagnostics and, for gcc, a summary line. color: 0/1. */
 int cb_diag_print(FILE *fp, cb_ctx *ctx, cb_diag_format fmt, int color);
 
+/* Prints text from a casebook or a repository (NULL: nothing) to fp as
+ * the gcc format prints messages: control characters as their Control
+ * Pictures (ESC as U+241B), bidirectional controls as "<U+202E>", the
+ * '[' of "##[" as "<U+005B>", invalid UTF-8 as U+FFFD; so that it cannot
+ * drive a terminal, reorder a line or be read as a CI workflow command
+ * (docs/limits.md). */
+void cb_print_text(FILE *fp, const char *s);
+
 /* The closest candidate to word by edit distance, or NULL when none is
  * close enough to suggest (borrowed from candidates). */
 const char *cb_suggest(const char *word, const char *const *candidates,

@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include "ctx.h"
+#include "diag_format.h"
 #include "testlib.h"
+#include "utf8.h"
 
 /* A chapter with a misspelt option after multibyte text, a misspelt
  * criterion and a case without rationale. */
@@ -313,7 +315,76 @@ static void test_out_of_memory(void) {
   cb_ctx_free(ctx);
 }
 
+/* Text shown to people: one way for every printer (cb_utf8__show). */
+static void test_show(void) {
+  static const struct {
+    cb_show_mode mode;
+    const char *in, *out;
+  } cases[] = {
+      {CB_SHOW_LINE, "a\xE2\x80\xAE" "b\xE2\x81\xA9" "c\xD8\x9C",
+       "a<U+202E>b<U+2069>c<U+061C>"},
+      {CB_SHOW_LINE, "\x1b[31m\n\t",
+       "\xE2\x90\x9B[31m\xE2\x90\x8A\xE2\x90\x89"},
+      {CB_SHOW_LINES, "x\ny\t\x1b", "x\ny\t\xE2\x90\x9B"},
+      {CB_SHOW_JSON, "x\n\x1b\xE2\x80\x8F", "x\n\x1b<U+200F>"},
+      {CB_SHOW_LINE, "##[error]x #[y] ##z [", "##<U+005B>error]x #[y] ##z ["},
+      {CB_SHOW_LINE, "\xC2\x85\xFF\xEF\xB7\x90 ok \xE2\x80\x8B",
+       "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD ok \xE2\x80\x8B"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    cb_buf b = {0};
+    cb_utf8__show(&b, cases[i].in, strlen(cases[i].in), cases[i].mode);
+    CHECK_STR(cb_buf_cstr(&b), cases[i].out);
+    cb_buf_free(&b);
+  }
+  char esc[11];
+  CHECK_INT(cb_utf8__escape(esc, 0xE0100), 9);
+  CHECK(memcmp(esc, "<U+E0100>", 9) == 0);
+  CHECK(cb_utf8__hidden(0x200B) && cb_utf8__hidden(0xFEFF) &&
+        cb_utf8__hidden(0x202E) && !cb_utf8__hidden(0xE9) &&
+        !cb_utf8__bidi(0x200B));
+  /* lines a GitHub runner would read as workflow commands */
+  CHECK_INT(cb_diag__command_at("::error::x", 10), 0);
+  CHECK_INT(cb_diag__command_at(" \t::x", 5), 2);
+  CHECK_INT(cb_diag__command_at("\xC2\xA0\xE3\x80\x80::x", 8), 5);
+  CHECK(cb_diag__command_at("a::x", 4) == SIZE_MAX);
+  CHECK(cb_diag__command_at(" :x", 3) == SIZE_MAX);
+}
+
+/* A bidirectional control in an id and in a rule's message: escaped in
+ * every format, never written raw. */
+static void test_bidi(void) {
+  unsetenv("GITHUB_STEP_SUMMARY");
+  cb_ctx *ctx = load("# T\n\n## Question q: Q?\n\n| Option | Meaning |\n"
+                     "|---|---|\n| y\xE2\x80\xAEs | Y. |\n| no | N. |\n");
+  static const cb_diag_format fmts[] = {CB_FMT_GCC,    CB_FMT_JSON,
+                                        CB_FMT_SARIF,  CB_FMT_GITHUB,
+                                        CB_FMT_JUNIT,  CB_FMT_RDJSON};
+  for (size_t i = 0; i < sizeof fmts / sizeof fmts[0]; i++) {
+    int rc = -1;
+    char *out = print(ctx, fmts[i], &rc);
+    CHECK_INT(rc, 0);
+    CHECK(out && strstr(out, "\xE2\x80\xAE") == NULL);
+    CHECK(out && (strstr(out, "option id 'y<U+202E>s' holds U+202E") ||
+                  strstr(out, "option id 'y&lt;U+202E&gt;s' holds U+202E")));
+    free(out);
+  }
+  int rc = -1;
+  char *out = print(ctx, CB_FMT_GCC, &rc);
+  CHECK(out && strstr(out, "book.md:7:4: error: option id 'y<U+202E>s' "
+                           "holds U+202E, a bidirectional control, which "
+                           "reorders the text shown around it; an id may "
+                           "not hold invisible characters "
+                           "[hidden-character]\n"
+                           "   7 | | y<U+202E>s | Y. |\n"
+                           "     |    ^\n") != NULL);
+  free(out);
+  cb_ctx_free(ctx);
+}
+
 int main(void) {
+  test_show();
+  test_bidi();
   test_spans();
   test_fingerprints();
   test_github();

@@ -42,6 +42,10 @@ static void test_slug(void) {
   CHECK_STR(cb_extract__slug(a, "案例 一：标题"), "案例-一标题");
   CHECK_STR(cb_extract__slug(a, "It\xE2\x80\x99s \xE2\x80\x94 fine"),
             "its--fine");
+  /* invisible characters (a bidirectional override, a zero-width space)
+   * never reach an anchor */
+  CHECK_STR(cb_extract__slug(a, "Bidi \xE2\x80\xAEtitle\xE2\x80\x8B"),
+            "bidi-title");
   CHECK_STR(cb_extract__norm_key(a, "Harm Type", 9), "harm-type");
   CHECK_STR(cb_extract__norm_key(a, "applies_to", 10), "applies-to");
   cb_arena_free(a);
@@ -415,6 +419,61 @@ static void test_errors(void) {
   proj_remove(dir);
 }
 
+/* An id holding a bidirectional control or another invisible character
+ * is refused at that character: the option left out, the heading not an
+ * element, the chapter's page named without it. */
+static void test_hidden_ids(void) {
+  const char *dir = proj_new();
+  proj_write(dir, "a\xE2\x80\xAE" "b.md",
+             "# Bidi\n"
+             "\n"
+             "## Question harm: Is it harmful?\n"
+             "\n"
+             "| Option | Meaning |\n"
+             "|---|---|\n"
+             "| sa\xE2\x80\xAE" "fe | Fine. |\n"   /* line 7 */
+             "| bad\xE2\x80\x8B | Zero width. |\n" /* line 8 */
+             "| good | Good. |\n"
+             "\n"
+             "## Case c1\xE2\x81\xA6x: A case\n", /* line 11: U+2066 */
+             -1);
+  cb_ctx *ctx;
+  const cb_book *b = load(&ctx, dir);
+  CHECK_INT(count_rule(ctx, "hidden-character"), 4);
+  size_t n;
+  const cb_diag *d = cb_ctx_diags(ctx, &n);
+  const char *want[] = {
+      "chapter file name 'a\xE2\x80\xAE" "b.md' holds U+202E, a "
+      "bidirectional control, which reorders the text shown around it; an "
+      "id may not hold invisible characters",
+      "option id 'sa\xE2\x80\xAE" "fe' holds U+202E, a bidirectional "
+      "control, which reorders the text shown around it; an id may not hold "
+      "invisible characters",
+      "option id 'bad\xE2\x80\x8B' holds U+200B, an invisible character; "
+      "an id may not hold invisible characters",
+      "case id 'c1\xE2\x81\xA6x' holds U+2066, a bidirectional control, "
+      "which reorders the text shown around it; an id may not hold "
+      "invisible characters"};
+  uint32_t lines[] = {0, 7, 8, 11}, cols[] = {0, 5, 6, 11};
+  size_t k = 0;
+  for (size_t i = 0; i < n && k < 4; i++) {
+    if (strcmp(d[i].rule, "hidden-character") != 0)
+      continue;
+    CHECK_INT(d[i].level, CB_DIAG_ERROR);
+    CHECK_STR(d[i].message, want[k]);
+    CHECK_INT(d[i].line, lines[k]);
+    CHECK_INT(d[i].col, cols[k]);
+    k++;
+  }
+  CHECK_INT(b->n_questions, 1);
+  CHECK_INT(b->questions[0].n_options, 1);
+  CHECK_STR(b->questions[0].options[0].id, "good");
+  CHECK_INT(b->n_cases, 0);
+  CHECK_STR(b->chapters[0].slug, "a-b");
+  cb_ctx_free(ctx);
+  proj_remove(dir);
+}
+
 /* Every allocation failure on the way is reported, never a crash. */
 static void test_out_of_memory(void) {
   const char *dir = proj_new();
@@ -446,6 +505,7 @@ int main(void) {
   test_bytes();
   test_assets();
   test_errors();
+  test_hidden_ids();
   test_out_of_memory();
   return test_report("extract");
 }

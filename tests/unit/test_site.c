@@ -10,6 +10,7 @@
 #include "ctx.h"
 #include "emit_html.h"
 #include "html_search.h"
+#include "html_writer.h"
 #include "projtest.h"
 #include "testlib.h"
 
@@ -247,7 +248,41 @@ static void test_search_index(void) {
   cb_ctx_free(ctx);
 }
 
+/* The writer isolates a text holding a bidirectional control in a <bdi>
+ * and removes the controls where no markup can go: attribute values, an
+ * <option>, the <title> (cb_html__plain). Other text is unchanged. */
+static void test_bidi(void) {
+#define RLO "\xE2\x80\xAE"
+  cb_html h = {0};
+  cb_html__open(&h, CB_TAG_SPAN, "title");
+  cb_html__attr(&h, "title", "a" RLO "b <c>");
+  cb_html__puts(&h, "Bidi " RLO "title & more");
+  cb_html__close(&h);
+  cb_html__leaf(&h, CB_TAG_CODE, NULL, "plain \xC3\xA9t\xC3\xA9");
+  cb_html__open(&h, CB_TAG_SELECT, NULL);
+  cb_html__leaf(&h, CB_TAG_OPTION, NULL, "op" RLO "t");
+  cb_html__close(&h);
+  cb_html__open(&h, CB_TAG_PRE, NULL);
+  cb_html__puts(&h, "\nhello " RLO "dlrow\n");
+  cb_html__close(&h);
+  cb_html__link(&h, "x" RLO ".html", NULL, "\xD8\x9C" "arabic letter mark");
+  cb_html__plain(&h, "T" RLO "itle \xE2\x81\xA7" "x");
+  CHECK(!cb_html__failed(&h));
+  cb_buf_putc(&h.buf, '\0');
+  CHECK_STR(h.buf.data,
+            "<span class=\"title\" title=\"ab &lt;c&gt;\"><bdi>Bidi " RLO
+            "title &amp; more</bdi></span>"
+            "<code>plain \xC3\xA9t\xC3\xA9</code>"
+            "<select><option>opt</option>\n</select>\n"
+            "<pre><bdi>\nhello " RLO "dlrow\n</bdi></pre>\n"
+            "<a href=\"x.html\"><bdi>\xD8\x9C" "arabic letter mark</bdi></a>"
+            "Title x");
+  cb_html__free(&h);
+#undef RLO
+}
+
 int main(void) {
+  test_bidi();
   test_no_history();
   test_history();
   test_search_index();
