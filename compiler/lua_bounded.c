@@ -3,9 +3,9 @@
  * lua_bounded.h).
  *
  * The own versions follow the Lua 5.4 reference manual function by
- * function, with the same argument checks and messages, and charge one
- * unit per element they touch (plus one per CB_BYTES_PER_UNIT bytes
- * copied) every STEP elements, so that the budget, the deadline and the
+ * function, with the same argument checks and messages, and charge
+ * ELEMENT_UNITS per element they touch (plus one per CB_BYTES_PER_UNIT
+ * bytes copied) every STEP elements, so that the budget, the deadline and the
  * abort flag of the watchdog are seen as they go. The wrappers charge
  * the bytes of their arguments before calling the library's function
  * (whose work is linear in them) and the bytes of its results after.
@@ -21,6 +21,9 @@
 #include "sandbox.h"
 
 #define STEP 1024 /* elements between two charges */
+/* Units an element read or written costs: a lua_geti or lua_seti may call
+ * a metamethod, a function call's worth of work. */
+#define ELEMENT_UNITS 8
 
 /* ---- errors of wrapped functions -------------------------------------- */
 
@@ -169,7 +172,7 @@ static void check_table(lua_State *L, int arg, int what) {
 static void tick(lua_State *L, unsigned *step) {
   if (++*step == STEP) {
     *step = 0;
-    cb_sandbox__charge(L, STEP);
+    cb_sandbox__charge(L, (long long)STEP * ELEMENT_UNITS);
   }
 }
 

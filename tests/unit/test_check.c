@@ -3,7 +3,9 @@
  * casebook under casebooks/tests/rules/RULE-ID/ whose expected.txt holds
  * the exact `path:line:col: level: message [rule]` lines of that rule;
  * this test checks them, then runs hostile project rules (loops, memory,
- * errors of every shape, writes to the book) and the rule registry.
+ * errors of every shape, writes to the book), the rule registry, and the
+ * bounds on what rules report (caps, lengths, print, memory refused while
+ * findings are recorded).
  * Run from the repository root (tests/run.sh does).
  */
 #include <dirent.h>
@@ -442,10 +444,168 @@ static void test_registry(void) {
   proj_remove(dir);
 }
 
+
+/* Counts the diagnostics of rule (and, when level >= 0, of that level). */
+static size_t count_rule(cb_ctx *ctx, const char *rule, int level) {
+  size_t n, k = 0;
+  const cb_diag *d = cb_ctx_diags(ctx, &n);
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(d[i].rule, rule) == 0 && (level < 0 || (int)d[i].level == level))
+      k++;
+  return k;
+}
+
+/* The diagnostic of rule whose message starts with prefix, or NULL. */
+static const cb_diag *find_diag(cb_ctx *ctx, const char *rule,
+                                const char *prefix) {
+  size_t n;
+  const cb_diag *d = cb_ctx_diags(ctx, &n);
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(d[i].rule, rule) == 0 &&
+        strncmp(d[i].message, prefix, strlen(prefix)) == 0)
+      return &d[i];
+  return NULL;
+}
+
+/* Bounded output: the caps per rule and in all, with a note that counts
+ * what was not shown at the highest level among it; the length of
+ * messages, suggestions and element ids; print as an escaped note. */
+static void test_output_caps(void) {
+  const char *dir = proj_new();
+  proj_write(dir, "book.md", BOOK, -1);
+  proj_write(dir, "rules/flood.lua",
+             "return { id = 'flood', check = function(book, report)\n"
+             "  for i = 1, 1200 do report(nil, 'w' .. i) end\n"
+             "  for i = 1, 300 do\n"
+             "    report { message = 'e' .. i, severity = 'error' }\n"
+             "  end\n"
+             "end }\n",
+             -1);
+  proj_write(dir, "rules/long.lua",
+             "return { id = 'long', check = function(book, report)\n"
+             "  report { at = book.cases[1], message = ('\\u{e9}'):rep(3000),\n"
+             "           suggestion = ('s'):rep(300),\n"
+             "           element = ('e'):rep(300) }\n"
+             "  report({ file = ('d/'):rep(200), line = 1 }, 'far')\n"
+             "  print('x\\27[31m', 1) print('::stop-commands::')\n"
+             "end }\n",
+             -1);
+  /* eleven rules of 1,000 findings: the last one is past the total */
+  char name[64], text[300];
+  for (int i = 0; i < 11; i++) {
+    snprintf(name, sizeof name, "rules/z%02d.lua", i);
+    snprintf(text, sizeof text,
+             "return { id = 'z%02d', check = function(book, report)\n"
+             "  for i = 1, 1000 do report(nil, 'n' .. i) end\n"
+             "end }\n",
+             i);
+    proj_write(dir, name, text, -1);
+  }
+  cb_ctx *ctx = check_dir(dir);
+  if (!ctx) {
+    proj_remove(dir);
+    return;
+  }
+  CHECK_INT(count_rule(ctx, "flood", CB_DIAG_WARNING), 1000);
+  CHECK_INT(count_rule(ctx, "flood", CB_DIAG_ERROR), 1);
+  const cb_diag *more = find_diag(ctx, "flood", "500 more");
+  CHECK(more != NULL);
+  if (more) {
+    CHECK_STR(more->message, "500 more findings of rule 'flood' not shown "
+                             "(at most 1000 of a rule and 10000 in all are)");
+    CHECK_INT(more->level, CB_DIAG_ERROR); /* so the build still fails */
+    CHECK(more->path && strstr(more->path, "rules/flood.lua"));
+    CHECK_INT(more->line, 1);
+  }
+  const cb_diag *lg = find_diag(ctx, "long", "\xc3\xa9");
+  CHECK(lg != NULL);
+  if (lg) {
+    CHECK_INT(strlen(lg->message), 1000 + 3);
+    CHECK(strcmp(lg->message + 1000, "...") == 0);
+    CHECK(lg->suggestion == NULL);
+    CHECK(lg->element == NULL);
+  }
+  const cb_diag *far = find_diag(ctx, "long", "far");
+  CHECK(far != NULL && far->path == NULL);
+  const cb_diag *printed = find_diag(ctx, "rule-print", "rule 'long'");
+  CHECK(printed != NULL);
+  if (printed) {
+    CHECK_STR(printed->message, "rule 'long' printed: x\\x1B[31m\\t1\\n"
+                                "::stop-commands::");
+    CHECK_INT(printed->level, CB_DIAG_NOTE);
+    CHECK_INT(printed->line, 1);
+  }
+  /* 10,000 shown in all: the first z rules show all of theirs, the last
+   * ones none, and what each did not show is counted */
+  size_t all = 0, n_diags;
+  const cb_diag *d = cb_ctx_diags(ctx, &n_diags);
+  for (size_t i = 0; i < n_diags; i++)
+    if (!strstr(d[i].message, " more finding") &&
+        strcmp(d[i].rule, "rule-print") != 0)
+      all++;
+  CHECK(all >= 10000 && all < 10000 + 20); /* + the loader's own */
+  CHECK_INT(count_rule(ctx, "z00", -1), 1000);
+  CHECK_INT(count_rule(ctx, "z10", -1), 1);
+  CHECK(find_diag(ctx, "z10", "1000 more findings of rule 'z10'") != NULL);
+  size_t z_total = 0;
+  for (int i = 0; i < 11; i++) {
+    snprintf(name, sizeof name, "z%02d", i);
+    for (size_t k = 0; k < n_diags; k++) {
+      if (strcmp(d[k].rule, name) != 0)
+        continue;
+      if (strstr(d[k].message, " more finding"))
+        z_total += strtoul(d[k].message, NULL, 10);
+      else
+        z_total++;
+    }
+  }
+  CHECK_INT(z_total, 11000);
+  cb_ctx_free(ctx);
+  proj_remove(dir);
+}
+
+/* Memory refused while findings are recorded: the check fails, or every
+ * finding is there (or the rule's failure is), never a quiet loss. */
+static void test_findings_memory(void) {
+  const char *dir = proj_new();
+  proj_write(dir, "book.md", BOOK, -1);
+  proj_write(dir, "rules/some.lua",
+             "return { id = 'some', check = function(book, report)\n"
+             "  for i = 1, 40 do report(nil, 'finding ' .. i) end\n"
+             "end }\n",
+             -1);
+  int failed = 0, complete = 0, quiet_loss = 0;
+  for (long n = 1; n < 400; n += 3) {
+    cb_ctx *ctx = NULL;
+    const cb_book *book = NULL;
+    if (cb_ctx_new(&ctx, NULL) < 0)
+      continue;
+    if (cb_book_load(&book, ctx, dir) == 0) {
+      cb_alloc_fail_after(n);
+      int rc = cb_book_check(ctx, book);
+      cb_alloc_fail_after(0);
+      size_t got = count_rule(ctx, "some", -1);
+      if (rc < 0)
+        failed++;
+      else if (got == 40 || count_rule(ctx, "rule-error", -1) > 0)
+        complete++;
+      else
+        quiet_loss++;
+    }
+    cb_ctx_free(ctx);
+  }
+  CHECK_INT(quiet_loss, 0);
+  CHECK(failed > 0);
+  CHECK(complete > 0);
+  proj_remove(dir);
+}
+
 int main(void) {
   test_rule_casebooks();
   test_hostile_rules();
   test_when();
   test_registry();
+  test_output_caps();
+  test_findings_memory();
   return test_report("check");
 }
