@@ -131,13 +131,16 @@ static int l_rep(lua_State *L) {
   cb_sandbox__charge(L, (long long)(total / CB_BYTES_PER_UNIT));
   luaL_Buffer b;
   char *p = luaL_buffinitsize(L, &b, total);
-  for (size_t i = 0; i < count; i++) {
-    memcpy(p, s, len);
-    p += len;
-    if (lsep && i + 1 < count) {
-      memcpy(p, sep, lsep);
-      p += lsep;
-    }
+  /* one period (s and sep), then the filled part doubled: the result
+   * repeats with that period, so a copy of its start continues it */
+  size_t period = len + lsep, filled = period < total ? period : total;
+  memcpy(p, s, len < filled ? len : filled);
+  if (filled > len)
+    memcpy(p + len, sep, filled - len);
+  while (filled < total) {
+    size_t more = filled < total - filled ? filled : total - filled;
+    memcpy(p + filled, p, more);
+    filled += more;
   }
   luaL_pushresultsize(&b, total);
   return 1;
