@@ -27,8 +27,8 @@
  * status still sees them. A finding's message is cut at
  * CB_RULE_MAX_MESSAGE bytes; a suggestion, element id or path longer
  * than CB_RULE_MAX_NAME bytes is left out. */
-#define CB_RULE_MAX_REPORTS 1000
-#define CB_CHECK_MAX_REPORTS 10000
+#define CB_RULE_MAX_REPORTS 10000
+#define CB_CHECK_MAX_REPORTS 50000
 #define CB_RULE_MAX_MESSAGE 1000
 #define CB_RULE_MAX_NAME 256
 

@@ -258,7 +258,7 @@ static void test_bounded(void) {
   double t0 = seconds();
   CHECK(run_limited(sb, attack, 5000000, 10, 0, &err) < 0);
   CHECK_INT(err.limit, CB_LIMIT_INSTRUCTIONS);
-  CHECK(seconds() - t0 < 3);
+  CHECK(seconds() - t0 < 10);
   /* so does the deadline, with no budget to speak of (suspended) */
   t0 = seconds();
   CHECK(run_limited(sb, attack, 5000000, 0.3, 1, &err) < 0);
@@ -278,7 +278,7 @@ static void test_bounded(void) {
                     "do end",
                     5000000, 10, 0, &err) < 0);
   CHECK_INT(err.limit, CB_LIMIT_INSTRUCTIONS);
-  CHECK(seconds() - t0 < 3);
+  CHECK(seconds() - t0 < 10);
   /* a plain find is linear: a long needle of a's over a long haystack */
   t0 = seconds();
   CHECK(run_limited(sb,
@@ -286,7 +286,7 @@ static void test_bounded(void) {
                     "local n = ('a'):rep(1 << 23) .. 'b' "
                     "assert(s:find(n, 1, true) == nil)",
                     50000000, 10, 0, &err) == 0);
-  CHECK(seconds() - t0 < 3);
+  CHECK(seconds() - t0 < 10);
   cb_sandbox__free(sb);
 }
 

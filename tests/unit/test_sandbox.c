@@ -20,7 +20,10 @@
  * fills err. Leaves one result on the stack on success. */
 static int run(cb_sandbox *sb, const char *name, const char *text,
                long long budget, size_t mem, cb_sandbox_error *err) {
-  cb_sandbox__limit(sb, budget, 5.0, mem);
+  /* the deadline is the watchdog's, in wall time: generous, so that a
+   * loaded machine (sanitizers, parallel builds) does not turn a test of
+   * the budget or of memory into one of time */
+  cb_sandbox__limit(sb, budget, 30.0, mem);
   sb->focus = name;
   if (cb_sandbox__load(sb, text, strlen(text), name, err) < 0)
     return -1;
@@ -136,15 +139,18 @@ static void test_memory(void) {
   CHECK_INT(err.limit, CB_LIMIT_MEMORY);
   /* swallowed memory errors still cannot grow past the cap */
   lua_gc(sb->L, LUA_GCCOLLECT);
-  CHECK(run(sb, "@rules/mem2.lua",
-            "local t = {}\n"
-            "for i = 1, 200 do pcall(function() t[#t + 1] = "
-            "string.rep('y', 1 << 20) end) end\n"
-            "return #t",
-            1LL << 40, (size_t)8 << 20, &err) == 0);
-  lua_Integer n = lua_tointeger(sb->L, -1);
-  CHECK(n > 0 && n < 9);
-  lua_pop(sb->L, 1);
+  int rc = run(sb, "@rules/mem2.lua",
+               "local t = {}\n"
+               "for i = 1, 200 do pcall(function() t[#t + 1] = "
+               "string.rep('y', 1 << 20) end) end\n"
+               "return #t",
+               1LL << 40, (size_t)8 << 20, &err);
+  CHECK_INT(rc, 0);
+  if (rc == 0) {
+    lua_Integer n = lua_tointeger(sb->L, -1);
+    CHECK(n > 0 && n < 9);
+    lua_pop(sb->L, 1);
+  }
   CHECK(sb->mem_used <= sb->mem_cap);
   CHECK_STR(eval(sb, "return 'alive'"), "alive");
   cb_sandbox__free(sb);
@@ -294,8 +300,8 @@ static void test_bounded_calls(void) {
     if (attacks[i].limit == CB_LIMIT_NONE)
       CHECK_STR(err.message, "done");
     CHECK_INT(err.limit, attacks[i].limit);
-    CHECK(seconds() - t0 < 3);
-    if (err.limit != attacks[i].limit || seconds() - t0 >= 3)
+    CHECK(seconds() - t0 < 10);
+    if (err.limit != attacks[i].limit || seconds() - t0 >= 10)
       fprintf(stderr, "  attack %zu: %s (%.1f s)\n", i, err.message,
               seconds() - t0);
   }
