@@ -75,7 +75,9 @@ typedef struct rule {
   int check_ref;
   int line; /* where check is defined */
   cb_diag_level level;
-  size_t n_reports;
+  size_t n_reports; /* findings shown */
+  size_t n_hidden;  /* findings beyond the caps */
+  cb_diag_level hidden_level; /* the highest level among those */
 } rule;
 
 typedef struct checker {
@@ -87,6 +89,8 @@ typedef struct checker {
   size_t n_rules, cap_rules;
   rule *current;
   int book_ref, ro_book_ref, options_ref;
+  size_t n_shown; /* findings shown, all rules together */
+  int lost;       /* a finding could not be recorded (out of memory) */
 } checker;
 
 static const char *const level_names[] = {"note", "warning", "error"};
@@ -253,6 +257,7 @@ static void rule_problem(checker *ck, const char *file, int builtin, int line,
                          const char *msg) {
   if (!ck->report)
     return;
+  size_t before = ck->ctx->n_diags;
   if (builtin) {
     char full[MAX_MESSAGE + 300];
     snprintf(full, sizeof full, "built-in rule %s:%d: %s", file, line, msg);
@@ -262,6 +267,41 @@ static void rule_problem(checker *ck, const char *file, int builtin, int line,
     cb_diag__report_path(ck->ctx, CB_DIAG_ERROR, CB_RULE_ERROR_ID, file,
                          (uint32_t)(line > 0 ? line : 1), 1, msg);
   }
+  if (ck->ctx->n_diags == before &&
+      cb_ctx__rule_severity(ck->ctx, CB_RULE_ERROR_ID) != CB_SEV_OFF)
+    ck->lost = 1;
+}
+
+/* What the rule file or rule (id, NULL for the file's top level) gave
+ * print, as one note at the file: escaped and bounded by the sandbox
+ * (nothing a rule prints reaches a terminal or a CI log raw). */
+static void report_printed(checker *ck, const char *file, int builtin,
+                           int line, const char *id) {
+  size_t lost = 0;
+  const char *text = cb_sandbox__printed(ck->sb, &lost);
+  if (!ck->report || (!*text && !lost))
+    return;
+  size_t n = strlen(text);
+  if (n >= 2 && text[n - 2] == '\\' && text[n - 1] == 'n')
+    n -= 2; /* the newline print ends with */
+  char msg[CB_SANDBOX_PRINT_MAX + 400];
+  char more[64] = "";
+  if (lost)
+    snprintf(more, sizeof more, " ... (%zu more bytes not shown)", lost);
+  if (id)
+    snprintf(msg, sizeof msg, "rule '%.100s' printed: %.*s%s", id, (int)n,
+             text, more);
+  else
+    snprintf(msg, sizeof msg, "the rule file printed: %.*s%s", (int)n, text,
+             more);
+  size_t before = ck->ctx->n_diags;
+  cb_diag__report_path(ck->ctx, CB_DIAG_NOTE, CB_RULE_PRINT_ID,
+                       builtin ? NULL : file,
+                       builtin ? 0 : (uint32_t)(line > 0 ? line : 1),
+                       builtin ? 0 : 1, msg);
+  if (ck->ctx->n_diags == before &&
+      cb_ctx__rule_severity(ck->ctx, CB_RULE_PRINT_ID) != CB_SEV_OFF)
+    ck->lost = 1;
 }
 
 /* The line an error is placed at: where it was raised in the rule file,
@@ -319,11 +359,13 @@ static void load_rule_file(checker *ck, const char *file, const char *text,
   cb_sandbox__set_env(L, -2);
   size_t before = ck->n_rules;
   if (cb_sandbox__call(ck->sb, 0, 1, &e) < 0) {
+    report_printed(ck, ld.file, builtin, 1, NULL);
     describe_error(&e, what, sizeof what);
     snprintf(msg, sizeof msg, "rule file fails when loaded: %s", what);
     rule_problem(ck, ld.file, builtin, error_line(&e, ld.file, 1), msg);
     return;
   }
+  report_printed(ck, ld.file, builtin, 1, NULL);
   lua_pushcfunction(L, collect);
   lua_insert(L, -2);
   lua_pushlightuserdata(L, &ld);
@@ -520,24 +562,49 @@ static int l_report(lua_State *L) {
                       luaL_typename(L, at));
   }
 
-  /* nothing below may raise: plain C from here on */
-  if (++r->n_reports > CB_RULE_MAX_REPORTS)
+  /* bounded output: the caps, then the lengths */
+  if (r->n_reports >= CB_RULE_MAX_REPORTS ||
+      ck->n_shown >= CB_CHECK_MAX_REPORTS) {
+    if (r->n_hidden++ == 0 || level > r->hidden_level)
+      r->hidden_level = level;
     return 0;
-  int cut = msg_len > MAX_MESSAGE;
+  }
+  if (sugg && strlen(sugg) > CB_RULE_MAX_NAME)
+    sugg = NULL;
+  if (element && strlen(element) > CB_RULE_MAX_NAME)
+    element = NULL;
+  if (path && file == UINT32_MAX && strlen(path) > CB_RULE_MAX_NAME)
+    path = NULL, line = col = 0;
+  size_t keep = msg_len;
+  if (keep > CB_RULE_MAX_MESSAGE) {
+    keep = CB_RULE_MAX_MESSAGE;
+    /* not inside a UTF-8 sequence */
+    while (keep > 0 && ((unsigned char)msg[keep] & 0xc0) == 0x80)
+      keep--;
+  }
+  const char *more = keep < msg_len ? "..." : "";
+  size_t before = ck->ctx->n_diags;
   if (file != UINT32_MAX) {
     cb_loc loc = {file, line, col};
     cb_diag_report(ck->ctx, level, r->id, loc, element, sugg, "%.*s%s",
-                   (int)(cut ? MAX_MESSAGE : msg_len), msg, cut ? "..." : "");
+                   (int)keep, msg, more);
   } else if (path) {
-    char buf[MAX_MESSAGE + 8];
-    snprintf(buf, sizeof buf, "%.*s%s", (int)(cut ? MAX_MESSAGE : msg_len),
-             msg, cut ? "..." : "");
+    char buf[CB_RULE_MAX_MESSAGE + 8];
+    snprintf(buf, sizeof buf, "%.*s%s", (int)keep, msg, more);
     cb_diag__report_path(ck->ctx, level, r->id, path, line, col, buf);
   } else {
     cb_loc none = {UINT32_MAX, 0, 0};
     cb_diag_report(ck->ctx, level, r->id, none, element, sugg, "%.*s%s",
-                   (int)(cut ? MAX_MESSAGE : msg_len), msg, cut ? "..." : "");
+                   (int)keep, msg, more);
   }
+  if (ck->ctx->n_diags == before &&
+      cb_ctx__rule_severity(ck->ctx, r->id) != CB_SEV_OFF) {
+    /* the sink refused it: never a silent loss */
+    ck->lost = 1;
+    return luaL_error(L, "not enough memory to record a finding");
+  }
+  r->n_reports++;
+  ck->n_shown++;
   return 0;
 }
 
@@ -611,7 +678,7 @@ static void run_rule(checker *ck, rule *r, long long budget) {
     cb_sandbox__suspend(sb);
   sb->focus = r->chunk;
   ck->current = r;
-  r->n_reports = 0;
+  r->n_reports = r->n_hidden = 0;
   cb_sandbox_error e;
   int rc = cb_sandbox__call(sb, 3, 0, &e);
   ck->current = NULL;
@@ -624,18 +691,22 @@ static void run_rule(checker *ck, rule *r, long long budget) {
     rule_problem(ck, r->file, r->builtin, error_line(&e, r->file, r->line),
                  msg);
   }
-  if (r->n_reports > CB_RULE_MAX_REPORTS) {
+  report_printed(ck, r->file, r->builtin, r->line, r->id);
+  if (r->n_hidden) {
     char msg[300];
     snprintf(msg, sizeof msg,
-             "rule '%.100s' reported %zu findings; only the first %d are "
-             "kept",
-             r->id, r->n_reports, CB_RULE_MAX_REPORTS);
-    if (r->builtin)
-      cb_diag__report_path(ck->ctx, CB_DIAG_NOTE, CB_RULE_ERROR_ID, NULL, 0,
-                           0, msg);
-    else
-      cb_diag__report_path(ck->ctx, CB_DIAG_NOTE, CB_RULE_ERROR_ID, r->file,
-                           (uint32_t)r->line, 1, msg);
+             "%zu more finding%s of rule '%.100s' not shown (at most %d "
+             "of a rule and %d in all are)",
+             r->n_hidden, r->n_hidden == 1 ? "" : "s", r->id,
+             CB_RULE_MAX_REPORTS, CB_CHECK_MAX_REPORTS);
+    size_t before = ck->ctx->n_diags;
+    cb_diag__report_path(ck->ctx, r->hidden_level, r->id,
+                         r->builtin ? NULL : r->file,
+                         r->builtin ? 0 : (uint32_t)r->line, r->builtin ? 0 : 1,
+                         msg);
+    if (ck->ctx->n_diags == before &&
+        cb_ctx__rule_severity(ck->ctx, r->id) != CB_SEV_OFF)
+      ck->lost = 1;
   }
 }
 
@@ -647,6 +718,7 @@ static const char *const core_rule_ids[] = {
     "bad-element-heading", "empty-project",       "invalid-utf8",
     "manifest-chapters",   "manifest-error",      "manifest-unknown-key",
     "manifest-unknown-rule", "nul-byte",          CB_RULE_ERROR_ID,
+    CB_RULE_PRINT_ID,        "manifest-print",
     /* extract.c, blocks.c */
     "hidden-character",
     /* git.c, source.c, history.c, book.c */
@@ -787,6 +859,10 @@ int cb_book_check_against(cb_ctx *ctx, const cb_book *book,
   if (getenv("CASEBOOK_RULE_TIMES"))
     fprintf(stderr, "casebook: memory at the end: %zu KiB\n",
             ck.sb->mem_used >> 10);
+  if (ck.lost)
+    err = cb_ctx__fail(ctx, CB_ENOMEM,
+                       "out of memory recording the findings of the rules "
+                       "(some were lost, so the check cannot pass)");
 done:
   free_checker(&ck);
   return err;

@@ -1,46 +1,193 @@
 /*
  * lua_lib.c: the casebook helpers written in C (see lua_lib.h).
+ *
+ * The suggestions (did you mean) take a bounded time each: only
+ * candidates within the allowed edit distance in length are compared,
+ * at most SUGGEST_MAX_COMPARED of them, with the banded distance of
+ * diag.c. casebook.suggester indexes a list once for many words.
  */
 #include "lua_lib.h"
 
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <lauxlib.h>
 
 #include "casebook/casebook.h"
+#include "diag_format.h"
 #include "lua_when.h"
+#include "sandbox.h"
 
-/* casebook.suggest(word, candidates): the closest candidate or nil. */
-static int l_suggest(lua_State *L) {
-  const char *word = luaL_checkstring(L, 1);
-  luaL_checkany(L, 2);
-  lua_Integer n = luaL_len(L, 2);
-  if (n <= 0) {
-    lua_pushnil(L);
-    return 1;
+/* At most this many candidates are compared for one suggestion, nearest
+ * in length first: the time of a suggestion does not grow with the list
+ * (a question of 4,000 options, an answer naming 4,000 unknown ones). On
+ * an ordinary list every candidate close enough to win is compared. */
+#define SUGGEST_MAX_COMPARED 200
+
+/* The distance a word of len bytes may be from a suggestion. */
+static size_t suggest_cap(size_t len) {
+  return len <= 3 ? 1 : len <= 6 ? 2 : 3;
+}
+
+/* The best so far: the smallest distance, then the earliest in the list. */
+typedef struct best {
+  size_t d, order;
+  const char *s;
+  size_t len;
+} best;
+
+static void consider(best *b, const char *word, size_t len, const char *c,
+                     size_t lc, size_t order) {
+  if (lc == len && memcmp(c, word, len) == 0)
+    return;
+  size_t d = cb_diag__distance(word, len, c, lc);
+  if (d != SIZE_MAX && (d < b->d || (d == b->d && order < b->order))) {
+    b->d = d;
+    b->order = order;
+    b->s = c;
+    b->len = lc;
   }
-  if (n > 1000000)
-    n = 1000000;
-  /* copy the candidates into a plain table: they stay alive there */
-  lua_createtable(L, (int)n, 0);
-  int keep = lua_gettop(L);
-  const char **items =
-      lua_newuserdatauv(L, (size_t)n * sizeof *items, 0);
-  size_t k = 0;
-  for (lua_Integer i = 1; i <= n; i++) {
-    lua_geti(L, 2, i);
-    if (lua_type(L, -1) == LUA_TSTRING) {
-      lua_pushvalue(L, -1);
-      lua_rawseti(L, keep, (lua_Integer)k + 1);
-      items[k++] = lua_tostring(L, -1);
-    }
-    lua_pop(L, 1);
-  }
-  const char *best = cb_suggest(word, items, k);
-  if (best)
-    lua_pushstring(L, best);
+}
+
+static int push_best(lua_State *L, const best *b) {
+  if (b->s)
+    lua_pushlstring(L, b->s, b->len);
   else
     lua_pushnil(L);
+  return 1;
+}
+
+/* casebook.suggest(word, candidates): the closest candidate or nil. Reads
+ * the list once without copying it; compares at most
+ * SUGGEST_MAX_COMPARED of the candidates close enough in length. */
+static int l_suggest(lua_State *L) {
+  size_t len;
+  const char *word = luaL_checklstring(L, 1, &len);
+  luaL_checkany(L, 2);
+  lua_Integer n = luaL_len(L, 2);
+  best b = {SIZE_MAX, SIZE_MAX, NULL, 0};
+  if (len > 64 || n <= 0)
+    return push_best(L, &b);
+  size_t cap = suggest_cap(len), compared = 0;
+  lua_settop(L, 2);
+  lua_pushnil(L); /* slot 3 keeps the best candidate alive */
+  for (lua_Integer i = 1; i <= n && compared < SUGGEST_MAX_COMPARED; i++) {
+    if (lua_geti(L, 2, i) == LUA_TSTRING) {
+      size_t lc;
+      const char *c = lua_tolstring(L, -1, &lc);
+      if ((lc > len ? lc - len : len - lc) <= cap) {
+        compared++;
+        consider(&b, word, len, c, lc, (size_t)i);
+        if (b.s == c) {
+          lua_pushvalue(L, -1);
+          lua_replace(L, 3);
+        }
+      }
+    }
+    lua_pop(L, 1);
+    if ((i & 1023) == 0)
+      cb_sandbox__charge(L, 1024);
+  }
+  return push_best(L, &b);
+}
+
+/* An index of a candidate list for casebook.suggester: the strings sorted
+ * by length (then list order), so that a suggestion looks only at those
+ * within the allowed distance in length. The strings stay alive in the
+ * userdata's user value, a table. */
+typedef struct entry {
+  const char *s;
+  size_t len, order;
+} entry;
+
+typedef struct suggest_index {
+  size_t n;
+  entry items[];
+} suggest_index;
+
+static int cmp_entry(const void *x, const void *y) {
+  const entry *a = x, *b = y;
+  if (a->len != b->len)
+    return a->len < b->len ? -1 : 1;
+  return a->order < b->order ? -1 : a->order > b->order;
+}
+
+/* The first entry of length at least len. */
+static size_t first_of_length(const suggest_index *ix, size_t len) {
+  size_t lo = 0, hi = ix->n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (ix->items[mid].len < len)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+/* The suggester's closure: suggest(word). Compares the candidates of the
+ * word's length first, then one shorter, one longer, ... up to the
+ * allowed distance, at most SUGGEST_MAX_COMPARED of them. */
+static int l_suggest_in(lua_State *L) {
+  size_t len;
+  const char *word = luaL_checklstring(L, 1, &len);
+  const suggest_index *ix = lua_touserdata(L, lua_upvalueindex(1));
+  best b = {SIZE_MAX, SIZE_MAX, NULL, 0};
+  if (len > 64)
+    return push_best(L, &b);
+  size_t cap = suggest_cap(len), compared = 0;
+  for (size_t off = 0; off <= 2 * cap && compared < SUGGEST_MAX_COMPARED;
+       off++) {
+    /* len, len - 1, len + 1, len - 2, ... */
+    size_t delta = (off + 1) / 2;
+    if (off % 2 == 1 && delta > len)
+      continue;
+    size_t want = off % 2 == 1 ? len - delta : len + delta;
+    for (size_t i = first_of_length(ix, want);
+         i < ix->n && ix->items[i].len == want &&
+         compared < SUGGEST_MAX_COMPARED;
+         i++, compared++)
+      consider(&b, word, len, ix->items[i].s, want, ix->items[i].order);
+  }
+  return push_best(L, &b);
+}
+
+/* casebook.suggester(candidates): a function suggest(word) that gives
+ * what casebook.suggest(word, candidates) gives, in time independent of
+ * the number of candidates. The list is read once, here. */
+static int l_suggester(lua_State *L) {
+  luaL_checkany(L, 1);
+  lua_Integer n = luaL_len(L, 1);
+  if (n < 0)
+    n = 0;
+  if ((uint64_t)n > (SIZE_MAX - sizeof(suggest_index)) / sizeof(entry))
+    return luaL_error(L, "too many candidates");
+  suggest_index *ix = lua_newuserdatauv(
+      L, sizeof *ix + (size_t)n * sizeof(entry), 1);
+  ix->n = 0;
+  lua_createtable(L, 0, 0);
+  int keep = lua_gettop(L);
+  for (lua_Integer i = 1; i <= n; i++) {
+    if (lua_geti(L, 1, i) == LUA_TSTRING) {
+      size_t lc;
+      const char *c = lua_tolstring(L, -1, &lc);
+      if (lc <= 64) {
+        entry *e = &ix->items[ix->n++];
+        e->s = c;
+        e->len = lc;
+        e->order = (size_t)i;
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, keep, (lua_Integer)ix->n);
+      }
+    }
+    lua_pop(L, 1);
+    if ((i & 1023) == 0)
+      cb_sandbox__charge(L, 1024);
+  }
+  lua_setiuservalue(L, -2, 1);
+  qsort(ix->items, ix->n, sizeof *ix->items, cmp_entry);
+  lua_pushcclosure(L, l_suggest_in, 1);
   return 1;
 }
 
@@ -70,6 +217,7 @@ int cb_lua_lib__open(lua_State *L) {
   lua_call(L, 1, 0);
   lua_newtable(L);
   static const luaL_Reg fns[] = {{"suggest", l_suggest},
+                                 {"suggester", l_suggester},
                                  {"hash", l_hash},
                                  {"eval_when", cb_lua_when__eval},
                                  {"compile_when", cb_lua_when__compile},

@@ -1,6 +1,6 @@
 /*
  * lua_lib.h: the C half of the `casebook` library every rule sees
- * (suggest, hash, eval_when, compile_when); the Lua half is
+ * (suggest, suggester, hash, eval_when, compile_when); the Lua half is
  * rules/_casebook.lua.
  */
 #ifndef CB_LUA_LIB_H

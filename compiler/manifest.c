@@ -20,6 +20,7 @@
 
 #define RULE_ERROR "manifest-error"
 #define RULE_UNKNOWN "manifest-unknown-key"
+#define RULE_PRINT "manifest-print"
 
 static const char *const known_keys[] = {
     "title",    "version",  "chapters", "exclude",    "rules",
@@ -633,6 +634,64 @@ static void read_changes(mstate *m, lua_State *L, int idx) {
   }
 }
 
+/* ---- bounds ------------------------------------------------------------ */
+
+/* The most entries the value of key may have (manifest.h). */
+static size_t max_entries(const char *key) {
+  if (strcmp(key, "chapters") == 0 || strcmp(key, "exclude") == 0)
+    return CB_MANIFEST_MAX_PATHS;
+  if (strcmp(key, "rules") == 0)
+    return CB_MANIFEST_MAX_RULES;
+  return CB_MANIFEST_MAX_ITEMS;
+}
+
+/* Is the string at idx longer than the bound? Reports it as part of key. */
+static int long_string(mstate *m, lua_State *L, int idx, const char *key,
+                       const char *what, cb_loc loc) {
+  size_t n = lua_rawlen(L, idx);
+  if (lua_type(L, idx) != LUA_TSTRING || n <= CB_MANIFEST_MAX_STRING)
+    return 0;
+  cb_diag_report(m->ctx, CB_DIAG_ERROR, RULE_ERROR, loc, NULL, NULL,
+                 "manifest: '%s' %s %zu bytes long; at most %d are allowed",
+                 key, what, n, CB_MANIFEST_MAX_STRING);
+  return 1;
+}
+
+/* Checks the value at idx of key against the bounds of manifest.h,
+ * looking depth tables deep (the tables inside the rules table are rule
+ * options, which only the rules read: not looked into); reports the first
+ * excess. Returns 1 when there
+ * is one (the key is then not read), else 0. */
+static int oversize(mstate *m, lua_State *L, int idx, const char *key,
+                    size_t max, int depth, cb_loc loc) {
+  idx = lua_absindex(L, idx);
+  if (lua_type(L, idx) == LUA_TSTRING)
+    return long_string(m, L, idx, key, "is", loc);
+  if (lua_type(L, idx) != LUA_TTABLE || depth <= 0)
+    return 0;
+  size_t n = 0;
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    if (++n > max) {
+      lua_pop(L, 2);
+      cb_diag_report(m->ctx, CB_DIAG_ERROR, RULE_ERROR, loc, NULL, NULL,
+                     "manifest: '%s' has more than %zu entries; at most %zu "
+                     "are allowed",
+                     key, max, max);
+      return 1;
+    }
+    if (long_string(m, L, -2, key, "has a key", loc) ||
+        long_string(m, L, -1, key, "holds a string", loc) ||
+        (depth > 1 &&
+         oversize(m, L, -1, key, CB_MANIFEST_MAX_ITEMS, depth - 1, loc))) {
+      lua_pop(L, 2);
+      return 1;
+    }
+    lua_pop(L, 1);
+  }
+  return 0;
+}
+
 /* Reads the data table (argument 2) into the manifest (argument 1, an
  * mstate). Runs as a protected call. */
 static int read_data(lua_State *L) {
@@ -657,6 +716,23 @@ static int read_data(lua_State *L) {
       continue;
     }
     const char *key = lua_tostring(L, -2);
+    if (lua_rawlen(L, -2) > CB_MANIFEST_MAX_STRING) {
+      cb_diag_report(m->ctx, CB_DIAG_ERROR, RULE_ERROR,
+                     (cb_loc){m->file, 1, 1}, NULL, NULL,
+                     "manifest: a key of %zu bytes; at most %d are allowed",
+                     (size_t)lua_rawlen(L, -2), CB_MANIFEST_MAX_STRING);
+      lua_settop(L, v - 1);
+      continue;
+    }
+    int known = 0;
+    for (size_t i = 0; i < N_KNOWN && !known; i++)
+      known = strcmp(key, known_keys[i]) == 0;
+    if (known && oversize(m, L, v, key, max_entries(key),
+                          strcmp(key, "rules") == 0 ? 1 : 2,
+                          top_loc(m, key))) {
+      lua_settop(L, v - 1);
+      continue;
+    }
     if (strcmp(key, "title") == 0)
       read_string_key(m, L, v, "title", &out->title);
     else if (strcmp(key, "version") == 0)
@@ -690,12 +766,17 @@ static int read_data(lua_State *L) {
 
   if (n_unknown)
     qsort(unknown, n_unknown, sizeof *unknown, cmp_str);
-  for (size_t i = 0; i < n_unknown; i++) {
+  for (size_t i = 0; i < n_unknown && i < CB_MANIFEST_MAX_ITEMS; i++) {
     const char *hint = cb_suggest(unknown[i], known_keys, N_KNOWN);
     cb_loc loc = top_loc(m, unknown[i]);
     cb_diag_report(m->ctx, CB_DIAG_WARNING, RULE_UNKNOWN, loc, NULL, hint,
                    "manifest: unknown key '%s'", unknown[i]);
   }
+  if (n_unknown > CB_MANIFEST_MAX_ITEMS)
+    cb_diag_report(m->ctx, CB_DIAG_WARNING, RULE_UNKNOWN,
+                   (cb_loc){m->file, 1, 1}, NULL, NULL,
+                   "manifest: %zu more unknown keys not shown",
+                   n_unknown - CB_MANIFEST_MAX_ITEMS);
   return 0;
 }
 
@@ -739,6 +820,22 @@ int cb_manifest__run(cb_sandbox *sb, const char *text, size_t len,
   return 0;
 }
 
+/* What the manifest gave print, as one note at its first line. */
+static void report_printed(cb_ctx *ctx, const cb_sandbox *sb, uint32_t file) {
+  size_t lost = 0;
+  const char *text = cb_sandbox__printed(sb, &lost);
+  size_t n = strlen(text);
+  if (!n && !lost)
+    return;
+  if (n >= 2 && text[n - 2] == '\\' && text[n - 1] == 'n')
+    n -= 2; /* the newline print ends with */
+  char more[64] = "";
+  if (lost)
+    snprintf(more, sizeof more, " ... (%zu more bytes not shown)", lost);
+  cb_diag_report(ctx, CB_DIAG_NOTE, RULE_PRINT, (cb_loc){file, 1, 1}, NULL,
+                 NULL, "manifest printed: %.*s%s", (int)n, text, more);
+}
+
 static void set_default_keywords(mstate *m) {
   static const char *const english[] = {"Question", "Criterion", "Case"};
   cb_strlist *lists[] = {&m->out->kw_question, &m->out->kw_criterion,
@@ -767,7 +864,9 @@ int cb_manifest__load(cb_ctx *ctx, cb_manifest *out, uint32_t file,
   cb_sandbox__limit(sb, CB_MANIFEST_INSTRUCTIONS, CB_MANIFEST_SECONDS,
                     CB_MANIFEST_MEMORY);
   cb_sandbox_error e;
-  if (cb_manifest__run(sb, text, len, &e) < 0) {
+  int run = cb_manifest__run(sb, text, len, &e);
+  report_printed(ctx, sb, file);
+  if (run < 0) {
     cb_loc loc = {file, e.line > 0 ? (uint32_t)e.line : 1, 1};
     /* a syntax error says so; a runtime error's message speaks for itself
      * ("manifest: error: ..." would say "error" twice on the line) */

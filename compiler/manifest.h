@@ -24,11 +24,27 @@
 #define CB_MANIFEST_MEMORY ((size_t)16 << 20)
 #define CB_MANIFEST_SECONDS 2.0
 
+/* Bounds on what the manifest holds, so that what it puts into every page
+ * and export stays small: no string (value or key) longer than
+ * CB_MANIFEST_MAX_STRING bytes, no list of chapters or excluded paths
+ * longer than CB_MANIFEST_MAX_PATHS, no rules table of more than
+ * CB_MANIFEST_MAX_RULES entries, no other table (outputs, keywords,
+ * fields, changes and the tables inside them) of more than
+ * CB_MANIFEST_MAX_ITEMS. A key past a bound is an error
+ * ("manifest-error") and is not read. Unknown top-level keys are warned
+ * about up to CB_MANIFEST_MAX_ITEMS times, then counted in one more. */
+#define CB_MANIFEST_MAX_STRING 1000
+#define CB_MANIFEST_MAX_PATHS 10000
+#define CB_MANIFEST_MAX_RULES 1000
+#define CB_MANIFEST_MAX_ITEMS 100
+
 /* Reads the manifest text (len bytes; text NULL when the project has
  * none) into *out, reporting problems as diagnostics at file (the index of
  * casebook.lua in the book's files): "manifest-error" (a Lua error, a
- * runaway manifest, a value of the wrong type) and "manifest-unknown-key"
- * (a warning, with a did-you-mean). Without a manifest *out gets the
+ * runaway manifest, a value of the wrong type or past the bounds above)
+ * and "manifest-unknown-key" (a warning, with a did-you-mean); what the
+ * manifest gave print is a note, "manifest-print" (escaped and cut as the
+ * sandbox keeps it). Without a manifest *out gets the
  * defaults (present = 0, English keywords). Strings live in ctx's arena.
  * Returns 0, or CB_ENOMEM (with ctx's error set) when memory runs out. */
 int cb_manifest__load(cb_ctx *ctx, cb_manifest *out, uint32_t file,

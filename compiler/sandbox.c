@@ -4,13 +4,20 @@
  * The allocator counts bytes and refuses to grow past the cap; Lua turns
  * the refusal into a memory error, runs an emergency collection and
  * unwinds. The count hook fires every HOOK_STEP instructions; once the
- * budget or the deadline is spent it switches itself to fire on every
- * instruction and raises each time, so `pcall(function() while true do
- * end end)` in a loop still ends: the first instruction after the pcall
- * raises again (the way redis stops a script it has killed).
+ * budget is spent, or the watchdog has seen the deadline pass, it fires
+ * on every instruction and raises each time, so `pcall(function() while
+ * true do end end)` in a loop still ends: the first instruction after the
+ * pcall raises again (the way redis stops a script it has killed).
+ *
+ * The watchdog is one thread per sandbox that sleeps until the deadline
+ * of the current run. It never touches the state except through
+ * lua_sethook, which Lua allows from another thread or a signal handler
+ * (it only sets a few fields, as lua.c does on Ctrl-C); every other
+ * lua_sethook call takes the same mutex, so the two never interleave.
  */
 #include "sandbox.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +28,9 @@
 
 #include "alloc.h"
 #include "casebook/casebook.h"
+#include "lua_bounded.h"
+#include "lua_pattern.h"
+#include "utf8.h"
 
 #define HOOK_STEP 1000
 #define CLOCK_EVERY 16 /* hook calls between two looks at the clock */
@@ -152,7 +162,8 @@ static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   }
   if (nsize > old) {
     size_t grow = nsize - old;
-    if (grow > sb->mem_cap || sb->mem_used > sb->mem_cap - grow) {
+    if (nsize > CB_SANDBOX_MAX_BLOCK || grow > sb->mem_cap ||
+        sb->mem_used > sb->mem_cap - grow) {
       sb->mem_refused = 1;
       return NULL;
     }
@@ -191,31 +202,120 @@ static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   return p;
 }
 
-/* ---- instruction budget ----------------------------------------------- */
+/* ---- instruction budget and watchdog ---------------------------------- */
+
+static void count_hook(lua_State *L, lua_Debug *ar);
+
+/* Sets the hook the sandbox's state calls for: on every instruction once
+ * a limit is spent or the watchdog fired, none while suspended, else
+ * every HOOK_STEP instructions. The caller holds dog_mu. */
+static void apply_hook(cb_sandbox *sb) {
+  if (sb->exhausted != CB_LIMIT_NONE || atomic_load(&sb->aborted))
+    lua_sethook(sb->L, count_hook, LUA_MASKCOUNT, 1);
+  else if (sb->suspended)
+    lua_sethook(sb->L, NULL, 0, 0);
+  else
+    lua_sethook(sb->L, count_hook, LUA_MASKCOUNT, HOOK_STEP);
+}
+
+static void update_hook(cb_sandbox *sb) {
+  pthread_mutex_lock(&sb->dog_mu);
+  apply_hook(sb);
+  pthread_mutex_unlock(&sb->dog_mu);
+}
+
+/* Marks the sandbox stopped by the first limit found spent (budget,
+ * watchdog, clock) and returns 1, or returns 0 when none is. */
+static int spent(cb_sandbox *sb, long long units) {
+  if (sb->exhausted != CB_LIMIT_NONE)
+    return 1;
+  if (atomic_load(&sb->aborted))
+    sb->exhausted = CB_LIMIT_TIME;
+  else if (!sb->suspended && units > 0 && (sb->budget -= units) <= 0)
+    sb->exhausted = CB_LIMIT_INSTRUCTIONS;
+  else if (!sb->suspended && units > 0 && sb->deadline > 0 &&
+           ++sb->hook_calls % CLOCK_EVERY == 0 &&
+           now_seconds() > sb->deadline)
+    sb->exhausted = CB_LIMIT_TIME;
+  else
+    return 0;
+  /* from now on, fire on every instruction */
+  update_hook(sb);
+  return 1;
+}
+
+static int raise_limit(lua_State *L, const cb_sandbox *sb) {
+  lua_pushstring(L, sb->exhausted == CB_LIMIT_TIME
+                        ? "time limit exceeded"
+                        : "instruction budget exhausted");
+  return lua_error(L);
+}
 
 static void count_hook(lua_State *L, lua_Debug *ar) {
   cb_sandbox *sb = cb_sandbox__of(L);
   (void)ar;
-  if (sb->exhausted == CB_LIMIT_NONE) {
-    sb->budget -= HOOK_STEP;
-    if (sb->budget <= 0)
-      sb->exhausted = CB_LIMIT_INSTRUCTIONS;
-    else if (sb->deadline > 0 && ++sb->hook_calls % CLOCK_EVERY == 0 &&
-             now_seconds() > sb->deadline)
-      sb->exhausted = CB_LIMIT_TIME;
-    else
-      return;
-    /* from now on, fire on every instruction */
-    lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
+  if (spent(sb, sb->suspended ? 0 : HOOK_STEP))
+    raise_limit(L, sb);
+}
+
+void cb_sandbox__charge(lua_State *L, long long units) {
+  cb_sandbox *sb = cb_sandbox__of(L);
+  if (spent(sb, units))
+    raise_limit(L, sb);
+}
+
+static void to_timespec(double t, struct timespec *ts) {
+  ts->tv_sec = (time_t)t;
+  ts->tv_nsec = (long)((t - (double)ts->tv_sec) * 1e9);
+  if (ts->tv_nsec >= 1000000000L) {
+    ts->tv_sec++;
+    ts->tv_nsec -= 1000000000L;
   }
-  lua_pushstring(L, sb->exhausted == CB_LIMIT_TIME
-                        ? "time limit exceeded"
-                        : "instruction budget exhausted");
-  lua_error(L);
+}
+
+/* The watchdog thread: sleeps until the armed deadline, then aborts the
+ * run (see the top of the file). */
+static void *watchdog(void *arg) {
+  cb_sandbox *sb = arg;
+  pthread_mutex_lock(&sb->dog_mu);
+  while (!sb->dog_quit) {
+    if (!sb->dog_armed) {
+      pthread_cond_wait(&sb->dog_cv, &sb->dog_mu);
+      continue;
+    }
+    if (now_seconds() < sb->dog_deadline) {
+      struct timespec ts;
+      to_timespec(sb->dog_deadline, &ts);
+      pthread_cond_timedwait(&sb->dog_cv, &sb->dog_mu, &ts);
+      continue;
+    }
+    sb->dog_armed = 0;
+    atomic_store(&sb->aborted, 1);
+    lua_sethook(sb->L, count_hook, LUA_MASKCOUNT, 1);
+  }
+  pthread_mutex_unlock(&sb->dog_mu);
+  return NULL;
+}
+
+/* Starts the watchdog. Returns 0 or -1. */
+static int start_watchdog(cb_sandbox *sb) {
+  pthread_attr_t attr;
+  if (pthread_attr_init(&attr) != 0)
+    return -1;
+  /* it only sleeps and sets a hook: a small stack is plenty, and keeps a
+   * build under a tight address-space limit possible */
+  pthread_attr_setstacksize(&attr, (size_t)256 << 10);
+  int rc = pthread_create(&sb->dog, &attr, watchdog, sb);
+  pthread_attr_destroy(&attr);
+  if (rc != 0)
+    return -1;
+  sb->dog_started = 1;
+  return 0;
 }
 
 void cb_sandbox__limit(cb_sandbox *sb, long long instructions, double seconds,
                        size_t mem_growth) {
+  pthread_mutex_lock(&sb->dog_mu);
   sb->budget = instructions;
   sb->exhausted = instructions > 0 ? CB_LIMIT_NONE : CB_LIMIT_INSTRUCTIONS;
   sb->deadline = seconds > 0 ? now_seconds() + seconds : 0;
@@ -226,21 +326,27 @@ void cb_sandbox__limit(cb_sandbox *sb, long long instructions, double seconds,
   else
     sb->mem_cap = sb->mem_used + mem_growth;
   sb->suspended = 0;
-  lua_sethook(sb->L, count_hook, LUA_MASKCOUNT,
-              sb->exhausted ? 1 : HOOK_STEP);
+  sb->n_printed = 0;
+  sb->printed[0] = '\0';
+  sb->print_lost = 0;
+  atomic_store(&sb->aborted, 0);
+  sb->dog_armed = sb->deadline > 0;
+  sb->dog_deadline = sb->deadline;
+  pthread_cond_signal(&sb->dog_cv);
+  apply_hook(sb);
+  pthread_mutex_unlock(&sb->dog_mu);
 }
 
 void cb_sandbox__suspend(cb_sandbox *sb) {
   sb->suspended = 1;
-  lua_sethook(sb->L, NULL, 0, 0);
+  update_hook(sb);
 }
 
 int cb_sandbox__resume(cb_sandbox *sb) {
   if (!sb->suspended)
     return 0;
   sb->suspended = 0;
-  lua_sethook(sb->L, count_hook, LUA_MASKCOUNT,
-              sb->exhausted ? 1 : HOOK_STEP);
+  update_hook(sb);
   return 1;
 }
 
@@ -251,24 +357,93 @@ void cb_sandbox__restore(cb_sandbox *sb, int was_suspended) {
 
 /* ---- replaced library functions --------------------------------------- */
 
-/* print(...): tab-separated on stderr, so it never mixes with the
- * machine-readable output on stdout. */
-static int sb_print(lua_State *L) {
-  int n = lua_gettop(L);
-  luaL_Buffer b;
-  luaL_buffinit(L, &b);
-  for (int i = 1; i <= n; i++) {
-    if (i > 1)
-      luaL_addchar(&b, '\t');
-    luaL_tolstring(L, i, NULL);
-    luaL_addvalue(&b);
+/* Appends n bytes to what print kept, cutting at the cap: a run of
+ * ASCII (divisible) may be cut anywhere, anything else is kept whole or
+ * not at all. */
+static void keep_printed(cb_sandbox *sb, const char *s, size_t n,
+                         int divisible) {
+  size_t room = CB_SANDBOX_PRINT_MAX - sb->n_printed;
+  size_t k = sb->print_lost ? 0 : n <= room ? n : divisible ? room : 0;
+  memcpy(sb->printed + sb->n_printed, s, k);
+  sb->n_printed += k;
+  sb->printed[sb->n_printed] = '\0';
+  sb->print_lost += n - k;
+}
+
+/* Code points that reorder or hide text on a terminal or a web page:
+ * C1 controls, zero-width and bidirectional controls, the BOM. */
+static int invisible(uint32_t cp) {
+  return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x200b && cp <= 0x200f) ||
+         (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x2069) ||
+         cp == 0xfeff;
+}
+
+/* Keeps s escaped: printable ASCII and valid UTF-8 as they are, a
+ * backslash doubled, \n and \t as such, every other control byte, invalid
+ * byte or invisible code point as \xNN or \u{NNNN}. Nothing print keeps
+ * can drive a terminal, start a line of its own (a CI log reads
+ * "::command::" at the start of a line as an instruction) or reorder
+ * what follows it. */
+static void keep_escaped(cb_sandbox *sb, const char *s, size_t n) {
+  const unsigned char *p = (const unsigned char *)s, *end = p + n;
+  char esc[16];
+  while (p < end && !sb->print_lost) {
+    const unsigned char *q = p;
+    while (q < end && *q >= 0x20 && *q < 0x7f && *q != '\\')
+      q++;
+    if (q > p) {
+      keep_printed(sb, (const char *)p, (size_t)(q - p), 1);
+      p = q;
+      continue;
+    }
+    uint32_t cp = 0;
+    size_t len = *p >= 0x80 ? cb_utf8__seq(p, end, &cp) : 0;
+    if (len && !invisible(cp)) {
+      keep_printed(sb, (const char *)p, len, 0);
+      p += len;
+      continue;
+    }
+    if (len)
+      snprintf(esc, sizeof esc, "\\u{%04X}", (unsigned)cp);
+    else if (*p == '\\')
+      snprintf(esc, sizeof esc, "\\\\");
+    else if (*p == '\n')
+      snprintf(esc, sizeof esc, "\\n");
+    else if (*p == '\t')
+      snprintf(esc, sizeof esc, "\\t");
+    else
+      snprintf(esc, sizeof esc, "\\x%02X", *p);
+    keep_printed(sb, esc, strlen(esc), 0);
+    p += len ? len : 1;
   }
-  luaL_addchar(&b, '\n');
-  luaL_pushresult(&b);
-  size_t len;
-  const char *s = lua_tolstring(L, -1, &len);
-  fwrite(s, 1, len, stderr);
+  if (p < end)
+    sb->print_lost += (size_t)(end - p);
+}
+
+/* print(...): kept, tab-separated and escaped, for the caller to show as
+ * a note (cb_sandbox__printed); nothing is written anywhere, so a rule
+ * can neither flood a log nor write raw bytes into it. */
+static int sb_print(lua_State *L) {
+  cb_sandbox *sb = cb_sandbox__of(L);
+  int n = lua_gettop(L);
+  for (int i = 1; i <= n; i++) {
+    size_t len;
+    const char *s = luaL_tolstring(L, i, &len);
+    if (i > 1)
+      keep_escaped(sb, "\t", 1);
+    keep_escaped(sb, s, len);
+    lua_pop(L, 1);
+    cb_sandbox__charge(L, (long long)(len >> 6));
+  }
+  if (sb->n_printed || sb->print_lost)
+    keep_escaped(sb, "\n", 1);
   return 0;
+}
+
+const char *cb_sandbox__printed(const cb_sandbox *sb, size_t *lost) {
+  if (lost)
+    *lost = sb->print_lost;
+  return sb->printed;
 }
 
 /* setmetatable(t, mt), refusing metatables with a finalizer: __gc would
@@ -287,17 +462,47 @@ static int sb_setmetatable(lua_State *L) {
   return 1;
 }
 
+/* The reader load is given for a string chunk: the chunk in pieces of
+ * LOAD_PIECE bytes, each charged, so that compiling a long chunk stops at
+ * the deadline like everything else. Upvalues: the chunk, the offset. */
+#define LOAD_PIECE ((size_t)64 << 10)
+static int load_piece(lua_State *L) {
+  size_t len;
+  const char *s = lua_tolstring(L, lua_upvalueindex(1), &len);
+  size_t at = (size_t)lua_tointeger(L, lua_upvalueindex(2));
+  if (at >= len)
+    return 0;
+  size_t n = len - at < LOAD_PIECE ? len - at : LOAD_PIECE;
+  /* a byte read by the lexer costs about what an instruction does */
+  cb_sandbox__charge(L, (long long)(n / 4));
+  lua_pushinteger(L, (lua_Integer)(at + n));
+  lua_replace(L, lua_upvalueindex(2));
+  lua_pushlstring(L, s + at, n);
+  return 1;
+}
+
 /* load(chunk [, chunkname [, mode [, env]]]): text only; env defaults to
  * the environment the loader belongs to (upvalue 2), never to the state's
- * shared globals. */
+ * shared globals. A string chunk is read in charged pieces (load_piece)
+ * under its usual chunk name. */
 static int sb_load(lua_State *L) {
   int nargs = lua_gettop(L);
   lua_pushvalue(L, lua_upvalueindex(1)); /* the base library's load */
-  lua_pushvalue(L, 1);
-  if (nargs >= 2)
-    lua_pushvalue(L, 2);
-  else
-    lua_pushnil(L);
+  if (lua_type(L, 1) == LUA_TSTRING) {
+    lua_pushvalue(L, 1);
+    lua_pushinteger(L, 0);
+    lua_pushcclosure(L, load_piece, 2);
+    if (nargs >= 2 && !lua_isnil(L, 2))
+      lua_pushvalue(L, 2);
+    else
+      lua_pushvalue(L, 1); /* load's own default name for a string */
+  } else {
+    lua_pushvalue(L, 1);
+    if (nargs >= 2)
+      lua_pushvalue(L, 2);
+    else
+      lua_pushnil(L);
+  }
   lua_pushliteral(L, "t");
   if (nargs >= 4)
     lua_pushvalue(L, 4);
@@ -337,6 +542,9 @@ static int open_libs(lua_State *L) {
   lua_pushnil(L);
   lua_setfield(L, -2, "dump");
   lua_pop(L, 1);
+  /* the functions that could work without end inside one C call */
+  cb_lua_bounded__install(L);
+  cb_lua_pattern__install(L);
 
   lua_pushcfunction(L, sb_print);
   lua_setfield(L, -2, "print");
@@ -368,9 +576,25 @@ int cb_sandbox__new(cb_sandbox **out, size_t mem_cap) {
   if (!sb)
     return CB_ENOMEM;
   sb->mem_cap = mem_cap;
-  sb->L = lua_newstate(sb_alloc, sb);
-  if (!sb->L) {
+  pthread_condattr_t ca;
+  int cond_ok = pthread_condattr_init(&ca) == 0;
+  if (cond_ok) {
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    cond_ok = pthread_cond_init(&sb->dog_cv, &ca) == 0;
+    pthread_condattr_destroy(&ca);
+  }
+  if (!cond_ok) {
     cb_free(sb);
+    return CB_ENOMEM;
+  }
+  if (pthread_mutex_init(&sb->dog_mu, NULL) != 0) {
+    pthread_cond_destroy(&sb->dog_cv);
+    cb_free(sb);
+    return CB_ENOMEM;
+  }
+  sb->L = lua_newstate(sb_alloc, sb);
+  if (!sb->L || start_watchdog(sb) < 0) {
+    cb_sandbox__free(sb);
     return CB_ENOMEM;
   }
   lua_pushcfunction(sb->L, open_libs);
@@ -379,7 +603,7 @@ int cb_sandbox__new(cb_sandbox **out, size_t mem_cap) {
     return CB_ENOMEM;
   }
   sb->exhausted = CB_LIMIT_INSTRUCTIONS;
-  lua_sethook(sb->L, count_hook, LUA_MASKCOUNT, 1);
+  update_hook(sb);
   *out = sb;
   return 0;
 }
@@ -392,6 +616,15 @@ int cb_sandbox__new(cb_sandbox **out, size_t mem_cap) {
 void cb_sandbox__free(cb_sandbox *sb) {
   if (!sb)
     return;
+  if (sb->dog_started) {
+    pthread_mutex_lock(&sb->dog_mu);
+    sb->dog_quit = 1;
+    pthread_cond_signal(&sb->dog_cv);
+    pthread_mutex_unlock(&sb->dog_mu);
+    pthread_join(sb->dog, NULL);
+  }
+  pthread_mutex_destroy(&sb->dog_mu);
+  pthread_cond_destroy(&sb->dog_cv);
   while (sb->blocks) {
     cb_sandbox_block *next = sb->blocks->next;
     cb_free(sb->blocks);
@@ -516,7 +749,10 @@ static void fill_error(cb_sandbox *sb, int status, cb_sandbox_error *err,
   memset(err, 0, sizeof *err);
   err->status = status;
   err->limit = sb->exhausted;
-  if (status == LUA_ERRMEM) {
+  /* a memory error that passed through a protected call of a bounded
+   * library function (lua_bounded.c) comes back as a runtime error */
+  if (status == LUA_ERRMEM ||
+      (sb->mem_refused && strcmp(msg, "not enough memory") == 0)) {
     err->limit = CB_LIMIT_MEMORY;
     msg = "memory limit exceeded";
   } else if (status == LUA_ERRERR && sb->exhausted == CB_LIMIT_NONE) {

@@ -6,10 +6,23 @@
  * is never at risk) and only the base, table, string, math and utf8
  * libraries. dofile, loadfile, require, collectgarbage and string.dump are
  * gone, load accepts text chunks only, setmetatable refuses finalizers
- * (__gc) and print writes to stderr. A count hook charges an instruction
- * budget and checks a wall-clock deadline; once either is spent the hook
- * fires on every instruction and raises each time, so a pcall inside the
- * sandboxed code cannot swallow it.
+ * (__gc) and print keeps a bounded, escaped copy of what it is given
+ * (cb_sandbox__printed), never writing anything itself. A count hook
+ * charges an instruction budget; once it is spent the hook fires on every
+ * instruction and raises each time, so a pcall inside the sandboxed code
+ * cannot swallow it.
+ *
+ * Work done inside one C call does not pass through the hook, so the
+ * library functions that can loop without allocating are replaced by
+ * bounded versions (lua_bounded.h, lua_pattern.h) that charge the budget
+ * themselves (cb_sandbox__charge), and no single block may exceed
+ * CB_SANDBOX_MAX_BLOCK, which bounds the time of any call that is linear
+ * in its input. The wall-clock deadline is kept by a watchdog thread: at
+ * the deadline it sets an abort flag, which those functions check, and
+ * turns the count hook on (lua_sethook may be called asynchronously), so
+ * the run ends even where the hook was suspended or a C call was under
+ * way. docs/limits.md lists every function the sandbox opens and what
+ * bounds it.
  *
  * Chunk names map back to project paths: "@rules/x.lua", "@casebook.lua",
  * so an error turns into path:line (cb_sandbox__call fills a
@@ -18,6 +31,7 @@
 #ifndef CB_SANDBOX_H
 #define CB_SANDBOX_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 #include <lua.h>
@@ -36,6 +50,15 @@ typedef enum cb_sandbox_limit {
 #define SLAB_ALIGN 16
 #define SLAB_MAX 1024
 #define SLAB_CHUNK ((size_t)256 << 10)
+
+/* No single block (a string, the array or hash part of a table) may be
+ * larger than this: it bounds the time of every call whose work is linear
+ * in the size of its arguments or result (string.upper, a comparison of
+ * two strings, tonumber, compiling a chunk) to a fraction of a second. */
+#define CB_SANDBOX_MAX_BLOCK ((size_t)64 << 20)
+
+/* Bytes of print output kept per run (cb_sandbox__printed). */
+#define CB_SANDBOX_PRINT_MAX 2000
 
 /* The header of a larger block: they are linked so that freeing the
  * sandbox frees them all. */
@@ -63,6 +86,19 @@ typedef struct cb_sandbox {
   char *chunks, *chunk_next;
   size_t chunk_left;
   cb_sandbox_block *blocks; /* the larger blocks */
+  /* the watchdog: a thread that at the deadline sets aborted and turns the
+   * count hook on (sandbox.c); dog_mu guards every lua_sethook call and
+   * the fields below it */
+  _Atomic int aborted;
+  int dog_started, dog_quit, dog_armed;
+  double dog_deadline;
+  pthread_t dog;
+  pthread_mutex_t dog_mu;
+  pthread_cond_t dog_cv;
+  /* what print was given since the last cb_sandbox__limit, escaped */
+  char printed[CB_SANDBOX_PRINT_MAX + 1];
+  size_t n_printed;    /* bytes in printed */
+  size_t print_lost;   /* bytes print was given beyond the cap */
 } cb_sandbox;
 
 /* What went wrong in a load or call. path is "" and line 0 when unknown;
@@ -85,8 +121,9 @@ int cb_sandbox__new(cb_sandbox **out, size_t mem_cap);
 void cb_sandbox__free(cb_sandbox *sb);
 
 /* Resets the limits: a fresh budget of instructions, a deadline seconds
- * from now (<= 0: none), and a memory cap of mem_growth bytes above what
- * the state holds now (SIZE_MAX: no cap). */
+ * from now (<= 0: none) kept by the watchdog, and a memory cap of
+ * mem_growth bytes above what the state holds now (SIZE_MAX: no cap).
+ * Also clears what print kept. */
 void cb_sandbox__limit(cb_sandbox *sb, long long instructions, double seconds,
                        size_t mem_growth);
 
@@ -94,8 +131,9 @@ void cb_sandbox__limit(cb_sandbox *sb, long long instructions, double seconds,
  * (the built-in rules), which a count hook would slow down several times
  * over, since Lua then stops at every instruction. Code they run for the
  * user (a question's `when`) is run between resume and suspend, so it is
- * charged and stopped as usual. Memory stays capped; cb_sandbox__limit
- * ends the suspension. */
+ * charged and stopped as usual. Memory stays capped and the deadline
+ * holds (the watchdog turns the hook back on); once a limit is spent the
+ * hook stays on. cb_sandbox__limit ends the suspension. */
 void cb_sandbox__suspend(cb_sandbox *sb);
 
 /* Charges instructions again, from what is left of the budget. Returns
@@ -136,5 +174,18 @@ int cb_sandbox__split_where(const char *msg, char *path, size_t n,
 
 /* The sandbox of a state made by cb_sandbox__new. */
 cb_sandbox *cb_sandbox__of(lua_State *L);
+
+/* Charges units of work (instructions' worth) done by a C function of the
+ * library to the budget of L's sandbox, unless suspended, and checks the
+ * abort flag. Raises the limit's error (as the count hook does, and
+ * leaving the hook firing on every instruction) when the budget is spent
+ * or the deadline passed; returns otherwise. Cheap: call it every few
+ * thousand steps of a loop. */
+void cb_sandbox__charge(lua_State *L, long long units);
+
+/* What print was given since the last cb_sandbox__limit, escaped (no
+ * control character, no bidi control, no invalid UTF-8) and cut at
+ * CB_SANDBOX_PRINT_MAX bytes; *lost gets the bytes beyond the cap. */
+const char *cb_sandbox__printed(const cb_sandbox *sb, size_t *lost);
 
 #endif

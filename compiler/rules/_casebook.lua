@@ -1,5 +1,6 @@
 -- _casebook.lua: the Lua half of the `casebook` library every rule sees
--- (the C half is suggest, hash, eval_when and compile_when, in check.c).
+-- (the C half is suggest, suggester, hash, eval_when and compile_when, in
+-- lua_lib.c).
 -- Not a rule: files whose name starts with '_' are not loaded as rules.
 --
 -- Everything here only reads the book and returns fresh tables, so rules
@@ -203,15 +204,15 @@ function casebook.answer_value(a)
 end
 
 --- The position of the value of an answer (or of one item in it).
-function casebook.value_at(a, item)
-  local col = a.value_col or a.col
+function casebook.value_at(a, item, init)
+  local col, after = a.value_col or a.col, init
   if item ~= nil and a.raw ~= nil then
-    local s = a.raw:find(item, 1, true)
+    local s, e = a.raw:find(item, init or 1, true)
     if s then
-      col = col + s - 1
+      col, after = col + s - 1, e + 1
     end
   end
-  return { file = a.file, line = a.value_line or a.line, col = col }
+  return { file = a.file, line = a.value_line or a.line, col = col }, after
 end
 
 --- The question of an answer (a question table), or nil.

@@ -2,7 +2,8 @@
 -- does not have.
 
 local format = string.format
-local suggest, ids, value_at = casebook.suggest, casebook.ids, casebook.value_at
+local suggester, ids, value_at =
+  casebook.suggester, casebook.ids, casebook.value_at
 
 return {
   id = "unknown-option",
@@ -25,28 +26,32 @@ usually a typo or an option that was renamed.]],
 - harm: harmfull   <- error: 'harmfull' is not an option of question 'harm'
                       help: did you mean 'harmful'?]],
 
+  -- Linear in the answers: the options are a set (options_by_id), the
+  -- suggestions come from one index per question (casebook.suggester),
+  -- and each item is looked for in the answer after the previous one.
   check = function(book, report)
     local questions = book.questions
     for qi = 1, #questions do
       local q = questions[qi]
       if (q.type == "choice" or q.type == "multi") and #q.options > 0 then
-        local known, option_ids = q.options_by_id, nil
+        local known, suggest = q.options_by_id, nil
         local answers = q.answers
         for i = 1, #answers do
           local a = answers[i]
           local k = a.kind
           if (k == "option" or k == "options") and a.error == nil then
-            local items = a.items
+            local items, from = a.items, 1
             for j = 1, #items do
               local item = items[j]
               if item ~= "" and known[item] == nil then
-                option_ids = option_ids or ids(q.options)
-                local s = suggest(item, option_ids)
+                suggest = suggest or suggester(ids(q.options))
+                local at
+                at, from = value_at(a, item, from)
                 report {
-                  at = value_at(a, item),
+                  at = at,
                   element = a.case.id,
                   message = format("'%s' is not an option of question '%s'", item, q.id),
-                  suggestion = s,
+                  suggestion = suggest(item),
                 }
               end
             end

@@ -3,7 +3,9 @@
  * casebook under casebooks/tests/rules/RULE-ID/ whose expected.txt holds
  * the exact `path:line:col: level: message [rule]` lines of that rule;
  * this test checks them, then runs hostile project rules (loops, memory,
- * errors of every shape, writes to the book) and the rule registry.
+ * errors of every shape, writes to the book), the rule registry, and the
+ * bounds on what rules report (caps, lengths, print, memory refused while
+ * findings are recorded).
  * Run from the repository root (tests/run.sh does).
  */
 #include <dirent.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 
 #include "ctx.h"
+#include "diag_format.h"
 #include "projtest.h"
 #include "testlib.h"
 
@@ -442,10 +445,287 @@ static void test_registry(void) {
   proj_remove(dir);
 }
 
+
+/* Counts the diagnostics of rule (and, when level >= 0, of that level). */
+static size_t count_rule(cb_ctx *ctx, const char *rule, int level) {
+  size_t n, k = 0;
+  const cb_diag *d = cb_ctx_diags(ctx, &n);
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(d[i].rule, rule) == 0 && (level < 0 || (int)d[i].level == level))
+      k++;
+  return k;
+}
+
+/* The diagnostic of rule whose message starts with prefix, or NULL. */
+static const cb_diag *find_diag(cb_ctx *ctx, const char *rule,
+                                const char *prefix) {
+  size_t n;
+  const cb_diag *d = cb_ctx_diags(ctx, &n);
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(d[i].rule, rule) == 0 &&
+        strncmp(d[i].message, prefix, strlen(prefix)) == 0)
+      return &d[i];
+  return NULL;
+}
+
+/* Bounded output: the caps per rule and in all, with a note that counts
+ * what was not shown at the highest level among it; the length of
+ * messages, suggestions and element ids; print as an escaped note. */
+static void test_output_caps(void) {
+  const char *dir = proj_new();
+  proj_write(dir, "book.md", BOOK, -1);
+  proj_write(dir, "rules/flood.lua",
+             "return { id = 'flood', check = function(book, report)\n"
+             "  for i = 1, 10200 do report(nil, 'w' .. i) end\n"
+             "  for i = 1, 300 do\n"
+             "    report { message = 'e' .. i, severity = 'error' }\n"
+             "  end\n"
+             "end }\n",
+             -1);
+  proj_write(dir, "rules/long.lua",
+             "return { id = 'long', check = function(book, report)\n"
+             "  report { at = book.cases[1], message = ('\\u{e9}'):rep(3000),\n"
+             "           suggestion = ('s'):rep(300),\n"
+             "           element = ('e'):rep(300) }\n"
+             "  report({ file = ('d/'):rep(200), line = 1 }, 'far')\n"
+             "  print('x\\27[31m', 1) print('::stop-commands::')\n"
+             "end }\n",
+             -1);
+  /* six rules of 10,000 findings: the last one is past the total */
+  char name[64], text[300];
+  for (int i = 0; i < 6; i++) {
+    snprintf(name, sizeof name, "rules/z%02d.lua", i);
+    snprintf(text, sizeof text,
+             "return { id = 'z%02d', check = function(book, report)\n"
+             "  for i = 1, 10000 do report(nil, 'n' .. i) end\n"
+             "end }\n",
+             i);
+    proj_write(dir, name, text, -1);
+  }
+  cb_ctx *ctx = check_dir(dir);
+  if (!ctx) {
+    proj_remove(dir);
+    return;
+  }
+  CHECK_INT(count_rule(ctx, "flood", CB_DIAG_WARNING), 10000);
+  CHECK_INT(count_rule(ctx, "flood", CB_DIAG_ERROR), 1);
+  const cb_diag *more = find_diag(ctx, "flood", "500 more");
+  CHECK(more != NULL);
+  if (more) {
+    CHECK_STR(more->message, "500 more findings of rule 'flood' not shown "
+                             "(at most 10000 of a rule and 50000 in all "
+                             "are)");
+    CHECK_INT(more->level, CB_DIAG_ERROR); /* so the build still fails */
+    CHECK(more->path && strstr(more->path, "rules/flood.lua"));
+    CHECK_INT(more->line, 1);
+  }
+  const cb_diag *lg = find_diag(ctx, "long", "\xc3\xa9");
+  CHECK(lg != NULL);
+  if (lg) {
+    CHECK_INT(strlen(lg->message), 1000 + 3);
+    CHECK(strcmp(lg->message + 1000, "...") == 0);
+    CHECK(lg->suggestion == NULL);
+    CHECK(lg->element == NULL);
+  }
+  const cb_diag *far = find_diag(ctx, "long", "far");
+  CHECK(far != NULL && far->path == NULL);
+  const cb_diag *printed = find_diag(ctx, "rule-print", "rule 'long'");
+  CHECK(printed != NULL);
+  if (printed) {
+    CHECK_STR(printed->message, "rule 'long' printed: x\\x1B[31m\\t1\\n"
+                                "::stop-commands::");
+    CHECK_INT(printed->level, CB_DIAG_NOTE);
+    CHECK_INT(printed->line, 1);
+  }
+  /* 50,000 shown in all: the first z rules show all of theirs, the last
+   * one none, and what each did not show is counted */
+  size_t all = 0, n_diags;
+  const cb_diag *d = cb_ctx_diags(ctx, &n_diags);
+  for (size_t i = 0; i < n_diags; i++)
+    if (!strstr(d[i].message, " more finding") &&
+        strcmp(d[i].rule, "rule-print") != 0)
+      all++;
+  CHECK(all >= 50000 && all < 50000 + 20); /* + the loader's own */
+  CHECK_INT(count_rule(ctx, "z00", -1), 10000);
+  CHECK_INT(count_rule(ctx, "z05", -1), 1);
+  CHECK(find_diag(ctx, "z05", "10000 more findings of rule 'z05'") != NULL);
+  size_t z_total = 0;
+  for (int i = 0; i < 6; i++) {
+    snprintf(name, sizeof name, "z%02d", i);
+    for (size_t k = 0; k < n_diags; k++) {
+      if (strcmp(d[k].rule, name) != 0)
+        continue;
+      if (strstr(d[k].message, " more finding"))
+        z_total += strtoul(d[k].message, NULL, 10);
+      else
+        z_total++;
+    }
+  }
+  CHECK_INT(z_total, 60000);
+  cb_ctx_free(ctx);
+  proj_remove(dir);
+}
+
+/* Memory refused while findings are recorded: the check fails, or every
+ * finding is there (or the rule's failure is), never a quiet loss. */
+static void test_findings_memory(void) {
+  const char *dir = proj_new();
+  proj_write(dir, "book.md", BOOK, -1);
+  proj_write(dir, "rules/some.lua",
+             "return { id = 'some', check = function(book, report)\n"
+             "  for i = 1, 40 do report(nil, 'finding ' .. i) end\n"
+             "end }\n",
+             -1);
+  int failed = 0, complete = 0, quiet_loss = 0;
+  for (long n = 1; n < 400; n += 3) {
+    cb_ctx *ctx = NULL;
+    const cb_book *book = NULL;
+    if (cb_ctx_new(&ctx, NULL) < 0)
+      continue;
+    if (cb_book_load(&book, ctx, dir) == 0) {
+      cb_alloc_fail_after(n);
+      int rc = cb_book_check(ctx, book);
+      cb_alloc_fail_after(0);
+      size_t got = count_rule(ctx, "some", -1);
+      if (rc < 0)
+        failed++;
+      else if (got == 40 || count_rule(ctx, "rule-error", -1) > 0)
+        complete++;
+      else
+        quiet_loss++;
+    }
+    cb_ctx_free(ctx);
+  }
+  CHECK_INT(quiet_loss, 0);
+  CHECK(failed > 0);
+  CHECK(complete > 0);
+  proj_remove(dir);
+}
+
+
+/* The plain edit distance (full matrix, ASCII case folded), capped as
+ * cb_diag__distance is: the reference for the banded one. */
+static size_t plain_distance(const char *a, size_t la, const char *b,
+                             size_t lb) {
+  size_t cap = la <= 3 ? 1 : la <= 6 ? 2 : 3;
+  if (la > 64 || lb > 64)
+    return SIZE_MAX;
+  size_t m[65][65];
+  for (size_t i = 0; i <= la; i++)
+    for (size_t j = 0; j <= lb; j++) {
+      if (i == 0 || j == 0) {
+        m[i][j] = i + j;
+        continue;
+      }
+      int x = a[i - 1], y = b[j - 1];
+      x = x >= 'A' && x <= 'Z' ? x + 32 : x;
+      y = y >= 'A' && y <= 'Z' ? y + 32 : y;
+      size_t v = m[i - 1][j - 1] + (x != y);
+      if (m[i - 1][j] + 1 < v)
+        v = m[i - 1][j] + 1;
+      if (m[i][j - 1] + 1 < v)
+        v = m[i][j - 1] + 1;
+      m[i][j] = v;
+    }
+  return m[la][lb] <= cap ? m[la][lb] : SIZE_MAX;
+}
+
+/* Suggestions: the banded distance equals the plain one; casebook.suggest
+ * and casebook.suggester agree with cb_suggest; a suggestion among 4,000
+ * long candidates takes a bounded time. */
+static void test_suggest(void) {
+  unsigned long long r = 12345;
+  char a[70], b[70];
+  int differ = 0;
+  for (int t = 0; t < 200000; t++) {
+    r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+    size_t la = (r >> 33) % 12, lb = (r >> 40) % 12;
+    if (t % 10 == 0)
+      la = (r >> 20) % 66, lb = la + (r >> 50) % 5 >= 2 ? la + (r >> 50) % 5 - 2 : 0;
+    if (lb > 66)
+      lb = 0;
+    const char *alpha = t % 2 ? "abAB" : "abcdefgh";
+    size_t na = strlen(alpha);
+    for (size_t i = 0; i < la; i++) {
+      r = r * 6364136223846793005ULL + 1;
+      a[i] = alpha[(r >> 33) % na];
+    }
+    for (size_t i = 0; i < lb; i++) {
+      r = r * 6364136223846793005ULL + 1;
+      b[i] = t % 3 == 0 && i < la ? a[i] : alpha[(r >> 33) % na];
+    }
+    if (t % 3 == 0 && lb > 0) { /* a near miss */
+      r = r * 6364136223846793005ULL + 1;
+      b[(r >> 33) % lb] = alpha[(r >> 40) % na];
+    }
+    if (plain_distance(a, la, b, lb) != cb_diag__distance(a, la, b, lb))
+      differ++;
+  }
+  CHECK_INT(differ, 0);
+
+  static const char *const opts[] = {"harmful", "harmless", "safe",
+                                     "borderline", "Harmful", "harm", NULL};
+  static const char *const words[] = {"harmfull", "harmles", "saf", "sfe",
+                                      "borderlin", "HARM", "xyz", "harm",
+                                      "harmfu", ""};
+  const char *dir = proj_new();
+  proj_write(dir, "book.md", BOOK, -1);
+  char rule[2048];
+  size_t k = (size_t)snprintf(
+      rule, sizeof rule,
+      "local opts = {'harmful', 'harmless', 'safe', 'borderline', "
+      "'Harmful', 'harm'}\n"
+      "return { id = 'sugg', check = function(book, report)\n"
+      "  local s = casebook.suggester(opts)\n"
+      "  for _, w in ipairs({");
+  for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+    k += (size_t)snprintf(rule + k, sizeof rule - k, "'%s', ", words[i]);
+  snprintf(rule + k, sizeof rule - k,
+           "}) do\n"
+           "    report(nil, w .. '=' .. tostring(casebook.suggest(w, opts)) "
+           ".. '/' .. tostring(s(w)))\n"
+           "  end\n"
+           "  local many, big = {}, {}\n"
+           "  for i = 1, 4000 do\n"
+           "    many[i] = ('o%%04d-abcdefghijklmnopqrstuvwxyz-abcdefghijklmnop')"
+           ":format(i)\n"
+           "  end\n"
+           "  local s2 = casebook.suggester(many)\n"
+           "  for i = 1, 4000 do\n"
+           "    big[i] = tostring(s2(('u%%04d-abcdefghijklmnopqrstuvwxyz-"
+           "abcdefghijklmnop'):format(i)))\n"
+           "  end\n"
+           "  report(nil, 'big ' .. #big .. ' ' .. big[1] .. ' ' .. big[2])\n"
+           "end }\n");
+  proj_write(dir, "rules/sugg.lua", rule, -1);
+  cb_ctx *ctx = check_dir(dir);
+  if (ctx) {
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
+      const char *want = cb_suggest(words[i], opts, 6);
+      char line[200];
+      snprintf(line, sizeof line, "%s=%s/%s", words[i], want ? want : "nil",
+               want ? want : "nil");
+      CHECK(find_diag(ctx, "sugg", line) != NULL);
+      if (!find_diag(ctx, "sugg", line))
+        fprintf(stderr, "  missing: %s\n", line);
+    }
+    /* the nearest of the first 200 of one length: a suggestion compares a
+     * bounded number of candidates */
+    CHECK(find_diag(ctx, "sugg", "big 4000 o0001-abcdefghijklmnopqrstuvwxyz-"
+                                 "abcdefghijklmnop o0002-") != NULL);
+    CHECK_INT(count_rule(ctx, "rule-error", -1), 0);
+  }
+  cb_ctx_free(ctx);
+  proj_remove(dir);
+}
+
 int main(void) {
   test_rule_casebooks();
   test_hostile_rules();
   test_when();
   test_registry();
+  test_output_caps();
+  test_findings_memory();
+  test_suggest();
   return test_report("check");
 }

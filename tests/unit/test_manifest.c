@@ -1,7 +1,8 @@
 /*
  * test_manifest.c: casebook.lua read as data: every known key, defaults
  * without a manifest, and each kind of problem as a diagnostic at the
- * right line (errors, runaway manifests, os, unknown keys, wrong types).
+ * right line (errors, runaway manifests, os, unknown keys, wrong types),
+ * and the bounds on its strings and tables.
  */
 #include <string.h>
 
@@ -281,6 +282,108 @@ static void test_key_line(void) {
   CHECK_INT(cb_manifest__key_line(t, strlen(t), "missing", 1, 0, &col), 0);
 }
 
+
+/* The diagnostic of rule whose message starts with prefix, or NULL. */
+static const cb_diag *find_message(cb_ctx *ctx, const char *rule,
+                                   const char *prefix) {
+  size_t n;
+  const cb_diag *d = cb_ctx_diags(ctx, &n);
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(d[i].rule, rule) == 0 &&
+        strncmp(d[i].message, prefix, strlen(prefix)) == 0)
+      return &d[i];
+  return NULL;
+}
+
+/* The bounds of manifest.h: each excess an error at its key, the key not
+ * read; print a note; the work of one C call stopped by the budget. */
+static void test_bounds(void) {
+  cb_manifest *m;
+  cb_ctx *ctx = load("version = '1'\n"
+                     "title = string.rep('T', 7e6)\n"
+                     "print('hi\\27]0;x', ('p'):rep(3000))\n",
+                     &m);
+  const cb_diag *d = ctx ? find_diag(ctx, "manifest-error") : NULL;
+  CHECK(d != NULL);
+  if (d) {
+    CHECK_STR(d->message, "manifest: 'title' is 7000000 bytes long; at most "
+                          "1000 are allowed");
+    CHECK_INT(d->line, 2);
+  }
+  if (ctx) {
+    CHECK(m->title == NULL);
+    CHECK_STR(m->version, "1");
+    d = find_diag(ctx, "manifest-print");
+    CHECK(d != NULL);
+    if (d) {
+      CHECK_INT(d->level, CB_DIAG_NOTE);
+      CHECK(strncmp(d->message, "manifest printed: hi\\x1B]0;x\\tppp", 32) ==
+            0);
+      CHECK(strstr(d->message, "ppp ... (") != NULL &&
+            strstr(d->message, " more bytes not shown)") != NULL);
+    }
+  }
+  cb_ctx_free(ctx);
+
+  ctx = load("chapters = {}\nfor i = 1, 10001 do chapters[i] = 'c' .. i end\n"
+             "exclude = { ('x'):rep(1001) }\n"
+             "keywords = { question = { 'Q', ('k'):rep(2000) } }\n"
+             "fields = {}\nfor i = 1, 101 do fields[i] = { name = 'f' .. i } "
+             "end\n"
+             "rules = { [('r'):rep(1001)] = 'off' }\n",
+             &m);
+  if (ctx) {
+    CHECK(find_message(ctx, "manifest-error",
+                       "manifest: 'chapters' has more than 10000 entries; at "
+                       "most 10000 are allowed") != NULL);
+    CHECK(find_message(ctx, "manifest-error",
+                       "manifest: 'exclude' holds a string 1001 bytes long; "
+                       "at most 1000 are allowed") != NULL);
+    CHECK(find_message(ctx, "manifest-error",
+                       "manifest: 'keywords' holds a string 2000 bytes "
+                       "long") != NULL);
+    CHECK(find_message(ctx, "manifest-error",
+                       "manifest: 'fields' has more than 100 entries") !=
+          NULL);
+    CHECK(find_message(ctx, "manifest-error",
+                       "manifest: 'rules' has a key 1001 bytes long") !=
+          NULL);
+    CHECK_INT(m->chapters.n, 0);
+    CHECK_INT(m->exclude.n, 0);
+    CHECK_INT(m->n_fields, 0);
+    CHECK_INT(m->n_rules, 0);
+    CHECK_STR(m->kw_question.items[0], "Question");
+  }
+  cb_ctx_free(ctx);
+
+  /* many unknown keys: the first hundred, then a count */
+  ctx = load("for i = 1, 5000 do _ENV['k' .. i] = i end\n", &m);
+  if (ctx) {
+    size_t n, unknown = 0;
+    const cb_diag *all = cb_ctx_diags(ctx, &n);
+    for (size_t i = 0; i < n; i++)
+      unknown += strcmp(all[i].rule, "manifest-unknown-key") == 0;
+    CHECK_INT(unknown, 101);
+    CHECK(find_message(ctx, "manifest-unknown-key",
+                       "manifest: 4900 more unknown keys not shown") != NULL);
+  }
+  cb_ctx_free(ctx);
+
+  /* work inside one C call: the budget stops it */
+  static const char *const attacks[] = {
+      "title = string.find(('a'):rep(3e4), ('a*'):rep(30) .. 'b')\n",
+      "title = string.rep('', 2^50)\nversion = table.move({}, 1, 2^50, 2)\n",
+  };
+  for (size_t i = 0; i < 2; i++) {
+    ctx = load(attacks[i], &m);
+    d = ctx ? find_diag(ctx, "manifest-error") : NULL;
+    CHECK(d != NULL);
+    if (d)
+      CHECK(strstr(d->message, "stopped after 1000000 instructions") != NULL);
+    cb_ctx_free(ctx);
+  }
+}
+
 static void test_alloc_failures(void) {
   const char *text = "title = 'T'\nrules = { a = 'off', b = { severity = "
                      "'note' } }\nkeywords = { case = { 'Fall' } }\n";
@@ -302,6 +405,7 @@ static void test_alloc_failures(void) {
 }
 
 int main(void) {
+  test_bounds();
   test_absent();
   test_full();
   test_returned_table();

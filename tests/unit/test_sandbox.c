@@ -2,10 +2,14 @@
  * test_sandbox.c: the Lua sandbox: what is gone, what stays, the limits
  * (instructions, pcall that tries to swallow them, memory, time), chunk
  * names mapped back to path:line, isolated environments, and allocation
- * failures while the sandbox starts.
+ * failures while the sandbox starts; the library functions that could
+ * work without end in one C call (each attack ends with its limit, in
+ * time), the watchdog's deadline inside C and with the hook suspended,
+ * and print's bounded, escaped copy.
  */
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include "alloc.h"
 #include "casebook/casebook.h"
@@ -16,7 +20,10 @@
  * fills err. Leaves one result on the stack on success. */
 static int run(cb_sandbox *sb, const char *name, const char *text,
                long long budget, size_t mem, cb_sandbox_error *err) {
-  cb_sandbox__limit(sb, budget, 5.0, mem);
+  /* the deadline is the watchdog's, in wall time: generous, so that a
+   * loaded machine (sanitizers, parallel builds) does not turn a test of
+   * the budget or of memory into one of time */
+  cb_sandbox__limit(sb, budget, 30.0, mem);
   sb->focus = name;
   if (cb_sandbox__load(sb, text, strlen(text), name, err) < 0)
     return -1;
@@ -132,15 +139,18 @@ static void test_memory(void) {
   CHECK_INT(err.limit, CB_LIMIT_MEMORY);
   /* swallowed memory errors still cannot grow past the cap */
   lua_gc(sb->L, LUA_GCCOLLECT);
-  CHECK(run(sb, "@rules/mem2.lua",
-            "local t = {}\n"
-            "for i = 1, 200 do pcall(function() t[#t + 1] = "
-            "string.rep('y', 1 << 20) end) end\n"
-            "return #t",
-            1LL << 40, (size_t)8 << 20, &err) == 0);
-  lua_Integer n = lua_tointeger(sb->L, -1);
-  CHECK(n > 0 && n < 9);
-  lua_pop(sb->L, 1);
+  int rc = run(sb, "@rules/mem2.lua",
+               "local t = {}\n"
+               "for i = 1, 200 do pcall(function() t[#t + 1] = "
+               "string.rep('y', 1 << 20) end) end\n"
+               "return #t",
+               1LL << 40, (size_t)8 << 20, &err);
+  CHECK_INT(rc, 0);
+  if (rc == 0) {
+    lua_Integer n = lua_tointeger(sb->L, -1);
+    CHECK(n > 0 && n < 9);
+    lua_pop(sb->L, 1);
+  }
   CHECK(sb->mem_used <= sb->mem_cap);
   CHECK_STR(eval(sb, "return 'alive'"), "alive");
   cb_sandbox__free(sb);
@@ -226,6 +236,168 @@ static void test_envs(void) {
   cb_sandbox__free(sb);
 }
 
+
+static double seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Runs text with a budget, a deadline and no memory cap, suspended (as
+ * a built-in rule) or not. Returns the call's result. */
+static int run_for(cb_sandbox *sb, const char *text, long long budget,
+                   double secs, int suspended, cb_sandbox_error *err) {
+  cb_sandbox__limit(sb, budget, secs, SIZE_MAX);
+  if (suspended)
+    cb_sandbox__suspend(sb);
+  sb->focus = "@rules/w.lua";
+  if (cb_sandbox__load(sb, text, strlen(text), "@rules/w.lua", err) < 0)
+    return -1;
+  return cb_sandbox__call(sb, 0, 0, err);
+}
+
+/* The work one C call could do without end: each attack ends with its
+ * limit, in time. */
+static void test_bounded_calls(void) {
+  cb_sandbox *sb = NULL;
+  cb_sandbox_error err;
+  CHECK(cb_sandbox__new(&sb, SIZE_MAX) == 0);
+  if (!sb)
+    return;
+  static const struct {
+    const char *text;
+    cb_sandbox_limit limit; /* under a budget of 5 million */
+  } attacks[] = {
+      {"assert(string.rep('', 2^50) == '') "
+       "assert(('x'):rep(0) == '' and ('ab'):rep(3, ',') == 'ab,ab,ab') "
+       "assert(string.rep('', 2^40, '') == '') error('done')",
+       CB_LIMIT_NONE},
+      {"table.move({}, 1, 2^50, 2)", CB_LIMIT_INSTRUCTIONS},
+      {"table.move({}, 1, 2^50, 2, {})", CB_LIMIT_INSTRUCTIONS},
+      {"local t = setmetatable({}, {__len = function() return 2^50 end}) "
+       "table.insert(t, 1, 'x')",
+       CB_LIMIT_INSTRUCTIONS},
+      {"local t = setmetatable({}, {__len = function() return 2^50 end}) "
+       "table.remove(t, 1)",
+       CB_LIMIT_INSTRUCTIONS},
+      {"local t = setmetatable({}, {__index = table.concat}) "
+       "table.concat(t, '', 1, 2^50)",
+       CB_LIMIT_INSTRUCTIONS},
+      {"local t = setmetatable({}, {__len = function() return 2^31 - 2 end, "
+       "__index = rawlen, __newindex = rawequal}) table.sort(t)",
+       CB_LIMIT_INSTRUCTIONS},
+      {"local s = ('x'):rep(1 << 22) local t = {} "
+       "for i = 1, 100000 do t[i] = s end "
+       "string.format(('%.0s'):rep(100000), table.unpack(t))",
+       CB_LIMIT_INSTRUCTIONS},
+      {"local s = ('-'):rep(1 << 25) "
+       "while true do load(s) end",
+       CB_LIMIT_INSTRUCTIONS},
+  };
+  for (size_t i = 0; i < sizeof attacks / sizeof *attacks; i++) {
+    double t0 = seconds();
+    CHECK(run_for(sb, attacks[i].text, 5000000, 10, 0, &err) < 0);
+    if (attacks[i].limit == CB_LIMIT_NONE)
+      CHECK_STR(err.message, "done");
+    CHECK_INT(err.limit, attacks[i].limit);
+    CHECK(seconds() - t0 < 10);
+    if (err.limit != attacks[i].limit || seconds() - t0 >= 10)
+      fprintf(stderr, "  attack %zu: %s (%.1f s)\n", i, err.message,
+              seconds() - t0);
+  }
+  /* the library's own messages, naming the function called */
+  CHECK_STR(eval(sb, "return select(2, pcall(function() "
+                     "return ('%d'):format('x') end))"),
+            "test.lua:1: bad argument #1 to 'format' (number expected, got "
+            "string)");
+  CHECK_STR(eval(sb, "return select(2, pcall(function() "
+                     "return string.format('%d', 'x') end))"),
+            "test.lua:1: bad argument #2 to 'format' (number expected, got "
+            "string)");
+  CHECK_STR(eval(sb, "return select(2, pcall(table.move, {}, 1, 2))"),
+            "bad argument #4 to 'table.move' (number expected, got no "
+            "value)");
+  CHECK_STR(eval(sb, "return select(2, pcall(table.concat, {1, {}, 3}))"),
+            "invalid value (at index 2) in table for 'concat'");
+  CHECK_STR(eval(sb, "local t = {1, 2, 3} table.insert(t, 2, 9) "
+                     "table.insert(t, 0) local r = table.remove(t, 1) "
+                     "return r .. ':' .. table.concat(t, ',') .. ':' .. "
+                     "table.concat(table.move({1, 2, 3}, 1, 3, 2), ',') .. "
+                     "':' .. ('%5.1f'):format(2.25) .. utf8.len('\xc3\xa9t\xc3\xa9')"),
+            "1:9,2,3,0:1,1,2,3:  2.23");
+  /* no single block of more than CB_SANDBOX_MAX_BLOCK, cap or no cap */
+  CHECK(run_for(sb, "local s = ('x'):rep(65 << 20)", 1LL << 50, 10, 0,
+                &err) < 0);
+  CHECK_INT(err.limit, CB_LIMIT_MEMORY);
+  cb_sandbox__free(sb);
+}
+
+/* The watchdog: the deadline holds with the count hook suspended (a
+ * built-in rule) and inside one long C call, and pcall cannot swallow
+ * it. */
+static void test_watchdog(void) {
+  cb_sandbox *sb = NULL;
+  cb_sandbox_error err;
+  CHECK(cb_sandbox__new(&sb, SIZE_MAX) == 0);
+  if (!sb)
+    return;
+  static const char *const loops[] = {
+      "while true do end",
+      "while true do pcall(function() while true do end end) end",
+      "string.find(('a'):rep(3e4), ('a*'):rep(30) .. 'b')",
+      "table.move({}, 1, 2^50, 2)",
+  };
+  for (size_t i = 0; i < sizeof loops / sizeof *loops; i++) {
+    for (int suspended = 0; suspended < 2; suspended++) {
+      double t0 = seconds();
+      CHECK(run_for(sb, loops[i], 1LL << 60, 0.2, suspended, &err) < 0);
+      CHECK_INT(err.limit, CB_LIMIT_TIME);
+      CHECK_STR(err.message, "time limit exceeded");
+      CHECK(seconds() - t0 < 1.2);
+    }
+  }
+  /* a spent deadline stays spent through resume and suspend (what a
+   * built-in rule does around a `when`) */
+  cb_sandbox__limit(sb, 1LL << 60, 0.1, SIZE_MAX);
+  cb_sandbox__suspend(sb);
+  const char *twice = "pcall(function() while true do end end) "
+                      "while true do end";
+  CHECK(cb_sandbox__load(sb, twice, strlen(twice), "@t.lua", &err) == 0);
+  int was = cb_sandbox__resume(sb);
+  cb_sandbox__restore(sb, was);
+  CHECK(cb_sandbox__call(sb, 0, 0, &err) < 0);
+  CHECK_INT(err.limit, CB_LIMIT_TIME);
+  /* a new limit starts afresh */
+  CHECK_STR(eval(sb, "return 'alive'"), "alive");
+  cb_sandbox__free(sb);
+}
+
+/* print writes nothing: it keeps a bounded, escaped copy. */
+static void test_print(void) {
+  cb_sandbox *sb = NULL;
+  cb_sandbox_error err;
+  size_t lost = 0;
+  CHECK(cb_sandbox__new(&sb, SIZE_MAX) == 0);
+  if (!sb)
+    return;
+  CHECK(run_for(sb, "print('a', 1, nil) print('::stop-commands::x\\n"
+                    "::error file=a::b\\27[2J\\\\ \\u{202E}\\xff \\u{e9}')",
+                1000000, 5, 0, &err) == 0);
+  CHECK_STR(cb_sandbox__printed(sb, &lost),
+            "a\\t1\\tnil\\n::stop-commands::x\\n::error file=a::b\\x1B[2J"
+            "\\\\ \\u{202E}\\xFF \xc3\xa9\\n");
+  CHECK_INT(lost, 0);
+  CHECK(run_for(sb, "for i = 1, 1e4 do print(('x'):rep(1000)) end", 1LL << 40,
+                5, 0, &err) == 0);
+  CHECK_INT(strlen(cb_sandbox__printed(sb, &lost)), CB_SANDBOX_PRINT_MAX);
+  CHECK(lost > (size_t)9000000);
+  /* a new limit clears it */
+  cb_sandbox__limit(sb, 1000, 1, SIZE_MAX);
+  CHECK_STR(cb_sandbox__printed(sb, &lost), "");
+  CHECK_INT(lost, 0);
+  cb_sandbox__free(sb);
+}
+
 static void test_alloc_failures(void) {
   /* every allocation of starting a sandbox and running a chunk may fail:
    * the result is an error, never a crash */
@@ -255,6 +427,9 @@ int main(void) {
   test_memory();
   test_errors();
   test_envs();
+  test_bounded_calls();
+  test_watchdog();
+  test_print();
   test_alloc_failures();
   return test_report("sandbox");
 }
