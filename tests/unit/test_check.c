@@ -350,16 +350,18 @@ static void test_when(void) {
         "note: true [probe]",
         "note: nil 'hram' is not a question (did you mean 'harm'?) [probe]",
         "note: nil 'nothing_here' is not a question [probe]",
-        "note: nil unexpected symbol near <eof> [probe]",
-        "note: nil a when expression cannot assign [probe]",
-        "note: true [probe]",
-        "note: nil unexpected symbol near <eof> [probe]",
+        "note: nil the when ends after `==`: a value is missing [probe]",
+        "note: nil a when cannot define functions: `function` [probe]",
+        "note: nil a when cannot call functions: `string.upper(...)` [probe]",
+        "note: nil a when has no arithmetic: `+` [probe]",
         "note: harmful [probe]",
-        "note: false [probe]",
+        "note: nil a when cannot use `nil`: reading an unanswered question "
+        "makes the when false (write the answer alone for \"answered\") "
+        "[probe]",
         "note: false [probe]",
         "note: true [probe]",
         "note: nil 'hram' is not a question (did you mean 'harm'?) [probe]",
-        "note: true [probe]",
+        "note: nil a when cannot define functions: `function` [probe]",
         NULL};
     const char *p = got;
     for (int i = 0; want_tail[i]; i++) {
