@@ -9,6 +9,8 @@
 
 #include "alloc.h"
 #include "casebook/casebook.h"
+#include "ctx.h"
+#include "export_util.h"
 #include "testlib.h"
 #include "when.h"
 
@@ -361,6 +363,53 @@ static void test_out_of_memory(void) {
   }
 }
 
+/* The conditions the annotation tools can show (cb_export__when): "q
+ * has one of these options", read from the parsed when. */
+static void test_tool_conditions(void) {
+  static const char tools[] =
+      "# T\n\n## Question pick: Pick\n\n"
+      "| Option | Meaning |\n|---|---|\n| a | A |\n| b | B |\n| c | C |\n\n"
+      "## Question many: Many\n\n- type: multi\n\n"
+      "| Option | Meaning |\n|---|---|\n| x | X |\n| y | Y |\n\n"
+      "## Question w1: W\n\n- type: text\n- when: pick == \"a\" or pick == "
+      "\"b\"\n\n"
+      "## Question w2: W\n\n- type: text\n- when: pick ~= \"a\"\n\n"
+      "## Question w3: W\n\n- type: text\n- when: pick in {\"c\", \"a\"}\n\n"
+      "## Question w4: W\n\n- type: text\n- when: \"x\" in many or many.y\n\n"
+      "## Question w5: W\n\n- type: text\n- when: many == \"x\"\n\n"
+      "## Question w6: W\n\n- type: text\n- when: pick ~= \"a\" or pick == "
+      "\"b\"\n\n"
+      "## Question w7: W\n\n- type: text\n- when: pick == \"a\" and many.x\n\n"
+      "## Question w8: W\n\n- type: text\n- when: has(pick, \"b\") or "
+      "(\"c\" == pick)\n\n"
+      "## Question w9: W\n\n- type: text\n- when: pick == \"zz\"\n\n"
+      "## Question w10: W\n\n- type: text\n- when: pick == \"a\" or many.x\n";
+  static const char *const want[] = {
+      "pick a,b", "pick b,c", "pick a,c", "many x,y", "",
+      "",         "",         "pick b,c", "",         ""};
+  cb_ctx *ctx = NULL;
+  CHECK_INT(cb_ctx_new(&ctx, NULL), 0);
+  cb_source_file f = {"t.md", tools, sizeof tools - 1};
+  const cb_book *b = NULL;
+  CHECK_INT(cb_book_load_files(&b, ctx, &f, 1), 0);
+  for (int i = 0; b && i < 10; i++) {
+    char id[8];
+    snprintf(id, sizeof id, "w%d", i + 1);
+    cb_xwhen x;
+    int r = cb_export__when(&x, ctx, b, cb_book_question(b, id));
+    char got[64] = "";
+    if (r == 1) {
+      snprintf(got, sizeof got, "%s ", x.on->id);
+      for (size_t k = 0; k < x.n_values; k++)
+        snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s",
+                 k ? "," : "", x.values[k]);
+    }
+    CHECK_INT(r, *want[i] ? 1 : 0);
+    CHECK_STR(got, want[i]);
+  }
+  cb_ctx_free(ctx);
+}
+
 int main(void) {
   cb_ctx *ctx = NULL;
   CHECK_INT(cb_ctx_new(&ctx, NULL), 0);
@@ -372,6 +421,7 @@ int main(void) {
     test_limits();
     test_eval();
     test_out_of_memory();
+    test_tool_conditions();
   }
   cb_ctx_free(ctx);
   return test_report("when");
