@@ -393,7 +393,7 @@ static void test_tool_conditions(void) {
   const cb_book *b = NULL;
   CHECK_INT(cb_book_load_files(&b, ctx, &f, 1), 0);
   for (int i = 0; b && i < 10; i++) {
-    char id[8];
+    char id[16];
     snprintf(id, sizeof id, "w%d", i + 1);
     cb_xwhen x;
     int r = cb_export__when(&x, ctx, b, cb_book_question(b, id));
