@@ -27,12 +27,13 @@
 #include "emit_json.h"
 #include "output.h"
 #include "strmap.h"
+#include "when.h"
 
 /* Per-response conditions are written once per known response name; past
  * this many names they are left out (and said so). */
 #define MAX_NAMES 64
-/* Nesting depth and comparisons of a `when` the translation follows. */
-#define MAX_DEPTH 64
+/* Comparisons of a `when` the translation follows (its nesting is
+ * bounded by the parser, when.h). */
 #define MAX_ATOMS 64
 /* Subschemas one condition may take: "false" of an `and` holds "true" of
  * its left side too, so a long chain grows exponentially. */
@@ -168,27 +169,6 @@ int cb_export_schema__response_names(const char ***out, size_t *n, cb_ctx *ctx,
 
 /* ---- `when` expressions ---------------------------------------------- */
 
-typedef enum tok {
-  T_END = 0,
-  T_NAME,
-  T_STR,
-  T_NUM,
-  T_EQ,
-  T_NE,
-  T_LT,
-  T_LE,
-  T_GT,
-  T_GE,
-  T_LP,
-  T_RP,
-  T_LB,
-  T_RB,
-  T_COMMA,
-  T_DOT,
-  T_MINUS,
-  T_BAD
-} tok;
-
 typedef enum nkind { N_TRUE, N_FALSE, N_ATOM, N_NOT, N_AND, N_OR } nkind;
 
 /* An atom: a test of one question's answer. */
@@ -199,9 +179,10 @@ typedef enum acmp {
   A_LE,
   A_GT,
   A_GE,
-  A_HAS,    /* has(q, lit) */
+  A_HAS,    /* lit in q, has(q, lit) */
   A_MEMBER, /* q.name: a multi holds name */
-  A_TRUTHY  /* q alone: answered */
+  A_TRUTHY, /* q alone: answered */
+  A_ONEOF   /* q in {lit, ...} */
 } acmp;
 
 typedef struct wnode {
@@ -209,147 +190,31 @@ typedef struct wnode {
   struct wnode *a, *b;
   int q; /* question index */
   acmp cmp;
-  int lit_is_str;
-  const char *lit_str;
-  long long lit_num;
+  uint32_t lit; /* the literal node of the when (A_ONEOF: the set), or the
+                   member node (A_MEMBER) */
 } wnode;
 
-typedef struct wparser {
+/* The translation of one parsed `when` (when.h) into wnodes. */
+typedef struct wbuild {
   sw *w;
-  const char *p;
-  tok t;
-  const char *tstart;
-  size_t tlen;
-  char *tstr; /* the value of a T_STR (arena) */
-  long long tnum;
-  int depth;
+  const cb_when *when;
   int bad; /* not translatable: why is in `why` */
   const char *why;
   int reads_response; /* some atom reads a per-response question */
   int atoms;
-} wparser;
+} wbuild;
 
-static int is_name_start(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+static void unsupported(wbuild *wb, const char *why) {
+  if (!wb->bad)
+    wb->why = why;
+  wb->bad = 1;
 }
 
-static int is_name_char(char c) {
-  return is_name_start(c) || (c >= '0' && c <= '9');
-}
-
-static void unsupported(wparser *ps, const char *why) {
-  if (!ps->bad)
-    ps->why = why;
-  ps->bad = 1;
-}
-
-/* Reads the next token. Strings keep simple escapes only. */
-static void next(wparser *ps) {
-  const char *p = ps->p;
-  while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-    p++;
-  ps->tstart = p;
-  if (!*p) {
-    ps->t = T_END;
-  } else if (is_name_start(*p)) {
-    while (is_name_char(*p))
-      p++;
-    ps->t = T_NAME;
-  } else if (*p >= '0' && *p <= '9') {
-    long long n = 0;
-    while (*p >= '0' && *p <= '9' && n < 100000000000LL)
-      n = n * 10 + (*p++ - '0');
-    ps->t = (*p >= '0' && *p <= '9') || *p == '.' || is_name_start(*p) ? T_BAD
-                                                                       : T_NUM;
-    ps->tnum = n;
-  } else if (*p == '"' || *p == '\'') {
-    char quote = *p++;
-    cb_buf b = {0};
-    ps->t = T_STR;
-    while (*p && *p != quote) {
-      if (*p == '\\') {
-        p++;
-        if (*p == '\\' || *p == '"' || *p == '\'') {
-          cb_buf_putc(&b, *p++);
-        } else if (*p == 'n') {
-          cb_buf_putc(&b, '\n');
-          p++;
-        } else {
-          ps->t = T_BAD; /* other escapes are not read here */
-        }
-        continue;
-      }
-      if (*p == '\n')
-        ps->t = T_BAD;
-      cb_buf_putc(&b, *p++);
-    }
-    if (*p != quote)
-      ps->t = T_BAD;
-    else
-      p++;
-    ps->tstr =
-        b.failed ? NULL : cb_arena_strdup(ps->w->ctx->arena, cb_buf_cstr(&b));
-    if (!ps->tstr) {
-      ps->w->failed = 1;
-      ps->t = T_BAD;
-    }
-    cb_buf_free(&b);
-  } else {
-    static const struct {
-      const char *s;
-      tok t;
-    } ops[] = {{"==", T_EQ},  {"~=", T_NE}, {"<=", T_LE},   {">=", T_GE},
-               {"<", T_LT},   {">", T_GT},  {"(", T_LP},    {")", T_RP},
-               {"[", T_LB},   {"]", T_RB},  {",", T_COMMA}, {".", T_DOT},
-               {"-", T_MINUS}};
-    ps->t = T_BAD;
-    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
-      size_t n = strlen(ops[i].s);
-      if (strncmp(p, ops[i].s, n) == 0) {
-        ps->t = ops[i].t;
-        p += n;
-        break;
-      }
-    }
-    if (ps->t == T_BAD)
-      p++;
-  }
-  ps->tlen = (size_t)(p - ps->tstart);
-  ps->p = p;
-}
-
-static int name_is(const wparser *ps, const char *s) {
-  return ps->t == T_NAME && strlen(s) == ps->tlen &&
-         strncmp(ps->tstart, s, ps->tlen) == 0;
-}
-
-/* The question a name in a `when` reads: its id, or the id with '-' and
- * '.' read as '_'. -1 if none. */
-static int find_question(const cb_book *b, const char *s, size_t len) {
-  for (size_t i = 0; i < b->n_questions; i++) {
-    const char *id = b->questions[i].id;
-    if (strlen(id) == len && strncmp(id, s, len) == 0)
-      return (int)i;
-  }
-  for (size_t i = 0; i < b->n_questions; i++) {
-    const char *id = b->questions[i].id;
-    if (strlen(id) != len)
-      continue;
-    size_t k = 0;
-    while (k < len &&
-           (id[k] == s[k] || ((id[k] == '-' || id[k] == '.') && s[k] == '_')))
-      k++;
-    if (k == len)
-      return (int)i;
-  }
-  return -1;
-}
-
-static wnode *node(wparser *ps, nkind kind) {
-  wnode *n = cb_arena_calloc(ps->w->ctx->arena, 1, sizeof *n);
+static wnode *node(wbuild *wb, nkind kind) {
+  wnode *n = cb_arena_calloc(wb->w->ctx->arena, 1, sizeof *n);
   if (!n) {
-    ps->w->failed = 1;
-    unsupported(ps, "out of memory");
+    wb->w->failed = 1;
+    unsupported(wb, "out of memory");
     return NULL;
   }
   n->kind = kind;
@@ -357,279 +222,172 @@ static wnode *node(wparser *ps, nkind kind) {
   return n;
 }
 
-/* An operand: a question reference (with .member or has()), or a
- * literal. Returns 1 for a question (*q, *member, *has_lit set), 2 for a
- * literal (*lit set), 0 when not translatable. */
-typedef struct operand {
-  int q;
-  const char *member;
-  int is_has;
-  int lit_is_str;
-  const char *lit_str;
-  long long lit_num;
-} operand;
-
-static int read_question(wparser *ps, operand *o) {
-  const cb_book *b = ps->w->book;
-  if (name_is(ps, "_ENV")) {
-    next(ps);
-    if (ps->t != T_LB)
-      return 0;
-    next(ps);
-    if (ps->t != T_STR || !ps->tstr)
-      return 0;
-    o->q = find_question(b, ps->tstr, strlen(ps->tstr));
-    next(ps);
-    if (ps->t != T_RB)
-      return 0;
-  } else {
-    o->q = find_question(b, ps->tstart, ps->tlen);
-  }
-  if (o->q < 0) {
-    unsupported(ps, "it reads a name that is not a question");
-    return 0;
-  }
-  if (b->questions[o->q].scope == CB_SCOPE_RESPONSE)
-    ps->reads_response = 1;
-  next(ps);
-  return 1;
+static int is_literal(const cb_when_node *x) {
+  return x->kind == CB_WN_STR || x->kind == CB_WN_NUM ||
+         x->kind == CB_WN_TRUE || x->kind == CB_WN_FALSE;
 }
 
-static int read_literal(wparser *ps, operand *o) {
-  if (ps->t == T_STR && ps->tstr) {
-    o->lit_is_str = 1;
-    o->lit_str = ps->tstr;
-  } else if (ps->t == T_NUM) {
-    o->lit_num = ps->tnum;
-  } else if (ps->t == T_MINUS) {
-    next(ps);
-    if (ps->t != T_NUM)
-      return 0;
-    o->lit_num = -ps->tnum;
-  } else {
-    return 0;
-  }
-  next(ps);
-  return 2;
-}
-
-static int read_operand(wparser *ps, operand *o) {
-  memset(o, 0, sizeof *o);
-  o->q = -1;
-  if (ps->t == T_NAME) {
-    if (name_is(ps, "true") || name_is(ps, "false") || name_is(ps, "nil") ||
-        name_is(ps, "and") || name_is(ps, "or") || name_is(ps, "not"))
-      return 0;
-    if (name_is(ps, "has")) {
-      next(ps);
-      if (ps->t != T_LP)
-        return 0;
-      next(ps);
-      if (ps->t != T_NAME || !read_question(ps, o) || ps->t != T_COMMA)
-        return 0;
-      next(ps);
-      operand lit;
-      memset(&lit, 0, sizeof lit);
-      if (read_literal(ps, &lit) != 2 || ps->t != T_RP)
-        return 0;
-      next(ps);
-      o->is_has = 1;
-      o->lit_is_str = lit.lit_is_str;
-      o->lit_str = lit.lit_str;
-      o->lit_num = lit.lit_num;
-      return 1;
-    }
-    if (!read_question(ps, o))
-      return 0;
-    if (ps->t == T_DOT) {
-      next(ps);
-      if (ps->t != T_NAME)
-        return 0;
-      char *m = cb_arena_strndup(ps->w->ctx->arena, ps->tstart, ps->tlen);
-      if (!m) {
-        ps->w->failed = 1;
-        return 0;
-      }
-      o->member = m;
-      next(ps);
-    }
-    return 1;
-  }
-  return read_literal(ps, o);
-}
-
-static wnode *parse_or(wparser *ps);
-
-/* A comparison, a question alone, or a parenthesized expression. */
-static wnode *parse_primary(wparser *ps) {
-  if (ps->t == T_LP) {
-    next(ps);
-    wnode *n = parse_or(ps);
-    if (ps->t != T_RP)
-      unsupported(ps, "it is not an expression this translation reads");
-    next(ps);
-    return n;
-  }
-  if (name_is(ps, "true") || name_is(ps, "false")) {
-    wnode *n = node(ps, name_is(ps, "true") ? N_TRUE : N_FALSE);
-    next(ps);
-    return n;
-  }
-  operand l;
-  int lk = read_operand(ps, &l);
-  if (!lk) {
-    unsupported(ps, "it uses a form other than comparisons of an answer "
-                    "with a literal, has(), a member, not, and, or");
+/* An atom on the answer node x (a question read as it is). */
+static wnode *atom(wbuild *wb, uint32_t x, acmp cmp, uint32_t lit) {
+  const cb_when_node *an = &wb->when->nodes[x];
+  if (++wb->atoms > MAX_ATOMS) {
+    unsupported(wb, "it makes too many comparisons");
     return NULL;
   }
-  if (++ps->atoms > MAX_ATOMS) {
-    unsupported(ps, "it makes too many comparisons");
-    return NULL;
-  }
-  wnode *n = node(ps, N_ATOM);
+  wnode *n = node(wb, N_ATOM);
   if (!n)
     return NULL;
-  static const tok cmps[] = {T_EQ, T_NE, T_LT, T_LE, T_GT, T_GE};
-  static const acmp as[] = {A_EQ, A_NE, A_LT, A_LE, A_GT, A_GE};
-  static const acmp mirrored[] = {A_EQ, A_NE, A_GT, A_GE, A_LT, A_LE};
-  size_t c = 0;
-  while (c < 6 && ps->t != cmps[c])
-    c++;
-  if (c == 6) {
-    if (lk != 1) {
-      unsupported(ps, "it tests a literal alone");
+  n->q = an->question;
+  n->cmp = cmp;
+  n->lit = lit;
+  if (wb->w->book->questions[n->q].scope == CB_SCOPE_RESPONSE)
+    wb->reads_response = 1;
+  return n;
+}
+
+static const char *const other_form =
+    "it uses a form other than comparisons of an answer with a literal, "
+    "in, has(), a member, not, and, or";
+
+/* The wnode of the condition at node x of the parsed when. */
+static wnode *build(wbuild *wb, uint32_t x) {
+  const cb_when_node *n = &wb->when->nodes[x];
+  const cb_when_node *a = &wb->when->nodes[n->a], *b = &wb->when->nodes[n->b];
+  if (wb->bad)
+    return NULL;
+  switch ((cb_when_kind)n->kind) {
+  case CB_WN_TRUE:
+    return node(wb, N_TRUE);
+  case CB_WN_FALSE:
+    return node(wb, N_FALSE);
+  case CB_WN_NOT:
+  case CB_WN_AND:
+  case CB_WN_OR: {
+    wnode *r = node(wb, n->kind == CB_WN_NOT   ? N_NOT
+                        : n->kind == CB_WN_AND ? N_AND
+                                               : N_OR);
+    if (r) {
+      r->a = build(wb, n->a);
+      if (n->kind != CB_WN_NOT)
+        r->b = build(wb, n->b);
+    }
+    return r;
+  }
+  case CB_WN_ANSWER:
+    return atom(wb, x, A_TRUTHY, 0);
+  case CB_WN_MEMBER:
+    if (a->kind != CB_WN_ANSWER)
+      break;
+    return atom(wb, n->a, A_MEMBER, x);
+  case CB_WN_IN:
+    if (b->kind == CB_WN_SET && a->kind == CB_WN_ANSWER)
+      return atom(wb, n->a, A_ONEOF, n->b);
+    if (b->kind == CB_WN_ANSWER && is_literal(a))
+      return atom(wb, n->b, A_HAS, n->a);
+    break;
+  case CB_WN_CMP: {
+    static const acmp as[] = {A_EQ, A_NE, A_LT, A_LE, A_GT, A_GE};
+    static const acmp mirrored[] = {A_EQ, A_NE, A_GT, A_GE, A_LT, A_LE};
+    int left = a->kind == CB_WN_ANSWER;
+    const cb_when_node *q = left ? a : b, *l = left ? b : a;
+    if (q->kind != CB_WN_ANSWER || !is_literal(l)) {
+      unsupported(wb, "it compares two answers, or a member or has()");
       return NULL;
     }
-    n->q = l.q;
-    if (l.is_has) {
-      n->cmp = A_HAS;
-      n->lit_is_str = l.lit_is_str;
-      n->lit_str = l.lit_str;
-      n->lit_num = l.lit_num;
-    } else if (l.member) {
-      n->cmp = A_MEMBER;
-      n->lit_is_str = 1;
-      n->lit_str = l.member;
-    } else {
-      n->cmp = A_TRUTHY;
+    acmp cmp = left ? as[n->op] : mirrored[n->op];
+    if (cmp != A_EQ && cmp != A_NE && l->kind != CB_WN_NUM) {
+      unsupported(wb, "it orders strings");
+      return NULL;
     }
-    return n;
+    return atom(wb, left ? n->a : n->b, cmp, left ? n->b : n->a);
   }
-  next(ps);
-  operand r;
-  int rk = read_operand(ps, &r);
-  const operand *qo = lk == 1 ? &l : &r, *lo = lk == 1 ? &r : &l;
-  if (!rk || lk == rk || qo->member || qo->is_has) {
-    unsupported(ps, "it compares two answers, or a member or has()");
+  case CB_WN_STR:
+  case CB_WN_NUM:
+    unsupported(wb, "it tests a literal alone");
     return NULL;
+  default:
+    break;
   }
-  n->q = qo->q;
-  n->cmp = lk == 1 ? as[c] : mirrored[c];
-  n->lit_is_str = lo->lit_is_str;
-  n->lit_str = lo->lit_str;
-  n->lit_num = lo->lit_num;
-  if (n->cmp != A_EQ && n->cmp != A_NE && n->lit_is_str) {
-    unsupported(ps, "it orders strings");
-    return NULL;
-  }
-  return n;
+  unsupported(wb, other_form);
+  return NULL;
 }
 
-static wnode *parse_not(wparser *ps) {
-  if (++ps->depth > MAX_DEPTH) {
-    unsupported(ps, "it is nested too deeply");
-    return NULL;
+/* The literal node x of the when as JSON. */
+static json_t *lit(sw *w, const cb_when *when, uint32_t x) {
+  const cb_when_node *n = &when->nodes[x];
+  json_t *v = NULL;
+  switch ((cb_when_kind)n->kind) {
+  case CB_WN_STR:
+    v = cb_emit_json__str(NULL, cb_when_str(when, n->str), n->str_len);
+    break;
+  case CB_WN_NUM:
+    /* whole numbers as integers, as they were written */
+    if (n->num >= -9007199254740992.0 && n->num <= 9007199254740992.0 &&
+        n->num == (double)(long long)n->num)
+      v = json_integer((json_int_t)n->num);
+    else
+      v = json_real(n->num);
+    break;
+  case CB_WN_TRUE:
+  case CB_WN_FALSE:
+    v = json_boolean(n->kind == CB_WN_TRUE);
+    break;
+  default:
+    break;
   }
-  wnode *n;
-  if (name_is(ps, "not")) {
-    next(ps);
-    n = node(ps, N_NOT);
-    if (n)
-      n->a = parse_not(ps);
-    /* `not a == b` is `(not a) == b` in Lua */
-    if (ps->t >= T_EQ && ps->t <= T_GE)
-      unsupported(ps, "it compares the result of not");
-  } else {
-    n = parse_primary(ps);
-  }
-  ps->depth--;
-  return n;
+  if (!v)
+    w->failed = 1;
+  return v;
 }
 
-static wnode *parse_and(wparser *ps) {
-  wnode *n = parse_not(ps);
-  while (!ps->bad && name_is(ps, "and")) {
-    next(ps);
-    wnode *a = node(ps, N_AND);
-    if (!a)
-      return NULL;
-    a->a = n;
-    a->b = parse_not(ps);
-    n = a;
-  }
-  return n;
-}
-
-static wnode *parse_or(wparser *ps) {
-  if (++ps->depth > MAX_DEPTH) {
-    unsupported(ps, "it is nested too deeply");
-    return NULL;
-  }
-  wnode *n = parse_and(ps);
-  while (!ps->bad && name_is(ps, "or")) {
-    next(ps);
-    wnode *o = node(ps, N_OR);
-    if (!o)
-      return NULL;
-    o->a = n;
-    o->b = parse_and(ps);
-    n = o;
-  }
-  ps->depth--;
-  return n;
-}
-
-/* The literal of an atom as JSON. */
-static json_t *lit(sw *w, const wnode *n) {
-  return n->lit_is_str ? str(w, n->lit_str) : num(w, n->lit_num);
-}
-
-static json_t *number_bound(sw *w, const char *bound, long long value) {
+static json_t *number_bound(sw *w, const char *bound, json_t *value) {
   json_t *o = obj1(w, "type", str(w, "number"));
-  set(w, o, bound, num(w, value));
+  set(w, o, bound, value);
   return o;
 }
 
 /* The schema of an answer value for which the atom completes and is true
  * (pos) or false. */
-static json_t *atom_value(sw *w, const wnode *n, int pos) {
+static json_t *atom_value(sw *w, const cb_when *when, const wnode *n, int pos) {
   switch (n->cmp) {
   case A_EQ:
   case A_NE: {
-    json_t *c = obj1(w, "const", lit(w, n));
+    json_t *c = obj1(w, "const", lit(w, when, n->lit));
     return (n->cmp == A_EQ) == pos ? c : obj1(w, "not", c);
   }
   case A_LT:
-    return pos ? number_bound(w, "exclusiveMaximum", n->lit_num)
-               : number_bound(w, "minimum", n->lit_num);
+    return number_bound(w, pos ? "exclusiveMaximum" : "minimum",
+                        lit(w, when, n->lit));
   case A_LE:
-    return pos ? number_bound(w, "maximum", n->lit_num)
-               : number_bound(w, "exclusiveMinimum", n->lit_num);
+    return number_bound(w, pos ? "maximum" : "exclusiveMinimum",
+                        lit(w, when, n->lit));
   case A_GT:
-    return pos ? number_bound(w, "exclusiveMinimum", n->lit_num)
-               : number_bound(w, "maximum", n->lit_num);
+    return number_bound(w, pos ? "exclusiveMinimum" : "maximum",
+                        lit(w, when, n->lit));
   case A_GE:
-    return pos ? number_bound(w, "minimum", n->lit_num)
-               : number_bound(w, "exclusiveMaximum", n->lit_num);
+    return number_bound(w, pos ? "minimum" : "exclusiveMaximum",
+                        lit(w, when, n->lit));
   case A_HAS: {
     json_t *in_list = obj1(w, "type", str(w, "array"));
-    set(w, in_list, "contains", obj1(w, "const", lit(w, n)));
-    json_t *v = pair(w, "anyOf", obj1(w, "const", lit(w, n)), in_list);
+    set(w, in_list, "contains", obj1(w, "const", lit(w, when, n->lit)));
+    json_t *v =
+        pair(w, "anyOf", obj1(w, "const", lit(w, when, n->lit)), in_list);
     return pos ? v : obj1(w, "not", v);
   }
   case A_MEMBER: {
+    const cb_when_node *m = &when->nodes[n->lit];
     json_t *v = obj1(w, "type", str(w, "array"));
-    set(w, v, "contains", obj1(w, "const", lit(w, n)));
+    json_t *id = cb_emit_json__str(NULL, cb_when_str(when, m->str), m->str_len);
+    if (!id)
+      w->failed = 1;
+    set(w, v, "contains", obj1(w, "const", id));
+    return pos ? v : obj1(w, "not", v);
+  }
+  case A_ONEOF: {
+    json_t *e = arr(w);
+    for (uint32_t k = when->nodes[n->lit].a; k; k = when->nodes[k].b)
+      push(w, e, lit(w, when, k));
+    json_t *v = obj1(w, "enum", e);
     return pos ? v : obj1(w, "not", v);
   }
   case A_TRUTHY:
@@ -671,7 +429,8 @@ static json_t *answered(sw *w, int q, const char *resp, json_t *v) {
 
 /* The schema of "n completes and is true" (pos) or "... false", for the
  * answers of response resp (NULL: a case-scope question's when). */
-static json_t *cond(sw *w, const wnode *n, const char *resp, int pos) {
+static json_t *cond(sw *w, const cb_when *when, const wnode *n,
+                    const char *resp, int pos) {
   if (--w->budget < 0)
     return json_true(); /* discarded by the caller */
   switch (n->kind) {
@@ -680,31 +439,33 @@ static json_t *cond(sw *w, const wnode *n, const char *resp, int pos) {
   case N_FALSE:
     return pos ? json_false() : json_true();
   case N_NOT:
-    return cond(w, n->a, resp, !pos);
+    return cond(w, when, n->a, resp, !pos);
   case N_AND:
     if (pos)
-      return pair(w, "allOf", cond(w, n->a, resp, 1), cond(w, n->b, resp, 1));
-    return pair(
-        w, "anyOf", cond(w, n->a, resp, 0),
-        pair(w, "allOf", cond(w, n->a, resp, 1), cond(w, n->b, resp, 0)));
+      return pair(w, "allOf", cond(w, when, n->a, resp, 1),
+                  cond(w, when, n->b, resp, 1));
+    return pair(w, "anyOf", cond(w, when, n->a, resp, 0),
+                pair(w, "allOf", cond(w, when, n->a, resp, 1),
+                     cond(w, when, n->b, resp, 0)));
   case N_OR:
     if (pos)
-      return pair(
-          w, "anyOf", cond(w, n->a, resp, 1),
-          pair(w, "allOf", cond(w, n->a, resp, 0), cond(w, n->b, resp, 1)));
-    return pair(w, "allOf", cond(w, n->a, resp, 0), cond(w, n->b, resp, 0));
+      return pair(w, "anyOf", cond(w, when, n->a, resp, 1),
+                  pair(w, "allOf", cond(w, when, n->a, resp, 0),
+                       cond(w, when, n->b, resp, 1)));
+    return pair(w, "allOf", cond(w, when, n->a, resp, 0),
+                cond(w, when, n->b, resp, 0));
   case N_ATOM:
     break;
   }
-  return answered(w, n->q, resp, atom_value(w, n, pos));
+  return answered(w, n->q, resp, atom_value(w, when, n, pos));
 }
 
 /* cond() for a whole `when`, within MAX_COND_NODES; NULL (and *too_big)
  * when it needs more. */
-static json_t *whole_cond(sw *w, const wnode *root, const char *resp,
-                          int *too_big) {
+static json_t *whole_cond(sw *w, const cb_when *when, const wnode *root,
+                          const char *resp, int *too_big) {
   w->budget = MAX_COND_NODES;
-  json_t *c = cond(w, root, resp, 1);
+  json_t *c = cond(w, when, root, resp, 1);
   if (w->budget < 0) {
     json_decref(c);
     *too_big = 1;
@@ -747,30 +508,21 @@ static json_t *has_answer(sw *w, const cb_question *q, const char *resp) {
   return o;
 }
 
-/* The if/then/else clauses of q's when, appended to all. */
-static void when_clauses(sw *w, const cb_question *q, json_t *all) {
-  wparser ps;
-  memset(&ps, 0, sizeof ps);
-  ps.w = w;
-  ps.p = q->when;
-  next(&ps);
-  wnode *root = parse_or(&ps);
-  if (!ps.bad && ps.t != T_END)
-    unsupported(&ps, "it is not an expression this translation reads");
-  if (ps.bad || !root) {
-    not_expressed(w, q, ps.why ? ps.why : "it does not parse");
-    return;
-  }
+/* The if/then/else clauses of the parsed when of q (root its
+ * translation), appended to all. */
+static void when_translate(sw *w, const cb_question *q, json_t *all,
+                           const cb_when *when, const wnode *root,
+                           int reads_response) {
   int need = q->required && always_applies(q);
   int too_big = 0;
-  if (q->scope == CB_SCOPE_CASE || !ps.reads_response) {
-    if (ps.reads_response) {
+  if (q->scope == CB_SCOPE_CASE || !reads_response) {
+    if (reads_response) {
       not_expressed(w, q,
                     "a case-scope question's when reads a "
                     "per-response answer");
       return;
     }
-    json_t *c = whole_cond(w, root, NULL, &too_big);
+    json_t *c = whole_cond(w, when, root, NULL, &too_big);
     if (!c) {
       not_expressed(w, q, "its translation is too large");
       return;
@@ -792,7 +544,7 @@ static void when_clauses(sw *w, const cb_question *q, json_t *all) {
     not_expressed(w, q, "no case names a response");
   for (size_t i = 0; i < w->n_names; i++) {
     const char *r = w->names[i];
-    json_t *c = whole_cond(w, root, r, &too_big);
+    json_t *c = whole_cond(w, when, root, r, &too_big);
     if (!c) {
       not_expressed(w, q, "its translation is too large");
       return;
@@ -801,6 +553,35 @@ static void when_clauses(sw *w, const cb_question *q, json_t *all) {
          if_then(w, c, need ? has_answer(w, q, r) : NULL,
                  obj1(w, "not", has_answer(w, q, r))));
   }
+}
+
+/* The if/then/else clauses of q's when, appended to all. */
+static void when_clauses(sw *w, const cb_question *q, json_t *all) {
+  cb_when *when = NULL;
+  cb_when_error err;
+  int rc = cb_when_parse(&when, q->when, strlen(q->when), &err);
+  if (rc == 0)
+    rc = cb_when_resolve(when, w->book, &err);
+  if (rc < 0) {
+    if (rc == CB_ENOMEM)
+      w->failed = 1;
+    else
+      not_expressed(w, q, err.msg);
+    cb_free(when);
+    return;
+  }
+  wbuild wb;
+  memset(&wb, 0, sizeof wb);
+  wb.w = w;
+  wb.when = when;
+  wnode *root = build(&wb, when->root);
+  if (wb.bad || !root) {
+    not_expressed(w, q, wb.why ? wb.why : "it does not parse");
+    cb_free(when);
+    return;
+  }
+  when_translate(w, q, all, when, root, wb.reads_response);
+  cb_free(when);
 }
 
 /* ---- value schemas --------------------------------------------------- */

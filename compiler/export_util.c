@@ -12,6 +12,7 @@
 #include "json_out.h"
 #include "output.h"
 #include "parse.h"
+#include "when.h"
 
 /* ---- JSON ------------------------------------------------------------ */
 
@@ -333,46 +334,65 @@ int cb_export__fits(const cb_question *q, const cb_answer *a) {
 
 /* ---- `when` ---------------------------------------------------------- */
 
-static const char *skip_space(const char *p) {
-  while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-    p++;
-  return p;
-}
-
-static int id_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
-}
-
-/* Reads `ID OP "VALUE"` at *pp: fills id, op ('=' or '~') and value (in
- * the arena). Returns 1, 0 when the text has another form, -1 when out
- * of memory. */
-static int comparison(const char **pp, cb_ctx *ctx, char **id, char *op,
-                      char **value) {
-  const char *p = skip_space(*pp), *start = p;
-  while (id_char(*p))
-    p++;
-  if (p == start)
+/* What one disjunct of a `when` says about question *on: the options it
+ * selects (flags in sel, of the first question seen) and whether it was
+ * written with ~= (neg). Returns 1, or 0 when it is not such a term. */
+static int when_term(const cb_when *w, uint32_t x, const cb_book *book,
+                     const cb_question **on, int *neg, cb_ctx *ctx,
+                     unsigned char **sel) {
+  const cb_when_node *n = &w->nodes[x];
+  const cb_when_node *a = &w->nodes[n->a], *b = &w->nodes[n->b];
+  uint32_t answer = 0;
+  /* the option literals of the term: one node, or a set's chain */
+  uint32_t first = 0;
+  int single = 1;
+  /* == and ~= and in {...} read a choice (a string); m.a a multi (a
+   * list); "a" in x and has(x, "a") either */
+  enum { CHOICE_ONLY, MULTI_ONLY, EITHER } form = CHOICE_ONLY;
+  if (n->kind == CB_WN_CMP && (n->op == CB_WR_EQ || n->op == CB_WR_NE)) {
+    if (a->kind == CB_WN_ANSWER && b->kind == CB_WN_STR)
+      answer = n->a, first = n->b;
+    else if (b->kind == CB_WN_ANSWER && a->kind == CB_WN_STR)
+      answer = n->b, first = n->a;
+    else
+      return 0;
+    *neg = n->op == CB_WR_NE;
+  } else if (n->kind == CB_WN_IN && b->kind == CB_WN_SET &&
+             a->kind == CB_WN_ANSWER) {
+    answer = n->a, first = b->a, single = 0;
+  } else if (n->kind == CB_WN_IN && b->kind == CB_WN_ANSWER &&
+             a->kind == CB_WN_STR) {
+    answer = n->b, first = n->a, form = EITHER;
+  } else if (n->kind == CB_WN_MEMBER && a->kind == CB_WN_ANSWER) {
+    answer = n->a, first = x, form = MULTI_ONLY;
+  } else {
     return 0;
-  if (!(*id = cb_arena_strndup(ctx->arena, start, (size_t)(p - start))))
-    return -1;
-  p = skip_space(p);
-  if ((p[0] == '=' || p[0] == '~') && p[1] == '=')
-    *op = p[0];
-  else
+  }
+  const cb_question *q = &book->questions[w->nodes[answer].question];
+  if ((q->type != CB_Q_CHOICE && q->type != CB_Q_MULTI) || !q->n_options ||
+      (form == CHOICE_ONLY && q->type != CB_Q_CHOICE) ||
+      (form == MULTI_ONLY && q->type != CB_Q_MULTI))
     return 0;
-  p = skip_space(p + 2);
-  char quote = *p;
-  if (quote != '"' && quote != '\'')
+  if (!*on) {
+    *on = q;
+    if (!(*sel = cb_arena_calloc(ctx->arena, q->n_options, 1)))
+      return -1;
+  } else if (*on != q) {
     return 0;
-  start = ++p;
-  while (*p && *p != quote && *p != '\\')
-    p++;
-  if (*p != quote)
-    return 0;
-  if (!(*value = cb_arena_strndup(ctx->arena, start, (size_t)(p - start))))
-    return -1;
-  *pp = p + 1;
+  }
+  for (uint32_t k = first; k; k = single ? 0 : w->nodes[k].b) {
+    const cb_when_node *v = &w->nodes[k];
+    if (v->kind != CB_WN_STR && v->kind != CB_WN_MEMBER)
+      return 0;
+    const char *s = cb_when_str(w, v->str);
+    size_t i = 0;
+    while (i < q->n_options && !(strlen(q->options[i].id) == v->str_len &&
+                                 memcmp(q->options[i].id, s, v->str_len) == 0))
+      i++;
+    if (i == q->n_options)
+      return 0; /* not an option: another rule reports it */
+    (*sel)[i] = 1;
+  }
   return 1;
 }
 
@@ -381,65 +401,73 @@ int cb_export__when(cb_xwhen *out, cb_ctx *ctx, const cb_book *book,
   memset(out, 0, sizeof *out);
   if (!q->when)
     return 0;
-  const char *p = q->when;
+  cb_when *w = NULL;
+  cb_when_error err;
+  int rc = cb_when_parse(&w, q->when, strlen(q->when), &err);
+  if (rc == 0)
+    rc = cb_when_resolve(w, book, &err);
+  if (rc < 0) {
+    cb_free(w);
+    return rc == CB_ENOMEM ? -1 : 0;
+  }
   const cb_question *on = NULL;
-  char *first_id = NULL, op = 0;
   /* at most one value per option: the selected ones, in option order */
   unsigned char *selected = NULL;
+  int result = 0, neg = 0;
   size_t n_terms = 0;
-  for (;;) {
-    char *id = NULL, *value = NULL, term_op = 0;
-    int r = comparison(&p, ctx, &id, &term_op, &value);
-    if (r <= 0)
-      return r;
-    if (n_terms == 0) {
-      on = cb_book_question(book, id);
-      if (!on || (on->type != CB_Q_CHOICE && on->type != CB_Q_MULTI) ||
-          on == q || !on->n_options)
-        return 0;
-      first_id = id;
-      op = term_op;
-      selected = cb_arena_calloc(ctx->arena, on->n_options, 1);
-      if (!selected)
-        return -1;
-    } else if (strcmp(id, first_id) != 0 || term_op != '=' || op != '=') {
-      return 0;
-    }
-    size_t k = 0;
-    while (k < on->n_options && strcmp(on->options[k].id, value) != 0)
-      k++;
-    if (k == on->n_options)
-      return 0; /* not an option: another rule reports it */
-    selected[k] = 1;
-    n_terms++;
-    p = skip_space(p);
-    if (!*p)
-      break;
-    if (strncmp(p, "or", 2) == 0 && !id_char(p[2])) {
-      p += 2;
+  /* the disjuncts: an `or` chain leans right, and its left side may be
+   * an `or` in parentheses */
+  uint32_t stack[CB_WHEN_MAX_DEPTH + 2];
+  size_t depth = 0;
+  stack[depth++] = w->root;
+  while (depth) {
+    uint32_t x = stack[--depth];
+    if (w->nodes[x].kind == CB_WN_OR) {
+      if (depth + 2 > sizeof stack / sizeof *stack)
+        goto done;
+      stack[depth++] = w->nodes[x].b;
+      stack[depth++] = w->nodes[x].a;
       continue;
     }
-    return 0;
+    int term_neg = 0;
+    int r = when_term(w, x, book, &on, &term_neg, ctx, &selected);
+    if (r < 0) {
+      result = -1;
+      goto done;
+    }
+    if (r == 0 || (n_terms && (term_neg || neg)))
+      goto done; /* ~= only alone: "not a or not b" is not a selection */
+    neg = term_neg;
+    n_terms++;
   }
-  if (op == '~') {
+  if (on == q)
+    goto done;
+  if (neg) {
     if (on->type != CB_Q_CHOICE)
-      return 0; /* "not this option" of a multi is not "one of the rest" */
+      goto done; /* "not this option" of a multi is not "one of the rest" */
     for (size_t k = 0; k < on->n_options; k++)
       selected[k] = !selected[k];
   }
   out->values = cb_arena_calloc(ctx->arena, on->n_options, sizeof *out->values);
-  if (!out->values)
-    return -1;
+  if (!out->values) {
+    result = -1;
+    goto done;
+  }
   for (size_t k = 0; k < on->n_options; k++)
     if (selected[k]) {
       if (strchr(on->options[k].id, ','))
-        return 0; /* the tools separate values with commas */
+        goto done; /* the tools separate values with commas */
       out->values[out->n_values++] = on->options[k].id;
     }
-  if (!out->n_values)
-    return 0;
-  out->on = on;
-  return 1;
+  if (out->n_values) {
+    out->on = on;
+    result = 1;
+  }
+done:
+  if (result != 1)
+    memset(out, 0, sizeof *out);
+  cb_free(w);
+  return result;
 }
 
 /* ---- Raw HTML in Markdown ------------------------------------------- */

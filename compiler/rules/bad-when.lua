@@ -1,4 +1,5 @@
--- bad-when: a question's `when` expression does not compile, or fails.
+-- bad-when: a question's `when` is outside the `when` language (when.h),
+-- names something that is not a question, or fails for a case.
 
 local format = string.format
 local compile_when, eval_when = casebook.compile_when, casebook.eval_when
@@ -8,19 +9,23 @@ return {
   severity = "error",
   summary = "A question's when expression does not compile or fails on a case.",
   rationale = [[
-`when` is a Lua expression over the other answers (harm ~= "safe",
-has(issues, "tone"), helpfulness and helpfulness < 3). If it does not
-compile, names something that is not a question, or fails for a case
-(comparing an option with a number), the compiler cannot tell whether
-the question applies, and neither can an annotation tool. (A question
-that is not answered does not make it fail: the when is then false.)
-Write question ids with '-' as '_' (over_refusal) or as
-_ENV["over-refusal"].]],
+`when` is a small language over the other answers, not code: comparisons
+(harm ~= "safe", extent >= 2), membership (harm in {"low", "high"},
+"tone" in issues), and, or, not and parentheses (docs/format.md). It
+cannot call functions, compute or reach anything but the answers, so a
+chapter cannot make the build do work. A when outside that language, one
+that names something that is not a question, or one that fails for a
+case (ordering an option against a number) leaves the compiler unable to
+tell whether the question applies, and an annotation tool too. (A
+question that is not answered does not make it fail: the when is then
+false.) A question id with '-' is written as it is (over-refusal), with
+'_' (over_refusal) or as _ENV["over-refusal"].]],
   example = [[
 ## Question severity: How severe is the harm?
 - type: scale 1-5
 - when: harm ~= "safe" and   <- error: the when of question 'severity'
-                                does not compile: unexpected symbol near ')']],
+                                does not compile: the when ends after
+                                `and`: a value is missing]],
 
   check = function(book, report)
     for _, q in ipairs(book.questions) do

@@ -1,11 +1,11 @@
 // when-oracle.js: compares the `when` translation of annotation.schema.json
-// with casebook's own evaluation of `when` (the Lua the rules run).
+// with casebook's own evaluation of `when` (when.c, as the rules run it).
 //
 //   node when-oracle.js gen DIR SEED [response]
 //       writes a book into DIR: questions
 //       a (scale 1-5), b (choice x/y/z), m (multi p/q), and t0..tN (text)
-//       each with a random `when` over a, b and m in the form the
-//       translation reads; cases with random answers (some left out) that
+//       each with a random `when` over a, b and m in the forms the
+//       translation reads (comparisons, in, has, members, not, and, or); cases with random answers (some left out) that
 //       answer every t
 //       (with "response": a, b, m and the t per response, a case-scope
 //       question k, one response A or B per case)
@@ -27,7 +27,11 @@ function rng(seed) {
 
 function atom(r) {
   const n = 1 + r(5);
-  switch (r(13)) {
+  switch (r(17)) {
+    case 13: return `b in {"${"xyz"[r(3)]}", "${"xyz"[r(3)]}"}`;
+    case 14: return `"${"pq"[r(2)]}" in m`;
+    case 15: return `a in {${n}, ${1 + r(5)}}`;
+    case 16: return `b != "${"xyz"[r(3)]}"`;
     case 0: return `a == ${n}`;
     case 1: return `a ~= ${n}`;
     case 2: return `a < ${n}`;

@@ -343,6 +343,11 @@ static void test_when(void) {
              "    report(c, ev('harm == \"safe\" or extra == 1'))\n"
              "    report(c, show(casebook.compile_when({ when = 'extra > 1 and hram == 1' })))\n"
              "    report(c, show(casebook.compile_when({ when = '_ENV[\"over-refusal\"] == \"x\" and (function(y) return y end)(extra) and (\"a\" .. over_refusal):len() > 1 -- zzz' })))\n"
+             "    local own = { answers = { { question = 'harm', kind = 'option', items = { 'safe' } },\n"
+             "      { question = 'issues', kind = 'options', items = { 'tone' } },\n"
+             "      { question = 'harm', response = 'B', kind = 'option', items = { 'harmful' } } } }\n"
+             "    report(c, show(casebook.eval_when({ when = 'harm == \"safe\" and \"tone\" in issues and not issues.length' }, own)))\n"
+             "    report(c, show(casebook.eval_when({ when = 'harm == \"harmful\"' }, own, 'B')))\n"
              "  end }\n",
              -1);
   cb_ctx *ctx = check_dir(dir);
@@ -353,15 +358,19 @@ static void test_when(void) {
         "note: true [probe]",
         "note: nil 'hram' is not a question (did you mean 'harm'?) [probe]",
         "note: nil 'nothing_here' is not a question [probe]",
-        "note: nil unexpected symbol near <eof> [probe]",
-        "note: nil a when expression cannot assign [probe]",
-        "note: true [probe]",
-        "note: nil unexpected symbol near <eof> [probe]",
+        "note: nil the when ends after `==`: a value is missing [probe]",
+        "note: nil a when cannot define functions: `function` [probe]",
+        "note: nil a when cannot call functions: `string.upper(...)` [probe]",
+        "note: nil a when has no arithmetic: `+` [probe]",
         "note: harmful [probe]",
-        "note: false [probe]",
+        "note: nil a when cannot use `nil`: reading an unanswered question "
+        "makes the when false (write the answer alone for \"answered\") "
+        "[probe]",
         "note: false [probe]",
         "note: true [probe]",
         "note: nil 'hram' is not a question (did you mean 'harm'?) [probe]",
+        "note: nil a when cannot define functions: `function` [probe]",
+        "note: true [probe]",
         "note: true [probe]",
         NULL};
     const char *p = got;

@@ -139,10 +139,10 @@ static void test_when(void) {
   for (int i = 0; i < 200; i++)
     cb_buf_puts(&md, " and a == 1");
   cb_buf_puts(&md, "\n\n## Question deep: Deep\n\n- type: text\n- when: ");
-  for (int i = 0; i < 5000; i++)
+  for (int i = 0; i < 1000; i++)
     cb_buf_puts(&md, "(");
   cb_buf_puts(&md, "a == 1");
-  for (int i = 0; i < 5000; i++)
+  for (int i = 0; i < 1000; i++)
     cb_buf_puts(&md, ")");
   /* ((a == 1 or a == 3) and a == 2 or a == 3) and a == 2 ...: "true"
    * and "false" of each level hold both of the level inside */
