@@ -68,6 +68,11 @@
 #define NOTE_TRACKED "cache-tracked"
 /* Bounds the reader holds a payload to, as extraction does (blocks.c). */
 #define SCALE_LIMIT 1000000
+/* The fewest bytes a stored question, criterion, case and link take. */
+#define MIN_QUESTION 20
+#define MIN_CRITERION 12
+#define MIN_CASE 20
+#define MIN_LINK 9
 /* A file whose time stamps are this close to the start of the build (or
  * later) may have changed within one tick of the file system's clock:
  * its stat is not trusted next time, its bytes are hashed. */
@@ -1513,7 +1518,10 @@ static int load_entry(cb_cache *c, cb_builder *b, cb_chapter *ch, uint32_t i,
   r.n_links = (size_t)get_u(&r);
   r.old_first = (size_t)get_u(&r);
   size_t len = (size_t)(r.end - r.p);
-  if (r.bad || r.nq > len || r.nc > len || r.nk > len || r.n_links > len)
+  /* each element takes at least this many bytes of the payload (one a
+   * field): the arrays grown for them stay in proportion to it */
+  if (r.bad || r.nq > len / MIN_QUESTION || r.nc > len / MIN_CRITERION ||
+      r.nk > len / MIN_CASE || r.n_links > len / MIN_LINK)
     return 0;
   if (cb_vec_grow((void **)&b->questions, &b->cap_questions,
                   b->n_questions + r.nq, sizeof *b->questions) < 0 ||
