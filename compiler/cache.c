@@ -1205,7 +1205,13 @@ int cb_cache__open(cb_cache **out, cb_ctx *ctx, const char *outdir,
   }
   cb_git__init();
   const char *why = NULL;
-  if (compiler_id(c->compiler) < 0) {
+  struct stat st;
+  if (lstat(c->dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+    /* a file, or a symbolic link someone committed: the cache would be
+     * read from, and build.bin removed in, a directory elsewhere */
+    c->off = 1;
+    why = "OUT/.cache is not a directory";
+  } else if (compiler_id(c->compiler) < 0) {
     c->off = 1; /* the compiler cannot be told apart: no cache */
     why = "the compiler's own bytes cannot be read";
   } else if (load_secret(c->secret, &why) < 0) {
@@ -1274,11 +1280,11 @@ static int read_pack(cb_cache *c) {
   cb_free(path);
   if (rc == -2)
     return CB_ENOMEM;
-  const unsigned char *p = c->pack, *end = c->pack + c->pack_len;
   if (rc < 0 || c->pack_len < MAGIC_LEN + KEY_LEN + 8 ||
-      memcmp(p, CHAP_MAGIC, MAGIC_LEN) != 0 ||
-      memcmp(p + MAGIC_LEN, c->compiler, KEY_LEN) != 0)
+      memcmp(c->pack, CHAP_MAGIC, MAGIC_LEN) != 0 ||
+      memcmp(c->pack + MAGIC_LEN, c->compiler, KEY_LEN) != 0)
     return 0;
+  const unsigned char *p = c->pack, *end = c->pack + c->pack_len;
   p += MAGIC_LEN + KEY_LEN;
   uint64_t n = get_u64le(p);
   p += 8;

@@ -31,7 +31,7 @@ inc_diags() {
     / \[cache-(untrusted|tracked)\]$/ { cache++; next }
     /^built [0-9]* chapters/ || /chapters from the build cache$/ ||
       /^nothing changed since the last build/ || /^history: / ||
-      /^[0-9]* changes? since / { next }
+      /^[0-9]* changes? since / || /^build cache off: / { next }
     /^[0-9]+ errors?, [0-9]+ warnings?, [0-9]+ notes?$/ {
       e = $1; w = $3; o = $5 - cache
       if (e + w + o == 0) next
@@ -501,6 +501,20 @@ EOF
   inc_check cache-is-a-file "$P" "$O"
   inc_check cache-is-a-file-again "$P" "$O"
   inc_expect_not cache-is-a-file-again "nothing changed since the last build"
+  rm -f "$O/.cache"
+  # .cache a symbolic link (committed, say) to a directory elsewhere:
+  # nothing there is read, removed or written
+  mkdir -p "$TMP/inc/victim"
+  printf 'precious\n' >"$TMP/inc/victim/build.bin"
+  ln -s "$TMP/inc/victim" "$O/.cache"
+  inc_check cache-is-a-link "$P" "$O"
+  inc_expect cache-is-a-link "^build cache off: OUT/.cache is not a directory$"
+  if [ "$(cat "$TMP/inc/victim/build.bin")" = precious ] &&
+    [ "$(ls "$TMP/inc/victim")" = build.bin ]; then
+    pass "incremental cache-is-a-link: the directory it points to is left alone"
+  else
+    fail "incremental cache-is-a-link: the directory it points to is left alone"
+  fi
   rm -f "$O/.cache"
   if [ "$(id -u)" != 0 ]; then
     inc_build ro-first "$P" "$O"
