@@ -24,12 +24,18 @@
  * are the target's own cache files: set FUZZ_CACHE_SEEDS=DIR to have it
  * write them there at start-up.
  *
- * The project lives in $TMPDIR/casebook-fuzz-cache-UID (a fixed path, so
- * that the records of the seeds name its files): run one instance of this
- * target per user at a time.
+ * The project lives in $TMPDIR/casebook-fuzz-cache-UID, a fixed path so
+ * that the records of the seeds name its files; an instance that finds
+ * it locked by another (libFuzzer's -jobs, two campaigns) works in a
+ * directory of its own instead, where the records of the seeds are
+ * decoded but not replayed.
  */
+#define _XOPEN_SOURCE 700 /* nftw */
+
 #include <fcntl.h>
+#include <ftw.h>
 #include <stddef.h>
+#include <sys/file.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,12 +142,38 @@ static void build(int save) {
   cb_ctx_free(ctx);
 }
 
+static int remove_one(const char *path, const struct stat *st, int flag,
+                      struct FTW *ftw) {
+  (void)st, (void)flag, (void)ftw;
+  remove(path);
+  return 0;
+}
+
+/* The directory of this process alone, removed when it exits. */
+static char own_root[200];
+static void remove_own_root(void) {
+  nftw(own_root, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc, (void)argv;
   const char *tmp = getenv("TMPDIR");
   char path[400];
   snprintf(root, sizeof root, "%s/casebook-fuzz-cache-%ld",
            tmp && *tmp ? tmp : "/tmp", (long)getuid());
+  mkdir(root, 0700);
+  /* the fixed directory while this process runs (the lock is held until
+   * it exits), else one of its own */
+  snprintf(path, sizeof path, "%s/lock", root);
+  int lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) < 0) {
+    snprintf(root, sizeof root, "%s/casebook-fuzz-cache-XXXXXX",
+             tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(root))
+      abort();
+    snprintf(own_root, sizeof own_root, "%s", root);
+    atexit(remove_own_root);
+  }
   snprintf(proj, sizeof proj, "%s/p", root);
   snprintf(out, sizeof out, "%s/out", root);
   snprintf(pack_path, sizeof pack_path, "%s/.cache/chapters.bin", out);
