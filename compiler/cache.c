@@ -3,17 +3,26 @@
  *
  * OUT/.cache/ holds two files, each written atomically:
  *
- *   chapters.bin  "CBCHAP01", the compiler id, then entries: a 20-byte
- *                 key, the payload length, a checksum and the payload
- *                 (one chapter's extraction result).
- *   build.bin     "CBBUILD1", a checksum of the rest, then the record of
- *                 the last build: its key, every input file with its
- *                 stat and blob id, every output file with its stat, the
- *                 files the diagnostics point at, and the diagnostics.
+ *   chapters.bin  "CBCHAP02", the compiler id, then entries: a 20-byte
+ *                 key, the payload length, the payload's MAC and the
+ *                 payload (one chapter's extraction result).
+ *   build.bin     "CBBUILD2", the MAC of the rest, then the record of the
+ *                 last build: its key, every input file with its stat and
+ *                 blob id, every output file with its stat, the files the
+ *                 diagnostics point at, and the diagnostics.
+ *
+ * Whoever can commit can put any file into an output directory inside
+ * the project, so nothing is read from these files unless it carries an
+ * HMAC-SHA256 under the user's own key, kept outside every project
+ * ($XDG_CACHE_HOME/casebook/key, made on first use); a file tracked by
+ * git is not read at all. A MAC that does not verify makes a note and a
+ * miss, and the payload is never decoded.
  *
  * Payloads use unsigned LEB128 numbers and length-prefixed strings (0 is
- * NULL, n + 1 a string of n bytes). Reading checks every length against
- * the end of the buffer, so a damaged entry is a miss, never a crash.
+ * NULL, n + 1 a string of n bytes). Reading checks every length, count,
+ * offset and index against the end of the buffer or what it refers to,
+ * so even a payload with a valid MAC cannot make the reader go astray: a
+ * malformed entry is a miss, never a crash.
  *
  * Positions inside a chapter entry are stored without their file (the
  * chapter's own, whatever its index in the next build); element indexes
@@ -35,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,12 +52,27 @@
 #include "embed.h"
 #include "git.h"
 #include "output.h"
+#include "sha256.h"
 #include "strmap.h"
 
 #define KEY_LEN 20
-#define CHAP_MAGIC "CBCHAP01"
-#define BUILD_MAGIC "CBBUILD1"
+#define CHAP_MAGIC "CBCHAP02"
+#define BUILD_MAGIC "CBBUILD2"
 #define MAGIC_LEN 8
+#define MAC_LEN CB_SHA256_LEN
+/* The user's secret: 32 random bytes in a file of its own. */
+#define SECRET_LEN 32
+/* The rule ids of the cache's own notes. They are about this build's
+ * cache files, not the project: never recorded, never replayed. */
+#define NOTE_UNTRUSTED "cache-untrusted"
+#define NOTE_TRACKED "cache-tracked"
+/* Bounds the reader holds a payload to, as extraction does (blocks.c). */
+#define SCALE_LIMIT 1000000
+/* The fewest bytes a stored question, criterion, case and link take. */
+#define MIN_QUESTION 20
+#define MIN_CRITERION 12
+#define MIN_CASE 20
+#define MIN_LINK 9
 /* A file whose time stamps are this close to the start of the build (or
  * later) may have changed within one tick of the file system's clock:
  * its stat is not trusted next time, its bytes are hashed. */
@@ -66,8 +91,8 @@ static uint64_t mix(uint64_t h) {
   return h;
 }
 
-/* A fast 64-bit checksum (not cryptographic: it detects damage, the keys
- * are SHA-1). */
+/* A fast 64-bit checksum of the compiler's own bytes, for its identity
+ * (not cryptographic; what authenticates the cache is the MAC). */
 static uint64_t checksum(const void *data, size_t n) {
   const unsigned char *p = data;
   uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)n;
@@ -82,10 +107,6 @@ static uint64_t checksum(const void *data, size_t n) {
   for (size_t i = 0; i < n; i++)
     t |= (uint64_t)p[i] << (8 * i);
   return mix(h ^ t ^ 0x52dce729ULL);
-}
-
-uint64_t cb_cache__checksum(const void *data, size_t n) {
-  return checksum(data, n);
 }
 
 /* The git blob id of data (SHA-1 of "blob LEN\0" + data): also the hash
@@ -136,6 +157,14 @@ static void put_s(wr *w, const char *s) {
     put_bytes(w, s, strlen(s));
 }
 
+/* A string the model never leaves NULL (model.h); the reader refuses a
+ * NULL there, so a chapter that has one anyway is not stored. */
+static void put_req(wr *w, const char *s) {
+  if (!s)
+    w->doubt = 1;
+  put_s(w, s);
+}
+
 static void put_raw(cb_buf *b, const void *p, size_t n) {
   cb_buf_append(b, p, n);
 }
@@ -181,7 +210,7 @@ static void put_history(wr *w, const cb_history *h) {
 static void put_strlist(wr *w, const cb_strlist *l) {
   put_n(w, l->items, l->n);
   for (size_t i = 0; l->items && i < l->n; i++)
-    put_s(w, l->items[i]);
+    put_req(w, l->items[i]);
   put_u(w, l->locs != NULL);
   for (size_t i = 0; l->locs && i < l->n; i++)
     put_loc(w, l->locs[i]);
@@ -190,9 +219,9 @@ static void put_strlist(wr *w, const cb_strlist *l) {
 static void put_props(wr *w, const cb_prop *p, size_t n) {
   put_n(w, p, n);
   for (size_t i = 0; p && i < n; i++) {
-    put_s(w, p[i].key);
-    put_s(w, p[i].raw_key);
-    put_s(w, p[i].value);
+    put_req(w, p[i].key);
+    put_req(w, p[i].raw_key);
+    put_req(w, p[i].value);
     put_loc(w, p[i].key_loc);
     put_loc(w, p[i].value_loc);
   }
@@ -205,7 +234,7 @@ static void put_lists(wr *w, const cb_list *l, size_t n) {
     put_n(w, l[i].items, l[i].n_items);
     for (size_t k = 0; l[i].items && k < l[i].n_items; k++) {
       put_s(w, l[i].items[k].key);
-      put_s(w, l[i].items[k].text);
+      put_req(w, l[i].items[k].text);
       put_loc(w, l[i].items[k].loc);
     }
     put_loc(w, l[i].loc);
@@ -218,8 +247,8 @@ static void put_prose(wr *w, const cb_prose *p) {
 }
 
 static void put_question(wr *w, const cb_question *q) {
-  put_s(w, q->id);
-  put_s(w, q->title);
+  put_req(w, q->id);
+  put_req(w, q->title);
   put_loc(w, q->loc);
   put_chapter_index(w, q->chapter);
   put_u(w, (uint64_t)q->type);
@@ -229,19 +258,19 @@ static void put_question(wr *w, const cb_question *q) {
   put_i(w, q->required);
   put_s(w, q->when);
   put_loc(w, q->when_loc);
-  put_s(w, q->hint);
+  put_req(w, q->hint);
   put_strlist(w, &q->responses);
   put_u(w, (uint64_t)q->scope);
   put_n(w, q->options, q->n_options);
   for (size_t i = 0; q->options && i < q->n_options; i++) {
     const cb_option *o = &q->options[i];
-    put_s(w, o->id);
+    put_req(w, o->id);
     put_i(w, o->value);
     put_s(w, o->meaning_html);
     put_s(w, o->meaning_text);
     put_n(w, o->attrs, o->n_attrs);
     for (size_t k = 0; o->attrs && k < o->n_attrs; k++) {
-      put_s(w, o->attrs[k].key);
+      put_req(w, o->attrs[k].key);
       put_s(w, o->attrs[k].value);
     }
     put_loc(w, o->loc);
@@ -255,8 +284,8 @@ static void put_question(wr *w, const cb_question *q) {
 }
 
 static void put_criterion(wr *w, const cb_criterion *c) {
-  put_s(w, c->id);
-  put_s(w, c->title);
+  put_req(w, c->id);
+  put_req(w, c->title);
   put_loc(w, c->loc);
   put_chapter_index(w, c->chapter);
   put_strlist(w, &c->applies_to);
@@ -295,8 +324,8 @@ static void put_input_text(wr *w, const cb_input *in, const cb_file *f,
 
 static void put_case(wr *w, const cb_case *c, const cb_file *f,
                      const lines *ls) {
-  put_s(w, c->id);
-  put_s(w, c->title);
+  put_req(w, c->id);
+  put_req(w, c->title);
   put_loc(w, c->loc);
   put_chapter_index(w, c->chapter);
   put_n(w, c->inputs, c->n_inputs);
@@ -311,8 +340,8 @@ static void put_case(wr *w, const cb_case *c, const cb_file *f,
   put_n(w, c->answers, c->n_answers);
   for (size_t i = 0; c->answers && i < c->n_answers; i++) {
     const cb_answer *a = &c->answers[i];
-    put_s(w, a->key);
-    put_s(w, a->raw);
+    put_req(w, a->key);
+    put_req(w, a->raw);
     put_s(w, a->response);
     if (a->question != -1)
       w->doubt = 1; /* typed already: not an extraction result */
@@ -320,7 +349,7 @@ static void put_case(wr *w, const cb_case *c, const cb_file *f,
     put_u(w, (uint64_t)a->kind);
     put_n(w, a->items, a->n_items);
     for (size_t k = 0; a->items && k < a->n_items; k++)
-      put_s(w, a->items[k]);
+      put_req(w, a->items[k]);
     put_u(w, a->tied != NULL);
     for (size_t k = 0; a->tied && k < a->n_items; k++)
       put_u(w, a->tied[k]);
@@ -345,10 +374,10 @@ static void put_case(wr *w, const cb_case *c, const cb_file *f,
 
 static void put_link(wr *w, const cb_link *l) {
   put_u(w, (uint64_t)l->kind);
-  put_s(w, l->url);
+  put_req(w, l->url);
   put_s(w, l->target);
   put_s(w, l->anchor);
-  put_s(w, l->text);
+  put_req(w, l->text);
   put_i(w, l->is_image);
   put_chapter_index(w, l->chapter);
   put_loc(w, l->loc);
@@ -378,7 +407,7 @@ static void put_item(wr *w, const cb_item *it, size_t n_headings) {
     n = n_headings;
     break;
   case CB_ITEM_PROSE:
-    n = SIZE_MAX;
+    n = 1; /* prose has no index of its own: always 0 */
     break;
   default:
     w->doubt = 1;
@@ -467,6 +496,14 @@ static const char *get_s(rd *r) {
   if (!d)
     r->oom = r->bad = 1;
   return d;
+}
+
+/* A string the model never leaves NULL (see put_req). */
+static const char *get_req(rd *r) {
+  const char *s = get_s(r);
+  if (!s)
+    r->bad = 1;
+  return s;
 }
 
 /* HTML whose link numbers follow the chapter's first link. */
@@ -565,7 +602,7 @@ static void get_strlist(rd *r, cb_strlist *l) {
   l->items = get_arr(r, &n, sizeof *l->items);
   l->n = n;
   for (size_t i = 0; l->items && i < n && !r->bad; i++)
-    l->items[i] = get_s(r);
+    l->items[i] = get_req(r);
   uint64_t has_locs = get_u(r);
   if (has_locs) {
     l->locs = cb_arena_calloc(r->a, n ? n : 1, sizeof *l->locs);
@@ -579,9 +616,9 @@ static void get_strlist(rd *r, cb_strlist *l) {
 static void get_props(rd *r, cb_prop **out, size_t *n) {
   cb_prop *p = get_arr(r, n, sizeof *p);
   for (size_t i = 0; p && i < *n && !r->bad; i++) {
-    p[i].key = get_s(r);
-    p[i].raw_key = get_s(r);
-    p[i].value = get_s(r);
+    p[i].key = get_req(r);
+    p[i].raw_key = get_req(r);
+    p[i].value = get_req(r);
     p[i].key_loc = get_loc(r);
     p[i].value_loc = get_loc(r);
   }
@@ -595,7 +632,7 @@ static void get_lists(rd *r, cb_list **out, size_t *n) {
     l[i].items = get_arr(r, &l[i].n_items, sizeof *l[i].items);
     for (size_t k = 0; l[i].items && k < l[i].n_items && !r->bad; k++) {
       l[i].items[k].key = get_s(r);
-      l[i].items[k].text = get_s(r);
+      l[i].items[k].text = get_req(r);
       l[i].items[k].loc = get_loc(r);
     }
     l[i].loc = get_loc(r);
@@ -609,30 +646,33 @@ static void get_prose(rd *r, cb_prose *p) {
 }
 
 static void get_question(rd *r, cb_question *q) {
-  q->id = get_s(r);
-  q->title = get_s(r);
+  q->id = get_req(r);
+  q->title = get_req(r);
   q->loc = get_loc(r);
   q->chapter = r->chapter;
   q->type = (cb_qtype)get_enum(r, CB_Q_TEXT);
   q->type_raw = get_s(r);
-  q->scale_min = (int)get_i(r);
-  q->scale_max = (int)get_i(r);
+  long long lo = get_i(r), hi = get_i(r);
+  if (lo < -SCALE_LIMIT || hi > SCALE_LIMIT || lo > hi)
+    r->bad = 1; /* a loop from min to max must stay short */
+  else
+    q->scale_min = (int)lo, q->scale_max = (int)hi;
   q->required = (int)get_i(r);
   q->when = get_s(r);
   q->when_loc = get_loc(r);
-  q->hint = get_s(r);
+  q->hint = get_req(r);
   get_strlist(r, &q->responses);
   q->scope = (cb_scope)get_enum(r, CB_SCOPE_RESPONSE);
   q->options = get_arr(r, &q->n_options, sizeof *q->options);
   for (size_t i = 0; q->options && i < q->n_options && !r->bad; i++) {
     cb_option *o = &q->options[i];
-    o->id = get_s(r);
+    o->id = get_req(r);
     o->value = (int)get_i(r);
     o->meaning_html = get_html(r);
     o->meaning_text = get_s(r);
     o->attrs = get_arr(r, &o->n_attrs, sizeof *o->attrs);
     for (size_t k = 0; o->attrs && k < o->n_attrs && !r->bad; k++) {
-      o->attrs[k].key = get_s(r);
+      o->attrs[k].key = get_req(r);
       o->attrs[k].value = get_s(r);
     }
     o->loc = get_loc(r);
@@ -646,8 +686,8 @@ static void get_question(rd *r, cb_question *q) {
 }
 
 static void get_criterion(rd *r, cb_criterion *c) {
-  c->id = get_s(r);
-  c->title = get_s(r);
+  c->id = get_req(r);
+  c->title = get_req(r);
   c->loc = get_loc(r);
   c->chapter = r->chapter;
   get_strlist(r, &c->applies_to);
@@ -660,8 +700,8 @@ static void get_criterion(rd *r, cb_criterion *c) {
 }
 
 static void get_case(rd *r, cb_case *c) {
-  c->id = get_s(r);
-  c->title = get_s(r);
+  c->id = get_req(r);
+  c->title = get_req(r);
   c->loc = get_loc(r);
   c->chapter = r->chapter;
   c->inputs = get_arr(r, &c->n_inputs, sizeof *c->inputs);
@@ -698,8 +738,8 @@ static void get_case(rd *r, cb_case *c) {
   c->answers = get_arr(r, &c->n_answers, sizeof *c->answers);
   for (size_t i = 0; c->answers && i < c->n_answers && !r->bad; i++) {
     cb_answer *a = &c->answers[i];
-    a->key = get_s(r);
-    a->raw = get_s(r);
+    a->key = get_req(r);
+    a->raw = get_req(r);
     a->response = get_s(r);
     a->question = (int)get_i(r);
     if (a->question != -1)
@@ -707,7 +747,7 @@ static void get_case(rd *r, cb_case *c) {
     a->kind = (cb_value_kind)get_enum(r, CB_V_TEXT);
     a->items = (const char **)get_arr(r, &a->n_items, sizeof *a->items);
     for (size_t k = 0; a->items && k < a->n_items && !r->bad; k++)
-      a->items[k] = get_s(r);
+      a->items[k] = get_req(r);
     if (get_u(r)) {
       a->tied = cb_arena_calloc(r->a, a->n_items ? a->n_items : 1, 1);
       if (!a->tied)
@@ -736,10 +776,10 @@ static void get_case(rd *r, cb_case *c) {
 
 static void get_link(rd *r, cb_link *l) {
   l->kind = (cb_link_kind)get_enum(r, CB_LINK_UNSAFE);
-  l->url = get_s(r);
+  l->url = get_req(r);
   l->target = get_s(r);
   l->anchor = get_s(r);
-  l->text = get_s(r);
+  l->text = get_req(r);
   l->is_image = (int)get_i(r);
   l->chapter = r->chapter;
   l->loc = get_loc(r);
@@ -766,7 +806,7 @@ static void get_item(rd *r, cb_item *it) {
   case CB_ITEM_HEADING:
     break;
   case CB_ITEM_PROSE:
-    n = SIZE_MAX;
+    n = 1; /* always index 0 */
     break;
   default:
     r->bad = 1;
@@ -782,10 +822,10 @@ static void get_item(rd *r, cb_item *it) {
 
 typedef struct entry {
   const unsigned char *key;
+  const unsigned char *mac;  /* MAC_LEN bytes */
   const unsigned char *data; /* the payload */
   size_t len;
-  uint64_t sum;
-  int checked; /* 1 good, -1 damaged, 0 not checked yet */
+  int checked; /* 1 authentic, -1 not (or malformed), 0 not checked yet */
 } entry;
 
 typedef struct chap {
@@ -815,6 +855,9 @@ struct cb_cache {
   char *options;    /* the caller's other choices, as text */
   int off; /* caching disabled */
   int replayed;
+  unsigned char secret[SECRET_LEN]; /* the user's key for the MACs */
+  size_t n_untrusted;   /* entries of chapters.bin whose MAC failed */
+  int untrusted_noted;  /* the note about them is made */
   struct timespec start;
   unsigned char compiler[KEY_LEN];
   unsigned char build_key[KEY_LEN];
@@ -842,11 +885,16 @@ struct cb_cache {
 
 static int is_fs(const cb_cache *c) { return c->ctx->opts.rev == NULL; }
 
-/* Reads the whole file at path into a cb_malloc'd buffer. */
-static int read_file(const char *path, unsigned char **out, size_t *len) {
+/* Reads the whole regular file at path into a cb_malloc'd buffer (with
+ * a NUL after it). With nofollow, a symbolic link is not followed (the
+ * cache's own files: OUT/.cache may hold links a contributor committed).
+ * Returns 0, -1 when it cannot be read, -2 when out of memory. */
+static int read_file_flags(const char *path, unsigned char **out, size_t *len,
+                           int nofollow) {
   *out = NULL;
   *len = 0;
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+                          (nofollow ? O_NOFOLLOW : 0));
   if (fd < 0)
     return -1;
   struct stat st;
@@ -874,6 +922,15 @@ static int read_file(const char *path, unsigned char **out, size_t *len) {
   *out = buf;
   *len = got;
   return 0;
+}
+
+static int read_file(const char *path, unsigned char **out, size_t *len) {
+  return read_file_flags(path, out, len, 0);
+}
+
+static int read_cache_file(const char *path, unsigned char **out,
+                           size_t *len) {
+  return read_file_flags(path, out, len, 1);
 }
 
 static char *join(const char *a, const char *b) {
@@ -927,6 +984,210 @@ static int compiler_id(unsigned char out[KEY_LEN]) {
   return 0;
 }
 
+/* ---- the user's key ------------------------------------------------------
+ *
+ * $XDG_CACHE_HOME/casebook/key (else $HOME/.cache/casebook/key): 32 bytes
+ * from getrandom(), in a directory of mode 0700, a file of mode 0600,
+ * both the user's. Made once, race-free: written to a temporary file, then
+ * linked to its name, which fails rather than replace a key another build
+ * made meanwhile; whichever key is there then is the one used. A key that
+ * is not a regular file of the user's with mode 0600 and 32 bytes is not
+ * used (nor replaced): no cache then.
+ */
+
+/* 32 random bytes: 0, or -1. */
+static int random_bytes(unsigned char *out, size_t n) {
+  size_t got = 0;
+  while (got < n) {
+    ssize_t k = getrandom(out + got, n - got, 0);
+    if (k < 0 && errno == EINTR)
+      continue;
+    if (k <= 0)
+      return -1;
+    got += (size_t)k;
+  }
+  return 0;
+}
+
+/* Reads the key from the open file fd, after checking what it is. */
+static int read_secret(int fd, unsigned char *out, const char **why) {
+  struct stat st;
+  if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+    *why = "the key is not a regular file";
+    return -1;
+  }
+  if (st.st_uid != geteuid() || (st.st_mode & 07777) != 0600) {
+    *why = "the key file is not the user's own with mode 0600";
+    return -1;
+  }
+  if (st.st_size != SECRET_LEN) {
+    *why = "the key file does not hold 32 bytes";
+    return -1;
+  }
+  size_t got = 0;
+  while (got < SECRET_LEN) {
+    ssize_t k = read(fd, out + got, SECRET_LEN - got);
+    if (k < 0 && errno == EINTR)
+      continue;
+    if (k <= 0) {
+      *why = "the key file cannot be read";
+      return -1;
+    }
+    got += (size_t)k;
+  }
+  return 0;
+}
+
+/* Makes a key in the directory dfd unless one is there: 0 when there is
+ * one now (made here or by another build), -1 otherwise. */
+static int make_secret(int dfd, const char **why) {
+  unsigned char secret[SECRET_LEN], nonce[8];
+  char tmp[64];
+  int rc = -1;
+  if (random_bytes(secret, sizeof secret) < 0 ||
+      random_bytes(nonce, sizeof nonce) < 0) {
+    *why = "no random bytes (getrandom failed)";
+    return -1;
+  }
+  snprintf(tmp, sizeof tmp, "key.tmp-%ld-%02x%02x%02x%02x%02x%02x%02x%02x",
+           (long)getpid(), nonce[0], nonce[1], nonce[2], nonce[3], nonce[4],
+           nonce[5], nonce[6], nonce[7]);
+  int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                  0600);
+  if (fd < 0) {
+    *why = "the key cannot be written (the directory is not writable)";
+    goto done;
+  }
+  int ok = fchmod(fd, 0600) == 0 &&
+           write(fd, secret, sizeof secret) == (ssize_t)sizeof secret &&
+           fsync(fd) == 0;
+  if (close(fd) < 0)
+    ok = 0;
+  if (!ok) {
+    *why = "the key cannot be written";
+  } else if (linkat(dfd, tmp, dfd, "key", 0) == 0 || errno == EEXIST) {
+    rc = 0; /* ours, or the one another build made first */
+  } else {
+    *why = "the key cannot be linked to its name";
+  }
+  unlinkat(dfd, tmp, 0);
+done:
+  memset(secret, 0, sizeof secret);
+  return rc;
+}
+
+/* Makes path a directory (mode 0700) unless it is one: 0 or -1. */
+static int make_dir(const char *path) {
+  if (mkdir(path, 0700) == 0 || errno == EEXIST)
+    return 0;
+  return -1;
+}
+
+/* The user's key into out: 0, or -1 with *why saying what is missing. */
+static int load_secret(unsigned char *out, const char **why) {
+  const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+  cb_buf base = {0};
+  int dfd = -1, fd = -1, rc = -1;
+  /* the XDG base directory spec: a relative path is to be ignored */
+  if (xdg && xdg[0] == '/') {
+    cb_buf_puts(&base, xdg);
+  } else if (home && home[0] == '/') {
+    cb_buf_puts(&base, home);
+    cb_buf_puts(&base, "/.cache");
+  } else {
+    *why = "neither XDG_CACHE_HOME nor HOME is set to an absolute path";
+    return -1;
+  }
+  if (base.failed || make_dir(cb_buf_cstr(&base)) < 0) {
+    *why = "the user's cache directory cannot be made";
+    goto done;
+  }
+  cb_buf_puts(&base, "/casebook");
+  if (base.failed || make_dir(cb_buf_cstr(&base)) < 0) {
+    *why = "the directory of the key cannot be made";
+    goto done;
+  }
+  dfd = open(cb_buf_cstr(&base), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st;
+  if (dfd < 0 || fstat(dfd, &st) < 0) {
+    *why = "the directory of the key cannot be opened";
+    goto done;
+  }
+  if (st.st_uid != geteuid() || (st.st_mode & 0022)) {
+    /* someone else could replace the key there */
+    *why = "the directory of the key is not the user's own, or others may "
+           "write to it";
+    goto done;
+  }
+  fd = openat(dfd, "key", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0 && errno == ENOENT) {
+    if (make_secret(dfd, why) < 0)
+      goto done;
+    fd = openat(dfd, "key", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  }
+  if (fd < 0) {
+    *why = "the key cannot be opened (or is a symbolic link)";
+    goto done;
+  }
+  rc = read_secret(fd, out, why);
+done:
+  if (fd >= 0)
+    close(fd);
+  if (dfd >= 0)
+    close(dfd);
+  cb_buf_free(&base);
+  return rc;
+}
+
+/* The MAC of one entry of chapters.bin: the file's magic, the compiler,
+ * the entry's key and length, and its payload. */
+static void entry_mac(const cb_cache *c, unsigned char out[MAC_LEN],
+                      const unsigned char *key, const unsigned char *data,
+                      size_t len) {
+  unsigned char n[8];
+  cb_hmac m;
+  for (int i = 0; i < 8; i++)
+    n[i] = (unsigned char)((uint64_t)len >> (8 * i));
+  cb_hmac_init(&m, c->secret, sizeof c->secret);
+  cb_hmac_update(&m, CHAP_MAGIC, MAGIC_LEN);
+  cb_hmac_update(&m, c->compiler, KEY_LEN);
+  cb_hmac_update(&m, key, KEY_LEN);
+  cb_hmac_update(&m, n, sizeof n);
+  cb_hmac_update(&m, data, len);
+  cb_hmac_final(&m, out);
+}
+
+/* The MAC of build.bin: its magic and the record. */
+static void record_mac(const cb_cache *c, unsigned char out[MAC_LEN],
+                       const void *body, size_t len) {
+  cb_hmac m;
+  cb_hmac_init(&m, c->secret, sizeof c->secret);
+  cb_hmac_update(&m, BUILD_MAGIC, MAGIC_LEN);
+  cb_hmac_update(&m, body, len);
+  cb_hmac_final(&m, out);
+}
+
+/* A note about a cache file of this build (never recorded, see
+ * NOTE_UNTRUSTED). */
+static void cache_note(cb_cache *c, const char *rule, const char *msg) {
+  cb_diag__report_path(c->ctx, CB_DIAG_NOTE, rule, NULL, 0, 0, msg);
+}
+
+/* Is OUT/.cache/name in the index of a git repository? Then anyone who
+ * can commit may have written it: noted, and not read. */
+static int tracked(cb_cache *c, const char *name, const char *path) {
+  char msg[1200];
+  if (!cb_git__tracked(c->dir, name))
+    return 0;
+  snprintf(msg, sizeof msg,
+           "%s is tracked by git, so anyone who can commit could have "
+           "written it: it is not used (remove it from the repository with "
+           "git rm --cached, and keep the output directory out of git)",
+           path);
+  cache_note(c, NOTE_TRACKED, msg);
+  return 1;
+}
+
 int cb_cache__open(cb_cache **out, cb_ctx *ctx, const char *outdir,
                    const char *options) {
   *out = NULL;
@@ -943,8 +1204,21 @@ int cb_cache__open(cb_cache **out, cb_ctx *ctx, const char *outdir,
     return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
   }
   cb_git__init();
-  if (compiler_id(c->compiler) < 0)
+  const char *why = NULL;
+  struct stat st;
+  if (lstat(c->dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+    /* a file, or a symbolic link someone committed: the cache would be
+     * read from, and build.bin removed in, a directory elsewhere */
+    c->off = 1;
+    why = "OUT/.cache is not a directory";
+  } else if (compiler_id(c->compiler) < 0) {
     c->off = 1; /* the compiler cannot be told apart: no cache */
+    why = "the compiler's own bytes cannot be read";
+  } else if (load_secret(c->secret, &why) < 0) {
+    c->off = 1; /* nothing to authenticate the cache with */
+  }
+  if (c->off && ctx->opts.verbose)
+    fprintf(stderr, "build cache off: %s\n", why);
   *out = c;
   return 0;
 }
@@ -962,6 +1236,7 @@ void cb_cache__free(cb_cache *c) {
   cb_free(c->dir);
   cb_free(c->outdir);
   cb_free(c->options);
+  memset(c->secret, 0, sizeof c->secret);
   cb_free(c);
 }
 
@@ -995,29 +1270,35 @@ static int read_pack(cb_cache *c) {
   char *path = join(c->dir, "chapters.bin");
   if (!path)
     return CB_ENOMEM;
-  int rc = read_file(path, &c->pack, &c->pack_len);
+  int rc = read_cache_file(path, &c->pack, &c->pack_len);
+  if (rc == 0 && tracked(c, "chapters.bin", path)) {
+    cb_free(c->pack);
+    c->pack = NULL;
+    c->pack_len = 0;
+    rc = -1;
+  }
   cb_free(path);
   if (rc == -2)
     return CB_ENOMEM;
-  const unsigned char *p = c->pack, *end = c->pack + c->pack_len;
   if (rc < 0 || c->pack_len < MAGIC_LEN + KEY_LEN + 8 ||
-      memcmp(p, CHAP_MAGIC, MAGIC_LEN) != 0 ||
-      memcmp(p + MAGIC_LEN, c->compiler, KEY_LEN) != 0)
+      memcmp(c->pack, CHAP_MAGIC, MAGIC_LEN) != 0 ||
+      memcmp(c->pack + MAGIC_LEN, c->compiler, KEY_LEN) != 0)
     return 0;
+  const unsigned char *p = c->pack, *end = c->pack + c->pack_len;
   p += MAGIC_LEN + KEY_LEN;
   uint64_t n = get_u64le(p);
   p += 8;
-  if (n > c->pack_len / (KEY_LEN + 16))
+  if (n > c->pack_len / (KEY_LEN + 8 + MAC_LEN))
     return 0;
   if (!(c->entries = cb_calloc((size_t)n + 1, sizeof *c->entries)))
     return CB_ENOMEM;
   for (uint64_t i = 0; i < n; i++) {
-    if ((size_t)(end - p) < KEY_LEN + 16)
+    if ((size_t)(end - p) < KEY_LEN + 8 + MAC_LEN)
       break;
-    entry e = {p, NULL, 0, 0, 0};
+    entry e = {p, NULL, NULL, 0, 0};
     uint64_t len = get_u64le(p + KEY_LEN);
-    e.sum = get_u64le(p + KEY_LEN + 8);
-    p += KEY_LEN + 16;
+    e.mac = p + KEY_LEN + 8;
+    p += KEY_LEN + 8 + MAC_LEN;
     if (len > (uint64_t)(end - p))
       break; /* truncated */
     e.data = p;
@@ -1037,8 +1318,13 @@ static entry *find_entry(cb_cache *c, const unsigned char *key) {
     int r = memcmp(c->entries[mid].key, key, KEY_LEN);
     if (r == 0) {
       entry *e = &c->entries[mid];
-      if (e->checked == 0)
-        e->checked = checksum(e->data, e->len) == e->sum ? 1 : -1;
+      if (e->checked == 0) {
+        /* not one byte of a payload is decoded before its MAC holds */
+        unsigned char mac[MAC_LEN];
+        entry_mac(c, mac, e->key, e->data, e->len);
+        e->checked = cb_sha256_equal(mac, e->mac, MAC_LEN) ? 1 : -1;
+        c->n_untrusted += e->checked < 0;
+      }
       return e->checked > 0 ? e : NULL;
     }
     if (r < 0)
@@ -1195,6 +1481,16 @@ int cb_cache__plan(cb_cache *c, cb_builder *b, const cb_book *book) {
     chapter_key(c, ch);
     ch->planned = !b->manifest->unsafe_html && find_entry(c, ch->key);
   }
+  if (c->n_untrusted && !c->untrusted_noted) {
+    char msg[1200];
+    c->untrusted_noted = 1;
+    snprintf(msg, sizeof msg,
+             "%s/chapters.bin: %zu %s not authenticated by this user's cache "
+             "key (written by someone else, or altered): not used",
+             c->dir, c->n_untrusted,
+             c->n_untrusted == 1 ? "entry is" : "entries are");
+    cache_note(c, NOTE_UNTRUSTED, msg);
+  }
   return 0;
 fail:
   return cb_ctx__fail(c->ctx, err, "out of memory");
@@ -1228,7 +1524,10 @@ static int load_entry(cb_cache *c, cb_builder *b, cb_chapter *ch, uint32_t i,
   r.n_links = (size_t)get_u(&r);
   r.old_first = (size_t)get_u(&r);
   size_t len = (size_t)(r.end - r.p);
-  if (r.bad || r.nq > len || r.nc > len || r.nk > len || r.n_links > len)
+  /* each element takes at least this many bytes of the payload (one a
+   * field): the arrays grown for them stay in proportion to it */
+  if (r.bad || r.nq > len / MIN_QUESTION || r.nc > len / MIN_CRITERION ||
+      r.nk > len / MIN_CASE || r.n_links > len / MIN_LINK)
     return 0;
   if (cb_vec_grow((void **)&b->questions, &b->cap_questions,
                   b->n_questions + r.nq, sizeof *b->questions) < 0 ||
@@ -1247,8 +1546,8 @@ static int load_entry(cb_cache *c, cb_builder *b, cb_chapter *ch, uint32_t i,
     out.headings[k].level = (int)get_i(&r);
     if (out.headings[k].level < 1 || out.headings[k].level > 6)
       r.bad = 1;
-    out.headings[k].text = get_s(&r);
-    out.headings[k].slug = get_s(&r);
+    out.headings[k].text = get_req(&r);
+    out.headings[k].slug = get_req(&r);
     out.headings[k].loc = get_loc(&r);
   }
   r.n_headings = out.n_headings;
@@ -1411,8 +1710,8 @@ void cb_cache__store_chapter(cb_cache *c, cb_builder *b, const cb_chapter *ch,
   put_n(&w, ch->headings, ch->n_headings);
   for (size_t k = 0; ch->headings && k < ch->n_headings; k++) {
     put_i(&w, ch->headings[k].level);
-    put_s(&w, ch->headings[k].text);
-    put_s(&w, ch->headings[k].slug);
+    put_req(&w, ch->headings[k].text);
+    put_req(&w, ch->headings[k].slug);
     put_loc(&w, ch->headings[k].loc);
   }
   put_n(&w, ch->items, ch->n_items);
@@ -1644,17 +1943,32 @@ static int read_record(cb_cache *c, rd *r) {
   char *path = cache_path(c, "build.bin");
   if (!path)
     return CB_ENOMEM;
-  int rc = read_file(path, &c->record, &c->record_len);
+  int rc = read_cache_file(path, &c->record, &c->record_len);
+  if (rc == 0 && tracked(c, "build.bin", path))
+    rc = -1;
+  if (rc < 0 || rc == -2 || c->record_len < MAGIC_LEN ||
+      memcmp(c->record, BUILD_MAGIC, MAGIC_LEN) != 0) {
+    cb_free(path);
+    return rc == -2 ? CB_ENOMEM : 0; /* none, tracked, or foreign */
+  }
+  const unsigned char *p = c->record + MAGIC_LEN + MAC_LEN;
+  unsigned char mac[MAC_LEN];
+  size_t n = c->record_len >= MAGIC_LEN + MAC_LEN
+                 ? c->record_len - MAGIC_LEN - MAC_LEN
+                 : 0;
+  if (n)
+    record_mac(c, mac, p, n);
+  if (!n || !cb_sha256_equal(mac, c->record + MAGIC_LEN, MAC_LEN)) {
+    char msg[1200];
+    snprintf(msg, sizeof msg,
+             "%s is not authenticated by this user's cache key (written by "
+             "someone else, or altered): not used",
+             path);
+    cache_note(c, NOTE_UNTRUSTED, msg);
+    cb_free(path);
+    return 0;
+  }
   cb_free(path);
-  if (rc == -2)
-    return CB_ENOMEM;
-  if (rc < 0 || c->record_len < MAGIC_LEN + 8 + KEY_LEN ||
-      memcmp(c->record, BUILD_MAGIC, MAGIC_LEN) != 0)
-    return 0;
-  const unsigned char *p = c->record + MAGIC_LEN + 8;
-  size_t n = c->record_len - MAGIC_LEN - 8;
-  if (checksum(p, n) != get_u64le(c->record + MAGIC_LEN))
-    return 0;
   memset(r, 0, sizeof *r);
   r->p = p;
   r->end = p + n;
@@ -1988,6 +2302,12 @@ done:
   cb_strmap_free(&used);
 }
 
+/* The cache's notes are about this build's cache files: not replayed. */
+static int is_cache_note(const cb_diag *d) {
+  return d->rule && (strcmp(d->rule, NOTE_UNTRUSTED) == 0 ||
+                     strcmp(d->rule, NOTE_TRACKED) == 0);
+}
+
 static void write_record(cb_cache *c, const cb_book *book) {
   cb_ctx *ctx = c->ctx;
   cb_buf body = {0}, file = {0};
@@ -2015,9 +2335,14 @@ static void write_record(cb_cache *c, const cb_book *book) {
   put_u(&w, book->n_files);
   for (size_t i = 0; i < book->n_files; i++)
     put_s(&w, book->files[i].path);
-  put_u(&w, ctx->n_diags);
+  size_t n_diags = 0;
+  for (size_t i = 0; i < ctx->n_diags; i++)
+    n_diags += !is_cache_note(&ctx->diags[i]);
+  put_u(&w, n_diags);
   for (size_t i = 0; i < ctx->n_diags; i++) {
     const cb_diag *d = &ctx->diags[i];
+    if (is_cache_note(d))
+      continue;
     put_u(&w, (uint64_t)d->level);
     put_s(&w, d->rule);
     put_s(&w, d->message);
@@ -2029,8 +2354,10 @@ static void write_record(cb_cache *c, const cb_book *book) {
     put_s(&w, d->element);
   }
   if (!body.failed) {
+    unsigned char mac[MAC_LEN];
+    record_mac(c, mac, body.data, body.len);
     put_raw(&file, BUILD_MAGIC, MAGIC_LEN);
-    put_u64le(&file, checksum(body.data, body.len));
+    put_raw(&file, mac, MAC_LEN);
     put_raw(&file, body.data, body.len);
     write_cache_file(c, "build.bin", &file, 0);
   }
@@ -2059,22 +2386,23 @@ static int write_pack(cb_cache *c) {
     const chap *ch = &c->chaps[i];
     const unsigned char *data;
     size_t len;
-    uint64_t sum;
+    unsigned char mac[MAC_LEN];
     if (ch->hit) {
       data = ch->hit->data;
       len = ch->hit->len;
-      sum = ch->hit->sum;
+      memcpy(mac, ch->hit->mac, MAC_LEN); /* verified, same key */
     } else if (ch->keep) {
       data = (const unsigned char *)ch->stored.data;
       len = ch->stored.len;
-      sum = checksum(data, len);
+      entry_mac(c, mac, ch->key, data ? data : (const unsigned char *)"",
+                len);
     } else {
       continue;
     }
     cb_buf_reset(&head);
     put_raw(&head, ch->key, KEY_LEN);
     put_u64le(&head, len);
-    put_u64le(&head, sum);
+    put_raw(&head, mac, MAC_LEN);
     if (head.failed || cb_output__write(out, head.data, head.len) < 0 ||
         cb_output__write(out, data, len) < 0)
       goto done;

@@ -15,10 +15,13 @@
  *     into the same directory, the outputs are left as they are and the
  *     diagnostics of that build are replayed.
  *
- * Nothing in the cache is trusted blindly: every entry has a checksum, a
- * damaged or foreign file is ignored and rewritten, writes are atomic,
- * and a cache that cannot be written simply turns caching off. Every
- * function accepts a NULL cache and then does nothing.
+ * Nothing in the cache is trusted: every file carries an HMAC-SHA256
+ * under the user's own key (outside every project), a file or entry whose
+ * MAC does not verify is noted and ignored, a file tracked by git is
+ * noted and never read, the decoder checks every length even behind a
+ * valid MAC, writes are atomic, and a cache that cannot be written (or no
+ * key) simply turns caching off. Every function accepts a NULL cache and
+ * then does nothing.
  */
 #ifndef CB_CACHE_H
 #define CB_CACHE_H
@@ -79,9 +82,5 @@ void cb_cache__save(cb_cache *c, const cb_book *book);
 /* Counts for `build -v` and the tests: chapters of the book, chapters
  * loaded from the cache. */
 void cb_cache__counts(const cb_cache *c, size_t *chapters, size_t *cached);
-
-/* The checksum of the cache's entries (for the tests, which forge
- * entries). */
-uint64_t cb_cache__checksum(const void *data, size_t n);
 
 #endif

@@ -64,6 +64,39 @@ static char *real_path(const char *path) {
   return copy;
 }
 
+int cb_git__tracked(const char *dir, const char *name) {
+  git_repository *repo = NULL;
+  git_index *index = NULL;
+  char *real = NULL;
+  int tracked = 0;
+  cb_git__init();
+  if (git_repository_open_ext(&repo, dir, 0, NULL) < 0 ||
+      git_repository_is_bare(repo) || !git_repository_workdir(repo) ||
+      !(real = real_path(dir)) || git_repository_index(&index, repo) < 0)
+    goto done;
+  /* the working tree's path as libgit2 keeps it ends with '/'; both are
+   * real paths, so the one is a prefix of the other */
+  char *top = real_path(git_repository_workdir(repo));
+  size_t n = top ? strlen(top) : 0;
+  if (top && strncmp(real, top, n) == 0 && (real[n] == '/' || !real[n])) {
+    const char *rel = real[n] == '/' ? real + n + 1 : "";
+    char *path = cb_malloc(strlen(rel) + strlen(name) + 2);
+    if (path) {
+      snprintf(path, strlen(rel) + strlen(name) + 2, "%s%s%s", rel,
+               *rel ? "/" : "", name);
+      tracked = git_index_get_bypath(index, path, 0) != NULL;
+      cb_free(path);
+    }
+  }
+  cb_free(top);
+done:
+  cb_free(real);
+  git_index_free(index);
+  git_repository_free(repo);
+  git_error_clear();
+  return tracked;
+}
+
 /* Splits dir, made absolute, into its nearest existing ancestor (real
  * path, in *existing) and the components below it that do not exist
  * ("a/b", in *rest), "." and ".." read lexically. Returns 0, CB_ENOMEM,

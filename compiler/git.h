@@ -80,6 +80,14 @@ const char *cb_git__describe(cb_git *g, cb_ctx *ctx, const git_commit *commit);
 /* The full hex id of oid, in ctx's arena. */
 const char *cb_git__hex(cb_ctx *ctx, const git_oid *oid);
 
+/* Is the file in directory dir named name in the index of the git
+ * repository holding dir (tracked, so committed or about to be)? 1 when
+ * it is, 0 when it is not or no repository can tell (outside git, a bare
+ * repository, an unreadable index). dir must exist. Used by the build
+ * cache, which never trusts a file that anyone who can commit could have
+ * written. */
+int cb_git__tracked(const char *dir, const char *name);
+
 /* libgit2's last error message, or "unknown error" (borrowed). */
 const char *cb_git__error(void);
 

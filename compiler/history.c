@@ -635,8 +635,31 @@ static int tree_of(hist *h, git_commit *commit, git_tree **out) {
   return 0;
 }
 
+/* Is commit a boundary of a shallow clone: the repository is shallow and
+ * lists the commit in its "shallow" file (the commits whose parents
+ * were left out)? Only then is a parent that cannot be read expected;
+ * anywhere else it is a damaged repository. */
+static int shallow_boundary(hist *h, git_commit *commit) {
+  if (git_repository_is_shallow(h->repo) != 1)
+    return 0;
+  const char *dir = git_repository_commondir(h->repo);
+  char hex[GIT_OID_HEXSZ + 1], line[128];
+  char *path = dir ? cb_arena_printf(h->arena, "%sshallow", dir) : NULL;
+  FILE *fp = path ? fopen(path, "r") : NULL;
+  int found = 0;
+  git_oid_tostr(hex, sizeof hex, git_commit_id(commit));
+  while (fp && !found && fgets(line, sizeof line, fp))
+    found = strncmp(line, hex, GIT_OID_HEXSZ) == 0 &&
+            (line[GIT_OID_HEXSZ] == '\n' || line[GIT_OID_HEXSZ] == '\0');
+  if (fp)
+    fclose(fp);
+  return found;
+}
+
 /* Walks the first parents from start, calling step for each commit.
- * Returns 0 or a negative code with h->ctx's error set. */
+ * Returns 0 or a negative code with h->ctx's error set: an object that
+ * cannot be read is CB_EIO with libgit2's message; only the boundary of
+ * a shallow clone ends the walk early, with a note. */
 static int walk(hist *h, const git_oid *start) {
   git_commit *commit = NULL, *parent = NULL;
   git_tree *tree = NULL, *ptree = NULL;
@@ -650,12 +673,27 @@ static int walk(hist *h, const git_oid *start) {
     h->commits++;
     if (git_commit_parentcount(commit) > 0 &&
         git_commit_parent(&parent, commit, 0) < 0) {
-      /* a shallow clone (or missing objects): the history stops here */
-      char msg[200];
+      char msg[200], id[GIT_OID_HEXSZ + 1], why[400];
+      /* libgit2's message, before another call replaces it */
+      snprintf(why, sizeof why, "%s", cb_git__error());
+      git_oid_tostr(id, sizeof id, git_commit_id(commit));
+      if (!shallow_boundary(h, commit)) {
+        /* a damaged repository (a corrupt pack, a lost object): an
+         * error, not a history that silently ends here */
+        const git_oid *pid = git_commit_parent_id(commit, 0);
+        char phex[GIT_OID_HEXSZ + 1] = "?";
+        if (pid)
+          git_oid_tostr(phex, sizeof phex, pid);
+        err = cb_ctx__fail(h->ctx, CB_EIO,
+                           "cannot read commit %s, the parent of %.7s: %s",
+                           phex, id, why);
+        goto done;
+      }
+      /* a shallow clone: the history stops here */
       snprintf(msg, sizeof msg,
                "the history stops at commit %.7s, whose parent is not in "
-               "the repository (a shallow clone?)",
-               git_oid_tostr_s(git_commit_id(commit)));
+               "this shallow clone",
+               id);
       cb_diag__report_path(h->ctx, CB_DIAG_NOTE, "git-shallow", "", 0, 0, msg);
       parent = NULL;
       /* what the boundary commit holds is all that is known: compared
@@ -852,18 +890,9 @@ int cb_book_load_history(cb_ctx *ctx, const cb_book *book) {
     err = walk(&h, &start);
   clock_gettime(CLOCK_MONOTONIC, &t1);
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
-  if (err < 0 && err != CB_ENOMEM) {
-    /* a damaged history does not stop a build: the "last changed" of
-     * what was not settled is left out, with a note */
-    char msg[700];
-    snprintf(msg, sizeof msg,
-             "the history could not be read to the end (%s); the last "
-             "change of some elements is not known",
-             cb_ctx_error(ctx));
-    cb_diag__report_path(ctx, CB_DIAG_NOTE, "git-repository", "", 0, 0, msg);
-    ctx->error[0] = '\0';
-    err = 0;
-  }
+  /* an object of the history that cannot be read is an error (the
+   * "last changed" of the site would be wrong), with libgit2's message
+   * in ctx; a shallow clone's boundary is a note, made by the walk */
   if (ctx->opts.verbose)
     fprintf(stderr,
             "history: %zu commits, %zu chapter versions read in %.0f ms "

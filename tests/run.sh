@@ -66,7 +66,10 @@ trap 'exit 130' INT TERM
 ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 NO_COLOR=1
-export ASAN_OPTIONS UBSAN_OPTIONS NO_COLOR
+# The key of the build cache lives in the user's cache directory
+# (docs/cache.md): the tests have one of their own, never the real one.
+XDG_CACHE_HOME=$TMP/xdg-cache
+export ASAN_OPTIONS UBSAN_OPTIONS NO_COLOR XDG_CACHE_HOME
 
 PASSED=0
 FAILED=0

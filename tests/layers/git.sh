@@ -7,8 +7,10 @@
 # --tags`, and the dirty flag; project rules and linked assets read from
 # the revision; unknown revisions, a revision without the project, invalid
 # UTF-8 in an old revision, a submodule, a held index.lock, a shallow
-# clone; `casebook log` output; and that the repository is byte for byte
-# the same after every command. Sourced by tests/run.sh; defines
+# clone, and a damaged one (a lost object, a corrupt loose commit, a
+# corrupt pack), which is an error and never taken for a shallow clone;
+# `casebook log` output; and that the repository is byte for byte the
+# same after every command. Sourced by tests/run.sh; defines
 # layer_git.
 
 # g ARGS...: git with a fixed identity and no user or system config.
@@ -448,8 +450,34 @@ EOF
     [ "$(wc -l <"$GERR")" -eq 1 ]
   git_expect "a missing object in the revision: one line, exit 2" $? "$GERR"
   git_run damaged-build build "$TMP/git/damaged/guide" -o "$TMP/git/out-damaged"
-  [ $RC -eq 0 ] && grep -q "note: the history could not be read to the end" "$GERR"
-  git_expect "a missing object in the history: the build goes on with a note" $? "$GERR"
+  [ $RC -eq 2 ] && grep -q "^casebook: cannot read 'cases.md' at " "$GERR" &&
+    ! grep -q "shallow" "$GERR"
+  git_expect "a missing object in the history: the build fails with libgit2's message" $? "$GERR"
+
+  # a corrupt commit in the history, loose or in a pack: an error with
+  # libgit2's message, exit 2, not a shallow clone's note and a log cut
+  # short with exit 0
+  P1=$(g -C "$R" rev-parse --short=7 HEAD~1)
+  P2=$(g -C "$R" rev-parse HEAD~2^{commit})
+  cp -r "$R" "$TMP/git/loose"
+  obj="$TMP/git/loose/.git/objects/$(printf %.2s "$P2")/${P2#??}"
+  chmod u+w "$obj" && printf 'not a zlib stream at all' >"$obj"
+  g clone -q --no-local "$R" "$TMP/git/packed" 2>/dev/null
+  pack=$(ls "$TMP/git/packed/.git/objects/pack/"*.pack)
+  offset=$(g -C "$TMP/git/packed" verify-pack -v "${pack%.pack}.idx" |
+    awk -v id="$P2" '$1 == id { print $5 }')
+  chmod u+w "$pack"
+  printf 'XXXXXXXXXXXXXXXX' | dd of="$pack" bs=1 seek=$((offset + 4)) conv=notrunc 2>/dev/null
+  for kind in loose packed; do
+    git_run "corrupt-$kind-log" log c1 "$TMP/git/$kind/guide"
+    [ $RC -eq 2 ] && [ ! -s "$GOUT" ] && [ "$(wc -l <"$GERR")" -eq 1 ] &&
+      grep -q "^casebook: cannot read commit $P2, the parent of $P1: [^u]" "$GERR" && ! grep -q "unknown error" "$GERR"
+    git_expect "a corrupt $kind commit: log fails with libgit2's message, exit 2" $? "$GERR"
+    git_run "corrupt-$kind-build" -q build "$TMP/git/$kind/guide" -o "$TMP/git/out-$kind"
+    [ $RC -eq 2 ] && ! grep -q "shallow" "$GERR" &&
+      grep -q "^casebook: cannot read commit $P2, the parent of $P1: [^u]" "$GERR" && ! grep -q "unknown error" "$GERR"
+    git_expect "a corrupt $kind commit: build fails with libgit2's message, exit 2" $? "$GERR"
+  done
   git_run damaged-log log c1 "$TMP/git/damaged/guide"
   [ $RC -eq 2 ] && grep -q "^casebook: cannot read 'cases.md' at " "$GERR"
   git_expect "a missing object in the history: log fails with one line" $? "$GERR"
@@ -461,7 +489,7 @@ EOF
   [ $RC -eq 0 ] && [ "$got" = "$HEAD_ID" ]
   git_expect "a shallow clone builds and is stamped" $? "$GERR"
   git_run shallow-log log c1 "$TMP/git/shallow/guide"
-  grep -q "^casebook: note: the history stops at commit" "$GERR" && [ $RC -eq 0 ] &&
-    grep -q "c1 is safe again" "$GOUT"
+  grep -q "^casebook: note: the history stops at commit [0-9a-f]\{7\}, whose parent is not in this shallow clone$" "$GERR" &&
+    [ $RC -eq 0 ] && grep -q "c1 is safe again" "$GOUT"
   git_expect "a shallow clone: log stops at the boundary with a note" $? "$GERR"
 }

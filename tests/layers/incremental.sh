@@ -6,8 +6,14 @@
 # the cache is really used (`build -v` says how much came from it), a
 # no-op rebuild replays the diagnostics and status of the full build,
 # damaged or foreign cache files and an unwritable cache are survived,
-# and in git a new commit or tag is never hidden by the cache. Sourced by
-# tests/run.sh; defines layer_incremental.
+# and in git a new commit or tag is never hidden by the cache. Then the
+# cache as an attacker sees it: chapter entries rewritten to plant a
+# redirect in the site, in the old format with its checksum recomputed
+# and in the new one with a MAC under the attacker's own key, committed
+# and built in a fresh clone; a committed cache with a valid MAC; no key
+# at all. The outputs carry only what the Markdown says, with a note.
+# The key lives in a cache directory of the layer's own (XDG_CACHE_HOME).
+# Sourced by tests/run.sh; defines layer_incremental.
 
 # inc_build NAME DIR OUT [ARGS...]: builds DIR into OUT (-v), output in
 # $TMP/inc/NAME.out and .err; sets RC.
@@ -21,9 +27,19 @@ inc_build() {
 # inc_diags FILE: the diagnostics of a build's stderr (the lines of -v
 # about the build and the cache left out).
 inc_diags() {
-  grep -v -e '^built [0-9]* chapters' -e 'chapters from the build cache$' \
-    -e '^nothing changed since the last build' -e '^history: ' \
-    -e '^[0-9]* changes\{0,1\} since ' "$1"
+  awk '
+    / \[cache-(untrusted|tracked)\]$/ { cache++; next }
+    /^built [0-9]* chapters/ || /chapters from the build cache$/ ||
+      /^nothing changed since the last build/ || /^history: / ||
+      /^[0-9]* changes? since / || /^build cache off: / { next }
+    /^[0-9]+ errors?, [0-9]+ warnings?, [0-9]+ notes?$/ {
+      e = $1; w = $3; o = $5 - cache
+      if (e + w + o == 0) next
+      printf "%d error%s, %d warning%s, %d note%s\n", e, e == 1 ? "" : "s",
+        w, w == 1 ? "" : "s", o, o == 1 ? "" : "s"
+      next
+    }
+    { print }' "$1"
 }
 
 # inc_check NAME DIR OUT [ARGS...]: an incremental build of DIR into OUT,
@@ -143,8 +159,197 @@ EOF
     'c.title == "Another"' '"a case called Another"'
 }
 
+# inc_forge MODE FILE KEY NEEDLE TEXT: rewrites every NEEDLE in the
+# payloads of the chapter cache FILE into TEXT (padded to the same
+# length, so every length prefix still holds), then makes the entries
+# look genuine again: MODE old writes the format casebook used before the
+# MAC ("CBCHAP01", each entry with its 64-bit checksum, which is no
+# secret), MODE new keeps "CBCHAP02" with each entry's HMAC-SHA256 under
+# the key in the file KEY. Prints how many strings were rewritten.
+inc_forge() {
+  node - "$@" <<'EOF'
+const fs = require("fs"), crypto = require("crypto");
+const [mode, file, keyFile, needle, text] = process.argv.slice(2);
+const buf = fs.readFileSync(file);
+if (buf.toString("latin1", 0, 8) !== "CBCHAP02") throw new Error("not a chapter cache");
+const compiler = buf.subarray(8, 28), n = Number(buf.readBigUInt64LE(28));
+const entries = [];
+for (let i = 0, at = 36; i < n; i++) {
+  const len = Number(buf.readBigUInt64LE(at + 20));
+  entries.push({ key: buf.subarray(at, at + 20), payload: Buffer.from(buf.subarray(at + 60, at + 60 + len)) });
+  at += 60 + len;
+}
+const from = Buffer.from(needle), to = Buffer.from(text.padEnd(needle.length, " "));
+if (to.length !== from.length) throw new Error("TEXT is longer than NEEDLE");
+let hits = 0;
+for (const e of entries)
+  for (let k = e.payload.indexOf(from); k >= 0; k = e.payload.indexOf(from, k + 1)) {
+    to.copy(e.payload, k);
+    hits++;
+  }
+const u64 = (v) => { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(v)); return b; };
+// the checksum of the old format, in 64-bit arithmetic
+const M = (1n << 64n) - 1n;
+const rotl = (x, r) => ((x << BigInt(r)) | (x >> BigInt(64 - r))) & M;
+const mix = (h) => {
+  h ^= h >> 33n; h = (h * 0xff51afd7ed558ccdn) & M;
+  h ^= h >> 33n; h = (h * 0xc4ceb9fe1a85ec53n) & M;
+  return h ^ (h >> 33n);
+};
+const checksum = (p) => {
+  let h = 0x9E3779B97F4A7C15n ^ BigInt(p.length), i = 0;
+  for (; p.length - i >= 8; i += 8)
+    h = (rotl(h ^ ((p.readBigUInt64LE(i) * 0x87c37b91114253d5n) & M), 29) * 0x4cf5ad432745937fn) & M;
+  let t = 0n;
+  for (let k = 0; i + k < p.length; k++) t |= BigInt(p[i + k]) << BigInt(8 * k);
+  return mix(h ^ t ^ 0x52dce729n);
+};
+const parts = [Buffer.from(mode === "old" ? "CBCHAP01" : "CBCHAP02"), compiler, u64(n)];
+for (const e of entries) {
+  if (mode === "old") {
+    parts.push(e.key, u64(e.payload.length), u64(checksum(e.payload)), e.payload);
+  } else {
+    const mac = crypto.createHmac("sha256", fs.readFileSync(keyFile))
+      .update("CBCHAP02").update(compiler).update(e.key)
+      .update(u64(e.payload.length)).update(e.payload).digest();
+    parts.push(e.key, u64(e.payload.length), mac, e.payload);
+  }
+}
+fs.writeFileSync(file, Buffer.concat(parts));
+console.log(hits);
+EOF
+}
+
+# inc_clean NAME OUT: passes when no output under OUT carries the planted
+# redirect, and rubric.json has the option's meaning from the Markdown.
+inc_clean() {
+  if ! grep -r -l -e 'http-equiv="refresh"' -e 'evil\.example' "$2" >"$TMP/inc/$1.planted" 2>&1 &&
+    grep -q 'Nothing in the reply could plausibly help anyone cause harm' "$2/rubric.json"; then
+    pass "incremental $1: the outputs say what the Markdown says"
+  else
+    echo "(files with the planted redirect above)" >>"$TMP/inc/$1.planted"
+    fail "incremental $1: the outputs say what the Markdown says" "$TMP/inc/$1.planted"
+  fi
+}
+
+# ag ARGS...: git as the attacker, with no user or system config.
+ag() {
+  HOME=$TMP/inc/git-home GIT_CONFIG_NOSYSTEM=1 git -c user.email=a@example.org \
+    -c user.name=Attacker "$@"
+}
+
+# The attacks on the cache (docs/cache.md, "Trust").
+inc_attacks() {
+  A=$TMP/inc/attack
+  NEEDLE='Nothing in the reply could plausibly help anyone cause harm, including'
+  EVIL='<meta http-equiv="refresh" content="0;url=https://evil.example/">'
+  need_cmd node nodejs
+  if ! command -v node >/dev/null 2>&1 || ! command -v git >/dev/null 2>&1; then
+    fail "incremental attacks (node and git are needed)"
+    return
+  fi
+  mkdir -p "$A" "$TMP/inc/git-home"
+  # the attacker builds with a key of their own, rewrites the meaning of
+  # the option "safe" in the cache, and commits it with the project
+  for mode in old new; do
+    R=$A/$mode-repo
+    mkdir -p "$R"
+    cp -r "$ROOT/casebooks/chat-safety/." "$R/"
+    rm -rf "$R/_build"
+    XDG_CACHE_HOME=$A/attacker-cache inc_build "attack-$mode-prepare" "$R" "$R/_build"
+    hits=$(inc_forge "$mode" "$R/_build/.cache/chapters.bin" \
+      "$A/attacker-cache/casebook/key" "$NEEDLE" "$EVIL" 2>"$TMP/inc/forge.err")
+    if [ "${hits:-0}" -ge 2 ]; then
+      pass "incremental attack-$mode: $hits strings of the cache rewritten"
+    else
+      fail "incremental attack-$mode: strings of the cache rewritten" "$TMP/inc/forge.err"
+    fi
+    rm -f "$R/_build/.cache/build.bin"
+    (ag -C "$R" init -q && ag -C "$R" add -A && ag -C "$R" add -f _build/.cache &&
+      ag -C "$R" commit -q -m "A harmless change") >/dev/null 2>&1
+    ag clone -q "$R" "$A/$mode-clone" >/dev/null 2>&1
+    C=$A/$mode-clone
+    [ -f "$C/_build/.cache/chapters.bin" ]
+    git_ok=$?
+    inc_build "attack-$mode" "$C" "$C/_build"
+    if [ $git_ok -eq 0 ] && [ "$RC" -eq 0 ] &&
+      grep -q -x "casebook: note: $C/_build/.cache/chapters.bin is tracked by git, so anyone who can commit could have written it: it is not used (remove it from the repository with git rm --cached, and keep the output directory out of git) \[cache-tracked\]" \
+        "$TMP/inc/attack-$mode.err"; then
+      pass "incremental attack-$mode: the committed cache is noted and not used"
+    else
+      fail "incremental attack-$mode: the committed cache is noted and not used" "$TMP/inc/attack-$mode.err"
+    fi
+    inc_expect_not "attack-$mode" "chapters from the build cache"
+    inc_clean "attack-$mode" "$C/_build"
+  done
+
+  # the same forged file, not tracked (an output directory outside git):
+  # the MAC under the attacker's key does not verify for anyone else
+  U=$A/untracked-out
+  inc_build attack-untracked-prepare "$ROOT/casebooks/chat-safety" "$U" --no-cache
+  mkdir -p "$U/.cache"
+  cp "$A/new-repo/_build/.cache/chapters.bin" "$U/.cache/chapters.bin"
+  inc_build attack-untracked "$ROOT/casebooks/chat-safety" "$U"
+  if [ "$RC" -eq 0 ] &&
+    grep -q -x "casebook: note: $U/.cache/chapters.bin: [0-9]* entries are not authenticated by this user's cache key (written by someone else, or altered): not used \[cache-untrusted\]" \
+      "$TMP/inc/attack-untracked.err"; then
+    pass "incremental attack-untracked: entries signed with another key are noted and not used"
+  else
+    fail "incremental attack-untracked: entries signed with another key are noted and not used" "$TMP/inc/attack-untracked.err"
+  fi
+  inc_expect_not attack-untracked "chapters from the build cache"
+  inc_clean attack-untracked "$U"
+  # a record that is not ours: not replayed
+  printf 'CBBUILD2' >"$U/.cache/build.bin"
+  head -c 200 /dev/urandom >>"$U/.cache/build.bin"
+  inc_build attack-record "$ROOT/casebooks/chat-safety" "$U"
+  inc_expect attack-record "build.bin is not authenticated by this user's cache key .*\[cache-untrusted\]$"
+  inc_expect_not attack-record "nothing changed since the last build"
+  # from then on the build's own cache is used, with no note
+  inc_build attack-after "$ROOT/casebooks/chat-safety" "$U"
+  inc_expect attack-after "nothing changed since the last build"
+  inc_expect_not attack-after "cache-untrusted"
+
+  # a cache with a valid MAC (the user's own key), committed: still not
+  # used, since anyone who can commit could have put it there
+  V=$A/valid-repo
+  mkdir -p "$V"
+  cp -r "$ROOT/casebooks/chat-safety/." "$V/"
+  rm -rf "$V/_build"
+  inc_build valid-prepare "$V" "$V/_build"
+  hits=$(inc_forge new "$V/_build/.cache/chapters.bin" "$XDG_CACHE_HOME/casebook/key" \
+    "$NEEDLE" "$EVIL" 2>"$TMP/inc/forge.err")
+  (ag -C "$V" init -q && ag -C "$V" add -A && ag -C "$V" add -f _build &&
+    ag -C "$V" commit -q -m "Commit the outputs") >/dev/null 2>&1
+  inc_build valid-tracked "$V" "$V/_build"
+  if [ "${hits:-0}" -ge 2 ] && [ "$RC" -eq 0 ] &&
+    grep -q "chapters.bin is tracked by git, .*\[cache-tracked\]$" "$TMP/inc/valid-tracked.err" &&
+    grep -q "build.bin is tracked by git, .*\[cache-tracked\]$" "$TMP/inc/valid-tracked.err"; then
+    pass "incremental valid-tracked: a committed cache with a valid MAC is noted and not used"
+  else
+    fail "incremental valid-tracked: a committed cache with a valid MAC is noted and not used" "$TMP/inc/valid-tracked.err"
+  fi
+  inc_expect_not valid-tracked "chapters from the build cache"
+  inc_expect_not valid-tracked "nothing changed since the last build"
+  inc_clean valid-tracked "$V/_build"
+
+  # no key can be had: the build works without a cache, and -v says so
+  N=$A/no-key-out
+  (unset HOME && XDG_CACHE_HOME=relative run_limited 60 "$TMP/inc/no-key.out" \
+    "$TMP/inc/no-key.err" "$CASEBOOK" -v build "$ROOT/casebooks/chat-safety" -o "$N")
+  if grep -q -x "build cache off: neither XDG_CACHE_HOME nor HOME is set to an absolute path" \
+    "$TMP/inc/no-key.err" && [ -f "$N/rubric.json" ] && [ ! -e "$N/.cache" ]; then
+    pass "incremental no-key: built without a cache, and -v says why"
+  else
+    fail "incremental no-key: built without a cache, and -v says why" "$TMP/inc/no-key.err"
+  fi
+}
+
 layer_incremental() {
   mkdir -p "$TMP/inc"
+  # the key of the build cache: a directory of the layer's own
+  XDG_CACHE_HOME=$TMP/inc/xdg-cache
+  export XDG_CACHE_HOME
   P=$TMP/inc/chat
   O=$TMP/inc/out
   cp -r "$ROOT/casebooks/chat-safety" "$P"
@@ -297,6 +502,20 @@ EOF
   inc_check cache-is-a-file-again "$P" "$O"
   inc_expect_not cache-is-a-file-again "nothing changed since the last build"
   rm -f "$O/.cache"
+  # .cache a symbolic link (committed, say) to a directory elsewhere:
+  # nothing there is read, removed or written
+  mkdir -p "$TMP/inc/victim"
+  printf 'precious\n' >"$TMP/inc/victim/build.bin"
+  ln -s "$TMP/inc/victim" "$O/.cache"
+  inc_check cache-is-a-link "$P" "$O"
+  inc_expect cache-is-a-link "^build cache off: OUT/.cache is not a directory$"
+  if [ "$(cat "$TMP/inc/victim/build.bin")" = precious ] &&
+    [ "$(ls "$TMP/inc/victim")" = build.bin ]; then
+    pass "incremental cache-is-a-link: the directory it points to is left alone"
+  else
+    fail "incremental cache-is-a-link: the directory it points to is left alone"
+  fi
+  rm -f "$O/.cache"
   if [ "$(id -u)" != 0 ]; then
     inc_build ro-first "$P" "$O"
     chmod -R a-w "$O/.cache"
@@ -385,6 +604,7 @@ EOF
   else
     fail "incremental git (no git command)"
   fi
+  inc_attacks
   if [ -s "$TMP/inc/stale-all" ]; then
     echo "     note: rebuilds with and without the cache leave these outputs" \
       "of earlier builds, that a clean build does not write:"

@@ -4,9 +4,14 @@
  * example casebook; with every allocation failing in turn, a load from
  * the cache fails cleanly (CB_ENOMEM, no leak under ASan) or gives that
  * same model; the link numbers of a chapter whose first link moved are
- * renumbered; damaged cache files are misses, not crashes.
+ * renumbered; damaged cache files are misses, not crashes; entries with
+ * a valid MAC but a scrambled payload are read safely; files
+ * authenticated by another user's key are noted and not used; the key is
+ * made once, 0600 in a 0700 directory, and a key or directory that
+ * someone else could have written turns the cache off.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +21,11 @@
 #include "cache.h"
 #include "ctx.h"
 #include "projtest.h"
+#include "sha256.h"
 #include "testlib.h"
+
+/* The cache directory of the tests (XDG_CACHE_HOME), never the user's. */
+static char xdg[64];
 
 /* ---- comparing two models ------------------------------------------------ */
 
@@ -542,34 +551,69 @@ static uint64_t get64(const unsigned char *p) {
   return v;
 }
 
-/* Entries whose checksum is right but whose payload is cut short or
- * scrambled: the reader's own bounds checks must hold (no crash, and a
- * cut entry is a miss). */
+/* The layout of chapters.bin (docs/cache.md): a header, then entries of
+ * key, length, MAC and payload. */
+#define PACK_HEAD (8 + 20 + 8)
+#define ENTRY_HEAD (20 + 8 + 32)
+
+/* The user's key of the tests (32 bytes) into out: 0, or -1. */
+static int test_secret(unsigned char *out) {
+  char path[128];
+  size_t n = 0;
+  snprintf(path, sizeof path, "%s/casebook/key", xdg);
+  char *k = proj_read(path, &n);
+  int ok = k && n == 32;
+  if (ok)
+    memcpy(out, k, 32);
+  free(k);
+  return ok ? 0 : -1;
+}
+
+/* Recomputes, with secret, the MAC of the entry at e of the chapter file
+ * pack (what only the user who holds the key can do). */
+static void sign_entry(unsigned char *pack, unsigned char *e,
+                       const unsigned char *secret) {
+  cb_hmac m;
+  uint64_t len = get64(e + 20);
+  cb_hmac_init(&m, secret, 32);
+  cb_hmac_update(&m, "CBCHAP02", 8);
+  cb_hmac_update(&m, pack + 8, 20);
+  cb_hmac_update(&m, e, 20 + 8);
+  cb_hmac_update(&m, e + ENTRY_HEAD, (size_t)len);
+  cb_hmac_final(&m, e + 28);
+}
+
+/* Entries whose MAC is right (made with the user's own key) but whose
+ * payload is cut short or scrambled: the reader's own bounds checks must
+ * hold (no crash, and a cut entry is a miss). */
 static void test_forged(void) {
   packed p;
-  if (packed_open(&p, "casebooks/tests/every-type") < 0) {
+  unsigned char secret[32];
+  if (packed_open(&p, "casebooks/tests/every-type") < 0 ||
+      test_secret(secret) < 0) {
+    CHECK(!"the chapter file and the key are there");
     packed_close(&p);
     return;
   }
   const unsigned char *orig = p.pack;
   size_t size = p.size, cached;
-  CHECK(size > 36 + 36);
-  const size_t head = 8 + 20 + 8, first = head + 20 + 16;
+  CHECK(size > PACK_HEAD + ENTRY_HEAD);
+  const size_t head = PACK_HEAD, first = head + ENTRY_HEAD;
   size_t len = size > first ? (size_t)get64(orig + head + 20) : 0;
   CHECK(first + len <= size);
   int bad = 0, crashes = 0;
   unsigned char *forged = malloc(size + 1);
   for (size_t cut = 0; cut < len && first + len <= size; cut++) {
-    /* the first entry, cut to `cut` bytes, checksum recomputed */
+    /* the first entry, cut to `cut` bytes, MAC recomputed */
     memcpy(forged, orig, first + cut);
     put64(forged + head + 20, cut);
-    put64(forged + head + 28, cb_cache__checksum(orig + first, cut));
+    sign_entry(forged, forged + head, secret);
     memcpy(forged + first + cut, orig + first + len, size - first - len);
     bad += !load_damaged(&p, forged, size - (len - cut), &cached);
   }
   CHECK_INT(bad, 0);
-  /* bytes of the payload replaced, checksum recomputed: anything may be
-   * read, but safely */
+  /* bytes of the payload replaced, MAC recomputed: anything may be read,
+   * but safely */
   unsigned seed = 12345;
   for (int round = 0; round < 300 && first + len <= size; round++) {
     memcpy(forged, orig, size);
@@ -577,7 +621,7 @@ static void test_forged(void) {
       seed = seed * 1103515245u + 12345u;
       forged[first + (seed >> 8) % len] = (unsigned char)(seed >> 20);
     }
-    put64(forged + head + 28, cb_cache__checksum(forged + first, len));
+    sign_entry(forged, forged + head, secret);
     proj_write(p.out, ".cache/chapters.bin", (const char *)forged,
                (long)size);
     cb_ctx *ctx = NULL;
@@ -591,7 +635,133 @@ static void test_forged(void) {
   packed_close(&p);
 }
 
+/* The diagnostics of ctx with rule id rule. */
+static size_t count_rule(cb_ctx *ctx, const char *rule) {
+  size_t n, k = 0;
+  const cb_diag *d = cb_ctx_diags(ctx, &n);
+  for (size_t i = 0; i < n; i++)
+    k += d[i].rule && strcmp(d[i].rule, rule) == 0;
+  return k;
+}
+
+/* Chapter entries whose payload was rewritten (an option's meaning made
+ * a redirect) with the MAC recomputed under another user's key: never
+ * decoded, one note, the model is the Markdown's. */
+static void test_other_key(void) {
+  packed p;
+  if (packed_open(&p, "casebooks/chat-safety") < 0) {
+    packed_close(&p);
+    return;
+  }
+  unsigned char other[32];
+  memset(other, 0x42, sizeof other);
+  unsigned char *pack = (unsigned char *)p.pack;
+  size_t n_entries = (size_t)get64(pack + 28), at = PACK_HEAD, forged = 0;
+  const char *needle = "Nothing in the reply coul";
+  const char *evil = "<meta http-equiv=refresh>"; /* as long */
+  for (size_t i = 0; i < n_entries && at + ENTRY_HEAD <= p.size; i++) {
+    size_t len = (size_t)get64(pack + at + 20);
+    unsigned char *data = pack + at + ENTRY_HEAD;
+    /* the meaning of the option "safe" becomes a redirect */
+    for (size_t k = 0; k + strlen(needle) <= len; k++)
+      if (memcmp(data + k, needle, strlen(needle)) == 0) {
+        memcpy(data + k, evil, strlen(evil));
+        forged++;
+      }
+    sign_entry(pack, pack + at, other);
+    at += ENTRY_HEAD + len;
+  }
+  CHECK(forged > 0);
+  cb_ctx *ctx = NULL;
+  const cb_book *book = NULL;
+  size_t cached = 0;
+  proj_write(p.out, ".cache/chapters.bin", (const char *)pack, (long)p.size);
+  CHECK_INT(load_cached(&ctx, &book, p.proj, p.out, &cached), 0);
+  CHECK_INT(cached, 0);
+  CHECK(book && same_book(p.want, book));
+  CHECK_INT(count_rule(ctx, "cache-untrusted"), 1);
+  cb_ctx_free(ctx);
+  packed_close(&p);
+}
+
+/* The key: made once, 0600 in a 0700 directory, kept; refused (no
+ * cache, nothing written) when it or its directory is not safe. */
+static void test_key(void) {
+  char dir[128], key[200];
+  struct stat st;
+  unsigned char first[32], again[32];
+  snprintf(dir, sizeof dir, "%s/casebook", xdg);
+  snprintf(key, sizeof key, "%s/key", dir);
+  CHECK(test_secret(first) == 0);
+  CHECK(stat(dir, &st) == 0 && (st.st_mode & 0777) == 0700);
+  CHECK(stat(key, &st) == 0 && (st.st_mode & 0777) == 0600 &&
+        st.st_size == 32);
+  const char *proj = "casebooks/tests/links";
+  const char *tmp = proj_new();
+  char out[200], pack[260];
+  snprintf(out, sizeof out, "%s/out", tmp);
+  snprintf(pack, sizeof pack, "%s/.cache/chapters.bin", out);
+  mkdir(out, 0777);
+  /* loads a project through the cache and saves what it can (whether
+   * the chapter file is there after it says whether a key was used) */
+#define SAVE_WROTE()                                                          do {                                                                          cb_ctx *ctx_ = NULL;                                                        const cb_book *book_ = NULL;                                                size_t c_;                                                                  unlink(pack);                                                               if (load_cached(&ctx_, &book_, proj, out, &c_) == 0)                          cb_build_cache_save(ctx_, book_);                                         cb_ctx_free(ctx_);                                                        } while (0)
+  SAVE_WROTE();
+  CHECK(access(pack, F_OK) == 0);
+  CHECK(test_secret(again) == 0 && memcmp(first, again, 32) == 0);
+  /* a key others may read: not used, not replaced */
+  chmod(key, 0644);
+  SAVE_WROTE();
+  CHECK(access(pack, F_OK) != 0);
+  chmod(key, 0600);
+  CHECK(test_secret(again) == 0 && memcmp(first, again, 32) == 0);
+  /* a directory others may write to */
+  chmod(dir, 0777);
+  SAVE_WROTE();
+  CHECK(access(pack, F_OK) != 0);
+  chmod(dir, 0700);
+  /* a key that is a symbolic link (to a file of the right shape) */
+  char real[200];
+  snprintf(real, sizeof real, "%s/real-key", tmp);
+  rename(key, real);
+  CHECK(symlink(real, key) == 0);
+  SAVE_WROTE();
+  CHECK(access(pack, F_OK) != 0);
+  unlink(key);
+  rename(real, key);
+  SAVE_WROTE();
+  CHECK(access(pack, F_OK) == 0);
+  /* no key can be had: the build still loads, without a cache */
+  char *saved_home = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
+  unsetenv("XDG_CACHE_HOME");
+  unsetenv("HOME");
+  SAVE_WROTE();
+  CHECK(access(pack, F_OK) != 0);
+  /* a relative XDG_CACHE_HOME is ignored (the spec says so) */
+  setenv("XDG_CACHE_HOME", "relative/cache", 1);
+  SAVE_WROTE();
+  CHECK(access(pack, F_OK) != 0);
+  CHECK(access("relative/cache", F_OK) != 0);
+  if (saved_home)
+    setenv("HOME", saved_home, 1);
+  free(saved_home);
+  setenv("XDG_CACHE_HOME", xdg, 1);
+  /* a fresh cache directory: the key is made there */
+  char fresh[100];
+  snprintf(fresh, sizeof fresh, "%s/fresh", tmp);
+  setenv("XDG_CACHE_HOME", fresh, 1);
+  SAVE_WROTE();
+  CHECK(access(pack, F_OK) == 0);
+  snprintf(key, sizeof key, "%s/casebook/key", fresh);
+  CHECK(stat(key, &st) == 0 && (st.st_mode & 0777) == 0600);
+  setenv("XDG_CACHE_HOME", xdg, 1);
+#undef SAVE_WROTE
+  proj_remove(tmp);
+}
+
 int main(void) {
+  /* the key of these tests lives in a directory of their own */
+  snprintf(xdg, sizeof xdg, "%s", proj_new());
+  setenv("XDG_CACHE_HOME", xdg, 1);
   test_casebook("casebooks/chat-safety", 1);
   test_casebook("casebooks/zh", 1);
   DIR *d = opendir("casebooks/tests");
@@ -612,5 +782,8 @@ int main(void) {
   test_renumbering();
   test_damage();
   test_forged();
+  test_other_key();
+  test_key();
+  proj_remove(xdg);
   return test_report("cache");
 }

@@ -3,7 +3,8 @@
  * repository is made here with libgit2 (no `git` command needed), then
  * read at two revisions in one process, through the project-file API,
  * and walked for the elements' last changes and a log; every allocation
- * of the walk is made to fail in turn.
+ * of the walk is made to fail in turn. And which files the index tracks,
+ * as the build cache asks (cb_git__tracked).
  */
 #define _XOPEN_SOURCE 700 /* mkdtemp */
 
@@ -16,6 +17,7 @@
 
 #include "casebook/casebook.h"
 #include "ctx.h"
+#include "git.h"
 #include "testlib.h"
 
 static char root[256];
@@ -293,6 +295,36 @@ static void remove_tree(const char *path) {
     fprintf(stderr, "could not remove %s\n", path);
 }
 
+/* A file of the index is tracked, from the top or a subdirectory and
+ * through a path with "..", an untracked file beside it is not, and
+ * outside any repository nothing is. */
+static void test_tracked(void) {
+  char dir[600], out[600];
+  snprintf(dir, sizeof dir, "%s/guide/_build", root);
+  mkdir(dir, 0777);
+  write_file("guide/_build/.cache/chapters.bin", "committed\n");
+  git_index *idx = NULL;
+  CHECK(git_repository_index(&idx, repo) == 0 &&
+        git_index_add_bypath(idx, "guide/_build/.cache/chapters.bin") == 0 &&
+        git_index_write(idx) == 0);
+  git_index_free(idx);
+  write_file("guide/_build/.cache/build.bin", "not committed\n");
+  snprintf(dir, sizeof dir, "%s/guide/_build/.cache", root);
+  CHECK_INT(cb_git__tracked(dir, "chapters.bin"), 1);
+  CHECK_INT(cb_git__tracked(dir, "build.bin"), 0);
+  snprintf(dir, sizeof dir, "%s/guide/_build/../_build/.cache", root);
+  CHECK_INT(cb_git__tracked(dir, "chapters.bin"), 1);
+  snprintf(dir, sizeof dir, "%s/guide", root);
+  CHECK_INT(cb_git__tracked(dir, "cases.md"), 1);
+  CHECK_INT(cb_git__tracked(root, "other.txt"), 1);
+  CHECK_INT(cb_git__tracked(root, "missing.txt"), 0);
+  strcpy(out, "/tmp/casebook-test-nogit.XXXXXX");
+  if (mkdtemp(out)) {
+    CHECK_INT(cb_git__tracked(out, "chapters.bin"), 0);
+    rmdir(out);
+  }
+}
+
 int main(void) {
   git_libgit2_init();
   int ok = make_repo() == 0;
@@ -303,6 +335,7 @@ int main(void) {
     test_history();
     test_memory_book();
     test_alloc_failures();
+    test_tracked();
   }
   git_repository_free(repo);
   git_libgit2_shutdown();
