@@ -641,7 +641,8 @@ static const char *const core_rule_ids[] = {
     "manifest-chapters",   "manifest-error",      "manifest-unknown-key",
     "manifest-unknown-rule", "nul-byte",          CB_RULE_ERROR_ID,
     /* git.c, source.c, history.c, book.c */
-    "git-repository", "git-shallow", "git-submodule", "git-symlink"};
+    "git-repository", "git-shallow", "git-submodule", "symlink",
+    "file-too-large"};
 #define N_CORE_RULE_IDS (sizeof core_rule_ids / sizeof core_rule_ids[0])
 
 /* A manifest rule setting for a rule that does not exist. */
