@@ -113,7 +113,7 @@ static int open_dir(cb_ctx *ctx, const char *dir, const char *what,
   if (root < 0)
     fd = open(*dir ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   else if (!*rel)
-    fd = dup(root);
+    fd = openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   else
     fd = cb_beneath__open(root, rel, O_RDONLY | O_DIRECTORY, &stop);
   if (fd >= 0)
@@ -287,7 +287,7 @@ int cb_output__begin(cb_ctx *ctx, const char *outdir) {
     goto done;
   /* under the lock, no other build is writing here: every temporary
    * file of ours is a leftover */
-  int stale = dup(r->fd);
+  int stale = openat(r->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (stale >= 0)
     remove_stale(stale, 0);
   pthread_mutex_lock(&roots_mutex);
@@ -340,7 +340,7 @@ int cb_output__root_id(const cb_ctx *ctx, dev_t *dev, ino_t *ino) {
  * one before, a link anywhere refused. */
 static int mkdirs_beneath(cb_ctx *ctx, const char *path, int root,
                           const char *rel) {
-  int cur = dup(root), err = 0;
+  int cur = openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), err = 0;
   char name[256];
   if (cur < 0)
     return cb_ctx__fail(ctx, CB_EIO, "cannot create directory %s: %s", path,

@@ -129,7 +129,9 @@ int cb_source__open_fs(cb_source **out, cb_ctx *ctx, const char *root) {
   /* The root as the user named it (a link there is the user's choice);
    * everything below it is opened relative to this descriptor. */
   int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  DIR *d = fd < 0 ? NULL : fdopendir(dup(fd));
+  DIR *d = fd < 0 ? NULL
+                  : fdopendir(openat(fd, ".", O_RDONLY | O_DIRECTORY |
+                                                  O_CLOEXEC));
   if (!d || fstat(fd, &st) < 0) {
     int saved = errno;
     if (d)
@@ -297,8 +299,14 @@ done:
   return err;
 }
 
+/* A descriptor of the root of its own (a dup() would share the read
+ * offset of the directory with every other one). */
+static int reopen_root(const cb_source *src) {
+  return openat(src->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
 static int fs_list(cb_source *src, pathlist *pl) {
-  int fd = dup(src->root_fd);
+  int fd = reopen_root(src);
   if (fd < 0)
     return cb_ctx__fail(src->ctx, CB_EIO, "cannot read directory '%s': %s",
                         src->root, strerror(errno));
@@ -311,7 +319,7 @@ static int fs_list(cb_source *src, pathlist *pl) {
 static int open_dir(cb_source *src, const char *rel) {
   int fd = *rel ? cb_beneath__open(src->root_fd, rel, O_RDONLY | O_DIRECTORY,
                                    NULL)
-                : dup(src->root_fd);
+                : reopen_root(src);
   struct stat st;
   if (fd >= 0 && *rel && (fstat(fd, &st) < 0 || output_dir(src, fd, &st))) {
     close(fd);
