@@ -283,13 +283,33 @@ int cb_output__begin(cb_ctx *ctx, const char *outdir) {
   }
   r->dev = st.st_dev;
   r->ino = st.st_ino;
-  if ((err = take_lock(ctx, r)) < 0)
+  /* another context of this process holds it: its lock would never be
+   * released while this one waits (flock locks open files, not
+   * processes) */
+  pthread_mutex_lock(&roots_mutex);
+  int busy = 0, alias = 0;
+  for (const out_root *o = roots; o; o = o->next)
+    if (o->dev == r->dev && o->ino == r->ino) {
+      busy |= o->owner != ctx;
+      alias |= o->owner == ctx; /* the same directory by another name */
+    }
+  pthread_mutex_unlock(&roots_mutex);
+  if (busy) {
+    err = cb_ctx__fail(ctx, CB_EIO,
+                       "%s is the output directory of another build of this "
+                       "process",
+                       r->path);
     goto done;
-  /* under the lock, no other build is writing here: every temporary
-   * file of ours is a leftover */
-  int stale = openat(r->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (stale >= 0)
-    remove_stale(stale, 0);
+  }
+  if (!alias) {
+    if ((err = take_lock(ctx, r)) < 0)
+      goto done;
+    /* under the lock, no other build is writing here: every temporary
+     * file of ours is a leftover */
+    int stale = openat(r->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (stale >= 0)
+      remove_stale(stale, 0);
+  }
   pthread_mutex_lock(&roots_mutex);
   r->next = roots;
   roots = r;

@@ -56,8 +56,11 @@ typedef struct cb_output cb_output;
  * cb_output__end(ctx), every function below given a path under outdir
  * (outdir joined with '/' and a relative path, from any context or
  * thread) resolves it relative to the open directory and refuses a link
- * in any component. Again with the same ctx and outdir: 0, nothing done.
- * Returns 0, CB_ENOMEM or CB_EIO (ctx's error set). */
+ * in any component. Again with the same ctx and outdir: 0, nothing done;
+ * the same directory by another name is added under that name too. A
+ * directory another context of this process holds (its lock would never
+ * be released while this one waited): CB_EIO. Returns 0, CB_ENOMEM or
+ * CB_EIO (ctx's error set). */
 int cb_output__begin(cb_ctx *ctx, const char *outdir);
 
 /* Releases the output directories ctx opened (closing them, which

@@ -163,6 +163,21 @@ static void test_rooted(const char *root, const char *name) {
   CHECK(!exists(path));
   CHECK_INT(cb_output__read_fd(&ctx, path), CB_ENOTFOUND);
 
+  /* the same directory by another name, for the same context: no second
+   * lock (which would wait for the first forever), writes under it too */
+  snprintf(path, sizeof path, "%s/./", out);
+  CHECK_INT(cb_output__begin(&ctx, path), 0);
+  snprintf(path, sizeof path, "%s/./html/alias.txt", out);
+  CHECK_INT(cb_output__file(&ctx, path, "a", 1, 0), 0);
+  snprintf(path, sizeof path, "%s/html/alias.txt", out);
+  CHECK_STR(slurp(path, NULL), "a");
+
+  /* another context of this process: an error, not a wait forever */
+  cb_ctx other_ctx;
+  memset(&other_ctx, 0, sizeof other_ctx);
+  CHECK_INT(cb_output__begin(&other_ctx, out), CB_EIO);
+  CHECK(strstr(other_ctx.error, "another build of this process") != NULL);
+
   /* the lock is held: another open file description cannot take it */
   snprintf(path, sizeof path, "%s/" CB_OUTPUT_LOCK_NAME, out);
   int other = open(path, O_RDONLY);
