@@ -20,6 +20,7 @@
 #include "git.h"
 #include "history.h"
 #include "manifest.h"
+#include "output.h"
 #include "parse.h"
 #include "resolve.h"
 #include "source.h"
@@ -79,6 +80,7 @@ void cb_ctx_free(cb_ctx *ctx) {
     return;
   project_free(ctx->project);
   cb_cache__free(ctx->cache);
+  cb_output__end(ctx); /* the output directory's lock goes last */
   cb_free(ctx->diags);
   cb_free(ctx->rules);
   cb_arena_free(ctx->arena);
@@ -436,6 +438,13 @@ static int open_project(cb_project *p, cb_ctx *ctx, const char *dir,
     return cb_source__open_git(&p->src, ctx, p->git, rev, commit);
   }
   if ((err = cb_source__open_fs(&p->src, ctx, dir)) < 0)
+    return err;
+  /* the output directory of this build, when it lies in the project, is
+   * not part of it (found by device and inode, whatever its path) */
+  dev_t out_dev;
+  ino_t out_ino;
+  if (cb_output__root_id(ctx, &out_dev, &out_ino) == 0 &&
+      (err = cb_source__exclude_dir(p->src, out_dev, out_ino)) < 0)
     return err;
   if (cb_git__open(&p->git, ctx, dir, 1) < 0) {
     /* a repository that cannot be read: the build goes on unstamped */

@@ -722,7 +722,9 @@ static const char *const core_rule_ids[] = {
     /* extract.c, blocks.c */
     "hidden-character",
     /* git.c, source.c, history.c, book.c */
-    "git-repository", "git-shallow", "git-submodule", "git-symlink",
+    "git-repository", "git-shallow", "git-submodule", "symlink",
+    /* source.c */
+    "file-too-large",
     /* cache.c */
     "cache-tracked", "cache-untrusted"};
 #define N_CORE_RULE_IDS (sizeof core_rule_ids / sizeof core_rule_ids[0])

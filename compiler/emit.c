@@ -437,7 +437,9 @@ int cb_book_emit(cb_ctx *ctx, const cb_book *book, const char *outdir) {
       goto done;
     }
   }
-  if ((err = cb_output__mkdirs(ctx, outdir)) < 0)
+  /* the output directory, locked and opened once (output.h), unless
+   * cb_build_lock took it already */
+  if ((err = cb_output__begin(ctx, outdir)) < 0)
     goto done;
   if ((err = cb_emit_html__begin(&e.site, ctx, book, html_dir)) < 0)
     goto done;

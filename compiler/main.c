@@ -175,9 +175,13 @@ static int cmd_build(const cli *c) {
     rc = EXIT_INTERNAL;
     goto done;
   }
+  /* OUT is locked first: the cache's "nothing changed" check and the
+   * writes of one build never interleave with another's */
+  int err = cb_build_lock(ctx, c->dir, out);
   /* the build cache in OUT/.cache (docs/cache.md): unchanged chapters are
    * not parsed again, and when nothing changed the load gives no book */
-  int err = c->no_cache ? 0 : cb_build_cache_open(ctx, out, variant);
+  if (err == 0 && !c->no_cache)
+    err = cb_build_cache_open(ctx, out, variant);
   if (err == 0)
     err = cb_book_load(&book, ctx, c->dir);
   if (err < 0) {

@@ -7,6 +7,14 @@
  * either the old file or the new one. On any failure the temporary file
  * is removed and the function returns CB_EIO with ctx's error set.
  *
+ * The output directory of a build is opened once (cb_output__begin):
+ * it is locked for the length of the build, and every file, directory
+ * and removal below it is made relative to it, one component at a time,
+ * so that nothing is ever written or removed through a symbolic link
+ * planted in the output tree (a committed `_build/html/assets/x ->
+ * ~/.ssh`): such a link is an error naming it. The temporary files of a
+ * killed build are removed by the next one.
+ *
  * Files opened with CB_OUTPUT_SYNC are also fsync'ed before the rename,
  * so that they survive a crash of the machine (the rubric files); the HTML
  * pages are not, because thousands of fsyncs would cost more than the
@@ -16,6 +24,7 @@
 #define CB_OUTPUT_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "ctx.h"
 
@@ -33,6 +42,37 @@ enum {
 };
 
 typedef struct cb_output cb_output;
+
+/* The lock file of an output directory (flock'ed by a build). A directory
+ * holding one is an output directory, never read as part of a project. */
+#define CB_OUTPUT_LOCK_NAME ".casebook-lock"
+
+/* Opens outdir as the output directory of a build of ctx: creates it
+ * (and its missing parents, as named), refuses it when it is itself a
+ * symbolic link, locks it (another build into it holds the lock: says so
+ * once on stderr unless quiet, and waits), and removes the temporary
+ * files of killed builds below it (regular files named as
+ * cb_output__is_tmp_name, links not followed). From then on, until
+ * cb_output__end(ctx), every function below given a path under outdir
+ * (outdir joined with '/' and a relative path, from any context or
+ * thread) resolves it relative to the open directory and refuses a link
+ * in any component. Again with the same ctx and outdir: 0, nothing done;
+ * the same directory by another name is added under that name too. A
+ * directory another context of this process holds (its lock would never
+ * be released while this one waited): CB_EIO. Returns 0, CB_ENOMEM or
+ * CB_EIO (ctx's error set). */
+int cb_output__begin(cb_ctx *ctx, const char *outdir);
+
+/* Releases the output directories ctx opened (closing them, which
+ * releases their locks). cb_ctx_free calls it. */
+void cb_output__end(const cb_ctx *ctx);
+
+/* The device and inode of the (first) output directory ctx opened: 0, or
+ * CB_ENOTFOUND when it opened none. */
+int cb_output__root_id(const cb_ctx *ctx, dev_t *dev, ino_t *ino);
+
+/* 1 when name has the form of our temporary files, ".NAME.tmp-PID-N". */
+int cb_output__is_tmp_name(const char *name);
 
 /* Creates directory path and its missing parents (mode 0777 & ~umask).
  * Returns 0, or CB_EIO with ctx's error set. */
@@ -61,8 +101,21 @@ int cb_output__file(cb_ctx *ctx, const char *path, const void *data, size_t len,
 
 /* Removes the regular files of directory dir whose name ends with suffix
  * and for which keep(name, data) returns 0: the pages of an earlier build
- * that this one did not write. Returns 0 or CB_EIO. */
+ * that this one did not write. Links, directories and anything else are
+ * left alone, and a dir reached through a link is an error. Returns 0 or
+ * CB_EIO. */
 int cb_output__prune(cb_ctx *ctx, const char *dir, const char *suffix,
                      int (*keep)(const char *name, void *data), void *data);
+
+/* Opens the file at path for reading, under an output directory without
+ * following any link (elsewhere, a link as the last component is
+ * refused): the descriptor, CB_ENOTFOUND (no such file, no error set),
+ * or CB_EIO (ctx's error set). For the build cache's own files. */
+int cb_output__read_fd(cb_ctx *ctx, const char *path);
+
+/* Removes the regular file at path (nothing else: not a link, not a
+ * directory), under an output directory without following any link.
+ * Returns 0 (also when there is no such file) or CB_EIO. */
+int cb_output__remove(cb_ctx *ctx, const char *path);
 
 #endif

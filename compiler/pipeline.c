@@ -6,11 +6,29 @@
  * context of their own (arena, diagnostics) that shares the book; their
  * diagnostics are merged into the caller's context at the end, so the
  * result is the same as running one after the other.
+ *
+ * A build holds its output directory (output.h) from cb_build_lock, or
+ * from the start of cb_book_emit, until its context is freed: two builds
+ * into one directory run one after the other.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ctx.h"
+#include "output.h"
+
+int cb_build_lock(cb_ctx *ctx, const char *dir, const char *outdir) {
+  /* a project that is not there is said as cb_book_load says it, before
+   * OUT (by default inside it) is created */
+  struct stat st;
+  if (!ctx->opts.rev && dir && stat(dir, &st) < 0)
+    return cb_ctx__fail(ctx, errno == ENOENT ? CB_ENOTFOUND : CB_EIO,
+                        "cannot open project directory '%s': %s", dir,
+                        strerror(errno));
+  return cb_output__begin(ctx, outdir);
+}
 
 typedef struct check_job {
   cb_ctx *sub;

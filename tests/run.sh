@@ -425,7 +425,8 @@ bad_pathological() {
   fi
 }
 
-# A 100 MB chapter of ordinary prose and cases.
+# A 100 MB chapter of ordinary prose and cases (below the limit of 128 MiB
+# per project file; tests/layers/paths.sh builds one above it).
 bad_huge() {
   mkdir -p "$TMP/huge"
   awk 'BEGIN {

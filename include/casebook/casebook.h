@@ -297,6 +297,19 @@ int cb_book_check_against(cb_ctx *ctx, const cb_book *book,
 int cb_project_previous_tag(char **out, cb_ctx *ctx, const char *dir,
                             const char *rev);
 
+/* ---- The output directory ---------------------------------------------- */
+
+/* Opens and locks outdir for a build of the project in dir (checked to
+ * exist first, outside --rev) with ctx, until cb_ctx_free: created
+ * when missing, refused when it is a symbolic link; a second build into
+ * it waits (saying so once on stderr unless quiet) for the first to end.
+ * Temporary files left by a killed build are removed, nothing below it is
+ * ever written or removed through a symbolic link, and a project holding
+ * it does not read it. Call it before cb_build_cache_open and
+ * cb_book_load; cb_book_emit takes it itself when it was not taken.
+ * Returns 0 or a negative code with cb_ctx_error() set. */
+int cb_build_lock(cb_ctx *ctx, const char *dir, const char *outdir);
+
 /* ---- The incremental build cache (docs/cache.md) ------------------------ */
 
 /* Makes the next cb_book_load of ctx use the cache of a build into outdir

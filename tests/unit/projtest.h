@@ -104,7 +104,8 @@ static inline int proj_hidden_files(const char *dir) {
   struct dirent *e;
   while ((e = readdir(d)) != NULL)
     if (e->d_name[0] == '.' && strcmp(e->d_name, ".") != 0 &&
-        strcmp(e->d_name, "..") != 0)
+        strcmp(e->d_name, "..") != 0 &&
+        strcmp(e->d_name, ".casebook-lock") != 0) /* a build's lock */
       n++;
   closedir(d);
   return n;

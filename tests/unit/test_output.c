@@ -1,5 +1,8 @@
 /* Unit tests of output.c: atomic writes, mkdir -p, and that a failed write
- * leaves neither a temporary file nor a half-written target. */
+ * leaves neither a temporary file nor a half-written target; the output
+ * directory of a build: nothing written, created or removed through a
+ * symbolic link below it (with openat2 and with the walk of kernels
+ * without it), the lock, the removal of stale temporary files. */
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -10,6 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+
+#include "beneath.h"
 #include "ctx.h"
 #include "output.h"
 #include "projtest.h"
@@ -44,6 +51,174 @@ static void rm_rf(const char *path) {
 static int keep_keep(const char *name, void *data) {
   (void)data;
   return strcmp(name, "keep.html") == 0;
+}
+
+static int is_link(const char *path) {
+  struct stat st;
+  return lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
+/* The attacks on an output directory under root/NAME, with a victim
+ * directory beside it: every one fails with the link named, and the
+ * victim keeps its bytes. */
+static void test_rooted(const char *root, const char *name) {
+  cb_ctx ctx;
+  memset(&ctx, 0, sizeof ctx);
+  char out[400], victim[400], path[700], link[600];
+  snprintf(out, sizeof out, "%s/%s", root, name);
+  snprintf(victim, sizeof victim, "%s/%s-victim", root, name);
+  CHECK_INT(cb_output__mkdirs(&ctx, victim), 0);
+  snprintf(path, sizeof path, "%s/secret.md", victim);
+  CHECK_INT(cb_output__file(&ctx, path, "victim", 6, 0), 0);
+
+  /* the output directory itself as a link: refused, nothing created */
+  snprintf(link, sizeof link, "%s-link", out);
+  CHECK(symlink(victim, link) == 0);
+  ctx.error[0] = '\0';
+  CHECK_INT(cb_output__begin(&ctx, link), CB_EIO);
+  CHECK(strstr(ctx.error, "is a symbolic link") != NULL);
+  snprintf(path, sizeof path, "%s/" CB_OUTPUT_LOCK_NAME, victim);
+  CHECK(!exists(path));
+  /* also with a trailing '/', which would make open() follow it */
+  snprintf(path, sizeof path, "%s/", link);
+  CHECK_INT(cb_output__begin(&ctx, path), CB_EIO);
+
+  CHECK_INT(cb_output__begin(&ctx, out), 0);
+  CHECK_INT(cb_output__begin(&ctx, out), 0); /* again: nothing done */
+  dev_t dev;
+  ino_t ino;
+  struct stat st;
+  CHECK_INT(cb_output__root_id(&ctx, &dev, &ino), 0);
+  CHECK(stat(out, &st) == 0 && st.st_dev == dev && st.st_ino == ino);
+
+  /* below it, files and directories as usual */
+  snprintf(path, sizeof path, "%s/html/assets/a", out);
+  CHECK_INT(cb_output__mkdirs(&ctx, path), 0);
+  snprintf(path, sizeof path, "%s/html/assets/a/b.txt", out);
+  CHECK_INT(cb_output__file(&ctx, path, "b", 1, CB_OUTPUT_KEEP_SAME), 0);
+  CHECK_STR(slurp(path, NULL), "b");
+
+  /* html/assets/x -> victim: neither mkdir nor a file through it */
+  snprintf(link, sizeof link, "%s/html/assets/x", out);
+  CHECK(symlink(victim, link) == 0);
+  snprintf(path, sizeof path, "%s/html/assets/x/sub", out);
+  ctx.error[0] = '\0';
+  CHECK_INT(cb_output__mkdirs(&ctx, path), CB_EIO);
+  CHECK(strstr(ctx.error, link) != NULL &&
+        strstr(ctx.error, "is a symbolic link") != NULL);
+  snprintf(path, sizeof path, "%s/html/assets/x/secret.md", out);
+  ctx.error[0] = '\0';
+  CHECK_INT(cb_output__file(&ctx, path, "evil", 4, 0), CB_EIO);
+  CHECK(strstr(ctx.error, link) != NULL);
+  CHECK_INT(cb_output__file(&ctx, path, "evil", 4, CB_OUTPUT_KEEP_SAME),
+            CB_EIO);
+  CHECK_INT(cb_output__remove(&ctx, path), CB_EIO);
+  CHECK_INT(cb_output__read_fd(&ctx, path), CB_EIO);
+  /* the prune of a directory reached through it */
+  snprintf(path, sizeof path, "%s/html/assets/x", out);
+  CHECK_INT(cb_output__prune(&ctx, path, ".md", keep_keep, NULL), CB_EIO);
+  snprintf(path, sizeof path, "%s/secret.md", victim);
+  CHECK_STR(slurp(path, NULL), "victim");
+  CHECK_INT(proj_hidden_files(victim), 0);
+
+  /* a link in place of a file: not replaced, not written through */
+  snprintf(link, sizeof link, "%s/rubric.json", out);
+  CHECK(symlink(path, link) == 0);
+  ctx.error[0] = '\0';
+  CHECK_INT(cb_output__file(&ctx, link, "evil", 4, 0), CB_EIO);
+  CHECK(strstr(ctx.error, "it is a symbolic link") != NULL);
+  CHECK(is_link(link));
+  CHECK_STR(slurp(path, NULL), "victim");
+  CHECK_INT(cb_output__remove(&ctx, link), 0); /* a link is not removed */
+  CHECK(is_link(link));
+
+  /* the prune removes regular files only: not a link named like a page,
+   * not a directory */
+  snprintf(path, sizeof path, "%s/p", out);
+  CHECK_INT(cb_output__mkdirs(&ctx, path), 0);
+  snprintf(path, sizeof path, "%s/p/stale.md", out);
+  CHECK_INT(cb_output__file(&ctx, path, "x", 1, 0), 0);
+  snprintf(link, sizeof link, "%s/p/linked.md", out);
+  snprintf(path, sizeof path, "%s/secret.md", victim);
+  CHECK(symlink(path, link) == 0);
+  snprintf(path, sizeof path, "%s/p/dir.md", out);
+  CHECK_INT(cb_output__mkdirs(&ctx, path), 0);
+  snprintf(path, sizeof path, "%s/p", out);
+  CHECK_INT(cb_output__prune(&ctx, path, ".md", keep_keep, NULL), 0);
+  snprintf(path, sizeof path, "%s/p/stale.md", out);
+  CHECK(!exists(path));
+  CHECK(is_link(link));
+  snprintf(path, sizeof path, "%s/p/dir.md", out);
+  CHECK(exists(path));
+  snprintf(path, sizeof path, "%s/secret.md", victim);
+  CHECK_STR(slurp(path, NULL), "victim");
+
+  /* read and remove of the cache's own files */
+  snprintf(path, sizeof path, "%s/html/assets/a/b.txt", out);
+  int fd = cb_output__read_fd(&ctx, path);
+  CHECK(fd >= 0);
+  if (fd >= 0)
+    close(fd);
+  CHECK_INT(cb_output__remove(&ctx, path), 0);
+  CHECK(!exists(path));
+  CHECK_INT(cb_output__read_fd(&ctx, path), CB_ENOTFOUND);
+
+  /* the same directory by another name, for the same context: no second
+   * lock (which would wait for the first forever), writes under it too */
+  snprintf(path, sizeof path, "%s/./", out);
+  CHECK_INT(cb_output__begin(&ctx, path), 0);
+  snprintf(path, sizeof path, "%s/./html/alias.txt", out);
+  CHECK_INT(cb_output__file(&ctx, path, "a", 1, 0), 0);
+  snprintf(path, sizeof path, "%s/html/alias.txt", out);
+  CHECK_STR(slurp(path, NULL), "a");
+
+  /* another context of this process: an error, not a wait forever */
+  cb_ctx other_ctx;
+  memset(&other_ctx, 0, sizeof other_ctx);
+  CHECK_INT(cb_output__begin(&other_ctx, out), CB_EIO);
+  CHECK(strstr(other_ctx.error, "another build of this process") != NULL);
+
+  /* the lock is held: another open file description cannot take it */
+  snprintf(path, sizeof path, "%s/" CB_OUTPUT_LOCK_NAME, out);
+  int other = open(path, O_RDONLY);
+  CHECK(other >= 0);
+  CHECK(flock(other, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK);
+  cb_output__end(&ctx);
+  CHECK_INT(cb_output__root_id(&ctx, &dev, &ino), CB_ENOTFOUND);
+  /* released with the context */
+  CHECK(flock(other, LOCK_EX | LOCK_NB) == 0);
+  close(other);
+
+  /* stale temporary files: the next begin removes regular files of our
+   * name, at any depth, and nothing else */
+  const char *stale[] = {"/.index.html.tmp-4242-1", "/html/.a.tmp-1-2",
+                         "/html/assets/a/.b.txt.tmp-99-100"};
+  const char *kept[] = {"/.tmp-1-2", "/html/.a.tmp-1-", "/html/.a.tmp-x-1",
+                        "/html/a.tmp-1-2", "/html/.notes.tmp"};
+  for (size_t i = 0; i < 3; i++) {
+    snprintf(path, sizeof path, "%s%s", out, stale[i]);
+    CHECK(close(open(path, O_WRONLY | O_CREAT, 0644)) == 0);
+  }
+  for (size_t i = 0; i < 5; i++) {
+    snprintf(path, sizeof path, "%s%s", out, kept[i]);
+    CHECK(close(open(path, O_WRONLY | O_CREAT, 0644)) == 0);
+  }
+  snprintf(link, sizeof link, "%s/html/.secret.md.tmp-5-5", out);
+  snprintf(path, sizeof path, "%s/secret.md", victim);
+  CHECK(symlink(path, link) == 0);
+  CHECK_INT(cb_output__begin(&ctx, out), 0);
+  for (size_t i = 0; i < 3; i++) {
+    snprintf(path, sizeof path, "%s%s", out, stale[i]);
+    CHECK(!exists(path));
+  }
+  for (size_t i = 0; i < 5; i++) {
+    snprintf(path, sizeof path, "%s%s", out, kept[i]);
+    CHECK(exists(path));
+  }
+  CHECK(is_link(link));
+  snprintf(path, sizeof path, "%s/secret.md", victim);
+  CHECK_STR(slurp(path, NULL), "victim");
+  cb_output__end(&ctx);
 }
 
 int main(void) {
@@ -210,6 +385,20 @@ int main(void) {
   CHECK(exists(path));
   snprintf(path, sizeof path, "%s/nosuch", root);
   CHECK_INT(cb_output__prune(&ctx, path, ".html", keep_keep, NULL), CB_EIO);
+
+  /* our temporary files' names */
+  CHECK(cb_output__is_tmp_name(".a.tmp-1-2"));
+  CHECK(cb_output__is_tmp_name(".x.tmp-1.tmp-33-4"));
+  CHECK(!cb_output__is_tmp_name(".tmp-1-2"));
+  CHECK(!cb_output__is_tmp_name("a.tmp-1-2"));
+  CHECK(!cb_output__is_tmp_name(".a.tmp-1-2x"));
+  CHECK(!cb_output__is_tmp_name(".a.tmp--2"));
+
+  /* the output directory of a build, with openat2, then with the walk
+   * of a kernel without it */
+  test_rooted(root, "out-openat2");
+  cb_beneath__no_openat2();
+  test_rooted(root, "out-walk");
 
   rm_rf(root);
   return test_report("output");
