@@ -49,10 +49,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "beneath.h"
 #include "embed.h"
 #include "git.h"
 #include "output.h"
 #include "sha256.h"
+#include "source.h"
 #include "strmap.h"
 
 #define KEY_LEN 20
@@ -852,6 +854,7 @@ struct cb_cache {
   char *dir;        /* OUT/.cache */
   char *outdir;     /* OUT */
   const char *root; /* the project directory as given (the book's) */
+  int root_fd;      /* root, opened by open_input; -1 until then */
   char *options;    /* the caller's other choices, as text */
   int off; /* caching disabled */
   int replayed;
@@ -885,21 +888,17 @@ struct cb_cache {
 
 static int is_fs(const cb_cache *c) { return c->ctx->opts.rev == NULL; }
 
-/* Reads the whole regular file at path into a cb_malloc'd buffer (with
- * a NUL after it). With nofollow, a symbolic link is not followed (the
- * cache's own files: OUT/.cache may hold links a contributor committed).
- * Returns 0, -1 when it cannot be read, -2 when out of memory. */
-static int read_file_flags(const char *path, unsigned char **out, size_t *len,
-                           int nofollow) {
+/* Reads the whole regular file open at fd into a cb_malloc'd buffer
+ * (with a NUL after it) and closes fd; a file larger than max is not
+ * read. Returns 0, -1 when it cannot be read, -2 when out of memory. */
+static int read_fd(int fd, unsigned char **out, size_t *len, uint64_t max) {
   *out = NULL;
   *len = 0;
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
-                          (nofollow ? O_NOFOLLOW : 0));
   if (fd < 0)
     return -1;
   struct stat st;
   if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < 0 ||
-      (uint64_t)st.st_size > SIZE_MAX / 2) {
+      (uint64_t)st.st_size > SIZE_MAX / 2 || (uint64_t)st.st_size > max) {
     close(fd);
     return -1;
   }
@@ -924,13 +923,31 @@ static int read_file_flags(const char *path, unsigned char **out, size_t *len,
   return 0;
 }
 
+/* A file of the system (the compiler's own executable). */
 static int read_file(const char *path, unsigned char **out, size_t *len) {
-  return read_file_flags(path, out, len, 0);
+  return read_fd(open(path, O_RDONLY | O_CLOEXEC), out, len, UINT64_MAX);
 }
 
-static int read_cache_file(const char *path, unsigned char **out,
+/* The cache's own files, in OUT/.cache: read below the output directory
+ * without following any link (a contributor may have committed links
+ * there), as output.c opens everything it writes. */
+static int read_cache_file(cb_cache *c, const char *path, unsigned char **out,
                            size_t *len) {
-  return read_file_flags(path, out, len, 1);
+  int fd = cb_output__read_fd(c->ctx, path);
+  return read_fd(fd < 0 ? -1 : fd, out, len, UINT64_MAX);
+}
+
+/* Opens the project file rel (as the listing gives it) for reading, below
+ * the project directory without following any link, as source.c reads
+ * it: the inputs hashed for the record are project files too. Returns
+ * the descriptor or -1. */
+static int open_input(cb_cache *c, const char *rel) {
+  if (c->root_fd < 0)
+    c->root_fd = open(*c->root ? c->root : ".",
+                      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (c->root_fd < 0)
+    return -1;
+  return cb_beneath__open(c->root_fd, rel, O_RDONLY | O_NONBLOCK, NULL);
 }
 
 static char *join(const char *a, const char *b) {
@@ -1195,6 +1212,7 @@ int cb_cache__open(cb_cache **out, cb_ctx *ctx, const char *outdir,
   if (!c)
     return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
   c->ctx = ctx;
+  c->root_fd = -1;
   clock_gettime(CLOCK_REALTIME, &c->start);
   c->dir = join(outdir, ".cache");
   c->outdir = cb_strdup(outdir);
@@ -1236,6 +1254,8 @@ void cb_cache__free(cb_cache *c) {
   cb_free(c->dir);
   cb_free(c->outdir);
   cb_free(c->options);
+  if (c->root_fd >= 0)
+    close(c->root_fd);
   memset(c->secret, 0, sizeof c->secret);
   cb_free(c);
 }
@@ -1270,7 +1290,7 @@ static int read_pack(cb_cache *c) {
   char *path = join(c->dir, "chapters.bin");
   if (!path)
     return CB_ENOMEM;
-  int rc = read_cache_file(path, &c->pack, &c->pack_len);
+  int rc = read_cache_file(c, path, &c->pack, &c->pack_len);
   if (rc == 0 && tracked(c, "chapters.bin", path)) {
     cb_free(c->pack);
     c->pack = NULL;
@@ -1943,7 +1963,7 @@ static int read_record(cb_cache *c, rd *r) {
   char *path = cache_path(c, "build.bin");
   if (!path)
     return CB_ENOMEM;
-  int rc = read_cache_file(path, &c->record, &c->record_len);
+  int rc = read_cache_file(c, path, &c->record, &c->record_len);
   if (rc == 0 && tracked(c, "build.bin", path))
     rc = -1;
   if (rc < 0 || rc == -2 || c->record_len < MAGIC_LEN ||
@@ -2187,17 +2207,14 @@ int cb_cache__replay(cb_cache *c, cb_source *src, const char *const *paths,
       }
       continue;
     }
-    char *full = join(c->root, paths[i]);
+    int fd = open_input(c, paths[i]);
     struct stat st;
-    if (!full) {
-      err = CB_ENOMEM;
-      goto fail;
-    }
-    if (stat(full, &st) == 0) {
+    if (fd >= 0 && fstat(fd, &st) == 0) {
       fill_stat(fs, &st);
       fs->racy = is_racy(c, fs);
     }
-    cb_free(full);
+    if (fd >= 0)
+      close(fd);
   }
   c->inputs_ok = 1;
   err = read_record(c, &r);
@@ -2230,7 +2247,7 @@ miss:
     /* a build runs: the old record must not outlive an interrupted one */
     char *path = cache_path(c, "build.bin");
     if (path)
-      unlink(path);
+      cb_output__remove(c->ctx, path);
     cb_free(path);
   }
   return 0;
@@ -2282,20 +2299,25 @@ static void input_blobs(cb_cache *c, const cb_book *book) {
     }
     if (!is_fs(c))
       continue;
-    char *full = join(c->root, fs->path);
+    int fd = open_input(c, fs->path);
     unsigned char *data = NULL;
     size_t len = 0;
     struct stat st;
     filestat after = *fs;
-    if (full && stat(full, &st) == 0) {
+    if (fd >= 0 && fstat(fd, &st) == 0) {
       fill_stat(&after, &st);
-      if (stat_equal(&after, fs) && read_file(full, &data, &len) == 0) {
-        blob_id(fs->blob, data, len);
-        fs->known = 1;
+      if (stat_equal(&after, fs)) {
+        int rc = read_fd(fd, &data, &len, CB_SOURCE_FILE_MAX);
+        fd = -1; /* read_fd closed it */
+        if (rc == 0) {
+          blob_id(fs->blob, data, len);
+          fs->known = 1;
+        }
       }
     }
+    if (fd >= 0)
+      close(fd);
     cb_free(data);
-    cb_free(full);
   }
 done:
   cb_free(planned);
