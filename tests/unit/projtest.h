@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "casebook/casebook.h"
+
 /* Creates a fresh temporary directory; the path is static storage. */
 static inline const char *proj_new(void) {
   static char dir[64];
@@ -109,6 +111,19 @@ static inline int proj_hidden_files(const char *dir) {
       n++;
   closedir(d);
   return n;
+}
+
+/* The diagnostic of ctx from rule whose message starts with prefix, or
+ * NULL. */
+static inline const cb_diag *proj_find_diag(cb_ctx *ctx, const char *rule,
+                                            const char *prefix) {
+  size_t n;
+  const cb_diag *d = cb_ctx_diags(ctx, &n);
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(d[i].rule, rule) == 0 &&
+        strncmp(d[i].message, prefix, strlen(prefix)) == 0)
+      return &d[i];
+  return NULL;
 }
 
 #endif

@@ -465,17 +465,6 @@ static size_t count_rule(cb_ctx *ctx, const char *rule, int level) {
   return k;
 }
 
-/* The diagnostic of rule whose message starts with prefix, or NULL. */
-static const cb_diag *find_diag(cb_ctx *ctx, const char *rule,
-                                const char *prefix) {
-  size_t n;
-  const cb_diag *d = cb_ctx_diags(ctx, &n);
-  for (size_t i = 0; i < n; i++)
-    if (strcmp(d[i].rule, rule) == 0 &&
-        strncmp(d[i].message, prefix, strlen(prefix)) == 0)
-      return &d[i];
-  return NULL;
-}
 
 /* Bounded output: the caps per rule and in all, with a note that counts
  * what was not shown at the highest level among it; the length of
@@ -518,7 +507,7 @@ static void test_output_caps(void) {
   }
   CHECK_INT(count_rule(ctx, "flood", CB_DIAG_WARNING), 10000);
   CHECK_INT(count_rule(ctx, "flood", CB_DIAG_ERROR), 1);
-  const cb_diag *more = find_diag(ctx, "flood", "500 more");
+  const cb_diag *more = proj_find_diag(ctx, "flood", "500 more");
   CHECK(more != NULL);
   if (more) {
     CHECK_STR(more->message, "500 more findings of rule 'flood' not shown "
@@ -528,7 +517,7 @@ static void test_output_caps(void) {
     CHECK(more->path && strstr(more->path, "rules/flood.lua"));
     CHECK_INT(more->line, 1);
   }
-  const cb_diag *lg = find_diag(ctx, "long", "\xc3\xa9");
+  const cb_diag *lg = proj_find_diag(ctx, "long", "\xc3\xa9");
   CHECK(lg != NULL);
   if (lg) {
     CHECK_INT(strlen(lg->message), 1000 + 3);
@@ -536,9 +525,9 @@ static void test_output_caps(void) {
     CHECK(lg->suggestion == NULL);
     CHECK(lg->element == NULL);
   }
-  const cb_diag *far = find_diag(ctx, "long", "far");
+  const cb_diag *far = proj_find_diag(ctx, "long", "far");
   CHECK(far != NULL && far->path == NULL);
-  const cb_diag *printed = find_diag(ctx, "rule-print", "rule 'long'");
+  const cb_diag *printed = proj_find_diag(ctx, "rule-print", "rule 'long'");
   CHECK(printed != NULL);
   if (printed) {
     CHECK_STR(printed->message, "rule 'long' printed: x\\x1B[31m\\t1\\n"
@@ -557,7 +546,7 @@ static void test_output_caps(void) {
   CHECK(all >= 50000 && all < 50000 + 20); /* + the loader's own */
   CHECK_INT(count_rule(ctx, "z00", -1), 10000);
   CHECK_INT(count_rule(ctx, "z05", -1), 1);
-  CHECK(find_diag(ctx, "z05", "10000 more findings of rule 'z05'") != NULL);
+  CHECK(proj_find_diag(ctx, "z05", "10000 more findings of rule 'z05'") != NULL);
   size_t z_total = 0;
   for (int i = 0; i < 6; i++) {
     snprintf(name, sizeof name, "z%02d", i);
@@ -714,13 +703,13 @@ static void test_suggest(void) {
       char line[200];
       snprintf(line, sizeof line, "%s=%s/%s", words[i], want ? want : "nil",
                want ? want : "nil");
-      CHECK(find_diag(ctx, "sugg", line) != NULL);
-      if (!find_diag(ctx, "sugg", line))
+      CHECK(proj_find_diag(ctx, "sugg", line) != NULL);
+      if (!proj_find_diag(ctx, "sugg", line))
         fprintf(stderr, "  missing: %s\n", line);
     }
     /* the nearest of the first 200 of one length: a suggestion compares a
      * bounded number of candidates */
-    CHECK(find_diag(ctx, "sugg", "big 4000 o0001-abcdefghijklmnopqrstuvwxyz-"
+    CHECK(proj_find_diag(ctx, "sugg", "big 4000 o0001-abcdefghijklmnopqrstuvwxyz-"
                                  "abcdefghijklmnop o0002-") != NULL);
     CHECK_INT(count_rule(ctx, "rule-error", -1), 0);
   }

@@ -8,6 +8,7 @@
 
 #include "ctx.h"
 #include "manifest.h"
+#include "projtest.h"
 #include "testlib.h"
 
 /* Loads text as the manifest of a fresh context (file index 0). */
@@ -283,17 +284,6 @@ static void test_key_line(void) {
 }
 
 
-/* The diagnostic of rule whose message starts with prefix, or NULL. */
-static const cb_diag *find_message(cb_ctx *ctx, const char *rule,
-                                   const char *prefix) {
-  size_t n;
-  const cb_diag *d = cb_ctx_diags(ctx, &n);
-  for (size_t i = 0; i < n; i++)
-    if (strcmp(d[i].rule, rule) == 0 &&
-        strncmp(d[i].message, prefix, strlen(prefix)) == 0)
-      return &d[i];
-  return NULL;
-}
 
 /* The bounds of manifest.h: each excess an error at its key, the key not
  * read; print a note; the work of one C call stopped by the budget. */
@@ -333,19 +323,19 @@ static void test_bounds(void) {
              "rules = { [('r'):rep(1001)] = 'off' }\n",
              &m);
   if (ctx) {
-    CHECK(find_message(ctx, "manifest-error",
+    CHECK(proj_find_diag(ctx, "manifest-error",
                        "manifest: 'chapters' has more than 10000 entries; at "
                        "most 10000 are allowed") != NULL);
-    CHECK(find_message(ctx, "manifest-error",
+    CHECK(proj_find_diag(ctx, "manifest-error",
                        "manifest: 'exclude' holds a string 1001 bytes long; "
                        "at most 1000 are allowed") != NULL);
-    CHECK(find_message(ctx, "manifest-error",
+    CHECK(proj_find_diag(ctx, "manifest-error",
                        "manifest: 'keywords' holds a string 2000 bytes "
                        "long") != NULL);
-    CHECK(find_message(ctx, "manifest-error",
+    CHECK(proj_find_diag(ctx, "manifest-error",
                        "manifest: 'fields' has more than 100 entries") !=
           NULL);
-    CHECK(find_message(ctx, "manifest-error",
+    CHECK(proj_find_diag(ctx, "manifest-error",
                        "manifest: 'rules' has a key 1001 bytes long") !=
           NULL);
     CHECK_INT(m->chapters.n, 0);
@@ -364,7 +354,7 @@ static void test_bounds(void) {
     for (size_t i = 0; i < n; i++)
       unknown += strcmp(all[i].rule, "manifest-unknown-key") == 0;
     CHECK_INT(unknown, 101);
-    CHECK(find_message(ctx, "manifest-unknown-key",
+    CHECK(proj_find_diag(ctx, "manifest-unknown-key",
                        "manifest: 4900 more unknown keys not shown") != NULL);
   }
   cb_ctx_free(ctx);
