@@ -50,7 +50,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
-.PHONY: all help test test-run deps test-update asan ubsan bench fuzz install uninstall clean demo
+.PHONY: layers all help test test-run deps test-update asan ubsan bench fuzz install uninstall clean demo
 
 all: $(BIN)
 
@@ -61,6 +61,7 @@ help:
 	@echo "make asan       the whole suite under ASan+UBSan (build/asan)"
 	@echo "make bench      benchmark against cmark-gfm on a synthetic project"
 	@echo "make fuzz       libFuzzer targets (clang)"
+	@echo "make layers     calls between modules against compiler/LAYERS"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 	@echo "make demo       compile casebooks/chat-safety"
 
@@ -113,6 +114,11 @@ asan:
 
 deps:
 	@sh tests/deps.sh
+
+# The calls between the modules against compiler/LAYERS: what goes up a
+# layer or closes a cycle.
+layers: $(LIB_OBJ) $(CLI_OBJ)
+	@sh tests/tools/layers.sh $(BUILD)/obj compiler/LAYERS
 
 ubsan: asan
 
