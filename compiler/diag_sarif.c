@@ -13,6 +13,7 @@
 #include "ctx.h"
 #include "diag_format.h"
 #include "emit.h"
+#include "hash.h"
 
 #define SARIF_SCHEMA                                                           \
   "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"        \
@@ -21,15 +22,6 @@
 #define FINGERPRINT_KEY "casebook/v1"
 
 /* ---- message kinds and fingerprints ----------------------------------- */
-
-/* FNV-1a, 64 bits, from seed. */
-static uint64_t fnv(uint64_t h, const char *s, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    h ^= (unsigned char)s[i];
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
 
 /* The identity of g that survives edits elsewhere: its rule, the element
  * it is about (else its file within the project) and its message with
@@ -325,8 +317,8 @@ static char *fingerprints(cb_diag_run *r) {
     cb_buf_reset(&key);
     identity(&key, r, &r->d[i]);
     const char *k = key.data ? key.data : "";
-    ids[i].h1 = fnv(0xcbf29ce484222325ULL, k, key.len);
-    ids[i].h2 = fnv(0x84222325cbf29ce4ULL, k, key.len);
+    ids[i].h1 = cb_hash__fnv1a_more(CB_FNV1A_START, k, key.len);
+    ids[i].h2 = cb_hash__fnv1a_more(0x84222325cbf29ce4ULL, k, key.len);
     ids[i].index = i;
   }
   int failed = key.failed;
@@ -340,8 +332,8 @@ static char *fingerprints(cb_diag_run *r) {
       seen = 0;
     char occ[24];
     snprintf(occ, sizeof occ, "#%zu", seen);
-    uint64_t a = fnv(ids[i].h1, occ, strlen(occ));
-    uint64_t b = fnv(ids[i].h2, occ, strlen(occ));
+    uint64_t a = cb_hash__fnv1a_more(ids[i].h1, occ, strlen(occ));
+    uint64_t b = cb_hash__fnv1a_more(ids[i].h2, occ, strlen(occ));
     snprintf(fp + 33 * ids[i].index, 33, "%016llx%016llx",
              (unsigned long long)a, (unsigned long long)b);
   }

@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "git.h"
+#include "hash.h"
 #include "manifest.h"
 #include "strmap.h"
 
@@ -209,38 +210,25 @@ static int text_change(const char *text_a, const char *text_b,
  * continuing from h: the content signatures of rename detection. */
 static uint64_t hash_norm(uint64_t h, const char *s) {
   const unsigned char *p = (const unsigned char *)nz(s);
-  int space = 0;
   while (is_space(*p))
     p++;
-  for (; *p; p++) {
-    if (is_space(*p)) {
-      space = 1;
-      continue;
-    }
-    if (space) {
-      h ^= ' ';
-      h *= 1099511628211ULL;
-      space = 0;
-    }
-    h ^= *p;
-    h *= 1099511628211ULL;
+  while (*p) {
+    const unsigned char *word = p;
+    while (*p && !is_space(*p))
+      p++;
+    h = cb_hash__fnv1a_more(h, word, (size_t)(p - word));
+    while (is_space(*p))
+      p++;
+    if (*p)
+      h = cb_hash__fnv1a_more(h, " ", 1);
   }
-  h ^= 0xff; /* a separator between fields */
-  h *= 1099511628211ULL;
-  return h;
+  return cb_hash__fnv1a_more(h, "\xff", 1); /* a separator between fields */
 }
 
 static uint64_t hash_bytes(uint64_t h, const char *s, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    h ^= (unsigned char)s[i];
-    h *= 1099511628211ULL;
-  }
-  h ^= 0xff;
-  h *= 1099511628211ULL;
-  return h;
+  h = cb_hash__fnv1a_more(h, s, n);
+  return cb_hash__fnv1a_more(h, "\xff", 1);
 }
-
-#define HASH_START 14695981039346656037ULL
 
 /* ---- recording ----------------------------------------------------------- */
 
@@ -778,7 +766,7 @@ static void moved(differ *d, const char *what, const char *id, cb_loc loc,
 static elem option_read(const void *e, int old) {
   const cb_option *o = e;
   elem v = {o->id, o->meaning_text, o->loc, UINT32_MAX,
-            hash_norm(HASH_START, o->meaning_text),
+            hash_norm(CB_FNV1A_START, o->meaning_text),
             o->meaning_text && *o->meaning_text};
   (void)old;
   return v;
@@ -883,7 +871,7 @@ static void diff_options(differ *d, const cb_question *qa,
 /* ---- questions -------------------------------------------------------------- */
 
 static uint64_t question_sig(const cb_question *q) {
-  uint64_t h = HASH_START;
+  uint64_t h = CB_FNV1A_START;
   char head[64];
   snprintf(head, sizeof head, "%d %d %d", (int)q->type,
            q->type == CB_Q_SCALE ? q->scale_min : 0,
@@ -1001,7 +989,7 @@ static const element_kind question_kind = {
 static elem criterion_read(const void *e, int old) {
   const cb_criterion *c = e;
   elem v = {c->id, c->title, c->loc, c->chapter,
-            hash_norm(hash_norm(HASH_START, c->title), c->prose.text),
+            hash_norm(hash_norm(CB_FNV1A_START, c->title), c->prose.text),
             !norm_eq(c->title, "") || !norm_eq(c->prose.text, "")};
   (void)old;
   return v;
@@ -1055,7 +1043,7 @@ static const element_kind criterion_kind = {
 /* ---- cases ------------------------------------------------------------------- */
 
 static uint64_t case_sig(const cb_case *c) {
-  uint64_t h = HASH_START;
+  uint64_t h = CB_FNV1A_START;
   for (size_t i = 0; i < c->n_inputs; i++) {
     const cb_input *in = &c->inputs[i];
     char kind[8];

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hash.h"
 #include "manifest.h"
 #include "strmap.h"
 
@@ -89,17 +90,6 @@ typedef struct hist {
 
 /* ---- records ---------------------------------------------------------- */
 
-static uint64_t fnv(uint64_t h, const void *data, size_t len) {
-  const unsigned char *p = data;
-  for (size_t i = 0; i < len; i++) {
-    h ^= p[i];
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-
-#define FNV_START 14695981039346656037ULL
-
 typedef struct fieldvec {
   hist *h;
   hfield *items;
@@ -125,7 +115,7 @@ static void add_text(fieldvec *v, const char *name, const char *text,
     return;
   }
   snprintf(hex, sizeof hex, "%016llx",
-           (unsigned long long)fnv(FNV_START, text, len));
+           (unsigned long long)cb_hash__fnv1a_more(CB_FNV1A_START, text, len));
   add_field(v, name, hex, 1);
 }
 
@@ -187,12 +177,13 @@ static void case_fields(fieldvec *v, const cb_case *c) {
   add_list(v, "criteria", &c->criteria);
   add_list(v, "tags", &c->tags);
   add_field(v, "source", c->source, 0);
-  uint64_t hash = FNV_START;
+  uint64_t hash = CB_FNV1A_START;
   for (size_t i = 0; i < c->n_inputs; i++) {
     const cb_input *in = &c->inputs[i];
-    hash = fnv(hash, in->info ? in->info : "", in->info ? strlen(in->info) + 1 : 1);
-    hash = fnv(hash, in->text, in->len);
-    hash = fnv(hash, "\0", 1);
+    hash = cb_hash__fnv1a_more(hash, in->info ? in->info : "",
+                               in->info ? strlen(in->info) + 1 : 1);
+    hash = cb_hash__fnv1a_more(hash, in->text, in->len);
+    hash = cb_hash__fnv1a_more(hash, "\0", 1);
   }
   char hex[20];
   snprintf(hex, sizeof hex, "%016llx", (unsigned long long)hash);
@@ -241,11 +232,13 @@ static void option_fields(fieldvec *v, const cb_question *q,
     add_text(v, "meaning", m, strlen(m));
   if (q->type == CB_Q_SCALE)
     add_int(v, "value", o->value);
-  uint64_t hash = FNV_START;
+  uint64_t hash = CB_FNV1A_START;
   for (size_t i = 0; i < o->n_attrs; i++) {
-    hash = fnv(hash, o->attrs[i].key, strlen(o->attrs[i].key) + 1);
-    hash = fnv(hash, o->attrs[i].value ? o->attrs[i].value : "",
-               o->attrs[i].value ? strlen(o->attrs[i].value) + 1 : 1);
+    hash =
+        cb_hash__fnv1a_more(hash, o->attrs[i].key, strlen(o->attrs[i].key) + 1);
+    hash = cb_hash__fnv1a_more(hash, o->attrs[i].value ? o->attrs[i].value : "",
+                               o->attrs[i].value ? strlen(o->attrs[i].value) + 1
+                                                 : 1);
   }
   char hex[20];
   snprintf(hex, sizeof hex, "%016llx", (unsigned long long)hash);

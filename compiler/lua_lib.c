@@ -16,6 +16,7 @@
 
 #include "casebook/casebook.h"
 #include "diag_format.h"
+#include "hash.h"
 #include "lua_when.h"
 #include "sandbox.h"
 
@@ -195,11 +196,7 @@ static int l_suggester(lua_State *L) {
 static int l_hash(lua_State *L) {
   size_t len;
   const char *s = luaL_checklstring(L, 1, &len);
-  uint64_t h = 14695981039346656037ULL;
-  for (size_t i = 0; i < len; i++) {
-    h ^= (unsigned char)s[i];
-    h *= 1099511628211ULL;
-  }
+  uint64_t h = cb_hash__fnv1a(s, len);
   char hex[17];
   for (int i = 15; i >= 0; i--) {
     hex[i] = "0123456789abcdef"[h & 15];

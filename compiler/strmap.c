@@ -6,14 +6,14 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "hash.h"
 
+/* FNV-1a cut to size_t: where size_t is narrower than 64 bits, the low
+ * bits of the 64-bit hash are those of the same hash computed in size_t,
+ * since the low bits of a product depend only on the low bits of its
+ * factors. */
 static size_t hash(const char *s) {
-  size_t h = (size_t)14695981039346656037ULL;
-  for (; *s; s++) {
-    h ^= (unsigned char)*s;
-    h *= (size_t)1099511628211ULL;
-  }
-  return h;
+  return (size_t)cb_hash__fnv1a_str(CB_FNV1A_START, s);
 }
 
 /* Moves the keys into a table of ncap slots (a power of two). */
