@@ -5,7 +5,8 @@
  * job summary (diag_github.c), a JUnit XML report per chapter and case
  * (diag_junit.c) and reviewdog's rdjson (diag_rdjson.c). Shared here: the
  * paths as CI tools resolve them, source lines and columns, the span a
- * did-you-mean replaces, and the jansson helpers of the JSON formats.
+ * did-you-mean replaces, and the jansson helpers of the JSON formats;
+ * diag_ci.c picks the format.
  *
  * Every format reads the sorted diagnostics and the model and changes
  * neither. Everything that comes from a casebook is untrusted text: it
@@ -25,7 +26,6 @@
  * printed as the other formats print them. The output depends on nothing
  * else: no time, no host name.
  */
-#define _XOPEN_SOURCE 700 /* realpath */
 #include <errno.h>
 #include <jansson.h>
 #include <stdint.h>
@@ -57,44 +57,6 @@ const char *cb_diag_format__clean(cb_buf *b, const char *s, cb_text_mode mode) {
 }
 
 /* ---- paths ----------------------------------------------------------- */
-
-/* The project directory relative to the root of the git repository that
- * holds it ("" when it is the root, else ending in '/'), in ctx's arena;
- * NULL when the project is in no repository or is not a directory. */
-static const char *find_prefix(cb_ctx *ctx, const char *root) {
-  if (!root)
-    return NULL;
-  char *abs = realpath(root, NULL);
-  if (!abs)
-    return NULL;
-  const char *out = NULL;
-  size_t len = strlen(abs);
-  cb_buf probe = {0};
-  for (;;) {
-    struct stat st;
-    cb_buf_reset(&probe);
-    cb_buf_append(&probe, abs, len);
-    cb_buf_puts(&probe, len == 1 ? ".git" : "/.git");
-    if (probe.failed)
-      break;
-    if (stat(cb_buf_cstr(&probe), &st) == 0) {
-      const char *rest = abs + len;
-      if (*rest == '/')
-        rest++;
-      out = *rest ? cb_arena_printf(ctx->arena, "%s/", rest) : "";
-      break;
-    }
-    if (len <= 1)
-      break;
-    while (len > 1 && abs[len - 1] != '/')
-      len--;
-    if (len > 1)
-      len--; /* the slash, unless it is the root's */
-  }
-  cb_buf_free(&probe);
-  free(abs); /* realpath's */
-  return out;
-}
 
 /* g's path relative to the project directory ("" for the directory
  * itself), or NULL when it is not inside it. Borrowed. */
@@ -308,26 +270,4 @@ void cb_diag_format__place(cb_buf *out, cb_diag_run *r, const cb_diag *g) {
   cb_buf_puts(out, path);
   if (g->line)
     cb_buf_printf(out, ":%u:%u", g->line, cb_diag_format__char_col(r, g));
-}
-
-/* ---- entry ------------------------------------------------------------ */
-
-int cb_diag__print_ci(FILE *fp, cb_ctx *ctx, cb_diag_format fmt) {
-  cb_diag_run r = {0};
-  r.ctx = ctx;
-  r.book = ctx->book_loaded ? &ctx->book : NULL;
-  r.d = cb_ctx_diags(ctx, &r.n);
-  r.prefix = r.book ? find_prefix(ctx, r.book->root) : NULL;
-  switch (fmt) {
-  case CB_FMT_SARIF:
-    return cb_diag_format__sarif(fp, &r);
-  case CB_FMT_GITHUB:
-    return cb_diag_format__github(fp, &r);
-  case CB_FMT_JUNIT:
-    return cb_diag_format__junit(fp, &r);
-  case CB_FMT_RDJSON:
-    return cb_diag_format__rdjson(fp, &r);
-  default:
-    return CB_EUSAGE;
-  }
 }
