@@ -602,6 +602,8 @@ int cb_export__markdown_text(cb_buf *out, const char *text, size_t len) {
   cb_buf cur = {0}, next = {0};
   unsigned char *esc = NULL;
   int err = 0;
+  if (len == 0) /* an empty chapter's text may be NULL */
+    return out->failed ? -1 : 0;
   if (!memchr(text, '<', len)) {
     cb_buf_append(out, text, len);
     return out->failed ? -1 : 0;

@@ -114,6 +114,10 @@ static void test_unchanged(void) {
   CHECK_INT((long long)out.len, (long long)(sizeof md - 1));
   CHECK(out.data && memcmp(out.data, md, sizeof md - 1) == 0);
   cb_buf_free(&out);
+  /* an empty chapter's text is NULL: nothing to read, nothing written */
+  CHECK_INT(cb_export__markdown_text(&out, NULL, 0), 0);
+  CHECK_INT((long long)out.len, 0);
+  cb_buf_free(&out);
 }
 
 /* Many blocks whose escaping turns the next lines into paragraphs with
