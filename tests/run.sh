@@ -15,7 +15,9 @@
 #
 # Environment: BUILD (default build), UPDATE=1 rewrites the expected files
 # of the CLI tests (read the diff before committing it), VERBOSE=1 prints
-# every passing test too, KEEP=1 keeps the temporary directory.
+# every passing test too, KEEP=1 keeps the temporary directory,
+# CASEBOOK_TEST_SWEEPS=1 runs the out-of-memory sweeps of the unit tests
+# whole (they are sampled otherwise: tests/unit/testlib.h).
 #
 # The last line printed is always "N passed, M failed"; the exit status is
 # nonzero when a test failed or when no test ran at all.
@@ -178,6 +180,9 @@ EOF
 
 layer_unit() {
   found=0
+  case ${CASEBOOK_TEST_SWEEPS:-0} in
+  0) echo "     (out-of-memory sweeps sampled; CASEBOOK_TEST_SWEEPS=1 runs them whole)" ;;
+  esac
   for bin in "$BUILD"/tests/*; do
     [ -f "$bin" ] && [ -x "$bin" ] || continue
     found=1
