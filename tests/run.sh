@@ -4,7 +4,8 @@
 #   sh tests/run.sh [unit|cli|spec|corpus|bad|install]
 #
 # Layers (all of them without an argument):
-#   unit    every unit test binary in $BUILD/tests/
+#   unit    every unit test binary in $BUILD/tests/ (each check inside a
+#           binary counts as one test)
 #   cli     golden CLI tests: tests/cli/NAME/{cmd,stdout,stderr,status}
 #   spec    the GFM spec examples through $BUILD/tools/spec_render
 #   corpus  every Markdown file of ../shared/corpus compiled as prose
@@ -190,11 +191,31 @@ layer_unit() {
     out=$TMP/unit-$name.out
     (cd "$ROOT" && timeout -k 5 300 "$bin") >"$out" 2>&1
     rc=$?
-    grep -E '^unit .*: [0-9]+ passed, [0-9]+ failed$' "$out" | sed 's/^/     /'
-    if [ $rc -eq 0 ] && ! sanitizer_report "$out"; then
-      pass "unit $name"
+    # The binary's own count of checks ("unit NAME: N passed, M failed",
+    # testlib.h) goes into the totals, not one test per binary.
+    line=$(grep -E '^unit .*: [0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)
+    n_pass=0 n_fail=0
+    if [ -n "$line" ]; then
+      echo "     $line"
+      set -- ${line##*: }
+      n_pass=$1 n_fail=$3
+    fi
+    PASSED=$((PASSED + n_pass))
+    if [ $rc -eq 0 ] && [ -n "$line" ] && ! sanitizer_report "$out"; then
+      FAILED=$((FAILED + n_fail))
+      if [ -n "$VERBOSE" ]; then echo "ok   unit $name"; fi
     else
+      # fail counts one: the failed checks when they are the whole
+      # story (exit status 1), else one more than they (a crash, a
+      # sanitizer report, a missing summary line)
+      [ -n "$line" ] || echo "     (no summary line)" >>"$out"
       echo "     (exit status $rc)" >>"$out"
+      if [ -n "$line" ] && [ "$n_fail" -gt 0 ] && [ $rc -eq 1 ] &&
+        ! sanitizer_report "$out"; then
+        FAILED=$((FAILED + n_fail - 1))
+      else
+        FAILED=$((FAILED + n_fail))
+      fi
       fail "unit $name" "$out"
     fi
   done
