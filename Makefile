@@ -98,12 +98,15 @@ $(BUILD)/tools/%: tests/tools/%.c $(LIB)
 
 # `make test` first installs what is missing (tests/deps.sh), then builds
 # and runs the suite in a second make, so pkg-config sees the new packages.
+# SWEEPS=1 (or CASEBOOK_TEST_SWEEPS=1 in the environment, as .ci/run sets)
+# runs the unit tests' out-of-memory sweeps whole instead of sampled.
+SWEEPS ?=
 test:
 	@sh tests/deps.sh
 	@$(MAKE) --no-print-directory -j$$(nproc) test-run
 
 test-run: $(BIN) $(UNIT_BIN) $(TOOL_BIN)
-	@BUILD=$(BUILD) sh tests/run.sh
+	@BUILD=$(BUILD) $(if $(SWEEPS),CASEBOOK_TEST_SWEEPS=$(SWEEPS)) sh tests/run.sh
 
 test-update: $(BIN) $(TOOL_BIN)
 	@BUILD=$(BUILD) UPDATE=1 sh tests/run.sh cli

@@ -4,7 +4,8 @@
 #   sh tests/run.sh [unit|cli|spec|corpus|bad|install]
 #
 # Layers (all of them without an argument):
-#   unit    every unit test binary in $BUILD/tests/
+#   unit    every unit test binary in $BUILD/tests/ (each check inside a
+#           binary counts as one test)
 #   cli     golden CLI tests: tests/cli/NAME/{cmd,stdout,stderr,status}
 #   spec    the GFM spec examples through $BUILD/tools/spec_render
 #   corpus  every Markdown file of ../shared/corpus compiled as prose
@@ -15,7 +16,9 @@
 #
 # Environment: BUILD (default build), UPDATE=1 rewrites the expected files
 # of the CLI tests (read the diff before committing it), VERBOSE=1 prints
-# every passing test too, KEEP=1 keeps the temporary directory.
+# every passing test too, KEEP=1 keeps the temporary directory,
+# CASEBOOK_TEST_SWEEPS=1 runs the out-of-memory sweeps of the unit tests
+# whole (they are sampled otherwise: tests/unit/testlib.h).
 #
 # The last line printed is always "N passed, M failed"; the exit status is
 # nonzero when a test failed or when no test ran at all.
@@ -178,6 +181,9 @@ EOF
 
 layer_unit() {
   found=0
+  case ${CASEBOOK_TEST_SWEEPS:-0} in
+  0) echo "     (out-of-memory sweeps sampled; CASEBOOK_TEST_SWEEPS=1 runs them whole)" ;;
+  esac
   for bin in "$BUILD"/tests/*; do
     [ -f "$bin" ] && [ -x "$bin" ] || continue
     found=1
@@ -185,11 +191,31 @@ layer_unit() {
     out=$TMP/unit-$name.out
     (cd "$ROOT" && timeout -k 5 300 "$bin") >"$out" 2>&1
     rc=$?
-    grep -E '^unit .*: [0-9]+ passed, [0-9]+ failed$' "$out" | sed 's/^/     /'
-    if [ $rc -eq 0 ] && ! sanitizer_report "$out"; then
-      pass "unit $name"
+    # The binary's own count of checks ("unit NAME: N passed, M failed",
+    # testlib.h) goes into the totals, not one test per binary.
+    line=$(grep -E '^unit .*: [0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)
+    n_pass=0 n_fail=0
+    if [ -n "$line" ]; then
+      echo "     $line"
+      set -- ${line##*: }
+      n_pass=$1 n_fail=$3
+    fi
+    PASSED=$((PASSED + n_pass))
+    if [ $rc -eq 0 ] && [ -n "$line" ] && ! sanitizer_report "$out"; then
+      FAILED=$((FAILED + n_fail))
+      if [ -n "$VERBOSE" ]; then echo "ok   unit $name"; fi
     else
+      # fail counts one: the failed checks when they are the whole
+      # story (exit status 1), else one more than they (a crash, a
+      # sanitizer report, a missing summary line)
+      [ -n "$line" ] || echo "     (no summary line)" >>"$out"
       echo "     (exit status $rc)" >>"$out"
+      if [ -n "$line" ] && [ "$n_fail" -gt 0 ] && [ $rc -eq 1 ] &&
+        ! sanitizer_report "$out"; then
+        FAILED=$((FAILED + n_fail - 1))
+      else
+        FAILED=$((FAILED + n_fail))
+      fi
       fail "unit $name" "$out"
     fi
   done

@@ -379,7 +379,10 @@ static void test_casebook(const char *dir, int oom) {
    * the last one (the whole book from the cache, no trace of a failure) */
   if (oom) {
     int failures = 0, bad = 0, skipped = 0;
-    for (long n = 1, successes = 0; successes < 3; n++) {
+    long successes = 0;
+    for (test_sweep s = test_sweep_start(1, 1); successes < 3;
+         test_sweep_next(&s)) {
+      long n = s.n;
       cb_alloc_fail_after(n);
       err = load_cached(&ctx, &c, dir, out, &cached);
       cb_alloc_fail_after(0);
@@ -404,7 +407,7 @@ static void test_casebook(const char *dir, int oom) {
       cb_ctx_free(ctx);
       ctx = NULL;
       successes = whole ? successes + 1 : 0;
-      failures += err != 0;
+      failures += (int)s.weight * (err != 0);
     }
     CHECK(failures > 20);
     CHECK_INT(bad, 0);
@@ -603,7 +606,11 @@ static void test_forged(void) {
   CHECK(first + len <= size);
   int bad = 0, crashes = 0;
   unsigned char *forged = malloc(size + 1);
-  for (size_t cut = 0; cut < len && first + len <= size; cut++) {
+  /* every length of the first entry, a sweep like the out-of-memory
+   * ones (whole only when CASEBOOK_TEST_SWEEPS says so, testlib.h) */
+  for (test_sweep s = test_sweep_start(0, 1);
+       (size_t)s.n < len && first + len <= size; test_sweep_next(&s)) {
+    size_t cut = (size_t)s.n;
     /* the first entry, cut to `cut` bytes, MAC recomputed */
     memcpy(forged, orig, first + cut);
     put64(forged + head + 20, cut);

@@ -575,7 +575,9 @@ static void test_findings_memory(void) {
              "end }\n",
              -1);
   int failed = 0, complete = 0, quiet_loss = 0;
-  for (long n = 1; n < 400; n += 3) {
+  for (test_sweep s = test_sweep_start(1, 3); s.n < 400;
+       test_sweep_next(&s)) {
+    long n = s.n;
     cb_ctx *ctx = NULL;
     const cb_book *book = NULL;
     if (cb_ctx_new(&ctx, NULL) < 0)

@@ -284,10 +284,12 @@ static void test_out_of_memory(void) {
     CHECK_INT(rc, 0);
     long n = 1, step = 1, settle = 400;
     if (fmt == CB_FMT_SARIF) {
-      for (; n <= 64; n++) {
-        wrong += fail_at(ctx, fmt, want, n, &failed);
-        failures += failed;
+      for (test_sweep s = test_sweep_start(1, 1); s.n <= 64;
+           test_sweep_next(&s)) {
+        wrong += fail_at(ctx, fmt, want, s.n, &failed);
+        failures += (int)s.weight * failed;
       }
+      n = 65;
       do {
         n += 97;
         wrong += fail_at(ctx, fmt, want, n, &failed);
@@ -297,10 +299,12 @@ static void test_out_of_memory(void) {
       settle = 0;
     }
     /* past the last allocation every run succeeds: stop after 3 */
-    for (long successes = 0, seen = 0;
-         (successes < 3 || !seen || n < settle) && n < 200000; n += step) {
-      wrong += fail_at(ctx, fmt, want, n, &failed);
-      failures += failed;
+    long successes = 0, seen = 0;
+    for (test_sweep s = test_sweep_start(n, step);
+         (successes < 3 || !seen || s.n < settle) && s.n < 200000;
+         test_sweep_next(&s)) {
+      wrong += fail_at(ctx, fmt, want, s.n, &failed);
+      failures += (int)s.weight * failed;
       seen |= failed;
       successes = failed ? 0 : successes + 1;
     }

@@ -480,10 +480,11 @@ static void test_out_of_memory(void) {
   proj_write(dir, "harm.md", harm_md, -1);
   proj_write(dir, "cases.md", cases_md, -1);
   int failures = 0, ok = 0;
-  for (long n = 1; n < 4000; n += 7) {
+  for (test_sweep s = test_sweep_start(1, 7); s.n < 4000;
+       test_sweep_next(&s)) {
     cb_ctx *ctx = NULL;
     const cb_book *b = NULL;
-    cb_alloc_fail_after(n);
+    cb_alloc_fail_after(s.n);
     int rc = cb_ctx_new(&ctx, NULL);
     if (rc == 0)
       rc = cb_book_load(&b, ctx, dir);

@@ -260,10 +260,11 @@ static void test_alloc_failures(void) {
   cb_options o = {0};
   o.rev = "HEAD~1";
   int done = 0, in_a_row = 0;
-  long k;
   /* a failure may be absorbed (a stamp field left out): the loop goes on
    * until many runs in a row had no allocation left to fail */
-  for (k = 1; k < 20000 && in_a_row < 50; k++) {
+  test_sweep s = test_sweep_start(1, 1);
+  for (; s.n < 20000 && in_a_row < 50; test_sweep_next(&s)) {
+    long k = s.n;
     cb_ctx *ctx = NULL;
     const cb_book *b = NULL;
     const cb_log_entry *e = NULL;
@@ -285,7 +286,7 @@ static void test_alloc_failures(void) {
     cb_ctx_free(ctx);
   }
   CHECK(done);
-  CHECK(k > 100); /* the walk allocates: failures were injected */
+  CHECK(s.n > 100); /* the walk allocates: failures were injected */
 }
 
 static void remove_tree(const char *path) {

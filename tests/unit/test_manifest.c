@@ -378,11 +378,12 @@ static void test_alloc_failures(void) {
   const char *text = "title = 'T'\nrules = { a = 'off', b = { severity = "
                      "'note' } }\nkeywords = { case = { 'Fall' } }\n";
   int done = 0;
-  for (long n = 1; n < 600; n++) {
+  for (test_sweep s = test_sweep_start(1, 1); s.n < 600;
+       test_sweep_next(&s)) {
     cb_ctx *ctx = NULL;
     if (cb_ctx_new(&ctx, NULL) < 0)
       continue;
-    cb_alloc_fail_after(n);
+    cb_alloc_fail_after(s.n);
     int rc = cb_manifest__load(ctx, &ctx->book.manifest, UINT32_MAX, text,
                                strlen(text));
     cb_alloc_fail_after(0);

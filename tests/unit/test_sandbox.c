@@ -402,9 +402,10 @@ static void test_alloc_failures(void) {
   /* every allocation of starting a sandbox and running a chunk may fail:
    * the result is an error, never a crash */
   int ok = 0;
-  for (long n = 1; n < 400; n++) {
+  for (test_sweep s = test_sweep_start(1, 1); s.n < 400;
+       test_sweep_next(&s)) {
     cb_sandbox *sb = NULL;
-    cb_alloc_fail_after(n);
+    cb_alloc_fail_after(s.n);
     int rc = cb_sandbox__new(&sb, SIZE_MAX);
     if (rc == 0) {
       cb_sandbox_error err;

@@ -349,10 +349,11 @@ static void test_out_of_memory(void) {
       "hram == \"x\""};
   for (size_t t = 0; t < 2; t++) {
     int done = 0;
-    for (long n = 1; n < 200 && !done; n++) {
+    for (test_sweep s = test_sweep_start(1, 1); s.n < 200 && !done;
+         test_sweep_next(&s)) {
       cb_when *w = NULL;
       cb_when_error err;
-      cb_alloc_fail_after(n);
+      cb_alloc_fail_after(s.n);
       int rc = compile(&w, texts[t], &err);
       cb_alloc_fail_after(0);
       CHECK(rc == 0 || rc == CB_ENOMEM || (t == 1 && rc == CB_ERROR));

@@ -8,12 +8,14 @@
  *   unit NAME: N passed, M failed
  *
  * and returns nonzero when anything failed. tests/run.sh reads that line.
- * The counters are static: each test is one translation unit.
+ * The counters are static: each test is one translation unit. The sweep
+ * helper below runs the out-of-memory sweeps whole or sampled.
  */
 #ifndef CASEBOOK_TESTLIB_H
 #define CASEBOOK_TESTLIB_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int test_passed_;
@@ -56,6 +58,72 @@ static int test_failed_;
               __FILE__, __LINE__, #got, #want, g_, w_);                    \
     }                                                                      \
   } while (0)
+
+/*
+ * Out-of-memory sweeps. A sweep fails the n-th allocation of some work
+ * (cb_alloc_fail_after) for n = from, from + step, from + 2 * step, ...
+ * until the loop's own condition ends it. A whole sweep runs the work
+ * once per allocation, which makes it the slow part of the unit tests, so
+ * it runs whole only when the environment variable CASEBOOK_TEST_SWEEPS
+ * is set to something other than "" or "0" (.ci/run does, and `make test
+ * SWEEPS=1`). Otherwise the sweep keeps a sample: the first three points
+ * and every 64th after them, enough to keep each failure path exercised.
+ *
+ *   for (test_sweep s = test_sweep_start(1, 1); s.n < 400;
+ *        test_sweep_next(&s)) {
+ *     cb_alloc_fail_after(s.n);
+ *     ...
+ *     failures += s.weight * (err != 0);
+ *   }
+ *
+ * s.weight is how many points of the whole sweep this run stands for (1
+ * when whole), so that a count of failing points checked against a floor
+ * means the same whether the sweep is whole or sampled.
+ */
+#define TEST_SWEEP_HEAD 3   /* points always run at the start */
+#define TEST_SWEEP_EVERY 64 /* then one point in this many */
+
+typedef struct {
+  long n;      /* the allocation to fail in this run */
+  long weight; /* the points of the whole sweep this run stands for */
+  long index;  /* of n among the points of the whole sweep, from 0 */
+  long from, step;
+} test_sweep;
+
+/* Nonzero when sweeps run whole (read once). */
+static inline int test_sweeps_whole(void) {
+  static int whole = -1;
+  if (whole < 0) {
+    const char *v = getenv("CASEBOOK_TEST_SWEEPS");
+    whole = v != NULL && *v != '\0' && strcmp(v, "0") != 0;
+  }
+  return whole;
+}
+
+/* The index of the point run after the one at index i. */
+static inline long test_sweep_after_(long i) {
+  if (test_sweeps_whole() || i + 1 < TEST_SWEEP_HEAD)
+    return i + 1;
+  return (i / TEST_SWEEP_EVERY + 1) * TEST_SWEEP_EVERY;
+}
+
+static inline void test_sweep_at_(test_sweep *s, long index) {
+  s->index = index;
+  s->n = s->from + index * s->step;
+  s->weight = test_sweep_after_(index) - index;
+}
+
+static inline test_sweep test_sweep_start(long from, long step) {
+  test_sweep s;
+  s.from = from;
+  s.step = step;
+  test_sweep_at_(&s, 0);
+  return s;
+}
+
+static inline void test_sweep_next(test_sweep *s) {
+  test_sweep_at_(s, test_sweep_after_(s->index));
+}
 
 /* Prints the summary line and returns the exit status for main(). */
 static inline int test_report(const char *name) {
