@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * alloc.c: allocation wrapper with failure injection, the arena, and the
  * small growable buffer and array helpers every module uses.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * alloc.h: the one allocation wrapper and the compilation arena.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * beneath.c: opening a file below a directory without following symbolic
  * links (see beneath.h): openat2() where the kernel has it, else a walk

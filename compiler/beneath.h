@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * beneath.h: opening a file below a directory without ever following a
  * symbolic link, for the project's files (source.c) and for the output

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * blocks.c: the data blocks of an element. A property list is the first
  * bullet list whose items are all `key: value` and that names a question

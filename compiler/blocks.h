@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * blocks.h: the data blocks of an element (FORMAT.md): its property list,
  * the options table of a question, the Response table and the verbatim

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * book.c: the compilation context and the front of the pipeline,
  * source -> parse -> extract -> resolve, that builds the model. It

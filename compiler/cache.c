@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cache.c: the incremental build cache (cache.h, docs/cache.md).
  *

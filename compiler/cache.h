@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cache.h: the incremental build cache of `casebook build`
  * (docs/cache.md), kept in OUT/.cache/.

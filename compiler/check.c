@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check.c: runs the Lua rules (built-in and the project's rules/ *.lua)
  * over the model and turns their findings into diagnostics.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check.h: the Lua rules over the model (cb_book_check, cb_rules_list in
  * casebook.h). The Lua API the rules see is documented at the top of

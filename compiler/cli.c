@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cli.c: what the command-line files share (cli.h): usage errors, colour,
  * exit statuses, and loading a book the way every command does. Like

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cli.h: what the command-line files share. main.c parses the options
  * (getopt_long) into a cli and calls the command's function; each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cli_diff.c: `casebook diff OLD [NEW] [DIR]`, and the two options built
  * on the same diff: `check --against REV` (cli_check_book; the rules of

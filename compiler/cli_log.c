@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cli_log.c: `casebook log ID [DIR]`: the commits that changed one
  * element (a case, a question, an option as QUESTION.OPTION, a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ctx.h: the compilation context shared by the internal modules.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * diag.c: the diagnostics sink of a compilation, and how diagnostics are
  * printed: gcc style with the source line and a caret, or JSON.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * diag_ci.c: the entry of the diagnostics formats for CI
  * (cb_diag__print_ci): it finds where the project sits in its git

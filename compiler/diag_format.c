@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * diag_format.c: what the diagnostics formats for CI share, and the entry
  * that picks one. Beside diag.c's gcc and JSON, casebook prints SARIF

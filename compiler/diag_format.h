@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * diag_format.h: the diagnostics formats for CI: SARIF 2.1.0
  * (diag_sarif.c), GitHub workflow commands (diag_github.c), JUnit XML

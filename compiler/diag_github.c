@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * diag_github.c: the diagnostics as GitHub workflow commands (annotations
  * up to GitHub's limit per level, plain lines past it) and, when

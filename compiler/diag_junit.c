@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * diag_junit.c: the diagnostics as a JUnit XML report: a test suite per
  * chapter with a test case per case of it, a failure per error, warnings

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * diag_rdjson.c: the diagnostics as reviewdog's rdjson, one object per
  * diagnostic with its range and, for a did-you-mean, the suggested edit.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * diag_sarif.c: the diagnostics as SARIF 2.1.0 for code scanning: every
  * rule that can fire with its help, each result with its location, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * diff.c: compares two compiled books and lists what changed, element by
  * element (cb_book_diff), and marks a book's elements as added or changed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * diff.h: the semantic diff of two books (cb_book_diff in casebook.h) and
  * what is built on it: the changed markers of a build (cb_book_set_base)

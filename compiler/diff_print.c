@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * diff_print.c: the three forms of `casebook diff` (cb_diff_print):
  *

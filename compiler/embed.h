@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * embed.h: files compiled into the binary (built-in rules, templates,
  * the init scaffold). The table is generated at build time by

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # embed.sh OUT.c DIR=PREFIX... : writes a C file with a table of every file
 # found under each DIR, named PREFIX/relative-path, for embed.h.
 set -eu

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * emit.c: cb_book_emit, which writes every output of `casebook build`,
  * and the helpers the emitters share: UTF-8 cleaning, the rewriting of

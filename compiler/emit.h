@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * emit.h: helpers the emitters share (cb_book_emit itself is public, in
  * casebook.h): text that must be valid UTF-8 in every output, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * emit_html.c: the annotator site: which pages and files there are, what
  * the chapter pages, the index and the print view hold, and the workers

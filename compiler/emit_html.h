@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * emit_html.h: the annotator site of `casebook build`: index.html, one
  * page per chapter, the cases index, the tag pages, the changes page, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * emit_json.c: rubric.json and gold.jsonl, and the small JSON values the
  * other exports share (strings, the version stamp, gold answers).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * emit_json.h: the machine-readable outputs of `casebook build`:
  * rubric.json (the questions, options, criteria and chapters, with the

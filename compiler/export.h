@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * export.h: the exports `build` writes after its core outputs (html/,
  * rubric.json, gold.jsonl): one function per tool or format, each in a

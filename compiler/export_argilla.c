@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * export_argilla.c: the Argilla v2 export of `build`, in OUT/argilla/, in
  * the layout of the Argilla SDK's Dataset.to_disk (docs/argilla.md is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * export_judge.c: rubrics and prompts for LLM judges, under OUTDIR/judge/
  * (docs/outputs.md describes each file):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * export_labelstudio.c: the Label Studio export of `build`, in
  * OUT/label-studio/ (docs/label-studio.md is the mapping):

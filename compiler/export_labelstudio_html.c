@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * export_labelstudio_html.c: instructions.html of the Label Studio export
  * (export_labelstudio.c), the guideline as one page for the project's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * export_schema.c: the JSON Schemas of a build (export_schema.h).
  *

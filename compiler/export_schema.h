@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * export_schema.h: the JSON Schemas of a build (export_schema.c):
  * schemas/rubric.schema.json and schemas/gold.schema.json as shipped, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * export_util.c: helpers of the tool exports (export_util.h): JSON arrays
  * written one element at a time, the input fields of the final cases, gold

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * export_util.h: what the Label Studio and Argilla exports share: the
  * input fields a project's final cases have, the gold answer of a question

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * export_xml.c: rubric.xml, the content of rubric.json as XML (see
  * schemas/rubric.rng for the vocabulary and docs/outputs.md).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * export_xml.h: rubric.xml, the rubric as XML (export_xml.c), valid
  * against schemas/rubric.rng, which is embedded in the binary and

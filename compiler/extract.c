@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * extract.c: from a chapter's cmark-gfm tree to the model (FORMAT.md).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * extract.h: the casebook dialect. Walks the cmark-gfm tree of a chapter
  * and extracts questions, criteria and cases (FORMAT.md), their property

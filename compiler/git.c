@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * git.c: finding the project's repository, resolving revisions and
  * stamping builds, through libgit2. Nothing here writes into the

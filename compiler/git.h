@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * git.h: the project's git repository, through libgit2 (never a `git`
  * subprocess, never a write into the repository).

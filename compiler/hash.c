@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hash.c: 64-bit FNV-1a (hash.h): each byte XORed into the state, then
  * the state multiplied by the FNV prime, modulo 2^64.

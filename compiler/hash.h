@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hash.h: 64-bit FNV-1a, the one non-cryptographic hash casebook uses for
  * values that are saved or compared across runs (SARIF fingerprints, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * history.c: the history of the elements, by one walk down the first
  * parents (see history.h). The walk compares the project directory's

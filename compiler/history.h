@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * history.h: the history of the elements of a casebook, from git.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * html_case.c: the case cards of the annotator site. See html_case.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * html_case.h: the case cards of the annotator site: inputs in verbatim
  * blocks (long ones collapsed), gold answers linked to the option

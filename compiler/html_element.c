@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * html_element.c: question and criterion sections of the annotator site,
  * with the back-links to the cases that use each option and cite each

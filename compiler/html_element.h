@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * html_element.h: the rubric's elements on the annotator site: question
  * sections with their option tables, criterion sections, and the

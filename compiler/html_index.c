@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * html_index.c: the index pages of the annotator site: every case in one
  * table that the browser filters (by tag, question, gold answer), the tag

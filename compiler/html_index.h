@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * html_index.h: the pages of the annotator site that index the book
  * rather than show a chapter: cases.html (every case, filterable by tag,

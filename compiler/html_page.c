@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * html_page.c: the frame of the pages (templates, slots, the sidebar) and
  * the page being written: its ids and its hrefs. See html_page.h.

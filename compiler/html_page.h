@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * html_page.h: the frame of every page of the annotator site, and the
  * page being written.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * html_search.c: the search index of the annotator site (see
  * html_search.h for what is indexed and the format).

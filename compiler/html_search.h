@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * html_search.h: the search index of the annotator site, built at compile
  * time into search-index.js, a script that sets the global

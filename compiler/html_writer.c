@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * html_writer.c: the streaming HTML writer (see html_writer.h).
  *

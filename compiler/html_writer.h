@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * html_writer.h: the streaming HTML writer of the annotator site.
  *

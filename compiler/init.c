@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * init.c: `casebook init DIR`, a small working project from the files
  * embedded under scaffold/.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * json_out.c: JSON text as jansson writes it, fast.
  *

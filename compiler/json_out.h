@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * json_out.h: JSON text byte for byte as jansson writes it (json_dump
  * with JSON_INDENT(n) | JSON_PRESERVE_ORDER), without its per-character

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lua_bounded.c: the bounded library functions of the sandbox (see
  * lua_bounded.h).

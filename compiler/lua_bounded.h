@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lua_bounded.h: the library functions of the sandbox that could work
  * without end inside one C call, replaced by versions that charge their

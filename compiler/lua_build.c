@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lua_build.c: the primitives that write model data into Lua tables:
  * fields by prepared key, positions, string lists, properties and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lua_build.h: writing the model into Lua tables. The field names and the
  * few values every table repeats are Lua strings made once (the builder

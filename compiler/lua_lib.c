@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lua_lib.c: the casebook helpers written in C (see lua_lib.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lua_lib.h: the C half of the `casebook` library every rule sees
  * (suggest, suggester, hash, eval_when, compile_when); the Lua half is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lua_model.c: builds the Lua view of the model (cb_book) that the rules
  * read; see lua_model.h.

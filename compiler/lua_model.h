@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lua_model.h: the model (cb_book) as Lua tables for the rules.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lua_pattern.c: the pattern functions of the sandbox (see lua_pattern.h).
  *

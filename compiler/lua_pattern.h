@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lua_pattern.h: Lua's pattern functions (string.find, match, gmatch,
  * gsub) with a step budget, for the sandbox.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lua_view.c: read-only views of the model (see lua_view.h). Views and
  * their tables are found through two weak-keyed maps in the registry.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lua_view.h: read-only views of the model for project rules.
  *

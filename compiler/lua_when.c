@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lua_when.c: casebook.eval_when and casebook.compile_when (see
  * lua_when.h) on the parser and evaluator of when.c.

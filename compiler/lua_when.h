@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lua_when.h: `when` expressions of questions for the rules
  * (casebook.eval_when and casebook.compile_when), a thin layer on the

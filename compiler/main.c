@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * main.c: the casebook command line. Uses only the public API in
  * include/casebook/: everything here is argument handling and output.

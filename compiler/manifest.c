@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * manifest.c: runs casebook.lua sandboxed and reads its data.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * manifest.h: the project manifest casebook.lua, run sandboxed as data.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * output.c: atomic output files (temporary file in the same directory,
  * then rename), mkdir -p, and the output directory of a build: opened

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * parse.c: the cmark-gfm side of the compiler. Every chapter is parsed
  * with the same extensions (table, strikethrough, autolink, tagfilter,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * parse.h: Markdown to a cmark-gfm tree, with the GFM extensions casebook
  * uses, and rendering of prose blocks to HTML. Also the byte-level checks

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pipeline.c: the back of the pipeline, check and emit, run at once.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * resolve.c: answers typed against their questions, links resolved to
  * site URLs. Lookups go through hash maps: the benchmark project has ten

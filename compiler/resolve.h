@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * resolve.h: the model's cross references, once every chapter is
  * extracted. Types every answer against its question (an option, a list

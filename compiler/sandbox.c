@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sandbox.c: the Lua sandbox (see sandbox.h for what it guarantees).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sandbox.h: the Lua sandbox shared by the manifest and the rules.
  *

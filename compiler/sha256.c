@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sha256.c: SHA-256 as FIPS 180-4 section 6.2 describes it, and HMAC over
  * it (RFC 2104). Used to authenticate the build cache with a key of the

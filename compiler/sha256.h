@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sha256.h: SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104), for the
  * build cache's authentication (docs/cache.md). Small and dependency

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * source.c: the project's files, from the working tree, from memory or
  * from a git tree. Each backend fills a small table of operations; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * source.h: where the project's files come from. The rest of the compiler
  * asks for a sorted list of paths and for the bytes of one path, and does

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * strmap.c: string -> index hash map (FNV-1a, linear probing).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * strmap.h: a small open-addressing hash map from strings to indexes, for
  * id lookups. Keys are borrowed (they must outlive the map).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * utf8.c: validation of one UTF-8 sequence, terminal cell widths, the
  * invisible and bidirectional controls, and the one way text from a

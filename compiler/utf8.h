@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * utf8.h: the few UTF-8 facts several modules need: where a valid
  * sequence ends, how many terminal cells a code point takes, which code

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * when.c: the `when` language (when.h): a tokenizer and a recursive-
  * descent parser into one relocatable block of nodes, the resolution of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * when.h: the `when` expression language of questions: one parser, one
  * evaluator, used by the rules (lua_when.c), the JSON Schema translation

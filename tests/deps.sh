@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # deps.sh: installs the Debian packages that building and testing casebook
 # need, if any is missing (apt-get update once, then apt-get install -y).
 # Run as root on Debian 12; does nothing when everything is there.

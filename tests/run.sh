@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/run.sh: the one test runner behind `make test`.
 #
 #   sh tests/run.sh [unit|cli|spec|corpus|bad|install]

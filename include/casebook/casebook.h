@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * casebook/casebook.h: the public API of libcasebook.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * casebook/model.h: the compiled model of a casebook project.
  *

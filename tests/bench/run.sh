@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/bench/run.sh: compares `casebook build` with plain cmark-gfm on the
 # same bytes (`make bench`).
 #

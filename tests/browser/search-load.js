@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * tests/browser/search-load.js: how long the search index of a built site
  * takes to load in headless Chromium from file:// (`make bench` runs it

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * tests/browser/site.test.js: the annotator site in a real browser
  * (headless Chromium from Debian, driven by playwright-core), run by the

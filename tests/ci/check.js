@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/ci/check.js: reads casebook's CI report formats with their real
 // consumers (the SARIF Multitool, JUnit readers from npm) and checks what
 // the consumers cannot: rule indexes, fingerprints, the rdjson shape, and

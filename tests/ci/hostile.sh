@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/ci/hostile.sh DIR: writes a casebook project into DIR whose text is
 # hostile to every CI format: a project rule reporting messages with % , :
 # line breaks, ]]>, <script>, Markdown and invalid UTF-8, a bidirectional

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/ci/many.sh DIR: writes a casebook project into DIR with more
 # findings than GitHub shows as annotations: 25 errors (a misspelt option
 # in 25 cases), 12 warnings (12 cases without rationale) and a note.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // argilla-check.js: what a JSON Schema cannot say about the Argilla export.
 //
 //   node argilla-check.js OUT

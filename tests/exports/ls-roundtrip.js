@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ls-roundtrip.js: the Label Studio export read by the real Label Studio
 // frontend (@heartexlabs/label-studio 1.4.0) in headless Chromium.
 //

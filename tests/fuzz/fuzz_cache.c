@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_cache: libFuzzer target for the decoders of the build cache
  * (compiler/cache.c, docs/cache.md): the chapter payloads of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_chapter: libFuzzer target for Markdown -> model -> rules. The input
  * is one chapter of a project with a small fixed chapter of questions

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_manifest: libFuzzer target for casebook.lua, the manifest run as
  * data in the Lua sandbox, and its effect on loading and checking.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_when: libFuzzer target for the `when` language (when.c): the
  * parser on arbitrary bytes, then, for what parses, the resolution of

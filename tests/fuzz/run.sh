@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # run.sh: builds the libFuzzer targets with clang (ASan+UBSan) and runs
 # each for FUZZ_SECONDS (default 60) on its corpus in tests/fuzz/corpus/.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/layers/argilla.sh: the Argilla v2 export (argilla/), sourced by
 # tests/run.sh.
 #

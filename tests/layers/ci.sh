@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/layers/ci.sh: the CI report formats of `casebook check --format`
 # (sarif, github, junit, rdjson), read by their real consumers: the SARIF
 # Multitool validates the SARIF, rdformat-validator the rdjson (reviewdog's

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # diff.sh: the `diff` test layer (sourced by tests/run.sh): the semantic
 # diff, `check --against` and `build --since`, on a real git repository.
 #

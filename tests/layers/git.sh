@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/layers/git.sh: versions through libgit2 (docs/versions.md).
 # Builds real repositories in $TMP with the `git` command (fixed names
 # and dates, so commit ids are the same on every run) and checks:

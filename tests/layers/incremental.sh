@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/layers/incremental.sh: the build cache of `casebook build`
 # (docs/cache.md). Each step changes a project, builds it incrementally
 # into one output directory, builds it again with --no-cache into a fresh

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # judge.sh: the `judge` test layer (sourced by tests/run.sh): the
 # LLM-judge export, OUT/judge/.
 #

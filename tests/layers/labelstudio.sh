@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/layers/labelstudio.sh: the Label Studio export (label-studio/)
 # against the real consumer, sourced by tests/run.sh.
 #

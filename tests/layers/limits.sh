@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/layers/limits.sh: the limits of the rules and the manifest
 # (docs/limits.md, "Rules and the manifest"), each attack as a whole
 # `casebook` run that must end with its diagnostic within the time limit

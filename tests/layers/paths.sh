@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/layers/paths.sh: a hostile project on the file system
 # (docs/limits.md, "Files and paths"). Each test makes the attack in $TMP
 # and checks the exit status, the exact diagnostic or error line, and that

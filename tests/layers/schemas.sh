@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # schemas.sh: the `schemas` test layer (sourced by tests/run.sh).
 #
 # Every book that builds (the examples, casebooks/tests/*, and the books

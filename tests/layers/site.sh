@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/layers/site.sh: the annotator site (`sh tests/run.sh site`).
 #
 # Builds three sites (the XSS casebook, the example, the Chinese and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // annotations.js SCHEMA RUBRIC GOLD [DIAGNOSTICS]: checks
 // OUTDIR/annotation.schema.json against the gold answers of the same
 // build.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // fences.js PROMPT.xml GOLD CASE [IDS]: checks that the grader prompt whose
 // CommonMark AST is PROMPT.xml (cmark-gfm -t xml) quotes every input of
 // gold case CASE as one whole code block, byte for byte, and that no text

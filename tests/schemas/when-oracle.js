@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // when-oracle.js: compares the `when` translation of annotation.schema.json
 // with casebook's own evaluation of `when` (when.c, as the rules run it).
 //

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: MIT
 // tests/spec/run.js: runs the examples of the GFM spec files through
 // spec_render (casebook's Markdown renderer) and compares the HTML.
 //

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_gen.c: writes the synthetic project that `make bench` compiles.
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # layers.sh: checks that compiler/ reads one way, bottom to top.
 #
 #   sh tests/tools/layers.sh OBJDIR MAPFILE

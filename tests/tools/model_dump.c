@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * model_dump: prints the model of a project in a stable text form, for
  * the extraction tests (tests/extract/). Uses only the public API.

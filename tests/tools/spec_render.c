@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * spec_render.c: Markdown on stdin, HTML on stdout, rendered exactly as
  * casebook renders prose (cb_markdown_to_html). The spec tests

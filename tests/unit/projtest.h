@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * projtest.h: writes small projects into temporary directories for the
  * unit tests that load a whole book.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of alloc.c (arena, buffers, failure injection) and strmap.c. */
 #include <stdint.h>
 #include <stdlib.h>

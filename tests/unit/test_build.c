@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * End-to-end tests of `build` through the public API on the example
  * casebook: no errors, outputs byte-identical from one run to the next,

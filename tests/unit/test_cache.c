@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of cache.c: a chapter loaded from the build cache gives the
  * same model, field by field, as parsing and extracting it, on every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_check.c: the Lua rules end to end. Every built-in rule has a small
  * casebook under casebooks/tests/rules/RULE-ID/ whose expected.txt holds

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_diag_format.c: the CI formats of the diagnostics (diag_format.c)
  * on books in memory: the span a suggestion replaces (in bytes for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_diff.c: the semantic diff (cb_book_diff) on books loaded from
  * memory: every kind of change with its category and position, probable

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the emitters (emit.c, emit_json.c, emit_html.c and its
  * html_*.c modules): the HTML writer on its own, then a small book built
  * by hand, full of hostile text, emitted into a temporary directory; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_export_markdown.c: unit tests of cb_export__markdown_text
  * (export_util.c), the chapters' Markdown with its raw HTML made text, as

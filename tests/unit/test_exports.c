@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_exports.c: unit tests of the rubric.xml, JSON Schema and judge
  * exports (export_xml.c, export_schema.c, export_judge.c) on a book

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of the front of the pipeline: parse.c, extract.c, resolve.c
  * and book.c, through cb_book_load on small projects.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of the git source, the stamps and the history walk: a
  * repository is made here with libgit2 (no `git` command needed), then

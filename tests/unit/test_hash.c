@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of hash.c: 64-bit FNV-1a against the published values of
  * the algorithm ("", "a", "foobar"), hashing in pieces the same as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_json_out.c: json_out.c writes the same bytes as jansson.
  *

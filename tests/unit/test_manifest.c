@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_manifest.c: casebook.lua read as data: every known key, defaults
  * without a manifest, and each kind of problem as a diagnostic at the

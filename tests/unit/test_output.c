@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of output.c: atomic writes, mkdir -p, and that a failed write
  * leaves neither a temporary file nor a half-written target; the output
  * directory of a build: nothing written, created or removed through a

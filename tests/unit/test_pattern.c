@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_pattern.c: the sandbox's pattern functions (lua_pattern.c) give
  * what Lua's own string library gives, result for result and message for

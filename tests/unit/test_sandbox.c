@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_sandbox.c: the Lua sandbox: what is gone, what stays, the limits
  * (instructions, pcall that tries to swallow them, memory, time), chunk

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of sha256.c: the SHA-256 examples of FIPS 180-4 (and the
  * empty message, and a million 'a'), fed whole and in pieces of every

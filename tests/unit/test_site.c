@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the annotator site's own pages and files (emit_html.c,
  * html_index.c, html_search.c, the history markers of html_element.c and
  * html_case.c): a small book loaded from memory, its history and changes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of source.c's working tree: no symbolic link is listed or
  * read (out of the project, inside it, to a directory, a loop), the
  * listing is the gate of later reads, the output directory and folders

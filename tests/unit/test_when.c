@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_when.c: unit tests of the `when` language (when.c): the forms the
  * grammar takes, the forms it refuses with their message and byte, the
