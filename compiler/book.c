@@ -15,11 +15,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "book.h"
 #include "cache.h"
 #include "ctx.h"
 #include "extract.h"
 #include "git.h"
-#include "history.h"
 #include "manifest.h"
 #include "output.h"
 #include "parse.h"

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * diff.c: compares two compiled books and lists what changed, element by
- * element (cb_book_diff), and marks a book's elements as added or changed
- * since a base revision (cb_book_set_base).
+ * element (cb_book_diff, cb_diff__books). What is built on the list lives
+ * with its users: the changed markers of a build in history.c
+ * (cb_book_set_base), the rules' change list in check.c, the previous tag
+ * that is the default base in git.c.
  *
  * Elements are matched by id: questions, criteria and cases across the
  * whole book, options within their question, prose sections by chapter
@@ -36,7 +38,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "git.h"
 #include "hash.h"
 #include "manifest.h"
 #include "strmap.h"
@@ -1515,128 +1516,4 @@ const char *cb_change_category_name(cb_change_category c) {
   static const char *const names[] = {"breaking", "gold",     "semantic",
                                       "additive", "cosmetic", "trust"};
   return (unsigned)c < 6 ? names[c] : "cosmetic";
-}
-
-/* Raises an element's state: added stays added. */
-static void mark(cb_history *h, cb_change_state s) {
-  if (h->state != CB_ADDED)
-    h->state = s;
-}
-
-int cb_book_set_base(cb_ctx *ctx, const cb_book *base, const char *since,
-                     const char *label) {
-  cb_book *book = &ctx->book;
-  if (!ctx->book_loaded || !base)
-    return cb_ctx__fail(ctx, CB_EUSAGE, "no book to compare");
-  const cb_change *changes = NULL;
-  const cb_diff_target *t = NULL;
-  size_t n = 0;
-  int err = cb_diff__books(&changes, &t, &n, ctx, base, book);
-  if (err < 0)
-    return err;
-  book->since = since ? cb_arena_strdup(ctx->arena, since) : NULL;
-  book->since_label = label ? cb_arena_strdup(ctx->arena, label) : NULL;
-  if ((since && !book->since) || (label && !book->since_label))
-    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-  book->changes = (cb_change *)changes;
-  book->n_changes = n;
-  for (size_t i = 0; i < book->n_questions; i++)
-    for (size_t k = 0; k < book->questions[i].n_options; k++)
-      book->questions[i].options[k].history.state = CB_UNCHANGED;
-  for (size_t i = 0; i < book->n_questions; i++)
-    book->questions[i].history.state = CB_UNCHANGED;
-  for (size_t i = 0; i < book->n_criteria; i++)
-    book->criteria[i].history.state = CB_UNCHANGED;
-  for (size_t i = 0; i < book->n_cases; i++)
-    book->cases[i].history.state = CB_UNCHANGED;
-  for (size_t i = 0; i < n; i++) {
-    const char *k = changes[i].kind;
-    /* spacing and markup are not a change a reader needs pointed out */
-    if (changes[i].category == CB_CHANGE_COSMETIC &&
-        strcmp(k, "element-moved") != 0)
-      continue;
-    cb_change_state s =
-        strstr(k, "-added") || strstr(k, "-renamed") ? CB_ADDED : CB_CHANGED;
-    if ((strcmp(k, "question-added") == 0 ||
-         strcmp(k, "question-renamed") == 0) &&
-        t[i].question >= 0 && (size_t)t[i].question < book->n_questions) {
-      cb_question *q = &book->questions[t[i].question];
-      for (size_t o = 0; o < q->n_options; o++)
-        q->options[o].history.state = CB_ADDED;
-    }
-    if (strcmp(k, "option-added") == 0 || strcmp(k, "scale-label-added") == 0 ||
-        strcmp(k, "option-renamed") == 0) {
-      /* new in its question: the question changed, the option is new */
-      if (t[i].question >= 0 && (size_t)t[i].question < book->n_questions) {
-        cb_question *q = &book->questions[t[i].question];
-        mark(&q->history, CB_CHANGED);
-        if (t[i].option >= 0 && (size_t)t[i].option < q->n_options)
-          mark(&q->options[t[i].option].history, CB_ADDED);
-      }
-      continue;
-    }
-    if (t[i].question >= 0 && (size_t)t[i].question < book->n_questions) {
-      cb_question *q = &book->questions[t[i].question];
-      if (t[i].option >= 0 && (size_t)t[i].option < q->n_options) {
-        mark(&q->options[t[i].option].history, CB_CHANGED);
-        mark(&q->history, CB_CHANGED);
-      } else {
-        mark(&q->history, s);
-      }
-    }
-    if (t[i].criterion >= 0 && (size_t)t[i].criterion < book->n_criteria)
-      mark(&book->criteria[t[i].criterion].history, s);
-    if (t[i].kase >= 0 && (size_t)t[i].kase < book->n_cases)
-      mark(&book->cases[t[i].kase].history, s);
-  }
-  return 0;
-}
-
-int cb_project_previous_tag(char **out, cb_ctx *ctx, const char *dir,
-                            const char *rev) {
-  cb_git *g = NULL;
-  git_commit *commit = NULL, *parent = NULL;
-  git_tree *tree = NULL;
-  *out = NULL;
-  int err = cb_git__open(&g, ctx, dir, 0);
-  if (err < 0 || !g)
-    return err < 0 ? err : 0; /* outside git: no base, no error */
-  cb_git__lock(g);
-  if (!rev && git_repository_head_unborn(cb_git__repo(g)) == 1) {
-    cb_git__unlock(g);
-    cb_git__free(g);
-    return 0;
-  }
-  cb_git__unlock(g);
-  if ((err = cb_git__resolve(g, ctx, rev, &commit, &tree)) < 0)
-    goto done;
-  cb_git__lock(g);
-  /* a tag on the build's own commit is not a previous one */
-  int rc = commit ? git_commit_parent(&parent, commit, 0) : -1;
-  cb_git__unlock(g);
-  if (rc == 0) {
-    git_describe_options opts;
-    git_describe_format_options fopts;
-    git_describe_result *res = NULL;
-    git_buf buf = {0};
-    git_describe_options_init(&opts, GIT_DESCRIBE_OPTIONS_VERSION);
-    git_describe_format_options_init(&fopts,
-                                     GIT_DESCRIBE_FORMAT_OPTIONS_VERSION);
-    opts.describe_strategy = GIT_DESCRIBE_TAGS;
-    fopts.abbreviated_size = 0; /* the tag's name alone */
-    cb_git__lock(g);
-    if (git_describe_commit(&res, (git_object *)parent, &opts) == 0 &&
-        git_describe_format(&buf, res, &fopts) == 0 && buf.ptr &&
-        !(*out = cb_strdup(buf.ptr)))
-      err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-    git_buf_dispose(&buf);
-    git_describe_result_free(res);
-    cb_git__unlock(g);
-  }
-done:
-  git_commit_free(parent);
-  git_commit_free(commit);
-  git_tree_free(tree);
-  cb_git__free(g);
-  return err;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * diff.h: the semantic diff of two books (cb_book_diff in casebook.h) and
- * what is built on it: the changed markers of a build (cb_book_set_base)
- * and the change list the rules read under `check --against`.
+ * diff.h: the semantic diff of two books (cb_book_diff in casebook.h),
+ * for what is built on it: the changed markers of a build
+ * (cb_book_set_base, history.c) and the change list the rules read under
+ * `check --against` (check.c).
  *
  * The diff compares models, never text: elements are matched by id, a
  * removed id whose normalized content reappears under a new id is a

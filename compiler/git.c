@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * git.c: finding the project's repository, resolving revisions and
- * stamping builds, through libgit2. Nothing here writes into the
+ * git.c: finding the project's repository, resolving revisions,
+ * stamping builds and finding the previous tag, through libgit2. Nothing here writes into the
  * repository: no index refresh, no reflog, no lock file.
  */
 #define _XOPEN_SOURCE 700 /* realpath */
@@ -403,6 +403,57 @@ const char *cb_git__describe(cb_git *g, cb_ctx *ctx, const git_commit *commit) {
   git_buf_dispose(&buf);
   git_describe_result_free(res);
   return out;
+}
+
+/* ---- the previous tag (cb_project_previous_tag) ----------------------- */
+
+int cb_project_previous_tag(char **out, cb_ctx *ctx, const char *dir,
+                            const char *rev) {
+  cb_git *g = NULL;
+  git_commit *commit = NULL, *parent = NULL;
+  git_tree *tree = NULL;
+  *out = NULL;
+  int err = cb_git__open(&g, ctx, dir, 0);
+  if (err < 0 || !g)
+    return err < 0 ? err : 0; /* outside git: no base, no error */
+  cb_git__lock(g);
+  if (!rev && git_repository_head_unborn(cb_git__repo(g)) == 1) {
+    cb_git__unlock(g);
+    cb_git__free(g);
+    return 0;
+  }
+  cb_git__unlock(g);
+  if ((err = cb_git__resolve(g, ctx, rev, &commit, &tree)) < 0)
+    goto done;
+  cb_git__lock(g);
+  /* a tag on the build's own commit is not a previous one */
+  int rc = commit ? git_commit_parent(&parent, commit, 0) : -1;
+  cb_git__unlock(g);
+  if (rc == 0) {
+    git_describe_options opts;
+    git_describe_format_options fopts;
+    git_describe_result *res = NULL;
+    git_buf buf = {0};
+    git_describe_options_init(&opts, GIT_DESCRIBE_OPTIONS_VERSION);
+    git_describe_format_options_init(&fopts,
+                                     GIT_DESCRIBE_FORMAT_OPTIONS_VERSION);
+    opts.describe_strategy = GIT_DESCRIBE_TAGS;
+    fopts.abbreviated_size = 0; /* the tag's name alone */
+    cb_git__lock(g);
+    if (git_describe_commit(&res, (git_object *)parent, &opts) == 0 &&
+        git_describe_format(&buf, res, &fopts) == 0 && buf.ptr &&
+        !(*out = cb_strdup(buf.ptr)))
+      err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+    git_buf_dispose(&buf);
+    git_describe_result_free(res);
+    cb_git__unlock(g);
+  }
+done:
+  git_commit_free(parent);
+  git_commit_free(commit);
+  git_tree_free(tree);
+  cb_git__free(g);
+  return err;
 }
 
 /* Is path (repository-relative) a file of the project, as the source

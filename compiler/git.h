@@ -8,9 +8,11 @@
  * project directory upwards, so the project may be any subdirectory of a
  * working tree, or a bare repository (read with a revision only). It
  * resolves revisions with "did you mean" suggestions, and computes the
- * version stamp of a build. Every libgit2 call on one cb_git goes through
- * its lock (cb_git__lock), so the sources reading a revision may be used
- * from the check and emit threads at once.
+ * version stamp of a build and the previous tag that is the default base
+ * of the changed markers (cb_project_previous_tag in casebook.h). Every
+ * libgit2 call on one cb_git goes through its lock (cb_git__lock), so the
+ * sources reading a revision may be used from the check and emit threads
+ * at once.
  */
 #ifndef CB_GIT_H
 #define CB_GIT_H

@@ -20,6 +20,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "book.h"
+#include "diff.h"
+#include "git.h"
 #include "hash.h"
 #include "manifest.h"
 #include "strmap.h"
@@ -1105,4 +1108,81 @@ done:
   cb_strmap_free(&st.keys);
   cb_free(st.entries);
   return err;
+}
+
+/* ---- changed markers since a base (cb_book_set_base) ----------------- */
+
+/* Raises an element's state: added stays added. */
+static void mark(cb_history *h, cb_change_state s) {
+  if (h->state != CB_ADDED)
+    h->state = s;
+}
+
+int cb_book_set_base(cb_ctx *ctx, const cb_book *base, const char *since,
+                     const char *label) {
+  cb_book *book = &ctx->book;
+  if (!ctx->book_loaded || !base)
+    return cb_ctx__fail(ctx, CB_EUSAGE, "no book to compare");
+  const cb_change *found = NULL;
+  const cb_diff_target *t = NULL;
+  size_t n = 0;
+  int err = cb_diff__books(&found, &t, &n, ctx, base, book);
+  if (err < 0)
+    return err;
+  book->since = since ? cb_arena_strdup(ctx->arena, since) : NULL;
+  book->since_label = label ? cb_arena_strdup(ctx->arena, label) : NULL;
+  if ((since && !book->since) || (label && !book->since_label))
+    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+  book->changes = (cb_change *)found;
+  book->n_changes = n;
+  for (size_t i = 0; i < book->n_questions; i++)
+    for (size_t k = 0; k < book->questions[i].n_options; k++)
+      book->questions[i].options[k].history.state = CB_UNCHANGED;
+  for (size_t i = 0; i < book->n_questions; i++)
+    book->questions[i].history.state = CB_UNCHANGED;
+  for (size_t i = 0; i < book->n_criteria; i++)
+    book->criteria[i].history.state = CB_UNCHANGED;
+  for (size_t i = 0; i < book->n_cases; i++)
+    book->cases[i].history.state = CB_UNCHANGED;
+  for (size_t i = 0; i < n; i++) {
+    const char *k = found[i].kind;
+    /* spacing and markup are not a change a reader needs pointed out */
+    if (found[i].category == CB_CHANGE_COSMETIC &&
+        strcmp(k, "element-moved") != 0)
+      continue;
+    cb_change_state s =
+        strstr(k, "-added") || strstr(k, "-renamed") ? CB_ADDED : CB_CHANGED;
+    if ((strcmp(k, "question-added") == 0 ||
+         strcmp(k, "question-renamed") == 0) &&
+        t[i].question >= 0 && (size_t)t[i].question < book->n_questions) {
+      cb_question *q = &book->questions[t[i].question];
+      for (size_t o = 0; o < q->n_options; o++)
+        q->options[o].history.state = CB_ADDED;
+    }
+    if (strcmp(k, "option-added") == 0 || strcmp(k, "scale-label-added") == 0 ||
+        strcmp(k, "option-renamed") == 0) {
+      /* new in its question: the question changed, the option is new */
+      if (t[i].question >= 0 && (size_t)t[i].question < book->n_questions) {
+        cb_question *q = &book->questions[t[i].question];
+        mark(&q->history, CB_CHANGED);
+        if (t[i].option >= 0 && (size_t)t[i].option < q->n_options)
+          mark(&q->options[t[i].option].history, CB_ADDED);
+      }
+      continue;
+    }
+    if (t[i].question >= 0 && (size_t)t[i].question < book->n_questions) {
+      cb_question *q = &book->questions[t[i].question];
+      if (t[i].option >= 0 && (size_t)t[i].option < q->n_options) {
+        mark(&q->options[t[i].option].history, CB_CHANGED);
+        mark(&q->history, CB_CHANGED);
+      } else {
+        mark(&q->history, s);
+      }
+    }
+    if (t[i].criterion >= 0 && (size_t)t[i].criterion < book->n_criteria)
+      mark(&book->criteria[t[i].criterion].history, s);
+    if (t[i].kase >= 0 && (size_t)t[i].kase < book->n_cases)
+      mark(&book->cases[t[i].kase].history, s);
+  }
+  return 0;
 }
