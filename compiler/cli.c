@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cli.c: what the command-line files share (cli.h): usage errors, colour,
- * exit statuses, and loading a book the way every command does. Like
+ * exit statuses, and loading a book the way every command does, at a
+ * revision or not, checked (with `check --against REV`) or not. Like
  * main.c, it uses only the public API.
  */
 #include <stdarg.h>
@@ -59,6 +60,38 @@ cb_options cli_options(const cli *c) {
   opts.quiet = c->quiet;
   opts.verbose = c->verbose;
   return opts;
+}
+
+int cli_load_at(cb_ctx **ctx, const cb_book **book, const cli *c,
+                const char *dir, const char *rev, int quiet) {
+  cb_options opts = cli_options(c);
+  opts.rev = rev;
+  int err = cb_ctx_new(ctx, &opts);
+  if (err < 0) {
+    fputs("casebook: out of memory\n", stderr);
+    return EXIT_INTERNAL;
+  }
+  if ((err = cb_book_load(book, *ctx, dir)) < 0)
+    return quiet ? EXIT_USAGE : cli_env_error(*ctx, err);
+  return -1;
+}
+
+int cli_check_book(cb_ctx *ctx, const cb_book *book, const cli *c) {
+  int err;
+  if (!c->against) {
+    if ((err = cb_book_check(ctx, book)) < 0)
+      return cli_env_error(ctx, err);
+    return -1;
+  }
+  cb_ctx *pctx = NULL;
+  const cb_book *prev = NULL;
+  int rc = cli_load_at(&pctx, &prev, c, c->dir, c->against, 0);
+  if (rc < 0) {
+    if ((err = cb_book_check_against(ctx, book, prev)) < 0)
+      rc = cli_env_error(ctx, err);
+  }
+  cb_ctx_free(pctx);
+  return rc;
 }
 
 int cli_load_book(cb_ctx **ctx_out, const cb_book **book, const cli *c,

@@ -3,7 +3,7 @@
  * cli.h: what the command-line files share. main.c parses the options
  * (getopt_long) into a cli and calls the command's function; each
  * command lives in main.c or in a compiler/cli_NAME.c of its own, and
- * the helpers below in cli.c.
+ * the helpers below in cli.c, beneath them all (cli.c calls no command).
  * Like main.c, these files use only the public API.
  */
 #ifndef CB_CLI_H
@@ -62,28 +62,35 @@ int cli_max_args(const cli *c, size_t max);
 /* The cb_options for c (rev, quiet, verbose...). */
 cb_options cli_options(const cli *c);
 
-/* casebook diff (cli_diff.c). */
-extern const char cli_diff_usage[];
-int cli_diff(const cli *c);
-
-/* casebook log (cli_log.c). */
-extern const char cli_log_usage[];
-int cli_log(const cli *c);
+/* Creates a context reading c's project at rev (NULL: the working tree)
+ * and loads the book; the diagnostics of the load are not shown (they
+ * belong to `check`). Returns -1 to go on, or an exit status (after an
+ * error message unless quiet). *ctx is the caller's to free, even on
+ * failure. */
+int cli_load_at(cb_ctx **ctx, const cb_book **book, const cli *c,
+                const char *dir, const char *rev, int quiet);
 
 /* Runs the rules over book, with --against over the book at that
- * revision too (book.previous). Returns -1 to go on, or the exit status
- * (cli_diff.c). */
+ * revision too (book.previous). Returns -1 to go on, or the exit status. */
 int cli_check_book(cb_ctx *ctx, const cb_book *book, const cli *c);
-
-/* Fills the changed markers of ctx's book: since --since, else since the
- * previous tag when the project is in git (none: nothing to do). Returns
- * -1 to go on, or the exit status (cli_diff.c). */
-int cli_set_base(cb_ctx *ctx, const cb_book *book, const cli *c);
 
 /* Creates a context and loads the book of c->dir; runs the rules when
  * check is set. Returns -1 to go on, or the exit status. *ctx_out is the
  * caller's to free, even on failure. */
 int cli_load_book(cb_ctx **ctx_out, const cb_book **book, const cli *c,
                   int check);
+
+/* casebook diff (cli_diff.c). */
+extern const char cli_diff_usage[];
+int cli_diff(const cli *c);
+
+/* Fills the changed markers of ctx's book: since --since, else since the
+ * previous tag when the project is in git (none: nothing to do). Returns
+ * -1 to go on, or the exit status (cli_diff.c). */
+int cli_set_base(cb_ctx *ctx, const cb_book *book, const cli *c);
+
+/* casebook log (cli_log.c). */
+extern const char cli_log_usage[];
+int cli_log(const cli *c);
 
 #endif

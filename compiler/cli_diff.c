@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cli_diff.c: `casebook diff OLD [NEW] [DIR]`, and the two options built
- * on the same diff: `check --against REV` (cli_check_book; the rules of
- * rules/changes.lua report the changes, trust-change among them) and
- * `build --since REV` (cli_set_base). Uses only the public API.
+ * cli_diff.c: `casebook diff OLD [NEW] [DIR]`, and `build --since REV`
+ * (cli_set_base), built on the same diff. The third user of the diff,
+ * `check --against REV`, is in cli.c (cli_check_book), since every
+ * command that loads a book may check it. Uses only the public API.
  *
  * Exit status of diff: 0 when no change is breaking, 1 when one is (like
  * `buf breaking`), 2 usage or input error (an unknown revision), 3
@@ -43,24 +43,6 @@ static int is_dir(const char *path) {
   return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* Creates a context reading c's project at rev (NULL: the working tree)
- * and loads the book; the diagnostics of the load are not shown (they
- * belong to `check`). Returns -1 to go on, or an exit status (after an
- * error message unless quiet). */
-static int load_at(cb_ctx **ctx, const cb_book **book, const cli *c,
-                   const char *dir, const char *rev, int quiet) {
-  cb_options opts = cli_options(c);
-  opts.rev = rev;
-  int err = cb_ctx_new(ctx, &opts);
-  if (err < 0) {
-    fputs("casebook: out of memory\n", stderr);
-    return EXIT_INTERNAL;
-  }
-  if ((err = cb_book_load(book, *ctx, dir)) < 0)
-    return quiet ? EXIT_USAGE : cli_env_error(*ctx, err);
-  return -1;
-}
-
 int cli_diff(const cli *c) {
   cb_diff_format fmt = CB_DIFF_TEXT;
   if (!c->format || strcmp(c->format, "text") == 0)
@@ -90,9 +72,9 @@ int cli_diff(const cli *c) {
   }
   cb_ctx *octx = NULL, *nctx = NULL;
   const cb_book *ob = NULL, *nb = NULL;
-  if ((rc = load_at(&octx, &ob, c, dir, old_rev, 0)) >= 0)
+  if ((rc = cli_load_at(&octx, &ob, c, dir, old_rev, 0)) >= 0)
     goto done;
-  if ((rc = load_at(&nctx, &nb, c, dir, new_rev, 0)) >= 0)
+  if ((rc = cli_load_at(&nctx, &nb, c, dir, new_rev, 0)) >= 0)
     goto done;
   const cb_change *changes = NULL;
   size_t n = 0;
@@ -118,24 +100,6 @@ done:
   return rc;
 }
 
-int cli_check_book(cb_ctx *ctx, const cb_book *book, const cli *c) {
-  int err;
-  if (!c->against) {
-    if ((err = cb_book_check(ctx, book)) < 0)
-      return cli_env_error(ctx, err);
-    return -1;
-  }
-  cb_ctx *pctx = NULL;
-  const cb_book *prev = NULL;
-  int rc = load_at(&pctx, &prev, c, c->dir, c->against, 0);
-  if (rc < 0) {
-    if ((err = cb_book_check_against(ctx, book, prev)) < 0)
-      rc = cli_env_error(ctx, err);
-  }
-  cb_ctx_free(pctx);
-  return rc;
-}
-
 int cli_set_base(cb_ctx *ctx, const cb_book *book, const cli *c) {
   char *tag = NULL;
   const char *since = c->since;
@@ -155,7 +119,7 @@ int cli_set_base(cb_ctx *ctx, const cb_book *book, const cli *c) {
   cb_ctx *bctx = NULL;
   const cb_book *base = NULL;
   /* the default base may lack the project: then there are no markers */
-  int rc = load_at(&bctx, &base, c, c->dir, since, tag != NULL);
+  int rc = cli_load_at(&bctx, &base, c, c->dir, since, tag != NULL);
   if (rc >= 0 && tag) {
     if (c->verbose)
       fprintf(stderr, "casebook: no changed markers: %s cannot be read\n",
