@@ -19,7 +19,7 @@
 
 #include <lauxlib.h>
 
-#include "sandbox.h"
+#include "lua_budget.h"
 
 #define STEP 1024 /* elements between two charges */
 /* Units an element read or written costs: a lua_geti or lua_seti may call
@@ -67,13 +67,13 @@ static long long string_units(lua_State *L, int first, int last) {
  * after. */
 static int charged(lua_State *L) {
   int n = lua_gettop(L);
-  cb_sandbox__charge(L, 1 + n + string_units(L, 1, n));
+  cb_lua_budget__charge(L, 1 + n + string_units(L, 1, n));
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_insert(L, 1);
   if (lua_pcall(L, n, LUA_MULTRET, 0) != LUA_OK)
     return cb_lua_bounded__rethrow(L);
   int r = lua_gettop(L);
-  cb_sandbox__charge(L, string_units(L, 1, r));
+  cb_lua_budget__charge(L, string_units(L, 1, r));
   return r;
 }
 
@@ -104,7 +104,7 @@ static int sort_charged(lua_State *L) {
     if (ok && len > 1)
       units = (long long)len * bits((long long)len);
   }
-  cb_sandbox__charge(L, units);
+  cb_lua_budget__charge(L, units);
   return charged(L);
 }
 
@@ -129,7 +129,7 @@ static int l_rep(lua_State *L) {
     return luaL_error(L, "resulting string too large");
   size_t count = (size_t)n;
   size_t total = len * count + lsep * (count - 1);
-  cb_sandbox__charge(L, (long long)(total / CB_BYTES_PER_UNIT));
+  cb_lua_budget__charge(L, (long long)(total / CB_BYTES_PER_UNIT));
   luaL_Buffer b;
   char *p = luaL_buffinitsize(L, &b, total);
   /* one period (s and sep), then the filled part doubled: the result
@@ -176,7 +176,7 @@ static void check_table(lua_State *L, int arg, int what) {
 static void tick(lua_State *L, unsigned *step) {
   if (++*step == STEP) {
     *step = 0;
-    cb_sandbox__charge(L, (long long)STEP * ELEMENT_UNITS);
+    cb_lua_budget__charge(L, (long long)STEP * ELEMENT_UNITS);
   }
 }
 
@@ -204,7 +204,7 @@ static int l_concat(lua_State *L) {
       luaL_addlstring(&b, sep, lsep);
     tick(L, &step);
     if (bytes >= (size_t)STEP * CB_BYTES_PER_UNIT) {
-      cb_sandbox__charge(L, (long long)(bytes / CB_BYTES_PER_UNIT));
+      cb_lua_budget__charge(L, (long long)(bytes / CB_BYTES_PER_UNIT));
       bytes = 0;
     }
     if (i == LUA_MAXINTEGER)

@@ -3,7 +3,7 @@
  * lua_bounded.h: the library functions of the sandbox that could work
  * without end inside one C call, replaced by versions that charge their
  * work to the sandbox's budget and stop at its deadline
- * (cb_sandbox__charge).
+ * (cb_lua_budget__charge).
  *
  * Own versions: string.rep (an empty result is made at once, however
  * many copies are asked for), table.concat, table.move, table.insert and

@@ -18,8 +18,8 @@
 #include "casebook/casebook.h"
 #include "diag_format.h"
 #include "hash.h"
+#include "lua_budget.h"
 #include "lua_when.h"
-#include "sandbox.h"
 
 /* At most this many candidates are compared for one suggestion, nearest
  * in length first: the time of a suggestion does not grow with the list
@@ -89,7 +89,7 @@ static int l_suggest(lua_State *L) {
     }
     lua_pop(L, 1);
     if ((i & 1023) == 0)
-      cb_sandbox__charge(L, 1024);
+      cb_lua_budget__charge(L, 1024);
   }
   return push_best(L, &b);
 }
@@ -185,7 +185,7 @@ static int l_suggester(lua_State *L) {
     }
     lua_pop(L, 1);
     if ((i & 1023) == 0)
-      cb_sandbox__charge(L, 1024);
+      cb_lua_budget__charge(L, 1024);
   }
   lua_setiuservalue(L, -2, 1);
   qsort(ix->items, ix->n, sizeof *ix->items, cmp_entry);

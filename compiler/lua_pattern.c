@@ -27,7 +27,7 @@
 #include <lauxlib.h>
 
 #include "lua_bounded.h"
-#include "sandbox.h"
+#include "lua_budget.h"
 
 #define MAX_CAPTURES 32 /* as LUA_MAXCAPTURES */
 #define MAX_DEPTH 200   /* as Lua's MAXCCALLS for patterns */
@@ -75,7 +75,7 @@ static void charge(matcher *m, unsigned n) {
   if (m->steps >= STEP) {
     long long units = m->steps;
     m->steps = 0;
-    cb_sandbox__charge(m->L, units);
+    cb_lua_budget__charge(m->L, units);
   }
 }
 
@@ -479,7 +479,7 @@ static int find_or_match(lua_State *L, int find) {
     return 1;
   }
   if (find && (lua_toboolean(L, 4) || plain_pattern(p, lp))) {
-    cb_sandbox__charge(L, (long long)((ls - init + lp) / CB_BYTES_PER_UNIT));
+    cb_lua_budget__charge(L, (long long)((ls - init + lp) / CB_BYTES_PER_UNIT));
     const char *at = lp == 0 ? s + init : memmem(s + init, ls - init, p, lp);
     if (!at) {
       lua_pushnil(L);

@@ -18,6 +18,7 @@
  */
 #include "sandbox.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,24 +31,9 @@
 #include "alloc.h"
 #include "casebook/casebook.h"
 #include "lua_bounded.h"
+#include "lua_budget.h"
 #include "lua_pattern.h"
 #include "utf8.h"
-
-#define HOOK_STEP 1000
-#define CLOCK_EVERY 16 /* hook calls between two looks at the clock */
-
-static double now_seconds(void) {
-  struct timespec ts;
-  if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-    return 0;
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-cb_sandbox *cb_sandbox__of(lua_State *L) {
-  void *ud = NULL;
-  lua_getallocf(L, &ud);
-  return ud;
-}
 
 /* ---- allocator -------------------------------------------------------- */
 
@@ -203,67 +189,7 @@ static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   return p;
 }
 
-/* ---- instruction budget and watchdog ---------------------------------- */
-
-static void count_hook(lua_State *L, lua_Debug *ar);
-
-/* Sets the hook the sandbox's state calls for: on every instruction once
- * a limit is spent or the watchdog fired, none while suspended, else
- * every HOOK_STEP instructions. The caller holds dog_mu. */
-static void apply_hook(cb_sandbox *sb) {
-  if (sb->exhausted != CB_LIMIT_NONE || atomic_load(&sb->aborted))
-    lua_sethook(sb->L, count_hook, LUA_MASKCOUNT, 1);
-  else if (sb->suspended)
-    lua_sethook(sb->L, NULL, 0, 0);
-  else
-    lua_sethook(sb->L, count_hook, LUA_MASKCOUNT, HOOK_STEP);
-}
-
-static void update_hook(cb_sandbox *sb) {
-  pthread_mutex_lock(&sb->dog_mu);
-  apply_hook(sb);
-  pthread_mutex_unlock(&sb->dog_mu);
-}
-
-/* Marks the sandbox stopped by the first limit found spent (budget,
- * watchdog, clock) and returns 1, or returns 0 when none is. */
-static int spent(cb_sandbox *sb, long long units) {
-  if (sb->exhausted != CB_LIMIT_NONE)
-    return 1;
-  if (atomic_load(&sb->aborted))
-    sb->exhausted = CB_LIMIT_TIME;
-  else if (!sb->suspended && units > 0 && (sb->budget -= units) <= 0)
-    sb->exhausted = CB_LIMIT_INSTRUCTIONS;
-  else if (!sb->suspended && units > 0 && sb->deadline > 0 &&
-           ++sb->hook_calls % CLOCK_EVERY == 0 &&
-           now_seconds() > sb->deadline)
-    sb->exhausted = CB_LIMIT_TIME;
-  else
-    return 0;
-  /* from now on, fire on every instruction */
-  update_hook(sb);
-  return 1;
-}
-
-static int raise_limit(lua_State *L, const cb_sandbox *sb) {
-  lua_pushstring(L, sb->exhausted == CB_LIMIT_TIME
-                        ? "time limit exceeded"
-                        : "instruction budget exhausted");
-  return lua_error(L);
-}
-
-static void count_hook(lua_State *L, lua_Debug *ar) {
-  cb_sandbox *sb = cb_sandbox__of(L);
-  (void)ar;
-  if (spent(sb, sb->suspended ? 0 : HOOK_STEP))
-    raise_limit(L, sb);
-}
-
-void cb_sandbox__charge(lua_State *L, long long units) {
-  cb_sandbox *sb = cb_sandbox__of(L);
-  if (spent(sb, units))
-    raise_limit(L, sb);
-}
+/* ---- watchdog ---------------------------------------------------------- */
 
 static void to_timespec(double t, struct timespec *ts) {
   ts->tv_sec = (time_t)t;
@@ -284,7 +210,7 @@ static void *watchdog(void *arg) {
       pthread_cond_wait(&sb->dog_cv, &sb->dog_mu);
       continue;
     }
-    if (now_seconds() < sb->dog_deadline) {
+    if (cb_lua_budget__now() < sb->dog_deadline) {
       struct timespec ts;
       to_timespec(sb->dog_deadline, &ts);
       pthread_cond_timedwait(&sb->dog_cv, &sb->dog_mu, &ts);
@@ -292,7 +218,7 @@ static void *watchdog(void *arg) {
     }
     sb->dog_armed = 0;
     atomic_store(&sb->aborted, 1);
-    lua_sethook(sb->L, count_hook, LUA_MASKCOUNT, 1);
+    lua_sethook(sb->L, cb_lua_budget__count_hook, LUA_MASKCOUNT, 1);
   }
   pthread_mutex_unlock(&sb->dog_mu);
   return NULL;
@@ -319,7 +245,7 @@ void cb_sandbox__limit(cb_sandbox *sb, long long instructions, double seconds,
   pthread_mutex_lock(&sb->dog_mu);
   sb->budget = instructions;
   sb->exhausted = instructions > 0 ? CB_LIMIT_NONE : CB_LIMIT_INSTRUCTIONS;
-  sb->deadline = seconds > 0 ? now_seconds() + seconds : 0;
+  sb->deadline = seconds > 0 ? cb_lua_budget__now() + seconds : 0;
   sb->hook_calls = 0;
   sb->mem_refused = 0;
   if (mem_growth == SIZE_MAX || sb->mem_used > SIZE_MAX - mem_growth)
@@ -334,20 +260,20 @@ void cb_sandbox__limit(cb_sandbox *sb, long long instructions, double seconds,
   sb->dog_armed = sb->deadline > 0;
   sb->dog_deadline = sb->deadline;
   pthread_cond_signal(&sb->dog_cv);
-  apply_hook(sb);
+  cb_lua_budget__apply_hook(sb);
   pthread_mutex_unlock(&sb->dog_mu);
 }
 
 void cb_sandbox__suspend(cb_sandbox *sb) {
   sb->suspended = 1;
-  update_hook(sb);
+  cb_lua_budget__update_hook(sb);
 }
 
 int cb_sandbox__resume(cb_sandbox *sb) {
   if (!sb->suspended)
     return 0;
   sb->suspended = 0;
-  update_hook(sb);
+  cb_lua_budget__update_hook(sb);
   return 1;
 }
 
@@ -425,7 +351,7 @@ static void keep_escaped(cb_sandbox *sb, const char *s, size_t n) {
  * a note (cb_sandbox__printed); nothing is written anywhere, so a rule
  * can neither flood a log nor write raw bytes into it. */
 static int sb_print(lua_State *L) {
-  cb_sandbox *sb = cb_sandbox__of(L);
+  cb_sandbox *sb = cb_lua_budget__of(L);
   int n = lua_gettop(L);
   for (int i = 1; i <= n; i++) {
     size_t len;
@@ -434,7 +360,7 @@ static int sb_print(lua_State *L) {
       keep_escaped(sb, "\t", 1);
     keep_escaped(sb, s, len);
     lua_pop(L, 1);
-    cb_sandbox__charge(L, (long long)(len >> 6));
+    cb_lua_budget__charge(L, (long long)(len >> 6));
   }
   if (sb->n_printed || sb->print_lost)
     keep_escaped(sb, "\n", 1);
@@ -475,7 +401,7 @@ static int load_piece(lua_State *L) {
     return 0;
   size_t n = len - at < LOAD_PIECE ? len - at : LOAD_PIECE;
   /* a byte read by the lexer costs about what an instruction does */
-  cb_sandbox__charge(L, (long long)(n / 4));
+  cb_lua_budget__charge(L, (long long)(n / 4));
   lua_pushinteger(L, (lua_Integer)(at + n));
   lua_replace(L, lua_upvalueindex(2));
   lua_pushlstring(L, s + at, n);
@@ -604,7 +530,7 @@ int cb_sandbox__new(cb_sandbox **out, size_t mem_cap) {
     return CB_ENOMEM;
   }
   sb->exhausted = CB_LIMIT_INSTRUCTIONS;
-  update_hook(sb);
+  cb_lua_budget__update_hook(sb);
   *out = sb;
   return 0;
 }
@@ -714,7 +640,7 @@ int cb_sandbox__split_where(const char *msg, char *path, size_t n,
  * chunk if it is on the stack, else the innermost chunk with a file
  * name) and turn a non-string error value into a string. */
 static int msgh(lua_State *L) {
-  cb_sandbox *sb = cb_sandbox__of(L);
+  cb_sandbox *sb = cb_lua_budget__of(L);
   lua_Debug ar;
   int found = 0;
   sb->err_source[0] = '\0';

@@ -16,7 +16,7 @@
  * Work done inside one C call does not pass through the hook, so the
  * library functions that can loop without allocating are replaced by
  * bounded versions (lua_bounded.h, lua_pattern.h) that charge the budget
- * themselves (cb_sandbox__charge), and no single block may exceed
+ * themselves (cb_lua_budget__charge), and no single block may exceed
  * CB_SANDBOX_MAX_BLOCK, which bounds the time of any call that is linear
  * in its input. The wall-clock deadline is kept by a watchdog thread: at
  * the deadline it sets an abort flag, which those functions check, and
@@ -32,75 +32,19 @@
 #ifndef CB_SANDBOX_H
 #define CB_SANDBOX_H
 
-#include <pthread.h>
 #include <stddef.h>
 
 #include <lua.h>
 
-/* Which limit stopped the code, if any. */
-typedef enum cb_sandbox_limit {
-  CB_LIMIT_NONE = 0,
-  CB_LIMIT_INSTRUCTIONS,
-  CB_LIMIT_TIME,
-  CB_LIMIT_MEMORY
-} cb_sandbox_limit;
-
-/* Small blocks of the allocator (sandbox.c): size classes of SLAB_ALIGN
- * bytes up to SLAB_MAX (the hash part of a table of up to 32 fields fits),
- * carved from SLAB_CHUNK-byte chunks. */
-#define SLAB_ALIGN 16
-#define SLAB_MAX 1024
-#define SLAB_CHUNK ((size_t)256 << 10)
+/* The state (cb_sandbox) and the instruction budget lie beneath, where
+ * the bounded library functions charge it without calling back here. */
+#include "lua_budget.h"
 
 /* No single block (a string, the array or hash part of a table) may be
  * larger than this: it bounds the time of every call whose work is linear
  * in the size of its arguments or result (string.upper, a comparison of
  * two strings, tonumber, compiling a chunk) to a fraction of a second. */
 #define CB_SANDBOX_MAX_BLOCK ((size_t)64 << 20)
-
-/* Bytes of print output kept per run (cb_sandbox__printed). */
-#define CB_SANDBOX_PRINT_MAX 2000
-
-/* The header of a larger block: they are linked so that freeing the
- * sandbox frees them all. */
-typedef struct cb_sandbox_block {
-  struct cb_sandbox_block *prev, *next;
-} cb_sandbox_block;
-
-typedef struct cb_sandbox {
-  lua_State *L;
-  size_t mem_used;     /* bytes held by the state */
-  size_t mem_cap;      /* the allocator refuses to grow past this */
-  long long budget;    /* instructions left */
-  double deadline;     /* CLOCK_MONOTONIC seconds, 0 for none */
-  cb_sandbox_limit exhausted; /* set by the hook once a limit is spent */
-  int mem_refused;     /* set when the allocator refused a request */
-  unsigned hook_calls;
-  int suspended;       /* no count hook: see cb_sandbox__suspend */
-  const char *focus;   /* chunk name ("@rules/x.lua") errors are placed in */
-  /* Filled by the message handler: the frame an error was raised in. */
-  char err_source[256];
-  int err_line;
-  /* the allocator's small blocks: free lists per size class, and the
-   * chunks they come from (linked through their first bytes) */
-  void *free_blocks[SLAB_MAX / SLAB_ALIGN + 1];
-  char *chunks, *chunk_next;
-  size_t chunk_left;
-  cb_sandbox_block *blocks; /* the larger blocks */
-  /* the watchdog: a thread that at the deadline sets aborted and turns the
-   * count hook on (sandbox.c); dog_mu guards every lua_sethook call and
-   * the fields below it */
-  _Atomic int aborted;
-  int dog_started, dog_quit, dog_armed;
-  double dog_deadline;
-  pthread_t dog;
-  pthread_mutex_t dog_mu;
-  pthread_cond_t dog_cv;
-  /* what print was given since the last cb_sandbox__limit, escaped */
-  char printed[CB_SANDBOX_PRINT_MAX + 1];
-  size_t n_printed;    /* bytes in printed */
-  size_t print_lost;   /* bytes print was given beyond the cap */
-} cb_sandbox;
 
 /* What went wrong in a load or call. path is "" and line 0 when unknown;
  * message has the "path:line: " prefix removed. */
@@ -172,17 +116,6 @@ void cb_sandbox__set_env(lua_State *L, int fidx);
  * message has no such prefix. path (size n) receives the path. */
 int cb_sandbox__split_where(const char *msg, char *path, size_t n,
                             const char **text);
-
-/* The sandbox of a state made by cb_sandbox__new. */
-cb_sandbox *cb_sandbox__of(lua_State *L);
-
-/* Charges units of work (instructions' worth) done by a C function of the
- * library to the budget of L's sandbox, unless suspended, and checks the
- * abort flag. Raises the limit's error (as the count hook does, and
- * leaving the hook firing on every instruction) when the budget is spent
- * or the deadline passed; returns otherwise. Cheap: call it every few
- * thousand steps of a loop. */
-void cb_sandbox__charge(lua_State *L, long long units);
 
 /* What print was given since the last cb_sandbox__limit, escaped (no
  * control character, no bidi control, no invalid UTF-8) and cut at
