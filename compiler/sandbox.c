@@ -4,11 +4,12 @@
  *
  * The allocator counts bytes and refuses to grow past the cap; Lua turns
  * the refusal into a memory error, runs an emergency collection and
- * unwinds. The count hook fires every HOOK_STEP instructions; once the
- * budget is spent, or the watchdog has seen the deadline pass, it fires
- * on every instruction and raises each time, so `pcall(function() while
- * true do end end)` in a loop still ends: the first instruction after the
- * pcall raises again (the way redis stops a script it has killed).
+ * unwinds. The count hook (lua_budget.c) fires every HOOK_STEP
+ * instructions; once the budget is spent, or the watchdog has seen the
+ * deadline pass, it fires on every instruction and raises each time, so
+ * `pcall(function() while true do end end)` in a loop still ends: the
+ * first instruction after the pcall raises again (the way redis stops a
+ * script it has killed).
  *
  * The watchdog is one thread per sandbox that sleeps until the deadline
  * of the current run. It never touches the state except through
