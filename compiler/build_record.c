@@ -252,7 +252,7 @@ int cb_build_record__list_inputs(cb_build_record *rec, cb_source *src,
 }
 
 /* The blobs of the inputs the build read (chapters, manifest) are those
- * of the bytes it used, hashed by cb_cache__plan for the chapters; other
+ * of the bytes it used, hashed already for the chapters (planned); other
  * files are hashed now, unless they changed since the build started. */
 void cb_build_record__input_blobs(cb_build_record *rec, const cb_book *book,
                                   const unsigned char *const *planned) {
@@ -375,6 +375,7 @@ int cb_build_record__same_inputs(cb_build_record *rec, cb_codec_rd *r,
   return same;
 }
 
+/* Compares the outputs on disk with the record's, by stat. */
 int cb_build_record__same_outputs(cb_build_record *rec, cb_codec_rd *r) {
   outlist ol;
   uint64_t n = cb_codec__get_u(r);

@@ -715,6 +715,9 @@ static lines index_lines(const cb_file *f) {
   return ls;
 }
 
+/* The payload: version 1, the counts and the first link, the chapter's
+ * title, headings, items and prose, its questions, criteria, cases and
+ * links, then its extraction diagnostics. */
 int cb_codec__put_chapter(cb_buf *out, const cb_ctx *ctx, const cb_builder *b,
                           const cb_chapter *ch, uint32_t i, const cb_file *f,
                           const cb_codec_marks *m) {
@@ -781,6 +784,8 @@ int cb_codec__put_chapter(cb_buf *out, const cb_ctx *ctx, const cb_builder *b,
   return !w.doubt && !out->failed;
 }
 
+/* Reads the whole payload first and only then commits it to b, ch and
+ * ctx, so that a malformed one changes nothing. */
 int cb_codec__get_chapter(cb_ctx *ctx, cb_builder *b, cb_chapter *ch,
                           uint32_t i, const cb_file *f,
                           const unsigned char *data, size_t len) {
