@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "casebook/casebook.h"
+#include "codec.h"
 #include "sha256.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -106,18 +107,6 @@ static unsigned char *read_whole(const char *path, size_t *n) {
     *n = (size_t)len;
   fclose(fp);
   return buf;
-}
-
-static void put64(unsigned char *p, uint64_t v) {
-  for (int i = 0; i < 8; i++)
-    p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t get64(const unsigned char *p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; i--)
-    v = (v << 8) | p[i];
-  return v;
 }
 
 /* Loads the project through the cache and prints what it says; checks
@@ -221,11 +210,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     abort();
   }
   memcpy(compiler, pack + 8, 20);
-  uint64_t count = get64(pack + 28);
+  uint64_t count = cb_codec__get_le64(pack + 28);
   size_t at = 36;
   for (uint64_t i = 0; i < count && n_chapter_keys < 8 && at + 60 <= n; i++) {
     memcpy(chapter_keys[n_chapter_keys++], pack + at, 20);
-    at += 60 + (size_t)get64(pack + at + 20);
+    at += 60 + (size_t)cb_codec__get_le64(pack + at + 20);
   }
   size_t rn = 0;
   unsigned char *record = read_whole(record_path, &rn);
@@ -250,7 +239,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 static void sign_entry(unsigned char *e, const unsigned char *payload,
                        size_t len) {
   cb_hmac m;
-  put64(e + 20, len);
+  cb_codec__put_le64(e + 20, len);
   cb_hmac_init(&m, secret, sizeof secret);
   cb_hmac_update(&m, "CBCHAP02", 8);
   cb_hmac_update(&m, compiler, 20);
@@ -269,7 +258,7 @@ static void write_pack(const unsigned char *const *payloads,
   unsigned char *buf = malloc(total);
   memcpy(buf, "CBCHAP02", 8);
   memcpy(buf + 8, compiler, 20);
-  put64(buf + 28, n_chapter_keys);
+  cb_codec__put_le64(buf + 28, n_chapter_keys);
   size_t at = 36;
   for (size_t i = 0; i < n_chapter_keys; i++) {
     const unsigned char *p = payloads[i < n ? i : n - 1];
@@ -308,7 +297,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const unsigned char *payloads[8];
     size_t lens[8], n = 0, at = 36;
     while (n < 8 && at + 60 <= size) {
-      uint64_t len = get64(data + at + 20);
+      uint64_t len = cb_codec__get_le64(data + at + 20);
       if (len > size - at - 60)
         len = size - at - 60;
       payloads[n] = data + at + 60;

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 
 #include "cache.h"
+#include "codec.h"
 #include "ctx.h"
 #include "projtest.h"
 #include "sha256.h"
@@ -543,18 +544,6 @@ static void test_damage(void) {
   packed_close(&p);
 }
 
-static void put64(unsigned char *p, uint64_t v) {
-  for (int i = 0; i < 8; i++)
-    p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t get64(const unsigned char *p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; i--)
-    v = (v << 8) | p[i];
-  return v;
-}
-
 /* The layout of chapters.bin (docs/cache.md): a header, then entries of
  * key, length, MAC and payload. */
 #define PACK_HEAD (8 + 20 + 8)
@@ -578,7 +567,7 @@ static int test_secret(unsigned char *out) {
 static void sign_entry(unsigned char *pack, unsigned char *e,
                        const unsigned char *secret) {
   cb_hmac m;
-  uint64_t len = get64(e + 20);
+  uint64_t len = cb_codec__get_le64(e + 20);
   cb_hmac_init(&m, secret, 32);
   cb_hmac_update(&m, "CBCHAP02", 8);
   cb_hmac_update(&m, pack + 8, 20);
@@ -603,7 +592,7 @@ static void test_forged(void) {
   size_t size = p.size, cached;
   CHECK(size > PACK_HEAD + ENTRY_HEAD);
   const size_t head = PACK_HEAD, first = head + ENTRY_HEAD;
-  size_t len = size > first ? (size_t)get64(orig + head + 20) : 0;
+  size_t len = size > first ? (size_t)cb_codec__get_le64(orig + head + 20) : 0;
   CHECK(first + len <= size);
   int bad = 0, crashes = 0;
   unsigned char *forged = malloc(size + 1);
@@ -614,7 +603,7 @@ static void test_forged(void) {
     size_t cut = (size_t)s.n;
     /* the first entry, cut to `cut` bytes, MAC recomputed */
     memcpy(forged, orig, first + cut);
-    put64(forged + head + 20, cut);
+    cb_codec__put_le64(forged + head + 20, cut);
     sign_entry(forged, forged + head, secret);
     memcpy(forged + first + cut, orig + first + len, size - first - len);
     bad += !load_damaged(&p, forged, size - (len - cut), &cached);
@@ -664,11 +653,12 @@ static void test_other_key(void) {
   unsigned char other[32];
   memset(other, 0x42, sizeof other);
   unsigned char *pack = (unsigned char *)p.pack;
-  size_t n_entries = (size_t)get64(pack + 28), at = PACK_HEAD, forged = 0;
+  size_t n_entries = (size_t)cb_codec__get_le64(pack + 28);
+  size_t at = PACK_HEAD, forged = 0;
   const char *needle = "Nothing in the reply coul";
   const char *evil = "<meta http-equiv=refresh>"; /* as long */
   for (size_t i = 0; i < n_entries && at + ENTRY_HEAD <= p.size; i++) {
-    size_t len = (size_t)get64(pack + at + 20);
+    size_t len = (size_t)cb_codec__get_le64(pack + at + 20);
     unsigned char *data = pack + at + ENTRY_HEAD;
     /* the meaning of the option "safe" becomes a redirect */
     for (size_t k = 0; k + strlen(needle) <= len; k++)
