@@ -349,11 +349,11 @@ static void test_show(void) {
         cb_utf8__hidden(0x202E) && !cb_utf8__hidden(0xE9) &&
         !cb_utf8__bidi(0x200B));
   /* lines a GitHub runner would read as workflow commands */
-  CHECK_INT(cb_diag__command_at("::error::x", 10), 0);
-  CHECK_INT(cb_diag__command_at(" \t::x", 5), 2);
-  CHECK_INT(cb_diag__command_at("\xC2\xA0\xE3\x80\x80::x", 8), 5);
-  CHECK(cb_diag__command_at("a::x", 4) == SIZE_MAX);
-  CHECK(cb_diag__command_at(" :x", 3) == SIZE_MAX);
+  CHECK_INT(cb_diag_format__command_at("::error::x", 10), 0);
+  CHECK_INT(cb_diag_format__command_at(" \t::x", 5), 2);
+  CHECK_INT(cb_diag_format__command_at("\xC2\xA0\xE3\x80\x80::x", 8), 5);
+  CHECK(cb_diag_format__command_at("a::x", 4) == SIZE_MAX);
+  CHECK(cb_diag_format__command_at(" :x", 3) == SIZE_MAX);
 }
 
 /* A bidirectional control in an id and in a rule's message: escaped in
