@@ -206,6 +206,17 @@ static int print_json(FILE *fp, cb_ctx *ctx) {
 }
 
 int cb_diag_print(FILE *fp, cb_ctx *ctx, cb_diag_format fmt, int color) {
+  /* SARIF lists every rule with its help: the registry the check left in
+   * ctx->rules. Printed without a check (or cb_rules_list) before, the
+   * registry is listed here, so SARIF says the same either way. */
+  if (fmt == CB_FMT_SARIF && !ctx->rules) {
+    const cb_rule_info *info = NULL;
+    size_t n_info = 0;
+    int err = cb_rules_list(&info, &n_info, ctx,
+                            ctx->book_loaded ? &ctx->book : NULL);
+    if (err < 0)
+      return err; /* Lua could not start: out of memory */
+  }
   if (fmt != CB_FMT_GCC && fmt != CB_FMT_JSON)
     return cb_diag__print_ci(fp, ctx, fmt); /* diag_ci.c */
   return fmt == CB_FMT_JSON ? print_json(fp, ctx) : print_gcc(fp, ctx, color);
