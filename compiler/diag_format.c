@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * diag_format.c: what the diagnostics formats for CI share, and the entry
- * that picks one. Beside diag.c's gcc and JSON, casebook prints SARIF
- * 2.1.0 for code scanning (diag_sarif.c), GitHub workflow commands with a
- * job summary (diag_github.c), a JUnit XML report per chapter and case
+ * diag_format.c: what the diagnostics formats share. Beside gcc and
+ * JSON (diag_print.c), casebook prints SARIF 2.1.0 for code scanning
+ * (diag_sarif.c), GitHub workflow commands with a job summary
+ * (diag_github.c), a JUnit XML report per chapter and case
  * (diag_junit.c) and reviewdog's rdjson (diag_rdjson.c). Shared here: the
- * paths as CI tools resolve them, source lines and columns, the span a
- * did-you-mean replaces, and the jansson helpers of the JSON formats;
- * diag_ci.c picks the format.
+ * paths as CI tools resolve them, source lines (the gcc format's
+ * excerpts too) and columns, the test for a line a CI log would read as
+ * a workflow command, the span a did-you-mean replaces, and the jansson
+ * helpers of the JSON formats; diag_ci.c picks the format.
  *
  * Every format reads the sorted diagnostics and the model and changes
  * neither. Everything that comes from a casebook is untrusted text: it
@@ -22,10 +23,10 @@
  * character reference.
  *
  * Paths are made relative to the root of the git repository that holds
- * the project (where CI tools resolve them), found by looking for .git
- * upwards from the project directory; outside a repository they are
- * printed as the other formats print them. The output depends on nothing
- * else: no time, no host name.
+ * the project (where CI tools resolve them), which git.c finds through
+ * libgit2 as it does for the build's stamp; outside a repository they
+ * are printed as the other formats print them. The output depends on
+ * nothing else: no time, no host name.
  */
 #include <errno.h>
 #include <jansson.h>
