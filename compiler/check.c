@@ -784,6 +784,34 @@ static void timing(double *t, const char *what) {
   *t = now;
 }
 
+/* The registry as data in ctx (ctx->rules, replacing any list there):
+ * every rule loaded but those a project rule replaced, strings in ctx's
+ * arena. What the SARIF printer lists, so that printing starts no Lua.
+ * Returns 0 or CB_ENOMEM with ctx's error set. */
+static int keep_rules(checker *ck) {
+  cb_ctx *ctx = ck->ctx;
+  cb_rule_info *info = cb_calloc(ck->n_rules + 1, sizeof *info);
+  if (!info)
+    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+  size_t k = 0;
+  for (size_t i = 0; i < ck->n_rules; i++) {
+    const rule *r = &ck->rules[i];
+    if (r->skip)
+      continue;
+    info[k].id = r->id;
+    info[k].severity = r->severity;
+    info[k].summary = r->summary ? r->summary : "";
+    info[k].rationale = r->rationale ? r->rationale : "";
+    info[k].example = r->example ? r->example : "";
+    info[k].file = r->file;
+    k++;
+  }
+  cb_free(ctx->rules);
+  ctx->rules = info;
+  ctx->n_rules = k;
+  return 0;
+}
+
 static void free_checker(checker *ck) {
   cb_sandbox__free(ck->sb);
   cb_free(ck->rules);
@@ -842,6 +870,8 @@ int cb_book_check_against(cb_ctx *ctx, const cb_book *book,
   }
   load_options(&ck);
   check_manifest_rules(&ck);
+  if ((err = keep_rules(&ck)) < 0)
+    goto done;
   timing(&t, "load the rules");
 
   size_t n_elements = book->n_questions + book->n_criteria + book->n_cases +
@@ -892,31 +922,11 @@ int cb_rules_list(const cb_rule_info **out, size_t *n, cb_ctx *ctx,
     err = cb_ctx__fail(ctx, err, "out of memory loading the rules");
     goto done;
   }
-  cb_rule_info *info = cb_calloc(ck.n_rules + 1, sizeof *info);
-  if (!info) {
-    err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+  if ((err = keep_rules(&ck)) < 0)
     goto done;
-  }
-  size_t k = 0;
-  for (size_t i = 0; i < ck.n_rules; i++) {
-    const rule *r = &ck.rules[i];
-    if (r->skip)
-      continue;
-    info[k].id = r->id;
-    info[k].severity = r->severity;
-    info[k].summary = r->summary ? r->summary : "";
-    info[k].rationale = r->rationale ? r->rationale : "";
-    info[k].example = r->example ? r->example : "";
-    info[k].file = r->file;
-    k++;
-  }
-  cb_free(ctx->rules);
-  ctx->rules = info;
-  ctx->n_rules = k;
-  *out = info;
-  *n = k;
+  *out = ctx->rules;
+  *n = ctx->n_rules;
 done:
   free_checker(&ck);
   return err;
 }
-

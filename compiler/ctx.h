@@ -21,7 +21,10 @@ struct cb_ctx {
   size_t n_diags, cap_diags;
   int diags_sorted;
   char error[512];
-  cb_rule_info *rules; /* filled by cb_rules_list */
+  /* The rule registry as data, strings in the arena: filled by the check
+   * (cb_book_check) and by cb_rules_list; the SARIF printer lists it.
+   * NULL until one of them ran. */
+  cb_rule_info *rules;
   size_t n_rules;
   /* Where the book's files come from (book.c): the working tree or a git
    * revision, kept open for the book's lifetime; NULL for a book loaded

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * diag_format.c: what the diagnostics formats for CI share, and the entry
- * that picks one. Beside diag.c's gcc and JSON, casebook prints SARIF
- * 2.1.0 for code scanning (diag_sarif.c), GitHub workflow commands with a
- * job summary (diag_github.c), a JUnit XML report per chapter and case
+ * diag_format.c: what the diagnostics formats share. Beside gcc and
+ * JSON (diag_print.c), casebook prints SARIF 2.1.0 for code scanning
+ * (diag_sarif.c), GitHub workflow commands with a job summary
+ * (diag_github.c), a JUnit XML report per chapter and case
  * (diag_junit.c) and reviewdog's rdjson (diag_rdjson.c). Shared here: the
- * paths as CI tools resolve them, source lines and columns, the span a
- * did-you-mean replaces, and the jansson helpers of the JSON formats;
- * diag_ci.c picks the format.
+ * paths as CI tools resolve them, source lines (the gcc format's
+ * excerpts too) and columns, the test for a line a CI log would read as
+ * a workflow command, the span a did-you-mean replaces, and the jansson
+ * helpers of the JSON formats; diag_ci.c picks the format.
  *
  * Every format reads the sorted diagnostics and the model and changes
  * neither. Everything that comes from a casebook is untrusted text: it
@@ -22,10 +23,10 @@
  * character reference.
  *
  * Paths are made relative to the root of the git repository that holds
- * the project (where CI tools resolve them), found by looking for .git
- * upwards from the project directory; outside a repository they are
- * printed as the other formats print them. The output depends on nothing
- * else: no time, no host name.
+ * the project (where CI tools resolve them), which git.c finds through
+ * libgit2 as it does for the build's stamp; outside a repository they
+ * are printed as the other formats print them. The output depends on
+ * nothing else: no time, no host name.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -37,6 +38,7 @@
 #include "ctx.h"
 #include "diag_format.h"
 #include "emit.h"
+#include "suggest.h"
 #include "utf8.h"
 
 const char *cb_diag_format__level_name(cb_diag_level l) {
@@ -115,11 +117,53 @@ const char *cb_diag_format__located_path(const cb_diag_run *r, const cb_diag *g,
 
 /* ---- source lines and columns ---------------------------------------- */
 
+const char *cb_diag_format__line_at(const cb_book *book, cb_line_cursor *cur,
+                                    uint32_t file, uint32_t line,
+                                    size_t *len) {
+  if (!book || file >= book->n_files || line == 0)
+    return NULL;
+  const cb_file *f = &book->files[file];
+  const char *end = f->text + f->len;
+  const char *p = f->text;
+  uint32_t l = 1;
+  if (cur->line && cur->file == file) {
+    p = cur->at;
+    l = cur->line;
+    /* a few lines back: walked back rather than from the top */
+    while (l > line && l - line <= 64) {
+      const char *q = p - 1; /* the '\n' ending line l - 1 */
+      while (q > f->text && q[-1] != '\n')
+        q--;
+      p = q;
+      l--;
+    }
+    if (l > line) {
+      p = f->text;
+      l = 1;
+    }
+  }
+  for (; l < line; l++) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    if (!nl)
+      return NULL;
+    p = nl + 1;
+  }
+  cur->file = file;
+  cur->line = l;
+  cur->at = p;
+  const char *nl = memchr(p, '\n', (size_t)(end - p));
+  const char *e = nl ? nl : end;
+  if (e > p && e[-1] == '\r')
+    e--;
+  *len = (size_t)(e - p);
+  return p;
+}
+
 /* The text of line g->line of g's file without its end, or NULL when g
  * has no line in a book file. */
 const char *cb_diag_format__source_line(cb_diag_run *r, const cb_diag *g,
                                         size_t *len) {
-  return cb_diag__source_line(r->book, &r->cur, g->file, g->line, len);
+  return cb_diag_format__line_at(r->book, &r->cur, g->file, g->line, len);
 }
 
 /* The 1-based column in code points of the 1-based byte column col of
@@ -172,6 +216,24 @@ static size_t find_word(const char *line, size_t len, size_t from,
   return SIZE_MAX;
 }
 
+size_t cb_diag_format__command_at(const char *line, size_t len) {
+  const unsigned char *p = (const unsigned char *)line, *end = p + len;
+  while (p < end) {
+    uint32_t cp;
+    size_t n = cb_utf8__decode(p, (size_t)(end - p), &cp);
+    /* what .NET's TrimStart removes: Unicode's White_Space */
+    if (!(cp == ' ' || (cp >= '\t' && cp <= '\r') || cp == 0x85 ||
+          cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
+          cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F ||
+          cp == 0x3000))
+      break;
+    p += n;
+  }
+  if (end - p >= 2 && p[0] == ':' && p[1] == ':')
+    return (size_t)(p - (const unsigned char *)line);
+  return SIZE_MAX;
+}
+
 /* The text a did-you-mean suggestion replaces. A rule says the suggested
  * word, not the span it replaces; the span is found as the word quoted
  * in the message (or a space-separated part of it) closest to the
@@ -204,7 +266,7 @@ int cb_diag_format__fix_span(cb_diag_run *r, const cb_diag *g, uint32_t *start,
           we++;
       size_t n = (size_t)(we - w);
       if (n && (n != ls || memcmp(w, sugg, n) != 0)) {
-        size_t d = cb_diag__distance(w, n, sugg, ls);
+        size_t d = cb_suggest__distance(w, n, sugg, ls);
         if (d != SIZE_MAX && d < best_d) {
           size_t at = find_word(line, len, from, w, n);
           if (at != SIZE_MAX) {

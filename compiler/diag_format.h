@@ -3,9 +3,11 @@
  * diag_format.h: the diagnostics formats for CI: SARIF 2.1.0
  * (diag_sarif.c), GitHub workflow commands (diag_github.c), JUnit XML
  * (diag_junit.c) and reviewdog's rdjson (diag_rdjson.c), over what they
- * share (diag_format.c). cb_diag_print (diag.c) hands these formats over;
- * gcc and JSON stay in diag.c. The cb_diag_format__ declarations at the
- * end are for the diag_*.c files alone.
+ * share (diag_format.c). cb_diag_print (diag_print.c) prints gcc and
+ * JSON itself and hands these formats to cb_diag__print_ci (diag_ci.c).
+ * The source lines and the workflow-command test are shared with the gcc
+ * format and the diff's printer; the declarations after "shared by the
+ * formats" are for the diag_*.c files alone.
  */
 #ifndef CB_DIAG_FORMAT_H
 #define CB_DIAG_FORMAT_H
@@ -28,22 +30,18 @@ typedef struct cb_line_cursor {
 /* The text of line `line` (1-based) of book file `file` without its end,
  * or NULL when there is no such line. Starts from the cursor when it is
  * in the same file at or before the line, or a few lines after it (a
- * format that visits a case's errors before its warnings). */
-const char *cb_diag__source_line(const cb_book *book, cb_line_cursor *cur,
-                                 uint32_t file, uint32_t line, size_t *len);
-
-/* The edit distance (Levenshtein, ASCII letters case folded) from a (la
- * bytes) to b (lb bytes) when it is within what a did-you-mean allows
- * for a word of a's length (1 up to 3 bytes, 2 up to 6, else 3); SIZE_MAX
- * when it is not, or when either is longer than 64 bytes. cb_suggest
- * (diag.c) and the fix spans of the CI formats measure with it. */
-size_t cb_diag__distance(const char *a, size_t la, const char *b, size_t lb);
+ * format that visits a case's errors before its warnings). The gcc
+ * format's excerpts (diag_print.c) find their lines with it too. */
+const char *cb_diag_format__line_at(const cb_book *book, cb_line_cursor *cur,
+                                    uint32_t file, uint32_t line,
+                                    size_t *len);
 
 /* The offset of the "::" that line[0..len) starts with past white space
  * (Unicode's White_Space, as .NET trims it), or SIZE_MAX when it does not:
  * a GitHub runner reads such a line of a log as a workflow command, so
- * no line casebook prints may start so with text from a casebook. */
-size_t cb_diag__command_at(const char *line, size_t len);
+ * no line casebook prints may start so with text from a casebook (the
+ * gcc format and the diff's text, too, ask it). */
+size_t cb_diag_format__command_at(const char *line, size_t len);
 
 /* Prints ctx's diagnostics, sorted, to fp in fmt, which is one of
  * CB_FMT_SARIF, CB_FMT_GITHUB, CB_FMT_JUNIT and CB_FMT_RDJSON. For

@@ -153,7 +153,7 @@ int cb_diag_format__github(FILE *fp, cb_diag_run *r) {
       cb_buf_reset(&cell);
       cb_diag_format__place(&cell, r, g);
       cb_diag_format__clean(&tmp, cb_buf_cstr(&cell), CB_TEXT_HTML);
-      if (cb_diag__command_at(cb_buf_cstr(&tmp), tmp.len) != SIZE_MAX)
+      if (cb_diag_format__command_at(cb_buf_cstr(&tmp), tmp.len) != SIZE_MAX)
         cb_buf_puts(&line, "./");
       gh_escape(&line, cb_buf_cstr(&tmp), 0);
       cb_buf_printf(&line, ": %s: ", cb_diag_format__level_name(g->level));

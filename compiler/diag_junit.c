@@ -293,7 +293,7 @@ static int write_xml(FILE *fp, const char *xml, size_t len) {
   while (p < end) {
     const char *nl = memchr(p, '\n', (size_t)(end - p));
     const char *e = nl ? nl + 1 : end;
-    size_t at = cb_diag__command_at(p, (size_t)(e - p));
+    size_t at = cb_diag_format__command_at(p, (size_t)(e - p));
     if (at != SIZE_MAX) {
       fwrite(p, 1, at, fp);
       fputs("&#58;", fp);

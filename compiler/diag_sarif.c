@@ -123,15 +123,12 @@ static int cmp_rule(const void *pa, const void *pb) {
   return c ? c : a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-/* Every rule that can fire: the registry (built-in and the project's),
- * the compiler's own, and any other id a diagnostic carries, sorted by
- * id. *out is cb_malloc'd. */
+/* Every rule that can fire: the registry (built-in and the project's, as
+ * the check left it in ctx->rules), the compiler's own, and any other id
+ * a diagnostic carries, sorted by id. *out is cb_malloc'd. */
 static int collect_rules(sarif_rule **out, size_t *n_out, cb_diag_run *r) {
-  const cb_rule_info *info = NULL;
-  size_t n_info = 0;
-  int err = cb_rules_list(&info, &n_info, r->ctx, r->book);
-  if (err < 0)
-    return err; /* Lua could not start: out of memory */
+  const cb_rule_info *info = r->ctx->rules;
+  size_t n_info = r->ctx->n_rules;
   size_t cap = n_info + N_CORE_RULES + r->n, n = 0;
   sarif_rule *rules = cb_calloc(cap ? cap : 1, sizeof *rules);
   if (!rules)

@@ -127,7 +127,8 @@ static void put_where(cb_buf *b, const cb_book *bk, const cb_change *c,
   cb_buf path = {0};
   put_clean(&path, bk->files[loc.file].path, 0, md);
   /* a line of the text form starts with it: never as a workflow command */
-  if (!md && cb_diag__command_at(cb_buf_cstr(&path), path.len) != SIZE_MAX)
+  if (!md &&
+      cb_diag_format__command_at(cb_buf_cstr(&path), path.len) != SIZE_MAX)
     cb_buf_puts(b, "./");
   cb_buf_append(b, cb_buf_cstr(&path), path.len);
   if (path.failed)

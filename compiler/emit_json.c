@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "json_file.h"
 #include "json_out.h"
 #include "output.h"
 
@@ -150,7 +151,7 @@ json_t *cb_emit_json__stamp(const cb_book *book) {
 
 /* rubric.json is written value by value (cb_json_writer), with no tree:
  * the same bytes as the jansson tree it describes, written by
- * cb_json__write_file. */
+ * cb_json_file__write. */
 
 /* "key": s, null when s is NULL. */
 static void r_str(cb_json_writer *j, const char *key, const char *s) {
@@ -352,7 +353,7 @@ int cb_emit_json__rubric(cb_ctx *ctx, const cb_book *book, const char *path) {
   cb_buf_free(&w.tmp);
   if (w.failed)
     text.failed = 1;
-  return cb_json__write_text(ctx, path, &text);
+  return cb_json_file__write_text(ctx, path, &text);
 }
 
 /* ---- gold.jsonl ------------------------------------------------------ */
@@ -673,7 +674,7 @@ static int gold_meta(cb_ctx *ctx, const cb_book *book, const char *path,
     err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
     goto done;
   }
-  err = cb_json__write_file(ctx, meta, root);
+  err = cb_json_file__write(ctx, meta, root);
 done:
   json_decref(root);
   cb_buf_free(&w.tmp);

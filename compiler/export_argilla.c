@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "json_file.h"
 #include "json_out.h"
 #include "emit_json.h"
 #include "export.h"
@@ -792,9 +793,9 @@ int cb_export_argilla__run(cb_ctx *ctx, const cb_book *book,
                         : s->version ? s->version
                                      : book->manifest.version;
   if ((err = cb_output__mkdirs(ctx, dir)) < 0 ||
-      (err = cb_json__write_text(ctx, p_settings, &settings)) < 0 ||
+      (err = cb_json_file__write_text(ctx, p_settings, &settings)) < 0 ||
       (err = write_records(&a, p_records, version)) < 0 ||
-      (err = cb_json__write_text(ctx, p_dataset, &dataset)) < 0)
+      (err = cb_json_file__write_text(ctx, p_dataset, &dataset)) < 0)
     goto done;
 done:
   cb_strmap_free(&a.names);

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "json_file.h"
 #include "json_out.h"
 #include "emit_json.h"
 #include "export.h"
@@ -636,8 +637,8 @@ int cb_export_judge__run(cb_ctx *ctx, const cb_book *book, const char *outdir) {
   prom = prometheus(&w);
   if (w.failed)
     goto nomem;
-  if ((err = cb_json__write_file(ctx, items_path, items)) < 0 ||
-      (err = cb_json__write_file(ctx, prom_path, prom)) < 0)
+  if ((err = cb_json_file__write(ctx, items_path, items)) < 0 ||
+      (err = cb_json_file__write(ctx, prom_path, prom)) < 0)
     goto done;
   for (size_t i = 0; i < book->n_questions; i++) {
     const char *name = file_name(&w, book->questions[i].id);

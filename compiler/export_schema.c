@@ -18,6 +18,7 @@
  * schema's $comment as not expressed.
  */
 #include "export_schema.h"
+#include "json_file.h"
 #include "json_out.h"
 
 #include <stdlib.h>
@@ -852,7 +853,7 @@ int cb_export_schema__run(cb_ctx *ctx, const cb_book *book,
     err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
     goto done;
   }
-  err = cb_json__write_file(
+  err = cb_json_file__write(
       ctx, cb_arena_printf(ctx->arena, "%s/annotation.schema.json", outdir),
       schema);
 done:

@@ -15,7 +15,7 @@
 /* ---- JSON ------------------------------------------------------------ */
 
 /* A JSON array written to its file one element at a time, with the bytes
- * cb_json__write_file would write for the whole array: the file of a
+ * cb_json_file__write would write for the whole array: the file of a
  * large book's tasks or records never has to be held in memory, as a tree
  * or as text, and no element is ever a tree (cb_json_writer). */
 typedef struct cb_xarray {

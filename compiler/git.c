@@ -519,3 +519,34 @@ void cb_git__stamp(cb_git *g, cb_ctx *ctx, const git_commit *commit,
   }
   stamp->dirty = workdir && !g->bare ? workdir_dirty(g) : 0;
 }
+
+/* ---- the project's place in its working tree (the CI formats) --------- */
+
+const char *cb_git__workdir_prefix(cb_ctx *ctx, const char *dir) {
+  git_repository *repo = NULL;
+  char *real = NULL, *top = NULL;
+  const char *out = NULL;
+  if (!dir)
+    return NULL;
+  cb_git__init();
+  /* found from the real path, as cb_git__open finds the repository of
+   * the stamps; both paths real, so the one is a prefix of the other */
+  if (!(real = real_path(dir)) ||
+      git_repository_open_ext(&repo, real, 0, NULL) < 0 ||
+      git_repository_is_bare(repo) || !git_repository_workdir(repo) ||
+      !(top = real_path(git_repository_workdir(repo))))
+    goto done;
+  size_t n = strlen(top);
+  if (strncmp(real, top, n) != 0 || (real[n] != '/' && real[n] && n > 1))
+    goto done;
+  const char *rest = real + n;
+  if (*rest == '/')
+    rest++;
+  out = *rest ? cb_arena_printf(ctx->arena, "%s/", rest) : "";
+done:
+  cb_free(real);
+  cb_free(top);
+  git_repository_free(repo);
+  git_error_clear();
+  return out;
+}

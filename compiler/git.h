@@ -94,4 +94,13 @@ int cb_git__tracked(const char *dir, const char *name);
 /* libgit2's last error message, or "unknown error" (borrowed). */
 const char *cb_git__error(void);
 
+/* ---- the project's place in its working tree (the CI formats) --------- */
+
+/* Directory dir relative to the top of the working tree of the git
+ * repository that holds it, found as cb_git__open finds it: "" when dir
+ * is the top, else ending in '/', in ctx's arena. NULL when dir is in no
+ * repository, in a bare one, cannot be resolved, or memory runs out;
+ * nothing is reported and ctx's error is left alone. */
+const char *cb_git__workdir_prefix(cb_ctx *ctx, const char *dir);
+
 #endif

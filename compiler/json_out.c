@@ -25,7 +25,6 @@
 #include <emmintrin.h>
 #endif
 
-#include "output.h"
 #include "utf8.h"
 
 #define ONES UINT64_C(0x0101010101010101)
@@ -431,23 +430,4 @@ int cb_json__dump(cb_buf *out, const json_t *v, int indent) {
   cb_json__writer_init(&w, out, indent, 0);
   cb_json__put_value(&w, v);
   return out->failed ? -1 : 0;
-}
-
-int cb_json__write_text(cb_ctx *ctx, const char *path, cb_buf *text) {
-  int err;
-  cb_buf_putc(text, '\n');
-  if (!path || text->failed)
-    err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-  else
-    err = cb_output__file(ctx, path, text->data, text->len,
-                          CB_OUTPUT_SYNC | CB_OUTPUT_KEEP_SAME);
-  cb_buf_free(text);
-  return err;
-}
-
-int cb_json__write_file(cb_ctx *ctx, const char *path, const json_t *root) {
-  cb_buf text = {0};
-  if (!root || cb_json__dump(&text, root, 2) < 0)
-    text.failed = 1;
-  return cb_json__write_text(ctx, path, &text);
 }

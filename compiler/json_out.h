@@ -12,7 +12,6 @@
 #include <stddef.h>
 
 #include "alloc.h"
-#include "ctx.h"
 
 /* Appends s[0..len) as a JSON string: invalid UTF-8 replaced by U+FFFD
  * (one per maximal ill-formed subpart, as cb_emit__text_fix does), '"',
@@ -66,17 +65,5 @@ void cb_json__put_value(cb_json_writer *w, const json_t *v);
  * JSON_PRESERVE_ORDER) writes it (indent >= 1), objects in insertion
  * order. Returns 0, or -1 when out of memory (out->failed set). */
 int cb_json__dump(cb_buf *out, const json_t *v, int indent);
-
-/* Writes the JSON text in text and a newline to path atomically,
- * fsync'ed, and left alone when it already holds these bytes; frees
- * text's memory. A text whose failed flag is set is out of memory.
- * Returns 0 or a negative code with ctx's error set. */
-int cb_json__write_text(cb_ctx *ctx, const char *path, cb_buf *text);
-
-/* Writes root as cb_json__dump with an indent of 2 does, through
- * cb_json__write_text (every whole JSON file of a build built as a
- * jansson tree). Returns 0 or a negative code with ctx's error set (a
- * NULL path or root is out of memory). */
-int cb_json__write_file(cb_ctx *ctx, const char *path, const json_t *root);
 
 #endif

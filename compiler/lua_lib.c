@@ -5,7 +5,7 @@
  * The suggestions (did you mean) take a bounded time each: only
  * candidates within the allowed edit distance in length are compared,
  * at most SUGGEST_MAX_COMPARED of them, with the banded distance of
- * diag.c. casebook.suggester indexes a list once for many words.
+ * suggest.c. casebook.suggester indexes a list once for many words.
  */
 #include "lua_lib.h"
 
@@ -16,7 +16,7 @@
 #include <lauxlib.h>
 
 #include "casebook/casebook.h"
-#include "diag_format.h"
+#include "suggest.h"
 #include "hash.h"
 #include "lua_budget.h"
 #include "lua_when.h"
@@ -43,7 +43,7 @@ static void consider(best *b, const char *word, size_t len, const char *c,
                      size_t lc, size_t order) {
   if (lc == len && memcmp(c, word, len) == 0)
     return;
-  size_t d = cb_diag__distance(word, len, c, lc);
+  size_t d = cb_suggest__distance(word, len, c, lc);
   if (d != SIZE_MAX && (d < b->d || (d == b->d && order < b->order))) {
     b->d = d;
     b->order = order;

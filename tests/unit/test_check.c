@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "ctx.h"
-#include "diag_format.h"
 #include "projtest.h"
 #include "testlib.h"
 
@@ -604,66 +603,10 @@ static void test_findings_memory(void) {
 }
 
 
-/* The plain edit distance (full matrix, ASCII case folded), capped as
- * cb_diag__distance is: the reference for the banded one. */
-static size_t plain_distance(const char *a, size_t la, const char *b,
-                             size_t lb) {
-  size_t cap = la <= 3 ? 1 : la <= 6 ? 2 : 3;
-  if (la > 64 || lb > 64)
-    return SIZE_MAX;
-  size_t m[65][65];
-  for (size_t i = 0; i <= la; i++)
-    for (size_t j = 0; j <= lb; j++) {
-      if (i == 0 || j == 0) {
-        m[i][j] = i + j;
-        continue;
-      }
-      int x = a[i - 1], y = b[j - 1];
-      x = x >= 'A' && x <= 'Z' ? x + 32 : x;
-      y = y >= 'A' && y <= 'Z' ? y + 32 : y;
-      size_t v = m[i - 1][j - 1] + (x != y);
-      if (m[i - 1][j] + 1 < v)
-        v = m[i - 1][j] + 1;
-      if (m[i][j - 1] + 1 < v)
-        v = m[i][j - 1] + 1;
-      m[i][j] = v;
-    }
-  return m[la][lb] <= cap ? m[la][lb] : SIZE_MAX;
-}
-
-/* Suggestions: the banded distance equals the plain one; casebook.suggest
- * and casebook.suggester agree with cb_suggest; a suggestion among 4,000
- * long candidates takes a bounded time. */
+/* Suggestions: casebook.suggest and casebook.suggester agree with
+ * cb_suggest; a suggestion among 4,000 long candidates takes a bounded
+ * time. The distance itself is tested in test_suggest.c. */
 static void test_suggest(void) {
-  unsigned long long r = 12345;
-  char a[70], b[70];
-  int differ = 0;
-  for (int t = 0; t < 200000; t++) {
-    r = r * 6364136223846793005ULL + 1442695040888963407ULL;
-    size_t la = (r >> 33) % 12, lb = (r >> 40) % 12;
-    if (t % 10 == 0)
-      la = (r >> 20) % 66, lb = la + (r >> 50) % 5 >= 2 ? la + (r >> 50) % 5 - 2 : 0;
-    if (lb > 66)
-      lb = 0;
-    const char *alpha = t % 2 ? "abAB" : "abcdefgh";
-    size_t na = strlen(alpha);
-    for (size_t i = 0; i < la; i++) {
-      r = r * 6364136223846793005ULL + 1;
-      a[i] = alpha[(r >> 33) % na];
-    }
-    for (size_t i = 0; i < lb; i++) {
-      r = r * 6364136223846793005ULL + 1;
-      b[i] = t % 3 == 0 && i < la ? a[i] : alpha[(r >> 33) % na];
-    }
-    if (t % 3 == 0 && lb > 0) { /* a near miss */
-      r = r * 6364136223846793005ULL + 1;
-      b[(r >> 33) % lb] = alpha[(r >> 40) % na];
-    }
-    if (plain_distance(a, la, b, lb) != cb_diag__distance(a, la, b, lb))
-      differ++;
-  }
-  CHECK_INT(differ, 0);
-
   static const char *const opts[] = {"harmful", "harmless", "safe",
                                      "borderline", "Harmful", "harm", NULL};
   static const char *const words[] = {"harmfull", "harmles", "saf", "sfe",
