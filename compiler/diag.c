@@ -17,7 +17,6 @@
 #include "ctx.h"
 #include "diag_format.h"
 #include "diff.h"
-#include "emit.h"
 #include "emit_json.h"
 #include "utf8.h"
 

@@ -36,7 +36,6 @@
 
 #include "ctx.h"
 #include "diag_format.h"
-#include "emit.h"
 #include "utf8.h"
 
 const char *cb_diag_format__level_name(cb_diag_level l) {

@@ -22,9 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emit.h"
 #include "json_out.h"
+#include "links.h"
+#include "model.h"
 #include "output.h"
+#include "utf8.h"
 
 typedef struct jw {
   cb_ctx *ctx;
@@ -34,12 +36,12 @@ typedef struct jw {
 } jw;
 
 json_t *cb_emit_json__str(cb_buf *tmp, const char *s, size_t len) {
-  if (cb_emit__text_ok(s, len, CB_TEXT_JSON))
+  if (cb_utf8__text_ok(s, len, CB_TEXT_JSON))
     return json_stringn_nocheck(s, len);
   cb_buf own = {0};
   cb_buf *b = tmp ? tmp : &own;
   cb_buf_reset(b);
-  cb_emit__text_fix(b, s, len, CB_TEXT_JSON);
+  cb_utf8__text_fix(b, s, len, CB_TEXT_JSON);
   json_t *v = b->failed ? NULL : json_stringn_nocheck(cb_buf_cstr(b), b->len);
   cb_buf_free(&own);
   return v;
@@ -51,10 +53,10 @@ int cb_emit_json__set(json_t *obj, const char *key, json_t *value) {
     return -1;
   }
   size_t len = strlen(key);
-  if (cb_emit__text_ok(key, len, CB_TEXT_JSON))
+  if (cb_utf8__text_ok(key, len, CB_TEXT_JSON))
     return json_object_set_new_nocheck(obj, key, value) < 0 ? -1 : 0;
   cb_buf b = {0};
-  cb_emit__text_fix(&b, key, len, CB_TEXT_JSON);
+  cb_utf8__text_fix(&b, key, len, CB_TEXT_JSON);
   int err =
       b.failed ? -1 : json_object_set_new_nocheck(obj, cb_buf_cstr(&b), value);
   if (b.failed)
@@ -98,10 +100,10 @@ static const char *key_of(jw *w, const char *key) {
   if (!key)
     return "";
   size_t len = strlen(key);
-  if (cb_emit__text_ok(key, len, CB_TEXT_JSON))
+  if (cb_utf8__text_ok(key, len, CB_TEXT_JSON))
     return key;
   cb_buf_reset(&w->tmp);
-  cb_emit__text_fix(&w->tmp, key, len, CB_TEXT_JSON);
+  cb_utf8__text_fix(&w->tmp, key, len, CB_TEXT_JSON);
   char *copy = w->tmp.failed
                    ? NULL
                    : cb_arena_strdup(w->ctx->arena, cb_buf_cstr(&w->tmp));
@@ -173,7 +175,7 @@ static void r_html(jw *w, cb_json_writer *j, const char *key,
     return;
   }
   cb_buf_reset(&w->tmp);
-  cb_emit__links(&w->tmp, w->book, html);
+  cb_links__html(&w->tmp, w->book, html);
   if (w->tmp.failed)
     w->failed = 1;
   cb_json__put_string(j, cb_buf_cstr(&w->tmp), w->tmp.len);
@@ -328,7 +330,7 @@ int cb_emit_json__rubric(cb_ctx *ctx, const cb_book *book, const char *path) {
   cb_json__begin_object(&j);
   r_int(&j, "format", CB_FORMAT_VERSION);
   r_str(&j, "casebook_version", CB_VERSION);
-  r_str(&j, "title", cb_emit__title(b));
+  r_str(&j, "title", cb_model__title(b));
   json_t *version = cb_emit_json__stamp(b);
   cb_json__key(&j, "version");
   cb_json__put_value(&j, version);

@@ -12,7 +12,7 @@
 #include "ctx.h"
 
 /* A JSON string of s[0..len) as every JSON output writes text: invalid
- * UTF-8 replaced by U+FFFD, every other byte kept (cb_emit__text_fix).
+ * UTF-8 replaced by U+FFFD, every other byte kept (cb_utf8__text_fix).
  * tmp is scratch space for the cleaned copy (reset here; NULL: a buffer
  * of its own). Returns a new value, NULL only when out of memory. */
 json_t *cb_emit_json__str(cb_buf *tmp, const char *s, size_t len);

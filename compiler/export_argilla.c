@@ -19,11 +19,11 @@
  */
 #include <string.h>
 
-#include "emit.h"
 #include "json_out.h"
 #include "emit_json.h"
 #include "export.h"
 #include "export_util.h"
+#include "model.h"
 #include "output.h"
 #include "strmap.h"
 
@@ -542,7 +542,7 @@ static void settings_json(ag *a, cb_json_writer *w, const json_t *stamp) {
 }
 
 static void dataset_json(ag *a, cb_json_writer *w, const json_t *stamp) {
-  const char *name = norm(a, cb_emit__title(a->book));
+  const char *name = norm(a, cb_model__title(a->book));
   if (!name)
     w->out->failed = 1;
   cb_json__begin_object(w);

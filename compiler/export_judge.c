@@ -24,13 +24,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emit.h"
 #include "json_out.h"
 #include "emit_json.h"
 #include "export.h"
 #include "export_schema.h"
+#include "model.h"
 #include "output.h"
 #include "strmap.h"
+#include "utf8.h"
 
 #define RULE "export-judge"
 /* Examples per prompt, and bytes of one input shown in an example. */
@@ -70,7 +71,7 @@ static json_t *header(jw *w) {
   if (!o)
     w->failed = 1;
   set(w, o, "format", json_integer(CB_FORMAT_VERSION));
-  set(w, o, "title", jstr(w, cb_emit__title(w->book)));
+  set(w, o, "title", jstr(w, cb_model__title(w->book)));
   set(w, o, "version", cb_emit_json__stamp(w->book));
   return o;
 }
@@ -238,8 +239,8 @@ static json_t *prometheus(jw *w) {
  * are made visible, as in HTML. */
 static void fenced(cb_buf *out, const char *info, const char *s, size_t len) {
   cb_buf clean = {0};
-  if (!cb_emit__text_ok(s, len, CB_TEXT_HTML)) {
-    cb_emit__text_fix(&clean, s, len, CB_TEXT_HTML);
+  if (!cb_utf8__text_ok(s, len, CB_TEXT_HTML)) {
+    cb_utf8__text_fix(&clean, s, len, CB_TEXT_HTML);
     s = clean.data ? clean.data : "";
     len = clean.len;
   }
@@ -295,7 +296,7 @@ static void put_id(cb_buf *out, const char *id) {
   }
   cb_buf clean = {0};
   size_t len = id ? strlen(id) : 0;
-  cb_emit__text_fix(&clean, id ? id : "", len, CB_TEXT_HTML);
+  cb_utf8__text_fix(&clean, id ? id : "", len, CB_TEXT_HTML);
   const char *s = clean.data ? clean.data : "";
   size_t longest = 0, run = 0;
   for (size_t i = 0; i < clean.len; i++) {

@@ -24,8 +24,8 @@
 #include <string.h>
 
 #include "embed.h"
-#include "emit.h"
 #include "emit_json.h"
+#include "model.h"
 #include "output.h"
 #include "strmap.h"
 #include "when.h"
@@ -729,7 +729,7 @@ static json_t *annotation_schema(sw *w) {
   json_t *root = obj1(w, "$schema",
                       str(w, "https://json-schema.org/draft/2020-12/schema"));
   char *title = cb_arena_printf(w->ctx->arena, "Annotation of one case: %s",
-                                cb_emit__title(b));
+                                cb_model__title(b));
   if (!title)
     w->failed = 1;
   set(w, root, "title", str(w, title));

@@ -25,9 +25,11 @@
 #include <libxml/xmlreader.h>
 
 #include "embed.h"
-#include "emit.h"
 #include "json_out.h"
+#include "links.h"
+#include "model.h"
 #include "output.h"
+#include "utf8.h"
 
 #define SCHEMA_NAME "schemas/rubric.rng"
 
@@ -48,10 +50,10 @@ typedef struct xw {
  * invalid UTF-8; XML also refuses the form feed that HTML allows. NULL
  * when out of memory. */
 static const char *clean(xw *w, const char *s, size_t len) {
-  if (cb_emit__text_ok(s, len, CB_TEXT_HTML) && !memchr(s, '\f', len))
+  if (cb_utf8__text_ok(s, len, CB_TEXT_HTML) && !memchr(s, '\f', len))
     return s;
   cb_buf_reset(&w->tmp);
-  cb_emit__text_fix(&w->tmp, s, len, CB_TEXT_HTML);
+  cb_utf8__text_fix(&w->tmp, s, len, CB_TEXT_HTML);
   const char *fixed = cb_buf_cstr(&w->tmp);
   if (w->tmp.failed) {
     w->failed = 1;
@@ -199,7 +201,7 @@ static void html_child(xw *w, const char *name, const char *html) {
   if (!html)
     return;
   cb_buf_reset(&w->links);
-  cb_emit__links(&w->links, w->book, html);
+  cb_links__html(&w->links, w->book, html);
   if (w->links.failed) {
     w->failed = 1;
     return;
@@ -316,7 +318,7 @@ static int write_doc(xw *w) {
   start(w, "rubric");
   attr_int(w, "format", CB_FORMAT_VERSION);
   attr(w, "casebook-version", CB_VERSION);
-  child(w, "title", cb_emit__title(b));
+  child(w, "title", cb_model__title(b));
   stamp(w);
   start(w, "questions");
   for (size_t i = 0; i < b->n_questions; i++)

@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "embed.h"
-#include "emit.h"
+#include "model.h"
 
 /* The slots a template may mark with data-slot. */
 enum {
@@ -431,7 +431,7 @@ int cb_html_page__layout(cb_html_layout **out, cb_ctx *ctx,
     return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
   l->ctx = ctx;
   l->book = book;
-  l->title = cb_emit__title(book);
+  l->title = cb_model__title(book);
   if ((err = load_template(l, "page.html", 1, &l->page)) < 0)
     goto done;
   err = load_template(l, "index.html", 0, &l->index);
