@@ -17,7 +17,6 @@
 #include "ctx.h"
 #include "diag_format.h"
 #include "diff.h"
-#include "emit_json.h"
 #include "utf8.h"
 
 int cb_ctx__fail(cb_ctx *ctx, int code, const char *fmt, ...) {

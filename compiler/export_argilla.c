@@ -20,10 +20,10 @@
 #include <string.h>
 
 #include "json_out.h"
-#include "emit_json.h"
 #include "export.h"
 #include "export_util.h"
 #include "model.h"
+#include "model_json.h"
 #include "output.h"
 #include "strmap.h"
 
@@ -775,7 +775,7 @@ int cb_export_argilla__run(cb_ctx *ctx, const cb_book *book,
 
   /* the two small files are made first: out of memory, nothing is
    * written */
-  stamp = cb_emit_json__stamp(book);
+  stamp = cb_model_json__stamp(book);
   cb_json_writer w;
   cb_json__writer_init(&w, &settings, 2, 0);
   settings_json(&a, &w, stamp);

@@ -25,10 +25,10 @@
 #include <string.h>
 
 #include "json_out.h"
-#include "emit_json.h"
 #include "export.h"
 #include "export_schema.h"
 #include "model.h"
+#include "model_json.h"
 #include "output.h"
 #include "strmap.h"
 #include "utf8.h"
@@ -45,7 +45,7 @@ typedef struct jw {
 } jw;
 
 static json_t *jstr(jw *w, const char *s) {
-  json_t *v = cb_emit_json__str(NULL, s ? s : "", s ? strlen(s) : 0);
+  json_t *v = cb_model_json__str(NULL, s ? s : "", s ? strlen(s) : 0);
   if (!v)
     w->failed = 1;
   return v;
@@ -53,7 +53,7 @@ static json_t *jstr(jw *w, const char *s) {
 
 /* obj[key] = value, stealing value; key from the casebook is cleaned. */
 static void set(jw *w, json_t *o, const char *key, json_t *value) {
-  if (cb_emit_json__set(o, key, value) < 0)
+  if (cb_model_json__set(o, key, value) < 0)
     w->failed = 1;
 }
 
@@ -72,7 +72,7 @@ static json_t *header(jw *w) {
     w->failed = 1;
   set(w, o, "format", json_integer(CB_FORMAT_VERSION));
   set(w, o, "title", jstr(w, cb_model__title(w->book)));
-  set(w, o, "version", cb_emit_json__stamp(w->book));
+  set(w, o, "version", cb_model_json__stamp(w->book));
   return o;
 }
 
@@ -331,12 +331,12 @@ static json_t *gold_of(jw *w, const cb_case *c, int qi) {
     const cb_answer *a = &c->answers[i];
     if (a->question != qi || a->kind == CB_V_NONE)
       continue;
-    json_t *val = cb_emit_json__answer(a, &w->failed);
+    json_t *val = cb_model_json__answer(a, &w->failed);
     if (!val)
       continue;
     if (q->scope == CB_SCOPE_RESPONSE) {
       const char *r =
-          a->response ? a->response : cb_emit_json__only_response(c);
+          a->response ? a->response : cb_model__only_response(c);
       if (!r) {
         json_decref(val);
         continue;

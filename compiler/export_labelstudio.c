@@ -23,11 +23,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "emit_json.h"
 #include "export.h"
 #include "export_util.h"
 #include "html_writer.h"
 #include "model.h"
+#include "model_json.h"
 #include "output.h"
 #include "utf8.h"
 
@@ -987,7 +987,7 @@ static void task(ls *x, cb_json_writer *w, const cb_case *cs,
 static int write_tasks(ls *x, const char *path) {
   cb_xarray tasks;
   cb_buf text = {0};
-  json_t *stamp = cb_emit_json__stamp(x->book);
+  json_t *stamp = cb_model_json__stamp(x->book);
   int err = stamp ? cb_export__array_open(&tasks, x->ctx, path)
                   : cb_ctx__fail(x->ctx, CB_ENOMEM, "out of memory");
   if (err < 0) {
