@@ -25,6 +25,7 @@
 #include <libxml/xmlreader.h>
 
 #include "embed.h"
+#include "escape.h"
 #include "json_out.h"
 #include "links.h"
 #include "model.h"
@@ -80,44 +81,17 @@ static const char *clean(xw *w, const char *s, size_t len) {
   return w->failed ? NULL : fixed;
 }
 
-/* The character reference or entity that stands for c in XML text. */
-static const char *escape(char c) {
-  switch (c) {
-  case '<':
-    return "&lt;";
-  case '>':
-    return "&gt;";
-  case '&':
-    return "&amp;";
-  case '"':
-    return "&quot;";
-  case '\t':
-    return "&#9;";
-  case '\n':
-    return "&#10;";
-  default:
-    assert(c == '\r');
-    return "&#13;";
-  }
-}
-
 /* Appends text, cleaned, with the markup characters escaped as libxml2
  * escapes them: in content < > & and the carriage return; in an attribute
  * value (in_attr) also the quote, and tab and newline, which a parser
  * would otherwise normalize to spaces. */
 static void put_text(xw *w, const char *text, int in_attr) {
-  const char *special = in_attr ? "<>&\r\"\t\n" : "<>&\r";
   const char *s = clean(w, text, strlen(text));
   if (!s)
     return;
-  for (;;) { /* s is NUL-terminated and holds no other NUL */
-    size_t n = strcspn(s, special);
-    cb_buf_append(&w->out, s, n);
-    if (!s[n])
-      break;
-    cb_buf_puts(&w->out, escape(s[n]));
-    s += n + 1;
-  }
+  /* s is NUL-terminated and holds no other NUL */
+  cb_escape__markup(&w->out, s,
+                    in_attr ? CB_ESCAPE_XML_ATTR : CB_ESCAPE_XML_TEXT);
 }
 
 /* Closes the start tag of the innermost element for a child element. */
