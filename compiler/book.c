@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <jansson.h>
 #include <libxml/xmlmemory.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -31,14 +32,16 @@
 /* Routes libxml2's and jansson's allocations through cb_malloc, so that a
  * test that fails the N-th allocation reaches them too. Once per process,
  * before either library allocates. */
-static void route_allocations(void) {
-  static int done;
-  if (done)
-    return;
-  done = 1;
+static void route_allocations_once(void) {
   xmlMemSetup(cb_free, cb_malloc, cb_realloc, cb_strdup);
   xmlInitParser(); /* before two threads of a build use libxml2 */
   json_set_alloc_funcs(cb_malloc, cb_free);
+}
+
+/* Once per process, whichever thread creates the first context. */
+static void route_allocations(void) {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, route_allocations_once);
 }
 
 int cb_ctx_new(cb_ctx **out, const cb_options *opts) {
@@ -86,51 +89,6 @@ void cb_ctx_free(cb_ctx *ctx) {
   cb_free(ctx->rules);
   cb_arena_free(ctx->arena);
   cb_free(ctx);
-}
-
-const char *cb_qtype_name(cb_qtype t) {
-  static const char *const names[] = {"choice", "multi", "scale",
-                                      "rank",   "pairwise", "text"};
-  return (unsigned)t < 6 ? names[t] : "choice";
-}
-
-const char *cb_input_kind_name(cb_input_kind k) {
-  static const char *const names[] = {"prompt", "response", "system",
-                                      "context", "user", "assistant"};
-  return (unsigned)k < 6 ? names[k] : "prompt";
-}
-
-const char *cb_status_name(cb_status s) {
-  static const char *const names[] = {"final", "draft", "disputed"};
-  return (unsigned)s < 3 ? names[s] : "final";
-}
-
-const cb_question *cb_book_question(const cb_book *book, const char *id) {
-  for (size_t i = 0; i < book->n_questions; i++)
-    if (strcmp(book->questions[i].id, id) == 0)
-      return &book->questions[i];
-  return NULL;
-}
-
-const cb_criterion *cb_book_criterion(const cb_book *book, const char *id) {
-  for (size_t i = 0; i < book->n_criteria; i++)
-    if (strcmp(book->criteria[i].id, id) == 0)
-      return &book->criteria[i];
-  return NULL;
-}
-
-const cb_case *cb_book_case(const cb_book *book, const char *id) {
-  for (size_t i = 0; i < book->n_cases; i++)
-    if (strcmp(book->cases[i].id, id) == 0)
-      return &book->cases[i];
-  return NULL;
-}
-
-const cb_option *cb_question_option(const cb_question *q, const char *id) {
-  for (size_t i = 0; i < q->n_options; i++)
-    if (strcmp(q->options[i].id, id) == 0)
-      return &q->options[i];
-  return NULL;
 }
 
 /* ---- choosing the chapters -------------------------------------------- */

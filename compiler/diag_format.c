@@ -37,7 +37,6 @@
 
 #include "ctx.h"
 #include "diag_format.h"
-#include "emit.h"
 #include "suggest.h"
 #include "utf8.h"
 

@@ -18,7 +18,7 @@
 #include <stdio.h>
 
 #include "ctx.h"
-#include "emit.h"
+#include "utf8.h"
 
 /* Where the last source line was found, so that looking up the lines of
  * sorted diagnostics is one pass over each file. Zero it before use. */

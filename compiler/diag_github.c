@@ -12,7 +12,7 @@
 
 #include "ctx.h"
 #include "diag_format.h"
-#include "emit.h"
+#include "utf8.h"
 
 /* GitHub shows at most this many annotations of each level per step. */
 #define GITHUB_MAX_ANNOTATIONS 10

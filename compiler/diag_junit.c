@@ -15,8 +15,8 @@
 
 #include "ctx.h"
 #include "diag_format.h"
-#include "emit.h"
 #include "strmap.h"
+#include "utf8.h"
 
 /* Where each case's section lies, to find the case of a line: per
  * chapter, its cases in document order with the line of their heading

@@ -7,7 +7,6 @@
 
 #include "ctx.h"
 #include "diag_format.h"
-#include "emit.h"
 
 static const char *rd_severity(cb_diag_level l) {
   return l == CB_DIAG_ERROR     ? "ERROR"

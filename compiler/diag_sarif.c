@@ -13,7 +13,6 @@
 
 #include "ctx.h"
 #include "diag_format.h"
-#include "emit.h"
 #include "hash.h"
 
 #define SARIF_SCHEMA                                                           \

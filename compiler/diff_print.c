@@ -23,8 +23,7 @@
 #include "ctx.h"
 #include "diag_format.h"
 #include "diff.h"
-#include "emit.h"
-#include "emit_json.h"
+#include "model_json.h"
 #include "utf8.h"
 
 #define EXCERPT 80 /* bytes of a reworded text shown by text and markdown */
@@ -242,7 +241,7 @@ typedef struct jctx {
 static json_t *jstr(jctx *j, const char *s) {
   if (!s)
     return json_null();
-  json_t *v = cb_emit_json__str(&j->tmp, s, strlen(s));
+  json_t *v = cb_model_json__str(&j->tmp, s, strlen(s));
   if (!v)
     j->failed = 1;
   return v;

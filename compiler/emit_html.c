@@ -39,7 +39,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "emit.h"
 #include "html_case.h"
 #include "html_element.h"
 #include "html_index.h"

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * emit_json.c: rubric.json and gold.jsonl, and the small JSON values the
- * other exports share (strings, the version stamp, gold answers).
+ * emit_json.c: rubric.json and gold.jsonl. The JSON values the other
+ * outputs share (strings, the version stamp, gold answers) are in
+ * model_json.c.
  *
  * Both files follow the model's order (chapters, then elements in source
  * order) and use no clock, so the same book gives the same bytes. They
@@ -17,15 +18,17 @@
  */
 #include "emit_json.h"
 
-#include <assert.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "emit.h"
 #include "json_file.h"
 #include "json_out.h"
+#include "links.h"
+#include "model.h"
+#include "model_json.h"
 #include "output.h"
+#include "utf8.h"
 
 typedef struct jw {
   cb_ctx *ctx;
@@ -34,39 +37,9 @@ typedef struct jw {
   int failed;
 } jw;
 
-json_t *cb_emit_json__str(cb_buf *tmp, const char *s, size_t len) {
-  if (cb_emit__text_ok(s, len, CB_TEXT_JSON))
-    return json_stringn_nocheck(s, len);
-  cb_buf own = {0};
-  cb_buf *b = tmp ? tmp : &own;
-  cb_buf_reset(b);
-  cb_emit__text_fix(b, s, len, CB_TEXT_JSON);
-  json_t *v = b->failed ? NULL : json_stringn_nocheck(cb_buf_cstr(b), b->len);
-  cb_buf_free(&own);
-  return v;
-}
-
-int cb_emit_json__set(json_t *obj, const char *key, json_t *value) {
-  if (!obj || !value) {
-    json_decref(value);
-    return -1;
-  }
-  size_t len = strlen(key);
-  if (cb_emit__text_ok(key, len, CB_TEXT_JSON))
-    return json_object_set_new_nocheck(obj, key, value) < 0 ? -1 : 0;
-  cb_buf b = {0};
-  cb_emit__text_fix(&b, key, len, CB_TEXT_JSON);
-  int err =
-      b.failed ? -1 : json_object_set_new_nocheck(obj, cb_buf_cstr(&b), value);
-  if (b.failed)
-    json_decref(value);
-  cb_buf_free(&b);
-  return err < 0 ? -1 : 0;
-}
-
 /* A JSON string of s[0..len), cleaned; NULL only when out of memory. */
 static json_t *jstrn(jw *w, const char *s, size_t len) {
-  json_t *v = cb_emit_json__str(&w->tmp, s, len);
+  json_t *v = cb_model_json__str(&w->tmp, s, len);
   if (!v)
     w->failed = 1;
   return v;
@@ -99,10 +72,10 @@ static const char *key_of(jw *w, const char *key) {
   if (!key)
     return "";
   size_t len = strlen(key);
-  if (cb_emit__text_ok(key, len, CB_TEXT_JSON))
+  if (cb_utf8__text_ok(key, len, CB_TEXT_JSON))
     return key;
   cb_buf_reset(&w->tmp);
-  cb_emit__text_fix(&w->tmp, key, len, CB_TEXT_JSON);
+  cb_utf8__text_fix(&w->tmp, key, len, CB_TEXT_JSON);
   char *copy = w->tmp.failed
                    ? NULL
                    : cb_arena_strdup(w->ctx->arena, cb_buf_cstr(&w->tmp));
@@ -123,29 +96,9 @@ static json_t *jobj(jw *w) {
 /* ---- rubric.json ----------------------------------------------------- */
 
 static json_t *stamp(jw *w) {
-  json_t *o = cb_emit_json__stamp(w->book);
+  json_t *o = cb_model_json__stamp(w->book);
   if (!o)
     w->failed = 1;
-  return o;
-}
-
-json_t *cb_emit_json__stamp(const cb_book *book) {
-  const cb_stamp *s = &book->stamp;
-  jw w = {NULL, book, {0}, 0};
-  json_t *o = json_object();
-  if (!o)
-    return NULL;
-  set(&w, o, "version",
-      jstr(&w, s->version ? s->version : book->manifest.version));
-  set(&w, o, "commit", jstr(&w, s->commit));
-  set(&w, o, "describe", jstr(&w, s->describe));
-  set(&w, o, "date", jstr(&w, s->date));
-  set(&w, o, "dirty", json_boolean(s->dirty));
-  cb_buf_free(&w.tmp);
-  if (w.failed) {
-    json_decref(o);
-    return NULL;
-  }
   return o;
 }
 
@@ -174,7 +127,7 @@ static void r_html(jw *w, cb_json_writer *j, const char *key,
     return;
   }
   cb_buf_reset(&w->tmp);
-  cb_emit__links(&w->tmp, w->book, html);
+  cb_links__html(&w->tmp, w->book, html);
   if (w->tmp.failed)
     w->failed = 1;
   cb_json__put_string(j, cb_buf_cstr(&w->tmp), w->tmp.len);
@@ -329,8 +282,8 @@ int cb_emit_json__rubric(cb_ctx *ctx, const cb_book *book, const char *path) {
   cb_json__begin_object(&j);
   r_int(&j, "format", CB_FORMAT_VERSION);
   r_str(&j, "casebook_version", CB_VERSION);
-  r_str(&j, "title", cb_emit__title(b));
-  json_t *version = cb_emit_json__stamp(b);
+  r_str(&j, "title", cb_model__title(b));
+  json_t *version = cb_model_json__stamp(b);
   cb_json__key(&j, "version");
   cb_json__put_value(&j, version);
   json_decref(version);
@@ -358,179 +311,17 @@ int cb_emit_json__rubric(cb_ctx *ctx, const cb_book *book, const char *path) {
 
 /* ---- gold.jsonl ------------------------------------------------------ */
 
-const char *cb_emit_json__only_response(const cb_case *c) {
-  const char *name = NULL;
-  for (size_t i = 0; i < c->n_inputs; i++) {
-    if (c->inputs[i].kind != CB_IN_RESPONSE)
-      continue;
-    if (name)
-      return NULL;
-    name = c->inputs[i].name ? c->inputs[i].name : "";
-  }
-  return name;
-}
-
 /* gold.jsonl is written a line at a time, compact, with no tree: the
- * punctuation of its objects and arrays here, every key and string value
- * by cb_json__string (cleaned and escaped as jansson would). A tree of
- * json_t per case costs most of its time in jansson's containers (a cycle
- * check, a hash table and a free each), not in the text. */
-typedef struct gw {
-  jw *w;
-  cb_buf *line;
-  unsigned char first[8]; /* per open container: no comma needed yet */
-  int depth;
-} gw;
-
-static void g_comma(gw *g) {
-  if (g->depth > 0 && !g->first[g->depth - 1])
-    cb_buf_putc(g->line, ',');
-  if (g->depth > 0)
-    g->first[g->depth - 1] = 0;
-}
-
-static void g_open(gw *g, char c) {
-  g_comma(g);
-  cb_buf_putc(g->line, c);
-  assert(g->depth < (int)sizeof g->first);
-  g->first[g->depth++] = 1;
-}
-
-static void g_close(gw *g, char c) {
-  g->depth--;
-  cb_buf_putc(g->line, c);
-}
-
-/* A string value (cleaned as every output string is). */
-static void g_strn(gw *g, const char *s, size_t len) {
-  g_comma(g);
-  cb_json__string(g->line, s, len);
-}
-
-static void g_str(gw *g, const char *s) {
-  if (!s) {
-    g_comma(g);
-    cb_buf_puts(g->line, "null");
-    return;
-  }
-  g_strn(g, s, strlen(s));
-}
-
-static void g_int(gw *g, long long n) {
-  char num[24];
-  g_comma(g);
-  cb_buf_append(g->line, num, cb_json__digits(num, n));
-}
-
-/* "key": (the key cleaned and escaped like a value; NULL as "") */
-static void g_key(gw *g, const char *key) {
-  g_str(g, key ? key : "");
-  cb_buf_putc(g->line, ':');
-  g->first[g->depth - 1] = 1; /* the value follows without a comma */
-}
-
-/* "key": for the record's own keys, constants that need no escaping. */
-static void g_field(gw *g, const char *key) {
-  char tok[24]; /* the comma, the quoted key and the colon: one append */
-  size_t n = strlen(key), at = 0;
-  assert(n + 4 <= sizeof tok);
-  if (!g->first[g->depth - 1])
-    tok[at++] = ',';
-  tok[at++] = '"';
-  memcpy(tok + at, key, n);
-  at += n;
-  tok[at++] = '"';
-  tok[at++] = ':';
-  cb_buf_append(g->line, tok, at);
-  g->first[g->depth - 1] = 1;
-}
-
-/* A constant string value that needs no escaping (an input kind). */
-static void g_const(gw *g, const char *s) {
-  g_comma(g);
-  cb_buf_putc(g->line, '"');
-  cb_buf_puts(g->line, s);
-  cb_buf_putc(g->line, '"');
-}
-
-/* Rank: best first; a group of tied names is a nested array. */
-static void g_rank(gw *g, const cb_answer *a) {
-  g_open(g, '[');
-  size_t i = 0;
-  while (i < a->n_items) {
-    size_t j = i + 1;
-    while (j < a->n_items && a->tied && a->tied[j])
-      j++;
-    if (j - i == 1) {
-      g_str(g, a->items[i]);
-    } else {
-      g_open(g, '[');
-      for (size_t k = i; k < j; k++)
-        g_str(g, a->items[k]);
-      g_close(g, ']');
-    }
-    i = j;
-  }
-  g_close(g, ']');
-}
-
-/* The typed value of an answer (of a kind other than CB_V_NONE). */
-static void g_answer_value(gw *g, const cb_answer *a) {
-  switch (a->kind) {
-  case CB_V_OPTION:
-    g_str(g, a->n_items ? a->items[0] : a->raw);
-    break;
-  case CB_V_OPTIONS:
-    g_open(g, '[');
-    for (size_t i = 0; i < a->n_items; i++)
-      g_str(g, a->items[i]);
-    g_close(g, ']');
-    break;
-  case CB_V_NUMBER:
-    g_int(g, a->number);
-    break;
-  case CB_V_RANK:
-    g_rank(g, a);
-    break;
-  case CB_V_PAIRWISE:
-    g_open(g, '{');
-    g_field(g, "preferred");
-    g_str(g, a->strength == 0 || !a->n_items ? "tie" : a->items[0]);
-    g_field(g, "strength");
-    g_int(g, a->strength);
-    g_close(g, '}');
-    break;
-  case CB_V_TEXT:
-    g_str(g, a->raw ? a->raw : "");
-    break;
-  case CB_V_NONE:
-    assert(0);
-    break;
-  }
-}
-
-/* The value is written as in gold.jsonl and read back, so that one
- * function says how an answer looks in every output. */
-json_t *cb_emit_json__answer(const cb_answer *a, int *failed) {
-  if (a->kind == CB_V_NONE)
-    return NULL;
-  cb_buf text = {0};
-  gw g = {NULL, &text, {0}, 0};
-  g_answer_value(&g, a);
-  json_t *v = text.failed ? NULL
-                          : json_loadb(text.data, text.len,
-                                       JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
-  cb_buf_free(&text);
-  if (!v)
-    *failed = 1;
-  return v;
-}
-
-static void g_strlist(gw *g, const cb_strlist *l) {
-  g_open(g, '[');
+ * punctuation of its objects and arrays by the line writer of
+ * model_json.c (which writes answers for the exporters too), every key
+ * and string value by cb_json__string (cleaned and escaped as jansson would). A
+ * tree of json_t per case costs most of its time in jansson's containers (a
+ * cycle check, a hash table and a free each), not in the text. */
+static void g_strlist(cb_json_line *g, const cb_strlist *l) {
+  cb_model_json__line_open(g, '[');
   for (size_t i = 0; i < l->n; i++)
-    g_str(g, l->items[i]);
-  g_close(g, ']');
+    cb_model_json__line_str(g, l->items[i]);
+  cb_model_json__line_close(g, ']');
 }
 
 /* The response an answer belongs to (NULL: the case itself), as the
@@ -539,7 +330,7 @@ static const char *answer_response(const cb_book *b, const cb_case *c,
                                    const cb_answer *a) {
   const cb_question *q = &b->questions[a->question];
   if (!a->response && q->scope == CB_SCOPE_RESPONSE)
-    return cb_emit_json__only_response(c);
+    return cb_model__only_response(c);
   return a->response;
 }
 
@@ -554,9 +345,9 @@ static int same_response(const char *x, const char *y) {
 
 /* The answers of response resp (NULL: of the case), each question once
  * in the order it first appears, with the value given last. */
-static void g_answers(gw *g, const cb_case *c, const char *resp) {
-  const cb_book *b = g->w->book;
-  g_open(g, '{');
+static void g_answers(cb_json_line *g, const cb_case *c, const char *resp) {
+  const cb_book *b = g->book;
+  cb_model_json__line_open(g, '{');
   for (size_t i = 0; i < c->n_answers; i++) {
     const cb_answer *a = &c->answers[i];
     if (!typed(b, a) || !same_response(answer_response(b, c, a), resp))
@@ -582,39 +373,41 @@ static void g_answers(gw *g, const cb_case *c, const char *resp) {
             same_response(answer_response(b, c, o), resp))
           v = o;
       }
-    g_key(g, b->questions[a->question].id);
-    g_answer_value(g, v);
+    cb_model_json__line_key(g, b->questions[a->question].id);
+    cb_model_json__line_answer(g, v);
   }
-  g_close(g, '}');
+  cb_model_json__line_close(g, '}');
 }
 
-static void gold_case(gw *g, const cb_case *c) {
-  const cb_book *b = g->w->book;
-  g_open(g, '{');
-  g_field(g, "id");
-  g_str(g, c->id);
-  g_field(g, "title");
-  g_str(g, c->title ? c->title : "");
+static void gold_case(cb_json_line *g, const cb_case *c) {
+  const cb_book *b = g->book;
+  cb_model_json__line_open(g, '{');
+  cb_model_json__line_field(g, "id");
+  cb_model_json__line_str(g, c->id);
+  cb_model_json__line_field(g, "title");
+  cb_model_json__line_str(g, c->title ? c->title : "");
 
-  g_field(g, "inputs");
-  g_open(g, '[');
+  cb_model_json__line_field(g, "inputs");
+  cb_model_json__line_open(g, '[');
   for (size_t i = 0; i < c->n_inputs; i++) {
     const cb_input *in = &c->inputs[i];
-    g_open(g, '{');
-    g_field(g, "kind");
-    g_const(g, cb_input_kind_name(in->kind));
-    g_field(g, "name");
-    g_str(g, in->kind == CB_IN_RESPONSE ? (in->name ? in->name : "") : NULL);
-    g_field(g, "text");
-    g_strn(g, in->text ? in->text : "", in->text ? in->len : 0);
-    g_close(g, '}');
+    cb_model_json__line_open(g, '{');
+    cb_model_json__line_field(g, "kind");
+    cb_model_json__line_const(g, cb_input_kind_name(in->kind));
+    cb_model_json__line_field(g, "name");
+    cb_model_json__line_str(
+        g, in->kind == CB_IN_RESPONSE ? (in->name ? in->name : "") : NULL);
+    cb_model_json__line_field(g, "text");
+    cb_model_json__line_strn(g, in->text ? in->text : "",
+                             in->text ? in->len : 0);
+    cb_model_json__line_close(g, '}');
   }
-  g_close(g, ']');
+  cb_model_json__line_close(g, ']');
 
-  g_field(g, "answers");
+  cb_model_json__line_field(g, "answers");
   g_answers(g, c, NULL);
-  g_field(g, "per_response");
-  g_open(g, '{');
+  cb_model_json__line_field(g, "per_response");
+  cb_model_json__line_open(g, '{');
   for (size_t i = 0; i < c->n_answers; i++) {
     const cb_answer *a = &c->answers[i];
     if (!typed(b, a))
@@ -628,26 +421,28 @@ static void gold_case(gw *g, const cb_case *c) {
              same_response(answer_response(b, c, &c->answers[k]), resp);
     if (seen)
       continue;
-    g_key(g, resp);
+    cb_model_json__line_key(g, resp);
     g_answers(g, c, resp);
   }
-  g_close(g, '}');
-  g_field(g, "criteria");
+  cb_model_json__line_close(g, '}');
+  cb_model_json__line_field(g, "criteria");
   g_strlist(g, &c->criteria);
-  g_field(g, "tags");
+  cb_model_json__line_field(g, "tags");
   g_strlist(g, &c->tags);
-  g_field(g, "origin");
-  g_str(g, c->source);
-  g_field(g, "source");
-  g_open(g, '{');
-  g_field(g, "file");
-  g_str(g, c->loc.file < b->n_files ? b->files[c->loc.file].path : NULL);
-  g_field(g, "line");
-  g_int(g, c->loc.line);
-  g_close(g, '}');
-  g_field(g, "chapter");
-  g_str(g, c->chapter < b->n_chapters ? b->chapters[c->chapter].path : NULL);
-  g_close(g, '}');
+  cb_model_json__line_field(g, "origin");
+  cb_model_json__line_str(g, c->source);
+  cb_model_json__line_field(g, "source");
+  cb_model_json__line_open(g, '{');
+  cb_model_json__line_field(g, "file");
+  cb_model_json__line_str(
+      g, c->loc.file < b->n_files ? b->files[c->loc.file].path : NULL);
+  cb_model_json__line_field(g, "line");
+  cb_model_json__line_int(g, c->loc.line);
+  cb_model_json__line_close(g, '}');
+  cb_model_json__line_field(g, "chapter");
+  cb_model_json__line_str(
+      g, c->chapter < b->n_chapters ? b->chapters[c->chapter].path : NULL);
+  cb_model_json__line_close(g, '}');
 }
 
 /* Writes gold.meta.json next to the gold file at path (NAME.jsonl gives
@@ -683,9 +478,8 @@ done:
 
 int cb_emit_json__gold(cb_ctx *ctx, const cb_book *book, const char *path) {
   int err = 0;
-  jw w = {ctx, book, {0}, 0};
   cb_buf line = {0};
-  gw g = {&w, &line, {0}, 0};
+  cb_json_line g = {book, &line, {0}, 0};
   cb_output *f = NULL;
   size_t records = 0;
 
@@ -698,7 +492,7 @@ int cb_emit_json__gold(cb_ctx *ctx, const cb_book *book, const char *path) {
     cb_buf_reset(&line);
     gold_case(&g, c);
     cb_buf_putc(&line, '\n');
-    if (w.failed || line.failed) {
+    if (line.failed) {
       err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
       goto done;
     }
@@ -713,6 +507,5 @@ int cb_emit_json__gold(cb_ctx *ctx, const cb_book *book, const char *path) {
 done:
   cb_output__discard(f);
   cb_buf_free(&line);
-  cb_buf_free(&w.tmp);
   return err;
 }

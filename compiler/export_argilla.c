@@ -19,12 +19,12 @@
  */
 #include <string.h>
 
-#include "emit.h"
 #include "json_file.h"
 #include "json_out.h"
-#include "emit_json.h"
 #include "export.h"
 #include "export_util.h"
+#include "model.h"
+#include "model_json.h"
 #include "output.h"
 #include "strmap.h"
 
@@ -543,7 +543,7 @@ static void settings_json(ag *a, cb_json_writer *w, const json_t *stamp) {
 }
 
 static void dataset_json(ag *a, cb_json_writer *w, const json_t *stamp) {
-  const char *name = norm(a, cb_emit__title(a->book));
+  const char *name = norm(a, cb_model__title(a->book));
   if (!name)
     w->out->failed = 1;
   cb_json__begin_object(w);
@@ -776,7 +776,7 @@ int cb_export_argilla__run(cb_ctx *ctx, const cb_book *book,
 
   /* the two small files are made first: out of memory, nothing is
    * written */
-  stamp = cb_emit_json__stamp(book);
+  stamp = cb_model_json__stamp(book);
   cb_json_writer w;
   cb_json__writer_init(&w, &settings, 2, 0);
   settings_json(&a, &w, stamp);

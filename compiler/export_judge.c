@@ -24,14 +24,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emit.h"
 #include "json_file.h"
 #include "json_out.h"
-#include "emit_json.h"
 #include "export.h"
 #include "export_schema.h"
+#include "model.h"
+#include "model_json.h"
 #include "output.h"
 #include "strmap.h"
+#include "utf8.h"
 
 #define RULE "export-judge"
 /* Examples per prompt, and bytes of one input shown in an example. */
@@ -45,7 +46,7 @@ typedef struct jw {
 } jw;
 
 static json_t *jstr(jw *w, const char *s) {
-  json_t *v = cb_emit_json__str(NULL, s ? s : "", s ? strlen(s) : 0);
+  json_t *v = cb_model_json__str(NULL, s ? s : "", s ? strlen(s) : 0);
   if (!v)
     w->failed = 1;
   return v;
@@ -53,7 +54,7 @@ static json_t *jstr(jw *w, const char *s) {
 
 /* obj[key] = value, stealing value; key from the casebook is cleaned. */
 static void set(jw *w, json_t *o, const char *key, json_t *value) {
-  if (cb_emit_json__set(o, key, value) < 0)
+  if (cb_model_json__set(o, key, value) < 0)
     w->failed = 1;
 }
 
@@ -71,8 +72,8 @@ static json_t *header(jw *w) {
   if (!o)
     w->failed = 1;
   set(w, o, "format", json_integer(CB_FORMAT_VERSION));
-  set(w, o, "title", jstr(w, cb_emit__title(w->book)));
-  set(w, o, "version", cb_emit_json__stamp(w->book));
+  set(w, o, "title", jstr(w, cb_model__title(w->book)));
+  set(w, o, "version", cb_model_json__stamp(w->book));
   return o;
 }
 
@@ -239,8 +240,8 @@ static json_t *prometheus(jw *w) {
  * are made visible, as in HTML. */
 static void fenced(cb_buf *out, const char *info, const char *s, size_t len) {
   cb_buf clean = {0};
-  if (!cb_emit__text_ok(s, len, CB_TEXT_HTML)) {
-    cb_emit__text_fix(&clean, s, len, CB_TEXT_HTML);
+  if (!cb_utf8__text_ok(s, len, CB_TEXT_HTML)) {
+    cb_utf8__text_fix(&clean, s, len, CB_TEXT_HTML);
     s = clean.data ? clean.data : "";
     len = clean.len;
   }
@@ -296,7 +297,7 @@ static void put_id(cb_buf *out, const char *id) {
   }
   cb_buf clean = {0};
   size_t len = id ? strlen(id) : 0;
-  cb_emit__text_fix(&clean, id ? id : "", len, CB_TEXT_HTML);
+  cb_utf8__text_fix(&clean, id ? id : "", len, CB_TEXT_HTML);
   const char *s = clean.data ? clean.data : "";
   size_t longest = 0, run = 0;
   for (size_t i = 0; i < clean.len; i++) {
@@ -331,12 +332,12 @@ static json_t *gold_of(jw *w, const cb_case *c, int qi) {
     const cb_answer *a = &c->answers[i];
     if (a->question != qi || a->kind == CB_V_NONE)
       continue;
-    json_t *val = cb_emit_json__answer(a, &w->failed);
+    json_t *val = cb_model_json__answer(a, &w->failed);
     if (!val)
       continue;
     if (q->scope == CB_SCOPE_RESPONSE) {
       const char *r =
-          a->response ? a->response : cb_emit_json__only_response(c);
+          a->response ? a->response : cb_model__only_response(c);
       if (!r) {
         json_decref(val);
         continue;

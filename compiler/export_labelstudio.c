@@ -23,12 +23,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "emit.h"
-#include "emit_json.h"
 #include "export.h"
 #include "export_util.h"
 #include "html_writer.h"
+#include "model.h"
+#include "model_json.h"
 #include "output.h"
+#include "utf8.h"
 
 #define RULE "export-labelstudio"
 #define TOOL "Label Studio"
@@ -391,7 +392,7 @@ static const char *shown(ls *x, const char *s) {
   cb_buf_reset(b);
   size_t len = strlen(s);
   cb_buf clean = {0};
-  cb_emit__text_fix(&clean, s, len, CB_TEXT_HTML);
+  cb_utf8__text_fix(&clean, s, len, CB_TEXT_HTML);
   const char *p = cb_buf_cstr(&clean);
   for (size_t i = 0; i < clean.len; i++) {
     char n = p[i + 1];
@@ -458,7 +459,7 @@ static void attr_text(xw *o, const char *name, const char *value) {
 static void attr_id(xw *o, const char *name, const char *value) {
   cb_buf *b = &o->x->tmp;
   cb_buf_reset(b);
-  cb_emit__text_fix(b, value, strlen(value), CB_TEXT_HTML);
+  cb_utf8__text_fix(b, value, strlen(value), CB_TEXT_HTML);
   attr(o, name, b->failed ? NULL : cb_buf_cstr(b));
 }
 
@@ -636,7 +637,7 @@ static void write_control(xw *o, const control *c) {
 /* A comment may not hold "--": such a run is broken up with spaces. */
 static void comment(xw *o, const char *text) {
   cb_buf b = {0};
-  cb_emit__text_fix(&b, text, strlen(text), CB_TEXT_HTML);
+  cb_utf8__text_fix(&b, text, strlen(text), CB_TEXT_HTML);
   cb_buf safe = {0};
   const char *p = cb_buf_cstr(&b);
   for (size_t i = 0; i < b.len; i++) {
@@ -667,7 +668,7 @@ static int write_config(ls *x, const char *path) {
     cb_buf_free(&line);
   }
   open_el(&o, "View");
-  header(&o, cb_emit__title(x->book), "3");
+  header(&o, cb_model__title(x->book), "3");
   open_el(&o, "Text");
   attr(&o, "name", "case");
   attr(&o, "value", "$case_title");
@@ -986,7 +987,7 @@ static void task(ls *x, cb_json_writer *w, const cb_case *cs,
 static int write_tasks(ls *x, const char *path) {
   cb_xarray tasks;
   cb_buf text = {0};
-  json_t *stamp = cb_emit_json__stamp(x->book);
+  json_t *stamp = cb_model_json__stamp(x->book);
   int err = stamp ? cb_export__array_open(&tasks, x->ctx, path)
                   : cb_ctx__fail(x->ctx, CB_ENOMEM, "out of memory");
   if (err < 0) {

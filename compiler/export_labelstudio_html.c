@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "emit.h"
 #include "export.h"
 #include "export_util.h"
 #include "html_writer.h"
+#include "model.h"
 #include "output.h"
 
 /* ---- instructions.html ------------------------------------------------- */
@@ -162,7 +162,7 @@ int cb_export_labelstudio__instructions(cb_ctx *ctx, const cb_book *book,
                                         const char *path) {
   cb_html h = {0};
   cb_html__open(&h, CB_TAG_DIV, "casebook-instructions");
-  cb_html__leaf(&h, CB_TAG_H1, NULL, cb_emit__title(book));
+  cb_html__leaf(&h, CB_TAG_H1, NULL, cb_model__title(book));
   {
     cb_buf line = {0};
     cb_export__stamp_line(&line, book);

@@ -25,8 +25,8 @@
 #include <string.h>
 
 #include "embed.h"
-#include "emit.h"
-#include "emit_json.h"
+#include "model.h"
+#include "model_json.h"
 #include "output.h"
 #include "strmap.h"
 #include "when.h"
@@ -54,7 +54,7 @@ typedef struct sw {
 /* ---- JSON helpers ---------------------------------------------------- */
 
 static json_t *str(sw *w, const char *s) {
-  json_t *v = cb_emit_json__str(NULL, s ? s : "", s ? strlen(s) : 0);
+  json_t *v = cb_model_json__str(NULL, s ? s : "", s ? strlen(s) : 0);
   if (!v)
     w->failed = 1;
   return v;
@@ -83,7 +83,7 @@ static json_t *arr(sw *w) {
 
 /* obj[key] = value, stealing value; key from the casebook is cleaned. */
 static void set(sw *w, json_t *o, const char *key, json_t *value) {
-  if (cb_emit_json__set(o, key, value) < 0)
+  if (cb_model_json__set(o, key, value) < 0)
     w->failed = 1;
 }
 
@@ -320,7 +320,7 @@ static json_t *lit(sw *w, const cb_when *when, uint32_t x) {
   json_t *v = NULL;
   switch ((cb_when_kind)n->kind) {
   case CB_WN_STR:
-    v = cb_emit_json__str(NULL, cb_when_str(when, n->str), n->str_len);
+    v = cb_model_json__str(NULL, cb_when_str(when, n->str), n->str_len);
     break;
   case CB_WN_NUM:
     /* whole numbers as integers, as they were written */
@@ -379,7 +379,7 @@ static json_t *atom_value(sw *w, const cb_when *when, const wnode *n, int pos) {
   case A_MEMBER: {
     const cb_when_node *m = &when->nodes[n->lit];
     json_t *v = obj1(w, "type", str(w, "array"));
-    json_t *id = cb_emit_json__str(NULL, cb_when_str(when, m->str), m->str_len);
+    json_t *id = cb_model_json__str(NULL, cb_when_str(when, m->str), m->str_len);
     if (!id)
       w->failed = 1;
     set(w, v, "contains", obj1(w, "const", id));
@@ -730,7 +730,7 @@ static json_t *annotation_schema(sw *w) {
   json_t *root = obj1(w, "$schema",
                       str(w, "https://json-schema.org/draft/2020-12/schema"));
   char *title = cb_arena_printf(w->ctx->arena, "Annotation of one case: %s",
-                                cb_emit__title(b));
+                                cb_model__title(b));
   if (!title)
     w->failed = 1;
   set(w, root, "title", str(w, title));
@@ -794,7 +794,7 @@ static json_t *annotation_schema(sw *w) {
     set(w, root, "$comment", str(w, cb_buf_cstr(&w->comment)));
   if (w->comment.failed)
     w->failed = 1;
-  json_t *stamp = cb_emit_json__stamp(b);
+  json_t *stamp = cb_model_json__stamp(b);
   if (!stamp)
     w->failed = 1;
   json_t *version = obj1(

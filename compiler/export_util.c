@@ -9,8 +9,8 @@
 
 #include <string.h>
 
-#include "emit_json.h"
 #include "json_out.h"
+#include "model.h"
 #include "output.h"
 #include "parse.h"
 #include "when.h"
@@ -305,7 +305,7 @@ const cb_answer *cb_export__answer(const cb_book *book, const cb_case *c,
       continue;
     const char *r = a->response;
     if (!r && q->scope == CB_SCOPE_RESPONSE)
-      r = cb_emit_json__only_response(c);
+      r = cb_model__only_response(c);
     if (r == resp || (r && resp && strcmp(r, resp) == 0))
       found = a;
   }

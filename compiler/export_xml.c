@@ -25,9 +25,12 @@
 #include <libxml/xmlreader.h>
 
 #include "embed.h"
-#include "emit.h"
+#include "escape.h"
 #include "json_out.h"
+#include "links.h"
+#include "model.h"
 #include "output.h"
+#include "utf8.h"
 
 #define SCHEMA_NAME "schemas/rubric.rng"
 
@@ -48,10 +51,10 @@ typedef struct xw {
  * invalid UTF-8; XML also refuses the form feed that HTML allows. NULL
  * when out of memory. */
 static const char *clean(xw *w, const char *s, size_t len) {
-  if (cb_emit__text_ok(s, len, CB_TEXT_HTML) && !memchr(s, '\f', len))
+  if (cb_utf8__text_ok(s, len, CB_TEXT_HTML) && !memchr(s, '\f', len))
     return s;
   cb_buf_reset(&w->tmp);
-  cb_emit__text_fix(&w->tmp, s, len, CB_TEXT_HTML);
+  cb_utf8__text_fix(&w->tmp, s, len, CB_TEXT_HTML);
   const char *fixed = cb_buf_cstr(&w->tmp);
   if (w->tmp.failed) {
     w->failed = 1;
@@ -78,44 +81,17 @@ static const char *clean(xw *w, const char *s, size_t len) {
   return w->failed ? NULL : fixed;
 }
 
-/* The character reference or entity that stands for c in XML text. */
-static const char *escape(char c) {
-  switch (c) {
-  case '<':
-    return "&lt;";
-  case '>':
-    return "&gt;";
-  case '&':
-    return "&amp;";
-  case '"':
-    return "&quot;";
-  case '\t':
-    return "&#9;";
-  case '\n':
-    return "&#10;";
-  default:
-    assert(c == '\r');
-    return "&#13;";
-  }
-}
-
 /* Appends text, cleaned, with the markup characters escaped as libxml2
  * escapes them: in content < > & and the carriage return; in an attribute
  * value (in_attr) also the quote, and tab and newline, which a parser
  * would otherwise normalize to spaces. */
 static void put_text(xw *w, const char *text, int in_attr) {
-  const char *special = in_attr ? "<>&\r\"\t\n" : "<>&\r";
   const char *s = clean(w, text, strlen(text));
   if (!s)
     return;
-  for (;;) { /* s is NUL-terminated and holds no other NUL */
-    size_t n = strcspn(s, special);
-    cb_buf_append(&w->out, s, n);
-    if (!s[n])
-      break;
-    cb_buf_puts(&w->out, escape(s[n]));
-    s += n + 1;
-  }
+  /* s is NUL-terminated and holds no other NUL */
+  cb_escape__markup(&w->out, s,
+                    in_attr ? CB_ESCAPE_XML_ATTR : CB_ESCAPE_XML_TEXT);
 }
 
 /* Closes the start tag of the innermost element for a child element. */
@@ -199,7 +175,7 @@ static void html_child(xw *w, const char *name, const char *html) {
   if (!html)
     return;
   cb_buf_reset(&w->links);
-  cb_emit__links(&w->links, w->book, html);
+  cb_links__html(&w->links, w->book, html);
   if (w->links.failed) {
     w->failed = 1;
     return;
@@ -316,7 +292,7 @@ static int write_doc(xw *w) {
   start(w, "rubric");
   attr_int(w, "format", CB_FORMAT_VERSION);
   attr(w, "casebook-version", CB_VERSION);
-  child(w, "title", cb_emit__title(b));
+  child(w, "title", cb_model__title(b));
   stamp(w);
   start(w, "questions");
   for (size_t i = 0; i < b->n_questions; i++)

@@ -22,7 +22,8 @@
 #include <string.h>
 
 #include "embed.h"
-#include "emit.h"
+#include "escape.h"
+#include "model.h"
 
 /* The slots a template may mark with data-slot. */
 enum {
@@ -109,33 +110,6 @@ static int el_class(const char *n) {
   return 0;
 }
 
-/* Appends s, escaped for text (in_attr == 0) or a quoted attribute. */
-static void put_escaped(cb_buf *b, const char *s, int in_attr) {
-  const char *stop = in_attr ? "&<>\"" : "&<>";
-  for (;;) {
-    size_t run = strcspn(s, stop);
-    cb_buf_append(b, s, run);
-    s += run;
-    switch (*s) {
-    case '\0':
-      return;
-    case '&':
-      cb_buf_puts(b, "&amp;");
-      break;
-    case '<':
-      cb_buf_puts(b, "&lt;");
-      break;
-    case '>':
-      cb_buf_puts(b, "&gt;");
-      break;
-    default:
-      cb_buf_puts(b, "&quot;");
-      break;
-    }
-    s++;
-  }
-}
-
 /* The slot a template element is marked as, N_SLOTS if unknown, -1 if
  * none. */
 static int slot_of(xmlNodePtr n) {
@@ -173,7 +147,7 @@ static int serialize_element(tpl *t, xmlNodePtr n) {
       cb_buf_puts(b, "=\"");
       for (xmlNodePtr v = a->children; v; v = v->next)
         if (v->content)
-          put_escaped(b, (const char *)v->content, 1);
+          cb_escape__markup(b, (const char *)v->content, CB_ESCAPE_ATTR);
       cb_buf_putc(b, '"');
     }
   }
@@ -218,7 +192,7 @@ static int serialize_children(tpl *t, xmlNodePtr first, int raw) {
         if (raw)
           cb_buf_puts(b, (const char *)n->content);
         else
-          put_escaped(b, (const char *)n->content, 0);
+          cb_escape__markup(b, (const char *)n->content, CB_ESCAPE_TEXT);
       }
       break;
     case XML_CDATA_SECTION_NODE: /* the text of <style> or <script> */
@@ -431,7 +405,7 @@ int cb_html_page__layout(cb_html_layout **out, cb_ctx *ctx,
     return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
   l->ctx = ctx;
   l->book = book;
-  l->title = cb_emit__title(book);
+  l->title = cb_model__title(book);
   if ((err = load_template(l, "page.html", 1, &l->page)) < 0)
     goto done;
   err = load_template(l, "index.html", 0, &l->index);

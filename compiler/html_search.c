@@ -23,7 +23,6 @@
 #include <emmintrin.h>
 #endif
 
-#include "emit.h"
 #include "json_out.h"
 #include "output.h"
 #include "utf8.h"
@@ -514,9 +513,9 @@ static const unsigned char *json_run(const unsigned char *p,
 
 static void json_str(cb_buf *b, const char *s, size_t n) {
   static const char hex[] = "0123456789abcdef";
-  if (!cb_emit__text_ok(s, n, CB_TEXT_JSON)) {
+  if (!cb_utf8__text_ok(s, n, CB_TEXT_JSON)) {
     cb_buf clean = {0};
-    cb_emit__text_fix(&clean, s, n, CB_TEXT_JSON);
+    cb_utf8__text_fix(&clean, s, n, CB_TEXT_JSON);
     if (clean.failed)
       b->failed = 1;
     else /* clean now */

@@ -5,7 +5,7 @@
  * Cleaning and escaping are one pass over the bytes: a table gives each
  * byte its class; runs of plain ASCII are copied as they are, the five
  * characters HTML reads are written as references, and runs of other
- * bytes (non-ASCII, controls) go through cb_emit__text_fix, which keeps
+ * bytes (non-ASCII, controls) go through cb_utf8__text_fix, which keeps
  * valid UTF-8 and makes the rest visible. A run of other bytes always ends
  * at an ASCII byte or at the end, where a UTF-8 sequence ends too, so
  * cleaning it alone gives what cleaning the whole text would.
@@ -24,7 +24,7 @@
 #include <emmintrin.h>
 #endif
 
-#include "emit.h"
+#include "links.h"
 #include "utf8.h"
 
 /* The start tag without its '>' and the end tag (with a newline after a
@@ -127,7 +127,7 @@ static const unsigned char attr_class[256] = {
     6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
 };
 
-/* A URL in an attribute, as cb_emit__url then escaped: RFC 3986
+/* A URL in an attribute, as cb_links__url then escaped: RFC 3986
  * unreserved and reserved characters and '%' plain, '&' escaped, other
  * ASCII percent-encoded, non-ASCII (an IRI) cleaned. */
 static const unsigned char url_class[256] = {
@@ -357,7 +357,7 @@ static void put_classed(cb_html *h, const unsigned char *s, size_t n,
       const unsigned char *q = p + 1;
       while (q < end && cls[*q] == OTHER)
         q++;
-      cb_emit__text_fix(&h->buf, (const char *)p, (size_t)(q - p),
+      cb_utf8__text_fix(&h->buf, (const char *)p, (size_t)(q - p),
                         CB_TEXT_HTML);
       p = q;
       break;
@@ -561,9 +561,9 @@ void cb_html__fragment(cb_html *h, const cb_book *book, const char *html) {
   content(h);
   h->pre_start = 0;
   size_t start = h->buf.len;
-  cb_emit__links(&h->buf, book, html);
+  cb_links__html(&h->buf, book, html);
   if (h->buf.failed ||
-      cb_emit__text_ok(h->buf.data + start, h->buf.len - start, CB_TEXT_HTML))
+      cb_utf8__text_ok(h->buf.data + start, h->buf.len - start, CB_TEXT_HTML))
     return;
   /* cmark-gfm passes the source's invalid UTF-8 and control characters
    * through: cleaned like any text (which never adds markup). */
@@ -573,7 +573,7 @@ void cb_html__fragment(cb_html *h, const cb_book *book, const char *html) {
   if (raw.failed)
     h->buf.failed = 1;
   else
-    cb_emit__text_fix(&h->buf, raw.data, raw.len, CB_TEXT_HTML);
+    cb_utf8__text_fix(&h->buf, raw.data, raw.len, CB_TEXT_HTML);
   cb_buf_free(&raw);
 }
 

@@ -6,7 +6,7 @@
  * API that makes unsafe output impossible to write by mistake:
  *
  *   - element names are an enum (cb_tag), never strings;
- *   - every attribute value and every text is cleaned (cb_emit__text_fix,
+ *   - every attribute value and every text is cleaned (cb_utf8__text_fix,
  *     CB_TEXT_HTML) and escaped as it is written, whatever it holds;
  *   - hrefs are also URL-encoded as cmark-gfm writes them;
  *   - a text holding a bidirectional control (U+202E...) is isolated in a
@@ -102,7 +102,7 @@ void cb_html__open(cb_html *h, cb_tag tag, const char *cls);
 void cb_html__attr(cb_html *h, const char *name, const char *value);
 
 /* Adds attribute name with url[0..len) URL-encoded as cmark-gfm writes
- * hrefs (see cb_emit__url), cleaned and escaped. */
+ * hrefs (see cb_links__url), cleaned and escaped. */
 void cb_html__attr_url(cb_html *h, const char *name, const char *url,
                        size_t len);
 
@@ -135,7 +135,7 @@ void cb_html__link(cb_html *h, const char *href, const char *cls,
 
 /* Inserts the pre-rendered HTML fragment html (cmark-gfm's output, which
  * the loader made safe) with its "cb-link:N" hrefs resolved against book
- * (cb_emit__links) and invalid UTF-8 or control characters cleaned as in
+ * (cb_links__html) and invalid UTF-8 or control characters cleaned as in
  * text. NULL or "" writes nothing. */
 void cb_html__fragment(cb_html *h, const cb_book *book, const char *html);
 

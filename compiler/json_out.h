@@ -14,7 +14,7 @@
 #include "alloc.h"
 
 /* Appends s[0..len) as a JSON string: invalid UTF-8 replaced by U+FFFD
- * (one per maximal ill-formed subpart, as cb_emit__text_fix does), '"',
+ * (one per maximal ill-formed subpart, as cb_utf8__text_fix does), '"',
  * '\\' and control characters escaped as jansson escapes them (\b \f \n
  * \r \t, else \u00XX), every other byte as it is. s may hold NUL. */
 void cb_json__string(cb_buf *out, const char *s, size_t len);

@@ -13,6 +13,7 @@
 #include "alloc.h"
 #include "casebook/casebook.h"
 #include "lua_model.h"
+#include "model.h"
 #include "when.h"
 
 /* Registry key (its address): text -> compiled userdata. */
@@ -128,18 +129,6 @@ static const cb_case *model_case(lua_State *L, const cb_book *bk, int idx) {
   }
   lua_settop(L, top);
   return c;
-}
-
-/* The name of a case's only response, or NULL unless it has one. */
-static const char *only_response(const cb_case *c) {
-  const char *name = NULL;
-  size_t n = 0;
-  for (size_t i = 0; i < c->n_inputs; i++)
-    if (c->inputs[i].kind == CB_IN_RESPONSE) {
-      name = c->inputs[i].name ? c->inputs[i].name : "";
-      n++;
-    }
-  return n == 1 ? name : NULL;
 }
 
 /* ---- answers read from Lua tables ------------------------------------ */
@@ -293,7 +282,7 @@ int cb_lua_when__eval(lua_State *L) {
   int r;
   const cb_case *c = model_case(L, bk, 2);
   if (c) {
-    const char *only = only_response(c);
+    const char *only = cb_model__only_response(c);
     const char *resp = lua_isnil(L, 3) ? only : lua_tostring(L, 3);
     /* the result for the case's own answers (and those of its only
      * response) is kept per case */

@@ -2,11 +2,15 @@
 /*
  * utf8.c: validation of one UTF-8 sequence, terminal cell widths, the
  * invisible and bidirectional controls, and the one way text from a
- * casebook is shown to people (cb_utf8__show).
+ * casebook is shown to people (cb_utf8__show) or cleaned for an output
+ * file (cb_utf8__text_fix: JSON, HTML, XML).
  */
 #include "utf8.h"
 
 #include <string.h>
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+#endif
 
 size_t cb_utf8__decode(const unsigned char *s, size_t n, uint32_t *cp) {
   unsigned char c = s[0];
@@ -181,4 +185,121 @@ int cb_utf8__has_bidi(const char *s, size_t len) {
     }
   }
   return 0;
+}
+
+/* ---- text cleaned for an output -------------------------------------- */
+
+/* 1 when code point cp may stand as it is in an output of this mode. */
+static int cp_ok(uint32_t cp, cb_text_mode mode) {
+  if (cp == CB_UTF8_INVALID)
+    return 0;
+  if (mode == CB_TEXT_JSON)
+    return 1;
+  if (cp < 0x20)
+    return cp == '\t' || cp == '\n' || cp == '\r' || cp == '\f';
+  if (cp >= 0x7F && cp <= 0x9F)
+    return 0;
+  if ((cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE)
+    return 0;
+  return 1;
+}
+
+/* 1 for printable ASCII and the newline: the bytes most text is made of,
+ * which may stand as they are in any mode. */
+static int plain(unsigned char c) {
+  return (c >= 0x20 && c < 0x7F) || c == '\n';
+}
+
+#if defined(__SSE2__) && defined(__GNUC__)
+/* Sixteen bytes at a time: the mask of the plain ones. Adding 0x60 maps
+ * 0x20..0x7E, and only them, to the signed bytes below -33. */
+static unsigned plain_mask(const unsigned char *p) {
+  __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+  __m128i printable =
+      _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8(0x60)), _mm_set1_epi8(-33));
+  __m128i nl = _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'));
+  return (unsigned)_mm_movemask_epi8(_mm_or_si128(printable, nl));
+}
+#else
+/* Eight bytes at a time: 1 when each of the eight bytes is plain (exact
+ * per byte: no carries cross bytes, as every sum is done on the low seven
+ * bits). */
+#define ONES UINT64_C(0x0101010101010101)
+#define LOW7 UINT64_C(0x7F7F7F7F7F7F7F7F)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+static int all_plain(const unsigned char *p) {
+  uint64_t v;
+  memcpy(&v, p, 8);
+  uint64_t low = v & LOW7;
+  uint64_t below_space = ~((low + ONES * (0x80 - 0x20)) | v) & HIGHS;
+  uint64_t nl = v ^ (ONES * '\n');
+  uint64_t is_nl = ~(((nl & LOW7) + LOW7) | nl) & HIGHS;
+  uint64_t del = v ^ (ONES * 0x7F);
+  uint64_t is_del = ~(((del & LOW7) + LOW7) | del) & HIGHS;
+  return ((v & HIGHS) | (below_space & ~is_nl) | is_del) == 0;
+}
+#endif
+
+/* The length of the run of plain bytes that p[0..len) starts with: most
+ * text is one run, scanned many bytes at a time. */
+static size_t plain_run(const unsigned char *p, size_t len) {
+  size_t i = 0;
+#if defined(__SSE2__) && defined(__GNUC__)
+  for (; i + 32 <= len; i += 32)
+    if ((plain_mask(p + i) & plain_mask(p + i + 16)) != 0xFFFF)
+      break;
+  for (; i + 16 <= len; i += 16) {
+    unsigned other = ~plain_mask(p + i) & 0xFFFF;
+    if (other)
+      return i + (size_t)__builtin_ctz(other);
+  }
+#else
+  while (i + 8 <= len && all_plain(p + i))
+    i += 8;
+#endif
+  while (i < len && plain(p[i]))
+    i++;
+  return i;
+}
+
+int cb_utf8__text_ok(const char *s, size_t len, cb_text_mode mode) {
+  const unsigned char *p = (const unsigned char *)s;
+  size_t i = 0;
+  while ((i += plain_run(p + i, len - i)) < len) {
+    if (p[i] == '\t' || p[i] == '\r') {
+      i++;
+      continue;
+    }
+    uint32_t cp;
+    size_t k = cb_utf8__decode(p + i, len - i, &cp);
+    if (!cp_ok(cp, mode))
+      return 0;
+    i += k;
+  }
+  return 1;
+}
+
+void cb_utf8__text_fix(cb_buf *out, const char *s, size_t len,
+                       cb_text_mode mode) {
+  const unsigned char *p = (const unsigned char *)s;
+  size_t i = 0, run = 0; /* run: start of the bytes kept as they are */
+  while ((i += plain_run(p + i, len - i)) < len) {
+    uint32_t cp;
+    size_t k = cb_utf8__decode(p + i, len - i, &cp);
+    if (cp_ok(cp, mode)) {
+      i += k;
+      continue;
+    }
+    cb_buf_append(out, s + run, i - run);
+    if (cp != CB_UTF8_INVALID && cp < 0x20)
+      put_cp(out, 0x2400 + cp); /* Control Pictures: NUL shows as ␀ */
+    else if (cp == 0x7F)
+      put_cp(out, 0x2421);
+    else
+      put_cp(out, 0xFFFD);
+    i += k;
+    run = i;
+  }
+  cb_buf_append(out, s + run, len - run);
 }

@@ -4,7 +4,8 @@
  * sequence ends, how many terminal cells a code point takes, which code
  * points are invisible controls (bidirectional ones above all), and how
  * text from a casebook is shown to people in a terminal, a log or a CI
- * tool (docs/limits.md, "Text shown to people").
+ * tool (docs/limits.md, "Text shown to people"), and how it is cleaned
+ * before it goes into an output file (cb_text_mode).
  */
 #ifndef CB_UTF8_H
 #define CB_UTF8_H
@@ -71,5 +72,26 @@ void cb_utf8__show(cb_buf *out, const char *s, size_t len, cb_show_mode mode);
 
 /* 1 when s[0..len) holds a bidirectional control. */
 int cb_utf8__has_bidi(const char *s, size_t len);
+
+/* How text is cleaned before it goes into an output. */
+typedef enum cb_text_mode {
+  /* JSON: invalid UTF-8 sequences become U+FFFD, everything else (NUL and
+   * control characters included) is kept: JSON escapes it. */
+  CB_TEXT_JSON = 0,
+  /* HTML: as JSON, and the characters HTML does not allow in a document
+   * are made visible instead: C0 controls other than whitespace (NUL
+   * included) become their Control Pictures (U+2400 + c, DEL U+2421); C1
+   * controls and noncharacters become U+FFFD. */
+  CB_TEXT_HTML = 1
+} cb_text_mode;
+
+/* 1 when s[0..len) can go into an output of this mode as it is. */
+int cb_utf8__text_ok(const char *s, size_t len, cb_text_mode mode);
+
+/* Appends s[0..len) to out, cleaned for mode. Invalid sequences are
+ * replaced by one U+FFFD per maximal ill-formed subpart, as the WHATWG
+ * decoder does. */
+void cb_utf8__text_fix(cb_buf *out, const char *s, size_t len,
+                       cb_text_mode mode);
 
 #endif

@@ -14,11 +14,12 @@
 #include <sys/stat.h>
 
 #include "ctx.h"
-#include "emit.h"
 #include "emit_html.h"
 #include "html_writer.h"
+#include "links.h"
 #include "projtest.h"
 #include "testlib.h"
+#include "utf8.h"
 
 #define BIG_LEN (1024 * 1024)
 
@@ -404,9 +405,9 @@ static void test_text(void) {
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     cb_buf_reset(&b);
-    cb_emit__text_fix(&b, cases[i].in, cases[i].len, cases[i].mode);
+    cb_utf8__text_fix(&b, cases[i].in, cases[i].len, cases[i].mode);
     CHECK_STR(cb_buf_cstr(&b), cases[i].out);
-    CHECK_INT(cb_emit__text_ok(cases[i].in, cases[i].len, cases[i].mode),
+    CHECK_INT(cb_utf8__text_ok(cases[i].in, cases[i].len, cases[i].mode),
               strlen(cases[i].out) == cases[i].len &&
                   memcmp(cases[i].out, cases[i].in, cases[i].len) == 0);
   }
@@ -428,9 +429,9 @@ static void test_text(void) {
     }
     for (int mode = 0; mode < 2; mode++) {
       cb_buf_reset(&b);
-      cb_emit__text_fix(&b, (const char *)str, n, (cb_text_mode)mode);
+      cb_utf8__text_fix(&b, (const char *)str, n, (cb_text_mode)mode);
       int same = b.len == n && (n == 0 || memcmp(b.data, str, n) == 0);
-      if (cb_emit__text_ok((const char *)str, n, (cb_text_mode)mode) != same)
+      if (cb_utf8__text_ok((const char *)str, n, (cb_text_mode)mode) != same)
         agree = 0;
     }
   }
@@ -438,10 +439,10 @@ static void test_text(void) {
 
   /* NUL: kept for JSON, a visible U+2400 in HTML */
   cb_buf_reset(&b);
-  cb_emit__text_fix(&b, "a\0b", 3, CB_TEXT_JSON);
+  cb_utf8__text_fix(&b, "a\0b", 3, CB_TEXT_JSON);
   CHECK(b.len == 3 && memcmp(b.data, "a\0b", 3) == 0);
   cb_buf_reset(&b);
-  cb_emit__text_fix(&b, "a\0b", 3, CB_TEXT_HTML);
+  cb_utf8__text_fix(&b, "a\0b", 3, CB_TEXT_HTML);
   CHECK_STR(cb_buf_cstr(&b), "a\xE2\x90\x80"
                              "b");
   cb_buf_free(&b);
@@ -455,12 +456,12 @@ static void reference(cb_buf *out, const char *s, size_t len, int mode) {
   if (mode == 2) {
     char *z = calloc(1, len + 1);
     memcpy(z, s, len);
-    cb_emit__url(&url, z);
+    cb_links__url(&url, z);
     free(z);
     s = cb_buf_cstr(&url);
     len = url.len;
   }
-  cb_emit__text_fix(&clean, s, len, CB_TEXT_HTML);
+  cb_utf8__text_fix(&clean, s, len, CB_TEXT_HTML);
   for (size_t i = 0; i < clean.len; i++) {
     char c = clean.data[i];
     if (c == '&')
@@ -572,7 +573,7 @@ static void test_writer(cb_book *book) {
 
 static void test_links(cb_book *book) {
   cb_buf b = {0};
-  cb_emit__links(&b, book,
+  cb_links__html(&b, book,
                  "<a href=\"cb-link:3\">x</a><img src=\"cb-link:2\" alt=\"\">"
                  "<a href=\"cb-link:99\">y</a> cb-link:1 <a title=\"cb-link:\">"
                  "<a href=\"cb-link:4\"><img src=\"cb-link:5\">"
@@ -755,7 +756,7 @@ static void check_html(const char *out) {
     const proj_blob *p = pages[i];
     CHECK(strncmp(p->data, "<!DOCTYPE html>\n<html lang=\"en\">", 31) == 0);
     CHECK(strlen(p->data) == p->len); /* no NUL byte */
-    CHECK(cb_emit__text_ok(p->data, p->len, CB_TEXT_HTML));
+    CHECK(cb_utf8__text_ok(p->data, p->len, CB_TEXT_HTML));
     /* one script: the site's own, empty, at the end of <head> */
     const char *sc = strstr(p->data, "<script");
     CHECK(sc && strncmp(sc, "<script src=\"site.js\" defer=\"defer\"></script>"

@@ -9,16 +9,16 @@
  * written by cb_json__dump and by json_dumps with JSON_INDENT(n) |
  * JSON_PRESERVE_ORDER, and must be equal byte for byte. The writer
  * (cb_json_writer) is driven call by call with hostile text (invalid
- * UTF-8 too, which it cleans as cb_emit__text_fix does) beside a jansson
+ * UTF-8 too, which it cleans as cb_utf8__text_fix does) beside a jansson
  * tree of the cleaned text, whole or one element at a time, and must
  * write what jansson writes for the tree.
  */
 #include <limits.h>
 #include <stdlib.h>
 
-#include "emit.h"
 #include "json_out.h"
 #include "testlib.h"
+#include "utf8.h"
 
 static unsigned long long rng = 0x9E3779B97F4A7C15ull;
 
@@ -111,7 +111,7 @@ static size_t hostile_text(char *buf, size_t max) {
 /* A jansson string of s[0..len) cleaned as the writer cleans it. */
 static json_t *cleaned(const char *s, size_t len) {
   cb_buf b = {0};
-  cb_emit__text_fix(&b, s, len, CB_TEXT_JSON);
+  cb_utf8__text_fix(&b, s, len, CB_TEXT_JSON);
   json_t *v = json_stringn(cb_buf_cstr(&b), b.len);
   cb_buf_free(&b);
   return v;
