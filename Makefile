@@ -198,4 +198,9 @@ uninstall:
 clean:
 	rm -rf build
 
+# `make print-VAR` prints a variable: the header test compiles with the
+# flags the modules are built with (tests/layers/headers.sh).
+print-%:
+	@echo $($*)
+
 -include $(wildcard $(BUILD)/obj/*.d)
