@@ -2,12 +2,19 @@
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
+LIBDIR  ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
 BUILD   ?= build
 WERROR  ?= 1
 SAN     ?=
 CC      ?= cc
 
 PKGS    := libcmark-gfm libgit2 libxml-2.0 lua5.4 jansson
+# The version, read from the one place it is written.
+version_part = $(shell sed -n 's/^\#define CB_VERSION_$(1) \([0-9]*\)$$/\1/p' include/casebook/version.h)
+VERSION_MAJOR := $(call version_part,MAJOR)
+VERSION_MINOR := $(call version_part,MINOR)
+VERSION := $(VERSION_MAJOR).$(VERSION_MINOR).$(call version_part,PATCH)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcmark-gfm-extensions
 
@@ -30,6 +37,11 @@ LDFLAGS ?=
 ALL_CFLAGS := $(WARN) $(OPT) $(SANFLAGS) -pthread -D_POSIX_C_SOURCE=200809L \
               -Iinclude -Icompiler -I$(BUILD) $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS := $(SANFLAGS) -pthread $(LDFLAGS)
+# The library's objects go into the static and the shared library alike:
+# position-independent, and with only what include/casebook/ declares
+# (CB_EXTERN) visible. -fno-semantic-interposition keeps calls between
+# the library's own public functions direct, as in the binary before.
+LIB_CFLAGS := -fPIC -fvisibility=hidden -fno-semantic-interposition
 
 ifeq ($(V),1)
 Q :=
@@ -44,6 +56,14 @@ LIB_OBJ  := $(LIB_SRC:compiler/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/embedded.o
 EMBED_IN := $(wildcard compiler/rules/*.lua) $(shell find templates schemas compiler/scaffold -type f 2>/dev/null)
 BIN      := $(BUILD)/casebook
 LIB      := $(BUILD)/libcasebook.a
+SO       := $(BUILD)/libcasebook.so
+# The soname changes with every release that may break the ABI: the
+# minor version while the major is 0, the major after.
+SOVERSION := $(if $(filter 0,$(VERSION_MAJOR)),0.$(VERSION_MINOR),$(VERSION_MAJOR))
+SONAME   := libcasebook.so.$(SOVERSION)
+# Requires.private of casebook.pc: what a static link needs besides.
+PC_REQUIRES := $(PKGS)
+PC_LIBS_PRIVATE := -lcmark-gfm-extensions -pthread
 
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -52,7 +72,7 @@ TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
 .PHONY: layers all help test test-run deps test-update asan ubsan bench fuzz install uninstall clean demo
 
-all: $(BIN)
+all: $(BIN) $(SO)
 
 help:
 	@echo "make            build $(BIN)"
@@ -62,7 +82,8 @@ help:
 	@echo "make bench      benchmark against cmark-gfm on a synthetic project"
 	@echo "make fuzz       libFuzzer targets (clang)"
 	@echo "make layers     calls between modules against compiler/LAYERS"
-	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
+	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR): the binary, the"
+	@echo "                headers, libcasebook.a and .so, casebook.pc"
 	@echo "make demo       compile casebooks/chat-safety"
 
 $(BUILD)/obj/%.o: compiler/%.c
@@ -79,9 +100,20 @@ $(BUILD)/obj/embedded.o: $(BUILD)/embedded.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(filter-out -pedantic,$(ALL_CFLAGS)) -c -o $@ $<
 
+$(LIB_OBJ): ALL_CFLAGS += $(LIB_CFLAGS)
+# Flags live here: objects built with other flags are stale.
+$(LIB_OBJ) $(CLI_OBJ): Makefile
+
 $(LIB): $(LIB_OBJ)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
+
+# The shared library: the same objects; -z defs so that a missing
+# library on the link line is found here, not by its users.
+$(SO): $(LIB_OBJ)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) -shared -Wl,-soname,$(SONAME) -Wl,-z,defs $(ALL_LDFLAGS) \
+	  -o $@ $^ $(PKG_LIBS)
 
 $(BIN): $(CLI_OBJ) $(LIB)
 	@$(if $(Q),echo "  LINK    $@")
@@ -105,7 +137,7 @@ test:
 	@sh tests/deps.sh
 	@$(MAKE) --no-print-directory -j$$(nproc) test-run
 
-test-run: $(BIN) $(UNIT_BIN) $(TOOL_BIN)
+test-run: $(BIN) $(SO) $(UNIT_BIN) $(TOOL_BIN)
 	@BUILD=$(BUILD) $(if $(SWEEPS),CASEBOOK_TEST_SWEEPS=$(SWEEPS)) sh tests/run.sh
 
 test-update: $(BIN) $(TOOL_BIN)
@@ -136,23 +168,41 @@ demo:
 	@$(MAKE) --no-print-directory $(BIN)
 	@$(BIN) build casebooks/chat-safety
 
-install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/casebook \
-	  $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/share/casebook/templates \
+# casebook.pc is written here from casebook.pc.in, with the PREFIX (and
+# LIBDIR, INCLUDEDIR) of this install.
+install: $(BIN) $(LIB) $(SO)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(INCLUDEDIR)/casebook \
+	  $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/share/casebook/templates \
 	  $(DESTDIR)$(PREFIX)/share/casebook/schemas $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/casebook
-	install -m 644 include/casebook/*.h $(DESTDIR)$(PREFIX)/include/casebook/
-	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 include/casebook/*.h $(DESTDIR)$(INCLUDEDIR)/casebook/
+	install -m 644 $(LIB) $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(SO) $(DESTDIR)$(LIBDIR)/libcasebook.so.$(VERSION)
+	ln -sf libcasebook.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libcasebook.so
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	  -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	  -e 's|@REQUIRES_PRIVATE@|$(PC_REQUIRES)|g' \
+	  -e 's|@LIBS_PRIVATE@|$(PC_LIBS_PRIVATE)|g' \
+	  casebook.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/casebook.pc
 	cp -R templates/. $(DESTDIR)$(PREFIX)/share/casebook/templates/
 	[ ! -d schemas ] || cp -R schemas/. $(DESTDIR)$(PREFIX)/share/casebook/schemas/
 	install -m 644 docs/casebook.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/casebook $(DESTDIR)$(PREFIX)/lib/libcasebook.a \
+	rm -f $(DESTDIR)$(PREFIX)/bin/casebook $(DESTDIR)$(LIBDIR)/libcasebook.a \
+	  $(DESTDIR)$(LIBDIR)/libcasebook.so $(DESTDIR)$(LIBDIR)/$(SONAME) \
+	  $(DESTDIR)$(LIBDIR)/libcasebook.so.$(VERSION) \
+	  $(DESTDIR)$(LIBDIR)/pkgconfig/casebook.pc \
 	  $(DESTDIR)$(PREFIX)/share/man/man1/casebook.1
-	rm -rf $(DESTDIR)$(PREFIX)/include/casebook $(DESTDIR)$(PREFIX)/share/casebook
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/casebook $(DESTDIR)$(PREFIX)/share/casebook
 
 clean:
 	rm -rf build
+
+# `make print-VAR` prints a variable: the header test compiles with the
+# flags the modules are built with (tests/layers/headers.sh).
+print-%:
+	@echo $($*)
 
 -include $(wildcard $(BUILD)/obj/*.d)

@@ -6,19 +6,33 @@
 #include "alloc.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static long fail_countdown; /* 0: never fail */
+/* The allocations left before the one that fails; 0: never fail. Atomic
+ * because the emitter's threads, and libxml2's and jansson's allocations
+ * on them, come through here: under a test's countdown exactly one
+ * allocation fails, whichever thread makes it. Unarmed, the cost is one
+ * relaxed load (a plain load on the usual machines). */
+static atomic_long fail_countdown;
 
-void cb_alloc_fail_after(long n) { fail_countdown = n; }
+void cb_alloc_fail_after(long n) {
+  atomic_store_explicit(&fail_countdown, n, memory_order_relaxed);
+}
 
 static int should_fail(void) {
-  if (fail_countdown <= 0)
-    return 0;
-  return --fail_countdown == 0;
+  long left = atomic_load_explicit(&fail_countdown, memory_order_relaxed);
+  while (left > 0) {
+    /* on failure left is reloaded: another thread took one meanwhile */
+    if (atomic_compare_exchange_weak_explicit(&fail_countdown, &left,
+                                              left - 1, memory_order_relaxed,
+                                              memory_order_relaxed))
+      return left == 1;
+  }
+  return 0;
 }
 
 void *cb_malloc(size_t n) { return should_fail() ? NULL : malloc(n ? n : 1); }

@@ -20,7 +20,10 @@ void *cb_realloc(void *p, size_t n);
 void cb_free(void *p);
 char *cb_strdup(const char *s);
 
-/* Makes the n-th allocation from now on fail (n >= 1); 0 turns it off. */
+/* Makes the n-th allocation from now on fail (n >= 1); 0 turns it off.
+ * The count is process-wide and atomic: with several threads
+ * allocating, exactly one allocation fails, the n-th in whatever order
+ * they came. */
 void cb_alloc_fail_after(long n);
 
 typedef struct cb_arena cb_arena;

@@ -450,7 +450,7 @@ static int parse_args(cli *c, int *help, int argc, char **argv) {
         return cli_usage_error("too many arguments ('%s')", v);
       break;
     case 'V':
-      printf("casebook %s (format %d)\n", CB_VERSION, CB_FORMAT_VERSION);
+      printf("casebook %s (format %d)\n", cb_version(), CB_FORMAT_VERSION);
       return EXIT_CLEAN;
     case 'h':
       *help = 1;

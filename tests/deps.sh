@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: MIT
 # deps.sh: installs the Debian packages that building and testing casebook
 # need, if any is missing (apt-get update once, then apt-get install -y).
-# Run as root on Debian 12; does nothing when everything is there.
+# Run as root on Debian 12; does nothing when everything is there. (g++
+# compiles the public headers as C++: tests/layers/headers.sh.)
 set -eu
-pkgs="build-essential pkg-config libcmark-gfm-dev libcmark-gfm-extensions-dev
+pkgs="build-essential g++ pkg-config libcmark-gfm-dev libcmark-gfm-extensions-dev
 cmark-gfm liblua5.4-dev libgit2-dev libxml2-dev libjansson-dev git time
 libxml2-utils nodejs chromium"
 missing=

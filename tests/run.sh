@@ -12,7 +12,8 @@
 #   corpus  every Markdown file of ../shared/corpus compiled as prose
 #   bad     hostile inputs: huge, deeply nested, invalid bytes, broken
 #           manifests and rules, missing and unreadable files
-#   install `make install` into a staging directory, and the installed binary
+#   install `make install` into a staging directory, the installed binary,
+#           the shared library's exports, a program built with pkg-config
 #   NAME    any tests/layers/NAME.sh (git, site, exports, ...)
 #
 # Environment: BUILD (default build), UPDATE=1 rewrites the expected files
@@ -638,9 +639,12 @@ layer_bad() {
 
 # ---- install ---------------------------------------------------------------
 
-# `make install` into a staging directory: the binary, headers, library,
-# templates and man page land where PREFIX says, and the installed binary
-# works on its own (templates and rules are embedded).
+# `make install` into a staging directory: the binary, headers, libraries,
+# casebook.pc, templates and man page land where PREFIX says, and the
+# installed binary works on its own (templates and rules are embedded).
+# Then the shared library exports the public API and nothing else, and a
+# program outside the tree compiles and links through pkg-config, against
+# the shared library and against the static one.
 layer_install() {
   dest=$TMP/install
   if ! make -s --no-print-directory BUILD="$BUILD" install PREFIX=/usr \
@@ -648,14 +652,25 @@ layer_install() {
     fail "install: make install" "$TMP/install.log"
     return
   fi
+  version=$(sed -n 's/^#define CB_VERSION_[A-Z]* \([0-9]*\)$/\1/p' \
+    include/casebook/version.h | paste -s -d .)
   missing=
-  for f in usr/bin/casebook usr/include/casebook/casebook.h \
-    usr/include/casebook/model.h usr/lib/libcasebook.a \
+  for f in usr/bin/casebook usr/lib/libcasebook.a \
+    usr/lib/libcasebook.so.$version usr/lib/libcasebook.so \
+    usr/lib/pkgconfig/casebook.pc \
     usr/share/casebook/templates/page.html usr/share/man/man1/casebook.1; do
     [ -f "$dest/$f" ] || missing="$missing $f"
   done
+  for h in include/casebook/*.h; do
+    cmp -s "$h" "$dest/usr/$h" || missing="$missing usr/$h"
+  done
+  soname=$(readelf -d "$dest/usr/lib/libcasebook.so.$version" 2>/dev/null |
+    sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
+  if [ -z "$soname" ] || [ ! -f "$dest/usr/lib/$soname" ]; then
+    missing="$missing usr/lib/(the soname '$soname')"
+  fi
   if [ -n "$missing" ]; then
-    echo "missing:$missing" >"$TMP/install.log"
+    echo "missing or different:$missing" >"$TMP/install.log"
     fail "install: installed files" "$TMP/install.log"
   else
     pass "install: installed files"
@@ -666,6 +681,125 @@ layer_install() {
     pass "install: the installed binary builds the example"
   else
     fail "install: the installed binary builds the example" "$TMP/install.log"
+  fi
+  install_exports "$dest/usr/lib/libcasebook.so.$version"
+  install_pkgconfig "$dest"
+}
+
+# install_exports SO: the dynamic symbols SO defines are exactly the
+# functions include/casebook/ declares (read from the preprocessed
+# casebook.h, so comments do not count): no internal cb_<module>__
+# function, no helper of alloc.h, and none left out (a declaration
+# without CB_EXTERN is hidden).
+install_exports() {
+  name="install: the shared library exports the public functions only"
+  printf '#include "casebook/casebook.h"\n' |
+    ${CC:-cc} -E -P -Iinclude -x c - 2>"$TMP/exports.log" |
+    grep -o '\bcb_[a-z0-9_]*[[:space:]]*(' | sed 's/[[:space:](]*$//' |
+    sort -u >"$TMP/exports.want"
+  nm -D --defined-only "$1" 2>"$TMP/exports.log" | awk '{ print $NF }' |
+    sort -u >"$TMP/exports.got"
+  if [ ! -s "$TMP/exports.want" ] || [ ! -s "$TMP/exports.got" ]; then
+    echo "no declarations or no exported symbols" >>"$TMP/exports.log"
+    fail "$name" "$TMP/exports.log"
+  elif ! diff "$TMP/exports.want" "$TMP/exports.got" >"$TMP/exports.diff"; then
+    {
+      echo "< declared in include/casebook/ only, > exported only:"
+      cat "$TMP/exports.diff"
+    } >"$TMP/exports.log"
+    fail "$name" "$TMP/exports.log"
+  else
+    pass "$name ($(wc -l <"$TMP/exports.got"))"
+  fi
+}
+
+# pc_query ROOT ARGS...: pkg-config about the casebook.pc installed in the
+# staging root ROOT (PKG_CONFIG_SYSROOT_DIR puts ROOT before its paths).
+pc_query() {
+  pq_root=$1
+  shift
+  PKG_CONFIG_PATH=$pq_root/usr/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$pq_root \
+    pkg-config "$@" casebook
+}
+
+# install_pkgconfig ROOT: a program outside the tree, built with the flags
+# pkg-config gives for the casebook.pc installed under ROOT, loads the
+# example and runs; once against the shared library, once statically.
+install_pkgconfig() {
+  need_cmd pkg-config pkg-config
+  prog=$TMP/pc-prog
+  mkdir -p "$prog"
+  cat >"$prog/main.c" <<'EOF'
+#include <casebook/casebook.h>
+#include <stdio.h>
+#include <string.h>
+
+int main(int argc, char **argv) {
+  cb_ctx *ctx = NULL;
+  const cb_book *book = NULL;
+  size_t errors = 0, warnings = 0, notes = 0;
+  if (argc != 2 || strcmp(cb_version(), CB_VERSION) != 0)
+    return 2;
+  if (cb_ctx_new(&ctx, NULL) < 0)
+    return 3;
+  if (cb_book_load(&book, ctx, argv[1]) < 0 || !book) {
+    cb_ctx_free(ctx);
+    return 4;
+  }
+  cb_ctx_diag_counts(ctx, &errors, &warnings, &notes);
+  printf("casebook %s: %zu chapters, %zu cases, %zu errors\n", cb_version(),
+         book->n_chapters, book->n_cases, errors);
+  cb_ctx_free(ctx);
+  return 0;
+}
+EOF
+  : >"$prog/log"
+  # a library built with the sanitizers needs them in the program too
+  san=
+  if nm -D --undefined-only "$1/usr/lib/libcasebook.so" 2>/dev/null | grep -q '__asan_'; then
+    san="-fsanitize=address,undefined"
+  fi
+  name="install: a program builds with pkg-config --cflags --libs casebook and runs"
+  if ! cflags=$(pc_query "$1" --cflags 2>>"$prog/log") ||
+    ! libs=$(pc_query "$1" --libs 2>>"$prog/log") ||
+    ! slibs=$(pc_query "$1" --static --libs 2>>"$prog/log") ||
+    ! version=$(pc_query "$1" --modversion 2>>"$prog/log"); then
+    fail "$name" "$prog/log"
+    return
+  fi
+  # shellcheck disable=SC2086
+  if ${CC:-cc} -std=c11 -Wall -Wextra -Werror $san $cflags -o "$prog/dynamic" \
+    "$prog/main.c" $libs >>"$prog/log" 2>&1 &&
+    readelf -d "$prog/dynamic" | grep -q 'NEEDED.*libcasebook\.so' &&
+    LD_LIBRARY_PATH=$1/usr/lib "$prog/dynamic" casebooks/chat-safety \
+      >"$prog/out" 2>>"$prog/log" &&
+    grep -q "^casebook $version: [1-9][0-9]* chapters, [1-9][0-9]* cases" "$prog/out"; then
+    pass "$name"
+  else
+    {
+      echo "cflags: $cflags"
+      echo "libs: $libs"
+      cat "$prog/out" 2>/dev/null
+    } >>"$prog/log"
+    fail "$name" "$prog/log"
+  fi
+  # The same with --static and libcasebook.a in place of the shared
+  # library: what Requires.private and Libs.private name is all it needs.
+  name="install: a program links libcasebook.a with pkg-config --static --libs casebook"
+  slibs=$(printf '%s\n' "$slibs" | sed 's/-lcasebook\( \|$\)/-l:libcasebook.a\1/')
+  # shellcheck disable=SC2086
+  if ${CC:-cc} -std=c11 $san $cflags -o "$prog/static" "$prog/main.c" $slibs \
+    >>"$prog/log" 2>&1 &&
+    ! readelf -d "$prog/static" | grep -q 'NEEDED.*libcasebook' &&
+    "$prog/static" casebooks/chat-safety >"$prog/out" 2>>"$prog/log" &&
+    grep -q "^casebook $version: " "$prog/out"; then
+    pass "$name"
+  else
+    {
+      echo "libs: $slibs"
+      cat "$prog/out" 2>/dev/null
+    } >>"$prog/log"
+    fail "$name" "$prog/log"
   fi
 }
 

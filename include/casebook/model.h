@@ -5,7 +5,8 @@
  * The model is plain C data. Every string and array below lives in the
  * arena of the cb_ctx that loaded the book and is freed with it; nothing
  * here is ever freed on its own. Consumers (the Lua rules, the emitters,
- * an editor plugin) only read it.
+ * an editor plugin) only read it. The functions at the end find an
+ * element by id and name the values of the enumerations.
  *
  * Strings are NUL-terminated UTF-8 unless a length is given next to them;
  * input texts carry a length because they are taken byte for byte, may
@@ -16,6 +17,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "casebook/common.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -413,6 +416,23 @@ typedef struct cb_book {
   cb_change *changes;
   size_t n_changes;
 } cb_book;
+
+/* ---- Lookups ----------------------------------------------------------- */
+
+/* Finds an element by id; NULL if none (borrowed). */
+CB_EXTERN const cb_question *cb_book_question(const cb_book *book,
+                                              const char *id);
+CB_EXTERN const cb_criterion *cb_book_criterion(const cb_book *book,
+                                                const char *id);
+CB_EXTERN const cb_case *cb_book_case(const cb_book *book, const char *id);
+/* The option of a question by id, NULL if none. */
+CB_EXTERN const cb_option *cb_question_option(const cb_question *q,
+                                              const char *id);
+
+/* Names used in outputs. Static strings. */
+CB_EXTERN const char *cb_qtype_name(cb_qtype t);
+CB_EXTERN const char *cb_input_kind_name(cb_input_kind k);
+CB_EXTERN const char *cb_status_name(cb_status s);
 
 #ifdef __cplusplus
 }

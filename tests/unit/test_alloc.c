@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of alloc.c (arena, buffers, failure injection) and strmap.c. */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,43 @@ static void test_fail_injection(void) {
   cb_alloc_fail_after(0);
 }
 
+/* Four threads allocate at once under one countdown: exactly one of
+ * their allocations fails (the counter is shared and atomic), and none
+ * after it. Under TSan or by luck a racy counter would fail none or two. */
+#define RACE_THREADS 4
+#define RACE_ALLOCS 20000
+
+static void *race_main(void *arg) {
+  long *failed = arg;
+  for (int i = 0; i < RACE_ALLOCS; i++) {
+    void *p = cb_malloc(16);
+    if (p)
+      cb_free(p);
+    else
+      (*failed)++;
+  }
+  return NULL;
+}
+
+static void test_fail_injection_threads(void) {
+  for (int round = 0; round < 20; round++) {
+    pthread_t threads[RACE_THREADS];
+    long failed[RACE_THREADS] = {0};
+    int started = 0;
+    cb_alloc_fail_after(1 + round * (RACE_THREADS * RACE_ALLOCS / 20));
+    for (int t = 0; t < RACE_THREADS; t++)
+      started += pthread_create(&threads[t], NULL, race_main, &failed[t]) == 0;
+    CHECK_INT(started, RACE_THREADS);
+    long total = 0;
+    for (int t = 0; t < started; t++) {
+      pthread_join(threads[t], NULL);
+      total += failed[t];
+    }
+    CHECK_INT(total, 1);
+  }
+  cb_alloc_fail_after(0);
+}
+
 static void test_vec(void) {
   int *v = NULL;
   size_t n = 0, cap = 0;
@@ -117,6 +155,7 @@ int main(void) {
   test_arena();
   test_buf();
   test_fail_injection();
+  test_fail_injection_threads();
   test_vec();
   test_strmap();
   return test_report("alloc");
