@@ -123,7 +123,7 @@ function position(p, what) {
 function rdjson(file) {
   // a consumer of the format: reviewdog's JSON schema, strict, no extra
   // fields (@umbrelladocs/rdformat-validator)
-  const validator = path.join(__dirname, 'node_modules/@umbrelladocs/rdformat-validator/bin/rdformat-validator.js');
+  const validator = path.join(__dirname, '../node/node_modules/@umbrelladocs/rdformat-validator/bin/rdformat-validator.js');
   const r = spawnSync(process.execPath, [validator, '--strict', '--no-extra-fields', '--format', 'json', file],
     { encoding: 'utf8', timeout: 60000 });
   let report = null;
