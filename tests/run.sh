@@ -611,9 +611,9 @@ done
 
 run_layer() {
   echo "== $1"
-  before_p=$PASSED before_f=$FAILED
+  before_p=$PASSED before_f=$FAILED layer_t0=$(now)
   "layer_$1"
-  echo "   $1: $((PASSED - before_p)) passed, $((FAILED - before_f)) failed"
+  echo "   $1: $((PASSED - before_p)) passed, $((FAILED - before_f)) failed ($(($(now) - layer_t0))s)"
 }
 
 if [ "$LAYER" = all ]; then
