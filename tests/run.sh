@@ -78,44 +78,9 @@ export ASAN_OPTIONS UBSAN_OPTIONS NO_COLOR XDG_CACHE_HOME
 
 PASSED=0
 FAILED=0
-
-pass() {
-  PASSED=$((PASSED + 1))
-  if [ -n "$VERBOSE" ]; then echo "ok   $1"; fi
-}
-
-# fail NAME [DETAIL-FILE]: counts a failure and shows why.
-fail() {
-  FAILED=$((FAILED + 1))
-  echo "FAIL $1"
-  if [ $# -gt 1 ] && [ -s "$2" ]; then
-    head -n 40 "$2" | sed 's/^/     /'
-  fi
-}
-
-# True when FILE holds a sanitizer report.
-sanitizer_report() {
-  grep -E -q 'AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:' "$1"
-}
-
-# ---- Tools the tests need ------------------------------------------------
-
-APT_UPDATED=
-apt_install() {
-  if ! command -v apt-get >/dev/null 2>&1; then
-    echo "tests: cannot install $* (no apt-get)" >&2
-    return 1
-  fi
-  if [ -z "$APT_UPDATED" ]; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1
-    APT_UPDATED=1
-  fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1
-}
-
-need_cmd() { # need_cmd COMMAND DEBIAN-PACKAGE
-  command -v "$1" >/dev/null 2>&1 || apt_install "$2" || true
-}
+# pass, fail, the tool installers, run_limited and the helpers the layers
+# share (git, builds of copies, golden files, ajv)
+. "$ROOT/tests/lib.sh"
 
 need_cmd timeout coreutils
 case $LAYER in all | spec | bad) need_cmd node nodejs ;; esac
@@ -124,40 +89,6 @@ case $LAYER in all | bad) need_cmd mkfifo coreutils ;; esac
 if [ ! -x "$CASEBOOK" ] && [ "$LAYER" != unit ]; then
   echo "tests: $CASEBOOK is missing: run make first" >&2
 fi
-
-# npm_need DIR: installs the npm packages of tests/DIR/package.json (with
-# its package-lock.json) into tests/DIR/node_modules, once. Returns nonzero
-# when npm or the registry is not there.
-npm_need() {
-  [ -d "$ROOT/tests/$1/node_modules" ] && return 0
-  need_cmd npm npm
-  command -v npm >/dev/null 2>&1 || return 1
-  if [ -f "$ROOT/tests/$1/package-lock.json" ]; then
-    (cd "$ROOT/tests/$1" && npm ci --no-audit --no-fund --loglevel=error) >"$TMP/npm-$1.log" 2>&1
-  else
-    (cd "$ROOT/tests/$1" && npm install --no-audit --no-fund --loglevel=error) >"$TMP/npm-$1.log" 2>&1
-  fi || { cat "$TMP/npm-$1.log" >&2; rm -rf "$ROOT/tests/$1/node_modules"; return 1; }
-}
-
-# Chromium from Debian, for the browser tests.
-need_chromium() {
-  need_cmd chromium chromium
-  command -v chromium >/dev/null 2>&1
-}
-
-# Elapsed whole seconds since the epoch, for the time limits.
-now() { date +%s; }
-
-# run_limited SECONDS OUT ERR CMD...: runs CMD with a time limit, stdout and
-# stderr to files. Sets RC (124 on timeout) and ELAPSED.
-run_limited() {
-  rl_limit=$1 rl_out=$2 rl_err=$3
-  shift 3
-  rl_t0=$(now)
-  timeout -k 5 "$rl_limit" "$@" >"$rl_out" 2>"$rl_err"
-  RC=$?
-  ELAPSED=$(($(now) - rl_t0))
-}
 
 # case_rule FILE ID SUMMARY CONDITION MESSAGE: writes a project rule that
 # reports a warning, MESSAGE (a Lua expression), at every case c for which
@@ -814,9 +745,9 @@ done
 
 run_layer() {
   echo "== $1"
-  before_p=$PASSED before_f=$FAILED
+  before_p=$PASSED before_f=$FAILED layer_t0=$(now)
   "layer_$1"
-  echo "   $1: $((PASSED - before_p)) passed, $((FAILED - before_f)) failed"
+  echo "   $1: $((PASSED - before_p)) passed, $((FAILED - before_f)) failed ($(($(now) - layer_t0))s)"
 }
 
 if [ "$LAYER" = all ]; then

@@ -214,20 +214,13 @@ awk -v ft="$if_time" -v fc="$if_cpu" -v fm="$if_rss" -v nt="$in_time" \
 
 # The search index of the site: how long the 10,000-case index takes to
 # load in headless Chromium from file:// (target: under a second). Needs
-# chromium and the npm packages of tests/browser (as the site test layer
-# installs them); skipped with a note when they are not there.
+# chromium and the npm packages of tests/node (npm_need of tests/lib.sh,
+# as the site test layer installs them); skipped with a note when they are
+# not there.
 if [ -f "$DIR/out/html/search-index.js" ]; then
-  for tool in chromium npm; do
-    command -v $tool >/dev/null 2>&1 ||
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $tool >/dev/null 2>&1
-  done
-  if [ ! -d "$ROOT/tests/browser/node_modules/playwright-core" ] && command -v npm >/dev/null 2>&1; then
-    (cd "$ROOT/tests/browser" && npm ci --no-audit --no-fund --loglevel=error) >/dev/null 2>&1 ||
-      rm -rf "$ROOT/tests/browser/node_modules"
-  fi
-  if ! command -v chromium >/dev/null 2>&1 ||
-    [ ! -d "$ROOT/tests/browser/node_modules/playwright-core" ]; then
-    echo "search index load: not measured (no chromium or no tests/browser/node_modules)"
+  . "$ROOT/tests/lib.sh"
+  if ! need_chromium || ! npm_need >/dev/null 2>&1; then
+    echo "search index load: not measured (no chromium or no tests/node/node_modules)"
   else
     node "$ROOT/tests/browser/search-load.js" "$DIR/out/html" 3 ||
       echo "search index load: not measured (the browser did not run)"

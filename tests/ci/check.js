@@ -16,6 +16,7 @@
 const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const { pathToFileURL } = require('url');
 
 const problems = [];
 function expect(cond, what) {
@@ -103,7 +104,9 @@ function junit(file, tests, failed, failures) {
     expect(failedCases === Number(failed), `test-results-parser: ${failedCases} failed testcases, expected ${failed}`);
   // the suites' counts agree with their testcases
   expect(failedCases === res.failed, `suite attributes say ${res.failed} failed, testcases ${failedCases}`);
-  return import('junit2json').then(({ parse }) =>
+  // an ES module: import() does not read NODE_PATH, require.resolve does
+  const junit2json = pathToFileURL(require.resolve('junit2json')).href;
+  return import(junit2json).then(({ parse }) =>
     parse(fs.readFileSync(file, 'utf8')).then((j) => {
       let n = 0;
       for (const s of j.testsuite || [])
@@ -123,7 +126,7 @@ function position(p, what) {
 function rdjson(file) {
   // a consumer of the format: reviewdog's JSON schema, strict, no extra
   // fields (@umbrelladocs/rdformat-validator)
-  const validator = path.join(__dirname, 'node_modules/@umbrelladocs/rdformat-validator/bin/rdformat-validator.js');
+  const validator = path.join(__dirname, '../node/node_modules/@umbrelladocs/rdformat-validator/bin/rdformat-validator.js');
   const r = spawnSync(process.execPath, [validator, '--strict', '--no-extra-fields', '--format', 'json', file],
     { encoding: 'utf8', timeout: 60000 });
   let report = null;

@@ -168,7 +168,7 @@ function config140() {
 // ---- The frontend --------------------------------------------------------
 
 async function main() {
-  const lsBuild = path.join(__dirname, "node_modules/@heartexlabs/label-studio/build/static");
+  const lsBuild = path.join(__dirname, "../node/node_modules/@heartexlabs/label-studio/build/static");
   const page0 = path.join(fs.mkdtempSync("/tmp/ls-roundtrip-"), "index.html");
   fs.writeFileSync(
     page0,

@@ -20,13 +20,7 @@
 
 # ag_build NAME SRC: builds a copy of casebook SRC into $TMP/ag-NAME-out.
 ag_build() {
-  rm -rf "$TMP/ag-$1-src" "$TMP/ag-$1-out"
-  cp -R "$2" "$TMP/ag-$1-src"
-  rm -rf "$TMP/ag-$1-src/_build"
-  run_limited 120 "$TMP/ag-$1.out" "$TMP/ag-$1.err" \
-    "$CASEBOOK" -q build "$TMP/ag-$1-src" -o "$TMP/ag-$1-out"
-  if [ $RC -gt 1 ] || sanitizer_report "$TMP/ag-$1.err" ||
-    [ ! -s "$TMP/ag-$1-out/argilla/settings.json" ]; then
+  if ! project_build "ag-$1" "$2" argilla/settings.json; then
     fail "argilla: build $1 (exit status $RC)" "$TMP/ag-$1.err"
     return 1
   fi
@@ -37,24 +31,16 @@ ag_build() {
   pass "argilla: build $1 writes argilla/ without a diagnostic"
 }
 
-# ag_ajv NAME SCHEMA DATA: ajv-cli validation, expected to pass.
+# ag_ajv NAME SCHEMA DATA: ajv-cli validation (draft-07), expected to pass.
 ag_ajv() {
-  if tests/exports/node_modules/.bin/ajv validate --allow-union-types \
-    -s "tests/exports/argilla-$2.schema.json" -d "$3" >"$TMP/why" 2>&1; then
-    pass "argilla: $1 $2.json is valid Argilla v2 (ajv)"
-  else
-    fail "argilla: $1 $2.json is valid Argilla v2 (ajv)" "$TMP/why"
-  fi
+  ajv_expect valid "argilla: $1 $2.json is valid Argilla v2 (ajv)" \
+    draft7 "tests/exports/argilla-$2.schema.json" "$3"
 }
 
 # ag_reject NAME SCHEMA DATA: ajv-cli validation, expected to fail.
 ag_reject() {
-  if tests/exports/node_modules/.bin/ajv validate --allow-union-types \
-    -s "tests/exports/argilla-$2.schema.json" -d "$3" >"$TMP/why" 2>&1; then
-    fail "argilla: the $2 schema rejects $1" "$TMP/why"
-  else
-    pass "argilla: the $2 schema rejects $1"
-  fi
+  ajv_expect invalid "argilla: the $2 schema rejects $1" \
+    draft7 "tests/exports/argilla-$2.schema.json" "$3"
 }
 
 # ag_raw_html: tests/exports/raw-html has <script> and onerror= in its
@@ -151,18 +137,9 @@ layer_argilla() {
   ag_build every-type casebooks/tests/every-type || return
   ag_build chat-safety casebooks/chat-safety || return
   ag_raw_html
-  golden=tests/exports/golden/every-type/argilla
   for f in settings.json records.json dataset.json; do
-    if [ -n "$UPDATE" ]; then
-      mkdir -p "$golden"
-      cp "$TMP/ag-every-type-out/argilla/$f" "$golden/$f"
-    fi
-    if cmp -s "$golden/$f" "$TMP/ag-every-type-out/argilla/$f"; then
-      pass "argilla: golden $f of every-type"
-    else
-      diff -u "$golden/$f" "$TMP/ag-every-type-out/argilla/$f" >"$TMP/golden.diff" 2>&1
-      fail "argilla: golden $f of every-type" "$TMP/golden.diff"
-    fi
+    golden "argilla: golden $f of every-type" \
+      "$ROOT/tests/exports/golden/every-type/argilla/$f" "$TMP/ag-every-type-out/argilla/$f"
   done
 
   # invalid UTF-8 and NUL bytes in the casebook: still valid JSON
@@ -177,8 +154,8 @@ layer_argilla() {
     fail "argilla: invalid UTF-8 and NUL bytes still give valid JSON" "$TMP/why"
   fi
 
-  if ! npm_need exports; then
-    fail "argilla: npm install of tests/exports failed"
+  if ! npm_need; then
+    fail "argilla: npm install of tests/node failed"
     return
   fi
   for b in every-type chat-safety; do

@@ -213,10 +213,8 @@ ci_workflow() {
   mkdir -p "$repo/guide"
   cp -R casebooks/chat-safety/. "$repo/guide/"
   rm -rf "$repo/guide/_build"
-  (
-    cd "$repo" && git init -q && git add -A &&
-      git -c user.name=ci -c user.email=ci@example.invalid commit -q -m base
-  ) >"$TMP/ci-why" 2>&1 || {
+  { tgit -C "$repo" init -q && tgit_commit "$repo" 2026-01-01T10:00:00+00:00 \
+    2026-01-01T10:00:00+00:00 base; } >"$TMP/ci-why" 2>&1 || {
     fail "ci workflow: a git repository" "$TMP/ci-why"
     return
   }
@@ -247,8 +245,8 @@ layer_ci() {
     return
   fi
   need_cmd node nodejs
-  if ! npm_need ci; then
-    fail "ci: cannot install the npm packages of tests/ci"
+  if ! npm_need; then
+    fail "ci: cannot install the npm packages of tests/node"
     return
   fi
   CHECK="node $ROOT/tests/ci/check.js"

@@ -14,20 +14,14 @@
 # same after every command. Sourced by tests/run.sh; defines
 # layer_git.
 
-# g ARGS...: git with a fixed identity and no user or system config.
+# g ARGS...: tgit (tests/lib.sh), the fixed identity of Ann and Cid.
 g() {
-  HOME=$TMP/git-home GIT_CONFIG_NOSYSTEM=1 \
-    GIT_AUTHOR_NAME="Ann Author" GIT_AUTHOR_EMAIL=ann@example.org \
-    GIT_COMMITTER_NAME="Cid Committer" GIT_COMMITTER_EMAIL=cid@example.org \
-    git "$@"
+  tgit "$@"
 }
 
 # gcommit REPO DAY MESSAGE: commits everything in REPO on 2026-01-DAY.
 gcommit() {
-  g -C "$1" add -A &&
-    GIT_AUTHOR_DATE="2026-01-$2T10:00:00+01:00" \
-      GIT_COMMITTER_DATE="2026-01-$2T12:00:00+01:00" \
-      g -C "$1" commit -q -m "$3"
+  tgit_commit "$1" "2026-01-$2T10:00:00+01:00" "2026-01-$2T12:00:00+01:00" "$3"
 }
 
 # git_expect NAME COND-STATUS [DETAIL-FILE]

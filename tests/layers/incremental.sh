@@ -233,10 +233,10 @@ inc_clean() {
   fi
 }
 
-# ag ARGS...: git as the attacker, with no user or system config.
+# ag ARGS...: tgit as the attacker (author and committer).
 ag() {
-  HOME=$TMP/inc/git-home GIT_CONFIG_NOSYSTEM=1 git -c user.email=a@example.org \
-    -c user.name=Attacker "$@"
+  TGIT_HOME=$TMP/inc/git-home TGIT_AUTHOR_NAME=Attacker TGIT_AUTHOR_EMAIL=a@example.org \
+    TGIT_COMMITTER_NAME=Attacker TGIT_COMMITTER_EMAIL=a@example.org tgit "$@"
 }
 
 # The attacks on the cache (docs/cache.md, "Trust").
@@ -569,18 +569,14 @@ EOF
     mkdir -p "$G"
     cp -r "$ROOT/casebooks/chat-safety/." "$G/"
     rm -rf "$G/_build"
-    (
-      cd "$G" && git init -q && git config user.email t@example.com &&
-        git config user.name Test && git add . &&
-        git commit -q -m first
-    ) >/dev/null 2>&1
+    { tgit -C "$G" init -q && tgit -C "$G" add . && tgit -C "$G" commit -q -m first; } >/dev/null 2>&1
     inc_check git-first "$G" "$TMP/inc/gout"
     inc_check git-noop "$G" "$TMP/inc/gout"
     inc_expect git-noop "nothing changed since the last build"
-    (cd "$G" && git commit -q --allow-empty -m second) >/dev/null 2>&1
+    tgit -C "$G" commit -q --allow-empty -m second >/dev/null 2>&1
     inc_check git-commit "$G" "$TMP/inc/gout"
     inc_expect_not git-commit "nothing changed since the last build"
-    (cd "$G" && git tag v9.9) >/dev/null 2>&1
+    tgit -C "$G" tag v9.9 >/dev/null 2>&1
     inc_check git-tag "$G" "$TMP/inc/gout"
     inc_expect_not git-tag "nothing changed since the last build"
     inc_check git-since "$G" "$TMP/inc/gout" --since HEAD~1
@@ -589,9 +585,9 @@ EOF
     inc_expect git-since-noop "nothing changed since the last build"
     printf '\nDirty.\n' >>"$G/harm.md"
     inc_check git-dirty "$G" "$TMP/inc/gout"
-    (cd "$G" && git add harm.md) >/dev/null 2>&1
+    tgit -C "$G" add harm.md >/dev/null 2>&1
     inc_check git-staged "$G" "$TMP/inc/gout"
-    (cd "$G" && git commit -q -m third) >/dev/null 2>&1
+    tgit -C "$G" commit -q -m third >/dev/null 2>&1
     inc_check git-rev "$G" "$TMP/inc/rout" --rev HEAD~1
     inc_check git-rev-noop "$G" "$TMP/inc/rout" --rev HEAD~1
     inc_expect git-rev-noop "nothing changed since the last build"

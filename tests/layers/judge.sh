@@ -33,29 +33,19 @@ judge_build() {
 
 # judge_golden NAME: compares $TMP/judge-NAME/_out/judge with the golden.
 judge_golden() {
-  golden=$ROOT/tests/schemas/golden/$1/judge
-  got=$TMP/judge-$1/_out/judge
-  if [ -n "$UPDATE" ]; then
-    rm -rf "$golden"
-    mkdir -p "$(dirname "$golden")"
-    cp -R "$got" "$golden"
-  fi
-  if diff -r -u "$golden" "$got" >"$TMP/judge-$1.diff" 2>&1; then
-    pass "judge $1: judge/ equals the golden files ($(find "$got" -type f | wc -l) files)"
-  else
-    fail "judge $1: judge/ equals the golden files" "$TMP/judge-$1.diff"
-  fi
+  golden "judge $1: judge/ equals the golden files" \
+    "$ROOT/tests/schemas/golden/$1/judge" "$TMP/judge-$1/_out/judge"
 }
 
 judge_ajv() {
-  "$ROOT/tests/schemas/node_modules/.bin/ajv" validate --spec=draft2020 --allow-union-types "$@"
+  ajv_run draft2020 validate "$@"
 }
 
 layer_judge() {
   need_cmd node nodejs
   need_cmd cmark-gfm cmark-gfm
-  if ! npm_need schemas; then
-    fail "judge: npm install of tests/schemas (ajv-cli)"
+  if ! npm_need; then
+    fail "judge: npm install of tests/node (ajv-cli)"
     return
   fi
   for spec in chat-safety:casebooks/chat-safety judge-edge:tests/schemas/books/judge-edge; do

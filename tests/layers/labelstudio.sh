@@ -18,13 +18,7 @@
 
 # ls_build NAME SRC: builds a copy of casebook SRC into $TMP/ls-NAME-out.
 ls_build() {
-  rm -rf "$TMP/ls-$1-src" "$TMP/ls-$1-out"
-  cp -R "$2" "$TMP/ls-$1-src"
-  rm -rf "$TMP/ls-$1-src/_build"
-  run_limited 120 "$TMP/ls-$1.out" "$TMP/ls-$1.err" \
-    "$CASEBOOK" -q build "$TMP/ls-$1-src" -o "$TMP/ls-$1-out"
-  if [ $RC -gt 1 ] || sanitizer_report "$TMP/ls-$1.err" ||
-    [ ! -s "$TMP/ls-$1-out/label-studio/config.xml" ]; then
+  if ! project_build "ls-$1" "$2" label-studio/config.xml; then
     fail "labelstudio: build $1 (exit status $RC)" "$TMP/ls-$1.err"
     return 1
   fi
@@ -41,16 +35,7 @@ ls_golden() {
   lg_out=$1 lg_dir=$2 lg_golden=$3
   shift 3
   for f in "$@"; do
-    if [ -n "$UPDATE" ]; then
-      mkdir -p "$lg_golden"
-      cp "$lg_out/$lg_dir/$f" "$lg_golden/$f"
-    fi
-    if cmp -s "$lg_golden/$f" "$lg_out/$lg_dir/$f"; then
-      pass "$lg_dir: golden $f of every-type"
-    else
-      diff -u "$lg_golden/$f" "$lg_out/$lg_dir/$f" >"$TMP/golden.diff" 2>&1
-      fail "$lg_dir: golden $f of every-type" "$TMP/golden.diff"
-    fi
+    golden "$lg_dir: golden $f of every-type" "$ROOT/$lg_golden/$f" "$lg_out/$lg_dir/$f"
   done
 }
 
@@ -156,8 +141,8 @@ layer_labelstudio() {
     fail "labelstudio: invalid UTF-8 and NUL bytes still give well-formed config.xml, tasks.json, instructions.html" "$TMP/why"
   fi
 
-  if ! npm_need exports; then
-    fail "labelstudio: npm install of tests/exports failed"
+  if ! npm_need; then
+    fail "labelstudio: npm install of tests/node failed"
     return
   fi
   if ! need_chromium; then

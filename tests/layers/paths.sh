@@ -24,14 +24,10 @@
 #     inflated), files totalling more than 1 GiB stop the build.
 # Sourced by tests/run.sh; defines layer_paths.
 
-# pg ARGS...: git with a fixed identity and no user or system config.
+# pg ARGS...: tgit (tests/lib.sh) on 2 January 2026.
 pg() {
-  HOME=$TMP/paths-home GIT_CONFIG_NOSYSTEM=1 \
-    GIT_AUTHOR_NAME="Ann Author" GIT_AUTHOR_EMAIL=ann@example.org \
-    GIT_COMMITTER_NAME="Cid Committer" GIT_COMMITTER_EMAIL=cid@example.org \
-    GIT_AUTHOR_DATE="2026-01-02T10:00:00+01:00" \
-    GIT_COMMITTER_DATE="2026-01-02T12:00:00+01:00" \
-    git "$@"
+  TGIT_HOME=$TMP/paths-home GIT_AUTHOR_DATE="2026-01-02T10:00:00+01:00" \
+    GIT_COMMITTER_DATE="2026-01-02T12:00:00+01:00" tgit "$@"
 }
 
 # paths_run NAME LIMIT ARGS...: runs casebook with a time limit; stdout

@@ -27,9 +27,9 @@ schemas_books() {
   done
 }
 
-# schemas_ajv ARGS...: ajv-cli for draft 2020-12.
+# schemas_ajv COMMAND ARGS...: ajv-cli for draft 2020-12.
 schemas_ajv() {
-  "$ROOT/tests/schemas/node_modules/.bin/ajv" "$@" --spec=draft2020 --allow-union-types
+  ajv_run draft2020 "$@"
 }
 
 # schemas_book DIR: builds a copy of DIR and checks its outputs.
@@ -113,8 +113,8 @@ layer_schemas() {
     fail "schemas: xmllint and node are needed"
     return
   fi
-  if ! npm_need schemas; then
-    fail "schemas: npm install of tests/schemas (ajv-cli)"
+  if ! npm_need; then
+    fail "schemas: npm install of tests/node (ajv-cli)"
     return
   fi
   for s in rubric.schema.json gold.schema.json; do

@@ -143,8 +143,8 @@ layer_site() {
   need_cmd fc-list fontconfig
   fc-list 2>/dev/null | grep -q -i -E 'wqy|noto sans cjk|droid sans fallback' ||
     apt_install fonts-wqy-microhei || true
-  if ! npm_need browser; then
-    fail "site browser (npm install of tests/browser failed)"
+  if ! npm_need; then
+    fail "site browser (npm install of tests/node failed)"
     return
   fi
   shots=$BUILD/screenshots

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # layers.sh: checks that compiler/ reads one way, bottom to top.
 #
-#   sh tests/tools/layers.sh OBJDIR MAPFILE
+#   sh tests/tools/layers.sh OBJDIR MAPFILE [SRCDIR]
 #
 # MAPFILE lists the layers bottom first, one a line: a name, a colon, and
 # the modules (object file names without .o) in it. Every call or data
@@ -10,11 +10,23 @@
 # nm) is an edge. An edge from a module to one in a higher layer is an
 # upward call; modules of the same layer may call each other but must not
 # form a cycle. A module with no layer is an error too, so a new file
-# must be placed. Prints each problem and exits 1 when there is one.
+# must be placed. With SRCDIR, the #include "NAME.h" lines of its .c and
+# .h files are read too: a file of a module that includes the header of
+# a module in a higher layer is an upward include (headers that are no
+# module's, such as ctx.h, are not judged here); OBJDIR - reads only the
+# includes. Prints each problem and exits 1 when there is one.
 set -u
 OBJ=$1
 MAP=$2
-nm -A "$OBJ"/*.o 2>/dev/null | awk -v map="$MAP" '
+SRC=${3:-}
+{
+  [ "$OBJ" = - ] || nm -A "$OBJ"/*.o 2>/dev/null
+  # "#include FILE HEADER" records, apart from nm's by their first field
+  if [ -n "$SRC" ]; then
+    find "$SRC" -name '*.[ch]' -exec grep -H '^[ \t]*#[ \t]*include[ \t]*"' {} + |
+      sed -n 's/^\([^:]*\):[^"]*"\([^"]*\)".*$/#include \1 \2/p'
+  fi
+} | awk -v map="$MAP" '
 function base(p) { sub(/^.*\//, "", p); sub(/\.o:.*$/, "", p); return p }
 BEGIN {
   n_layers = 0
@@ -29,6 +41,14 @@ BEGIN {
     for (i = 1; i <= k; i++)
       if (mods[i] != "") layer_of[mods[i]] = n_layers
   }
+}
+$1 == "#include" {
+  from = $2; sub(/^.*\//, "", from); sub(/\.[ch]$/, "", from)
+  to = $3; sub(/^.*\//, "", to); sub(/\.h$/, "", to)
+  if ((from in layer_of) && (to in layer_of) && layer_of[to] > layer_of[from])
+    ups[++n_ups] = sprintf("upward include: %s (%s) includes %s.h (%s)", $2, \
+      layer_name[layer_of[from]], to, layer_name[layer_of[to]])
+  next
 }
 {
   obj = base($1)
@@ -52,6 +72,7 @@ function visit(v,    ws, k, i, w) {
 }
 END {
   bad = 0
+  for (i = 1; i <= n_ups; i++) { print ups[i]; bad++ }
   for (o in objs)
     if (!(o in layer_of)) { print "no layer: " o; bad++ }
   for (o in objs) {
