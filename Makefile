@@ -153,7 +153,7 @@ deps:
 # The calls between the modules against compiler/LAYERS: what goes up a
 # layer or closes a cycle.
 layers: $(LIB_OBJ) $(CLI_OBJ)
-	@sh tests/tools/layers.sh $(BUILD)/obj compiler/LAYERS
+	@sh tests/tools/layers.sh $(BUILD)/obj compiler/LAYERS compiler
 
 ubsan: asan
 

@@ -187,9 +187,14 @@ static char *join(const char *a, const char *b) {
 /* The compiler's identity: its version, the bytes of the running binary,
  * the embedded files, and the versions of the libraries it runs on (a
  * newer cmark-gfm may parse differently). Computed once. */
+static pthread_mutex_t compiler_id_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static int compiler_id(unsigned char out[KEY_LEN]) {
   static unsigned char id[KEY_LEN];
   static int state; /* 0 not yet, 1 done, -1 cannot be known */
+  /* A lock, not pthread_once: out of memory leaves state 0, to try again
+   * on the next build. */
+  pthread_mutex_lock(&compiler_id_lock);
   if (state == 0) {
     cb_buf m = {0};
     unsigned char *exe = NULL;
@@ -197,8 +202,10 @@ static int compiler_id(unsigned char out[KEY_LEN]) {
     int rc = read_file("/proc/self/exe", &exe, &n);
     if (rc == -1)
       state = -1;
-    if (rc < 0)
+    if (rc < 0) {
+      pthread_mutex_unlock(&compiler_id_lock);
       return -1; /* out of memory: no cache this time */
+    }
     cb_buf_printf(&m, "casebook %s format %d exe %zu %016llx\n", CB_VERSION,
                   CB_FORMAT_VERSION, n, (unsigned long long)checksum(exe, n));
     cb_free(exe);
@@ -218,7 +225,9 @@ static int compiler_id(unsigned char out[KEY_LEN]) {
     }
     cb_buf_free(&m);
   }
-  if (state != 1)
+  int ok = state == 1;
+  pthread_mutex_unlock(&compiler_id_lock);
+  if (!ok)
     return -1;
   memcpy(out, id, KEY_LEN);
   return 0;

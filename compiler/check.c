@@ -41,6 +41,7 @@
  *   casebook.hash(s)                     64-bit FNV-1a of s, as hex
  *   and the Lua helpers of rules/_casebook.lua (applies, compared, ...).
  */
+#include "book.h"
 #include "check.h"
 
 #include <limits.h>

@@ -44,6 +44,12 @@ int cb_ctx__fail(cb_ctx *ctx, int code, const char *fmt, ...)
 /* The manifest's configured severity for rule, CB_SEV_DEFAULT if none. */
 cb_severity cb_ctx__rule_severity(const cb_ctx *ctx, const char *rule);
 
+/* The rule that reports the changes of category trust under `check
+ * --against` (rules/changes.lua). The revision it reviews cannot silence
+ * it: the manifest's rules entry for it is ignored (cb_ctx__rule_severity)
+ * and a project rule cannot replace it (check.c). */
+#define CB_TRUST_RULE "trust-change"
+
 /* Reports a diagnostic at a path that is not a book file (a rule file,
  * the project directory): path is relative to the project root ("" for
  * the root itself) and printed joined to the root as the user gave it.
@@ -55,32 +61,5 @@ void cb_diag__report_path(cb_ctx *ctx, cb_diag_level level, const char *rule,
 /* Appends the diagnostics of from to ctx (strings copied), as reported:
  * the manifest's settings were applied when they were reported. */
 int cb_diag__merge(cb_ctx *ctx, const cb_ctx *from);
-
-/* ---- the project's other files (book.c) ------------------------------
- * Files of the project that are not chapters (rules/ *.lua, templates/,
- * linked assets) come from the same place as the chapters: the working
- * tree, or the git revision of --rev (cb_options.rev). Never read them
- * from book->root on disk. Both functions may be called from any thread
- * (the rules run while the outputs are written): book is the one
- * cb_book_load returned (not a copy of it), ctx is the caller's own
- * context, whose arena receives the bytes and whose error is set. */
-
-/* The bytes of relpath ('/'-separated, relative to the project root, e.g.
- * "templates/page.html"), NUL-terminated, in ctx's arena; max > 0 caps
- * the size (0: no cap). Returns 0; CB_ENOTFOUND when the project has no
- * such file, or no files at all (a book loaded from memory), with ctx's
- * error untouched; CB_EIO (unreadable, not a regular file, larger than
- * max) or CB_ENOMEM with ctx's error set. */
-int cb_book__project_file(cb_ctx *ctx, const cb_book *book,
-                          const char *relpath, size_t max, const char **data,
-                          size_t *len);
-
-/* The names of the files directly in the project directory reldir
- * ("rules", "templates"), without those starting with '.', in byte
- * order; the array and names in ctx's arena. No such directory (or a
- * book loaded from memory): 0 with *n = 0. Returns 0 or CB_ENOMEM/CB_EIO
- * with ctx's error set. */
-int cb_book__project_dir(cb_ctx *ctx, const cb_book *book, const char *reldir,
-                         const char ***names, size_t *n);
 
 #endif

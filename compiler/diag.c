@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "ctx.h"
-#include "diff.h" /* CB_TRUST_RULE */
 
 int cb_ctx__fail(cb_ctx *ctx, int code, const char *fmt, ...) {
   va_list ap;

@@ -29,6 +29,7 @@
  * criteria and cases in the new book's order with removals after them in
  * the old book's order, then prose sections.
  */
+#include "book.h"
 #include "diff.h"
 
 #include <stdarg.h>

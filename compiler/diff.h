@@ -41,10 +41,4 @@ typedef struct cb_change_kind {
 extern const cb_change_kind cb_change_kinds[];
 extern const size_t cb_n_change_kinds;
 
-/* The rule that reports the changes of category trust under `check
- * --against` (rules/changes.lua). The revision it reviews cannot silence
- * it: the manifest's rules entry for it is ignored (diag.c) and a project
- * rule cannot replace it (check.c). */
-#define CB_TRUST_RULE "trust-change"
-
 #endif

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "book.h"
 #include "emit_html.h"
 #include "emit_json.h"
 #include "export.h"

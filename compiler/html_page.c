@@ -13,6 +13,7 @@
  * slot's content is escaped wherever it stands (even in a <script>). No
  * clock is read: pages are byte-identical on reruns.
  */
+#include "book.h"
 #include "html_page.h"
 
 #include <assert.h>

@@ -176,18 +176,28 @@ static cmark_mem *mem_of(cmark_node *doc) {
              : cmark_get_default_mem_allocator();
 }
 
-static int init_extensions(void) {
-  if (ext_list)
-    return 0;
+/* The extensions are registered once per process, whichever thread
+ * parses first (the chapters are parsed on two threads, and a library
+ * user may load books on several). */
+static pthread_once_t ext_once = PTHREAD_ONCE_INIT;
+static int ext_state; /* 0 ready, -1 an extension is missing */
+
+static void init_extensions_once(void) {
   cmark_gfm_core_extensions_ensure_registered();
   cmark_mem *mem = cmark_get_default_mem_allocator();
   for (size_t i = 0; i < N_EXT; i++) {
     exts[i] = cmark_find_syntax_extension(ext_names[i]);
-    if (!exts[i])
-      return -1;
+    if (!exts[i]) {
+      ext_state = -1;
+      return;
+    }
     ext_list = cmark_llist_append(mem, ext_list, exts[i]);
   }
-  return 0;
+}
+
+static int init_extensions(void) {
+  pthread_once(&ext_once, init_extensions_once);
+  return ext_state;
 }
 
 /* Parses text in arena a (NULL: with malloc). */
