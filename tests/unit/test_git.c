@@ -18,6 +18,7 @@
 
 #include "casebook/casebook.h"
 #include "ctx.h"
+#include "book.h"
 #include "git.h"
 #include "testlib.h"
 
