@@ -56,12 +56,12 @@ typedef struct kv_item {
 static kv_item parse_item(chapter_state *s, cmark_node *item) {
   kv_item r = {0};
   cmark_node *para = cmark_node_first_child(item);
-  r.key_loc = cb_extract__loc(s, item);
-  r.text = cb_extract__node_text(s->b, item);
+  r.key_loc = cb_node__loc(s, item);
+  r.text = cb_node__node_text(s->b, item);
   if (!para || cmark_node_get_type(para) != CMARK_NODE_PARAGRAPH ||
       cmark_node_next(para))
     return r;
-  r.key_loc = cb_extract__loc(s, para);
+  r.key_loc = cb_node__loc(s, para);
   const char *t = r.text;
   if (!t)
     return r;
@@ -69,23 +69,23 @@ static kv_item parse_item(chapter_state *s, cmark_node *item) {
   if (!colon)
     return r;
   size_t klen = (size_t)(colon - t);
-  while (klen && cb_extract__is_space((unsigned char)t[klen - 1]))
+  while (klen && cb_node__is_space((unsigned char)t[klen - 1]))
     klen--;
-  char *key = cb_extract__norm_key(s->b->ctx->arena, t, klen);
-  if (!key || !cb_extract__valid_id(key, strlen(key)))
+  char *key = cb_node__norm_key(s->b->ctx->arena, t, klen);
+  if (!key || !cb_node__valid_id(key, strlen(key)))
     return r;
   r.key = key;
   r.raw_key = cb_arena_strndup(s->b->ctx->arena, t, klen);
-  r.value = cb_extract__trimmed(s->b, colon + 1, strlen(colon + 1));
+  r.value = cb_node__trimmed(s->b, colon + 1, strlen(colon + 1));
   /* The value's column: the first non-space after the first ':' of the
    * item's first source line. */
   size_t len;
-  const char *line = cb_extract__src_line(s, r.key_loc.line, &len);
+  const char *line = cb_node__src_line(s, r.key_loc.line, &len);
   r.value_loc = r.key_loc;
   for (size_t i = r.key_loc.col - 1; i < len; i++) {
     if (line[i] == ':') {
       i++;
-      while (i < len && cb_extract__is_space((unsigned char)line[i]))
+      while (i < len && cb_node__is_space((unsigned char)line[i]))
         i++;
       r.value_loc.col = (uint32_t)i + 1;
       break;
@@ -162,7 +162,7 @@ int cb_blocks__list(chapter_state *s, cmark_node *list) {
   l.issue = unclaimed   ? CB_LIST_UNCLAIMED
             : n_kv == n ? CB_LIST_SECOND
                         : CB_LIST_MIXED;
-  l.loc = cb_extract__loc(s, list);
+  l.loc = cb_node__loc(s, list);
   l.items = cb_arena_calloc(s->b->ctx->arena, n, sizeof *l.items);
   if (!l.items) {
     s->b->failed = 1;
@@ -191,18 +191,18 @@ static cmark_node *table_header(cmark_node *table) {
 const char *cb_blocks__first_header(chapter_state *s, cmark_node *table) {
   cmark_node *hdr = table_header(table);
   cmark_node *cell = hdr ? cmark_node_first_child(hdr) : NULL;
-  return cell ? cb_extract__node_text(s->b, cell) : NULL;
+  return cell ? cb_node__node_text(s->b, cell) : NULL;
 }
 
 static cb_loc cell_loc(chapter_state *s, cmark_node *cell) {
   cmark_node *c = cmark_node_first_child(cell);
-  return cb_extract__loc(s, c ? c : cell);
+  return cb_node__loc(s, c ? c : cell);
 }
 
 /* Renders a table cell's inline content (without the <td> wrapper). */
 static char *cell_html(chapter_state *s, cmark_node *cell) {
   cb_buf buf = {0};
-  cb_extract__render_block(s, cell, &buf);
+  cb_node__render_block(s, cell, &buf);
   const char *h = cb_buf_cstr(&buf);
   size_t len = buf.len;
   if (len && strncmp(h, "<t", 2) == 0) {
@@ -228,25 +228,25 @@ void cb_blocks__option_table(chapter_state *s, cmark_node *table) {
   element *el = &s->el;
   cb_arena *a = s->b->ctx->arena;
   el->have_options = 1;
-  el->options_loc = cb_extract__loc(s, table);
+  el->options_loc = cb_node__loc(s, table);
   const char *headers[64];
   size_t n_headers = 0;
   cmark_node *hdr = table_header(table);
   for (cmark_node *c = hdr ? cmark_node_first_child(hdr) : NULL;
        c && n_headers < 64; c = cmark_node_next(c))
-    headers[n_headers++] = cb_extract__node_text(s->b, c);
+    headers[n_headers++] = cb_node__node_text(s->b, c);
   for (cmark_node *row = hdr ? cmark_node_next(hdr) : NULL; row;
        row = cmark_node_next(row)) {
     cb_option o = {0};
     cmark_node *cell = cmark_node_first_child(row);
     if (!cell)
       continue;
-    o.id = cb_extract__node_text(s->b, cell);
+    o.id = cb_node__node_text(s->b, cell);
     o.loc = cell_loc(s, cell);
     o.value = atoi(o.id ? o.id : "0");
     cmark_node *meaning = cmark_node_next(cell);
     o.meaning_html = meaning ? cell_html(s, meaning) : "";
-    o.meaning_text = meaning ? cb_extract__node_text(s->b, meaning) : "";
+    o.meaning_text = meaning ? cb_node__node_text(s->b, meaning) : "";
     size_t n_attrs = 0;
     for (cmark_node *c = meaning ? cmark_node_next(meaning) : NULL; c;
          c = cmark_node_next(c))
@@ -261,14 +261,14 @@ void cb_blocks__option_table(chapter_state *s, cmark_node *table) {
       for (cmark_node *c = cmark_node_next(meaning); c;
            c = cmark_node_next(c), col++) {
         const char *h = col < n_headers && headers[col] ? headers[col] : "";
-        o.attrs[o.n_attrs].key = cb_extract__norm_key(a, h, strlen(h));
-        o.attrs[o.n_attrs].value = cb_extract__node_text(s->b, c);
+        o.attrs[o.n_attrs].key = cb_node__norm_key(a, h, strlen(h));
+        o.attrs[o.n_attrs].value = cb_node__node_text(s->b, c);
         o.n_attrs++;
       }
     }
     if (!o.id || !o.meaning_html || !o.meaning_text)
       s->b->failed = 1;
-    else if (cb_extract__hidden_id(s, o.loc, "option id", o.id))
+    else if (cb_node__hidden_id(s, o.loc, "option id", o.id))
       continue; /* refused: never reaches an output */
     else if (*o.id && CB_VEC_PUSH(el->options, el->n_options, el->cap_options,
                                   o) < 0)
@@ -279,15 +279,15 @@ void cb_blocks__option_table(chapter_state *s, cmark_node *table) {
 void cb_blocks__response_table(chapter_state *s, cmark_node *table) {
   element *el = &s->el;
   el->have_resp_table = 1;
-  el->resp_loc = cb_extract__loc(s, table);
+  el->resp_loc = cb_node__loc(s, table);
   const char *keys[64];
   cb_loc key_locs[64];
   size_t n_keys = 0;
   cmark_node *hdr = table_header(table);
   for (cmark_node *c = hdr ? cmark_node_first_child(hdr) : NULL;
        c && n_keys < 64; c = cmark_node_next(c)) {
-    const char *t = cb_extract__node_text(s->b, c);
-    keys[n_keys] = t ? cb_extract__norm_key(s->b->ctx->arena, t, strlen(t))
+    const char *t = cb_node__node_text(s->b, c);
+    keys[n_keys] = t ? cb_node__norm_key(s->b->ctx->arena, t, strlen(t))
                      : NULL;
     key_locs[n_keys++] = cell_loc(s, c);
   }
@@ -309,7 +309,7 @@ void cb_blocks__response_table(chapter_state *s, cmark_node *table) {
     cmark_node *first = cmark_node_first_child(row);
     if (!first)
       continue;
-    const char *name = cb_extract__node_text(s->b, first);
+    const char *name = cb_node__node_text(s->b, first);
     if (!name)
       return;
     rows->items[rows->n] = name;
@@ -317,7 +317,7 @@ void cb_blocks__response_table(chapter_state *s, cmark_node *table) {
     size_t col = 1;
     for (cmark_node *c = cmark_node_next(first); c && col < n_keys;
          c = cmark_node_next(c), col++) {
-      const char *v = cb_extract__node_text(s->b, c);
+      const char *v = cb_node__node_text(s->b, c);
       if (!v || !*v || !keys[col] || !*keys[col])
         continue; /* an empty cell is "not answered" */
       push_answer(s, keys[col], v, name, key_locs[col], cell_loc(s, c));
@@ -347,7 +347,7 @@ static int input_kind(const char *word, size_t len, cb_input_kind *out) {
 static int is_closing_fence(chapter_state *s, uint32_t l, char fch,
                             int flen) {
   size_t len;
-  const char *p = cb_extract__src_line(s, l, &len);
+  const char *p = cb_node__src_line(s, l, &len);
   size_t i = 0;
   while (i < len && i < 3 && p[i] == ' ')
     i++;
@@ -358,7 +358,7 @@ static int is_closing_fence(chapter_state *s, uint32_t l, char fch,
   }
   if (n < flen)
     return 0;
-  while (i < len && cb_extract__is_space((unsigned char)p[i]))
+  while (i < len && cb_node__is_space((unsigned char)p[i]))
     i++;
   return i == len;
 }
@@ -430,7 +430,7 @@ int cb_blocks__case_input(chapter_state *s, cmark_node *code) {
   cb_input in = {0};
   in.kind = kind;
   in.info = cb_arena_strdup(s->b->ctx->arena, info);
-  in.loc = cb_extract__loc(s, code);
+  in.loc = cb_node__loc(s, code);
   if (kind == CB_IN_RESPONSE) {
     while (isspace((unsigned char)*w))
       w++;
@@ -478,7 +478,7 @@ static cb_strlist split_list(cb_builder *b, const char *value, cb_loc loc) {
     size_t lead = 0;
     while (lead < len && isspace((unsigned char)p[lead]))
       lead++;
-    char *item = cb_extract__trimmed(b, p, len);
+    char *item = cb_node__trimmed(b, p, len);
     if (item && *item) {
       l.items[l.n] = item;
       l.locs[l.n] = loc;
@@ -535,12 +535,12 @@ static int parse_scale(const char *v, int *lo, int *hi) {
 
 void cb_blocks__finish_question(chapter_state *s, cb_question *q, element *el) {
   cb_builder *b = s->b;
-  q->props = cb_extract__to_arena(b, el->props, el->n_props, sizeof *el->props);
+  q->props = cb_node__to_arena(b, el->props, el->n_props, sizeof *el->props);
   q->n_props = el->n_props;
-  q->options = cb_extract__to_arena(b, el->options, el->n_options, sizeof *el->options);
+  q->options = cb_node__to_arena(b, el->options, el->n_options, sizeof *el->options);
   q->n_options = el->n_options;
   q->options_loc = el->options_loc;
-  q->lists = cb_extract__to_arena(b, el->lists, el->n_lists, sizeof *el->lists);
+  q->lists = cb_node__to_arena(b, el->lists, el->n_lists, sizeof *el->lists);
   q->n_lists = el->n_lists;
   q->type = CB_Q_CHOICE;
   q->required = 1;
@@ -584,9 +584,9 @@ void cb_blocks__finish_question(chapter_state *s, cb_question *q, element *el) {
 
 void cb_blocks__finish_criterion(chapter_state *s, cb_criterion *c, element *el) {
   cb_builder *b = s->b;
-  c->props = cb_extract__to_arena(b, el->props, el->n_props, sizeof *el->props);
+  c->props = cb_node__to_arena(b, el->props, el->n_props, sizeof *el->props);
   c->n_props = el->n_props;
-  c->lists = cb_extract__to_arena(b, el->lists, el->n_lists, sizeof *el->lists);
+  c->lists = cb_node__to_arena(b, el->lists, el->n_lists, sizeof *el->lists);
   c->n_lists = el->n_lists;
   cb_free(el->options);
   const cb_prop *p;
@@ -602,13 +602,13 @@ void cb_blocks__finish_criterion(chapter_state *s, cb_criterion *c, element *el)
 
 void cb_blocks__finish_case(chapter_state *s, cb_case *c, element *el) {
   cb_builder *b = s->b;
-  c->props = cb_extract__to_arena(b, el->props, el->n_props, sizeof *el->props);
+  c->props = cb_node__to_arena(b, el->props, el->n_props, sizeof *el->props);
   c->n_props = el->n_props;
-  c->inputs = cb_extract__to_arena(b, el->inputs, el->n_inputs, sizeof *el->inputs);
+  c->inputs = cb_node__to_arena(b, el->inputs, el->n_inputs, sizeof *el->inputs);
   c->n_inputs = el->n_inputs;
-  c->answers = cb_extract__to_arena(b, el->answers, el->n_answers, sizeof *el->answers);
+  c->answers = cb_node__to_arena(b, el->answers, el->n_answers, sizeof *el->answers);
   c->n_answers = el->n_answers;
-  c->lists = cb_extract__to_arena(b, el->lists, el->n_lists, sizeof *el->lists);
+  c->lists = cb_node__to_arena(b, el->lists, el->n_lists, sizeof *el->lists);
   c->n_lists = el->n_lists;
   c->responses_table_loc = el->resp_loc;
   c->table_rows = el->table_rows;

@@ -8,7 +8,7 @@
 #ifndef CB_BLOCKS_H
 #define CB_BLOCKS_H
 
-#include "extract.h"
+#include "node.h"
 
 /* A bullet list in an element: the property list (returns 1, consumed),
  * or prose (returns 0), recorded as a suspect list when it looks like

@@ -47,8 +47,8 @@ static void test_slug(void) {
    * never reach an anchor */
   CHECK_STR(cb_extract__slug(a, "Bidi \xE2\x80\xAEtitle\xE2\x80\x8B"),
             "bidi-title");
-  CHECK_STR(cb_extract__norm_key(a, "Harm Type", 9), "harm-type");
-  CHECK_STR(cb_extract__norm_key(a, "applies_to", 10), "applies-to");
+  CHECK_STR(cb_node__norm_key(a, "Harm Type", 9), "harm-type");
+  CHECK_STR(cb_node__norm_key(a, "applies_to", 10), "applies-to");
   cb_arena_free(a);
 }
 
