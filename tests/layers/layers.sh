@@ -6,7 +6,7 @@
 #     here from C snippets with a map of their own: it passes a clean set
 #     and fails, naming the problem, on a planted upward call, a cycle
 #     inside a layer, a module with no layer, and an upward #include;
-#   - with CASEBOOK_TEST_LAYERS=1, the real check: the objects of $BUILD/obj
+#   - then the real check: the objects of $BUILD/obj
 #     (calls and data references, from nm) and the #include lines of
 #     compiler/ against compiler/LAYERS, one test each.
 
