@@ -62,6 +62,7 @@ static kv_item parse_item(chapter_state *s, cmark_node *item) {
       cmark_node_next(para))
     return r;
   r.key_loc = cb_node__loc(s, para);
+  cb_loc whole = r.key_loc;
   const char *t = r.text;
   if (!t)
     return r;
@@ -78,16 +79,32 @@ static kv_item parse_item(chapter_state *s, cmark_node *item) {
   r.raw_key = cb_arena_strndup(s->b->ctx->arena, t, klen);
   r.value = cb_node__trimmed(s->b, colon + 1, strlen(colon + 1));
   /* The value's column: the first non-space after the first ':' of the
-   * item's first source line. */
+   * item's first source line. The key's range ends before the ':' (and
+   * its spaces); the value's runs to the end of the item. */
   size_t len;
   const char *line = cb_node__src_line(s, r.key_loc.line, &len);
   r.value_loc = r.key_loc;
   for (size_t i = r.key_loc.col - 1; i < len; i++) {
     if (line[i] == ':') {
+      size_t k = i;
+      while (k > r.key_loc.col - 1 &&
+             cb_node__is_space((unsigned char)line[k - 1]))
+        k--;
+      r.key_loc.end_line = r.key_loc.line;
+      r.key_loc.end_col = k > r.key_loc.col - 1 ? (uint32_t)k : r.key_loc.col;
       i++;
       while (i < len && cb_node__is_space((unsigned char)line[i]))
         i++;
       r.value_loc.col = (uint32_t)i + 1;
+      if (whole.end_line > r.value_loc.line ||
+          (whole.end_line == r.value_loc.line &&
+           whole.end_col >= r.value_loc.col)) {
+        r.value_loc.end_line = whole.end_line;
+        r.value_loc.end_col = whole.end_col;
+      } else {
+        r.value_loc.end_line = 0; /* an empty value: its start only */
+        r.value_loc.end_col = 0;
+      }
       break;
     }
   }
@@ -483,6 +500,13 @@ static cb_strlist split_list(cb_builder *b, const char *value, cb_loc loc) {
       l.items[l.n] = item;
       l.locs[l.n] = loc;
       l.locs[l.n].col = loc.col + (uint32_t)(p - value + (long)lead);
+      /* the item's range, when the value sits on one line */
+      if (loc.end_line == loc.line) {
+        l.locs[l.n].end_line = loc.line;
+        l.locs[l.n].end_col = l.locs[l.n].col + (uint32_t)strlen(item) - 1;
+      } else {
+        l.locs[l.n].end_line = l.locs[l.n].end_col = 0;
+      }
       l.n++;
     }
     if (!e)

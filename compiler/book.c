@@ -151,7 +151,7 @@ static const char *chapter_slug(cb_ctx *ctx, cb_strmap *seen,
  * own once Lua has run. */
 static cb_loc manifest_loc(const cb_ctx *ctx, uint32_t file,
                            const char *needle, int quoted) {
-  cb_loc loc = {file, 1, 1};
+  cb_loc loc = {file, 1, 1, 0, 0};
   if (file >= ctx->book.n_files)
     return loc;
   const cb_file *f = &ctx->book.files[file];

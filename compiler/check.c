@@ -587,7 +587,7 @@ static int l_report(lua_State *L) {
   const char *more = keep < msg_len ? "..." : "";
   size_t before = ck->ctx->n_diags;
   if (file != UINT32_MAX) {
-    cb_loc loc = {file, line, col};
+    cb_loc loc = {file, line, col, 0, 0};
     cb_diag_report(ck->ctx, level, r->id, loc, element, sugg, "%.*s%s",
                    (int)keep, msg, more);
   } else if (path) {
@@ -595,7 +595,7 @@ static int l_report(lua_State *L) {
     snprintf(buf, sizeof buf, "%.*s%s", (int)keep, msg, more);
     cb_diag__report_path(ck->ctx, level, r->id, path, line, col, buf);
   } else {
-    cb_loc none = {UINT32_MAX, 0, 0};
+    cb_loc none = {UINT32_MAX, 0, 0, 0, 0};
     cb_diag_report(ck->ctx, level, r->id, none, element, sugg, "%.*s%s",
                    (int)keep, msg, more);
   }

@@ -67,17 +67,22 @@ static void put_req(cb_codec_wr *w, const char *s) {
 }
 
 /* A position: 0 for the zero position, else 1, line, column in the
- * chapter's own file. Any other file is something to doubt. */
+ * chapter's own file, or 2, line, column, end line, end column for a
+ * range. Any other file is something to doubt. */
 static void put_loc(cb_codec_wr *w, cb_loc l) {
-  if (l.file == 0 && l.line == 0 && l.col == 0) {
+  if (l.file == 0 && l.line == 0 && l.col == 0 && l.end_line == 0) {
     cb_codec__put_u(w, 0);
     return;
   }
   if (l.file != w->file)
     w->doubt = 1;
-  cb_codec__put_u(w, 1);
+  cb_codec__put_u(w, l.end_line ? 2 : 1);
   cb_codec__put_u(w, l.line);
   cb_codec__put_u(w, l.col);
+  if (l.end_line) {
+    cb_codec__put_u(w, l.end_line);
+    cb_codec__put_u(w, l.end_col);
+  }
 }
 
 /* An array's count: 0 for NULL, n + 1 otherwise. */
@@ -434,17 +439,21 @@ static const char *get_html(cb_codec_rd *r) {
 }
 
 static cb_loc get_loc(cb_codec_rd *r) {
-  cb_loc l = {0, 0, 0};
+  cb_loc l = {0, 0, 0, 0, 0};
   uint64_t tag = cb_codec__get_u(r);
   if (tag == 0)
     return l;
-  if (tag != 1) {
+  if (tag != 1 && tag != 2) {
     r->bad = 1;
     return l;
   }
   l.file = r->file;
   l.line = (uint32_t)cb_codec__get_u(r);
   l.col = (uint32_t)cb_codec__get_u(r);
+  if (tag == 2) {
+    l.end_line = (uint32_t)cb_codec__get_u(r);
+    l.end_col = (uint32_t)cb_codec__get_u(r);
+  }
   return l;
 }
 
@@ -899,7 +908,7 @@ int cb_codec__get_chapter(cb_ctx *ctx, cb_builder *b, cb_chapter *ch,
       if (s[j] && !(copy[j] = cb_arena_strndup(ctx->arena, s[j], sl[j])))
         return CB_ENOMEM;
     }
-    cb_loc loc = {UINT32_MAX, 0, 0};
+    cb_loc loc = {UINT32_MAX, 0, 0, 0, 0};
     if (cb_codec__get_u(&r)) {
       loc.file = ch->file;
       loc.line = (uint32_t)cb_codec__get_u(&r);

@@ -58,9 +58,9 @@ static const char *display_path(cb_ctx *ctx, const char *path) {
 }
 
 static void push_diag(cb_ctx *ctx, cb_diag_level level, const char *rule,
-                      const char *path, uint32_t file, uint32_t line,
-                      uint32_t col, const char *element,
-                      const char *suggestion, const char *msg) {
+                      const char *path, uint32_t file, cb_loc at,
+                      const char *element, const char *suggestion,
+                      const char *msg) {
   cb_severity sev = cb_ctx__rule_severity(ctx, rule);
   if (sev == CB_SEV_OFF)
     return;
@@ -75,8 +75,12 @@ static void push_diag(cb_ctx *ctx, cb_diag_level level, const char *rule,
   d.suggestion = suggestion ? cb_arena_strdup(ctx->arena, suggestion) : NULL;
   d.path = path ? display_path(ctx, path) : NULL;
   d.file = file;
-  d.line = line;
-  d.col = col;
+  d.line = at.line;
+  d.col = at.col;
+  if (at.line && at.end_line) {
+    d.end_line = at.end_line;
+    d.end_col = at.end_col;
+  }
   d.element = element ? cb_arena_strdup(ctx->arena, element) : NULL;
   if (!d.rule || !d.message)
     return; /* out of memory: nothing better to do than drop it */
@@ -104,9 +108,9 @@ void cb_diag_report(cb_ctx *ctx, cb_diag_level level, const char *rule,
     va_end(ap);
   }
   const char *path = file_path(ctx, loc.file);
+  cb_loc none = {UINT32_MAX, 0, 0, 0, 0};
   push_diag(ctx, level, rule, path, path ? loc.file : UINT32_MAX,
-            path ? loc.line : 0, path ? loc.col : 0, element, suggestion,
-            msg);
+            path ? loc : none, element, suggestion, msg);
   if (msg != small)
     cb_free(msg);
 }
@@ -114,7 +118,8 @@ void cb_diag_report(cb_ctx *ctx, cb_diag_level level, const char *rule,
 void cb_diag__report_path(cb_ctx *ctx, cb_diag_level level, const char *rule,
                           const char *path, uint32_t line, uint32_t col,
                           const char *msg) {
-  push_diag(ctx, level, rule, path, UINT32_MAX, line, col, NULL, NULL, msg);
+  cb_loc at = {UINT32_MAX, line, col, 0, 0};
+  push_diag(ctx, level, rule, path, UINT32_MAX, at, NULL, NULL, msg);
 }
 
 static const char *copy_or_null(cb_ctx *ctx, const char *s, int *failed) {

@@ -300,7 +300,7 @@ static void set_target(differ *d, int question, int option, int criterion,
 /* Where a removed element is placed: its chapter's file in the new book,
  * line 0; no file when the chapter is gone too. */
 static cb_loc removed_loc(differ *d, uint32_t old_chapter) {
-  cb_loc loc = {UINT32_MAX, 0, 0};
+  cb_loc loc = {UINT32_MAX, 0, 0, 0, 0};
   size_t file;
   if (old_chapter < d->a->n_chapters &&
       cb_strmap_get(&d->chapter_file, d->a->chapters[old_chapter].path,
@@ -399,7 +399,7 @@ static void diff_manifest(differ *d) {
   set_target(d, -1, -1, -1, -1);
   if (str_eq(ma->version, mb->version))
     return;
-  cb_loc loc = {UINT32_MAX, 0, 0};
+  cb_loc loc = {UINT32_MAX, 0, 0, 0, 0};
   for (size_t i = 0; i < d->b->n_files; i++)
     if (d->b->files[i].path && strcmp(d->b->files[i].path, "casebook.lua") == 0) {
       const cb_file *f = &d->b->files[i];
@@ -457,7 +457,7 @@ static void diff_project_dir(differ *d, const char *dir, const char *what,
     d->failed = 1;
     return;
   }
-  cb_loc none = {UINT32_MAX, 0, 0};
+  cb_loc none = {UINT32_MAX, 0, 0, 0, 0};
   for (size_t j = 0; j < n_b && !d->failed; j++) {
     if (rules_only && !is_rule_file(nb[j]))
       continue;
@@ -489,7 +489,7 @@ static void diff_project_dir(differ *d, const char *dir, const char *what,
 static void diff_trust(differ *d) {
   set_target(d, -1, -1, -1, -1);
   if (!d->a->manifest.unsafe_html && d->b->manifest.unsafe_html) {
-    cb_loc loc = {UINT32_MAX, 0, 0};
+    cb_loc loc = {UINT32_MAX, 0, 0, 0, 0};
     for (size_t i = 0; i < d->b->n_files; i++)
       if (d->b->files[i].path &&
           strcmp(d->b->files[i].path, "casebook.lua") == 0) {
@@ -521,7 +521,7 @@ static void diff_chapters(differ *d) {
   for (size_t i = 0; i < d->b->n_chapters; i++) {
     const cb_chapter *ch = &d->b->chapters[i];
     if (find_chapter(d->a, ch->path) < 0) {
-      cb_loc loc = {ch->file, 0, 0};
+      cb_loc loc = {ch->file, 0, 0, 0, 0};
       add(d, "chapter-added", "chapter", ch->path, loc, NULL, ch->title,
           "chapter %s was added", ch->path);
     }
@@ -529,7 +529,7 @@ static void diff_chapters(differ *d) {
   for (size_t i = 0; i < d->a->n_chapters; i++) {
     const cb_chapter *ch = &d->a->chapters[i];
     if (find_chapter(d->b, ch->path) < 0) {
-      cb_loc loc = {UINT32_MAX, 0, 0};
+      cb_loc loc = {UINT32_MAX, 0, 0, 0, 0};
       add(d, "chapter-removed", "chapter", ch->path, loc, ch->title, NULL,
           "chapter %s was removed", ch->path);
     }
@@ -1340,7 +1340,7 @@ static section *chapter_sections(const cb_chapter *ch, size_t *n) {
   section *v = NULL;
   size_t count = 0, cap = 0;
   cb_buf text = {0}, html = {0};
-  section cur = {"", "", {ch->file, 1, 1}, NULL, NULL};
+  section cur = {"", "", {ch->file, 1, 1, 0, 0}, NULL, NULL};
   int failed = 0;
   for (size_t i = 0; i <= ch->n_items && !failed; i++) {
     const cb_item *it = i < ch->n_items ? &ch->items[i] : NULL;
@@ -1438,7 +1438,7 @@ static void diff_sections(differ *d) {
       for (size_t x = 0; x < na && seen && !d->failed; x++) {
         if (seen[x] || (!*sa[x].slug && norm_eq(sa[x].text, "")))
           continue;
-        cb_loc loc = {cb->file, 0, 0};
+        cb_loc loc = {cb->file, 0, 0, 0, 0};
         add(d, "section-removed", "section", section_name(d, &sa[x], cb->path),
             loc, sa[x].text, NULL, "section '%s' was removed from %s",
             *sa[x].slug ? sa[x].title : "(before the first heading)",

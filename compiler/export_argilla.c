@@ -115,7 +115,7 @@ static const char *field_base(const cb_xfield *f) {
 
 /* Where a response field first appears, for its diagnostics. */
 static cb_loc field_loc(const ag *a, const cb_xfield *f) {
-  cb_loc none = {UINT32_MAX, 0, 0};
+  cb_loc none = {UINT32_MAX, 0, 0, 0, 0};
   for (size_t i = 0; i < a->book->n_cases; i++) {
     const cb_case *c = &a->book->cases[i];
     if (c->status == CB_STATUS_FINAL && cb_export__case_has(c, f))

@@ -128,7 +128,7 @@ static int name_fields(ls *x) {
           "responses '%s' and '%s' both become the data field '%s'; the "
           "cases with response '%s' are exported without it",
           x->layout.fields[j].response, f->response, key, f->response);
-      cb_loc none = {UINT32_MAX, 0, 0};
+      cb_loc none = {UINT32_MAX, 0, 0, 0, 0};
       /* positioned at the first case that has the second name */
       for (size_t c = 0; c < x->book->n_cases; c++)
         if (x->book->cases[c].status == CB_STATUS_FINAL &&

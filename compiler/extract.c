@@ -406,7 +406,7 @@ int cb_extract__chapter(cb_builder *b, cb_chapter *ch, uint32_t chapter,
   s.line_start = lines;
   ch->first_link = b->n_links;
   /* the page of the chapter is named after its path (its slug) */
-  cb_loc whole = {ch->file, 0, 0};
+  cb_loc whole = {ch->file, 0, 0, 0, 0};
   cb_node__hidden_id(&s, whole, "chapter file name", file->path);
 
   cmark_node *next;

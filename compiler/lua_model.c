@@ -478,7 +478,7 @@ static void push_chapter(cb_lua_builder *b, size_t index) {
   cb_lua_build__set_str(b, K_KIND, "chapter");
   cb_lua_build__set_int(b, K_INDEX, (lua_Integer)index + 1);
   cb_lua_build__set_str(b, K_PATH, ch->path);
-  cb_loc top = {ch->file, 1, 1};
+  cb_loc top = {ch->file, 1, 1, 0, 0};
   cb_lua_build__set_loc(b, top, POS);
   cb_lua_build__set_str(b, K_TITLE, ch->title);
   cb_lua_build__set_str(b, K_SLUG, ch->slug);

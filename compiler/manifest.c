@@ -119,7 +119,7 @@ static cb_loc top_loc(const mstate *m, const char *key) {
   uint32_t line = cb_manifest__key_line(m->text, m->len, key, 1, 1, &col);
   if (!line)
     line = cb_manifest__key_line(m->text, m->len, key, 1, 0, &col);
-  cb_loc loc = {m->file, line ? line : 1, line ? col : 1};
+  cb_loc loc = {m->file, line ? line : 1, line ? col : 1, 0, 0};
   return loc;
 }
 
@@ -130,7 +130,7 @@ static cb_loc sub_loc(const mstate *m, const char *key, cb_loc parent) {
       cb_manifest__key_line(m->text, m->len, key, parent.line, 0, &col);
   if (!line)
     return parent;
-  cb_loc loc = {m->file, line, col};
+  cb_loc loc = {m->file, line, col, 0, 0};
   return loc;
 }
 
@@ -709,7 +709,7 @@ static int read_data(lua_State *L) {
     int v = lua_gettop(L);
     if (lua_type(L, -2) != LUA_TSTRING) {
       cb_diag_report(m->ctx, CB_DIAG_WARNING, RULE_UNKNOWN,
-                     (cb_loc){m->file, 1, 1}, NULL, NULL,
+                     (cb_loc){m->file, 1, 1, 0, 0}, NULL, NULL,
                      "manifest: a value is stored under a %s key; only named "
                      "keys are read",
                      a_type(L, -2));
@@ -719,7 +719,7 @@ static int read_data(lua_State *L) {
     const char *key = lua_tostring(L, -2);
     if (lua_rawlen(L, -2) > CB_MANIFEST_MAX_STRING) {
       cb_diag_report(m->ctx, CB_DIAG_ERROR, RULE_ERROR,
-                     (cb_loc){m->file, 1, 1}, NULL, NULL,
+                     (cb_loc){m->file, 1, 1, 0, 0}, NULL, NULL,
                      "manifest: a key of %zu bytes; at most %d are allowed",
                      (size_t)lua_rawlen(L, -2), CB_MANIFEST_MAX_STRING);
       lua_settop(L, v - 1);
@@ -775,7 +775,7 @@ static int read_data(lua_State *L) {
   }
   if (n_unknown > CB_MANIFEST_MAX_ITEMS)
     cb_diag_report(m->ctx, CB_DIAG_WARNING, RULE_UNKNOWN,
-                   (cb_loc){m->file, 1, 1}, NULL, NULL,
+                   (cb_loc){m->file, 1, 1, 0, 0}, NULL, NULL,
                    "manifest: %zu more unknown keys not shown",
                    n_unknown - CB_MANIFEST_MAX_ITEMS);
   return 0;
@@ -833,7 +833,7 @@ static void report_printed(cb_ctx *ctx, const cb_sandbox *sb, uint32_t file) {
   char more[64] = "";
   if (lost)
     snprintf(more, sizeof more, " ... (%zu more bytes not shown)", lost);
-  cb_diag_report(ctx, CB_DIAG_NOTE, RULE_PRINT, (cb_loc){file, 1, 1}, NULL,
+  cb_diag_report(ctx, CB_DIAG_NOTE, RULE_PRINT, (cb_loc){file, 1, 1, 0, 0}, NULL,
                  NULL, "manifest printed: %.*s%s", (int)n, text, more);
 }
 
@@ -868,7 +868,7 @@ int cb_manifest__load(cb_ctx *ctx, cb_manifest *out, uint32_t file,
   int run = cb_manifest__run(sb, text, len, &e);
   report_printed(ctx, sb, file);
   if (run < 0) {
-    cb_loc loc = {file, e.line > 0 ? (uint32_t)e.line : 1, 1};
+    cb_loc loc = {file, e.line > 0 ? (uint32_t)e.line : 1, 1, 0, 0};
     /* a syntax error says so; a runtime error's message speaks for itself
      * ("manifest: error: ..." would say "error" twice on the line) */
     const char *what = e.status == LUA_ERRSYNTAX ? "syntax error: " : "";
@@ -893,7 +893,7 @@ int cb_manifest__load(cb_ctx *ctx, cb_manifest *out, uint32_t file,
   /* reading needs a little memory of its own (keys pushed for rawget) */
   sb->mem_cap = SIZE_MAX;
   if (lua_pcall(L, 2, 0, 0) != LUA_OK)
-    cb_diag_report(ctx, CB_DIAG_ERROR, RULE_ERROR, (cb_loc){file, 1, 1}, NULL,
+    cb_diag_report(ctx, CB_DIAG_ERROR, RULE_ERROR, (cb_loc){file, 1, 1, 0, 0}, NULL,
                    NULL, "manifest: cannot be read: %s",
                    lua_tostring(L, -1) ? lua_tostring(L, -1) : "error");
   lua_settop(L, 0);

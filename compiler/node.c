@@ -141,13 +141,22 @@ char *cb_node__trimmed(cb_builder *b, const char *s, size_t len) {
 
 static cb_loc loc_at(chapter_state *s, int line, int col) {
   cb_loc l = {s->ch->file, line > 0 ? (uint32_t)line : 0,
-              col > 0 ? (uint32_t)col : 1};
+              col > 0 ? (uint32_t)col : 1, 0, 0};
   return l;
 }
 
 cb_loc cb_node__loc(chapter_state *s, cmark_node *n) {
-  return loc_at(s, cmark_node_get_start_line(n),
-                cmark_node_get_start_column(n));
+  cb_loc l = loc_at(s, cmark_node_get_start_line(n),
+                    cmark_node_get_start_column(n));
+  int el = cmark_node_get_end_line(n), ec = cmark_node_get_end_column(n);
+  /* cmark-gfm leaves some ends unset (0) or before the start (an empty
+   * block): only a start then */
+  if (l.line && el > 0 && ec > 0 &&
+      ((uint32_t)el > l.line || ((uint32_t)el == l.line && (uint32_t)ec >= l.col))) {
+    l.end_line = (uint32_t)el;
+    l.end_col = (uint32_t)ec;
+  }
+  return l;
 }
 
 /* The bytes of source line (1-based) without its end. */

@@ -521,7 +521,7 @@ static cb_loc locate(line_tracker *lt, uint32_t file, size_t pos) {
     lt->line_start = (size_t)(++p - lt->text);
   }
   lt->counted = pos;
-  cb_loc loc = {file, lt->line, (uint32_t)(pos - lt->line_start) + 1};
+  cb_loc loc = {file, lt->line, (uint32_t)(pos - lt->line_start) + 1, 0, 0};
   return loc;
 }
 
@@ -577,7 +577,7 @@ void cb_parse__check_bytes(cb_ctx *ctx, uint32_t file, const char *text,
       i++;
     }
   }
-  cb_loc whole = {file, 0, 0};
+  cb_loc whole = {file, 0, 0, 0, 0};
   if (n_bad > MAX_BYTE_DIAGS)
     cb_diag_report(ctx, CB_DIAG_ERROR, "invalid-utf8", whole, NULL, NULL,
                    "%zu more invalid UTF-8 bytes in this file",

@@ -35,6 +35,8 @@ typedef struct cb_diag {
   uint32_t file;          /* index in book files, UINT32_MAX if none */
   uint32_t line, col;     /* 1-based, 0 if unknown */
   const char *element;    /* id of the element concerned, or NULL */
+  uint32_t end_line, end_col; /* the range's last byte, inclusive (cb_loc);
+                                 end_line 0 when only the start is known */
 } cb_diag;
 
 /* Sorts the diagnostics (file, line, column, then order of report) and

@@ -25,11 +25,16 @@ extern "C" {
 #endif
 
 /* A position in a source file: index into cb_book.files, 1-based line and
- * 1-based byte column. line == 0 means "the whole file". */
+ * 1-based byte column. line == 0 means "the whole file". A range when
+ * end_line is set: end_line and end_col are the line and byte column of
+ * its last byte (inclusive, as cmark-gfm counts), so a one-byte range has
+ * end_col == col; end_line == 0 when only the start is known. */
 typedef struct cb_loc {
   uint32_t file;
   uint32_t line;
   uint32_t col;
+  uint32_t end_line;
+  uint32_t end_col;
 } cb_loc;
 
 /* A source file of the project (chapters and the manifest). */

@@ -51,7 +51,8 @@ static int same_n(long long a, long long b, const char *what) {
 
 static int same_loc(cb_loc a, cb_loc b, const char *what) {
   return same_n(a.file, b.file, what) && same_n(a.line, b.line, what) &&
-         same_n(a.col, b.col, what);
+         same_n(a.col, b.col, what) && same_n(a.end_line, b.end_line, what) &&
+         same_n(a.end_col, b.end_col, what);
 }
 
 static int same_strlist(const cb_strlist *a, const cb_strlist *b,

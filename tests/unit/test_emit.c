@@ -56,7 +56,7 @@ static cb_strlist list(cb_arena *a, int n, ...) {
 }
 
 static cb_loc at(uint32_t file, uint32_t line) {
-  cb_loc l = {file, line, 1};
+  cb_loc l = {file, line, 1, 0, 0};
   return l;
 }
 

@@ -475,6 +475,118 @@ static void test_hidden_ids(void) {
   proj_remove(dir);
 }
 
+/* Ranges (cb_loc's end, inclusive byte columns): a heading, a property's
+ * key and value, the items of a list value, a table cell, a case's answer
+ * in the Response table; and a diagnostic carries the range of what it
+ * reports, while one with only a start has end_line 0. */
+static int range_is(cb_loc l, uint32_t line, uint32_t col, uint32_t end_line,
+                    uint32_t end_col) {
+  return l.line == line && l.col == col && l.end_line == end_line &&
+         l.end_col == end_col;
+}
+
+static const cb_answer *answer_of(const cb_case *c, const char *key,
+                                  const char *response) {
+  for (size_t i = 0; i < c->n_answers; i++)
+    if (strcmp(c->answers[i].key, key) == 0 &&
+        (!response || (c->answers[i].response &&
+                       strcmp(c->answers[i].response, response) == 0)))
+      return &c->answers[i];
+  return NULL;
+}
+
+static void test_ranges(void) {
+  const char *dir = proj_new();
+  proj_write(dir, "harm.md", harm_md, -1);
+  proj_write(dir, "cases.md", cases_md, -1);
+  cb_ctx *ctx;
+  const cb_book *b = load(&ctx, dir);
+  if (!b)
+    return;
+  const cb_question *q = cb_book_question(b, "harm");
+  CHECK(q != NULL);
+  if (q) {
+    /* "## Question harm: Is it harmful?" on line 5 */
+    CHECK(range_is(q->loc, 5, 1, 5, 32));
+    /* "- type: choice": the key "type", the value "choice" */
+    CHECK(q->n_props >= 2);
+    if (q->n_props >= 2) {
+      CHECK_STR(q->props[0].key, "type");
+      CHECK(range_is(q->props[0].key_loc, 7, 3, 7, 6));
+      CHECK(range_is(q->props[0].value_loc, 7, 9, 7, 14));
+      /* "- **required**: no": the key as written, emphasis and all */
+      CHECK(range_is(q->props[1].key_loc, 8, 3, 8, 14));
+      CHECK(range_is(q->props[1].value_loc, 8, 17, 8, 18));
+    }
+    /* "| safe    | ..." on line 13: the option id's cell text */
+    CHECK(q->n_options == 2);
+    if (q->n_options == 2)
+      CHECK(range_is(q->options[0].loc, 13, 3, 13, 6));
+  }
+  const cb_criterion *cr = NULL;
+  for (size_t i = 0; i < b->n_criteria; i++)
+    if (strcmp(b->criteria[i].id, "uplift") == 0)
+      cr = &b->criteria[i];
+  CHECK(cr != NULL);
+  if (cr && cr->applies_to.n == 2 && cr->applies_to.locs) {
+    /* "- applies-to: harm, sev" on line 39: each item's own range */
+    CHECK(range_is(cr->applies_to.locs[0], 39, 15, 39, 18));
+    CHECK(range_is(cr->applies_to.locs[1], 39, 21, 39, 23));
+  } else {
+    CHECK(0 && "applies-to has two located items");
+  }
+  const cb_case *c = NULL;
+  for (size_t i = 0; i < b->n_cases; i++)
+    if (strcmp(b->cases[i].id, "c1") == 0)
+      c = &b->cases[i];
+  CHECK(c != NULL);
+  if (c) {
+    const cb_answer *a = answer_of(c, "pref", NULL);
+    CHECK(a != NULL); /* "- pref: A>>B" on line 24 */
+    if (a) {
+      CHECK(range_is(a->key_loc, 24, 3, 24, 6));
+      CHECK(range_is(a->value_loc, 24, 9, 24, 12));
+    }
+    a = answer_of(c, "sev", "A"); /* "| A        | 2   |" on line 30 */
+    CHECK(a != NULL);
+    if (a)
+      CHECK(range_is(a->value_loc, 30, 14, 30, 14));
+  }
+  /* the heading "## Case: missing id" (line 72): the diagnostic spans it */
+  size_t n;
+  const cb_diag *d = cb_ctx_diags(ctx, &n);
+  int seen = 0;
+  for (size_t i = 0; i < n; i++)
+    if (d[i].line == 72) {
+      seen = 1;
+      CHECK_INT(d[i].col, 1);
+      CHECK_INT(d[i].end_line, 72);
+      CHECK_INT(d[i].end_col, 19);
+    }
+  CHECK(seen);
+  cb_ctx_free(ctx);
+
+  /* reported in a file with a start only: no end */
+  proj_write(dir, "harm.md", harm_md, -1);
+  b = load(&ctx, dir);
+  if (!b)
+    return;
+  cb_loc at = {0, 3, 4, 0, 0};
+  cb_diag_report(ctx, CB_DIAG_WARNING, "x", at, NULL, NULL, "m");
+  d = cb_ctx_diags(ctx, &n);
+  seen = 0;
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(d[i].rule, "x") == 0) {
+      seen = 1;
+      CHECK_INT(d[i].line, 3);
+      CHECK_INT(d[i].end_line, 0);
+      CHECK_INT(d[i].end_col, 0);
+    }
+  CHECK(seen);
+  cb_ctx_free(ctx);
+  proj_remove(dir);
+}
+
 /* Every allocation failure on the way is reported, never a crash. */
 static void test_out_of_memory(void) {
   const char *dir = proj_new();
@@ -508,6 +620,7 @@ int main(void) {
   test_assets();
   test_errors();
   test_hidden_ids();
+  test_ranges();
   test_out_of_memory();
   return test_report("extract");
 }

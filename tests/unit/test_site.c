@@ -174,7 +174,7 @@ static void test_history(void) {
                            "option 'gone' removed",
                            "gone",
                            NULL,
-                           (cb_loc){0, 0, 0}};
+                           (cb_loc){0, 0, 0, 0, 0}};
   b->changes = changes;
   b->n_changes = 3;
 
