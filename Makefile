@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # casebook: plain Makefile. `make help` lists the targets.
 
 PREFIX  ?= /usr/local

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- _casebook.lua: the Lua half of the `casebook` library every rule sees
 -- (the C half is suggest, suggester, hash, eval_when and compile_when, in
 -- lua_lib.c).

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- answers-in-two-places: a second property list in the same element.
 
 local format = string.format

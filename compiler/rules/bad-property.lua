@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- bad-property: a property value the compiler does not understand.
 
 local format, lower = string.format, string.lower

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- bad-when: a question's `when` is outside the `when` language (when.h),
 -- names something that is not a question, or fails for a case.
 

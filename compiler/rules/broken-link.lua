@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- broken-link: a link that points nowhere.
 
 local format = string.format

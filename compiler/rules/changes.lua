@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- changes.lua: under `check --against REV`, the changes since REV that
 -- invalidate existing annotations or gold answers, one rule per category
 -- of change (docs/diff.md lists the kinds of each).

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- contradiction: two final cases with the same inputs and different gold
 -- answers.
 

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- duplicate-id: two elements of one kind with the same id.
 
 local format, lower = string.format, string.lower

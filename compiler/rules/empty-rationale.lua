@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- empty-rationale: a final case without a rationale.
 
 local format = string.format

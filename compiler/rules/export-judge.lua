@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- export-judge: the registry entry of the notes the LLM-judge export of
 -- `build` reports (export_judge.c). The export finds these while it
 -- writes judge/, so the check here reports nothing; the entry gives

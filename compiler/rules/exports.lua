@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- exports.lua: the registry entries of the diagnostics the tool exports
 -- of `build` report (export_labelstudio.c, export_argilla.c). The exports
 -- find these problems while they write their files, so the checks here

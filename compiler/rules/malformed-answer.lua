@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- malformed-answer: an answer whose value cannot be read for its
 -- question's type (rank and pairwise have their own rules).
 

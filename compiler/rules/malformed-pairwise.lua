@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- malformed-pairwise: a pairwise answer that does not name the case's
 -- responses.
 

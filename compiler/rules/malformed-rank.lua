@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- malformed-rank: a rank answer that is not an ordering of the case's
 -- responses.
 

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- misspelt-property: a list that would be an element's properties but for
 -- a misspelt key, so it is read as prose and its values are lost.
 

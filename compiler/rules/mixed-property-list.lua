@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- mixed-property-list: a list mixes `key: value` items with other items.
 
 local format = string.format

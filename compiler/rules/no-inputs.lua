@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- no-inputs: a case without inputs.
 
 local format = string.format

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- no-options: a choice or multi question without options.
 
 local format, lower = string.format, string.lower

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- not-applicable: an answer to a question that does not apply to the case.
 
 local format = string.format

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- required-unanswered: a required question that applies to a final case
 -- is not answered.
 

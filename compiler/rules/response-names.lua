@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- response-names: the responses of a case with several must each have a
 -- name of their own, or answers cannot say which one they mean.
 

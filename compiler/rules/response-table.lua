@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- response-table: per-response answers that do not match the case's
 -- responses.
 

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- scale-out-of-range: a scale answer, or a scale label, outside the
 -- question's range.
 

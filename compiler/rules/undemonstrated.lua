@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- undemonstrated: an option or a criterion that no final case shows.
 
 local format = string.format

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- unknown-criterion: a case cites, or a criterion applies to, an id that
 -- does not exist.
 

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- unknown-option: a choice or multi answer names an option the question
 -- does not have.
 

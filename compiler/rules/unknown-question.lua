@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- unknown-question: a case answers a question that does not exist.
 
 local format = string.format
