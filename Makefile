@@ -17,7 +17,7 @@ VERSION_MAJOR := $(call version_part,MAJOR)
 VERSION_MINOR := $(call version_part,MINOR)
 VERSION := $(VERSION_MAJOR).$(VERSION_MINOR).$(call version_part,PATCH)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcmark-gfm-extensions
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcmark-gfm-extensions -lm
 
 WARN := -std=c11 -pedantic -Wall -Wextra -Wshadow -Wundef -Wwrite-strings \
         -Wstrict-prototypes -Wmissing-prototypes -Wold-style-definition \
@@ -64,7 +64,7 @@ SOVERSION := $(if $(filter 0,$(VERSION_MAJOR)),0.$(VERSION_MINOR),$(VERSION_MAJO
 SONAME   := libcasebook.so.$(SOVERSION)
 # Requires.private of casebook.pc: what a static link needs besides.
 PC_REQUIRES := $(PKGS)
-PC_LIBS_PRIVATE := -lcmark-gfm-extensions -pthread
+PC_LIBS_PRIVATE := -lcmark-gfm-extensions -pthread -lm
 
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)

@@ -18,76 +18,6 @@
 #include "casebook/errors.h"
 
 /* ------------------------------------------------------------------ */
-/* The few functions of libm the figures need                         */
-/* ------------------------------------------------------------------ */
-
-/* Newton's iteration y <- (y + m / y) / 2 on the mantissa m in
- * [0.5, 2): from y0 = (1 + m) / 2 (relative error under 6%) the error
- * squares at each step, so five steps reach the last bit; the exponent
- * is halved apart. */
-double cb_agree__sqrt(double x) {
-  if (isnan(x) || x < 0)
-    return NAN;
-  if (x == 0 || isinf(x))
-    return x;
-  int e;
-  double m = frexp(x, &e); /* x = m * 2^e, m in [0.5, 1) */
-  if (e & 1) {             /* make e even: m in [0.5, 2) */
-    m *= 2;
-    e -= 1;
-  }
-  double y = (1 + m) / 2;
-  for (int i = 0; i < 6; i++)
-    y = (y + m / y) / 2;
-  return ldexp(y, e / 2);
-}
-
-/* ln 2 in two parts: the high part has few enough bits that k * LN2_HI
- * is exact for any exponent k a double has. */
-#define LN2_HI 6.93147180369123816490e-01
-#define LN2_LO 1.90821492927058770002e-10
-
-/* ln x = e ln 2 + ln m with m in [sqrt(1/2), sqrt(2)), and
- * ln m = 2 atanh(s) = 2 (s + s^3/3 + s^5/5 + ...), s = (m - 1)/(m + 1),
- * |s| < 0.172: 12 terms leave an error below 1e-19. */
-double cb_agree__log(double x) {
-  if (isnan(x) || x < 0)
-    return NAN;
-  if (x == 0)
-    return -INFINITY;
-  if (isinf(x))
-    return x;
-  int e;
-  double m = frexp(x, &e);
-  if (m < 0.70710678118654752440) {
-    m *= 2;
-    e -= 1;
-  }
-  double s = (m - 1) / (m + 1), s2 = s * s, sum = 0;
-  for (int i = 23; i >= 1; i -= 2) /* Horner, smallest terms first */
-    sum = sum * s2 + 1.0 / i;
-  return e * LN2_HI + (2 * s * sum + e * LN2_LO);
-}
-
-/* e^x = 2^k e^r with k the integer nearest x / ln 2 and |r| <= ln2 / 2,
- * e^r by its Taylor series to r^17 (the next term is below 1e-19). */
-double cb_agree__exp(double x) {
-  if (isnan(x))
-    return x;
-  if (x > 709.79)
-    return INFINITY;
-  if (x < -745.2)
-    return 0;
-  double kf = x / (LN2_HI + LN2_LO);
-  long k = (long)(kf < 0 ? kf - 0.5 : kf + 0.5);
-  double r = (x - k * LN2_HI) - k * LN2_LO;
-  double sum = 1;
-  for (int i = 17; i >= 1; i--)
-    sum = 1 + sum * r / i;
-  return ldexp(sum, (int)k);
-}
-
-/* ------------------------------------------------------------------ */
 /* splitmix64                                                         */
 /* ------------------------------------------------------------------ */
 
@@ -841,7 +771,7 @@ cb_agree_figure cb_agree__error_mae(const cb_agree_error *e) {
 cb_agree_figure cb_agree__error_rmse(const cb_agree_error *e) {
   cb_agree_figure f = figure(e->sum_sq, (double)e->n);
   if (f.defined)
-    f.value = cb_agree__sqrt(f.value);
+    f.value = sqrt(f.value);
   return f;
 }
 
@@ -929,6 +859,6 @@ cb_agree_figure cb_agree__kendall_tau_b(const double *x, const double *y,
   double den = (n0 - tied_x) * (n0 - tied_y);
   cb_agree_figure f = figure(concordant - discordant, den);
   if (f.defined)
-    f.value = (concordant - discordant) / cb_agree__sqrt(den);
+    f.value = (concordant - discordant) / sqrt(den);
   return f;
 }

@@ -299,16 +299,6 @@ cb_agree_figure cb_agree__sets_recall(const cb_agree_sets *s, size_t i);
 cb_agree_figure cb_agree__sets_jaccard(const cb_agree_sets *s);
 cb_agree_figure cb_agree__sets_exact(const cb_agree_sets *s);
 
-/* Square root, natural logarithm and exponential, to full double
- * precision within an ulp or two. The library links no libm (its
- * Makefile names none, and the shared library is linked with -z defs),
- * so the few functions these statistics need are here; consensus.c uses
- * them too. sqrt and log of a negative number, and of NaN, are NaN; log
- * of 0 is -inf; exp underflows to 0 and overflows to inf. */
-double cb_agree__sqrt(double x);
-double cb_agree__log(double x);
-double cb_agree__exp(double x);
-
 /* Kendall's tau-b of two rankings x[0..n), y[0..n) (Kendall 1945):
  * (C - D) / sqrt((n0 - n1) (n0 - n2)), C and D the concordant and
  * discordant pairs, n0 = n (n - 1) / 2, n1 and n2 the pairs tied in x

@@ -102,7 +102,7 @@ static void m_step(cb_consensus *r, const run_state *st, double s) {
       pi[l] = (pi[l] + s) / (mass + (double)k * s);
   }
   for (size_t x = 0; x < cells; x++)
-    st->log_confusion[x] = cb_agree__log(r->confusion[x]);
+    st->log_confusion[x] = log(r->confusion[x]);
 }
 
 /* The E-step into st->next: each labelled item's posterior given the
@@ -119,7 +119,7 @@ static double e_step(cb_consensus *r, const run_state *st) {
       continue;
     }
     for (size_t c = 0; c < k; c++)
-      row[c] = cb_agree__log(r->prior[c]);
+      row[c] = log(r->prior[c]);
     for (size_t x = st->item_start[i]; x < st->item_start[i + 1]; x++) {
       const cb_consensus_label *lb = &st->labels[x];
       const double *lpi = st->log_confusion + (size_t)lb->annotator * k * k;
@@ -131,10 +131,10 @@ static double e_step(cb_consensus *r, const run_state *st) {
       if (row[c] > top)
         top = row[c];
     for (size_t c = 0; c < k; c++) {
-      row[c] = cb_agree__exp(row[c] - top);
+      row[c] = exp(row[c] - top);
       sum += row[c];
     }
-    ll += top + cb_agree__log(sum);
+    ll += top + log(sum);
     for (size_t c = 0; c < k; c++) {
       row[c] /= sum;
       double d = fabs(row[c] - r->posterior[i * k + c]);
