@@ -35,14 +35,6 @@ static int near(double a, double b, double eps) { return fabs(a - b) <= eps; }
     }                                                                          \
   } while (0)
 
-/* The test's own generator (an LCG, unrelated to the library's). */
-static uint64_t rng_state;
-static uint32_t rnd(uint32_t n) {
-  rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
-  return (uint32_t)((rng_state >> 33) % n);
-}
-static double rnd_unit(void) { return rnd(1u << 30) / (double)(1u << 30); }
-
 /* ------------------------------------------------------------------ */
 
 /* ------------------------------------------------------------------ */
@@ -235,16 +227,16 @@ static void test_weighted_kappa(void) {
   /* Fleiss and Cohen (1973): quadratic kappa = 2 cov(a, b) / (var a +
    * var b + (mean a - mean b)^2), population moments: an independent
    * computation on random pairs */
-  rng_state = 99;
+  test_rng_seed(99);
   int bad_q = 0;
   for (int t = 0; t < 200; t++) {
-    int k = 2 + (int)rnd(6), n = 2 + (int)rnd(60);
+    int k = 2 + (int)test_rnd(6), n = 2 + (int)test_rnd(60);
     int32_t x[64], y[64];
     CHECK_INT(cb_agree__confusion_new(&c, (size_t)k), 0);
     double mx = 0, my = 0;
     for (int i = 0; i < n; i++) {
-      x[i] = (int32_t)rnd((uint32_t)k);
-      y[i] = rnd(3) ? x[i] : (int32_t)rnd((uint32_t)k);
+      x[i] = (int32_t)test_rnd((uint32_t)k);
+      y[i] = test_rnd(3) ? x[i] : (int32_t)test_rnd((uint32_t)k);
       mx += x[i];
       my += y[i];
     }
@@ -350,30 +342,30 @@ typedef struct dataset {
 } dataset;
 
 static void random_dataset(dataset *d) {
-  d->units = 1 + (int)rnd(MAX_UNITS);
-  d->coders = 2 + (int)rnd(MAX_CODERS - 1);
-  d->k = 1 + (int)rnd(MAX_CODES);
-  double missing = rnd_unit() * 0.6, noise = rnd_unit();
+  d->units = 1 + (int)test_rnd(MAX_UNITS);
+  d->coders = 2 + (int)test_rnd(MAX_CODERS - 1);
+  d->k = 1 + (int)test_rnd(MAX_CODES);
+  double missing = test_rnd_unit() * 0.6, noise = test_rnd_unit();
   /* distinct positive numbers in a random order, distinct sets */
   int perm[MAX_CODES];
   for (int c = 0; c < d->k; c++)
     perm[c] = c;
   for (int c = d->k - 1; c > 0; c--) {
-    int j = (int)rnd((uint32_t)c + 1), t = perm[c];
+    int j = (int)test_rnd((uint32_t)c + 1), t = perm[c];
     perm[c] = perm[j];
     perm[j] = t;
   }
   for (int c = 0; c < d->k; c++) {
-    d->values[c] = 0.5 + perm[c] * 1.25 + rnd_unit() * 0.5;
+    d->values[c] = 0.5 + perm[c] * 1.25 + test_rnd_unit() * 0.5;
     d->sets[c] = (uint64_t)perm[c] ^ 5; /* distinct masks, 0 included */
   }
   for (int u = 0; u < d->units; u++) {
-    int truth = (int)rnd((uint32_t)d->k);
+    int truth = (int)test_rnd((uint32_t)d->k);
     for (int o = 0; o < d->coders; o++) {
-      if (rnd_unit() < missing)
+      if (test_rnd_unit() < missing)
         d->v[u][o] = -1;
       else
-        d->v[u][o] = rnd_unit() < noise ? (int)rnd((uint32_t)d->k) : truth;
+        d->v[u][o] = test_rnd_unit() < noise ? (int)test_rnd((uint32_t)d->k) : truth;
     }
   }
 }
@@ -479,7 +471,7 @@ static const cb_agree_level all_levels[5] = {CB_AGREE_NOMINAL, CB_AGREE_ORDINAL,
                                              CB_AGREE_MASI};
 
 static void test_alpha_against_definition(void) {
-  rng_state = 2011;
+  test_rng_seed(2011);
   int wrong = 0, compared = 0, undefined = 0;
   for (int t = 0; t < 400; t++) {
     dataset d;
@@ -524,12 +516,12 @@ static void test_alpha_against_definition(void) {
 /* Shards merged equal the whole: the coincidences, every figure, and the
  * bootstrap (the merged items come in the same order). */
 static void test_merge(void) {
-  rng_state = 77;
+  test_rng_seed(77);
   int wrong = 0;
   for (int t = 0; t < 100; t++) {
     dataset d;
     random_dataset(&d);
-    int cut = (int)rnd((uint32_t)d.units + 1);
+    int cut = (int)test_rnd((uint32_t)d.units + 1);
     cb_agree_alpha *whole, *left, *right;
     CHECK_INT(cb_agree__alpha_new(&whole, (size_t)d.k, 1), 0);
     CHECK_INT(cb_agree__alpha_new(&left, (size_t)d.k, 1), 0);
@@ -616,14 +608,14 @@ static cb_agree_alpha *noisy_accumulator(void) {
   cb_agree_alpha *a;
   if (cb_agree__alpha_new(&a, 5, 1) < 0)
     return NULL;
-  rng_state = 31337;
+  test_rng_seed(31337);
   for (int u = 0; u < 200; u++) {
-    uint32_t truth = rnd(5), codes[4];
+    uint32_t truth = test_rnd(5), codes[4];
     size_t m = 0;
     for (int o = 0; o < 4; o++) {
-      if (rnd(5) == 0)
+      if (test_rnd(5) == 0)
         continue;
-      codes[m++] = rnd(5) == 0 ? rnd(5) : truth;
+      codes[m++] = test_rnd(5) == 0 ? test_rnd(5) : truth;
     }
     if (cb_agree__alpha_add(a, codes, m) < 0) {
       cb_agree__alpha_free(a);

@@ -18,13 +18,6 @@
 #include "consensus.h"
 #include "testlib.h"
 
-static uint64_t rng_state;
-static uint32_t rnd(uint32_t n) {
-  rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
-  return (uint32_t)((rng_state >> 33) % n);
-}
-static double rnd_unit(void) { return rnd(1u << 30) / (double)(1u << 30); }
-
 #define ITEMS 500
 #define CLASSES 3
 #define ANNOTATORS 5
@@ -39,16 +32,16 @@ static size_t simulate(cb_consensus_label *labels, uint32_t *truth,
                        double *empirical, uint64_t seed) {
   size_t n = 0;
   double right[ANNOTATORS] = {0}, given[ANNOTATORS] = {0};
-  rng_state = seed;
+  test_rng_seed(seed);
   for (uint32_t i = 0; i < ITEMS; i++) {
-    double p = rnd_unit();
+    double p = test_rnd_unit();
     truth[i] = p < 0.5 ? 0 : p < 0.8 ? 1 : 2;
     for (uint32_t a = 0; a < ANNOTATORS; a++) {
-      if (rnd_unit() >= 0.6)
+      if (test_rnd_unit() >= 0.6)
         continue;
       uint32_t l = truth[i];
-      if (rnd_unit() >= accuracy[a])
-        l = (truth[i] + 1 + rnd(CLASSES - 1)) % CLASSES;
+      if (test_rnd_unit() >= accuracy[a])
+        l = (truth[i] + 1 + test_rnd(CLASSES - 1)) % CLASSES;
       labels[n].item = i;
       labels[n].annotator = a;
       labels[n].label = l;
@@ -159,7 +152,7 @@ static void test_simulated(void) {
     for (size_t x = 0; x < n; x++)
       shuffled[x] = labels[n - 1 - x];
     for (size_t x = n - 1; x > 0; x--) {
-      size_t j = rnd((uint32_t)x + 1);
+      size_t j = test_rnd((uint32_t)x + 1);
       cb_consensus_label t = shuffled[x];
       shuffled[x] = shuffled[j];
       shuffled[j] = t;

@@ -17,6 +17,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 static int test_passed_;
@@ -127,6 +128,23 @@ static inline void test_sweep_next(test_sweep *s) {
 }
 
 /* Prints the summary line and returns the exit status for main(). */
+/* A seeded generator for random test data (a 64-bit LCG, Knuth's MMIX
+ * constants): the same seed gives the same data on every machine.
+ * test_rnd(n) is in [0, n), test_rnd_unit() in [0, 1). */
+static inline uint64_t *test_rng_(void) {
+  static uint64_t state;
+  return &state;
+}
+static inline void test_rng_seed(uint64_t seed) { *test_rng_() = seed; }
+static inline uint32_t test_rnd(uint32_t n) {
+  uint64_t *s = test_rng_();
+  *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+  return (uint32_t)((*s >> 33) % n);
+}
+static inline double test_rnd_unit(void) {
+  return test_rnd(1u << 30) / (double)(1u << 30);
+}
+
 static inline int test_report(const char *name) {
   printf("unit %s: %d passed, %d failed\n", name, test_passed_,
          test_failed_);
