@@ -151,10 +151,12 @@ cb_loc cb_node__loc(chapter_state *s, cmark_node *n) {
   int el = cmark_node_get_end_line(n), ec = cmark_node_get_end_column(n);
   /* cmark-gfm leaves some ends unset (0) or before the start (an empty
    * block): only a start then */
-  if (l.line && el > 0 && ec > 0 &&
-      ((uint32_t)el > l.line || ((uint32_t)el == l.line && (uint32_t)ec >= l.col))) {
-    l.end_line = (uint32_t)el;
-    l.end_col = (uint32_t)ec;
+  if (!l.line || el <= 0 || ec <= 0)
+    return l;
+  uint32_t end_line = (uint32_t)el, end_col = (uint32_t)ec;
+  if (end_line > l.line || (end_line == l.line && end_col >= l.col)) {
+    l.end_line = end_line;
+    l.end_col = end_col;
   }
   return l;
 }

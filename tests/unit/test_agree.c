@@ -51,14 +51,20 @@ static const int kripp_data[4][12] = {
     {1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, 0},
 };
 
+/* The values of unit u as codes 0..4, missing ones left out; returns
+ * how many. */
+static size_t kripp_unit(int u, uint32_t codes[4]) {
+  size_t n = 0;
+  for (int o = 0; o < 4; o++)
+    if (kripp_data[o][u] != MISSING)
+      codes[n++] = (uint32_t)(kripp_data[o][u] - 1);
+  return n;
+}
+
 static int add_kripp(cb_agree_alpha *a) {
   for (int u = 0; u < 12; u++) {
     uint32_t codes[4];
-    size_t n = 0;
-    for (int o = 0; o < 4; o++)
-      if (kripp_data[o][u] != MISSING)
-        codes[n++] = (uint32_t)(kripp_data[o][u] - 1);
-    int err = cb_agree__alpha_add(a, codes, n);
+    int err = cb_agree__alpha_add(a, codes, kripp_unit(u, codes));
     if (err < 0)
       return err;
   }
@@ -730,10 +736,7 @@ static int oom_work(double *out, int *failures) {
   RETRY(cb_agree__alpha_new(&b, 5, 1));
   for (int u = 0; u < 12; u++) {
     uint32_t codes[4];
-    size_t n = 0;
-    for (int o = 0; o < 4; o++)
-      if (kripp_data[o][u] != MISSING)
-        codes[n++] = (uint32_t)(kripp_data[o][u] - 1);
+    size_t n = kripp_unit(u, codes);
     RETRY(cb_agree__alpha_add(u % 2 ? a : b, codes, n));
   }
   for (int i = 0; i < 10; i++)
