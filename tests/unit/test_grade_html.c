@@ -99,10 +99,10 @@ static json_t *hostile_grade(void) {
       "url", "javascript:alert(2)", "case_title",
       "<img src=x onerror=alert(3)>");
   /* invalid UTF-8 and a bidirectional override in the rationale */
+  static const char rationale[] = "bad \xFF\xFE bytes \xE2\x80\xAE"
+                                  "<script>alert(4)</script>";
   json_object_set_new(m1, "rationale",
-                      json_stringn_nocheck("bad \xFF\xFE bytes \xE2\x80\xAE"
-                                           "<script>alert(4)</script>",
-                                           44));
+                      json_stringn_nocheck(rationale, sizeof rationale - 1));
   json_array_append_new(misses, m1);
   json_t *m2 = json_pack(
       "{s:s, s:s, s:s, s:s, s:s, s:{s:s, s:i}, s:{s:s, s:f}, s:s, s:s}",
