@@ -25,6 +25,13 @@ layer_gradereport() {
     "$CASEBOOK" -q grade casebooks/chat-safety \
       tests/grade/chat-safety-annotations.jsonl -o "$out" >"$gr/grade.out" 2>&1
     rc=$?
+    # until the command writes the pages itself: drawn from its grade.json
+    if [ "$rc" -eq 0 ] && [ ! -f "$out/report.html" ] && [ -s "$out/grade.json" ]; then
+      mode="command, pages drawn by the unit test binary"
+      CB_GRADE_HTML_IN=$out/grade.json CB_GRADE_HTML_OUT=$out \
+        "$BUILD/tests/test_grade_html" >>"$gr/grade.out" 2>&1
+      rc=$?
+    fi
   else
     mode=contract
     bin=$BUILD/tests/test_grade_html
@@ -70,7 +77,7 @@ layer_gradereport() {
   fi
 
   # With the real command, every link into the site reaches a page.
-  if [ "$mode" = command ]; then
+  if [ "$mode" != contract ]; then
     : >"$gr/links.txt"
     for f in "$out"/report.html "$out"/annotators/*.html; do
       d=$(dirname "$f")

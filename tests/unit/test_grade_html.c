@@ -7,8 +7,9 @@
  * readably, the same bytes twice, empty lists, and nothing written
  * outside OUTDIR (a bad page name, a symbolic link in the tree).
  *
- * With CB_GRADE_HTML_OUT set, the pages of the contract are also written
- * there, for the browser checks of tests/layers/gradereport.sh. */
+ * With CB_GRADE_HTML_OUT set, the pages of the contract (or of the
+ * grade.json named by CB_GRADE_HTML_IN) are also written there, for the
+ * browser checks of tests/layers/gradereport.sh. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -327,7 +328,9 @@ int main(void) {
   const char *keep = getenv("CB_GRADE_HTML_OUT");
   if (keep && *keep) {
     cb_ctx *ctx = NULL;
-    json_t *g = hostile_grade();
+    /* CB_GRADE_HTML_IN: a grade.json to draw instead of the contract */
+    const char *in = getenv("CB_GRADE_HTML_IN");
+    json_t *g = in && *in ? json_load_file(in, 0, NULL) : hostile_grade();
     CHECK(g && cb_ctx_new(&ctx, NULL) == 0);
     if (g && ctx)
       CHECK_INT(cb_grade_html__write(ctx, g, keep, "../"), 0);
