@@ -40,6 +40,7 @@
 #include "consensus.h"
 #include "export_util.h"
 #include "grade_core.h"
+#include "grade_html.h"
 #include "json_file.h"
 #include "json_out.h"
 #include "model.h"
@@ -2259,6 +2260,8 @@ int cb_grade_write(cb_grade *g, const char *outdir) {
                           g->consensus.len, CB_OUTPUT_SYNC);
   if (!err)
     err = cb_output__file(ctx, p_md, md.data ? md.data : "", md.len, 0);
+  if (!err)
+    err = cb_grade_html__write(ctx, g->doc, outdir, g->opts.site_prefix);
   cb_buf_free(&md);
   cb_output__end(ctx);
   return err;
