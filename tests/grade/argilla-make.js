@@ -8,7 +8,7 @@
 // OUT is a `casebook build` output directory of casebooks/chat-safety. The
 // records of OUT/argilla/records.json named in PLAN are written to RECORDS
 // as the Argilla v2 SDK writes records with their responses (Record.to_dict,
-// as in `dataset.records.to_json`): {id, status, _server_id, fields,
+// as in `dataset.records.to_json`): {id, _server_id, fields,
 // metadata, suggestions, responses: {QUESTION: [{value, user_id, status}]},
 // vectors}. The gold suggestions of the export stay (a grader must not
 // count them), and each annotator's responses to a record share one status
@@ -140,7 +140,6 @@ for (const [i, step] of PLAN.entries()) {
     process.exit(1);
   }
   const responses = {};
-  let submitted = 0;
   for (const [user, plan] of Object.entries(step.by)) {
     const valueOf = (key) => {
       if (key in plan) return plan[key];
@@ -172,7 +171,6 @@ for (const [i, step] of PLAN.entries()) {
       }
       (responses[name] = responses[name] || []).push({ value: argValue(a.question, a.answer), user_id: user, status: plan.status });
     }
-    if (plan.status === "submitted") submitted++;
     sidecar.annotations.push({
       annotator: user,
       case: step.case,
@@ -184,7 +182,6 @@ for (const [i, step] of PLAN.entries()) {
   }
   outRecords.push({
     id: rec.id,
-    status: submitted ? "completed" : "pending",
     _server_id: "9a7e2c41-0b6d-4f8e-a1c3-" + String(i + 1).padStart(12, "0"),
     fields: rec.fields,
     metadata: rec.metadata,
