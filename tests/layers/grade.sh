@@ -37,6 +37,7 @@ grade_results() {
     fail "grade: $1 did not finish (exit status $RC)" "$2"
     return 1
   fi
+  # shellcheck disable=SC2086
   set -- $gr_result
   PASSED=$((PASSED + $2))
   FAILED=$((FAILED + $3))
@@ -51,7 +52,7 @@ grade_run() {
   rm -rf "$TMP/grade-$gn"
   run_limited 120 "$TMP/grade-$gn.json" "$TMP/grade-$gn.err" \
     "$CASEBOOK" grade "$TMP/grade-cs-src" "$@" -o "$TMP/grade-$gn" --format json
-  if [ $RC -ne 0 ] || sanitizer_report "$TMP/grade-$gn.err"; then
+  if [ "$RC" -ne 0 ] || sanitizer_report "$TMP/grade-$gn.err"; then
     fail "grade: casebook grade $gn exits 0 (exit status $RC)" "$TMP/grade-$gn.err"
     return 1
   fi
@@ -88,8 +89,7 @@ layer_grade() {
     return
   fi
   pass "grade: build chat-safety"
-  "$CASEBOOK" grade --help >"$TMP/grade-help.out" 2>&1
-  if [ $? -ne 0 ]; then
+  if ! "$CASEBOOK" grade --help >"$TMP/grade-help.out" 2>&1; then
     fail "grade: casebook has a grade command" "$TMP/grade-help.out"
     return
   fi
