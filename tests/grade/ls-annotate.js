@@ -33,6 +33,7 @@
 "use strict";
 
 const fs = require("fs");
+const os = require("os");
 const path = require("path");
 const { chromium } = require("playwright-core");
 
@@ -281,7 +282,8 @@ async function main() {
   const sides = controls.preference ? controls.preference.toName : [];
   const config = config140(configXml);
   const lsBuild = path.join(__dirname, "../node/node_modules/@heartexlabs/label-studio/build/static");
-  const page0 = path.join(fs.mkdtempSync("/tmp/ls-annotate-"), "index.html");
+  const pageDir = fs.mkdtempSync(path.join(os.tmpdir(), "ls-annotate-"));
+  const page0 = path.join(pageDir, "index.html");
   fs.writeFileSync(
     page0,
     '<!doctype html><html><head><meta charset="utf-8"><link rel="stylesheet" href="file://' +
@@ -415,6 +417,7 @@ async function main() {
     }
   } finally {
     await browser.close();
+    fs.rmSync(pageDir, { recursive: true, force: true });
   }
   if (!failed) {
     fs.writeFileSync(exportPath, JSON.stringify(exported, null, 2) + "\n");
