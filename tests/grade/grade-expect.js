@@ -161,6 +161,9 @@ else {
     "skipped " + JSON.stringify(sk) + ", want not_submitted " + notSubmitted.length + " (or " + notSubmittedAnswers + " answers)"
   );
   check(format + ": nothing invalid", sk.invalid === 0, "skipped " + JSON.stringify(sk));
+  if (format === "labelstudio")
+    check(format + ": the " + nTasks + " ground-truth annotations of the export skipped",
+      sk.ground_truth === nTasks, "skipped " + JSON.stringify(sk));
 }
 
 const gotNames = Object.keys(grade.annotators || {}).sort();

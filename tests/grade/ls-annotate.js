@@ -330,6 +330,14 @@ async function main() {
         comment_authors: [],
         drafts: [],
       };
+      // the gold answers casebook's export put in the task, which Label
+      // Studio keeps on import as a ground-truth annotation of the
+      // importer (user 1): grade must not take them for an annotator's
+      for (const gt of task.annotations || [])
+        entry.annotations.push(Object.assign({}, gt, {
+          id: annotationId++, completed_by: 1, was_cancelled: false,
+          ground_truth: true, task: taskId, project: 4,
+        }));
       for (const [who, overrides0] of Object.entries(step.by)) {
         const overrides = Object.assign({}, overrides0);
         const cancelled = !!overrides.cancel;
@@ -412,6 +420,7 @@ async function main() {
         await page.close();
       }
       entry.total_annotations = entry.annotations.filter((a) => !a.was_cancelled).length;
+      entry.ground_truth_annotations = entry.annotations.filter((a) => a.ground_truth).length;
       entry.cancelled_annotations = entry.annotations.filter((a) => a.was_cancelled).length;
       exported.push(entry);
     }
