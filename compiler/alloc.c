@@ -35,14 +35,29 @@ static int should_fail(void) {
   return 0;
 }
 
-void *cb_malloc(size_t n) { return should_fail() ? NULL : malloc(n ? n : 1); }
+/* The allocations that failed on this thread, for callers of a library
+ * that cannot tell a failed allocation from bad input (cb_alloc_failures). */
+static _Thread_local unsigned long failures;
+
+static void *counted(void *p) {
+  if (!p)
+    failures++;
+  return p;
+}
+
+unsigned long cb_alloc_failures(void) { return failures; }
+
+void *cb_malloc(size_t n) {
+  return counted(should_fail() ? NULL : malloc(n ? n : 1));
+}
 
 void *cb_calloc(size_t count, size_t size) {
-  return should_fail() ? NULL : calloc(count ? count : 1, size ? size : 1);
+  return counted(should_fail() ? NULL
+                               : calloc(count ? count : 1, size ? size : 1));
 }
 
 void *cb_realloc(void *p, size_t n) {
-  return should_fail() ? NULL : realloc(p, n ? n : 1);
+  return counted(should_fail() ? NULL : realloc(p, n ? n : 1));
 }
 
 void cb_free(void *p) { free(p); }

@@ -25,6 +25,10 @@ char *cb_strdup(const char *s);
  * allocating, exactly one allocation fails, the n-th in whatever order
  * they came. */
 void cb_alloc_fail_after(long n);
+/* How many allocations have failed on this thread so far: jansson reports
+ * a failed allocation while parsing as a syntax error, and a caller tells
+ * the two apart by this count before and after. */
+unsigned long cb_alloc_failures(void);
 
 typedef struct cb_arena cb_arena;
 

@@ -964,6 +964,33 @@ static json_t *ratio(uint64_t num, uint64_t den) {
   return fig(den ? (double)num / (double)den : 0, den != 0);
 }
 
+/* An object of the (key, value) pairs that follow, ended by a NULL key.
+ * Every value is taken, also when something fails (json_pack would keep
+ * those it had not reached yet), so nothing leaks when memory runs out;
+ * a NULL value fails the object. */
+static json_t *object_of(const char *key, ...) {
+  json_t *o = json_object();
+  int bad = !o;
+  va_list ap;
+  va_start(ap, key);
+  for (const char *k = key; k; k = va_arg(ap, const char *)) {
+    json_t *v = va_arg(ap, json_t *);
+    bad |= !v || json_object_set_new(o, k, v) < 0;
+  }
+  va_end(ap);
+  if (bad) {
+    json_decref(o);
+    return NULL;
+  }
+  return o;
+}
+
+static json_t *str_or_null(const char *s) {
+  return s ? json_string(s) : json_null();
+}
+
+static json_t *count(uint64_t n) { return json_integer((json_int_t)n); }
+
 /* Per annotator and question. */
 typedef struct aq_stat {
   uint64_t answers, correct;
@@ -1140,12 +1167,16 @@ static void mark_rereview(finish *f) {
       cb_buf tmp = {0};
       json_object_set_new(e, "version",
                           json_string(g->versions[c->version].name));
-      json_object_set_new(
-          e, "changes",
-          json_pack("[{s:s,s:s,s:o}]", "kind", why->kind, "category",
-                    cb_change_category_name(why->category), "message",
+      json_t *changes = json_array();
+      json_array_append_new(
+          changes,
+          object_of("kind", json_string(why->kind), "category",
+                    json_string(cb_change_category_name(why->category)),
+                    "message",
                     cb_model_json__str(&tmp, why->message,
-                                       strlen(why->message))));
+                                       strlen(why->message)),
+                    NULL));
+      json_object_set_new(e, "changes", changes);
       cb_buf_free(&tmp);
       json_array_append_new(f->rereview, e);
       c->flags |= CELL_REREVIEW;
@@ -1275,11 +1306,17 @@ static int alpha_level(finish *f, const cb_agree_alpha *acc,
     n = MIN_RESAMPLES;
   *resamples = n;
   cb_agree_interval iv;
-  if (cb_agree__alpha_bootstrap(&iv, acc, m, n, f->g->opts.seed) < 0)
+  if (cb_agree__alpha_bootstrap(&iv, acc, m, n, f->g->opts.seed) < 0) {
+    json_decref(*alpha);
+    json_decref(*ci);
+    *alpha = *ci = NULL;
     return -1;
+  }
   if (iv.defined) {
     json_decref(*ci);
-    *ci = json_pack("[oo]", fig(iv.lo, 1), fig(iv.hi, 1));
+    *ci = json_array();
+    json_array_append_new(*ci, fig(iv.lo, 1));
+    json_array_append_new(*ci, fig(iv.hi, 1));
   }
   return 0;
 }
@@ -1574,10 +1611,11 @@ static json_t *agreement(finish *f, size_t qi, json_t **cons) {
         w = fig(wk.kappa, wk.defined);
       }
       json_array_append_new(
-          kappas, json_pack("{s:s,s:s,s:I,s:o,s:o}", "a", g->anns[pr.a[i]],
-                            "b", g->anns[pr.b[i]], "items",
-                            (json_int_t)c->total, "kappa",
-                            fig(kk.kappa, kk.defined), "weighted_kappa", w));
+          kappas, object_of("a", json_string(g->anns[pr.a[i]]), "b",
+                            json_string(g->anns[pr.b[i]]), "items",
+                            count(c->total), "kappa",
+                            fig(kk.kappa, kk.defined), "weighted_kappa", w,
+                            NULL));
     }
     cb_free(idx);
   }
@@ -1633,10 +1671,11 @@ static json_t *agreement(finish *f, size_t qi, json_t **cons) {
       cb_model_json__line_close(&line, '}');
       cb_buf_putc(&g->consensus, '\n');
     }
-    *cons = json_pack("{s:I,s:I,s:b,s:I}", "items", (json_int_t)n_units,
-                      "iterations", (json_int_t)ds->iterations, "converged",
-                      ds->converged, "changed_from_majority",
-                      (json_int_t)changed);
+    json_decref(*cons);
+    *cons = object_of("items", count(n_units), "iterations",
+                      count(ds->iterations), "converged",
+                      json_boolean(ds->converged), "changed_from_majority",
+                      count(changed), NULL);
     for (size_t a = 0; a < g->n_anns; a++)
       if (ds->labelled[a]) {
         aq_stat *s = aq_of(f, (uint32_t)a, (uint16_t)qi);
@@ -1699,7 +1738,7 @@ static json_t *confusion_json(const cb_question *q, const cb_agree_confusion *c)
                             json_integer((json_int_t)c->counts[i * c->k + j]));
     json_array_append_new(rows, row);
   }
-  return json_pack("{s:o,s:o}", "labels", labels, "counts", rows);
+  return object_of("labels", labels, "counts", rows, NULL);
 }
 
 static json_t *question_gold(finish *f, size_t qi) {
@@ -1724,9 +1763,9 @@ static json_t *question_gold(finish *f, size_t qi) {
     for (size_t i = 0; i < q->n_options && i < CB_AGREE_MAX_OPTIONS; i++)
       json_object_set_new(
           per, q->options[i].id,
-          json_pack("{s:o,s:o}", "precision",
+          object_of("precision",
                     figure(cb_agree__sets_precision(&s->sets, i)), "recall",
-                    figure(cb_agree__sets_recall(&s->sets, i))));
+                    figure(cb_agree__sets_recall(&s->sets, i)), NULL));
   }
   json_object_set_new(o, "jaccard", jac);
   json_object_set_new(o, "per_option", per);
@@ -1827,10 +1866,11 @@ static json_t *needs_work(finish *f, json_t *questions) {
   json_t *a = json_array();
   for (size_t i = 0; i < n && i < MAX_NEEDS_WORK; i++)
     json_array_append_new(
-        a, json_pack("{s:s,s:s?,s:o,s:I,s:s?}", "question", w[i].question,
-                     "option", w[i].option, "disagreement",
+        a, object_of("question", json_string(w[i].question), "option",
+                     str_or_null(w[i].option), "disagreement",
                      fig(w[i].disagreement, 1), "answers",
-                     (json_int_t)w[i].answers, "url", w[i].url));
+                     count(w[i].answers), "url", str_or_null(w[i].url),
+                     NULL));
   cb_free(w);
   return a;
 }
@@ -1879,21 +1919,21 @@ static json_t *annotators(finish *f) {
         continue;
       json_object_set_new(
           qs, g->book->questions[qi].id,
-          json_pack("{s:I,s:I,s:o,s:o}", "answers", (json_int_t)x->answers,
-                    "correct", (json_int_t)x->correct, "accuracy",
+          object_of("answers", count(x->answers), "correct",
+                    count(x->correct), "accuracy",
                     ratio(x->correct, x->answers), "confusion",
-                    confusion_json(&g->book->questions[qi], x->conf)));
+                    confusion_json(&g->book->questions[qi], x->conf), NULL));
     }
     const char *page = page_name(g, a, &taken);
     if (!page)
       f->failed = 1;
-    json_t *e = json_pack(
-        "{s:s?,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:o}", "page", page, "annotations",
-        (json_int_t)g->ann_annotations[a], "gold_items",
-        (json_int_t)s->gold_items, "gold_answers", (json_int_t)s->gold_answers,
-        "correct", (json_int_t)s->correct, "accuracy",
-        ratio(s->correct, s->gold_answers), "misses", (json_int_t)s->misses,
-        "rereview", (json_int_t)s->rereview, "questions", qs);
+    json_t *e = object_of(
+        "page", str_or_null(page), "annotations",
+        count(g->ann_annotations[a]), "gold_items", count(s->gold_items),
+        "gold_answers", count(s->gold_answers), "correct", count(s->correct),
+        "accuracy", ratio(s->correct, s->gold_answers), "misses",
+        count(s->misses), "rereview", count(s->rereview), "questions", qs,
+        NULL);
     cb_buf tmp = {0};
     if (!e || cb_model_json__set(o, g->anns[a], e) < 0)
       f->failed = 1;
@@ -1930,10 +1970,11 @@ static void gate_one(cb_grade *g, json_t *out, const cb_grade_gate *gt,
   double v = defined ? json_number_value(value) : 0;
   int passed = !defined || v >= gt->threshold;
   json_array_append_new(
-      out, json_pack("{s:s,s:s?,s:o,s:o,s:b,s:s}", "gate", name, "question",
-                     gt->question, "threshold", fig(gt->threshold, 1),
-                     "value", fig(v, defined), "passed", passed, "where",
-                     what));
+      out, object_of("gate", json_string(name), "question",
+                     str_or_null(gt->question), "threshold",
+                     fig(gt->threshold, 1), "value", fig(v, defined),
+                     "passed", json_boolean(passed), "where",
+                     str_or_null(what), NULL));
   if (passed)
     return;
   g->passed = 0;
@@ -1978,6 +2019,9 @@ int cb_grade_finish(cb_grade *g) {
   if (g->finished)
     return cb_ctx__fail(g->ctx, CB_EUSAGE, "the grade is finished already");
   g->finished = 1;
+  /* every allocation that fails while the document is built is an out
+   * of memory, also where jansson's builders just leave a value out */
+  unsigned long failures = cb_alloc_failures();
   const cb_book *book = g->book;
   if (order_annotators(g) < 0)
     return oom(g);
@@ -1992,10 +2036,15 @@ int cb_grade_finish(cb_grade *g) {
   f.misses = json_array();
   f.rereview = json_array();
   g->doc = json_object();
-  if (!f.qs || !f.as || !f.aqs || !f.misses || !f.rereview || !g->doc)
-    f.failed = 1;
-  if (!f.failed)
-    mark_rereview(&f);
+  if (!f.qs || !f.as || !f.aqs || !f.misses || !f.rereview || !g->doc) {
+    json_decref(f.misses);
+    json_decref(f.rereview);
+    cb_free(f.qs);
+    cb_free(f.as);
+    cb_free(f.aqs);
+    return oom(g);
+  }
+  mark_rereview(&f);
   if (!f.failed)
     grade_gold(&f);
 
@@ -2049,27 +2098,29 @@ int cb_grade_finish(cb_grade *g) {
     correct += f.qs[qi].correct;
     json_t *cons = NULL;
     json_t *ag = agreement(&f, qi, &cons);
-    if (!ag)
+    if (!ag) {
+      json_decref(cons);
       break;
+    }
     json_t *opts = json_array();
     for (size_t o = 0; o < q->n_options && q->type != CB_Q_SCALE; o++) {
       const cb_option *op = &q->options[o];
       json_array_append_new(
-          opts, json_pack("{s:s,s:s?,s:o}", "id", op->id, "url",
-                          option_url(g, q, op->id), "meaning",
+          opts, object_of("id", json_string(op->id), "url",
+                          str_or_null(option_url(g, q, op->id)), "meaning",
                           cb_model_json__str(&tmp, op->meaning_text,
-                                             strlen(op->meaning_text))));
+                                             strlen(op->meaning_text)),
+                          NULL));
     }
     const char *qt = q->title && *q->title ? q->title : q->id;
-    json_t *e = json_pack(
-        "{s:o,s:s,s:s,s:s?,s:o,s:o,s:o,s:o,s:o,s:I}", "title",
-        cb_model_json__str(&tmp, qt, strlen(qt)), "type",
-        cb_qtype_name(q->type), "scope",
-        q->scope == CB_SCOPE_RESPONSE ? "response" : "case", "url",
-        site_url(g, q->chapter, "question-", q->id), "options", opts,
-        "agreement", ag, "gold", question_gold(&f, qi), "confused",
-        confused(&f, qi), "consensus", cons, "rereview",
-        (json_int_t)f.qs[qi].rereview);
+    json_t *e = object_of(
+        "title", cb_model_json__str(&tmp, qt, strlen(qt)), "type",
+        json_string(cb_qtype_name(q->type)), "scope",
+        json_string(q->scope == CB_SCOPE_RESPONSE ? "response" : "case"),
+        "url", str_or_null(site_url(g, q->chapter, "question-", q->id)),
+        "options", opts, "agreement", ag, "gold", question_gold(&f, qi),
+        "confused", confused(&f, qi), "consensus", cons, "rereview",
+        count(f.qs[qi].rereview), NULL);
     if (!e || json_object_set_new(questions, q->id, e) < 0)
       f.failed = 1;
   }
@@ -2103,7 +2154,7 @@ int cb_grade_finish(cb_grade *g) {
   cb_free(f.qs);
   cb_free(f.as);
   cb_free(f.aqs);
-  if (f.failed)
+  if (f.failed || failures != cb_alloc_failures())
     return oom(g);
   return 0;
 }
@@ -2271,6 +2322,7 @@ int cb_grade_write(cb_grade *g, const char *outdir) {
 /* ---- Partial grades --------------------------------------------------------- */
 
 int cb_grade_write_partial(cb_grade *g, const char *path) {
+  unsigned long failures = cb_alloc_failures();
   json_t *d = json_object(), *anns = json_array(), *vers = json_array(),
          *ins = json_array(), *rows = json_array();
   for (size_t i = 0; i < g->n_anns; i++)
@@ -2297,14 +2349,20 @@ int cb_grade_write_partial(cb_grade *g, const char *path) {
     json_t *cells = json_array();
     for (uint32_t i = 0; i < row->n; i++) {
       const gcell *c = &row->cells[i];
-      json_array_append_new(
-          cells, json_pack("[s,I,o,I,I,I]", g->book->questions[c->q].id,
-                           (json_int_t)c->ann, decode(g, c->q, c->v),
-                           (json_int_t)c->input, (json_int_t)c->line,
-                           (json_int_t)c->version));
+      json_t *cell = json_array();
+      json_array_append_new(cell, json_string(g->book->questions[c->q].id));
+      json_array_append_new(cell, count(c->ann));
+      json_array_append_new(cell, decode(g, c->q, c->v));
+      json_array_append_new(cell, count(c->input));
+      json_array_append_new(cell, count(c->line));
+      json_array_append_new(cell, count(c->version));
+      json_array_append_new(cells, cell);
     }
-    json_array_append_new(rows, json_pack("[s,s?,o]", g->items[row->item].id,
-                                          row->response, cells));
+    json_t *jr = json_array();
+    json_array_append_new(jr, json_string(g->items[row->item].id));
+    json_array_append_new(jr, str_or_null(row->response));
+    json_array_append_new(jr, cells);
+    json_array_append_new(rows, jr);
   }
   json_object_set_new(d, "format", json_string(PARTIAL_FORMAT));
   json_object_set_new(d, "version", json_integer(1));
@@ -2317,7 +2375,8 @@ int cb_grade_write_partial(cb_grade *g, const char *path) {
   /* written beside its final name and renamed over it, so a reader
    * never sees half a file; not through output.c, whose directories are
    * build outputs (locked, never read as a project) */
-  char *text = json_dumps(d, JSON_COMPACT);
+  char *text = failures == cb_alloc_failures() ? json_dumps(d, JSON_COMPACT)
+                                                : NULL;
   json_decref(d);
   if (!text)
     return oom(g);
@@ -2348,7 +2407,11 @@ int cb_grade_write_partial(cb_grade *g, const char *path) {
 
 int cb_grade_merge(cb_grade *g, const char *path) {
   json_error_t je;
+  unsigned long failures = cb_alloc_failures();
   json_t *d = json_load_file(path, 0, &je);
+  if (!d && (failures != cb_alloc_failures() ||
+             json_error_code(&je) == json_error_out_of_memory))
+    return oom(g);
   if (!d) {
     cb_diag__report_file(g->ctx, CB_DIAG_ERROR, RULE_INPUT, path, (uint32_t)je.line,
                          (uint32_t)je.column,

@@ -146,8 +146,10 @@ static json_t *argilla_value(const cb_book *book, const cb_export_target *t,
       return NULL;
     }
     int strength = gt[1] == '>' ? 2 : 1;
-    json_t *pref = json_stringn(s, (size_t)(gt - s));
-    return json_pack("{s:o,s:i}", "preferred", pref, "strength", strength);
+    json_t *o = json_object();
+    json_object_set_new(o, "preferred", json_stringn(s, (size_t)(gt - s)));
+    json_object_set_new(o, "strength", json_integer(strength));
+    return o; /* a failure on the way fails the read (cb_grade_read) */
   }
   if (q->type == CB_Q_RANK && json_is_array(v) && json_array_size(v) &&
       json_is_object(json_array_get(v, 0))) {
@@ -645,6 +647,17 @@ typedef struct feeder {
   int in_string, escape, done, stop;
 } feeder;
 
+/* Parses len bytes as JSON; NULL with *oom set when it failed for want
+ * of memory (jansson says so as a syntax error: the allocations that
+ * failed meanwhile tell), else NULL with je set for bad input. */
+static json_t *parse(const char *s, size_t len, json_error_t *je, int *oom) {
+  unsigned long before = cb_alloc_failures();
+  json_t *o = json_loadb(s, len, 0, je);
+  *oom = !o && (cb_alloc_failures() != before ||
+                json_error_code(je) == json_error_out_of_memory);
+  return o;
+}
+
 static int jsonl_flush(feeder *f) {
   reader *rd = f->rd;
   cb_buf *b = &f->buf;
@@ -659,8 +672,11 @@ static int jsonl_flush(feeder *f) {
     rd->in->records++;
     cb_grade_pos pos = {rd->input, f->line, 0};
     json_error_t je;
-    json_t *o = json_loadb(b->data + start, len - start, 0, &je);
-    if (!o) {
+    int oom = 0;
+    json_t *o = parse(b->data + start, len - start, &je, &oom);
+    if (oom) {
+      err = CB_ENOMEM;
+    } else if (!o) {
       rd->in->invalid++;
       cb_diag__report_file(
           cb_grade__ctx(rd->g), CB_DIAG_WARNING, "grade-input", rd->in->path,
@@ -683,8 +699,11 @@ static int element(feeder *f) {
   rd->in->records++;
   cb_grade_pos pos = {rd->input, f->start, f->index};
   json_error_t je;
-  json_t *o = json_loadb(f->buf.data, f->buf.len, 0, &je);
+  int oom = 0;
+  json_t *o = parse(f->buf.data, f->buf.len, &je, &oom);
   cb_buf_reset(&f->buf);
+  if (oom)
+    return CB_ENOMEM;
   if (!o) {
     cb_grade__report(rd->g, &pos, CB_DIAG_WARNING, 1,
                      "not valid JSON: %s; it is left out", je.text);
@@ -895,5 +914,11 @@ int cb_grade__read_file(cb_grade *g, const char *path, FILE *fp,
 
 int cb_grade_read(cb_grade *g, const char *path, FILE *fp,
                   const char *format) {
-  return cb_grade__read_file(g, path, fp, format);
+  /* an allocation that failed on the way (a value built for an answer)
+   * fails the read: nothing is silently left out */
+  unsigned long failures = cb_alloc_failures();
+  int err = cb_grade__read_file(g, path, fp, format);
+  if (!err && failures != cb_alloc_failures())
+    err = cb_ctx__fail(cb_grade__ctx(g), CB_ENOMEM, "out of memory");
+  return err;
 }

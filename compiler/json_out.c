@@ -372,6 +372,9 @@ void cb_json__put_null(cb_json_writer *w) { put_raw(w, "null", 4); }
 
 void cb_json__put_value(cb_json_writer *w, const json_t *v) {
   if (!v) {
+    /* a value still goes where one was expected, so that the writer's
+     * state stays whole; the output is marked failed */
+    cb_json__put_null(w);
     w->out->failed = 1;
     return;
   }
@@ -389,6 +392,7 @@ void cb_json__put_value(cb_json_writer *w, const json_t *v) {
   case JSON_REAL: { /* jansson's own formatting of reals, which is subtle */
     char *text = json_dumps(v, JSON_ENCODE_ANY);
     if (!text) {
+      cb_json__put_null(w);
       w->out->failed = 1;
       return;
     }
