@@ -117,7 +117,7 @@ layer_schemas() {
     fail "schemas: npm install of tests/node (ajv-cli)"
     return
   fi
-  for s in rubric.schema.json gold.schema.json; do
+  for s in rubric.schema.json gold.schema.json annotations.schema.json grade.schema.json; do
     if schemas_ajv compile -s "$ROOT/schemas/$s" >"$TMP/schemas-compile" 2>&1; then
       pass "schemas: schemas/$s is a valid 2020-12 schema"
     else
@@ -169,6 +169,7 @@ layer_schemas() {
   fi
 
   schemas_install
+  schemas_grade
 
   # The `when` translation against casebook's own evaluation, on random
   # expressions and answers (three fixed seeds).
@@ -234,6 +235,94 @@ layer_schemas() {
   fi
 }
 
+# schemas_grade: the schemas of `casebook grade`, its input (one line of
+# annotations JSONL) and its output (grade.json). Hand-written lines, one
+# of each answer shape, are accepted and broken ones rejected; the
+# contract example of grade.json (tests/grade/contract-grade.json, every
+# field) is accepted, and so are mutants of it that a reader must not see
+# rejected.
+schemas_grade() {
+  ann=$ROOT/schemas/annotations.schema.json
+  d=$TMP/schemas-annotations
+  mkdir -p "$d"
+  # valid: every answer shape; per_response only; an unnamed response;
+  # an empty answers object
+  printf '%s\n' \
+    '{"item":"bomb-story","annotator":"ann-1","answers":{"harm":"safe","issues":["tone","verbosity"],"severity":3,"ranking":["A",["B","C"]],"preference":{"preferred":"B","strength":2},"note":"A shorter answer."},"version":"1.0.0"}' \
+    '{"item":"task-17","annotator":"gpt-judge","per_response":{"A":{"verdict":"good"},"B":{"verdict":"bad","issues":[]}}}' \
+    '{"item":"c1-0","annotator":"a@example.com","answers":{"pref":{"preferred":"tie","strength":0}},"per_response":{"":{"verdict":"acceptable"}}}' \
+    '{"item":"x","annotator":"y","answers":{}}' >"$d/valid.jsonl"
+  # invalid, one reason a line
+  printf '%s\n' \
+    '{"annotator":"ann-1","answers":{"harm":"safe"}}' \
+    '{"item":"","annotator":"ann-1","answers":{"harm":"safe"}}' \
+    '{"item":"c1","annotator":"","answers":{"harm":"safe"}}' \
+    '{"item":"c1","annotator":"ann-1"}' \
+    '{"item":"c1","annotator":"ann-1","answers":{"harm":"safe"},"extra":1}' \
+    '{"item":"c1","annotator":"ann-1","answers":{"preference":{"preferred":"A","strength":3}}}' \
+    '{"item":"c1","annotator":"ann-1","answers":{"severity":2.5}}' \
+    '{"item":"c1","annotator":"ann-1","answers":{"ranking":["A",["B"]]}}' \
+    '{"item":"c1","annotator":"ann-1","answers":{"harm":null}}' \
+    '{"item":"c1","annotator":"ann-1","per_response":{"A":"good"}}' \
+    '{"item":"c1","annotator":"ann-1","answers":{"harm":"safe"},"version":7}' \
+    '{"item":7,"annotator":"ann-1","answers":{"harm":"safe"}}' >"$d/invalid.jsonl"
+  rm -f "$d"/valid-* "$d"/invalid-*
+  split -l 1 -a 3 -d --additional-suffix=.json "$d/valid.jsonl" "$d/valid-"
+  split -l 1 -a 3 -d --additional-suffix=.json "$d/invalid.jsonl" "$d/invalid-"
+  n_valid=$(grep -c '' "$d/valid.jsonl")
+  n_invalid=$(grep -c '' "$d/invalid.jsonl")
+  schemas_ajv validate -s "$ann" -d "$d/valid-*.json" >"$d/valid.ajv" 2>&1
+  schemas_ajv validate -s "$ann" -d "$d/invalid-*.json" >"$d/invalid.ajv" 2>&1
+  n_ok=$(grep -c ' valid$' "$d/valid.ajv")
+  if [ "$n_ok" -eq "$n_valid" ]; then
+    pass "schemas: annotations.schema.json accepts $n_valid hand-written lines"
+  else
+    fail "schemas: annotations.schema.json accepts $n_valid hand-written lines ($n_ok)" "$d/valid.ajv"
+  fi
+  n_bad=$(grep -c ' invalid$' "$d/invalid.ajv")
+  if [ "$n_bad" -eq "$n_invalid" ]; then
+    pass "schemas: annotations.schema.json rejects $n_invalid broken lines"
+  else
+    grep ' valid$' "$d/invalid.ajv" | while IFS= read -r l; do
+      f=${l% valid}
+      cat "$f"
+    done >"$d/why"
+    fail "schemas: annotations.schema.json rejects $n_invalid broken lines ($n_bad)" "$d/why"
+  fi
+
+  gs=$ROOT/schemas/grade.schema.json
+  contract=$ROOT/tests/grade/contract-grade.json
+  ajv_expect valid "schemas: grade.schema.json accepts the contract grade.json" \
+    draft2020 "$gs" "$contract"
+  # mutants of the contract: the fixed paths keep their types
+  g=$TMP/schemas-grade
+  mkdir -p "$g"
+  node -e '
+    const fs = require("fs");
+    const c = fs.readFileSync(process.argv[1], "utf8");
+    const dir = process.argv[2];
+    const mutants = {
+      "alpha-string": (g) => { g.questions.harm.agreement.krippendorff_alpha.nominal = "0.7"; },
+      "alpha-level-missing": (g) => { delete g.questions.harm.agreement.krippendorff_alpha.interval; },
+      "cohen-no-b": (g) => { delete g.questions.harm.agreement.cohen_kappa[0].b; },
+      "gold-accuracy-2": (g) => { g.questions.harm.gold.accuracy = 2; },
+      "annotator-no-accuracy": (g) => { delete g.annotators["ann-1"].accuracy; },
+      "miss-no-url": (g) => { delete g.misses[0].url; },
+      "miss-bad-gold": (g) => { g.misses[0].gold = {"preferred": "A"}; },
+      "unknown-field": (g) => { g.totals.extra = 1; },
+      "format-2": (g) => { g.format = 2; },
+    };
+    for (const [name, f] of Object.entries(mutants)) {
+      const g = JSON.parse(c);
+      f(g);
+      fs.writeFileSync(dir + "/" + name + ".json", JSON.stringify(g));
+    }' "$contract" "$g"
+  for m in "$g"/*.json; do
+    ajv_expect invalid "schemas: grade.schema.json rejects $(basename "$m" .json)" \
+      draft2020 "$gs" "$m"
+  done
+}
+
 # `make install` puts the schemas where docs/outputs.md says.
 schemas_install() {
   dest=$TMP/schemas-install
@@ -245,7 +334,7 @@ schemas_install() {
     return
   fi
   missing=
-  for f in rubric.rng rubric.schema.json gold.schema.json; do
+  for f in rubric.rng rubric.schema.json gold.schema.json annotations.schema.json grade.schema.json; do
     cmp -s "$dest/usr/share/casebook/schemas/$f" "$ROOT/schemas/$f" || missing="$missing $f"
   done
   if [ -z "$missing" ]; then
