@@ -17,7 +17,13 @@
 #     must reject;
 #   - tests/schemas/when-oracle.js: on random `when` expressions and
 #     answers, the schema's if/then/else agrees with casebook's own
-#     evaluation (its not-applicable errors) on every (case, question).
+#     evaluation (its not-applicable errors) on every (case, question);
+#   - the schemas of `casebook grade`: annotations.schema.json accepts
+#     hand-written lines of every answer shape and rejects broken ones;
+#     grade.schema.json accepts the contract example
+#     (tests/grade/contract-grade.json) and the grade.json that `casebook
+#     grade --format json` prints for grade_gen's annotations of
+#     chat-safety, and rejects mutants of the contract.
 # Negative controls show that the validators are not vacuous.
 
 # The books of the layer, one directory a line.
@@ -321,6 +327,40 @@ schemas_grade() {
     ajv_expect invalid "schemas: grade.schema.json rejects $(basename "$m" .json)" \
       draft2020 "$gs" "$m"
   done
+
+  # grade_gen's annotations of chat-safety (its rubric and gold from the
+  # build above) are what annotations.schema.json describes; graded from
+  # a copy of the book, they give a grade.json that grade.schema.json
+  # accepts
+  ex=$TMP/schemas-casebooks-chat-safety
+  if [ ! -f "$ex/gold.jsonl" ] || ! "$BUILD/tools/grade_gen" "$ex" "$g/ann.jsonl" 300 6 \
+    >"$g/gen.log" 2>&1; then
+    fail "schemas: grade_gen writes annotations of chat-safety" "$g/gen.log"
+    return
+  fi
+  rm -rf "$g/lines"
+  mkdir -p "$g/lines"
+  split -l 1 -a 3 -d --additional-suffix=.json "$g/ann.jsonl" "$g/lines/line-"
+  schemas_ajv validate -s "$ann" -d "$g/lines/*.json" >"$g/lines.ajv" 2>&1
+  n_ok=$(grep -c ' valid$' "$g/lines.ajv")
+  if [ "$n_ok" -eq 300 ]; then
+    pass "schemas: grade_gen's 300 lines are valid against annotations.schema.json"
+  else
+    grep -v ' valid$' "$g/lines.ajv" >"$g/why"
+    fail "schemas: grade_gen's 300 lines are valid against annotations.schema.json ($n_ok)" "$g/why"
+  fi
+  if ! "$CASEBOOK" grade --help >/dev/null 2>&1; then
+    [ -n "$VERBOSE" ] && echo "     (no grade command: the real grade.json is not checked)"
+    return
+  fi
+  run_limited 120 "$g/grade.json" "$g/grade.err" "$CASEBOOK" grade "$ex.src" "$g/ann.jsonl" --format json
+  if [ $RC -gt 1 ] || sanitizer_report "$g/grade.err"; then
+    { echo "exit status $RC"; cat "$g/grade.err"; } >"$g/why"
+    fail "schemas: casebook grade --format json of chat-safety" "$g/why"
+    return
+  fi
+  ajv_expect valid "schemas: the grade.json of chat-safety is valid against grade.schema.json" \
+    draft2020 "$gs" "$g/grade.json"
 }
 
 # `make install` puts the schemas where docs/outputs.md says.
