@@ -17,7 +17,7 @@ enum { EXIT_CLEAN = 0, EXIT_DIAG = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
 
 typedef struct cli {
   const char *cmd;
-  const char *args[4]; /* the positional arguments after the command */
+  const char **args; /* the positional arguments after the command */
   size_t n_args;
   const char *dir;     /* the project directory: args[0] or "." */
   const char *out;     /* -o, --output */
@@ -30,6 +30,13 @@ typedef struct cli {
   int color; /* -1 auto */
   int quiet, verbose;
   int no_cache; /* build --no-cache */
+  /* grade */
+  const char *input;   /* --input FORMAT */
+  const char *partial; /* --partial FILE */
+  const char *seed;    /* --seed N */
+  int merge;           /* --merge: the files are partial grades */
+  const char **gates;  /* "alpha=Q=X" or "accuracy=X" ..., in order */
+  size_t n_gates;
 } cli;
 
 /* A command: its name, its --help text and the function that runs it. */
@@ -88,6 +95,10 @@ int cli_diff(const cli *c);
  * previous tag when the project is in git (none: nothing to do). Returns
  * -1 to go on, or the exit status (cli_diff.c). */
 int cli_set_base(cb_ctx *ctx, const cb_book *book, const cli *c);
+
+/* casebook grade (cli_grade.c). */
+extern const char cli_grade_usage[];
+int cli_grade(const cli *c);
 
 /* casebook log (cli_log.c). */
 extern const char cli_log_usage[];

@@ -58,6 +58,12 @@ void cb_diag__report_path(cb_ctx *ctx, cb_diag_level level, const char *rule,
                           const char *path, uint32_t line, uint32_t col,
                           const char *msg);
 
+/* The same at a file outside the project (an annotation file `grade`
+ * reads): path is shown as given, not joined to the project root. */
+void cb_diag__report_file(cb_ctx *ctx, cb_diag_level level, const char *rule,
+                          const char *path, uint32_t line, uint32_t col,
+                          const char *msg);
+
 /* Appends the diagnostics of from to ctx (strings copied), as reported:
  * the manifest's settings were applied when they were reported. */
 int cb_diag__merge(cb_ctx *ctx, const cb_ctx *from);

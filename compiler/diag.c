@@ -60,7 +60,7 @@ static const char *display_path(cb_ctx *ctx, const char *path) {
 static void push_diag(cb_ctx *ctx, cb_diag_level level, const char *rule,
                       const char *path, uint32_t file, cb_loc at,
                       const char *element, const char *suggestion,
-                      const char *msg) {
+                      const char *msg, int join) {
   cb_severity sev = cb_ctx__rule_severity(ctx, rule);
   if (sev == CB_SEV_OFF)
     return;
@@ -73,7 +73,9 @@ static void push_diag(cb_ctx *ctx, cb_diag_level level, const char *rule,
   d.rule = rule ? cb_arena_strdup(ctx->arena, rule) : "";
   d.message = cb_arena_strdup(ctx->arena, msg);
   d.suggestion = suggestion ? cb_arena_strdup(ctx->arena, suggestion) : NULL;
-  d.path = path ? display_path(ctx, path) : NULL;
+  d.path = !path  ? NULL
+           : join ? display_path(ctx, path)
+                  : cb_arena_strdup(ctx->arena, path);
   d.file = file;
   d.line = at.line;
   d.col = at.col;
@@ -110,7 +112,7 @@ void cb_diag_report(cb_ctx *ctx, cb_diag_level level, const char *rule,
   const char *path = file_path(ctx, loc.file);
   cb_loc none = {UINT32_MAX, 0, 0, 0, 0};
   push_diag(ctx, level, rule, path, path ? loc.file : UINT32_MAX,
-            path ? loc : none, element, suggestion, msg);
+            path ? loc : none, element, suggestion, msg, 1);
   if (msg != small)
     cb_free(msg);
 }
@@ -119,7 +121,14 @@ void cb_diag__report_path(cb_ctx *ctx, cb_diag_level level, const char *rule,
                           const char *path, uint32_t line, uint32_t col,
                           const char *msg) {
   cb_loc at = {UINT32_MAX, line, col, 0, 0};
-  push_diag(ctx, level, rule, path, UINT32_MAX, at, NULL, NULL, msg);
+  push_diag(ctx, level, rule, path, UINT32_MAX, at, NULL, NULL, msg, 1);
+}
+
+void cb_diag__report_file(cb_ctx *ctx, cb_diag_level level, const char *rule,
+                          const char *path, uint32_t line, uint32_t col,
+                          const char *msg) {
+  cb_loc at = {UINT32_MAX, line, col, 0, 0};
+  push_diag(ctx, level, rule, path, UINT32_MAX, at, NULL, NULL, msg, 0);
 }
 
 static const char *copy_or_null(cb_ctx *ctx, const char *s, int *failed) {

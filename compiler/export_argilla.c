@@ -746,6 +746,43 @@ static int write_records(ag *a, const char *path, const char *version) {
   return err;
 }
 
+int cb_export_argilla__targets(cb_export_target **out, size_t *n,
+                               cb_ctx *ctx, const cb_book *book) {
+  ag a;
+  memset(&a, 0, sizeof a);
+  a.ctx = ctx;
+  a.book = book;
+  *out = NULL;
+  *n = 0;
+  int err = cb_export__layout(&a.layout, ctx, book);
+  size_t cap = 0;
+  if (err == 0 && name_fields(&a) < 0)
+    err = CB_ENOMEM;
+  for (size_t qi = 0; err == 0 && qi < book->n_questions; qi++)
+    if (plan_question(&a, qi, &cap) < 0)
+      err = CB_ENOMEM;
+  cb_export_target *t =
+      err ? NULL : cb_arena_calloc(ctx->arena, a.n_questions + 1, sizeof *t);
+  for (size_t i = 0; t && i < a.n_questions; i++) {
+    const aq *e = &a.questions[i];
+    t[i].name = e->name;
+    t[i].qi = e->qi;
+    t[i].response = e->field ? e->field->response : NULL;
+    t[i].n_compared = e->n_compared;
+    for (size_t k = 0; k < e->n_compared && k < 2; k++)
+      t[i].compared[k] = e->compared[k]->response;
+  }
+  cb_strmap_free(&a.names);
+  cb_free(a.owners);
+  if (!t)
+    return err == CB_ENOMEM || err == 0
+               ? cb_ctx__fail(ctx, CB_ENOMEM, "out of memory")
+               : err;
+  *out = t;
+  *n = a.n_questions;
+  return 0;
+}
+
 int cb_export_argilla__run(cb_ctx *ctx, const cb_book *book,
                            const char *outdir) {
   ag a;

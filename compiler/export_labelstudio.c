@@ -1013,6 +1013,37 @@ static int write_tasks(ls *x, const char *path) {
 
 /* ---- The exporter ------------------------------------------------------ */
 
+int cb_export_labelstudio__targets(cb_export_target **out, size_t *n,
+                                   cb_ctx *ctx, const cb_book *book) {
+  ls x;
+  memset(&x, 0, sizeof x);
+  x.ctx = ctx;
+  x.book = book;
+  *out = NULL;
+  *n = 0;
+  int err;
+  if ((err = cb_export__layout(&x.layout, ctx, book)) < 0 ||
+      (err = name_fields(&x)) < 0 || (err = plan(&x)) < 0)
+    return err;
+  cb_export_target *t =
+      cb_arena_calloc(ctx->arena, x.n_controls + 1, sizeof *t);
+  if (!t)
+    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+  for (size_t i = 0; i < x.n_controls; i++) {
+    const control *c = &x.controls[i];
+    t[i].name = c->name;
+    t[i].qi = c->qi;
+    t[i].response = c->response;
+    t[i].n_compared = c->n_compared;
+    for (size_t k = 0; k < c->n_compared && k < 2; k++)
+      t[i].compared[k] = c->compared[k]->response;
+    t[i].strength = c->strength_name;
+  }
+  *out = t;
+  *n = x.n_controls;
+  return 0;
+}
+
 int cb_export_labelstudio__run(cb_ctx *ctx, const cb_book *book,
                                const char *outdir) {
   ls x;

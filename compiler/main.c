@@ -351,6 +351,7 @@ static const cli_command commands[] = {
     {"rules", usage_rules, cmd_rules},
     {"diff", cli_diff_usage, cli_diff},
     {"log", cli_log_usage, cli_log},
+    {"grade", cli_grade_usage, cli_grade},
 };
 #define N_COMMANDS (sizeof commands / sizeof *commands)
 
@@ -366,7 +367,13 @@ enum {
   OPT_FORMAT,
   OPT_COLOR,
   OPT_NO_CACHE,
-  OPT_FAIL_ON
+  OPT_FAIL_ON,
+  OPT_INPUT,
+  OPT_PARTIAL,
+  OPT_MERGE,
+  OPT_SEED,
+  OPT_MIN_ALPHA,
+  OPT_MIN_ACCURACY
 };
 
 static const struct option long_opts[] = {
@@ -380,6 +387,12 @@ static const struct option long_opts[] = {
     {"color", optional_argument, NULL, OPT_COLOR},
     {"colour", optional_argument, NULL, OPT_COLOR},
     {"no-cache", no_argument, NULL, OPT_NO_CACHE},
+    {"input", required_argument, NULL, OPT_INPUT},
+    {"partial", required_argument, NULL, OPT_PARTIAL},
+    {"merge", no_argument, NULL, OPT_MERGE},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"min-alpha", required_argument, NULL, OPT_MIN_ALPHA},
+    {"min-accuracy", required_argument, NULL, OPT_MIN_ACCURACY},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -401,6 +414,11 @@ static const struct {
     {OPT_AGAINST, "--against", FIELD(against), "a revision"},
     {OPT_FORMAT, "--format", FIELD(format), "a value"},
     {OPT_FAIL_ON, "--fail-on", 0, "a value"},
+    {OPT_INPUT, "--input", FIELD(input), "a format"},
+    {OPT_PARTIAL, "--partial", FIELD(partial), "a file"},
+    {OPT_SEED, "--seed", FIELD(seed), "a number"},
+    {OPT_MIN_ALPHA, "--min-alpha", 0, "a value ([QUESTION=]X)"},
+    {OPT_MIN_ACCURACY, "--min-accuracy", 0, "a value ([QUESTION=]X)"},
 };
 #define N_VALUE_OPTS (sizeof value_opts / sizeof *value_opts)
 
@@ -444,10 +462,26 @@ static int parse_args(cli *c, int *help, int argc, char **argv) {
     case 1:
       if (!c->cmd)
         c->cmd = v;
-      else if (c->n_args < sizeof c->args / sizeof *c->args)
-        c->args[c->n_args++] = v;
       else
-        return cli_usage_error("too many arguments ('%s')", v);
+        c->args[c->n_args++] = v;
+      break;
+    case OPT_MERGE:
+      c->merge = 1;
+      break;
+    case OPT_MIN_ALPHA:
+    case OPT_MIN_ACCURACY:
+      /* kept with their kind, in order: "alpha:VALUE", "accuracy:VALUE" */
+      {
+        size_t n = strlen(v) + sizeof "accuracy:";
+        char *g = malloc(n);
+        if (!g) {
+          fputs("casebook: out of memory\n", stderr);
+          return EXIT_INTERNAL;
+        }
+        snprintf(g, n, "%s:%s", code == OPT_MIN_ALPHA ? "alpha" : "accuracy",
+                 v);
+        c->gates[c->n_gates++] = g;
+      }
       break;
     case 'V':
       printf("casebook %s (format %d)\n", cb_version(), CB_FORMAT_VERSION);
@@ -499,16 +533,21 @@ static int parse_args(cli *c, int *help, int argc, char **argv) {
   for (int i = optind; i < argc; i++) {
     if (!c->cmd)
       c->cmd = argv[i];
-    else if (c->n_args < sizeof c->args / sizeof *c->args)
-      c->args[c->n_args++] = argv[i];
     else
-      return cli_usage_error("too many arguments ('%s')", argv[i]);
+      c->args[c->n_args++] = argv[i];
   }
   return -1;
 }
 
 int main(int argc, char **argv) {
   cli c = {0};
+  /* room for every argument: positional ones and gates are fewer */
+  c.args = calloc((size_t)argc + 1, sizeof *c.args);
+  c.gates = calloc((size_t)argc + 1, sizeof *c.gates);
+  if (!c.args || !c.gates) {
+    fputs("casebook: out of memory\n", stderr);
+    return EXIT_INTERNAL;
+  }
   c.color = -1;
   c.fail_on = CB_DIAG_ERROR;
   int help = 0;
@@ -544,9 +583,12 @@ int main(int argc, char **argv) {
     const char *name, *cmds;
   } owned[] = {
       {FIELD(project), "--project", " rules "},
-      {FIELD(format), "--format", " check diff log "},
-      {FIELD(out), "--output", " build "},
-      {FIELD(rev), "--rev", " build check log "},
+      {FIELD(format), "--format", " check diff log grade "},
+      {FIELD(out), "--output", " build grade "},
+      {FIELD(rev), "--rev", " build check log grade "},
+      {FIELD(input), "--input", " grade "},
+      {FIELD(partial), "--partial", " grade "},
+      {FIELD(seed), "--seed", " grade "},
       {FIELD(since), "--since", " build "},
       {FIELD(against), "--against", " check "},
   };
@@ -560,6 +602,10 @@ int main(int argc, char **argv) {
   }
   if (c.no_cache && strcmp(cmd->name, "build") != 0)
     return cli_usage_error("--no-cache is not an option of '%s'", cmd->name);
+  if ((c.merge || c.n_gates) && strcmp(cmd->name, "grade") != 0)
+    return cli_usage_error("%s is not an option of '%s'",
+                           c.merge ? "--merge" : "--min-alpha/--min-accuracy",
+                           cmd->name);
   c.dir = c.n_args ? c.args[0] : ".";
   return cmd->run(&c);
 }

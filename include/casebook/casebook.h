@@ -57,6 +57,7 @@
 #include "casebook/diff.h"
 #include "casebook/history.h"
 #include "casebook/cache.h"
+#include "casebook/grade.h"
 #include "casebook/project.h"
 #include "casebook/markdown.h"
 
