@@ -14,8 +14,9 @@
  * Items are the cases (gold items) and tasks of the tool's own ("task-N",
  * each answered like one of the cases, so annotators agree on it as on a
  * case): at least three tasks a case, and enough items that each is
- * answered once by 3 to 5 annotators (a second round of annotators
- * follows when LINES asks for more); the items come in a shuffled order,
+ * answered once by 3 to 5 annotators (the last few items of the order
+ * by none; a second round, which may repeat an annotator on an item,
+ * only if one round falls short); the items come in a shuffled order,
  * gold and tasks mixed. Each
  * annotator has an accuracy of their own (0.70 to 0.95): an answer is
  * the case's gold answer with that probability, otherwise a plausible
@@ -305,11 +306,12 @@ int main(int argc, char **argv) {
     accuracy[a] = 0.70 + 0.25 * rnd_unit();
 
   /* At least four items a case (one gold, three tasks); four lines an
-   * item on average, so one round of annotators covers n_lines. A
+   * item on average, and 2% more items, so that one round of annotators
+   * covers n_lines. A
    * permutation (a step coprime with n_items) mixes them. */
   unsigned long long n_items = 4 * (unsigned long long)n_cases;
-  if (n_items < n_lines / 4 + 1)
-    n_items = n_lines / 4 + 1;
+  if (n_items < n_lines / 4 + n_lines / 50 + 1)
+    n_items = n_lines / 4 + n_lines / 50 + 1; /* 2% spare: one round */
   unsigned long long step = 7919; /* a prime */
   while (n_items % step == 0)
     step += 2;
