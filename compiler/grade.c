@@ -28,16 +28,19 @@
  * written as gold.jsonl answers, so that merging re-reads them through
  * the same code as the annotations (and options are matched by id).
  */
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agree.h"
 #include "consensus.h"
 #include "export_util.h"
 #include "grade_core.h"
+#include "grade_html.h"
 #include "json_file.h"
 #include "json_out.h"
 #include "model.h"
@@ -694,7 +697,7 @@ static json_t *decode(const cb_grade *g, size_t qi, uint32_t v) {
     return a;
   }
   case CB_Q_TEXT:
-    break;
+    return json_string(""); /* the text is not kept */
   }
   return json_null();
 }
@@ -779,6 +782,49 @@ static int cmp_cells(const void *a, const void *b) {
   if (x->input != y->input)
     return x->input < y->input ? -1 : 1;
   return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static int cmp_names(const void *a, const void *b) {
+  const char *const *x = a, *const *y = b;
+  return strcmp(*x, *y);
+}
+
+/* Numbers the annotators in the order of their names, whatever order
+ * they were read in. Returns 0 or -1 out of memory. */
+static int order_annotators(cb_grade *g) {
+  size_t n = g->n_anns;
+  const char **sorted = cb_calloc(n + 1, sizeof *sorted);
+  uint32_t *to = cb_calloc(n + 1, sizeof *to);
+  size_t *counts = cb_calloc(n + 1, sizeof *counts);
+  if (!sorted || !to || !counts) {
+    cb_free(sorted);
+    cb_free(to);
+    cb_free(counts);
+    return -1;
+  }
+  memcpy(sorted, g->anns, n * sizeof *sorted);
+  if (n > 1)
+    qsort(sorted, n, sizeof *sorted, cmp_names);
+  for (size_t i = 0; i < n; i++) {
+    size_t old = 0;
+    cb_strmap_get(&g->ann_map, sorted[i], &old);
+    to[old] = (uint32_t)i;
+    counts[i] = g->ann_annotations[old];
+  }
+  cb_strmap_free(&g->ann_map);
+  memset(&g->ann_map, 0, sizeof g->ann_map);
+  int err = 0;
+  for (size_t i = 0; i < n && !err; i++)
+    err = cb_strmap_put(&g->ann_map, sorted[i], i, NULL) < 0;
+  memcpy(g->anns, sorted, n * sizeof *sorted);
+  memcpy(g->ann_annotations, counts, n * sizeof *counts);
+  for (size_t r = 0; r < g->n_rows; r++)
+    for (uint32_t i = 0; i < g->rows[r].n; i++)
+      g->rows[r].cells[i].ann = to[g->rows[r].cells[i].ann];
+  cb_free(sorted);
+  cb_free(to);
+  cb_free(counts);
+  return err ? -1 : 0;
 }
 
 /* Sorts rows and cells; an annotator's repeated answer to one question
@@ -1933,6 +1979,8 @@ int cb_grade_finish(cb_grade *g) {
     return cb_ctx__fail(g->ctx, CB_EUSAGE, "the grade is finished already");
   g->finished = 1;
   const cb_book *book = g->book;
+  if (order_annotators(g) < 0)
+    return oom(g);
   order(g);
   load_versions(g);
   finish f;
@@ -2212,6 +2260,8 @@ int cb_grade_write(cb_grade *g, const char *outdir) {
                           g->consensus.len, CB_OUTPUT_SYNC);
   if (!err)
     err = cb_output__file(ctx, p_md, md.data ? md.data : "", md.len, 0);
+  if (!err)
+    err = cb_grade_html__write(ctx, g->doc, outdir, g->opts.site_prefix);
   cb_buf_free(&md);
   cb_output__end(ctx);
   return err;
@@ -2262,32 +2312,35 @@ int cb_grade_write_partial(cb_grade *g, const char *path) {
   json_object_set_new(d, "versions", vers);
   json_object_set_new(d, "inputs", ins);
   json_object_set_new(d, "rows", rows);
-  cb_buf b = {0};
-  int err = cb_json__dump(&b, d, 0) < 0 ? oom(g) : 0;
+  /* written beside its final name and renamed over it, so a reader
+   * never sees half a file; not through output.c, whose directories are
+   * build outputs (locked, never read as a project) */
+  char *text = json_dumps(d, JSON_COMPACT);
   json_decref(d);
-  if (err) {
-    cb_buf_free(&b);
-    return err;
-  }
-  cb_buf_putc(&b, '\n');
-  const char *dir = cb_arena_strdup(g->ctx->arena, path);
-  char *slash = dir ? strrchr((char *)dir, '/') : NULL;
-  if (!dir) {
-    cb_buf_free(&b);
+  if (!text)
     return oom(g);
+  char *tmp = cb_arena_printf(g->ctx->arena, "%s.tmp-%ld", path, (long)getpid());
+  int err = 0;
+  FILE *fp = tmp ? fopen(tmp, "wb") : NULL;
+  if (!tmp) {
+    err = oom(g);
+  } else if (!fp) {
+    err = cb_ctx__fail(g->ctx, CB_EIO, "cannot write %s: %s", tmp,
+                       strerror(errno));
+  } else {
+    size_t len = strlen(text);
+    int bad = fwrite(text, 1, len, fp) != len || fputc('\n', fp) == EOF;
+    bad |= fflush(fp) != 0 || fsync(fileno(fp)) != 0;
+    bad |= fclose(fp) != 0;
+    if (bad || rename(tmp, path) != 0) {
+      err = cb_ctx__fail(g->ctx, CB_EIO, "cannot write %s: %s", path,
+                         strerror(errno));
+      remove(tmp);
+    }
   }
-  if (slash)
-    *slash = 0;
-  err = cb_output__begin(g->ctx, slash ? (*dir ? dir : "/") : ".");
-  if (!err) {
-    err = cb_output__file(g->ctx, slash || !strncmp(path, "./", 2)
-                                      ? path
-                                      : cb_arena_printf(g->ctx->arena, "./%s",
-                                                        path),
-                          b.data, b.len, CB_OUTPUT_SYNC);
-    cb_output__end(g->ctx);
-  }
-  cb_buf_free(&b);
+  void (*release)(void *) = NULL;
+  json_get_alloc_funcs(NULL, &release);
+  release(text);
   return err;
 }
 

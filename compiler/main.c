@@ -27,6 +27,8 @@ static const char *const usage_main =
     "  rules [ID]        list the rules, or explain one with an example\n"
     "  diff OLD [NEW]    semantic changes between two revisions\n"
     "  log ID [DIR]      the commits that changed an element\n"
+    "  grade [DIR] FILE...  grade annotations against the gold cases:\n"
+    "                    accuracy, agreement, consensus, feedback pages\n"
     "\n"
     "Options for every command:\n"
     "  -q, --quiet       print only diagnostics and errors\n"
