@@ -23,7 +23,9 @@
 #     grade.schema.json accepts the contract example
 #     (tests/grade/contract-grade.json) and the grade.json that `casebook
 #     grade --format json` prints for grade_gen's annotations of
-#     chat-safety, and rejects mutants of the contract.
+#     chat-safety, for a Label Studio export, for a merge of partial
+#     grades and with re-review entries, and rejects mutants of the
+#     contract.
 # Negative controls show that the validators are not vacuous.
 
 # The books of the layer, one directory a line.
@@ -361,6 +363,40 @@ schemas_grade() {
   fi
   ajv_expect valid "schemas: the grade.json of chat-safety is valid against grade.schema.json" \
     draft2020 "$gs" "$g/grade.json"
+
+  # the other shapes of grade.json: a Label Studio export (with bad
+  # tasks), a merge of two partial grades, and re-review entries of
+  # answers made under an older commit whose gold answer changed
+  run_limited 120 "$g/ls.json" "$g/ls.err" "$CASEBOOK" grade "$ex.src" \
+    "$ROOT/tests/grade/bad-labelstudio.json" --format json
+  ajv_expect valid "schemas: the grade.json of a Label Studio export is valid against grade.schema.json" \
+    draft2020 "$gs" "$g/ls.json"
+  head -n 150 "$g/ann.jsonl" >"$g/a.jsonl"
+  tail -n +151 "$g/ann.jsonl" >"$g/b.jsonl"
+  rm -f "$g/a.part" "$g/b.part"
+  "$CASEBOOK" -q grade "$ex.src" "$g/a.jsonl" --partial "$g/a.part" >/dev/null 2>&1
+  "$CASEBOOK" -q grade "$ex.src" "$g/b.jsonl" --partial "$g/b.part" >/dev/null 2>&1
+  run_limited 120 "$g/merge.json" "$g/merge.err" "$CASEBOOK" grade "$ex.src" --merge \
+    "$g/a.part" "$g/b.part" --format json
+  ajv_expect valid "schemas: the grade.json of a merge of partial grades is valid against grade.schema.json" \
+    draft2020 "$gs" "$g/merge.json"
+  vb=$g/versions
+  rm -rf "$vb"
+  cp -R "$ex.src" "$vb"
+  rm -rf "$vb/_build"
+  tgit -C "$vb" init -q && tgit_commit "$vb" 2026-01-01T00:00:00Z 2026-01-01T00:00:00Z v1 >/dev/null
+  v1_commit=$(tgit -C "$vb" rev-parse HEAD)
+  sed -i 's/^- harm: harmful$/- harm: borderline/' "$vb/cases-harm.md"
+  tgit_commit "$vb" 2026-01-02T00:00:00Z 2026-01-02T00:00:00Z v2 >/dev/null
+  sed "s/}\$/,\"version\":\"$v1_commit\"}/" "$g/ann.jsonl" >"$g/old.jsonl"
+  run_limited 120 "$g/versions.json" "$g/versions.err" "$CASEBOOK" grade "$vb" "$g/old.jsonl" --format json
+  if grep -q '"kind": *"gold-changed"' "$g/versions.json"; then
+    ajv_expect valid "schemas: the grade.json with re-review entries is valid against grade.schema.json" \
+      draft2020 "$gs" "$g/versions.json"
+  else
+    { echo "no re-review entry (exit status $RC)"; cat "$g/versions.err"; } >"$g/why"
+    fail "schemas: the grade.json with re-review entries is valid against grade.schema.json" "$g/why"
+  fi
 }
 
 # `make install` puts the schemas where docs/outputs.md says.
