@@ -251,10 +251,24 @@ int cli_grade(const cli *c) {
   if (!c->out)
     snprintf(out, n, "%s/_build/grade", dir);
 
-  /* the report links into the site of DIR/_build/html */
+  /* the report links into the site: the one beside OUT when there is
+   * one (build -o X, grade -o X/grade), else DIR/_build/html */
   rout = absolute(out);
   rbuild = absolute(build);
-  site = rout && rbuild ? relative(rout, rbuild) : NULL;
+  if (rout && c->out) {
+    size_t len = strlen(rout) + sizeof "/../html/index.html";
+    char *beside = malloc(len);
+    if (beside) {
+      snprintf(beside, len, "%s/../html/index.html", rout);
+      char *b = absolute(beside);
+      if (b && access(b, F_OK) == 0)
+        site = strdup("../");
+      free(b);
+      free(beside);
+    }
+  }
+  if (!site && rout && rbuild)
+    site = relative(rout, rbuild);
   if (!site) {
     fputs("casebook: out of memory\n", stderr);
     rc = EXIT_INTERNAL;

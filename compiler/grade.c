@@ -2016,10 +2016,11 @@ int cb_grade_finish(cb_grade *g) {
     total_annotations += in->annotations;
     json_array_append_new(
         inputs,
-        json_pack("{s:s,s:s,s:I,s:I,s:{s:I,s:I,s:I}}", "file", in->path,
+        json_pack("{s:s,s:s,s:I,s:I,s:{s:I,s:I,s:I,s:I}}", "file", in->path,
                   "format", in->format, "records", (json_int_t)in->records,
                   "annotations", (json_int_t)in->annotations, "skipped",
-                  "cancelled", (json_int_t)in->cancelled, "not_submitted",
+                  "cancelled", (json_int_t)in->cancelled, "ground_truth",
+                  (json_int_t)in->ground_truth, "not_submitted",
                   (json_int_t)in->not_submitted, "invalid",
                   (json_int_t)in->invalid));
   }
@@ -2279,10 +2280,11 @@ int cb_grade_write_partial(cb_grade *g, const char *path) {
   for (size_t i = 0; i < g->n_inputs; i++) {
     const cb_grade_input *in = &g->inputs[i];
     json_array_append_new(
-        ins, json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I}", "file", in->path,
+        ins, json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "file", in->path,
                        "format", in->format, "records", (json_int_t)in->records,
                        "annotations", (json_int_t)in->annotations, "cancelled",
-                       (json_int_t)in->cancelled, "not_submitted",
+                       (json_int_t)in->cancelled, "ground_truth",
+                       (json_int_t)in->ground_truth, "not_submitted",
                        (json_int_t)in->not_submitted, "invalid",
                        (json_int_t)in->invalid));
   }
@@ -2385,6 +2387,8 @@ int cb_grade_merge(cb_grade *g, const char *path) {
     in->annotations =
         (size_t)json_integer_value(json_object_get(e, "annotations"));
     in->cancelled = (size_t)json_integer_value(json_object_get(e, "cancelled"));
+    in->ground_truth =
+        (size_t)json_integer_value(json_object_get(e, "ground_truth"));
     in->not_submitted =
         (size_t)json_integer_value(json_object_get(e, "not_submitted"));
     in->invalid = (size_t)json_integer_value(json_object_get(e, "invalid"));

@@ -34,6 +34,7 @@ typedef struct cb_grade_input {
   size_t records;     /* tasks, records or lines */
   size_t annotations; /* annotations taken */
   size_t cancelled;   /* Label Studio: was_cancelled */
+  size_t ground_truth; /* Label Studio: ground-truth annotations */
   size_t not_submitted; /* Argilla: draft or discarded responses */
   size_t invalid;     /* records or answers left out with a diagnostic */
 } cb_grade_input;

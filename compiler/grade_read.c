@@ -302,8 +302,13 @@ static int ls_task(reader *rd, const json_t *task, const cb_grade_pos *pos) {
       continue;
     }
     const json_t *by = json_object_get(a, "completed_by");
-    if (!by && json_is_true(json_object_get(a, "ground_truth")))
-      continue; /* the gold answers casebook's export put in the task */
+    if (json_is_true(json_object_get(a, "ground_truth"))) {
+      /* the reference answers (casebook's export puts the gold in each
+       * task as one; Label Studio gives it the importer as completed_by),
+       * not an annotator's work */
+      rd->in->ground_truth++;
+      continue;
+    }
     const char *who = NULL;
     if (json_is_object(by)) {
       const char *email = json_string_value(json_object_get(by, "email"));
