@@ -11,6 +11,10 @@
 # two targets (CALLGRIND=1 adds the instruction counts of both):
 #   time:   casebook / cmark-gfm <= 2.0
 #   memory: casebook peak RSS <= 2 x input + 30 MiB
+# Then `casebook diff`, incremental rebuilds, the search index, and
+# `casebook grade` of GRADE_LINES annotation lines (default 1,000,000,
+# written by grade_gen) against json_scan, which parses the same file with
+# jansson alone (target: grade / json_scan <= 2.0), with grade's peak RSS.
 # The exit status is 0 when both ran (missing a target is reported, not
 # failed), 1 when something could not run.
 
@@ -43,6 +47,8 @@ need /usr/bin/time time
 need cmark-gfm cmark-gfm
 [ -x "$CASEBOOK" ] || die "$CASEBOOK is missing: run make"
 [ -x "$GEN" ] || die "$GEN is missing: run make bench"
+[ -x "$BUILD/tools/grade_gen" ] && [ -x "$BUILD/tools/json_scan" ] ||
+  die "$BUILD/tools/grade_gen or json_scan is missing: run make bench"
 
 # Regenerate only when the generator changed.
 stamp=$(cksum <"$ROOT/tests/tools/bench_gen.c" | cut -d' ' -f1)
@@ -225,4 +231,77 @@ if [ -f "$DIR/out/html/search-index.js" ]; then
     node "$ROOT/tests/browser/search-load.js" "$DIR/out/html" 3 ||
       echo "search index load: not measured (the browser did not run)"
   fi
+fi
+
+# casebook grade: GRADE_LINES lines of annotations JSONL (grade_gen, from
+# the rubric and gold of the build above: the cases plus tasks of the
+# tool's own, 12 annotators) graded against the project, and the same
+# file parsed by json_scan (jansson alone, line by line), in turn, RUNS
+# times each; the best wall time of each, with its CPU time (the ratio of
+# CPU times as well: on a busy machine it varies less than wall time).
+# grade's fixed cost (loading the book, writing the report) is measured
+# apart on a one-line file, so that the ratio can be read both ways.
+GRADE_LINES=${GRADE_LINES:-1000000}
+GFILE=$DIR/annotations.jsonl
+gstamp="$stamp $(cksum <"$ROOT/tests/tools/grade_gen.c" | cut -d' ' -f1) $GRADE_LINES"
+if [ ! -f "$GFILE" ] || [ ! -f "$DIR/annotations.stamp" ] ||
+  [ "$(cat "$DIR/annotations.stamp")" != "$gstamp" ]; then
+  [ -f "$DIR/out/gold.jsonl" ] ||
+    "$CASEBOOK" -q build --no-cache "$DIR/project" -o "$DIR/out" >/dev/null 2>&1
+  echo "generating $GFILE ($GRADE_LINES lines) ..."
+  "$BUILD/tools/grade_gen" "$DIR/out" "$GFILE" "$GRADE_LINES" || die "grade_gen failed"
+  head -n 1 "$GFILE" >"$DIR/annotations-1.jsonl"
+  echo "$gstamp" >"$DIR/annotations.stamp"
+fi
+g_bytes=$(wc -c <"$GFILE")
+js_time=
+i=0
+has_grade=
+"$CASEBOOK" grade --help >/dev/null 2>&1 && has_grade=1
+while [ $i -lt "$RUNS" ]; do
+  run_once json_scan "$BUILD/tools/json_scan" "$GFILE"
+  if [ -z "$js_time" ] || awk -v a="$T" -v b="$js_time" 'BEGIN { exit !(a < b) }'; then
+    js_time=$T js_cpu=$C js_rss=$M
+  fi
+  if [ -n "$has_grade" ]; then
+    rm -rf "$DIR/grade-out"
+    run_once grade "$CASEBOOK" -q grade "$DIR/project" "$GFILE" -o "$DIR/grade-out"
+    if [ -z "${gr_time:-}" ] || awk -v a="$T" -v b="$gr_time" 'BEGIN { exit !(a < b) }'; then
+      gr_time=$T gr_cpu=$C gr_rss=$M
+    fi
+  fi
+  i=$((i + 1))
+done
+awk -v n="$GRADE_LINES" -v bytes="$g_bytes" -v jt="$js_time" -v jc="$js_cpu" -v jm="$js_rss" 'BEGIN {
+  printf "annotations: %d lines, %.1f MiB of JSONL\n", n, bytes / 1048576
+  printf "json_scan (jansson alone):      %6.2f s wall  %5.2f s CPU  %7.1f MiB peak RSS\n", jt, jc, jm / 1024
+}'
+if [ -z "$has_grade" ]; then
+  echo "casebook grade: not measured (this casebook has no grade command)"
+else
+  # the fixed cost: one line, best of RUNS
+  g1_time=
+  i=0
+  while [ $i -lt "$RUNS" ]; do
+    rm -rf "$DIR/grade-out-1"
+    run_once grade1 "$CASEBOOK" -q grade "$DIR/project" "$DIR/annotations-1.jsonl" -o "$DIR/grade-out-1"
+    if [ -z "$g1_time" ] || awk -v a="$T" -v b="$g1_time" 'BEGIN { exit !(a < b) }'; then
+      g1_time=$T g1_cpu=$C g1_rss=$M
+    fi
+    i=$((i + 1))
+  done
+  g_misses=$(tr -d '\n' <"$DIR/grade-out/grade.json" 2>/dev/null |
+    grep -o '"totals": *{[^}]*}' | grep -o '"misses": *[0-9]*' | grep -o '[0-9]*$')
+  awk -v jt="$js_time" -v jc="$js_cpu" -v gt="$gr_time" -v gc="$gr_cpu" -v gm="$gr_rss" \
+    -v ot="$g1_time" -v oc="$g1_cpu" -v om="$g1_rss" -v bytes="$g_bytes" -v misses="${g_misses:-?}" 'BEGIN {
+    printf "casebook grade:                 %6.2f s wall  %5.2f s CPU  %7.1f MiB peak RSS (%s misses)\n", gt, gc, gm / 1024, misses
+    printf "casebook grade of one line:     %6.2f s wall  %5.2f s CPU  %7.1f MiB peak RSS (book and report)\n", ot, oc, om / 1024
+    r = (jt > 0) ? gt / jt : 0
+    printf "grade time ratio: %.2f x json_scan (target <= 2.0: %s); without the fixed cost %.2f x\n",
+           r, r <= 2.0 ? "met" : "MISSED", (jt > 0) ? (gt - ot) / jt : 0
+    printf "grade CPU time ratio: %.2f x json_scan; without the fixed cost %.2f x\n",
+           (jc > 0) ? gc / jc : 0, (jc > 0) ? (gc - oc) / jc : 0
+    printf "grade peak memory: %.1f MiB for %.1f MiB of annotations (%.1f MiB above the one-line grade)\n",
+           gm / 1024, bytes / 1048576, (gm - om) / 1024
+  }'
 fi

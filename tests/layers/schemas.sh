@@ -17,7 +17,15 @@
 #     must reject;
 #   - tests/schemas/when-oracle.js: on random `when` expressions and
 #     answers, the schema's if/then/else agrees with casebook's own
-#     evaluation (its not-applicable errors) on every (case, question).
+#     evaluation (its not-applicable errors) on every (case, question);
+#   - the schemas of `casebook grade`: annotations.schema.json accepts
+#     hand-written lines of every answer shape and rejects broken ones;
+#     grade.schema.json accepts the contract example
+#     (tests/grade/contract-grade.json) and the grade.json that `casebook
+#     grade --format json` prints for grade_gen's annotations of
+#     chat-safety, for a Label Studio export, for a merge of partial
+#     grades and with re-review entries, and rejects mutants of the
+#     contract.
 # Negative controls show that the validators are not vacuous.
 
 # The books of the layer, one directory a line.
@@ -117,7 +125,7 @@ layer_schemas() {
     fail "schemas: npm install of tests/node (ajv-cli)"
     return
   fi
-  for s in rubric.schema.json gold.schema.json; do
+  for s in rubric.schema.json gold.schema.json annotations.schema.json grade.schema.json; do
     if schemas_ajv compile -s "$ROOT/schemas/$s" >"$TMP/schemas-compile" 2>&1; then
       pass "schemas: schemas/$s is a valid 2020-12 schema"
     else
@@ -169,6 +177,7 @@ layer_schemas() {
   fi
 
   schemas_install
+  schemas_grade
 
   # The `when` translation against casebook's own evaluation, on random
   # expressions and answers (three fixed seeds).
@@ -234,6 +243,162 @@ layer_schemas() {
   fi
 }
 
+# schemas_grade: the schemas of `casebook grade`, its input (one line of
+# annotations JSONL) and its output (grade.json). Hand-written lines, one
+# of each answer shape, are accepted and broken ones rejected; the
+# contract example of grade.json (tests/grade/contract-grade.json, every
+# field) is accepted, and so are mutants of it that a reader must not see
+# rejected.
+schemas_grade() {
+  ann=$ROOT/schemas/annotations.schema.json
+  d=$TMP/schemas-annotations
+  mkdir -p "$d"
+  # valid: every answer shape; per_response only; an unnamed response;
+  # an empty answers object
+  printf '%s\n' \
+    '{"item":"bomb-story","annotator":"ann-1","answers":{"harm":"safe","issues":["tone","verbosity"],"severity":3,"ranking":["A",["B","C"]],"preference":{"preferred":"B","strength":2},"note":"A shorter answer."},"version":"1.0.0"}' \
+    '{"item":"task-17","annotator":"gpt-judge","per_response":{"A":{"verdict":"good"},"B":{"verdict":"bad","issues":[]}}}' \
+    '{"item":"c1-0","annotator":"a@example.com","answers":{"pref":{"preferred":"tie","strength":0}},"per_response":{"":{"verdict":"acceptable"}}}' \
+    '{"item":"x","annotator":"y","answers":{}}' >"$d/valid.jsonl"
+  # invalid, one reason a line
+  printf '%s\n' \
+    '{"annotator":"ann-1","answers":{"harm":"safe"}}' \
+    '{"item":"","annotator":"ann-1","answers":{"harm":"safe"}}' \
+    '{"item":"c1","annotator":"","answers":{"harm":"safe"}}' \
+    '{"item":"c1","annotator":"ann-1"}' \
+    '{"item":"c1","annotator":"ann-1","answers":{"harm":"safe"},"extra":1}' \
+    '{"item":"c1","annotator":"ann-1","answers":{"preference":{"preferred":"A","strength":3}}}' \
+    '{"item":"c1","annotator":"ann-1","answers":{"severity":2.5}}' \
+    '{"item":"c1","annotator":"ann-1","answers":{"ranking":["A",["B"]]}}' \
+    '{"item":"c1","annotator":"ann-1","answers":{"harm":null}}' \
+    '{"item":"c1","annotator":"ann-1","per_response":{"A":"good"}}' \
+    '{"item":"c1","annotator":"ann-1","answers":{"harm":"safe"},"version":7}' \
+    '{"item":7,"annotator":"ann-1","answers":{"harm":"safe"}}' >"$d/invalid.jsonl"
+  rm -f "$d"/valid-* "$d"/invalid-*
+  split -l 1 -a 3 -d --additional-suffix=.json "$d/valid.jsonl" "$d/valid-"
+  split -l 1 -a 3 -d --additional-suffix=.json "$d/invalid.jsonl" "$d/invalid-"
+  n_valid=$(grep -c '' "$d/valid.jsonl")
+  n_invalid=$(grep -c '' "$d/invalid.jsonl")
+  schemas_ajv validate -s "$ann" -d "$d/valid-*.json" >"$d/valid.ajv" 2>&1
+  schemas_ajv validate -s "$ann" -d "$d/invalid-*.json" >"$d/invalid.ajv" 2>&1
+  n_ok=$(grep -c ' valid$' "$d/valid.ajv")
+  if [ "$n_ok" -eq "$n_valid" ]; then
+    pass "schemas: annotations.schema.json accepts $n_valid hand-written lines"
+  else
+    fail "schemas: annotations.schema.json accepts $n_valid hand-written lines ($n_ok)" "$d/valid.ajv"
+  fi
+  n_bad=$(grep -c ' invalid$' "$d/invalid.ajv")
+  if [ "$n_bad" -eq "$n_invalid" ]; then
+    pass "schemas: annotations.schema.json rejects $n_invalid broken lines"
+  else
+    grep ' valid$' "$d/invalid.ajv" | while IFS= read -r l; do
+      f=${l% valid}
+      cat "$f"
+    done >"$d/why"
+    fail "schemas: annotations.schema.json rejects $n_invalid broken lines ($n_bad)" "$d/why"
+  fi
+
+  gs=$ROOT/schemas/grade.schema.json
+  contract=$ROOT/tests/grade/contract-grade.json
+  ajv_expect valid "schemas: grade.schema.json accepts the contract grade.json" \
+    draft2020 "$gs" "$contract"
+  # mutants of the contract: the fixed paths keep their types
+  g=$TMP/schemas-grade
+  mkdir -p "$g"
+  node -e '
+    const fs = require("fs");
+    const c = fs.readFileSync(process.argv[1], "utf8");
+    const dir = process.argv[2];
+    const mutants = {
+      "alpha-string": (g) => { g.questions.harm.agreement.krippendorff_alpha.nominal = "0.7"; },
+      "alpha-level-missing": (g) => { delete g.questions.harm.agreement.krippendorff_alpha.interval; },
+      "cohen-no-b": (g) => { delete g.questions.harm.agreement.cohen_kappa[0].b; },
+      "gold-accuracy-2": (g) => { g.questions.harm.gold.accuracy = 2; },
+      "annotator-no-accuracy": (g) => { delete g.annotators["ann-1"].accuracy; },
+      "miss-no-url": (g) => { delete g.misses[0].url; },
+      "miss-bad-gold": (g) => { g.misses[0].gold = {"preferred": "A"}; },
+      "unknown-field": (g) => { g.totals.extra = 1; },
+      "format-2": (g) => { g.format = 2; },
+    };
+    for (const [name, f] of Object.entries(mutants)) {
+      const g = JSON.parse(c);
+      f(g);
+      fs.writeFileSync(dir + "/" + name + ".json", JSON.stringify(g));
+    }' "$contract" "$g"
+  for m in "$g"/*.json; do
+    ajv_expect invalid "schemas: grade.schema.json rejects $(basename "$m" .json)" \
+      draft2020 "$gs" "$m"
+  done
+
+  # grade_gen's annotations of chat-safety (its rubric and gold from the
+  # build above) are what annotations.schema.json describes; graded from
+  # a copy of the book, they give a grade.json that grade.schema.json
+  # accepts
+  ex=$TMP/schemas-casebooks-chat-safety
+  if [ ! -f "$ex/gold.jsonl" ] || ! "$BUILD/tools/grade_gen" "$ex" "$g/ann.jsonl" 300 6 \
+    >"$g/gen.log" 2>&1; then
+    fail "schemas: grade_gen writes annotations of chat-safety" "$g/gen.log"
+    return
+  fi
+  rm -rf "$g/lines"
+  mkdir -p "$g/lines"
+  split -l 1 -a 3 -d --additional-suffix=.json "$g/ann.jsonl" "$g/lines/line-"
+  schemas_ajv validate -s "$ann" -d "$g/lines/*.json" >"$g/lines.ajv" 2>&1
+  n_ok=$(grep -c ' valid$' "$g/lines.ajv")
+  if [ "$n_ok" -eq 300 ]; then
+    pass "schemas: grade_gen's 300 lines are valid against annotations.schema.json"
+  else
+    grep -v ' valid$' "$g/lines.ajv" >"$g/why"
+    fail "schemas: grade_gen's 300 lines are valid against annotations.schema.json ($n_ok)" "$g/why"
+  fi
+  if ! "$CASEBOOK" grade --help >/dev/null 2>&1; then
+    [ -n "$VERBOSE" ] && echo "     (no grade command: the real grade.json is not checked)"
+    return
+  fi
+  run_limited 120 "$g/grade.json" "$g/grade.err" "$CASEBOOK" grade "$ex.src" "$g/ann.jsonl" --format json
+  if [ $RC -gt 1 ] || sanitizer_report "$g/grade.err"; then
+    { echo "exit status $RC"; cat "$g/grade.err"; } >"$g/why"
+    fail "schemas: casebook grade --format json of chat-safety" "$g/why"
+    return
+  fi
+  ajv_expect valid "schemas: the grade.json of chat-safety is valid against grade.schema.json" \
+    draft2020 "$gs" "$g/grade.json"
+
+  # the other shapes of grade.json: a Label Studio export (with bad
+  # tasks), a merge of two partial grades, and re-review entries of
+  # answers made under an older commit whose gold answer changed
+  run_limited 120 "$g/ls.json" "$g/ls.err" "$CASEBOOK" grade "$ex.src" \
+    "$ROOT/tests/grade/bad-labelstudio.json" --format json
+  ajv_expect valid "schemas: the grade.json of a Label Studio export is valid against grade.schema.json" \
+    draft2020 "$gs" "$g/ls.json"
+  head -n 150 "$g/ann.jsonl" >"$g/a.jsonl"
+  tail -n +151 "$g/ann.jsonl" >"$g/b.jsonl"
+  rm -f "$g/a.part" "$g/b.part"
+  "$CASEBOOK" -q grade "$ex.src" "$g/a.jsonl" --partial "$g/a.part" >/dev/null 2>&1
+  "$CASEBOOK" -q grade "$ex.src" "$g/b.jsonl" --partial "$g/b.part" >/dev/null 2>&1
+  run_limited 120 "$g/merge.json" "$g/merge.err" "$CASEBOOK" grade "$ex.src" --merge \
+    "$g/a.part" "$g/b.part" --format json
+  ajv_expect valid "schemas: the grade.json of a merge of partial grades is valid against grade.schema.json" \
+    draft2020 "$gs" "$g/merge.json"
+  vb=$g/versions
+  rm -rf "$vb"
+  cp -R "$ex.src" "$vb"
+  rm -rf "$vb/_build"
+  tgit -C "$vb" init -q && tgit_commit "$vb" 2026-01-01T00:00:00Z 2026-01-01T00:00:00Z v1 >/dev/null
+  v1_commit=$(tgit -C "$vb" rev-parse HEAD)
+  sed -i 's/^- harm: harmful$/- harm: borderline/' "$vb/cases-harm.md"
+  tgit_commit "$vb" 2026-01-02T00:00:00Z 2026-01-02T00:00:00Z v2 >/dev/null
+  sed "s/}\$/,\"version\":\"$v1_commit\"}/" "$g/ann.jsonl" >"$g/old.jsonl"
+  run_limited 120 "$g/versions.json" "$g/versions.err" "$CASEBOOK" grade "$vb" "$g/old.jsonl" --format json
+  if grep -q '"kind": *"gold-changed"' "$g/versions.json"; then
+    ajv_expect valid "schemas: the grade.json with re-review entries is valid against grade.schema.json" \
+      draft2020 "$gs" "$g/versions.json"
+  else
+    { echo "no re-review entry (exit status $RC)"; cat "$g/versions.err"; } >"$g/why"
+    fail "schemas: the grade.json with re-review entries is valid against grade.schema.json" "$g/why"
+  fi
+}
+
 # `make install` puts the schemas where docs/outputs.md says.
 schemas_install() {
   dest=$TMP/schemas-install
@@ -245,7 +410,7 @@ schemas_install() {
     return
   fi
   missing=
-  for f in rubric.rng rubric.schema.json gold.schema.json; do
+  for f in rubric.rng rubric.schema.json gold.schema.json annotations.schema.json grade.schema.json; do
     cmp -s "$dest/usr/share/casebook/schemas/$f" "$ROOT/schemas/$f" || missing="$missing $f"
   done
   if [ -z "$missing" ]; then
