@@ -42,6 +42,46 @@ static size_t random_below(uint64_t *state, size_t n) {
   return (size_t)(r % bound);
 }
 
+/* A uniform double in (0, 1): 53 random bits, never 0. */
+static double random_unit(uint64_t *state) {
+  return ((double)(next_random(state) >> 11) + 0.5) / 9007199254740992.0;
+}
+
+/* A Poisson(mu) draw, mu > 0. Small means multiply uniforms until their
+ * product falls below exp(-mu) (Knuth 1969); larger ones use the
+ * transformed rejection of Hormann (1993), "The transformed rejection
+ * method for generating Poisson random variables" (PTRS), whose cost does
+ * not grow with mu. */
+static uint64_t random_poisson(uint64_t *state, double mu) {
+  if (mu < 10) {
+    double limit = exp(-mu), p = 1;
+    uint64_t k = 0;
+    for (;;) {
+      p *= random_unit(state);
+      if (p <= limit)
+        return k;
+      k++;
+    }
+  }
+  double smu = sqrt(mu), log_mu = log(mu);
+  double b = 0.931 + 2.53 * smu;
+  double a = -0.059 + 0.02483 * b;
+  double inv_alpha = 1.1239 + 1.1328 / (b - 3.4);
+  double v_r = 0.9277 - 3.6224 / (b - 2);
+  for (;;) {
+    double u = random_unit(state) - 0.5, v = random_unit(state);
+    double us = 0.5 - fabs(u);
+    double k = floor((2 * a / us + b) * u + mu + 0.43);
+    if (us >= 0.07 && v <= v_r)
+      return (uint64_t)k;
+    if (k < 0 || (us < 0.013 && v > us))
+      continue;
+    if (log(v) + log(inv_alpha) - log(a / (us * us) + b) <=
+        -mu + k * log_mu - lgamma(k + 1))
+      return (uint64_t)k;
+  }
+}
+
 /* ------------------------------------------------------------------ */
 /* The alpha accumulator                                              */
 /* ------------------------------------------------------------------ */
@@ -153,13 +193,16 @@ static size_t fleiss_row(const cb_agree_alpha *a, uint64_t m) {
 }
 
 /* Adds one item's coincidences, o[c][k] += n_uc (n_uk - [c == k]) /
- * (m_u - 1) (Krippendorff 2011), and marginals to o and n_c (k codes). */
-static void add_coincidences(double *o, uint64_t *n_c, size_t k,
-                             const value_count *v, size_t d, uint64_t m) {
-  double share = 1.0 / (double)(m - 1);
+ * (m_u - 1) (Krippendorff 2011), and marginals to o and n_c (k codes),
+ * times over (an item the bootstrap drew that many times): its d
+ * distinct values v with their counts, m values in all (m >= 2). */
+static void add_coincidences_times(double *o, uint64_t *n_c, size_t k,
+                                   const value_count *v, size_t d, uint64_t m,
+                                   uint64_t times) {
+  double share = (double)times / (double)(m - 1);
   for (size_t i = 0; i < d; i++) {
     double ci = v[i].count;
-    n_c[v[i].code] += v[i].count;
+    n_c[v[i].code] += times * v[i].count;
     for (size_t j = 0; j < d; j++) {
       double pairs = i == j ? ci * (ci - 1) : ci * v[j].count;
       o[(size_t)v[i].code * k + v[j].code] += pairs * share;
@@ -209,7 +252,7 @@ static int add_item(cb_agree_alpha *a, size_t d) {
   row[2] += agree_pairs;
   for (size_t i = 0; i < d; i++)
     row[3 + v[i].code] += v[i].count;
-  add_coincidences(a->o, a->n_c, a->k, v, d, m);
+  add_coincidences_times(a->o, a->n_c, a->k, v, d, m, 1);
   a->n += m;
   a->n_items++;
   return 0;
@@ -502,6 +545,51 @@ static double quantile(const double *sorted, size_t n, double q) {
   return sorted[lo] + (h - (double)lo) * (sorted[lo + 1] - sorted[lo]);
 }
 
+/* The items of a grouped by their values (kept in increasing code
+ * order, so equal items have equal lists): pattern[i] is item i's group,
+ * first[g] the first item of group g. Many items share a few patterns
+ * (three annotators agreeing on one of five options), so a resample adds
+ * each group once, times the items drawn from it, instead of adding every
+ * item drawn. Returns the number of groups, or 0 out of memory. */
+static size_t group_items(const cb_agree_alpha *a, uint32_t *pattern,
+                          size_t *first) {
+  size_t cap = 16;
+  while (cap < a->n_items * 2)
+    cap *= 2;
+  size_t *slots = cb_malloc(cap * sizeof *slots); /* group + 1, 0 empty */
+  if (!slots)
+    return 0;
+  memset(slots, 0, cap * sizeof *slots);
+  size_t n_groups = 0;
+  for (size_t i = 0; i < a->n_items; i++) {
+    size_t from = i ? a->item_end[i - 1] : 0, to = a->item_end[i];
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t v = from; v < to; v++) {
+      h = (h ^ a->values[v].code) * 1099511628211ULL;
+      h = (h ^ a->values[v].count) * 1099511628211ULL;
+    }
+    size_t at = (size_t)h & (cap - 1);
+    for (;; at = (at + 1) & (cap - 1)) {
+      if (!slots[at]) {
+        first[n_groups] = i;
+        slots[at] = ++n_groups;
+        pattern[i] = (uint32_t)(n_groups - 1);
+        break;
+      }
+      size_t g = first[slots[at] - 1];
+      size_t gf = g ? a->item_end[g - 1] : 0, gt = a->item_end[g];
+      if (gt - gf == to - from &&
+          !memcmp(a->values + gf, a->values + from,
+                  (to - from) * sizeof *a->values)) {
+        pattern[i] = (uint32_t)(slots[at] - 1);
+        break;
+      }
+    }
+  }
+  cb_free(slots);
+  return n_groups;
+}
+
 int cb_agree__alpha_bootstrap(cb_agree_interval *out, const cb_agree_alpha *a,
                               const cb_agree_metric *m, size_t n_resamples,
                               uint64_t seed) {
@@ -526,30 +614,72 @@ int cb_agree__alpha_bootstrap(cb_agree_interval *out, const cb_agree_alpha *a,
   o = cb_malloc(k * k * sizeof *o);
   n_c = cb_malloc(k * sizeof *n_c);
   alphas = cb_malloc(n_resamples * sizeof *alphas);
-  if (!o || !n_c || !alphas) {
+  uint32_t *pattern = NULL;
+  size_t *first = NULL, *drawn = NULL, n_groups = 0;
+  uint64_t *g_m = NULL;
+  if (!too_many(a->n_items, sizeof *first)) {
+    pattern = cb_malloc(a->n_items * sizeof *pattern);
+    first = cb_malloc(a->n_items * sizeof *first);
+  }
+  if (pattern && first)
+    n_groups = group_items(a, pattern, first);
+  if (n_groups) {
+    g_m = cb_calloc(n_groups, sizeof *g_m);
+    drawn = cb_calloc(n_groups, sizeof *drawn);
+  }
+  if (!o || !n_c || !alphas || !g_m || !drawn) {
+    cb_free(pattern);
+    cb_free(first);
+    cb_free(g_m);
+    cb_free(drawn);
     err = CB_ENOMEM;
     goto done;
   }
+  for (size_t g = 0; g < n_groups; g++) {
+    size_t u = first[g];
+    size_t from = u ? a->item_end[u - 1] : 0, to = a->item_end[u];
+    for (size_t v = from; v < to; v++)
+      g_m[g] += a->values[v].count;
+  }
+  /* the items of each group, for the Poisson bootstrap */
+  for (size_t i = 0; a->n_items > CB_AGREE_POISSON_ITEMS && i < a->n_items;
+       i++)
+    g_m[pattern[i]] += (uint64_t)1 << 32;
   uint64_t state = seed;
   size_t n_defined = 0;
   for (size_t b = 0; b < n_resamples; b++) {
     memset(o, 0, k * k * sizeof *o);
     memset(n_c, 0, k * sizeof *n_c);
+    memset(drawn, 0, n_groups * sizeof *drawn);
     uint64_t n = 0;
-    for (size_t i = 0; i < a->n_items; i++) {
-      size_t u = random_below(&state, a->n_items);
+    if (a->n_items > CB_AGREE_POISSON_ITEMS) {
+      /* each item drawn Poisson(1) times: a group of m like items
+       * Poisson(m) times, one draw per group */
+      for (size_t g = 0; g < n_groups; g++)
+        drawn[g] = random_poisson(&state, (double)(g_m[g] >> 32));
+    } else {
+      for (size_t i = 0; i < a->n_items; i++)
+        drawn[pattern[random_below(&state, a->n_items)]]++;
+    }
+    for (size_t g = 0; g < n_groups; g++) {
+      if (!drawn[g])
+        continue;
+      size_t u = first[g];
       size_t from = u ? a->item_end[u - 1] : 0, to = a->item_end[u];
-      uint64_t m_u = 0;
-      for (size_t v = from; v < to; v++)
-        m_u += a->values[v].count;
-      add_coincidences(o, n_c, k, a->values + from, to - from, m_u);
-      n += m_u;
+      uint64_t m_g = g_m[g] & 0xffffffffu; /* the group's values per item */
+      add_coincidences_times(o, n_c, k, a->values + from, to - from, m_g,
+                             drawn[g]);
+      n += drawn[g] * m_g;
     }
     cb_agree_alpha_result r;
     alpha_from(&r, k, o, n_c, n, m, &s);
     if (r.defined)
       alphas[n_defined++] = r.alpha;
   }
+  cb_free(pattern);
+  cb_free(first);
+  cb_free(g_m);
+  cb_free(drawn);
   out->n_defined = n_defined;
   if (n_defined >= 2) {
     qsort(alphas, n_defined, sizeof *alphas, compare_double);

@@ -154,7 +154,17 @@ typedef struct cb_agree_interval {
  * platform. (Hayes and Krippendorff 2007 resample pairable values
  * instead; resampling units keeps the dependence between an item's
  * values.) Needs an accumulator created with keep_items (else
- * CB_EUSAGE). Returns 0, CB_EUSAGE or CB_ENOMEM. */
+ * CB_EUSAGE). Returns 0, CB_EUSAGE or CB_ENOMEM.
+ *
+ * Items with the same values are grouped, and a resample adds a group
+ * once, times the items drawn from it. Past CB_AGREE_POISSON_ITEMS items,
+ * drawing every item costs more than the rest of a grade, and the
+ * Poisson bootstrap is used instead: each item is drawn Poisson(1) times
+ * (a group of m like items Poisson(m) times, one draw per group, Hormann
+ * 1993), which is the multinomial resampling in the limit of many items
+ * (Hanley and MacGibbon 2006; Chamandy et al. 2012, used at scale for
+ * the same reason) and costs the number of groups, not of items. */
+#define CB_AGREE_POISSON_ITEMS 10000
 int cb_agree__alpha_bootstrap(cb_agree_interval *out, const cb_agree_alpha *a,
                               const cb_agree_metric *m, size_t n_resamples,
                               uint64_t seed);

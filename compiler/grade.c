@@ -116,6 +116,7 @@ struct cb_grade {
   cb_grade_input *inputs;
   size_t n_inputs, cap_inputs;
 
+  cb_strmap case_map; /* final case id -> index in book->cases */
   cb_strmap item_map;
   gitem *items;
   size_t n_items, cap_items;
@@ -134,6 +135,7 @@ struct cb_grade {
   cb_buf key; /* scratch */
 
   /* the annotation being read */
+  size_t last_row; /* the row of the last answer + 1, 0 none */
   uint32_t cur_item, cur_ann;
   uint16_t cur_version;
   int cur_open, cur_answers;
@@ -239,6 +241,10 @@ int cb_grade_new(cb_grade **out, cb_ctx *ctx, const cb_book *book,
       g->pairs[t->qi][1] = t->compared[1];
     }
   }
+  for (size_t i = 0; !err && i < book->n_cases; i++)
+    if (book->cases[i].status == CB_STATUS_FINAL &&
+        cb_strmap_put(&g->case_map, book->cases[i].id, i, NULL) < 0)
+      err = CB_ENOMEM;
   gversion cur = {NULL, book, NULL, 0};
   if (!err && CB_VEC_PUSH(g->versions, g->n_versions, g->cap_versions, cur) < 0)
     err = CB_ENOMEM;
@@ -267,6 +273,7 @@ void cb_grade_free(cb_grade *g) {
   cb_strmap_free(&g->ls_map);
   cb_strmap_free(&g->ag_map);
   cb_strmap_free(&g->item_map);
+  cb_strmap_free(&g->case_map);
   cb_strmap_free(&g->row_map);
   cb_strmap_free(&g->ann_map);
   cb_strmap_free(&g->version_map);
@@ -366,10 +373,8 @@ static long item_index(cb_grade *g, const char *id) {
     return (long)i;
   gitem it;
   it.id = astr(g, id);
-  const cb_case *c = cb_book_case(g->book, id);
-  it.case_idx = c && c->status == CB_STATUS_FINAL
-                    ? (int32_t)(c - g->book->cases)
-                    : -1;
+  size_t ci;
+  it.case_idx = cb_strmap_get(&g->case_map, id, &ci) ? (int32_t)ci : -1;
   if (!it.id || CB_VEC_PUSH(g->items, g->n_items, g->cap_items, it) < 0 ||
       cb_strmap_put(&g->item_map, it.id, g->n_items - 1, NULL) < 0)
     return -1;
@@ -435,6 +440,13 @@ int cb_grade__end(cb_grade *g) {
 
 /* The row of (item, response), added when new; NULL out of memory. */
 static grow *row_for(cb_grade *g, uint32_t item, const char *response) {
+  /* an annotation's answers to one response come one after another */
+  if (g->last_row) {
+    grow *last = &g->rows[g->last_row - 1];
+    if (last->item == item && !last->response == !response &&
+        (!response || !strcmp(last->response, response)))
+      return last;
+  }
   cb_buf *k = &g->key;
   cb_buf_reset(k);
   cb_buf_puts(k, g->items[item].id);
@@ -446,8 +458,10 @@ static grow *row_for(cb_grade *g, uint32_t item, const char *response) {
   if (k->failed)
     return NULL;
   size_t i;
-  if (cb_strmap_get(&g->row_map, cb_buf_cstr(k), &i))
+  if (cb_strmap_get(&g->row_map, cb_buf_cstr(k), &i)) {
+    g->last_row = i + 1;
     return &g->rows[i];
+  }
   const char *key = astr(g, cb_buf_cstr(k));
   grow r;
   memset(&r, 0, sizeof r);
@@ -457,6 +471,7 @@ static grow *row_for(cb_grade *g, uint32_t item, const char *response) {
       CB_VEC_PUSH(g->rows, g->n_rows, g->cap_rows, r) < 0 ||
       cb_strmap_put(&g->row_map, key, g->n_rows - 1, NULL) < 0)
     return NULL;
+  g->last_row = g->n_rows;
   return &g->rows[g->n_rows - 1];
 }
 
@@ -1019,6 +1034,7 @@ typedef struct finish {
   a_stat *as;
   aq_stat *aqs; /* n_anns * n_questions */
   json_t *misses, *rereview;
+  json_t *cases; /* the cases misses and re-reviews name, once each */
   int failed;
 } finish;
 
@@ -1083,6 +1099,32 @@ static cb_agree_figure rank_tau(const char *gold, const char *ans) {
   return cb_agree__kendall_tau_b(x, y, n);
 }
 
+/* What the report says of a case a miss names: its title, rationale,
+ * criteria and place in the site (grade.json's `cases`). */
+static json_t *case_entry(finish *f, const cb_case *cs) {
+  cb_grade *g = f->g;
+  cb_buf tmp = {0};
+  const char *rat = cs->rationale.text ? cs->rationale.text : "";
+  json_t *crit = json_array();
+  for (size_t i = 0; i < cs->criteria.n; i++) {
+    const cb_criterion *cr = cb_book_criterion(g->book, cs->criteria.items[i]);
+    const char *u = cr ? site_url(g, cr->chapter, "criterion-", cr->id) : NULL;
+    json_array_append_new(
+        crit, object_of("id", json_string(cs->criteria.items[i]), "title",
+                        cr ? cb_model_json__str(&tmp, cr->title,
+                                                strlen(cr->title))
+                           : json_null(),
+                        "url", str_or_null(u), NULL));
+  }
+  json_t *e = object_of(
+      "title", cb_model_json__str(&tmp, cs->title, strlen(cs->title)),
+      "rationale", cb_model_json__str(&tmp, rat, strlen(rat)), "criteria",
+      crit, "url", str_or_null(site_url(g, cs->chapter, "case-", cs->id)),
+      NULL);
+  cb_buf_free(&tmp);
+  return e;
+}
+
 /* A miss or a re-review entry. */
 static json_t *answer_entry(finish *f, const grow *r, const gcell *c,
                             uint32_t gold, int has_gold) {
@@ -1105,25 +1147,8 @@ static json_t *answer_entry(finish *f, const grow *r, const gcell *c,
   json_object_set_new(o, "gold", has_gold ? decode(g, c->q, gold) : json_null());
   const char *url = cs ? site_url(g, cs->chapter, "case-", cs->id) : NULL;
   json_object_set_new(o, "url", url ? json_string(url) : json_null());
-  const char *title = cs ? cs->title : "";
-  json_object_set_new(o, "case_title",
-                      cb_model_json__str(&tmp, title, strlen(title)));
-  const char *rat = cs && cs->rationale.text ? cs->rationale.text : "";
-  json_object_set_new(o, "rationale", cb_model_json__str(&tmp, rat, strlen(rat)));
-  json_t *crit = json_array();
-  for (size_t i = 0; cs && i < cs->criteria.n; i++) {
-    const cb_criterion *cr = cb_book_criterion(g->book, cs->criteria.items[i]);
-    json_t *e = json_object();
-    json_object_set_new(e, "id", json_string(cs->criteria.items[i]));
-    json_object_set_new(e, "title",
-                        cr ? cb_model_json__str(&tmp, cr->title,
-                                                strlen(cr->title))
-                           : json_null());
-    const char *u = cr ? site_url(g, cr->chapter, "criterion-", cr->id) : NULL;
-    json_object_set_new(e, "url", u ? json_string(u) : json_null());
-    json_array_append_new(crit, e);
-  }
-  json_object_set_new(o, "criteria", crit);
+  if (cs && !json_object_get(f->cases, cs->id))
+    json_object_set_new(f->cases, cs->id, case_entry(f, cs));
   const char *qu = site_url(g, q->chapter, "question-", q->id);
   json_object_set_new(o, "question_url", qu ? json_string(qu) : json_null());
   if (q->type == CB_Q_CHOICE) {
@@ -2035,10 +2060,13 @@ int cb_grade_finish(cb_grade *g) {
   f.aqs = cb_calloc(g->n_anns * book->n_questions + 1, sizeof *f.aqs);
   f.misses = json_array();
   f.rereview = json_array();
+  f.cases = json_object();
   g->doc = json_object();
-  if (!f.qs || !f.as || !f.aqs || !f.misses || !f.rereview || !g->doc) {
+  if (!f.qs || !f.as || !f.aqs || !f.misses || !f.rereview || !f.cases ||
+      !g->doc) {
     json_decref(f.misses);
     json_decref(f.rereview);
+    json_decref(f.cases);
     cb_free(f.qs);
     cb_free(f.as);
     cb_free(f.aqs);
@@ -2141,6 +2169,7 @@ int cb_grade_finish(cb_grade *g) {
   json_object_set_new(d, "needs_work", needs_work(&f, questions));
   json_object_set_new(d, "misses", f.misses);
   json_object_set_new(d, "rereview", f.rereview);
+  json_object_set_new(d, "cases", f.cases);
   json_object_set_new(d, "consensus_file", json_string("consensus.jsonl"));
   json_object_set_new(d, "gates", gates(g, questions, totals));
   json_object_set_new(d, "passed", json_boolean(g->passed));

@@ -1318,10 +1318,14 @@ static void report(page *p) {
 static void miss(page *p, const json_t *m) {
   const char *qid = str(m, "question");
   const char *type = question_type(p, qid);
+  /* the case's title, rationale and criteria are in grade.json's
+   * `cases`, once per case */
+  const json_t *cs = str(m, "case") ? get(get(p->grade, "cases"), str(m, "case"))
+                                    : NULL;
   tag_open(p, CB_TAG_ARTICLE, "miss");
   tag_open(p, CB_TAG_H3, NULL);
-  text(p, str(m, "case_title") ? str(m, "case_title")
-                               : str(m, "item") ? str(m, "item") : "?");
+  text(p, str(cs, "title") ? str(cs, "title")
+                           : str(m, "item") ? str(m, "item") : "?");
   close_(p);
   tag_open(p, CB_TAG_DL, "miss-facts");
   tag_open(p, CB_TAG_DIV, NULL);
@@ -1363,7 +1367,7 @@ static void miss(page *p, const json_t *m) {
   answer(p, get(m, "gold"), type, get(m, "gold_url"));
   close_(p);
   close_(p);
-  const json_t *criteria = get(m, "criteria");
+  const json_t *criteria = get(cs, "criteria");
   if (json_array_size(criteria) > 0) {
     tag_open(p, CB_TAG_DIV, NULL);
     leaf(p, CB_TAG_DT, NULL, "Criteria");
@@ -1380,9 +1384,9 @@ static void miss(page *p, const json_t *m) {
     close_(p);
   }
   close_(p); /* dl */
-  if (str(m, "rationale")) {
+  if (str(cs, "rationale")) {
     tag_open(p, CB_TAG_DIV, "rationale");
-    leaf(p, CB_TAG_P, NULL, str(m, "rationale"));
+    leaf(p, CB_TAG_P, NULL, str(cs, "rationale"));
     close_(p);
   }
   const char *href = site_href(p, get(m, "url"));

@@ -97,14 +97,19 @@ static json_t *hostile_grade(void) {
       "{s:s, s:s, s:s, s:s, s:[s,[s,s],s], s:[s,s,s,s], s:s, s:s}",
       "annotator", name, "item", "rank-1", "case", "rank-1", "question",
       "order", "answer", "a", "b", "c", "d", "gold", "d", "c", "b", "a",
-      "url", "javascript:alert(2)", "case_title",
-      "<img src=x onerror=alert(3)>");
-  /* invalid UTF-8 and a bidirectional override in the rationale */
+      "url", "javascript:alert(2)", "question_url",
+      "html/rank.html#question-order");
+  json_array_append_new(misses, m1);
+  /* the case of m1, once in `cases`: a hostile title, and invalid UTF-8
+   * and a bidirectional override in the rationale */
   static const char rationale[] = "bad \xFF\xFE bytes \xE2\x80\xAE"
                                   "<script>alert(4)</script>";
-  json_object_set_new(m1, "rationale",
+  json_t *c1 = json_pack("{s:s, s:[], s:s}", "title",
+                         "<img src=x onerror=alert(3)>", "criteria", "url",
+                         "javascript:alert(2)");
+  json_object_set_new(c1, "rationale",
                       json_stringn_nocheck(rationale, sizeof rationale - 1));
-  json_array_append_new(misses, m1);
+  json_object_set_new(json_object_get(g, "cases"), "rank-1", c1);
   json_t *m2 = json_pack(
       "{s:s, s:s, s:s, s:s, s:s, s:{s:s, s:i}, s:{s:s, s:f}, s:s, s:s}",
       "annotator", name, "item", "pair-1", "case", "pair-1", "question",
