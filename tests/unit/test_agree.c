@@ -666,6 +666,77 @@ static void test_bootstrap(void) {
   cb_agree__alpha_free(a);
 }
 
+/* Past CB_AGREE_POISSON_ITEMS items the bootstrap draws each group of
+ * like items by Poisson: its interval must be the one of the plain
+ * resampling of items, which the test does itself on the same data
+ * (drawing items into a fresh accumulator, 300 times). */
+static void test_poisson_bootstrap(void) {
+  const size_t n_items = CB_AGREE_POISSON_ITEMS * 2;
+  uint32_t(*items)[3] = calloc(n_items, sizeof *items);
+  size_t *sizes = calloc(n_items, sizeof *sizes);
+  cb_agree_alpha *a = NULL;
+  CHECK(items && sizes && cb_agree__alpha_new(&a, 5, 1) == 0);
+  if (!items || !sizes || !a) {
+    free(items);
+    free(sizes);
+    cb_agree__alpha_free(a);
+    return;
+  }
+  test_rng_seed(2012);
+  int added = 0;
+  for (size_t i = 0; i < n_items; i++) {
+    uint32_t truth = test_rnd(5);
+    sizes[i] = 2 + test_rnd(2); /* two or three annotators */
+    for (size_t j = 0; j < sizes[i]; j++)
+      items[i][j] = test_rnd_unit() < 0.7 ? truth : test_rnd(5);
+    added += cb_agree__alpha_add(a, items[i], sizes[i]) == 0;
+  }
+  CHECK_INT(added, (long)n_items);
+  cb_agree_metric m = {CB_AGREE_NOMINAL, NULL, NULL};
+  cb_agree_alpha_result r;
+  cb_agree_interval iv, iv2;
+  CHECK_INT(cb_agree__alpha_compute(&r, a, &m), 0);
+  CHECK_INT(cb_agree__alpha_bootstrap(&iv, a, &m, 1000, 7), 0);
+  CHECK_INT(cb_agree__alpha_bootstrap(&iv2, a, &m, 1000, 7), 0);
+  CHECK(iv.defined && iv.lo == iv2.lo && iv.hi == iv2.hi);
+  CHECK(iv.lo < r.alpha && r.alpha < iv.hi);
+
+  enum { RESAMPLES = 300 };
+  double *alphas = calloc(RESAMPLES, sizeof *alphas);
+  size_t n = 0;
+  for (int b = 0; alphas && b < RESAMPLES; b++) {
+    cb_agree_alpha *s = NULL;
+    if (cb_agree__alpha_new(&s, 5, 0) < 0)
+      break;
+    for (size_t i = 0; i < n_items; i++) {
+      size_t u = test_rnd((uint32_t)n_items);
+      cb_agree__alpha_add(s, items[u], sizes[u]);
+    }
+    cb_agree_alpha_result rs;
+    if (cb_agree__alpha_compute(&rs, s, &m) == 0 && rs.defined)
+      alphas[n++] = rs.alpha;
+    cb_agree__alpha_free(s);
+  }
+  CHECK_INT(n, RESAMPLES);
+  for (size_t i = 1; i < n; i++) /* insertion sort: a few hundred */
+    for (size_t j = i; j > 0 && alphas[j - 1] > alphas[j]; j--) {
+      double t = alphas[j];
+      alphas[j] = alphas[j - 1];
+      alphas[j - 1] = t;
+    }
+  double lo = alphas[(size_t)(0.025 * (n - 1))];
+  double hi = alphas[(size_t)(0.975 * (n - 1))];
+  /* the half-width here is about 0.01; the two intervals agree to a
+   * fraction of it (the Monte Carlo error of 300 resamples included) */
+  CHECK(fabs(iv.lo - lo) < 0.004);
+  CHECK(fabs(iv.hi - hi) < 0.004);
+  CHECK(fabs((iv.hi - iv.lo) - (hi - lo)) < 0.004);
+  free(alphas);
+  free(items);
+  free(sizes);
+  cb_agree__alpha_free(a);
+}
+
 /* No variation: every pairable value the same. D_e = 0, so alpha is
  * undefined (Krippendorff: 0/0), reported as defined = 0 and NaN, with
  * no division by zero; the same for the bootstrap and the kappas. Items
@@ -791,6 +862,7 @@ int main(void) {
   test_alpha_against_definition();
   test_merge();
   test_bootstrap();
+  test_poisson_bootstrap();
   test_no_variation();
   test_out_of_memory();
   return test_report("agree");
