@@ -117,6 +117,7 @@ struct cb_grade {
   size_t n_inputs, cap_inputs;
 
   cb_strmap case_map; /* final case id -> index in book->cases */
+  cb_strmap question_map; /* question id -> index in book->questions */
   cb_strmap item_map;
   gitem *items;
   size_t n_items, cap_items;
@@ -241,6 +242,9 @@ int cb_grade_new(cb_grade **out, cb_ctx *ctx, const cb_book *book,
       g->pairs[t->qi][1] = t->compared[1];
     }
   }
+  for (size_t i = 0; !err && i < book->n_questions; i++)
+    if (cb_strmap_put(&g->question_map, book->questions[i].id, i, NULL) < 0)
+      err = CB_ENOMEM;
   for (size_t i = 0; !err && i < book->n_cases; i++)
     if (book->cases[i].status == CB_STATUS_FINAL &&
         cb_strmap_put(&g->case_map, book->cases[i].id, i, NULL) < 0)
@@ -274,6 +278,7 @@ void cb_grade_free(cb_grade *g) {
   cb_strmap_free(&g->ag_map);
   cb_strmap_free(&g->item_map);
   cb_strmap_free(&g->case_map);
+  cb_strmap_free(&g->question_map);
   cb_strmap_free(&g->row_map);
   cb_strmap_free(&g->ann_map);
   cb_strmap_free(&g->version_map);
@@ -309,6 +314,11 @@ long cb_grade__input(cb_grade *g, const char *path, const char *format) {
 cb_grade_input *cb_grade__inputs(cb_grade *g, size_t *n) {
   *n = g->n_inputs;
   return g->inputs;
+}
+
+long cb_grade__question(const cb_grade *g, const char *id) {
+  size_t i;
+  return cb_strmap_get(&g->question_map, id, &i) ? (long)i : -1;
 }
 
 const cb_export_target *cb_grade__ls_target(cb_grade *g, const char *name) {
@@ -1402,9 +1412,15 @@ static int cmp_pair_q(const void *x, const void *y) {
 /* The cells of question qi in row r that count (not repeated, not set
  * apart for re-review): their range in the sorted cells. */
 static uint32_t q_cells(const grow *r, uint16_t qi, uint32_t *from) {
-  uint32_t i = 0;
-  while (i < r->n && r->cells[i].q < qi)
-    i++;
+  uint32_t lo = 0, hi = r->n; /* the first cell of question qi or later */
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (r->cells[mid].q < qi)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  uint32_t i = lo;
   *from = i;
   uint32_t n = 0;
   while (i + n < r->n && r->cells[i + n].q == qi)

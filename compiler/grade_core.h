@@ -47,6 +47,9 @@ cb_grade_input *cb_grade__inputs(cb_grade *g, size_t *n);
 cb_ctx *cb_grade__ctx(const cb_grade *g);
 const cb_book *cb_grade__book(const cb_grade *g);
 
+/* The index of the question of that id in the book, -1 when none. */
+long cb_grade__question(const cb_grade *g, const char *id);
+
 /* The targets of the Label Studio or Argilla export of g's book (the
  * names their results carry), found by name; NULL when none. */
 const cb_export_target *cb_grade__ls_target(cb_grade *g, const char *name);

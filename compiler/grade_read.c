@@ -604,8 +604,8 @@ static int jsonl_line(reader *rd, const json_t *o, const cb_grade_pos *pos) {
           qid = key;
           v = val;
         }
-        const cb_question *q = cb_book_question(book, qid);
-        if (!q) {
+        long qi = cb_grade__question(g, qid);
+        if (qi < 0) {
           const char *cands[256];
           size_t n = book->n_questions < 256 ? book->n_questions : 256;
           for (size_t i = 0; i < n; i++)
@@ -620,7 +620,7 @@ static int jsonl_line(reader *rd, const json_t *o, const cb_grade_pos *pos) {
             break;
           continue;
         }
-        err = cb_grade__answer(g, (size_t)(q - book->questions), resp, v, pos);
+        err = cb_grade__answer(g, (size_t)qi, resp, v, pos);
         if (err < 0)
           return err;
         if (!pass)
