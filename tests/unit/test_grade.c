@@ -177,8 +177,12 @@ static void test_worked_example(void) {
   CHECK_STR(json_string_value(json_object_get(m, "gold")), "c2");
   CHECK_STR(json_string_value(json_object_get(m, "url")),
             "html/coding.html#case-g2");
-  CHECK_STR(json_string_value(json_object_get(m, "rationale")),
+  /* the case's texts, once, in cases */
+  json_t *g2 = json_object_get(json_object_get(doc, "cases"), "g2");
+  CHECK_STR(json_string_value(json_object_get(g2, "rationale")),
             "Because two.");
+  CHECK_STR(json_string_value(json_object_get(g2, "title")),
+            "A second gold case");
   /* the confusion of code: gold c2 answered c3 once, c1 c1 once */
   json_t *conf = json_object_get(
       json_object_get(
