@@ -1627,6 +1627,8 @@ static json_t *agreement(finish *f, size_t qi, json_t **cons) {
   json_object_set_new(o, "alpha_per_option", per_option);
   json_object_set_new(o, "fleiss_kappa", fleiss);
   json_object_set_new(o, "resamples", json_integer((json_int_t)resamples));
+  /* o owns them now */
+  ka = ci = masi = per_option = fleiss = NULL;
 
   /* Cohen's kappa of every pair with enough shared items */
   if (pr.n) {
@@ -1661,6 +1663,7 @@ static json_t *agreement(finish *f, size_t qi, json_t **cons) {
     cb_free(idx);
   }
   json_object_set_new(o, "cohen_kappa", kappas);
+  kappas = NULL;
 
   const char *undefined = NULL;
   if (q->type == CB_Q_RANK || q->type == CB_Q_TEXT)
@@ -1734,6 +1737,18 @@ static json_t *agreement(finish *f, size_t qi, json_t **cons) {
     cb_consensus__free(mv);
   }
 
+  goto done;
+oom:
+  f->failed = 1;
+  json_decref(ka);
+  json_decref(ci);
+  json_decref(kappas);
+  json_decref(masi);
+  json_decref(per_option);
+  json_decref(fleiss);
+  json_decref(o);
+  o = NULL;
+done:
   cb_agree__alpha_free(acc);
   for (size_t i = 0; opt && i < n_opt; i++)
     cb_agree__alpha_free(opt[i]);
@@ -1744,25 +1759,6 @@ static json_t *agreement(finish *f, size_t qi, json_t **cons) {
   cb_free(unit_row);
   pairs_free(&pr);
   return o;
-oom:
-  f->failed = 1;
-  cb_agree__alpha_free(acc);
-  for (size_t i = 0; opt && i < n_opt; i++)
-    cb_agree__alpha_free(opt[i]);
-  cb_free(opt);
-  cb_free(codes);
-  cb_free(values);
-  cb_free(labels);
-  cb_free(unit_row);
-  pairs_free(&pr);
-  json_decref(ka);
-  json_decref(ci);
-  json_decref(kappas);
-  json_decref(masi);
-  json_decref(per_option);
-  json_decref(fleiss);
-  json_decref(o);
-  return NULL;
 }
 
 /* ---- Finishing: the document --------------------------------------------- */
