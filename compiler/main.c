@@ -126,6 +126,8 @@ static int cmd_check(const cli *c) {
   if (rc >= 0 || (rc = cli_max_args(c, 1)) >= 0)
     return rc;
   rc = cli_load_book(&ctx, &book, c, 1);
+  if (rc < 0 && cb_book_apply_ignores(ctx, book) < 0)
+    rc = cli_env_error(ctx, CB_ENOMEM);
   if (rc < 0) {
     FILE *fp = stdout;
     int err = cb_diag_print(fp, ctx, fmt,
@@ -209,6 +211,10 @@ static int cmd_build(const cli *c) {
   }
   /* the rules run while the outputs are written */
   err = cb_book_check_and_emit(ctx, book, out);
+  /* the casebook-ignore comments, over every finding (the record keeps
+   * them silenced for a rebuild where nothing changed) */
+  if (err == 0)
+    err = cb_book_apply_ignores(ctx, book);
   if (err == 0)
     cb_build_cache_save(ctx, book);
   cb_diag_print(stderr, ctx, CB_FMT_GCC, cli_want_color(c, stderr));
