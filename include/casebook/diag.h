@@ -61,6 +61,17 @@ CB_EXTERN void cb_diag_report(cb_ctx *ctx, cb_diag_level level,
                               const char *element, const char *suggestion,
                               const char *fmt, ...) CB_ATTR_PRINTF(7, 8);
 
+/* Applies the fixes the diagnostics of ctx suggest (a "did you mean"
+ * replacing the word it is about, as SARIF's fixes say) to the chapters
+ * of book, each file whole or not at all, never through a symbolic link
+ * nor outside the project; silenced findings are not fixed, a file that
+ * changed on disk since it was read is left alone (a warning
+ * [fix-skipped]). With diff not NULL nothing is written: a unified diff
+ * of the fixes goes to diff instead. *n_fixed and *n_files say how many
+ * fixes went into how many files. Returns 0, CB_ENOMEM or CB_EIO. */
+CB_EXTERN int cb_book_fix(cb_ctx *ctx, const cb_book *book, FILE *diff,
+                          size_t *n_fixed, size_t *n_files);
+
 /* Formats of cb_diag_print. The CI formats (docs/ci.md) give paths
  * relative to the root of the git repository holding the project when
  * there is one, and columns in code points except rdjson (bytes). */
