@@ -14,10 +14,11 @@
 
 static int fold(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
 
-/* Only the cells within cap of the diagonal can hold a distance of at
- * most cap (each step off the diagonal costs one), so a row is computed
- * over that band only, and the search stops as soon as a whole band
- * exceeds cap: O(la * cap), whatever lb is. */
+/* The optimal string alignment distance (Levenshtein's, with the swap
+ * of two neighbouring letters counting as one edit, Damerau 1964), case
+ * folded: "yse" is one edit from "yes", as a typist sees it. Bounded by
+ * cap for the word's length; SIZE_MAX past it. The rows are at most 65
+ * cells and the search stops as soon as a whole row exceeds cap. */
 size_t cb_suggest__distance(const char *a, size_t la, const char *b,
                             size_t lb) {
   size_t cap = la <= 3 ? 1 : la <= 6 ? 2 : 3;
@@ -25,40 +26,36 @@ size_t cb_suggest__distance(const char *a, size_t la, const char *b,
     return SIZE_MAX;
   if ((la > lb ? la - lb : lb - la) > cap)
     return SIZE_MAX;
-  const size_t far = cap + 1; /* any value past cap: "too far" */
-  size_t row[65];
+  size_t rows[3][65];
+  size_t *prev2 = rows[0], *prev = rows[1], *row = rows[2];
   for (size_t j = 0; j <= lb; j++)
-    row[j] = j <= cap ? j : far;
+    prev[j] = j;
   for (size_t i = 1; i <= la; i++) {
-    size_t lo = i > cap ? i - cap : 1, hi = i + cap < lb ? i + cap : lb;
-    /* row[lo - 1] holds the previous row's cell left of the band: the
-     * diagonal neighbour of the band's first cell */
-    size_t diag = row[lo - 1];
-    size_t best = far;
-    row[lo - 1] = lo - 1 == 0 && i <= cap ? i : far;
-    if (lo - 1 == 0 && i <= cap)
-      best = i;
-    for (size_t j = lo; j <= hi; j++) {
-      size_t up = row[j];
-      size_t v = diag + (fold((unsigned char)a[i - 1]) !=
-                         fold((unsigned char)b[j - 1]));
-      if (up + 1 < v)
-        v = up + 1;
+    int ca = fold((unsigned char)a[i - 1]);
+    row[0] = i;
+    size_t best = row[0];
+    for (size_t j = 1; j <= lb; j++) {
+      int cb = fold((unsigned char)b[j - 1]);
+      size_t v = prev[j - 1] + (ca != cb);
+      if (prev[j] + 1 < v)
+        v = prev[j] + 1;
       if (row[j - 1] + 1 < v)
         v = row[j - 1] + 1;
-      if (v > far)
-        v = far;
+      if (i > 1 && j > 1 && ca == fold((unsigned char)b[j - 2]) &&
+          fold((unsigned char)a[i - 2]) == cb && prev2[j - 2] + 1 < v)
+        v = prev2[j - 2] + 1;
       row[j] = v;
-      diag = up;
       if (v < best)
         best = v;
     }
-    if (hi < lb)
-      row[hi + 1] = far; /* the cell right of the band, read next row */
     if (best > cap) /* no later row has a smaller one */
       return SIZE_MAX;
+    size_t *t = prev2;
+    prev2 = prev;
+    prev = row;
+    row = t;
   }
-  return row[lb] <= cap ? row[lb] : SIZE_MAX;
+  return prev[lb] <= cap ? prev[lb] : SIZE_MAX;
 }
 
 /* Compares at most this many candidates: one suggestion takes a bounded

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_suggest.c: the did-you-mean of suggest.c: the banded edit
- * distance equals the plain one on random words (near misses, long
- * words, case folded letters), and cb_suggest picks the closest
+ * test_suggest.c: the did-you-mean of suggest.c: its edit distance
+ * (neighbouring letters swapped count as one edit) equals a plain full
+ * matrix one on random words (near misses, swaps, long words, case
+ * folded letters), and cb_suggest picks the closest
  * candidate within the distance a word's length allows. That the rules'
  * casebook.suggest agrees with it is tested in test_check.c.
  */
@@ -13,8 +14,8 @@
 #include "suggest.h"
 #include "testlib.h"
 
-/* The plain edit distance (full matrix, ASCII case folded), capped as
- * cb_suggest__distance is: the reference for the banded one. */
+/* The plain optimal string alignment distance (full matrix, ASCII case
+ * folded), capped as cb_suggest__distance is: the reference. */
 static size_t plain_distance(const char *a, size_t la, const char *b,
                              size_t lb) {
   size_t cap = la <= 3 ? 1 : la <= 6 ? 2 : 3;
@@ -35,6 +36,13 @@ static size_t plain_distance(const char *a, size_t la, const char *b,
         v = m[i - 1][j] + 1;
       if (m[i][j - 1] + 1 < v)
         v = m[i][j - 1] + 1;
+      if (i > 1 && j > 1) {
+        int pa = a[i - 2], pb = b[j - 2];
+        pa = pa >= 'A' && pa <= 'Z' ? pa + 32 : pa;
+        pb = pb >= 'A' && pb <= 'Z' ? pb + 32 : pb;
+        if (x == pb && pa == y && m[i - 2][j - 2] + 1 < v)
+          v = m[i - 2][j - 2] + 1;
+      }
       m[i][j] = v;
     }
   return m[la][lb] <= cap ? m[la][lb] : SIZE_MAX;
@@ -65,6 +73,13 @@ static void test_distance(void) {
       r = r * 6364136223846793005ULL + 1;
       b[(r >> 33) % lb] = alpha[(r >> 40) % na];
     }
+    if (t % 5 == 0 && lb > 1) { /* two neighbours swapped */
+      r = r * 6364136223846793005ULL + 1;
+      size_t k = (r >> 33) % (lb - 1);
+      char c = b[k];
+      b[k] = b[k + 1];
+      b[k + 1] = c;
+    }
     if (plain_distance(a, la, b, lb) != cb_suggest__distance(a, la, b, lb))
       differ++;
   }
@@ -76,6 +91,10 @@ static void test_suggest(void) {
                                      "borderline", "Harmful", "harm", NULL};
   CHECK_STR(cb_suggest("harmfull", opts, 6), "harmful");
   CHECK_STR(cb_suggest("sfe", opts, 6), "safe");
+  /* short words: two letters swapped are one edit */
+  static const char *const yes_no[] = {"yes", "no", NULL};
+  CHECK_STR(cb_suggest("yse", yes_no, 2), "yes");
+  CHECK_STR(cb_suggest("on", yes_no, 2), "no");
   CHECK(cb_suggest("xyz", opts, 6) == NULL);
   /* the word itself is not suggested; case folded, it is the closest */
   CHECK(cb_suggest("harm", opts, 6) == NULL);
