@@ -177,6 +177,24 @@ done:
   return err;
 }
 
+int cb_git__init_repo(cb_ctx *ctx, const char *dir) {
+  cb_git__init();
+  git_repository *repo = NULL;
+  int e = git_repository_open_ext(&repo, dir, 0, NULL);
+  if (e == 0) {
+    git_repository_free(repo);
+    return 0; /* inside a repository already */
+  }
+  if (e != GIT_ENOTFOUND)
+    return cb_ctx__fail(ctx, CB_EIO, "cannot look for a git repository "
+                        "around '%s': %s", dir, cb_git__error());
+  if (git_repository_init(&repo, dir, 0) < 0)
+    return cb_ctx__fail(ctx, CB_EIO, "cannot create a git repository in "
+                        "'%s': %s", dir, cb_git__error());
+  git_repository_free(repo);
+  return 1;
+}
+
 int cb_git__open(cb_git **out, cb_ctx *ctx, const char *dir, int need_dir) {
   char *existing = NULL, *top = NULL;
   cb_buf rest = {0}, prefix = {0};

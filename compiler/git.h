@@ -39,6 +39,11 @@ void cb_git__init(void);
 int cb_git__open(cb_git **out, cb_ctx *ctx, const char *dir, int need_dir);
 void cb_git__free(cb_git *g);
 
+/* Creates a git repository in dir (which exists) unless dir is inside one
+ * already. Returns 1 when it created one, 0 when there was one, or CB_EIO
+ * with ctx's error set. */
+int cb_git__init_repo(cb_ctx *ctx, const char *dir);
+
 /* The project directory relative to the top of the repository, '/'
  * separated, "" when they are the same. Borrowed. */
 const char *cb_git__prefix(const cb_git *g);

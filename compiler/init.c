@@ -10,6 +10,7 @@
 
 #include "ctx.h"
 #include "embed.h"
+#include "git.h"
 #include "output.h"
 
 /* Is dir missing, or an empty directory? */
@@ -54,5 +55,13 @@ int cb_project_init(cb_ctx *ctx, const char *dir) {
     if ((err = cb_output__file(ctx, path, f->data, f->len, 0)) < 0)
       return err;
   }
-  return 0;
+  /* the build output is not part of the project's history */
+  static const char ignore[] = "_build/\n";
+  char *gi = cb_arena_printf(ctx->arena, "%s/.gitignore", dir);
+  if (!gi)
+    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+  if ((err = cb_output__file(ctx, gi, ignore, sizeof ignore - 1, 0)) < 0)
+    return err;
+  /* versions, diffs and stamps come from git: a project starts in one */
+  return cb_git__init_repo(ctx, dir);
 }

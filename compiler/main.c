@@ -69,7 +69,7 @@ static const char *const usage_build =
     "                      where nothing changed rewrites nothing)\n";
 
 static const char *const usage_check =
-    "usage: casebook check [DIR] [--against REV] [--format FMT]\n"
+    "usage: casebook check [DIR] [--rev REV] [--against REV] [--format FMT]\n"
     "                      [--fail-on error|warning] [--fix [--dry-run]]\n"
     "\n"
     "Check the project in DIR (default: the current directory) and print its\n"
@@ -298,7 +298,8 @@ static int cmd_init(const cli *c) {
   if (err < 0)
     rc = cli_env_error(ctx, err);
   else if (!c->quiet)
-    printf("created %s: run 'casebook build %s'\n", c->dir, c->dir);
+    printf("created %s%s: run 'casebook build %s'\n", c->dir,
+           err == 1 ? " (a new git repository)" : "", c->dir);
   cb_ctx_free(ctx);
   return rc;
 }
@@ -597,19 +598,32 @@ static int parse_args(cli *c, int *help, int argc, char **argv) {
   return -1;
 }
 
+static int run(cli *c, int argc, char **argv);
+
 int main(int argc, char **argv) {
   cli c = {0};
   /* room for every argument: positional ones and gates are fewer */
   c.args = calloc((size_t)argc + 1, sizeof *c.args);
   c.gates = calloc((size_t)argc + 1, sizeof *c.gates);
-  if (!c.args || !c.gates) {
+  int rc = EXIT_INTERNAL;
+  if (c.args && c.gates)
+    rc = run(&c, argc, argv);
+  else
     fputs("casebook: out of memory\n", stderr);
-    return EXIT_INTERNAL;
-  }
-  c.color = -1;
-  c.fail_on = CB_DIAG_ERROR;
+  for (size_t i = 0; c.gates && i < c.n_gates; i++)
+    free((char *)c.gates[i]);
+  free(c.gates);
+  free(c.args);
+  return rc;
+}
+
+/* main, once the arrays of c are there. */
+static int run(cli *cp, int argc, char **argv) {
+  cp->color = -1;
+  cp->fail_on = CB_DIAG_ERROR;
   int help = 0;
-  int rc = parse_args(&c, &help, argc, argv);
+  int rc = parse_args(cp, &help, argc, argv); /* main frees what it keeps */
+  cli c = *cp;
   if (rc >= 0)
     return rc;
   if (!c.cmd) {

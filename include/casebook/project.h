@@ -12,7 +12,9 @@ extern "C" {
 #endif
 
 /* Creates a small working project in dir (which must not exist or be
- * empty). Returns 0 or a negative code with cb_ctx_error() set. */
+ * empty), with a .gitignore for _build/, and a git repository around it
+ * unless dir is inside one already. Returns 0, 1 when it created the
+ * repository, or a negative code with cb_ctx_error() set. */
 CB_EXTERN int cb_project_init(cb_ctx *ctx, const char *dir);
 
 #ifdef __cplusplus
