@@ -432,6 +432,7 @@ int cb_build_record__replay_diags(cb_build_record *rec, cb_codec_rd *r,
     d->line = (uint32_t)cb_codec__get_u(r);
     d->col = (uint32_t)cb_codec__get_u(r);
     d->element = cb_codec__get_s(r);
+    d->suppressed = cb_codec__get_s(r);
     if (d->file != UINT32_MAX) {
       if (d->file >= n_files)
         r->bad = 1;
@@ -530,6 +531,7 @@ int cb_build_record__put(cb_build_record *rec, cb_codec_wr *w,
     cb_codec__put_u(w, d->line);
     cb_codec__put_u(w, d->col);
     cb_codec__put_s(w, d->element);
+    cb_codec__put_s(w, d->suppressed);
   }
   return 0;
 }

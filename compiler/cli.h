@@ -30,6 +30,7 @@ typedef struct cli {
   int color; /* -1 auto */
   int quiet, verbose;
   int no_cache; /* build --no-cache */
+  int fix, dry_run; /* check --fix [--dry-run] */
   /* grade */
   const char *input;   /* --input FORMAT */
   const char *partial; /* --partial FILE */

@@ -149,6 +149,7 @@ int cb_diag__merge(cb_ctx *ctx, const cb_ctx *from) {
     d.suggestion = copy_or_null(ctx, d.suggestion, &failed);
     d.path = copy_or_null(ctx, d.path, &failed);
     d.element = copy_or_null(ctx, d.element, &failed);
+    d.suppressed = copy_or_null(ctx, d.suppressed, &failed);
     if (failed || CB_VEC_PUSH(ctx->diags, ctx->n_diags, ctx->cap_diags, d) < 0)
       return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
     ctx->diags_sorted = 0;
@@ -194,10 +195,19 @@ const cb_diag *cb_ctx_diags(cb_ctx *ctx, size_t *n) {
   return ctx->diags;
 }
 
+size_t cb_ctx_diag_suppressed(const cb_ctx *ctx) {
+  size_t n = 0;
+  for (size_t i = 0; i < ctx->n_diags; i++)
+    n += ctx->diags[i].suppressed != NULL;
+  return n;
+}
+
 void cb_ctx_diag_counts(const cb_ctx *ctx, size_t *errors, size_t *warnings,
                         size_t *notes) {
   size_t e = 0, w = 0, o = 0;
   for (size_t i = 0; i < ctx->n_diags; i++) {
+    if (ctx->diags[i].suppressed)
+      continue;
     switch (ctx->diags[i].level) {
     case CB_DIAG_ERROR: e++; break;
     case CB_DIAG_WARNING: w++; break;

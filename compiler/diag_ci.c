@@ -17,16 +17,33 @@ int cb_diag__print_ci(FILE *fp, cb_ctx *ctx, cb_diag_format fmt) {
   r.book = ctx->book_loaded ? &ctx->book : NULL;
   r.d = cb_ctx_diags(ctx, &r.n);
   r.prefix = r.book ? cb_git__workdir_prefix(ctx, r.book->root) : NULL;
-  switch (fmt) {
-  case CB_FMT_SARIF:
+  if (fmt == CB_FMT_SARIF) /* it shows silenced findings as suppressed */
     return cb_diag_format__sarif(fp, &r);
+  /* the others show what counts: silenced findings are left out */
+  cb_diag *active = cb_malloc((r.n ? r.n : 1) * sizeof *active);
+  if (!active)
+    return CB_ENOMEM;
+  size_t n = 0;
+  for (size_t i = 0; i < r.n; i++)
+    if (!r.d[i].suppressed)
+      active[n++] = r.d[i];
+  r.d = active;
+  r.n = n;
+  int err;
+  switch (fmt) {
   case CB_FMT_GITHUB:
-    return cb_diag_format__github(fp, &r);
+    err = cb_diag_format__github(fp, &r);
+    break;
   case CB_FMT_JUNIT:
-    return cb_diag_format__junit(fp, &r);
+    err = cb_diag_format__junit(fp, &r);
+    break;
   case CB_FMT_RDJSON:
-    return cb_diag_format__rdjson(fp, &r);
+    err = cb_diag_format__rdjson(fp, &r);
+    break;
   default:
-    return CB_EUSAGE;
+    err = CB_EUSAGE;
+    break;
   }
+  cb_free(active);
+  return err;
 }

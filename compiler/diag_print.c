@@ -113,8 +113,12 @@ static int print_gcc(FILE *fp, cb_ctx *ctx, int color) {
   const cb_diag *d = cb_ctx_diags(ctx, &n);
   cb_line_cursor cur = {0, 0, NULL};
   cb_buf tmp = {0};
+  size_t shown = 0;
   for (size_t i = 0; i < n; i++) {
     const cb_diag *g = &d[i];
+    if (g->suppressed)
+      continue; /* silenced with a reason: JSON and SARIF show it */
+    shown++;
     if (color)
       fputs("\033[1m", fp);
     if (g->path) {
@@ -153,11 +157,15 @@ static int print_gcc(FILE *fp, cb_ctx *ctx, int color) {
     }
   }
   cb_buf_free(&tmp);
-  size_t e, w, o;
+  size_t e, w, o, s = cb_ctx_diag_suppressed(ctx);
   cb_ctx_diag_counts(ctx, &e, &w, &o);
-  if (n)
-    fprintf(fp, "%zu error%s, %zu warning%s, %zu note%s\n", e,
+  if (shown || s)
+    fprintf(fp, "%zu error%s, %zu warning%s, %zu note%s", e,
             e == 1 ? "" : "s", w, w == 1 ? "" : "s", o, o == 1 ? "" : "s");
+  if (s)
+    fprintf(fp, " (%zu silenced by casebook-ignore)", s);
+  if (shown || s)
+    fputc('\n', fp);
   return 0;
 }
 
@@ -190,13 +198,19 @@ static int print_json(FILE *fp, cb_ctx *ctx) {
     json_object_set_new(o, "message", json_str(g->message));
     json_object_set_new(o, "suggestion", json_str(g->suggestion));
     json_object_set_new(o, "element", json_str(g->element));
+    if (g->suppressed)
+      json_object_set_new(o, "suppressed",
+                          json_pack("{s:s,s:o}", "kind", "inSource",
+                                    "justification", json_str(g->suppressed)));
     json_array_append_new(arr, o);
   }
   size_t e, w, o;
   cb_ctx_diag_counts(ctx, &e, &w, &o);
-  json_t *root = json_pack("{s:o, s:{s:I, s:I, s:I}}", "diagnostics", arr,
-                           "summary", "errors", (json_int_t)e, "warnings",
-                           (json_int_t)w, "notes", (json_int_t)o);
+  json_t *root = json_pack("{s:o, s:{s:I, s:I, s:I, s:I}}", "diagnostics",
+                           arr, "summary", "errors", (json_int_t)e,
+                           "warnings", (json_int_t)w, "notes", (json_int_t)o,
+                           "suppressed",
+                           (json_int_t)cb_ctx_diag_suppressed(ctx));
   if (!root)
     return CB_ENOMEM;
   int rc = json_dumpf(root, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

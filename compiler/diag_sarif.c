@@ -427,6 +427,12 @@ static json_t *sarif_result(cb_diag_run *r, cb_buf *tmp, const cb_diag *g,
     if (fix)
       cb_diag_format__put(o, "fixes", json_pack("[o]", fix), oom);
   }
+  if (g->suppressed) /* a casebook-ignore with its reason */
+    cb_diag_format__put(
+        o, "suppressions",
+        json_pack("[{s:s,s:o}]", "kind", "inSource", "justification",
+                  cb_diag_format__jtext(tmp, g->suppressed)),
+        oom);
   return o;
 }
 

@@ -70,7 +70,7 @@ static const char *const usage_build =
 
 static const char *const usage_check =
     "usage: casebook check [DIR] [--against REV] [--format FMT]\n"
-    "                      [--fail-on error|warning]\n"
+    "                      [--fail-on error|warning] [--fix [--dry-run]]\n"
     "\n"
     "Check the project in DIR (default: the current directory) and print its\n"
     "diagnostics to standard output, sorted by file, line and column: every\n"
@@ -88,7 +88,15 @@ static const char *const usage_check =
     "                      (error, the default, or warning)\n"
     "  --against REV       also report the changes since the git revision REV\n"
     "                      that break annotations or gold answers (errors\n"
-    "                      unless the manifest's major version went up)\n";
+    "                      unless the manifest's major version went up)\n"
+    "  --fix               apply the fixes the diagnostics suggest (each\n"
+    "                      'did you mean'), each file whole or not at all,\n"
+    "                      then report what is left\n"
+    "  --dry-run           with --fix: print the fixes as a unified diff and\n"
+    "                      write nothing\n"
+    "\n"
+    "A finding is silenced where it is with <!-- casebook-ignore RULE: why -->\n"
+    "on the line before (docs/rules.md).\n";
 
 static const char *const usage_rules =
     "usage: casebook rules [ID] [--project DIR]\n"
@@ -120,6 +128,35 @@ static int check_format(const cli *c, cb_diag_format *fmt) {
   return -1;
 }
 
+/* check --fix: the fixes applied (or shown, --dry-run), then what is
+ * left, checked again. Returns -1 to go on with the check of what is
+ * left, or the exit status. */
+static int check_fix(const cli *c) {
+  cb_ctx *ctx = NULL;
+  const cb_book *book = NULL;
+  size_t n_fixed = 0, n_files = 0;
+  int rc = cli_load_book(&ctx, &book, c, 1);
+  if (rc < 0) {
+    int err = cb_book_apply_ignores(ctx, book);
+    if (err == 0)
+      err = cb_book_fix(ctx, book, c->dry_run ? stdout : NULL, &n_fixed,
+                        &n_files);
+    if (err < 0)
+      rc = cli_env_error(ctx, err);
+  }
+  if (rc < 0 && !c->quiet)
+    fprintf(stderr, "casebook: %s %zu fix%s in %zu file%s%s\n",
+            c->dry_run ? "would apply" : "applied", n_fixed,
+            n_fixed == 1 ? "" : "es", n_files, n_files == 1 ? "" : "s",
+            c->dry_run ? " (--dry-run: nothing written)" : "");
+  if (rc < 0 && c->dry_run) {
+    cb_diag_print(stderr, ctx, CB_FMT_GCC, cli_want_color(c, stderr));
+    rc = cli_exit_for(ctx, c);
+  }
+  cb_ctx_free(ctx);
+  return rc;
+}
+
 static int cmd_check(const cli *c) {
   cb_ctx *ctx = NULL;
   const cb_book *book = NULL;
@@ -127,7 +164,12 @@ static int cmd_check(const cli *c) {
   int rc = check_format(c, &fmt);
   if (rc >= 0 || (rc = cli_max_args(c, 1)) >= 0)
     return rc;
+  /* --fix: fixed first, then what is left is checked as usual */
+  if (c->fix && (rc = check_fix(c)) >= 0)
+    return rc;
   rc = cli_load_book(&ctx, &book, c, 1);
+  if (rc < 0 && cb_book_apply_ignores(ctx, book) < 0)
+    rc = cli_env_error(ctx, CB_ENOMEM);
   if (rc < 0) {
     FILE *fp = stdout;
     int err = cb_diag_print(fp, ctx, fmt,
@@ -211,6 +253,10 @@ static int cmd_build(const cli *c) {
   }
   /* the rules run while the outputs are written */
   err = cb_book_check_and_emit(ctx, book, out);
+  /* the casebook-ignore comments, over every finding (the record keeps
+   * them silenced for a rebuild where nothing changed) */
+  if (err == 0)
+    err = cb_book_apply_ignores(ctx, book);
   if (err == 0)
     cb_build_cache_save(ctx, book);
   cb_diag_print(stderr, ctx, CB_FMT_GCC, cli_want_color(c, stderr));
@@ -377,7 +423,9 @@ enum {
   OPT_MERGE,
   OPT_SEED,
   OPT_MIN_ALPHA,
-  OPT_MIN_ACCURACY
+  OPT_MIN_ACCURACY,
+  OPT_FIX,
+  OPT_DRY_RUN
 };
 
 static const struct option long_opts[] = {
@@ -394,6 +442,8 @@ static const struct option long_opts[] = {
     {"input", required_argument, NULL, OPT_INPUT},
     {"partial", required_argument, NULL, OPT_PARTIAL},
     {"merge", no_argument, NULL, OPT_MERGE},
+    {"fix", no_argument, NULL, OPT_FIX},
+    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
     {"seed", required_argument, NULL, OPT_SEED},
     {"min-alpha", required_argument, NULL, OPT_MIN_ALPHA},
     {"min-accuracy", required_argument, NULL, OPT_MIN_ACCURACY},
@@ -471,6 +521,12 @@ static int parse_args(cli *c, int *help, int argc, char **argv) {
       break;
     case OPT_MERGE:
       c->merge = 1;
+      break;
+    case OPT_FIX:
+      c->fix = 1;
+      break;
+    case OPT_DRY_RUN:
+      c->dry_run = 1;
       break;
     case OPT_MIN_ALPHA:
     case OPT_MIN_ACCURACY:
@@ -606,6 +662,14 @@ int main(int argc, char **argv) {
   }
   if (c.no_cache && strcmp(cmd->name, "build") != 0)
     return cli_usage_error("--no-cache is not an option of '%s'", cmd->name);
+  if ((c.fix || c.dry_run) && strcmp(cmd->name, "check") != 0)
+    return cli_usage_error("%s is not an option of '%s'",
+                           c.fix ? "--fix" : "--dry-run", cmd->name);
+  if (c.dry_run && !c.fix)
+    return cli_usage_error("--dry-run goes with --fix");
+  if (c.fix && (c.rev || c.against))
+    return cli_usage_error("--fix changes the files of the working tree: "
+                           "not with %s", c.rev ? "--rev" : "--against");
   if ((c.merge || c.n_gates) && strcmp(cmd->name, "grade") != 0)
     return cli_usage_error("%s is not an option of '%s'",
                            c.merge ? "--merge" : "--min-alpha/--min-accuracy",

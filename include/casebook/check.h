@@ -28,6 +28,14 @@ CB_EXTERN int cb_book_check(cb_ctx *ctx, const cb_book *book);
 CB_EXTERN int cb_book_check_against(cb_ctx *ctx, const cb_book *book,
                                     const cb_book *previous);
 
+/* Applies the casebook-ignore comments of the book's chapters to the
+ * diagnostics of ctx: each finding one covers is marked with its reason
+ * (cb_diag.suppressed); an ignore without a reason, one that silences
+ * nothing and one naming no rule are reported. Call it once, after the
+ * last diagnostics (the rules, and the exports of a build). Returns 0 or
+ * CB_ENOMEM. */
+CB_EXTERN int cb_book_apply_ignores(cb_ctx *ctx, const cb_book *book);
+
 /* A rule as the registry knows it (for `casebook rules`). */
 typedef struct cb_rule_info {
   const char *id;

@@ -37,15 +37,21 @@ typedef struct cb_diag {
   const char *element;    /* id of the element concerned, or NULL */
   uint32_t end_line, end_col; /* the range's last byte, inclusive (cb_loc);
                                  end_line 0 when only the start is known */
+  /* The reason a casebook-ignore gives for silencing this finding
+   * (cb_book_apply_ignores), NULL when it is not silenced. A silenced
+   * finding counts for nothing and is shown only by JSON and SARIF. */
+  const char *suppressed;
 } cb_diag;
 
 /* Sorts the diagnostics (file, line, column, then order of report) and
  * returns them: an array of *n entries owned by ctx. */
 CB_EXTERN const cb_diag *cb_ctx_diags(cb_ctx *ctx, size_t *n);
 
-/* Counts of diagnostics per level. */
+/* Counts of diagnostics per level, those silenced by a casebook-ignore
+ * left out (cb_ctx_diag_suppressed counts them). */
 CB_EXTERN void cb_ctx_diag_counts(const cb_ctx *ctx, size_t *errors,
                                   size_t *warnings, size_t *notes);
+CB_EXTERN size_t cb_ctx_diag_suppressed(const cb_ctx *ctx);
 
 /* Reports a diagnostic at loc (loc.line == 0 for "no line"). The strings
  * are copied. The manifest's rule settings apply: a rule turned "off" is
@@ -54,6 +60,17 @@ CB_EXTERN void cb_diag_report(cb_ctx *ctx, cb_diag_level level,
                               const char *rule, cb_loc loc,
                               const char *element, const char *suggestion,
                               const char *fmt, ...) CB_ATTR_PRINTF(7, 8);
+
+/* Applies the fixes the diagnostics of ctx suggest (a "did you mean"
+ * replacing the word it is about, as SARIF's fixes say) to the chapters
+ * of book, each file whole or not at all, never through a symbolic link
+ * nor outside the project; silenced findings are not fixed, a file that
+ * changed on disk since it was read is left alone (a warning
+ * [fix-skipped]). With diff not NULL nothing is written: a unified diff
+ * of the fixes goes to diff instead. *n_fixed and *n_files say how many
+ * fixes went into how many files. Returns 0, CB_ENOMEM or CB_EIO. */
+CB_EXTERN int cb_book_fix(cb_ctx *ctx, const cb_book *book, FILE *diff,
+                          size_t *n_fixed, size_t *n_files);
 
 /* Formats of cb_diag_print. The CI formats (docs/ci.md) give paths
  * relative to the root of the git repository holding the project when
