@@ -78,8 +78,9 @@ int cli_load_at(cb_ctx **ctx, const cb_book **book, const cli *c,
 
 int cli_check_book(cb_ctx *ctx, const cb_book *book, const cli *c) {
   int err;
+  /* every rule `build` runs, the exports' included (writing nothing) */
   if (!c->against) {
-    if ((err = cb_book_check(ctx, book)) < 0)
+    if ((err = cb_book_check_all(ctx, book, NULL)) < 0)
       return cli_env_error(ctx, err);
     return -1;
   }
@@ -87,7 +88,7 @@ int cli_check_book(cb_ctx *ctx, const cb_book *book, const cli *c) {
   const cb_book *prev = NULL;
   int rc = cli_load_at(&pctx, &prev, c, c->dir, c->against, 0);
   if (rc < 0) {
-    if ((err = cb_book_check_against(ctx, book, prev)) < 0)
+    if ((err = cb_book_check_all(ctx, book, prev)) < 0)
       rc = cli_env_error(ctx, err);
   }
   cb_ctx_free(pctx);

@@ -78,8 +78,10 @@ cb_options cli_options(const cli *c);
 int cli_load_at(cb_ctx **ctx, const cb_book **book, const cli *c,
                 const char *dir, const char *rev, int quiet);
 
-/* Runs the rules over book, with --against over the book at that
- * revision too (book.previous). Returns -1 to go on, or the exit status. */
+/* Runs every rule `build` runs over book, the exports' included
+ * (cb_book_check_all: nothing is written), with --against over the book
+ * at that revision too (book.previous). Returns -1 to go on, or the exit
+ * status. */
 int cli_check_book(cb_ctx *ctx, const cb_book *book, const cli *c);
 
 /* Creates a context and loads the book of c->dir; runs the rules when

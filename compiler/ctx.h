@@ -32,6 +32,10 @@ struct cb_ctx {
   struct cb_project *project;
   /* The incremental build cache (cache.h), NULL when not building. */
   struct cb_cache *cache;
+  /* Set: the cb_output__ functions (output.h) write, create and remove
+   * nothing and succeed, so that an exporter runs whole for its
+   * diagnostics alone (cb_book_check_exports, for `check`). */
+  int no_output;
 };
 
 /* Sets ctx's error message (printf-style) and returns code. */

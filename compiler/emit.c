@@ -3,7 +3,8 @@
  * emit.c: cb_book_emit, which writes every output of `casebook build`:
  * the order of the tasks (rubric.json, gold.jsonl, the exporters), the
  * two threads that share them and the site's pages, and the copy of the
- * assets the chapters link to.
+ * assets the chapters link to; and cb_book_check_exports, which runs the
+ * exporters writing nothing, for `check`.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -223,5 +224,31 @@ done:
   }
   cb_free(e.subs);
   cb_free(e.errs);
+  return err;
+}
+
+/* The exporters are the outputs that report diagnostics (export.h): each
+ * runs whole, as in a build, into a context of its own that writes
+ * nothing (ctx.h, no_output), and their diagnostics are merged in the
+ * order of the list, as cb_book_emit merges them. */
+int cb_book_check_exports(cb_ctx *ctx, const cb_book *book) {
+  int err = 0;
+  for (size_t i = 0; cb_exporters[i].run && err == 0; i++) {
+    cb_ctx sub;
+    memset(&sub, 0, sizeof sub);
+    sub.book = *book; /* as in cb_book_emit: the caller's */
+    sub.book_loaded = 1;
+    sub.opts = ctx->opts;
+    sub.no_output = 1;
+    if (!(sub.arena = cb_arena_new()))
+      return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+    /* the paths the exporter makes name nothing: no file is touched */
+    if ((err = cb_exporters[i].run(&sub, book, ".")) < 0)
+      err = cb_ctx__fail(ctx, err, "%s", sub.error);
+    else
+      err = cb_diag__merge(ctx, &sub);
+    cb_free(sub.diags);
+    cb_arena_free(sub.arena);
+  }
   return err;
 }

@@ -415,6 +415,8 @@ static int mkdirs_beneath(cb_ctx *ctx, const char *path, int root,
 
 int cb_output__mkdirs(cb_ctx *ctx, const char *path) {
   int err = 0;
+  if (ctx->no_output)
+    return 0;
   const char *rel = NULL;
   int root = locate(path, &rel);
   if (root >= 0)
@@ -504,6 +506,10 @@ int cb_output__open(cb_output **out, cb_ctx *ctx, const char *path, int flags) {
   f->flags = flags;
   f->failed = 0;
   f->used = 0;
+  if (ctx->no_output) {
+    *out = f; /* a file that drops what it is given */
+    return 0;
+  }
   /* the directory is opened once (below an output directory, without
    * following any link) and everything else happens relative to it */
   char *slash = strrchr(f->path, '/');
@@ -632,6 +638,8 @@ static int emit(cb_output *f, const char *data, size_t len) {
 int cb_output__write(cb_output *f, const void *data, size_t len) {
   if (f->failed)
     return CB_EIO;
+  if (f->ctx->no_output)
+    return 0;
   if (f->used + len > sizeof f->buf) {
     int err = emit(f, f->buf, f->used);
     f->used = 0;
@@ -651,6 +659,8 @@ int cb_output__commit(cb_output *f) {
     err = CB_EIO;
     goto done;
   }
+  if (f->ctx->no_output)
+    goto done;
   if ((err = emit(f, f->buf, f->used)) < 0)
     goto done;
   f->used = 0;
@@ -707,6 +717,8 @@ void cb_output__discard(cb_output *f) {
 int cb_output__prune(cb_ctx *ctx, const char *dir, const char *suffix,
                      int (*keep)(const char *name, void *data), void *data) {
   int err = 0;
+  if (ctx->no_output)
+    return 0;
   int fd = open_dir(ctx, dir, "read directory", dir);
   if (fd < 0)
     return fd == CB_ENOMEM ? CB_ENOMEM : CB_EIO;
@@ -759,6 +771,8 @@ int cb_output__read_fd(cb_ctx *ctx, const char *path) {
 }
 
 int cb_output__remove(cb_ctx *ctx, const char *path) {
+  if (ctx->no_output)
+    return 0;
   const char *slash = strrchr(path, '/');
   char *dir = slash ? cb_strdup(path) : NULL;
   if (slash && !dir)

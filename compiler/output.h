@@ -16,6 +16,11 @@
  * ~/.ssh`): such a link is an error naming it. The temporary files of a
  * killed build are removed by the next one.
  *
+ * A context with no_output set (ctx.h) writes nothing: mkdirs, open,
+ * write, commit, file, prune and remove succeed without touching the
+ * file system, and what is written is dropped as it comes. `check` runs
+ * the exporters so, for their diagnostics.
+ *
  * Files opened with CB_OUTPUT_SYNC are also fsync'ed before the rename,
  * so that they survive a crash of the machine (the rubric files); the HTML
  * pages are not, because thousands of fsyncs would cost more than the

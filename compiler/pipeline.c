@@ -8,6 +8,10 @@
  * diagnostics are merged into the caller's context at the end, so the
  * result is the same as running one after the other.
  *
+ * `check` runs the same two sides (cb_book_check_all), with the exports
+ * writing nothing (cb_book_check_exports): it reports what `build`
+ * reports, in the same order.
+ *
  * A build holds its output directory (output.h) from cb_build_lock, or
  * from the start of cb_book_emit, until its context is freed: two builds
  * into one directory run one after the other.
@@ -34,18 +38,30 @@ int cb_build_lock(cb_ctx *ctx, const char *dir, const char *outdir) {
 typedef struct check_job {
   cb_ctx *sub;
   const cb_book *book;
+  const cb_book *previous;
   int err;
 } check_job;
 
 static void *check_main(void *arg) {
   check_job *job = arg;
-  job->err = cb_book_check(job->sub, job->book);
+  job->err = cb_book_check_against(job->sub, job->book, job->previous);
   return NULL;
 }
 
-int cb_book_check_and_emit(cb_ctx *ctx, const cb_book *book,
-                           const char *outdir) {
-  check_job job = {NULL, book, 0};
+/* The emit side: the outputs written under outdir, or with outdir NULL
+ * the exports run for their diagnostics alone. */
+static int emit_side(cb_ctx *ctx, const cb_book *book, const char *outdir) {
+  return outdir ? cb_book_emit(ctx, book, outdir)
+                : cb_book_check_exports(ctx, book);
+}
+
+/* The rules (with previous, as cb_book_check_against) on a second thread
+ * into a context of their own, the emit side on this one into ctx; the
+ * rules' diagnostics are merged after emit's, so that their order is
+ * that of one run after the other: emit, then the rules. */
+static int check_and(cb_ctx *ctx, const cb_book *book,
+                     const cb_book *previous, const char *outdir) {
+  check_job job = {NULL, book, previous, 0};
   pthread_t thread;
   int threaded = 0, err;
   if (cb_ctx_new(&job.sub, &ctx->opts) == 0) {
@@ -55,12 +71,14 @@ int cb_book_check_and_emit(cb_ctx *ctx, const cb_book *book,
   }
   if (!threaded) {
     /* no thread (or no memory for a context): one after the other */
+    if (job.sub)
+      memset(&job.sub->book, 0, sizeof job.sub->book);
     cb_ctx_free(job.sub);
-    if ((err = cb_book_check(ctx, book)) < 0)
+    if ((err = emit_side(ctx, book, outdir)) < 0)
       return err;
-    return cb_book_emit(ctx, book, outdir);
+    return cb_book_check_against(ctx, book, previous);
   }
-  err = cb_book_emit(ctx, book, outdir);
+  err = emit_side(ctx, book, outdir);
   pthread_join(thread, NULL);
   int merged = cb_diag__merge(ctx, job.sub);
   if (err == 0 && job.err < 0)
@@ -70,4 +88,14 @@ int cb_book_check_and_emit(cb_ctx *ctx, const cb_book *book,
   memset(&job.sub->book, 0, sizeof job.sub->book); /* not the sub's to free */
   cb_ctx_free(job.sub);
   return err;
+}
+
+int cb_book_check_and_emit(cb_ctx *ctx, const cb_book *book,
+                           const char *outdir) {
+  return check_and(ctx, book, NULL, outdir);
+}
+
+int cb_book_check_all(cb_ctx *ctx, const cb_book *book,
+                      const cb_book *previous) {
+  return check_and(ctx, book, previous, NULL);
 }

@@ -19,6 +19,13 @@ extern "C" {
 CB_EXTERN int cb_book_emit(cb_ctx *ctx, const cb_book *book,
                            const char *outdir);
 
+/* Runs the exports cb_book_emit writes (Label Studio, Argilla, the LLM
+ * judge...) for their diagnostics alone, writing nothing: what a tool
+ * cannot express, reported as cb_book_emit reports it (same rule,
+ * position, message and level, in the same order). Returns 0 or a
+ * negative code with cb_ctx_error() set. */
+CB_EXTERN int cb_book_check_exports(cb_ctx *ctx, const cb_book *book);
+
 /* Checks the book and writes its outputs: the same result as
  * cb_book_check then cb_book_emit, with the two running at once on two
  * threads (the rules only read the model). Diagnostics land in ctx as
@@ -26,6 +33,15 @@ CB_EXTERN int cb_book_emit(cb_ctx *ctx, const cb_book *book,
  * before check's). */
 CB_EXTERN int cb_book_check_and_emit(cb_ctx *ctx, const cb_book *book,
                                      const char *outdir);
+
+/* Every check cb_book_check_and_emit makes, writing nothing: the rules,
+ * with previous as cb_book_check_against takes it (NULL for none), and
+ * the exports' diagnostics (cb_book_check_exports), on two threads. ctx
+ * gets the diagnostics cb_book_check_and_emit would leave in it, in the
+ * same order. Returns 0 or the first negative
+ * code (the exports' before the rules'). */
+CB_EXTERN int cb_book_check_all(cb_ctx *ctx, const cb_book *book,
+                                const cb_book *previous);
 
 /* ---- The output directory ---------------------------------------------- */
 

@@ -211,8 +211,76 @@ static void test_raw_html(void) {
   free(opted);
 }
 
+/* The diagnostics of ctx as one string, one "rule path:line:col level
+ * message" line each, in printing order (malloc'd). */
+static char *diag_lines(cb_ctx *ctx) {
+  size_t n = 0, cap = 1, len = 0;
+  const cb_diag *d = cb_ctx_diags(ctx, &n);
+  for (size_t i = 0; i < n; i++)
+    cap += strlen(d[i].message) + strlen(d[i].rule ? d[i].rule : "") +
+           strlen(d[i].path ? d[i].path : "") + 64;
+  char *s = malloc(cap);
+  if (!s)
+    return NULL;
+  s[0] = '\0';
+  for (size_t i = 0; i < n; i++)
+    len += (size_t)snprintf(s + len, cap - len, "%s %s:%u:%u %d %s\n",
+                            d[i].rule ? d[i].rule : "",
+                            d[i].path ? d[i].path : "", (unsigned)d[i].line,
+                            (unsigned)d[i].col, (int)d[i].level, d[i].message);
+  return s;
+}
+
+/* cb_book_check_all reports what cb_book_check_and_emit reports, the
+ * exports' diagnostics included, in the same order, and writes
+ * nothing. */
+static void test_check_all(const char *project, const char *export_rule) {
+  cb_ctx *built, *checked;
+  const cb_book *b1, *b2;
+  const char *dir = proj_new();
+  char out[512], none[512];
+  snprintf(out, sizeof out, "%s/out", dir);
+  snprintf(none, sizeof none, "%s/none", dir);
+  CHECK_INT(cb_ctx_new(&built, NULL), 0);
+  CHECK_INT(cb_ctx_new(&checked, NULL), 0);
+  CHECK_INT(cb_book_load(&b1, built, project), 0);
+  CHECK_INT(cb_book_load(&b2, checked, project), 0);
+  if (b1 && b2) {
+    CHECK_INT(cb_book_check_and_emit(built, b1, out), 0);
+    CHECK_INT(cb_book_check_all(checked, b2, NULL), 0);
+    char *want = diag_lines(built), *got = diag_lines(checked);
+    CHECK(want && got);
+    if (want && got) {
+      CHECK_STR(got, want);
+      CHECK(strstr(got, export_rule) != NULL);
+    }
+    free(want);
+    free(got);
+    /* SARIF lists the registry: a rule that reported nothing too */
+    char *sarif = NULL;
+    size_t sarif_len = 0;
+    FILE *fp = open_memstream(&sarif, &sarif_len);
+    CHECK(fp != NULL);
+    if (fp) {
+      CHECK_INT(cb_diag_print(fp, checked, CB_FMT_SARIF, 0), 0);
+      fclose(fp);
+      CHECK(strstr(sarif, "\"answers-in-two-places\"") != NULL);
+    }
+    free(sarif);
+    struct stat st;
+    CHECK(stat(none, &st) < 0);
+    CHECK_INT(proj_hidden_files(dir), 0);
+  }
+  cb_ctx_free(built);
+  cb_ctx_free(checked);
+  proj_remove(dir);
+}
+
 int main(void) {
   test_example();
   test_raw_html();
+  test_check_all("casebooks/tests/pairwise-names", "export-argilla");
+  test_check_all("casebooks/tests/structure", "export-judge");
+  test_check_all(EXAMPLE, "");
   return test_report("build");
 }

@@ -281,6 +281,36 @@ int main(void) {
   CHECK_INT(proj_hidden_files(path2), 0);
   CHECK_INT(len, sizeof big + 4);
 
+  /* no_output (`check` runs the exporters so): everything succeeds and
+   * nothing is created, written or removed, not even in a directory that
+   * does not exist */
+  {
+    cb_ctx dry;
+    memset(&dry, 0, sizeof dry);
+    dry.no_output = 1;
+    snprintf(path, sizeof path, "%s/dry/x/y", root);
+    CHECK_INT(cb_output__mkdirs(&dry, path), 0);
+    snprintf(path2, sizeof path2, "%s/dry", root);
+    CHECK(!exists(path2));
+    snprintf(path, sizeof path, "%s/dry/out.txt", root);
+    CHECK_INT(cb_output__file(&dry, path, "x", 1, CB_OUTPUT_SYNC), 0);
+    CHECK_INT(cb_output__open(&f, &dry, path, CB_OUTPUT_KEEP_SAME), 0);
+    CHECK_INT(cb_output__write(f, big, sizeof big), 0);
+    CHECK_INT(cb_output__commit(f), 0);
+    CHECK_INT(cb_output__open(&f, &dry, path, 0), 0);
+    cb_output__discard(f);
+    CHECK(!exists(path2));
+    /* an existing file stays as it is: not replaced, pruned or removed */
+    snprintf(path, sizeof path, "%s/a/out.txt", root);
+    CHECK_INT(cb_output__file(&dry, path, "dry", 3, 0), 0);
+    CHECK_INT(cb_output__remove(&dry, path), 0);
+    snprintf(path2, sizeof path2, "%s/a", root);
+    CHECK_INT(cb_output__prune(&dry, path2, ".txt", keep_keep, NULL), 0);
+    got = slurp(path, &len);
+    CHECK(got && len == sizeof big + 4 && memcmp(got, "ab", 2) == 0);
+    CHECK_INT(proj_hidden_files(path2), 0);
+  }
+
   /* a directory that does not exist: CB_EIO with a message */
   snprintf(path, sizeof path, "%s/missing/out.txt", root);
   ctx.error[0] = '\0';
