@@ -79,7 +79,8 @@ static const char ASSERT_JS[] =
     "    }\n"
     "    throw new Error('the JSON value of the answer does not end');\n"
     "  }\n"
-    "  const m = /^(-?\\d+(\\.\\d+)?([eE][+-]?\\d+)?|true|false|null)/.exec(s);\n"
+    "  const m = "
+    "/^(-?\\d+(\\.\\d+)?([eE][+-]?\\d+)?|true|false|null)/.exec(s);\n"
     "  if (m) return JSON.parse(m[0]);\n"
     "  throw new Error('the answer does not start with a JSON value');\n"
     "}\n"
@@ -188,8 +189,7 @@ static void yaml_strn(ew *w, cb_buf *out, const char *s, size_t len) {
     } else if (cp == '\r') {
       cb_buf_puts(out, "\\r");
     } else if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 ||
-               cp == 0x2029 || cp == 0xFEFF || cp == 0xFFFE ||
-               cp == 0xFFFF) {
+               cp == 0x2029 || cp == 0xFEFF || cp == 0xFFFE || cp == 0xFFFF) {
       cb_buf_printf(out, "\\u%04X", cp);
     } else {
       cb_buf_append(out, s + i, n);
@@ -221,8 +221,8 @@ static void nunjucks_text(cb_buf *out, const char *s, size_t len) {
 }
 
 /* A line "INDENTkey: " then value as a YAML string. */
-static void yaml_field(ew *w, cb_buf *out, const char *indent,
-                       const char *key, const char *value) {
+static void yaml_field(ew *w, cb_buf *out, const char *indent, const char *key,
+                       const char *value) {
   cb_buf_printf(out, "%s%s: ", indent, key);
   yaml_str(w, out, value);
   cb_buf_putc(out, '\n');
@@ -259,8 +259,7 @@ static const char *json_text(ew *w, json_t *v) {
 /* The stamp's values as "INDENTkey: value" lines (strings only: the
  * dirty flag as "true" or "false", a missing value left out), for the
  * tags and metadata of the config, which promptfoo wants as strings. */
-static void yaml_stamp(ew *w, cb_buf *out, const char *indent,
-                       json_t *stamp) {
+static void yaml_stamp(ew *w, cb_buf *out, const char *indent, json_t *stamp) {
   const char *key;
   json_t *v;
   yaml_field(w, out, indent, "casebook", CB_VERSION);
@@ -273,10 +272,10 @@ static void yaml_stamp(ew *w, cb_buf *out, const char *indent,
 }
 
 /* One sample of inspect.jsonl, a line. */
-static void inspect_line(ew *w, cb_buf *out, const char *id,
-                         const cb_case *c, const cb_question *q,
-                         const char *input, size_t input_len, json_t *gold,
-                         const char *gold_text, json_t *stamp) {
+static void inspect_line(ew *w, cb_buf *out, const char *id, const cb_case *c,
+                         const cb_question *q, const char *input,
+                         size_t input_len, json_t *gold, const char *gold_text,
+                         json_t *stamp) {
   json_t *o = json_object(), *meta = json_object();
   if (!o || !meta ||
       cb_model_json__set(o, "id", cb_model_json__str(NULL, id, strlen(id))) <
@@ -284,8 +283,8 @@ static void inspect_line(ew *w, cb_buf *out, const char *id,
       cb_model_json__set(o, "input",
                          cb_model_json__str(NULL, input, input_len)) < 0 ||
       cb_model_json__set(
-          o, "target",
-          cb_model_json__str(NULL, gold_text, strlen(gold_text))) < 0 ||
+          o, "target", cb_model_json__str(NULL, gold_text, strlen(gold_text))) <
+          0 ||
       cb_model_json__set(meta, "case",
                          cb_model_json__str(NULL, c->id, strlen(c->id))) < 0 ||
       cb_model_json__set(meta, "question",
@@ -333,8 +332,8 @@ static void config_head(ew *w, cb_buf *yaml, json_t *stamp) {
               "PROVIDER\n");
   cb_buf_puts(yaml, "description: ");
   const char *title = cb_model__title(b);
-  const char *d = cb_arena_printf(w->ctx->arena, "casebook evals: %s",
-                                  title ? title : "");
+  const char *d =
+      cb_arena_printf(w->ctx->arena, "casebook evals: %s", title ? title : "");
   if (!d)
     w->failed = 1;
   yaml_str(w, yaml, d);
@@ -353,12 +352,12 @@ static void config_head(ew *w, cb_buf *yaml, json_t *stamp) {
  * first test under the anchor qN, and named by it after. */
 static void config_test(ew *w, cb_buf *yaml, const cb_case *c, size_t qi,
                         const char *prompt, size_t prompt_len, int first_of_q,
-                        int first_test, const char *case_text,
-                        size_t case_len, const char *gold_text) {
+                        int first_test, const char *case_text, size_t case_len,
+                        const char *gold_text) {
   const cb_question *q = &w->book->questions[qi];
   cb_buf esc = {0};
-  const char *d = cb_arena_printf(w->ctx->arena, "case %s, question %s",
-                                  c->id, q->id);
+  const char *d =
+      cb_arena_printf(w->ctx->arena, "case %s, question %s", c->id, q->id);
   if (!d)
     w->failed = 1;
   cb_buf_puts(yaml, "  - description: ");
@@ -412,8 +411,7 @@ int cb_export_evals__run(cb_ctx *ctx, const cb_book *book, const char *outdir) {
   const char *dir = cb_arena_printf(ctx->arena, "%s/evals", outdir);
   const char *yaml_path =
       cb_arena_printf(ctx->arena, "%s/promptfooconfig.yaml", dir);
-  const char *jsonl_path =
-      cb_arena_printf(ctx->arena, "%s/inspect.jsonl", dir);
+  const char *jsonl_path = cb_arena_printf(ctx->arena, "%s/inspect.jsonl", dir);
   int n_tests = 0;
   if (!stamp || !written || !prompts || !dir || !yaml_path || !jsonl_path)
     goto nomem;
@@ -450,8 +448,7 @@ int cb_export_evals__run(cb_ctx *ctx, const cb_book *book, const char *outdir) {
         continue;
       }
       const char *gold_text = json_text(&w, gold);
-      const char *id =
-          cb_arena_printf(ctx->arena, "%s/%s", c->id, q->id);
+      const char *id = cb_arena_printf(ctx->arena, "%s/%s", c->id, q->id);
       cb_buf *prompt = &prompts[qi];
       if ((err = question_prompt(&w, prompt, qi)) < 0) {
         json_decref(gold);
@@ -475,8 +472,8 @@ int cb_export_evals__run(cb_ctx *ctx, const cb_book *book, const char *outdir) {
                         ? case_text.len - 1
                         : case_text.len);
       cb_buf_putc(&input, '\n');
-      inspect_line(&w, &jsonl, id, c, q, input.data, input.len, gold,
-                   gold_text, stamp);
+      inspect_line(&w, &jsonl, id, c, q, input.data, input.len, gold, gold_text,
+                   stamp);
       json_decref(gold);
       if (w.failed || yaml.failed || jsonl.failed || input.failed)
         goto nomem;

@@ -656,12 +656,10 @@ int cb_export_judge__prompt(cb_buf *out, cb_ctx *ctx, const cb_book *book,
   return out->failed ? cb_ctx__fail(ctx, CB_ENOMEM, "out of memory") : 0;
 }
 
-void cb_export_judge__case(cb_buf *out, const cb_case *c) {
-  inputs(out, c, 0);
-}
+void cb_export_judge__case(cb_buf *out, const cb_case *c) { inputs(out, c, 0); }
 
-json_t *cb_export_judge__gold(const cb_book *book, const cb_case *c,
-                              size_t qi, int *failed) {
+json_t *cb_export_judge__gold(const cb_book *book, const cb_case *c, size_t qi,
+                              int *failed) {
   jw w = {NULL, book, 0};
   assert(qi < book->n_questions);
   json_t *v = gold_of(&w, c, (int)qi);

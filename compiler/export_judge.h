@@ -31,7 +31,7 @@ void cb_export_judge__case(cb_buf *out, const cb_case *c);
  * an object keyed by response name (the last answer given wins, as in
  * gold.jsonl). A new value the caller releases; NULL when c does not
  * answer qi, or when out of memory with *failed set. */
-json_t *cb_export_judge__gold(const cb_book *book, const cb_case *c,
-                              size_t qi, int *failed);
+json_t *cb_export_judge__gold(const cb_book *book, const cb_case *c, size_t qi,
+                              int *failed);
 
 #endif
