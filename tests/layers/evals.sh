@@ -111,7 +111,7 @@ layer_evals() {
     fail "evals: npm install of tests/evals/node (promptfoo)"
     return
   fi
-  pass "evals: promptfoo $("$EVALS_PROMPTFOO" --version 2>/dev/null | tail -n 1) installed"
+  pass "evals: promptfoo $(node -p 'require(process.argv[1]).version' "$EVALS_NODE/node_modules/promptfoo/package.json") installed"
   for spec in chat-safety:casebooks/chat-safety hostile:tests/evals/books/hostile; do
     name=${spec%%:*}
     dir=$TMP/evals-$name
