@@ -13,6 +13,7 @@ const cb_exporter cb_exporters[] = {
     {"Argilla", cb_export_argilla__run},
     {"rubric.xml", cb_export_xml__run},
     {"JSON Schema", cb_export_schema__run},
+    {"evals", cb_export_evals__run},
     {"LLM judge", cb_export_judge__run},
     {NULL, NULL},
 };

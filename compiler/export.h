@@ -33,6 +33,8 @@ int cb_export_labelstudio__run(cb_ctx *ctx, const cb_book *book,
                                const char *outdir);
 int cb_export_argilla__run(cb_ctx *ctx, const cb_book *book,
                            const char *outdir);
+int cb_export_evals__run(cb_ctx *ctx, const cb_book *book,
+                         const char *outdir);
 
 /* What an annotation result coming back from a tool names: a control of
  * the Label Studio config (from_name) or a question of the Argilla

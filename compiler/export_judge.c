@@ -20,6 +20,7 @@
  * the text, so no text of a case can close its block, open a heading or
  * pass for the prompt's own instructions.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 #include "json_file.h"
 #include "json_out.h"
 #include "export.h"
+#include "export_judge.h"
 #include "export_schema.h"
 #include "model.h"
 #include "model_json.h"
@@ -385,26 +387,25 @@ static const char *type_help(const cb_question *q) {
   return "";
 }
 
-/* Appends input text, cut to MAX_INPUT_BYTES at a character boundary. */
-static void put_input(cb_buf *out, const cb_input *in) {
-  size_t len = in->len;
+/* Appends input text, cut to MAX_INPUT_BYTES at a character boundary
+ * when cut is set. */
+static void put_input(cb_buf *out, const cb_input *in, int cut) {
+  size_t len = in->text ? in->len : 0;
   const char *text = in->text ? in->text : "";
-  if (len > MAX_INPUT_BYTES) {
+  if (cut && len > MAX_INPUT_BYTES) {
     len = MAX_INPUT_BYTES;
     while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80)
       len--;
   }
   fenced(out, "text", text, len);
-  if (len < in->len)
+  if (in->text && len < in->len)
     cb_buf_printf(out, "(%zu more bytes of this input are not shown.)\n\n",
                   in->len - len);
 }
 
-static void example(jw *w, cb_buf *out, const cb_case *c, json_t *gold, int n) {
-  (void)w;
-  cb_buf_printf(out, "### Example %d: case ", n);
-  put_id(out, c->id);
-  cb_buf_puts(out, "\n\n");
+/* The inputs of case c, each as "Input N, KIND NAME:" and a fenced
+ * block (cut as put_input says). */
+static void inputs(cb_buf *out, const cb_case *c, int cut) {
   for (size_t i = 0; i < c->n_inputs; i++) {
     const cb_input *in = &c->inputs[i];
     cb_buf_printf(out, "Input %zu, %s", i + 1, cb_input_kind_name(in->kind));
@@ -413,8 +414,16 @@ static void example(jw *w, cb_buf *out, const cb_case *c, json_t *gold, int n) {
       put_id(out, in->name);
     }
     cb_buf_puts(out, ":\n\n");
-    put_input(out, in);
+    put_input(out, in, cut);
   }
+}
+
+static void example(jw *w, cb_buf *out, const cb_case *c, json_t *gold, int n) {
+  (void)w;
+  cb_buf_printf(out, "### Example %d: case ", n);
+  put_id(out, c->id);
+  cb_buf_puts(out, "\n\n");
+  inputs(out, c, 1);
   cb_buf_puts(out, "Gold answer:\n\n");
   put_json(out, gold);
   if (c->rationale.text && *c->rationale.text) {
@@ -514,6 +523,42 @@ done:
   cb_strmap_free(&seen);
 }
 
+/* The criteria that apply to question qid (their applies-to names it),
+ * in book order, each with its severity, points, title and rule. */
+static void criteria(jw *w, cb_buf *out, const char *qid) {
+  const cb_book *b = w->book;
+  int n = 0;
+  for (size_t i = 0; i < b->n_criteria; i++) {
+    const cb_criterion *c = &b->criteria[i];
+    int applies = 0;
+    for (size_t k = 0; k < c->applies_to.n && !applies; k++)
+      applies = c->applies_to.items[k] && qid &&
+                strcmp(c->applies_to.items[k], qid) == 0;
+    if (!applies)
+      continue;
+    if (n++ == 0)
+      cb_buf_puts(out, "## Criteria that apply\n\n"
+                       "The guideline's criteria for this question: weigh "
+                       "each one in your answer as the guideline says.\n\n");
+    cb_buf_puts(out, "### ");
+    put_id(out, c->id);
+    cb_buf_puts(out, "\n\n");
+    if (c->severity) {
+      cb_buf_puts(out, "- severity: ");
+      put_id(out, c->severity);
+      cb_buf_putc(out, '\n');
+    }
+    if (c->points) {
+      cb_buf_puts(out, "- points: ");
+      put_id(out, c->points);
+      cb_buf_putc(out, '\n');
+    }
+    if (c->severity || c->points)
+      cb_buf_putc(out, '\n');
+    fenced_str(out, "text", criterion_text(w, c));
+  }
+}
+
 static void prompt(jw *w, cb_buf *out, int qi) {
   const cb_book *b = w->book;
   const cb_question *q = &b->questions[qi];
@@ -582,6 +627,7 @@ static void prompt(jw *w, cb_buf *out, int qi) {
         fenced_str(out, "text", o->meaning_text);
     }
   }
+  criteria(w, out, q->id);
   cb_buf_puts(out, "## Examples\n\n");
   examples(w, out, qi);
 
@@ -596,6 +642,33 @@ static void prompt(jw *w, cb_buf *out, int qi) {
                      "examples' gold answers. ");
   cb_buf_puts(out, "Then give your reasons in one short paragraph.\n\n");
   cb_buf_puts(out, "## The case to grade\n\n{{case}}\n");
+}
+
+/* ---- shared with the evals export (export_judge.h) ------------------ */
+
+int cb_export_judge__prompt(cb_buf *out, cb_ctx *ctx, const cb_book *book,
+                            size_t qi) {
+  jw w = {ctx, book, 0};
+  assert(qi < book->n_questions);
+  prompt(&w, out, (int)qi);
+  if (w.failed)
+    out->failed = 1;
+  return out->failed ? cb_ctx__fail(ctx, CB_ENOMEM, "out of memory") : 0;
+}
+
+void cb_export_judge__case(cb_buf *out, const cb_case *c) { inputs(out, c, 0); }
+
+json_t *cb_export_judge__gold(const cb_book *book, const cb_case *c, size_t qi,
+                              int *failed) {
+  jw w = {NULL, book, 0};
+  assert(qi < book->n_questions);
+  json_t *v = gold_of(&w, c, (int)qi);
+  if (w.failed) {
+    *failed = 1;
+    json_decref(v);
+    return NULL;
+  }
+  return v;
 }
 
 /* A question id as a file name: itself when it is a plain id, else with

@@ -28,7 +28,7 @@ if (/<html_(block|inline)/.test(xml)) fail("the prompt holds raw HTML outside co
 const headingXml = [...xml.matchAll(/<heading level="(\d)">([\s\S]*?)<\/heading>/g)].map((m) => m[2]);
 const headings = headingXml.map((h) => h.replace(/<code[^>]*>[\s\S]*?<\/code>/g, "ID")
   .replace(/<[^>]+>/g, "").replace(/\s+/g, " ").trim());
-const own = /^(Grader prompt for question ID|The question|Guideline|Options|Labelled values|Examples|Example \d+: case ID|Your answer|The case to grade|ID|\d+)$/;
+const own = /^(Grader prompt for question ID|The question|Guideline|Options|Labelled values|Criteria that apply|Examples|Example \d+: case ID|Your answer|The case to grade|ID|\d+)$/;
 for (const h of headings) if (!own.test(decode(h))) fail(`a heading that the prompt did not write: ${h}`);
 // every id in a heading is one code span holding the id as written
 for (const id of (process.argv[5] || "").split("\n").filter(Boolean)) {

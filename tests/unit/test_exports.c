@@ -4,7 +4,8 @@
  * exports (export_xml.c, export_schema.c, export_judge.c) on a book
  * loaded from memory: rubric.xml validation and its failure as an
  * internal error, the cleaning of text XML cannot hold, and the response
- * names the schema and judge exports use.
+ * names the schema and judge exports use; each of them, and the evals
+ * export (export_evals.c), with memory running out at each allocation.
  */
 #include <jansson.h>
 #include <libxml/xmlmemory.h>
@@ -202,6 +203,7 @@ static void test_when(void) {
 
 /* Exporters as export.c lists them. */
 int cb_export_judge__run(cb_ctx *ctx, const cb_book *book, const char *outdir);
+int cb_export_evals__run(cb_ctx *ctx, const cb_book *book, const char *outdir);
 
 /* Out of memory at each allocation in turn, in each exporter: a clean
  * CB_ENOMEM with a message, no temporary file left, until one succeeds.
@@ -213,7 +215,8 @@ static void test_out_of_memory(void) {
     int (*run)(cb_ctx *, const cb_book *, const char *);
   } exporters[] = {{"xml", cb_export_xml__run},
                    {"schema", cb_export_schema__run},
-                   {"judge", cb_export_judge__run}};
+                   {"judge", cb_export_judge__run},
+                   {"evals", cb_export_evals__run}};
   cb_ctx *ctx = NULL;
   CHECK_INT(cb_ctx_new(&ctx, NULL), 0);
   xmlMemSetup(free, malloc, realloc, strdup);
