@@ -264,6 +264,15 @@ int cb_diag_format__fix_span(cb_diag_run *r, const cb_diag *g, uint32_t *start,
         while (we < q && *we != ' ')
           we++;
       size_t n = (size_t)(we - w);
+      if (whole && n && g->col && (n != ls || memcmp(w, sugg, n) != 0) &&
+          find_word(line, len, from, w, n) == from) {
+        /* the whole quoted text stands where the diagnostic points: it
+         * is what the suggestion replaces, however far it is from it
+         * ('A, C, B' -> 'A > C > B') */
+        best_d = 0;
+        best_at = from;
+        best_n = n;
+      }
       if (n && (n != ls || memcmp(w, sugg, n) != 0)) {
         size_t d = cb_suggest__distance(w, n, sugg, ls);
         if (d != SIZE_MAX && d < best_d) {

@@ -27,6 +27,26 @@ local function orders_all(items, names)
   return true
 end
 
+-- The ranking "A > C > B" when item is "A, C, B" and every part of it is
+-- one of the names; nil otherwise.
+local function commas_for(item, names)
+  if not item:find(",", 1, true) then
+    return nil
+  end
+  local known, parts = {}, {}
+  for _, n in ipairs(names) do
+    known[n] = true
+  end
+  for part in item:gmatch("[^,]+") do
+    part = part:match("^%s*(.-)%s*$")
+    if not known[part] then
+      return nil
+    end
+    parts[#parts + 1] = part
+  end
+  return table.concat(parts, " > ")
+end
+
 return {
   id = "malformed-rank",
   severity = "error",
@@ -58,7 +78,16 @@ appear exactly once, and nothing else may.]],
               message = format("malformed rank answer to question '%s': %s", q.id, a.error) }
           elseif a.kind == "rank" then
             local names = compared(q, c)
-            if #names >= 2 and not orders_all(a.items, names) then
+            local listed = #names >= 2 and #a.items == 1 and
+              commas_for(a.items[1], names)
+            if listed then
+              -- "A, C, B": the places written as a list
+              report { at = value_at(a, a.items[1]), element = c.id,
+                suggestion = listed,
+                message = format("'%s' separates the responses with commas: "
+                  .. "a ranking separates places with '>' (ties with '='), "
+                  .. "best first", a.items[1]) }
+            elseif #names >= 2 and not orders_all(a.items, names) then
               local known, seen = {}, {}
               for _, n in ipairs(names) do
                 known[n] = true
