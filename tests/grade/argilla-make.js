@@ -25,6 +25,7 @@
 
 const fs = require("fs");
 const path = require("path");
+const { readGold } = require("./common");
 
 // Argilla user ids are UUIDs; grade names an annotator by its user_id.
 const U1 = "5d3b0f0e-1a2b-4c3d-8e4f-000000000001";
@@ -95,14 +96,7 @@ if (!out || !recordsPath || !sidecarPath) {
 
 const records = JSON.parse(fs.readFileSync(path.join(out, "argilla/records.json"), "utf8"));
 const settings = JSON.parse(fs.readFileSync(path.join(out, "argilla/settings.json"), "utf8"));
-const gold = Object.fromEntries(
-  fs
-    .readFileSync(path.join(out, "gold.jsonl"), "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => JSON.parse(l))
-    .map((g) => [g.id, g])
-);
+const gold = readGold(out);
 const questionNames = new Set(settings.questions.map((q) => q.name));
 
 // docs/argilla.md: names in lower case, other characters than a-z 0-9 _ -

@@ -27,6 +27,7 @@
 
 const fs = require("fs");
 const path = require("path");
+const { counts, ok, bad, check, result, readGold } = require("./common");
 
 const [out, sidecarPath, inputPath, format, gradePath] = process.argv.slice(2);
 if (!gradePath) {
@@ -34,40 +35,18 @@ if (!gradePath) {
   process.exit(2);
 }
 
-let passed = 0;
-let failed = 0;
-function ok(name) {
-  passed++;
-  console.log("ok   " + name);
-}
-function bad(name, detail) {
-  failed++;
-  console.log("FAIL " + name);
-  if (detail) console.log(String(detail).split("\n").slice(0, 30).map((l) => "     " + l).join("\n"));
-}
-function check(name, cond, detail) {
-  if (cond) ok(name);
-  else bad(name, detail);
-}
 function near(a, b) {
   return typeof a === "number" && Math.abs(a - b) < 0.0015;
 }
 
 const sidecar = JSON.parse(fs.readFileSync(sidecarPath, "utf8"));
-const gold = Object.fromEntries(
-  fs
-    .readFileSync(path.join(out, "gold.jsonl"), "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => JSON.parse(l))
-    .map((g) => [g.id, g])
-);
+const gold = readGold(out);
 let grade;
 try {
   grade = JSON.parse(fs.readFileSync(gradePath, "utf8"));
 } catch (e) {
   bad("grade.json is JSON", e.message);
-  console.log("RESULT " + passed + " " + failed);
+  result();
   process.exit(0);
 }
 
@@ -233,4 +212,4 @@ check(
     ", gold_answers " + sum((a) => a.gold_answers) + ", correct " + sum((a) => a.correct) + ", misses " + misses.length
 );
 
-console.log("RESULT " + passed + " " + failed);
+result();

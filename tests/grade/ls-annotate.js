@@ -35,6 +35,7 @@
 const fs = require("fs");
 const os = require("os");
 const path = require("path");
+const { counts, ok, bad, check, result, readGold } = require("./common");
 const { chromium } = require("playwright-core");
 
 // The annotators, in the three forms completed_by takes in exports: a user
@@ -93,30 +94,12 @@ if (!out || !exportPath || !sidecarPath) {
   process.exit(2);
 }
 
-let passed = 0;
-let failed = 0;
-function ok(name) {
-  passed++;
-  console.log("ok   " + name);
-}
-function bad(name, detail) {
-  failed++;
-  console.log("FAIL " + name);
-  if (detail) console.log(String(detail).split("\n").slice(0, 30).map((l) => "     " + l).join("\n"));
-}
 
 const lsDir = path.join(out, "label-studio");
 const configXml = fs.readFileSync(path.join(lsDir, "config.xml"), "utf8");
 const tasks = JSON.parse(fs.readFileSync(path.join(lsDir, "tasks.json"), "utf8"));
 const rubric = JSON.parse(fs.readFileSync(path.join(out, "rubric.json"), "utf8"));
-const gold = Object.fromEntries(
-  fs
-    .readFileSync(path.join(out, "gold.jsonl"), "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => JSON.parse(l))
-    .map((g) => [g.id, g])
-);
+const gold = readGold(out);
 const questions = Object.fromEntries(rubric.questions.map((q) => [q.id, q]));
 
 // ---- The config: which header labels each control, and choice values ------
@@ -428,7 +411,7 @@ async function main() {
     await browser.close();
     fs.rmSync(pageDir, { recursive: true, force: true });
   }
-  if (!failed) {
+  if (!counts.failed) {
     fs.writeFileSync(exportPath, JSON.stringify(exported, null, 2) + "\n");
     fs.writeFileSync(sidecarPath, JSON.stringify(sidecar, null, 2) + "\n");
     ok("wrote " + exported.length + " tasks, " + sidecar.annotations.length + " annotations");
@@ -437,4 +420,4 @@ async function main() {
 
 main()
   .catch((e) => bad("ls-annotate", e.stack || e))
-  .finally(() => console.log("RESULT " + passed + " " + failed));
+  .finally(() => result());
