@@ -241,20 +241,26 @@ json_t *cb_grade__annotators(finish *f) {
 
 /* The headline alpha of a question: nominal for choice, interval for
  * scale, ordinal for pairwise, MASI for multi. */
-json_t *cb_grade__headline_alpha(json_t *question) {
+json_t *cb_grade__headline_alpha(json_t *question, json_t **ci95) {
   json_t *ag = json_object_get(question, "agreement");
-  json_t *ka = json_object_get(ag, "krippendorff_alpha");
   const char *type = json_string_value(json_object_get(question, "type"));
-  if (!type)
-    return NULL;
-  if (!strcmp(type, "choice"))
-    return json_object_get(ka, "nominal");
-  if (!strcmp(type, "scale"))
-    return json_object_get(ka, "interval");
-  if (!strcmp(type, "pairwise"))
-    return json_object_get(ka, "ordinal");
-  if (!strcmp(type, "multi"))
+  const char *level = !type                       ? NULL
+                      : !strcmp(type, "choice")   ? "nominal"
+                      : !strcmp(type, "scale")    ? "interval"
+                      : !strcmp(type, "pairwise") ? "ordinal"
+                                                  : NULL;
+  if (ci95)
+    *ci95 = NULL;
+  if (level) {
+    if (ci95)
+      *ci95 = json_object_get(json_object_get(ag, "alpha_ci95"), level);
+    return json_object_get(json_object_get(ag, "krippendorff_alpha"), level);
+  }
+  if (type && !strcmp(type, "multi")) {
+    if (ci95)
+      *ci95 = json_object_get(ag, "alpha_masi_ci95");
     return json_object_get(ag, "alpha_masi");
+  }
   return NULL;
 }
 
@@ -296,7 +302,7 @@ json_t *cb_grade__gates(cb_grade *g, json_t *questions, json_t *totals) {
         break;
       json_t *jq = json_object_get(questions, q->id);
       json_t *v = gt->kind == CB_GATE_MIN_ALPHA
-                      ? cb_grade__headline_alpha(jq)
+                      ? cb_grade__headline_alpha(jq, NULL)
                       : json_object_get(json_object_get(jq, "gold"),
                                         "accuracy");
       if (!gt->question && !json_is_number(v))

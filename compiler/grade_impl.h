@@ -174,7 +174,10 @@ json_t *cb_grade__question_gold(finish *f, size_t qi);
 json_t *cb_grade__confused(finish *f, size_t qi);
 json_t *cb_grade__needs_work(finish *f, json_t *questions);
 json_t *cb_grade__annotators(finish *f);
-json_t *cb_grade__headline_alpha(json_t *question);
+/* A question's headline alpha (nominal for choice, interval for scale,
+ * ordinal for pairwise, MASI for multi), NULL when it has none; its 95%
+ * interval into *ci95 when ci95 is not NULL. Borrowed from question. */
+json_t *cb_grade__headline_alpha(json_t *question, json_t **ci95);
 json_t *cb_grade__gates(cb_grade *g, json_t *questions, json_t *totals);
 
 #endif

@@ -65,20 +65,9 @@ static int summary(cb_grade *g, cb_buf *b) {
                   json_string_value(json_object_get(q, "type")),
                   (long long)json_integer_value(json_object_get(
                       json_object_get(q, "agreement"), "items")));
-    md_fig(b, cb_grade__headline_alpha(q));
-    cb_buf_puts(b, " | ");
     json_t *ci = NULL;
-    const char *type = json_string_value(json_object_get(q, "type"));
-    json_t *ag = json_object_get(q, "agreement");
-    json_t *cis = json_object_get(ag, "alpha_ci95");
-    if (!strcmp(type, "choice"))
-      ci = json_object_get(cis, "nominal");
-    else if (!strcmp(type, "scale"))
-      ci = json_object_get(cis, "interval");
-    else if (!strcmp(type, "pairwise"))
-      ci = json_object_get(cis, "ordinal");
-    else if (!strcmp(type, "multi"))
-      ci = json_object_get(ag, "alpha_masi_ci95");
+    md_fig(b, cb_grade__headline_alpha(q, &ci));
+    cb_buf_puts(b, " | ");
     if (json_is_array(ci)) {
       md_fig(b, json_array_get(ci, 0));
       cb_buf_puts(b, " – ");
