@@ -25,7 +25,8 @@
 
 static const char *const known_keys[] = {
     "title",    "version",  "chapters", "exclude",    "rules",
-    "outputs",  "keywords", "fields",   "unsafe_html", "changes"};
+    "outputs",  "keywords", "fields",   "unsafe_html", "changes",
+    "site_url", "language", "use"};
 #define N_KNOWN (sizeof known_keys / sizeof known_keys[0])
 
 static const char *const severities[] = {"note", "warning", "error", "off"};
@@ -635,6 +636,94 @@ static void read_changes(mstate *m, lua_State *L, int idx) {
   }
 }
 
+/* site_url: an http(s) URL with a host, no quotes, spaces or controls
+ * (it goes into links of every export); kept with a '/' at the end. */
+static void read_site_url(mstate *m, lua_State *L, int idx) {
+  const char *url = NULL;
+  read_string_key(m, L, idx, "site_url", &url);
+  if (!url)
+    return;
+  size_t scheme = strncmp(url, "https://", 8) == 0  ? 8
+                  : strncmp(url, "http://", 7) == 0 ? 7
+                                                    : 0;
+  const char *bad = NULL;
+  for (const char *p = url; *p && !bad; p++)
+    if ((unsigned char)*p <= ' ' || *p == 0x7f || strchr("\"'<>\\`", *p))
+      bad = p;
+  if (!scheme || url[scheme] == '\0' || url[scheme] == '/' || bad) {
+    cb_diag_report(m->ctx, CB_DIAG_ERROR, RULE_ERROR, top_loc(m, "site_url"),
+                   NULL, NULL,
+                   "manifest: 'site_url' must be an http:// or https:// URL "
+                   "with a host and without spaces or quotes, like "
+                   "\"https://example.org/guide/\"");
+    return;
+  }
+  size_t n = strlen(url);
+  if (url[n - 1] == '/') {
+    m->out->site_url = url;
+    return;
+  }
+  char *with = cb_arena_alloc(m->ctx->arena, n + 2);
+  if (!with)
+    return;
+  memcpy(with, url, n);
+  memcpy(with + n, "/", 2);
+  m->out->site_url = with;
+}
+
+/* language: a BCP 47 tag as HTML's lang takes it: subtags of 1 to 8
+ * letters or digits separated by '-', the first of 2 to 8 letters. */
+static void read_language(mstate *m, lua_State *L, int idx) {
+  const char *tag = NULL;
+  read_string_key(m, L, idx, "language", &tag);
+  if (!tag)
+    return;
+  int ok = 1;
+  size_t run = 0, first = 0;
+  for (const char *p = tag;; p++) {
+    if (*p == '-' || *p == '\0') {
+      if (run == 0 || run > 8 || (first == 0 && run < 2))
+        ok = 0;
+      if (first == 0)
+        first = run;
+      run = 0;
+      if (*p == '\0')
+        break;
+    } else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+               (*p >= '0' && *p <= '9' && first))
+      run++;
+    else
+      ok = 0;
+  }
+  if (!ok) {
+    cb_diag_report(m->ctx, CB_DIAG_ERROR, RULE_ERROR, top_loc(m, "language"),
+                   NULL, NULL,
+                   "manifest: 'language' must be a language tag such as "
+                   "\"en\", \"zh\", \"ja\" or \"pt-BR\"");
+    return;
+  }
+  m->out->language = tag;
+}
+
+/* use: what cases are for where neither the case nor its chapter says. */
+static void read_use(mstate *m, lua_State *L, int idx) {
+  static const char *const uses[] = {"training", "exam", "honeypot"};
+  const char *use = NULL;
+  read_string_key(m, L, idx, "use", &use);
+  if (!use)
+    return;
+  for (size_t i = 0; i < 3; i++)
+    if (strcmp(use, uses[i]) == 0) {
+      m->out->use = uses[i];
+      return;
+    }
+  cb_diag_report(m->ctx, CB_DIAG_ERROR, RULE_ERROR, top_loc(m, "use"), NULL,
+                 cb_suggest(use, uses, 3),
+                 "manifest: 'use' must be \"training\", \"exam\" or "
+                 "\"honeypot\", not \"%s\"",
+                 use);
+}
+
 /* ---- bounds ------------------------------------------------------------ */
 
 /* The most entries the value of key may have (manifest.h). */
@@ -753,6 +842,12 @@ static int read_data(lua_State *L) {
       read_fields(m, L, v);
     else if (strcmp(key, "changes") == 0)
       read_changes(m, L, v);
+    else if (strcmp(key, "site_url") == 0)
+      read_site_url(m, L, v);
+    else if (strcmp(key, "language") == 0)
+      read_language(m, L, v);
+    else if (strcmp(key, "use") == 0)
+      read_use(m, L, v);
     else if (strcmp(key, "unsafe_html") == 0) {
       if (lua_type(L, v) == LUA_TBOOLEAN)
         out->unsafe_html = lua_toboolean(L, v);

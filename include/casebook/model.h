@@ -363,6 +363,16 @@ typedef struct cb_manifest {
    * each category under `check --against` (indexed by
    * cb_change_category), CB_SEV_DEFAULT where not set. */
   cb_severity change_levels[5];
+  /* site_url = "https://...": where the site is published, so that what
+   * is read outside it (tool guidelines, instructions) can link to it;
+   * NULL if not given. Always an http(s) URL ending in '/'. */
+  const char *site_url;
+  /* language = "zh": the language of the guideline, a BCP 47 tag; NULL
+   * if not given (English). */
+  const char *language;
+  /* use = "training" | "exam" | "honeypot": what the cases are for when
+   * neither the case nor its chapter says; NULL if not given. */
+  const char *use;
 } cb_manifest;
 
 /* One change between two books (casebook diff, the changes page). */
