@@ -10,7 +10,7 @@ WERROR  ?= 1
 SAN     ?=
 CC      ?= cc
 
-PKGS    := libcmark-gfm libgit2 libxml-2.0 lua5.4 jansson
+PKGS    := libcmark-gfm libgit2 libxml-2.0 lua5.4 jansson libmicrohttpd
 # The version, read from the one place it is written.
 version_part = $(shell sed -n 's/^\#define CB_VERSION_$(1) \([0-9]*\)$$/\1/p' include/casebook/version.h)
 VERSION_MAJOR := $(call version_part,MAJOR)
@@ -54,7 +54,7 @@ CLI_SRC  := compiler/main.c compiler/cli.c $(wildcard compiler/cli_*.c)
 CLI_OBJ  := $(CLI_SRC:compiler/%.c=$(BUILD)/obj/%.o)
 LIB_SRC  := $(filter-out $(CLI_SRC),$(wildcard compiler/*.c))
 LIB_OBJ  := $(LIB_SRC:compiler/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/embedded.o
-EMBED_IN := $(wildcard compiler/rules/*.lua) $(shell find templates schemas compiler/scaffold -type f 2>/dev/null)
+EMBED_IN := $(wildcard compiler/rules/*.lua) $(shell find templates schemas compiler/scaffold compiler/serve -type f 2>/dev/null)
 BIN      := $(BUILD)/casebook
 LIB      := $(BUILD)/libcasebook.a
 SO       := $(BUILD)/libcasebook.so
@@ -95,7 +95,7 @@ $(BUILD)/obj/%.o: compiler/%.c
 $(BUILD)/embedded.c: compiler/embed.sh $(EMBED_IN)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  EMBED   $@")
-	$(Q)sh compiler/embed.sh $@ compiler/rules=rules templates=templates schemas=schemas compiler/scaffold=scaffold
+	$(Q)sh compiler/embed.sh $@ compiler/rules=rules templates=templates schemas=schemas compiler/scaffold=scaffold compiler/serve=serve
 
 $(BUILD)/obj/embedded.o: $(BUILD)/embedded.c
 	@mkdir -p $(@D)

@@ -30,6 +30,10 @@ typedef struct cli {
   int color; /* -1 auto */
   int quiet, verbose;
   int no_cache; /* build --no-cache */
+  /* serve */
+  const char *port; /* --port N, as given */
+  const char *host; /* --host ADDR */
+  int open;         /* --open */
   int fix, dry_run; /* check --fix [--dry-run] */
   /* grade */
   const char *input;   /* --input FORMAT */
@@ -90,6 +94,25 @@ int cli_check_book(cb_ctx *ctx, const cb_book *book, const cli *c);
 int cli_load_book(cb_ctx **ctx_out, const cb_book **book, const cli *c,
                   int check);
 
+/* casebook build (cli_build.c). */
+extern const char cli_build_usage[];
+int cli_build(const cli *c);
+
+/* The output directory of a build of c: --output, else DIR/_build.
+ * malloc'd; NULL when out of memory. */
+char *cli_build_out(const cli *c);
+
+/* Builds c->dir into out as `casebook build` does: the build cache
+ * (unless --no-cache), the changed markers, the history, the rules and
+ * the outputs, the casebook-ignore comments; the diagnostics printed to
+ * stderr. Returns -1 when it ran (ctx holds its diagnostics; *book is
+ * NULL when nothing changed since the last build into out, so nothing
+ * was written), or the exit status of an error (said on stderr). *ctx is
+ * the caller's to free, even on failure (NULL when out of memory); it
+ * holds out's lock until then. */
+int cli_build_into(cb_ctx **ctx, const cb_book **book, const cli *c,
+                   const char *out);
+
 /* casebook diff (cli_diff.c). */
 extern const char cli_diff_usage[];
 int cli_diff(const cli *c);
@@ -102,6 +125,10 @@ int cli_set_base(cb_ctx *ctx, const cb_book *book, const cli *c);
 /* casebook grade (cli_grade.c). */
 extern const char cli_grade_usage[];
 int cli_grade(const cli *c);
+
+/* casebook serve (cli_serve.c). */
+extern const char cli_serve_usage[];
+int cli_serve(const cli *c);
 
 /* casebook log (cli_log.c). */
 extern const char cli_log_usage[];

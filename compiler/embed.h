@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * embed.h: files compiled into the binary (built-in rules, templates,
- * the init scaffold). The table is generated at build time by
- * compiler/embed.sh from compiler/rules/, templates/ and compiler/scaffold/.
+ * the init scaffold, the reload client of `casebook serve`). The table is
+ * generated at build time by compiler/embed.sh from compiler/rules/,
+ * templates/, schemas/, compiler/scaffold/ and compiler/serve/.
  */
 #ifndef CB_EMBED_H
 #define CB_EMBED_H

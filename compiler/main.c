@@ -29,6 +29,8 @@ static const char *const usage_main =
     "  log ID [DIR]      the commits that changed an element\n"
     "  grade [DIR] FILE...  grade annotations against the gold cases:\n"
     "                    accuracy, agreement, consensus, feedback pages\n"
+    "  serve [DIR]       build DIR, serve its site on this machine and\n"
+    "                    rebuild and reload the pages as its files change\n"
     "\n"
     "Options for every command:\n"
     "  -q, --quiet       print only diagnostics and errors\n"
@@ -46,27 +48,6 @@ static const char *const usage_init =
     "Create DIR (which must not exist, or be empty) with a small working\n"
     "project: a manifest, a chapter with a question, a criterion and cases.\n"
     "'casebook build DIR' compiles it with no error.\n";
-
-static const char *const usage_build =
-    "usage: casebook build [DIR] [-o OUT] [--since REV] [--fail-on error|warning]\n"
-    "\n"
-    "Compile the project in DIR (default: the current directory): check it,\n"
-    "then write OUT (default DIR/_build):\n"
-    "  html/         the annotator site (index.html and one page per chapter)\n"
-    "  rubric.json   questions, options, criteria and chapters\n"
-    "  gold.jsonl    one line per final case with its gold answers\n"
-    "Every file is written atomically. Diagnostics go to standard error.\n"
-    "\n"
-    "  -o, --output OUT    output directory\n"
-    "  --rev REV           compile the git revision REV (a branch, tag, commit,\n"
-    "                      HEAD~3...) read from the repository, no checkout\n"
-    "  --since REV         mark what changed since REV (default: the previous\n"
-    "                      tag, when the project is in git)\n"
-    "  --fail-on LEVEL     exit 1 on diagnostics at or above LEVEL\n"
-    "                      (error, the default, or warning)\n"
-    "  --no-cache          neither use nor update the build cache OUT/.cache\n"
-    "                      (unchanged chapters are not parsed again; a build\n"
-    "                      where nothing changed rewrites nothing)\n";
 
 static const char *const usage_check =
     "usage: casebook check [DIR] [--rev REV] [--against REV] [--format FMT]\n"
@@ -194,97 +175,6 @@ static int cmd_check(const cli *c) {
   return rc;
 }
 
-static int cmd_build(const cli *c) {
-  cb_ctx *ctx = NULL;
-  const cb_book *book = NULL;
-  char *out = NULL, *variant = NULL;
-  int rc = cli_max_args(c, 1);
-  if (rc >= 0)
-    return rc;
-  if (c->out) {
-    out = strdup(c->out);
-  } else {
-    size_t n = strlen(c->dir) + sizeof "/_build";
-    if ((out = malloc(n)))
-      snprintf(out, n, "%s/_build", c->dir);
-  }
-  size_t nv = c->since ? strlen(c->since) + sizeof "--since=" : 1;
-  if (!out || !(variant = malloc(nv))) {
-    fputs("casebook: out of memory\n", stderr);
-    rc = EXIT_INTERNAL;
-    goto done;
-  }
-  snprintf(variant, nv, "%s%s", c->since ? "--since=" : "",
-           c->since ? c->since : "");
-  cb_options opts = cli_options(c);
-  if (cb_ctx_new(&ctx, &opts) < 0) {
-    fputs("casebook: out of memory\n", stderr);
-    rc = EXIT_INTERNAL;
-    goto done;
-  }
-  /* OUT is locked first: the cache's "nothing changed" check and the
-   * writes of one build never interleave with another's */
-  int err = cb_build_lock(ctx, c->dir, out);
-  /* the build cache in OUT/.cache (docs/cache.md): unchanged chapters are
-   * not parsed again, and when nothing changed the load gives no book */
-  if (err == 0 && !c->no_cache)
-    err = cb_build_cache_open(ctx, out, variant);
-  if (err == 0)
-    err = cb_book_load(&book, ctx, c->dir);
-  if (err < 0) {
-    rc = cli_env_error(ctx, err);
-    goto done;
-  }
-  if (!book) {
-    cb_diag_print(stderr, ctx, CB_FMT_GCC, cli_want_color(c, stderr));
-    rc = cli_exit_for(ctx, c);
-    if (!c->quiet)
-      printf("%s/html/index.html\n", out);
-    if (c->verbose)
-      fprintf(stderr, "nothing changed since the last build into %s\n", out);
-    goto done;
-  }
-  if ((rc = cli_set_base(ctx, book, c)) >= 0)
-    goto done;
-  /* each element's last change, from git (nothing outside git) */
-  if ((err = cb_book_load_history(ctx, book)) < 0) {
-    rc = cli_env_error(ctx, err);
-    goto done;
-  }
-  /* the rules run while the outputs are written */
-  err = cb_book_check_and_emit(ctx, book, out);
-  /* the casebook-ignore comments, over every finding (the record keeps
-   * them silenced for a rebuild where nothing changed) */
-  if (err == 0)
-    err = cb_book_apply_ignores(ctx, book);
-  if (err == 0)
-    cb_build_cache_save(ctx, book);
-  cb_diag_print(stderr, ctx, CB_FMT_GCC, cli_want_color(c, stderr));
-  if (err < 0) {
-    rc = cli_env_error(ctx, err);
-    goto done;
-  }
-  rc = cli_exit_for(ctx, c);
-  if (!c->quiet)
-    printf("%s/html/index.html\n", out);
-  if (c->verbose) {
-    size_t n_cached = 0, n_chapters = 0;
-    cb_build_cache_counts(ctx, &n_chapters, &n_cached);
-    fprintf(stderr, "built %zu chapters, %zu questions, %zu criteria, "
-                    "%zu cases into %s\n",
-            book->n_chapters, book->n_questions, book->n_criteria,
-            book->n_cases, out);
-    if (n_cached)
-      fprintf(stderr, "%zu of %zu chapters from the build cache\n", n_cached,
-              n_chapters);
-  }
-done:
-  free(variant);
-  free(out);
-  cb_ctx_free(ctx);
-  return rc;
-}
-
 static int cmd_init(const cli *c) {
   cb_ctx *ctx = NULL;
   if (c->n_args == 0)
@@ -397,12 +287,13 @@ done:
 
 static const cli_command commands[] = {
     {"init", usage_init, cmd_init},
-    {"build", usage_build, cmd_build},
+    {"build", cli_build_usage, cli_build},
     {"check", usage_check, cmd_check},
     {"rules", usage_rules, cmd_rules},
     {"diff", cli_diff_usage, cli_diff},
     {"log", cli_log_usage, cli_log},
     {"grade", cli_grade_usage, cli_grade},
+    {"serve", cli_serve_usage, cli_serve},
 };
 #define N_COMMANDS (sizeof commands / sizeof *commands)
 
@@ -426,7 +317,10 @@ enum {
   OPT_MIN_ALPHA,
   OPT_MIN_ACCURACY,
   OPT_FIX,
-  OPT_DRY_RUN
+  OPT_DRY_RUN,
+  OPT_PORT,
+  OPT_HOST,
+  OPT_OPEN
 };
 
 static const struct option long_opts[] = {
@@ -445,6 +339,9 @@ static const struct option long_opts[] = {
     {"merge", no_argument, NULL, OPT_MERGE},
     {"fix", no_argument, NULL, OPT_FIX},
     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+    {"port", required_argument, NULL, OPT_PORT},
+    {"host", required_argument, NULL, OPT_HOST},
+    {"open", no_argument, NULL, OPT_OPEN},
     {"seed", required_argument, NULL, OPT_SEED},
     {"min-alpha", required_argument, NULL, OPT_MIN_ALPHA},
     {"min-accuracy", required_argument, NULL, OPT_MIN_ACCURACY},
@@ -472,6 +369,8 @@ static const struct {
     {OPT_INPUT, "--input", FIELD(input), "a format"},
     {OPT_PARTIAL, "--partial", FIELD(partial), "a file"},
     {OPT_SEED, "--seed", FIELD(seed), "a number"},
+    {OPT_PORT, "--port", FIELD(port), "a number"},
+    {OPT_HOST, "--host", FIELD(host), "an address"},
     {OPT_MIN_ALPHA, "--min-alpha", 0, "a value ([QUESTION=]X)"},
     {OPT_MIN_ACCURACY, "--min-accuracy", 0, "a value ([QUESTION=]X)"},
 };
@@ -528,6 +427,9 @@ static int parse_args(cli *c, int *help, int argc, char **argv) {
       break;
     case OPT_DRY_RUN:
       c->dry_run = 1;
+      break;
+    case OPT_OPEN:
+      c->open = 1;
       break;
     case OPT_MIN_ALPHA:
     case OPT_MIN_ACCURACY:
@@ -658,12 +560,14 @@ static int run(cli *cp, int argc, char **argv) {
   } owned[] = {
       {FIELD(project), "--project", " rules "},
       {FIELD(format), "--format", " check diff log grade "},
-      {FIELD(out), "--output", " build grade "},
+      {FIELD(out), "--output", " build grade serve "},
       {FIELD(rev), "--rev", " build check log grade "},
       {FIELD(input), "--input", " grade "},
       {FIELD(partial), "--partial", " grade "},
       {FIELD(seed), "--seed", " grade "},
-      {FIELD(since), "--since", " build "},
+      {FIELD(since), "--since", " build serve "},
+      {FIELD(port), "--port", " serve "},
+      {FIELD(host), "--host", " serve "},
       {FIELD(against), "--against", " check "},
   };
   for (size_t k = 0; k < sizeof owned / sizeof *owned; k++) {
@@ -684,6 +588,8 @@ static int run(cli *cp, int argc, char **argv) {
   if (c.fix && (c.rev || c.against))
     return cli_usage_error("--fix changes the files of the working tree: "
                            "not with %s", c.rev ? "--rev" : "--against");
+  if (c.open && strcmp(cmd->name, "serve") != 0)
+    return cli_usage_error("--open is not an option of '%s'", cmd->name);
   if ((c.merge || c.n_gates) && strcmp(cmd->name, "grade") != 0)
     return cli_usage_error("%s is not an option of '%s'",
                            c.merge ? "--merge" : "--min-alpha/--min-accuracy",

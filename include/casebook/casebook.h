@@ -14,8 +14,9 @@
  *
  * beside which sit the versions of a book in git (history.h, diff.h),
  * the incremental build cache (cache.h), project scaffolding
- * (project.h), the Markdown renderer (markdown.h) and the library's
- * version (version.h).
+ * (project.h), the Markdown renderer (markdown.h), the preview server
+ * and the project watcher of `casebook serve` (serve.h) and the
+ * library's version (version.h).
  *
  * Errors (errors.h): functions that can fail return 0 or a negative CB_E*
  * code and leave a message in cb_ctx_error(). Problems in the user's
@@ -60,5 +61,6 @@
 #include "casebook/grade.h"
 #include "casebook/project.h"
 #include "casebook/markdown.h"
+#include "casebook/serve.h"
 
 #endif
