@@ -184,10 +184,14 @@ static int build_once(cb_server *srv, const cli *c, const char *out,
       say(c, "%s in %lld ms: %zu error%s: still serving the last good site",
           what, now_ms() - t0, errors, errors == 1 ? "" : "s");
   } else if (rc < 0) {
+    long long t1 = now_ms();
     err = cb_server_publish(srv, ctx, html);
     if (err >= 0) {
       say(c, "%s in %lld ms%s", what, now_ms() - t0,
           err == 0 && *served ? ": the site is the same" : "");
+      if (c->verbose)
+        fprintf(stderr, "casebook: the build took %lld ms, reading the site "
+                        "%lld ms\n", t1 - t0, now_ms() - t1);
       *served = 1;
     }
   }

@@ -407,6 +407,34 @@ static enum MHD_Result serve_events(cb_server *srv,
 
 /* ---- requests ----------------------------------------------------------- */
 
+static int hex_digit(char c) {
+  return c >= '0' && c <= '9'   ? c - '0'
+         : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                : -1;
+}
+
+/* Decodes the %HH of a request's path in place, as libmicrohttpd would,
+ * except %00, which is left as it is written: a NUL would end the path
+ * early ("/%00x" read as "/"). Returns the new length. */
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *s) {
+  (void)cls;
+  (void)conn;
+  char *o = s;
+  for (const char *p = s; *p; p++) {
+    int hi = *p == '%' ? hex_digit(p[1]) : -1;
+    int lo = hi >= 0 ? hex_digit(p[2]) : -1;
+    if (lo >= 0 && (hi | lo)) {
+      *o++ = (char)(hi * 16 + lo);
+      p += 2;
+    } else {
+      *o++ = *p;
+    }
+  }
+  *o = '\0';
+  return (size_t)(o - s);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   const char *url, const char *method,
                                   const char *version,
@@ -697,7 +725,8 @@ int cb_server_new(cb_server **out, cb_ctx *ctx,
           MHD_USE_POLL | (v6 ? MHD_USE_IPv6 : 0),
       0, NULL, NULL, on_request, srv, MHD_OPTION_LISTEN_SOCKET, fd,
       MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTIONS_MAX,
-      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_SECONDS, MHD_OPTION_END);
+      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_SECONDS,
+      MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
   if (!srv->daemon) {
     close(fd);
     err = cb_ctx__fail(ctx, CB_EIO, "cannot start the server on %s",

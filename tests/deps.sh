@@ -6,7 +6,7 @@
 # compiles the public headers as C++: tests/layers/headers.sh.)
 set -eu
 pkgs="build-essential g++ pkg-config libcmark-gfm-dev libcmark-gfm-extensions-dev
-cmark-gfm liblua5.4-dev libgit2-dev libxml2-dev libjansson-dev git time
+cmark-gfm liblua5.4-dev libgit2-dev libxml2-dev libjansson-dev libmicrohttpd-dev git time
 libxml2-utils nodejs chromium"
 missing=
 for p in $pkgs; do

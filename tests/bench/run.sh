@@ -11,7 +11,8 @@
 # two targets (CALLGRIND=1 adds the instruction counts of both):
 #   time:   casebook / cmark-gfm <= 2.0
 #   memory: casebook peak RSS <= 2 x input + 30 MiB
-# Then `casebook diff`, incremental rebuilds, the search index, and
+# Then `casebook diff`, incremental rebuilds, the search index, the
+# reload of `casebook serve` (save to reloaded page, target < 300 ms), and
 # `casebook grade` of GRADE_LINES annotation lines (default 1,000,000,
 # written by grade_gen) against json_scan, which parses the same file with
 # jansson alone (target: grade / json_scan <= 2.0), with grade's peak RSS.
@@ -231,6 +232,17 @@ if [ -f "$DIR/out/html/search-index.js" ]; then
     node "$ROOT/tests/browser/search-load.js" "$DIR/out/html" 3 ||
       echo "search index load: not measured (the browser did not run)"
   fi
+fi
+
+# casebook serve: from the save of a chapter of the example to the page
+# reloaded in headless Chromium (target: under 300 ms), the median of 7
+# saves. Needs chromium and tests/node, as above.
+. "$ROOT/tests/lib.sh"
+if ! need_chromium || ! npm_need >/dev/null 2>&1; then
+  echo "serve reload: not measured (no chromium or no tests/node/node_modules)"
+else
+  node "$ROOT/tests/browser/serve-reload.js" "$CASEBOOK" "$ROOT/casebooks/chat-safety" \
+    "$DIR/serve" 7 || echo "serve reload: not measured (the browser did not run)"
 fi
 
 # casebook grade: GRADE_LINES lines of annotations JSONL (grade_gen, from
