@@ -38,7 +38,7 @@
 #include "output.h"
 
 #define QUIET_MS 40
-#define LINGER_MS 150
+#define LINGER_MS 300
 #define BURST_MS 1000
 /* Folders deeper than this are not watched. */
 #define WATCH_DEPTH 64

@@ -3,10 +3,13 @@
 # deps.sh: installs the Debian packages that building and testing casebook
 # need, if any is missing (apt-get update once, then apt-get install -y).
 # Run as root on Debian 12; does nothing when everything is there. (g++
-# compiles the public headers as C++: tests/layers/headers.sh.)
+# compiles the public headers as C++: tests/layers/headers.sh. The
+# static link of the install layer follows libmicrohttpd's
+# Requires.private to GnuTLS and libidn2, whose -lunistring Debian 12's
+# libidn2-dev does not bring: libunistring-dev.)
 set -eu
 pkgs="build-essential g++ pkg-config libcmark-gfm-dev libcmark-gfm-extensions-dev
-cmark-gfm liblua5.4-dev libgit2-dev libxml2-dev libjansson-dev libmicrohttpd-dev git time
+cmark-gfm liblua5.4-dev libgit2-dev libxml2-dev libjansson-dev libmicrohttpd-dev libunistring-dev git time
 libxml2-utils nodejs chromium"
 missing=
 for p in $pkgs; do

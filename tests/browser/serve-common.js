@@ -4,7 +4,7 @@
  * serve` share (serve.test.js, the test layer; serve-reload.js, the
  * benchmark): starting the server and following its output, waiting
  * without fixed sleeps, plain HTTP requests with the path sent as given,
- * and the Chromium they drive.
+ * the Chromium they drive, and the lines of a test's report.
  *
  * SERVE_SLOW (a factor, default 1) stretches every time limit: the tests
  * run under ASan on loaded machines too.
@@ -132,4 +132,22 @@ function copyBook(src, dst) {
   fs.cpSync(src, dst, { recursive: true, filter: (f) => path.basename(f) !== "_build" });
 }
 
-module.exports = { limit, startServe, until, serveUrl, stopServe, request, pagePoll, launchChromium, copyBook };
+/* The lines the test layer reads, "ok NAME" and "FAIL NAME: why" (on one
+ * line), and check(NAME, PROBLEMS, DETAIL): ok when the list is empty. */
+let failed = 0;
+function reporter() {
+  const ok = (name) => console.log("ok " + name);
+  const fail = (name, why) => {
+    failed++;
+    console.log("FAIL " + name + ": " + String(why).replace(/\s*\n\s*/g, " | ").slice(0, 1500));
+  };
+  const check = (name, problems, detail) => {
+    if (problems.length) fail(name, problems.slice(0, 8).join("; "));
+    else ok(name + (detail ? " (" + detail + ")" : ""));
+  };
+  return { ok, fail, check };
+}
+reporter.failures = () => failed;
+
+module.exports = {
+  reporter, limit, startServe, until, serveUrl, stopServe, request, pagePoll, launchChromium, copyBook };

@@ -50,19 +50,7 @@ if (!work) {
   process.exit(2);
 }
 
-let failures = 0;
-function ok(name) {
-  console.log("ok " + name);
-}
-function fail(name, why) {
-  failures++;
-  console.log("FAIL " + name + ": " + String(why).replace(/\s*\n\s*/g, " | ").slice(0, 1500));
-}
-/* check NAME PROBLEMS: ok when the list is empty. */
-function check(name, problems, detail) {
-  if (problems.length) fail(name, problems.slice(0, 8).join("; "));
-  else ok(name + (detail ? " (" + detail + ")" : ""));
-}
+const { ok, fail, check } = c.reporter();
 
 const book = path.join(work, "book");
 const harm = path.join(book, "harm.md");
@@ -453,7 +441,7 @@ async function main() {
   }
 }
 
-main().then(() => process.exit(failures ? 1 : 0), (e) => {
+main().then(() => process.exit(c.reporter.failures() ? 1 : 0), (e) => {
   fail("serve", e && e.stack ? e.stack : e);
   process.exit(1);
 });
