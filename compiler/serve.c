@@ -493,9 +493,9 @@ static int state_event(char **out, cb_ctx *ctx, const char *site_id,
   cb_json__put_int(&w, (long long)warnings);
   cb_json__key(&w, "failure");
   if (err < 0) {
-    const char *why = cb_ctx_error(ctx);
-    cb_json__put_string(&w, *why ? why : "the build failed",
-                        *why ? strnlen(why, OVERLAY_TEXT) : 16);
+    const char *why = *cb_ctx_error(ctx) ? cb_ctx_error(ctx)
+                                         : "the build failed";
+    cb_json__put_string(&w, why, strnlen(why, OVERLAY_TEXT));
   } else {
     cb_json__put_null(&w);
   }

@@ -62,7 +62,9 @@ CB_EXTERN const char *cb_server_url(const cb_server *srv);
  * pages open in a browser reload. Regular files only: symbolic links,
  * hidden files (a name starting with '.') and anything else in site_dir
  * are left out. The diagnostics of ctx are those shown with the site (an
- * overlay on every page when they hold an error). Returns 0, or CB_ENOMEM
+ * overlay on every page when they hold an error). Returns 1 when the site
+ * changed (the open pages reload), 0 when its files are those of the site
+ * served already (the pages only show the new diagnostics), or CB_ENOMEM
  * or CB_EIO with cb_ctx_error() set, and the site served before stays. */
 CB_EXTERN int cb_server_publish(cb_server *srv, cb_ctx *ctx,
                                 const char *site_dir);

@@ -32,6 +32,7 @@
  *   folder     a folder made after the start is watched
  *   port       a second server on the same port: one line, exit status 2
  *   open       --open runs $BROWSER with the URL
+ *   first      a casebook with errors from the start: served, with them
  *   sigint     SIGINT with pages connected: exit 0 at once, no child
  *              left, the port closed
  * The exit status is 1 when a check failed.
@@ -262,7 +263,7 @@ async function main() {
     const at = lines.indexOf("- applies-to: harm, refusal");
     if (at < 0) throw new Error("harm.md has no '- applies-to: harm, refusal' line");
     const badLine = "- applies-to: harm, &lt;script&gt;window.__pwned=1&lt;/script&gt;";
-    const broken = Buffer.concat([
+    const brokenText = Buffer.concat([
       Buffer.from(lines.slice(0, at).concat(badLine).join("\n")), Buffer.from([0xff]),
       Buffer.from("\n" + lines.slice(at + 1).join("\n")),
     ]);
@@ -270,7 +271,7 @@ async function main() {
     const goodId = await siteId(url);
     const before = rebuilds(s);
     await mark(page);
-    fs.writeFileSync(harm, broken);
+    fs.writeFileSync(harm, brokenText);
     const shown = await c.pagePoll(page, overlayText, null, c.limit(60000), "the overlay");
     const problems = [];
     if (!shown.includes(where)) problems.push("overlay without " + where + ": " + shown.slice(0, 300));
@@ -342,6 +343,9 @@ async function main() {
     fs.unlinkSync(path.join(book, "4913"));
     fs.renameSync(harm, harm + "~");
     fs.writeFileSync(path.join(book, ".harm.md.swp"), "swap");
+    /* an editor takes a moment between the steps: a watcher that built at
+     * once would build a book without its chapter */
+    await wait(50);
     fs.writeFileSync(harm, next);
     fs.unlinkSync(harm + "~");
     fs.unlinkSync(path.join(book, ".harm.md.swp"));
@@ -407,6 +411,27 @@ async function main() {
     } catch (e) {
       third.child.kill("SIGKILL");
       fail("open", e);
+    }
+
+    /* first: a casebook with errors from the start is served, with them */
+    const broken = path.join(work, "broken");
+    c.copyBook(example, broken);
+    fs.writeFileSync(path.join(broken, "harm.md"), brokenText);
+    const fourth = c.startServe(casebook, [broken, "--port", "0"]);
+    others.push(["fourth", fourth]);
+    try {
+      const url4 = await c.serveUrl(fourth, c.limit(120000));
+      const p4 = await watchedPage(browser, url4 + "harm.html");
+      const shown4 = await c.pagePoll(p4.page, overlayText, null, c.limit(30000), "the overlay of the first build");
+      await p4.context.close();
+      const end4 = await c.stopServe(fourth, "SIGINT", c.limit(30000));
+      const problems4 = [];
+      if (!shown4.includes(where)) problems4.push("overlay: " + shown4.slice(0, 200));
+      if (end4.code !== 0) problems4.push("exit " + JSON.stringify(end4));
+      check("first", problems4, "served with its errors");
+    } catch (e) {
+      fourth.child.kill("SIGKILL");
+      fail("first", e);
     }
 
     /* sigint: with three event streams open */
