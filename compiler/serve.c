@@ -475,9 +475,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 
 /* The "state" event for the site of id site_id (NULL: none) and the
  * diagnostics of ctx, err the code that stopped its build (0: none),
- * framed for the event stream into *out (cb_malloc'd). */
+ * framed for the event stream into *out (cb_malloc'd). kept: the site is
+ * an earlier build's, not the one the diagnostics are about. */
 static int state_event(char **out, cb_ctx *ctx, const char *site_id,
-                       int err) {
+                       int err, int kept) {
   cb_buf json = {0}, ev = {0};
   cb_json_writer w;
   size_t n_diags = 0, errors = 0, warnings = 0, notes = 0, listed = 0;
@@ -487,6 +488,8 @@ static int state_event(char **out, cb_ctx *ctx, const char *site_id,
   cb_json__begin_object(&w);
   cb_json__key(&w, "site");
   cb_json__put_cstr(&w, site_id);
+  cb_json__key(&w, "kept");
+  cb_json__put_bool(&w, kept);
   cb_json__key(&w, "errors");
   cb_json__put_int(&w, (long long)errors);
   cb_json__key(&w, "warnings");
@@ -580,7 +583,7 @@ int cb_server_publish(cb_server *srv, cb_ctx *ctx, const char *site_dir) {
   char *event = NULL;
   /* only this thread changes srv->site: read without the lock */
   int err = cb_site__load(&site, ctx, site_dir, srv->site);
-  if (err == 0 && (err = state_event(&event, ctx, site->id, 0)) < 0)
+  if (err == 0 && (err = state_event(&event, ctx, site->id, 0, 0)) < 0)
     cb_site__release(site);
   if (err < 0)
     return err;
@@ -591,7 +594,8 @@ int cb_server_publish(cb_server *srv, cb_ctx *ctx, const char *site_dir) {
 
 int cb_server_report(cb_server *srv, cb_ctx *ctx, int err) {
   char *event = NULL;
-  int rc = state_event(&event, ctx, srv->site ? srv->site->id : NULL, err);
+  int rc = state_event(&event, ctx, srv->site ? srv->site->id : NULL, err,
+                       srv->site != NULL);
   if (rc == 0)
     set_state(srv, event, NULL);
   return rc;

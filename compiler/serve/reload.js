@@ -55,8 +55,9 @@
       : "casebook: " + plural(state.errors, "error") +
         (state.warnings ? ", " + plural(state.warnings, "warning") : "");
     add(head, "strong", "", title);
-    add(head, "span", "casebook-serve-note",
-      " \u2014 this page is the last good build; fix the casebook and it reloads");
+    add(head, "span", "casebook-serve-note", state.kept
+      ? " \u2014 this page is from the last good build; fix the casebook and it reloads"
+      : " \u2014 this page was built with them; fix the casebook and it reloads");
     var close = add(head, "button", "casebook-serve-close", "Hide");
     close.type = "button";
     close.addEventListener("click", hide);

@@ -275,11 +275,19 @@ async function main() {
     const shown = await c.pagePoll(page, overlayText, null, c.limit(60000), "the overlay");
     const problems = [];
     if (!shown.includes(where)) problems.push("overlay without " + where + ": " + shown.slice(0, 300));
+    if (!shown.includes("from the last good build")) problems.push("overlay does not say the page is the last good build");
     if (!shown.includes("<script>window.__pwned=1</script>\ufffd")) problems.push("overlay without the text as text: " + shown.slice(0, 300));
     if (!new RegExp("^\\S*" + where.replace(/\./g, "\\.") + ": error: ", "m").test(s.err)) problems.push("stderr without " + where);
     const safe = await page.evaluate(() => [window.__pwned, document.querySelectorAll("#casebook-serve-overlay script, #casebook-serve-overlay [onerror]").length]);
     if (safe[0] !== undefined || safe[1]) problems.push("markup of the diagnostic ran: " + safe);
     if (!(await page.evaluate(() => window.__casebookMark === 1))) problems.push("the page reloaded on an error");
+    /* its style sheet came through the page's policy */
+    const styled = await c.pagePoll(page, () => {
+      const o = document.getElementById("casebook-serve-overlay");
+      return o && getComputedStyle(o).position === "fixed";
+    }, null, c.limit(10000), "the overlay's style").catch(() => false);
+    if (!styled) problems.push("the overlay has no style");
+    problems.push(...main.errors);
     const served = (await c.request(url, "GET", "/harm.html")).body.toString();
     if (!served.includes("serve-edit-one") || served.includes("__pwned")) problems.push("the last good site is not the one served");
     if ((await siteId(url)) !== goodId) problems.push("the site changed");
@@ -426,7 +434,7 @@ async function main() {
       await p4.context.close();
       const end4 = await c.stopServe(fourth, "SIGINT", c.limit(30000));
       const problems4 = [];
-      if (!shown4.includes(where)) problems4.push("overlay: " + shown4.slice(0, 200));
+      if (!shown4.includes(where) || !shown4.includes("built with them")) problems4.push("overlay: " + shown4.slice(0, 200));
       if (end4.code !== 0) problems4.push("exit " + JSON.stringify(end4));
       check("first", problems4, "served with its errors");
     } catch (e) {
