@@ -189,9 +189,14 @@ static int build_once(cb_server *srv, const cli *c, const char *out,
     if (err >= 0) {
       say(c, "%s in %lld ms%s", what, now_ms() - t0,
           err == 0 && *served ? ": the site is the same" : "");
-      if (c->verbose)
-        fprintf(stderr, "casebook: the build took %lld ms, reading the site "
-                        "%lld ms\n", t1 - t0, now_ms() - t1);
+      if (c->verbose) {
+        size_t n_chapters = 0, n_cached = 0;
+        cb_build_cache_counts(ctx, &n_chapters, &n_cached);
+        fprintf(stderr, "casebook: the build took %lld ms (%zu of %zu "
+                        "chapters from the build cache), reading the site "
+                        "%lld ms\n",
+                t1 - t0, n_cached, n_chapters, now_ms() - t1);
+      }
       *served = 1;
     }
   }

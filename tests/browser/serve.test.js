@@ -16,7 +16,8 @@
  *              403 or 404, nothing from outside the site
  *   page       a page loads in Chromium with no console error (the
  *              client's event stream is allowed by the page's policy)
- *   edit       a chapter saved: the page reloads with the new text
+ *   edit       a chapter saved: the page reloads with the new text, the
+ *              other chapters from the build cache
  *   error      an error saved: an overlay on the page with the
  *              diagnostic's file:line:col (also on stderr), its text
  *              (<script>, invalid UTF-8) shown as text; the last good site
@@ -232,7 +233,7 @@ async function main() {
   fs.mkdirSync(work, { recursive: true });
   c.copyBook(example, book);
   const good = fs.readFileSync(harm, "utf8");
-  const s = c.startServe(casebook, [book, "--port", "0"]);
+  const s = c.startServe(casebook, ["-v", book, "--port", "0"]);
   const others = [];
   let browser = null;
   try {
@@ -256,7 +257,15 @@ async function main() {
     await c.pagePoll(page, () => document.body && document.body.innerText.includes("serve-edit-one") && document.readyState === "complete",
       null, c.limit(60000), "the page with the edit");
     const editMs = Date.now() - t0;
-    check("edit", (await reloaded(page)) ? [] : ["the text changed without a reload"], "reloaded in " + editMs + " ms");
+    /* through the build cache: the other chapters were not parsed again */
+    const cached = /^casebook: the build took \d+ ms \((\d+) of (\d+) chapters from the build cache\)/gm;
+    await c.until(s, (x) => [...x.err.matchAll(cached)].length >= 2, c.limit(10000), "the -v line of the rebuild")
+      .catch(() => {});
+    const counts = [...s.err.matchAll(cached)].pop();
+    const editProblems = (await reloaded(page)) ? [] : ["the text changed without a reload"];
+    if (!counts || Number(counts[1]) !== Number(counts[2]) - 1 || Number(counts[2]) < 2)
+      editProblems.push("not one chapter parsed: " + (counts ? counts[0] : "no -v line"));
+    check("edit", editProblems, "reloaded in " + editMs + " ms, " + (counts ? counts[1] + " of " + counts[2] + " chapters cached" : ""));
 
     /* error: an unknown question, named with markup and an invalid byte */
     const lines = edited.split("\n");
