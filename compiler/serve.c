@@ -384,8 +384,19 @@ static void sse_free(void *cls) {
   cb_free(c);
 }
 
+/* The event stream (for HEAD, its headers alone). */
 static enum MHD_Result serve_events(cb_server *srv,
-                                    struct MHD_Connection *conn) {
+                                    struct MHD_Connection *conn, int head) {
+  if (head) {
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        0, NULL, MHD_RESPMEM_PERSISTENT);
+    if (r) {
+      MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                              "text/event-stream");
+      common_headers(r);
+    }
+    return queue(conn, MHD_HTTP_OK, r);
+  }
   sse_client *c = cb_calloc(1, sizeof *c);
   if (!c)
     return MHD_NO;
@@ -462,9 +473,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
   if (strncmp(url, CB_SERVE_PREFIX, np) != 0)
     return serve_path(srv, conn, url);
   if (strcmp(url + np, "events") == 0)
-    return head ? reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
-                             "only GET\n")
-                : serve_events(srv, conn);
+    return serve_events(srv, conn, head);
   for (size_t i = 0; i < sizeof srv->own / sizeof *srv->own; i++)
     if (strcmp(url + np, srv->own[i].name) == 0)
       return send_file(conn, NULL, &srv->own[i].file);
