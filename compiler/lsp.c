@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * lsp.c: the language server's loop (cb_lsp_serve, casebook/lsp.h):
- * framing, the lifecycle, the open documents, and the diagnostics of the
- * whole project published after each change.
+ * reading the framed messages, the lifecycle, and the dispatch of
+ * notifications (to lsp_state.c) and requests (to lsp_features.c).
  *
  * What comes in is untrusted: a header without a Content-Length, or with
  * one that is negative, not a number or larger than LSP_MESSAGE_MAX, is
@@ -64,17 +64,17 @@ static void consume(cb_lsp *s, size_t n) {
   s->in_len -= n;
 }
 
-/* Is a message waiting (read or readable)? */
-static int pending(cb_lsp *s) {
+/* Is a message waiting (read, or readable within ms)? */
+static int pending(cb_lsp *s, int ms) {
   if (s->in_len)
     return 1;
   struct pollfd p = {s->in_fd, POLLIN, 0};
-  return !s->eof && poll(&p, 1, 0) > 0;
+  return !s->eof && poll(&p, 1, ms) != 0;
 }
 
 /* The value of the Content-Length header in head[0..n) (the headers
- * without the blank line), -1 when it is missing or not a number, -2
- * when larger than LSP_MESSAGE_MAX. */
+ * without the blank line): -1 when it is missing, not a number of at most
+ * 18 digits, or given twice with two values. */
 static long long content_length(const char *head, size_t n) {
   static const char name[] = "content-length:";
   long long found = -1;
@@ -86,21 +86,34 @@ static long long content_length(const char *head, size_t n) {
       size_t k = at + sizeof name - 1;
       while (k < end && (head[k] == ' ' || head[k] == '\t'))
         k++;
-      unsigned long long v = 0;
+      long long v = 0;
       size_t digits = 0;
-      while (k < end && head[k] >= '0' && head[k] <= '9' && v <= LSP_MESSAGE_MAX) {
-        v = v * 10 + (unsigned)(head[k++] - '0');
+      while (k < end && head[k] >= '0' && head[k] <= '9' && digits < 19) {
+        v = v * 10 + (head[k++] - '0');
         digits++;
       }
       while (k < end && (head[k] == ' ' || head[k] == '\t' || head[k] == '\r'))
         k++;
-      if (!digits || k != end)
+      if (!digits || digits > 18 || k != end || (found >= 0 && found != v))
         return -1;
-      found = v > LSP_MESSAGE_MAX ? -2 : (long long)v;
+      found = v;
     }
     at = end + 1;
   }
   return found;
+}
+
+/* Reads and drops n bytes of input (the body of a message too large to
+ * hold). Returns 0, or -1 at the end of the input. */
+static int drain(cb_lsp *s, unsigned long long n) {
+  while (n) {
+    if (!s->in_len && fill(s) < 0)
+      return -1;
+    size_t k = (unsigned long long)s->in_len < n ? s->in_len : (size_t)n;
+    consume(s, k);
+    n -= k;
+  }
+  return 0;
 }
 
 /* The next message's body, cb_malloc'd, in *body (NUL-terminated).
@@ -108,40 +121,38 @@ static long long content_length(const char *head, size_t n) {
  * the end of the input. */
 static int read_message(cb_lsp *s, char **body, size_t *len) {
   *body = NULL;
-  size_t head_end;
   for (;;) {
     /* the headers end at a blank line ("\r\n\r\n", or "\n\n") */
-    const char *h = NULL;
-    size_t skip = 0;
-    for (size_t k = 0; k + 1 < s->in_len && !h; k++) {
+    size_t head_end = 0, skip = 0;
+    for (size_t k = 0; k + 1 < s->in_len && !skip; k++) {
       if (s->in[k] != '\n')
         continue;
-      if (s->in[k + 1] == '\n') {
-        h = s->in + k;
+      head_end = k;
+      if (s->in[k + 1] == '\n')
         skip = 2;
-      } else if (s->in[k + 1] == '\r' && k + 2 < s->in_len &&
-                 s->in[k + 2] == '\n') {
-        h = s->in + k;
+      else if (s->in[k + 1] == '\r' && k + 2 < s->in_len &&
+               s->in[k + 2] == '\n')
         skip = 3;
-      }
     }
-    if (h) {
-      head_end = (size_t)(h - s->in);
+    if (skip) {
       long long n = content_length(s->in, head_end);
       consume(s, head_end + skip);
-      if (n == -1) {
-        cb_lsp__say(s, "a message header without a valid Content-Length: skipped");
+      if (n < 0) {
+        cb_lsp__say(s, "a message header without a valid Content-Length: "
+                       "skipped");
         return 0;
       }
-      if (n == -2) {
-        cb_lsp__say(s, "a message larger than %zu bytes: skipped", LSP_MESSAGE_MAX);
-        return 0;
+      if ((unsigned long long)n > LSP_MESSAGE_MAX) {
+        cb_lsp__say(s, "a message of %lld bytes, larger than %zu: skipped", n,
+                    LSP_MESSAGE_MAX);
+        return drain(s, (unsigned long long)n) < 0 ? -1 : 0;
       }
       *len = (size_t)n;
       break;
     }
     if (s->in_len > LSP_HEADER_MAX) {
-      cb_lsp__say(s, "a message header longer than %d bytes: skipped", LSP_HEADER_MAX);
+      cb_lsp__say(s, "a message header longer than %d bytes: skipped",
+                  LSP_HEADER_MAX);
       consume(s, s->in_len);
     }
     if (fill(s) < 0)
@@ -198,6 +209,7 @@ static void initialize(cb_lsp *s, json_t *id, json_t *params) {
     dir = cb_strdup(root_path);
   cb_lsp__set_root(s, dir);
   s->initialized = 1;
+  s->stale = s->root != NULL; /* the whole project's diagnostics, at once */
   respond(s, id,
           json_pack("{s:o,s:{s:s,s:s}}", "capabilities", capabilities(),
                     "serverInfo", "name", "casebook", "version", cb_version()));
@@ -292,8 +304,13 @@ int cb_lsp_serve(int in_fd, int out_fd, FILE *log) {
   while (!s.done) {
     /* a change is checked when the client is quiet (typing sends a
      * change per key: only the last one is checked) */
-    if (s.stale && s.initialized && !s.shutdown && !pending(&s)) {
+    if (s.stale && s.initialized && !s.shutdown && !pending(&s, 0)) {
       cb_lsp__fresh(&s);
+      continue;
+    }
+    if (s.full_pending && !s.stale && !s.shutdown &&
+        !pending(&s, LSP_QUIET_MS)) {
+      cb_lsp__full_check(&s);
       continue;
     }
     char *body = NULL;

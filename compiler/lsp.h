@@ -3,7 +3,8 @@
  * lsp.h: the language server (`casebook lsp`, casebook/lsp.h) as its
  * files share it. lsp.c reads and writes the messages (JSON-RPC over
  * stdio with Content-Length framing), keeps the open documents and
- * publishes the diagnostics; lsp_features.c answers the requests about a
+ * publishes the diagnostics (lsp_state.c holds what is kept between
+ * messages); lsp_features.c answers the requests about a
  * place in a document (definition, hover, completion, symbols, code
  * actions); lsp_text.c turns positions and URIs between the protocol's
  * and the model's.
@@ -11,7 +12,9 @@
  * The server holds one loaded book at a time, from the project on disk
  * with the open documents laid over it (cb_book_load_overlay); a change
  * marks it stale and the next quiet moment (no message waiting) or the
- * next request loads it again.
+ * next request loads it again and runs the rules; once the client has
+ * been quiet for LSP_QUIET_MS the exports' checks run too (they take
+ * several times as long as the rest).
  */
 #ifndef CB_LSP_H
 #define CB_LSP_H
@@ -46,6 +49,9 @@ typedef struct cb_lsp {
   cb_ctx *ctx;
   const cb_book *book;
   int stale;
+  /* the book was checked by the rules alone: every check (the exports'
+   * too) is to run once the client has been quiet a while */
+  int full_pending;
   double load_ms; /* how long the last load and check took */
   /* the URIs given diagnostics by the last publication, so that the next
    * one clears those that have none left */
@@ -54,6 +60,9 @@ typedef struct cb_lsp {
   int initialized, shutdown, done;
   int exit_code;
 } cb_lsp;
+
+/* How long the client must be quiet before the whole check runs. */
+#define LSP_QUIET_MS 300
 
 /* JSON-RPC's and the protocol's error codes. */
 enum {
@@ -97,10 +106,16 @@ void cb_lsp__doc_free(lsp_doc *d);
  * client is gone (the server then stops). */
 int cb_lsp__send(cb_lsp *s, json_t *msg);
 
-/* Makes sure s->book is the book of the current texts (loads and checks
- * it when stale, publishing the diagnostics). Returns 0, or a negative
- * CB_E* code when the project could not be read at all (s->book NULL). */
+/* Makes sure s->book is the book of the current texts: when stale, loads
+ * it and runs the rules (the fast part of a check), publishes the
+ * diagnostics and sets full_pending. Returns 0, or a negative CB_E* code
+ * when the project could not be read at all (s->book NULL). */
 int cb_lsp__fresh(cb_lsp *s);
+
+/* Loads the book again and makes every check of `casebook check` (the
+ * rules and the exports), then publishes the diagnostics. Returns as
+ * cb_lsp__fresh. */
+int cb_lsp__full_check(cb_lsp *s);
 
 /* The open document at uri, or NULL. */
 lsp_doc *cb_lsp__doc(cb_lsp *s, const char *uri);

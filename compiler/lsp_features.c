@@ -742,9 +742,13 @@ int cb_lsp__request(cb_lsp *s, const char *method, json_t *params,
       *message = "the request has no params object";
       return LSP_INVALID_PARAMS;
     }
-    if (cb_lsp__fresh(s) < 0) {
+    if (cb_lsp__fresh(s) < 0 && s->root) {
       *message = "the project cannot be read (see the server's log)";
       return LSP_REQUEST_FAILED;
+    }
+    if (!s->book) { /* no project yet: nothing is known */
+      *result = json_null();
+      return 0;
     }
     if (!(*result = requests[i].run(s, params))) {
       *message = "out of memory";

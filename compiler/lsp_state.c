@@ -302,8 +302,10 @@ static double now_ms(void) {
   return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
-/* Loads and checks the project with the open documents laid over it. */
-static int load(cb_lsp *s) {
+/* Loads and checks the project with the open documents laid over it:
+ * the rules alone, or with full every check `casebook check` makes (the
+ * exports' too). */
+static int load(cb_lsp *s, int full) {
   double t0 = now_ms();
   cb_ctx_free(s->ctx);
   s->ctx = NULL;
@@ -328,7 +330,7 @@ static int load(cb_lsp *s) {
     err = cb_book_load_files(&book, ctx, files, n);
   cb_free(files);
   if (err == 0 && book)
-    err = cb_book_check_all(ctx, book, NULL);
+    err = full ? cb_book_check_all(ctx, book, NULL) : cb_book_check(ctx, book);
   if (err == 0 && book)
     err = cb_book_apply_ignores(ctx, book);
   if (err < 0) {
@@ -342,7 +344,8 @@ static int load(cb_lsp *s) {
 }
 
 /* The byte range [*from, *to) of g in text: its range when it has one,
- * else the word it starts at (the text a did-you-mean replaces). */
+ * else the heading or the word it starts at (the text a did-you-mean
+ * replaces). */
 static void diag_span(const cb_diag *g, const char *text, size_t len,
                       size_t *from, size_t *to) {
   size_t a = cb_lsp__loc_offset(text, len, g->line, g->col);
@@ -352,6 +355,10 @@ static void diag_span(const cb_diag *g, const char *text, size_t len,
   if (g->line && g->end_line) {
     b = cb_lsp__loc_offset(text, len, g->end_line, g->end_col);
     b = b == SIZE_MAX || b >= len ? len : b + 1;
+  } else if (g->line && a < len && text[a] == '#') {
+    /* an element's heading: the whole line */
+    while (b < len && text[b] != '\n' && text[b] != '\r')
+      b++;
   } else if (g->line) {
     while (b < len && text[b] != '\n' && text[b] != '\r' && text[b] != ' ' &&
            text[b] != '\t' && text[b] != '|' && text[b] != ',')
@@ -470,9 +477,17 @@ int cb_lsp__fresh(cb_lsp *s) {
   if (!s->stale)
     return s->book ? 0 : CB_ENOTFOUND;
   s->stale = 0;
-  int err = load(s);
+  int err = load(s, 0);
+  s->full_pending = err == 0;
   if (err == 0)
     publish(s);
   return err;
 }
 
+int cb_lsp__full_check(cb_lsp *s) {
+  s->full_pending = 0;
+  int err = load(s, 1);
+  if (err == 0)
+    publish(s);
+  return err;
+}

@@ -48,11 +48,14 @@ local function request(buf, method, params)
   end
 end
 
+local exit_code
 local function session()
+  -- the server's log (and any sanitizer report) goes to SERVER_ERR
   local client_id = vim.lsp.start_client({
     name = 'casebook',
-    cmd = { casebook, 'lsp' },
+    cmd = { 'sh', '-c', 'exec "$0" lsp 2>>"$1"', casebook, os.getenv('SERVER_ERR') },
     root_dir = project,
+    on_exit = function(code) exit_code = code end,
   })
   put('started', client_id ~= nil)
   local path = project .. '/cases-harm.md'
@@ -171,6 +174,8 @@ local function session()
   -- shutdown and exit
   client.stop()
   put('stopped', vim.wait(10000, function() return client.is_stopped() end, 20))
+  vim.wait(10000, function() return exit_code ~= nil end, 20)
+  put('server.exit', exit_code)
 end
 
 local ok, err = pcall(session)
