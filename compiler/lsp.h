@@ -88,8 +88,9 @@ void cb_lsp__say(cb_lsp *s, const char *fmt, ...)
  * exists) and its URI. dir is cb_malloc'd and taken (NULL: nothing). */
 void cb_lsp__set_root(cb_lsp *s, char *dir);
 
-/* The notifications about documents: textDocument/didOpen (the first
- * document opened without a root gives it), didChange (full or
+/* The notifications about documents: textDocument/didOpen (the nearest
+ * directory above the document with a casebook.lua becomes the project),
+ * didChange (full or
  * incremental), didClose. Each marks the book stale. */
 void cb_lsp__did_open(cb_lsp *s, json_t *params);
 void cb_lsp__did_change(cb_lsp *s, json_t *params);

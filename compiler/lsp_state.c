@@ -120,15 +120,16 @@ void cb_lsp__set_root(cb_lsp *s, char *dir) {
   cb_buf_free(&b);
 }
 
-/* Takes the project directory from the path of a document opened before
- * any was known: the nearest directory above it that holds casebook.lua,
- * else its own directory. */
-static void root_from(cb_lsp *s, const char *path) {
+/* The project of the file at path: the nearest directory above it that
+ * holds casebook.lua (found 1), else its own directory (found 0);
+ * cb_malloc'd, NULL for a file at the root or when memory ran out. */
+static char *project_of(const char *path, int *found) {
   char *d = cb_strdup(path);
   char *cut = d ? strrchr(d, '/') : NULL;
+  *found = 0;
   if (!cut || cut == d) {
     cb_free(d);
-    return;
+    return NULL;
   }
   *cut = '\0';
   char *best = cb_strdup(d);
@@ -140,6 +141,7 @@ static void root_from(cb_lsp *s, const char *path) {
     if (!m.failed && access(cb_buf_cstr(&m), F_OK) == 0) {
       cb_free(best);
       best = cb_strdup(d);
+      *found = 1;
       break;
     }
     char *up = strrchr(d, '/');
@@ -149,7 +151,7 @@ static void root_from(cb_lsp *s, const char *path) {
   }
   cb_buf_free(&m);
   cb_free(d);
-  cb_lsp__set_root(s, best);
+  return best;
 }
 
 void cb_lsp__doc_free(lsp_doc *d) {
@@ -162,11 +164,35 @@ void cb_lsp__doc_free(lsp_doc *d) {
  * become known after it was opened). */
 void cb_lsp__doc_locate(cb_lsp *s, lsp_doc *d) {
   char *path = cb_lsp__uri_path(d->uri);
-  if (path && !s->root)
-    root_from(s, path);
   cb_free(d->path);
   d->path = path ? relative(s, path) : NULL;
   cb_free(path);
+}
+
+/* The project of a document being opened: the nearest directory above it
+ * with a casebook.lua (the workspace folder may be a repository holding
+ * the project in a subdirectory), else the workspace folder, else the
+ * document's directory. When that changes the project, every open
+ * document is located again. */
+static void project_for(cb_lsp *s, const char *uri) {
+  char *path = cb_lsp__uri_path(uri);
+  int found = 0;
+  char *dir = path ? project_of(path, &found) : NULL;
+  cb_free(path);
+  if (!dir || (s->root && !found)) {
+    cb_free(dir);
+    return;
+  }
+  char *real = realpath(dir, NULL);
+  int same = s->root && strcmp(real ? real : dir, s->root) == 0;
+  free(real);
+  if (same) {
+    cb_free(dir);
+    return;
+  }
+  cb_lsp__set_root(s, dir);
+  for (size_t i = 0; i < s->n_docs; i++)
+    cb_lsp__doc_locate(s, &s->docs[i]);
 }
 
 void cb_lsp__did_open(cb_lsp *s, json_t *params) {
@@ -197,6 +223,7 @@ void cb_lsp__did_open(cb_lsp *s, json_t *params) {
   cb_free(d->text);
   d->text = copy;
   d->len = n;
+  project_for(s, uri);
   cb_lsp__doc_locate(s, d);
   s->stale = 1;
 }

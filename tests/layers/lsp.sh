@@ -9,6 +9,8 @@
 #     (short, then long at the end of the input), exit without shutdown:
 #     each answered as the protocol says, the server never crashes, never
 #     hangs (a time limit), and exits 1 or 0 as the spec asks;
+#   - six changes of a chapter of the example, each followed by its
+#     diagnostics (tests/tools/lsp_latency, which `make bench` times);
 #   - the positions of a file on disk with invalid UTF-8 and a character
 #     outside the BMP, in UTF-16 code units;
 #   - a real client: Neovim (Debian's neovim, 0.7's built-in vim.lsp) in
@@ -167,6 +169,30 @@ layer_lsp_positions() {
   lsp_expect pos "hover on an answer's value after a non-BMP character" '**Question `harm`**'
 }
 
+# a workspace folder that holds the project in a subdirectory (a
+# repository with the casebook in book/): the project is found above the
+# document opened
+layer_lsp_subdir() {
+  P=$TMP/lsp-sub/repo/book
+  mkdir -p "$P"
+  cp "$ROOT/casebooks/chat-safety/harm.md" "$P/"
+  echo 'title = "Sub"' >"$P/casebook.lua"
+  text='# Sub\n\n## Case sub: a case\n\n~~~prompt\nhi\n~~~\n\n~~~response\nho\n~~~\n\n- harm: saef\n'
+  {
+    lsp_frame '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"rootUri":"file://'"$TMP"'/lsp-sub/repo","capabilities":{}}}'
+    lsp_frame '{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file://'"$P"'/sub.md","languageId":"markdown","version":1,"text":"'"$text"'"}}}'
+    # a request: the book of the current texts first
+    lsp_frame '{"jsonrpc":"2.0","id":2,"method":"workspace/symbol","params":{"query":"sub"}}'
+    lsp_frame '{"jsonrpc":"2.0","id":3,"method":"shutdown"}'
+    lsp_frame '{"jsonrpc":"2.0","method":"exit"}'
+  } >"$TMP/lsp-sub.in"
+  lsp_feed sub || return
+  lsp_expect sub "the project is found above the document (an unsaved one)" \
+    '"uri":"file://'"$P"'/sub.md","diagnostics":[{"range":{"start":{"line":2,"character":0},"end":{"line":2,"character":19}},"severity":2,"source":"casebook","code":"empty-rationale"'
+  lsp_expect sub "the diagnostics of the unsaved buffer" \
+    '"range":{"start":{"line":12,"character":8},"end":{"line":12,"character":12}},"severity":1,"source":"casebook","code":"unknown-option"'
+}
+
 layer_lsp_neovim() {
   need_cmd nvim neovim
   if ! command -v nvim >/dev/null 2>&1; then
@@ -243,8 +269,28 @@ layer_lsp_neovim() {
   lsp_nv server.exit 0 "the server exits 0 after shutdown and exit"
 }
 
+# tests/tools/lsp_latency (the bench's) as a check: each of 6 changes of
+# the example gets its diagnostics, the misspelt answer's when there is one
+layer_lsp_changes() {
+  if [ ! -x "$BUILD/tools/lsp_latency" ]; then
+    fail "lsp: $BUILD/tools/lsp_latency is missing (make test-run builds it)"
+    return
+  fi
+  run_limited 60 "$TMP/lsp-changes.out" "$TMP/lsp-changes.err" \
+    "$BUILD/tools/lsp_latency" "$CASEBOOK" "$ROOT/casebooks/chat-safety" cases-harm.md 6
+  if [ "$RC" -eq 0 ] && grep -q 'errors-seen 3$' "$TMP/lsp-changes.out" &&
+    ! sanitizer_report "$TMP/lsp-changes.err"; then
+    pass "lsp: diagnostics follow every change of a chapter"
+  else
+    cat "$TMP/lsp-changes.out" >>"$TMP/lsp-changes.err"
+    fail "lsp: diagnostics follow every change of a chapter (exit status $RC)" "$TMP/lsp-changes.err"
+  fi
+}
+
 layer_lsp() {
   layer_lsp_framing
+  layer_lsp_changes
+  layer_lsp_subdir
   layer_lsp_positions
   layer_lsp_neovim
 }

@@ -158,7 +158,7 @@ int main(int argc, char **argv) {
     dup2(out[1], 1);
     close(in[1]);
     close(out[0]);
-    execl(argv[1], argv[1], "lsp", (char *)NULL);
+    execl(argv[1], argv[1], "lsp", "-q", (char *)NULL);
     _exit(127);
   }
   close(in[0]);
