@@ -35,15 +35,21 @@ typedef struct place {
   uint32_t line, col;
 } place;
 
+/* The index in the book's files of the open document params names
+ * (textDocument.uri, in *uri when uri is not NULL), or UINT32_MAX. */
+static uint32_t doc_file(cb_lsp *s, json_t *params, const char **uri) {
+  json_t *td = json_object_get(params, "textDocument");
+  const char *u = json_string_value(json_object_get(td, "uri"));
+  lsp_doc *d = u ? cb_lsp__doc(s, u) : NULL;
+  if (uri)
+    *uri = u;
+  return d && s->book ? cb_lsp__file_index(s, d->path) : UINT32_MAX;
+}
+
 /* Finds the place of params (textDocument + position). 0, or -1 when the
  * document is not a file of the book. */
 static int find_place(cb_lsp *s, json_t *params, place *p) {
-  json_t *td = json_object_get(params, "textDocument");
-  const char *uri = json_string_value(json_object_get(td, "uri"));
-  lsp_doc *d = uri ? cb_lsp__doc(s, uri) : NULL;
-  if (!d || !s->book)
-    return -1;
-  p->file = cb_lsp__file_index(s, d->path);
+  p->file = doc_file(s, params, NULL);
   if (p->file == UINT32_MAX)
     return -1;
   p->f = &s->book->files[p->file];
@@ -552,10 +558,7 @@ static json_t *symbol(const cb_file *f, const char *name, const char *detail,
 }
 
 static json_t *document_symbols(cb_lsp *s, json_t *params) {
-  json_t *td = json_object_get(params, "textDocument");
-  const char *uri = json_string_value(json_object_get(td, "uri"));
-  lsp_doc *d = uri ? cb_lsp__doc(s, uri) : NULL;
-  uint32_t file = d ? cb_lsp__file_index(s, d->path) : UINT32_MAX;
+  uint32_t file = doc_file(s, params, NULL);
   if (file == UINT32_MAX)
     return json_null();
   const cb_book *b = s->book;
@@ -662,10 +665,8 @@ static json_t *action(const char *title, const char *kind, const char *uri,
 }
 
 static json_t *code_actions(cb_lsp *s, json_t *params) {
-  json_t *td = json_object_get(params, "textDocument");
-  const char *uri = json_string_value(json_object_get(td, "uri"));
-  lsp_doc *d = uri ? cb_lsp__doc(s, uri) : NULL;
-  uint32_t file = d ? cb_lsp__file_index(s, d->path) : UINT32_MAX;
+  const char *uri;
+  uint32_t file = doc_file(s, params, &uri);
   if (file == UINT32_MAX)
     return json_null();
   const cb_file *f = &s->book->files[file];

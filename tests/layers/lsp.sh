@@ -39,6 +39,17 @@ lsp_feed() {
   return 0
 }
 
+# lsp_status NAME STATUS WHAT: lsp_feed NAME, whose exit status must be
+# STATUS.
+lsp_status() {
+  lsp_feed "$1" || return 1
+  if [ "$RC" -eq "$2" ]; then
+    pass "lsp: $1: $3"
+  else
+    fail "lsp: $1: $3 (exit status $RC)" "$TMP/lsp-$1.err"
+  fi
+}
+
 # lsp_expect NAME WHAT STRING: the output of NAME holds STRING.
 lsp_expect() {
   if grep -F -q -- "$3" "$TMP/lsp-$1.out"; then
@@ -78,10 +89,7 @@ layer_lsp_framing() {
     lsp_frame '{"jsonrpc":"2.0","id":9,"method":"workspace/symbol","params":{"query":""}}'
     lsp_frame '{"jsonrpc":"2.0","method":"exit"}'
   } >"$TMP/lsp-framing.in"
-  if lsp_feed framing; then
-    [ "$RC" -eq 1 ] && pass "lsp: framing: exit without shutdown is status 1" ||
-      fail "lsp: framing: exit without shutdown is status 1 (got $RC)" "$TMP/lsp-framing.err"
-  fi
+  lsp_status framing 1 "exit without shutdown is status 1"
   lsp_expect framing "a request before initialize is refused" '{"id":7,"error":{"code":-32002'
   lsp_expect framing "initialize answers after the framing errors" '{"id":1,"result":{"capabilities"'
   lsp_expect framing "a second initialize is an invalid request" '{"id":2,"error":{"code":-32600'
@@ -115,7 +123,7 @@ layer_lsp_framing() {
   fi
   # no input at all, and a header that never ends
   : >"$TMP/lsp-empty.in"
-  lsp_feed empty && { [ "$RC" -eq 1 ] && pass "lsp: no input: status 1" || fail "lsp: no input: status 1 (got $RC)"; }
+  lsp_status empty 1 "no input at all is status 1"
   awk 'BEGIN { for (i = 0; i < 20000; i++) printf "X-Junk: %d\r\n", i }' >"$TMP/lsp-junk.in"
   lsp_frame "$lsp_init" >>"$TMP/lsp-junk.in"
   lsp_feed junk && pass "lsp: an endless header is dropped"
@@ -127,10 +135,7 @@ layer_lsp_framing() {
     lsp_frame '{"jsonrpc":"2.0","id":3,"method":"workspace/symbol","params":{"query":""}}'
     lsp_frame '{"jsonrpc":"2.0","method":"exit"}'
   } >"$TMP/lsp-clean.in"
-  if lsp_feed clean; then
-    [ "$RC" -eq 0 ] && pass "lsp: shutdown then exit is status 0" ||
-      fail "lsp: shutdown then exit is status 0 (got $RC)" "$TMP/lsp-clean.err"
-  fi
+  lsp_status clean 0 "shutdown then exit is status 0"
   lsp_expect clean "shutdown answers null" '{"id":2,"result":null'
   lsp_expect clean "a request after shutdown is an invalid request" '{"id":3,"error":{"code":-32600'
 }
