@@ -88,10 +88,9 @@ static long long content_length(const char *head, size_t n) {
         k++;
       long long v = 0;
       size_t digits = 0;
-      while (k < end && head[k] >= '0' && head[k] <= '9' && digits < 19) {
-        v = v * 10 + (head[k++] - '0');
-        digits++;
-      }
+      for (; k < end && head[k] >= '0' && head[k] <= '9'; k++, digits++)
+        if (digits < 18)
+          v = v * 10 + (head[k] - '0');
       while (k < end && (head[k] == ' ' || head[k] == '\t' || head[k] == '\r'))
         k++;
       if (!digits || digits > 18 || k != end || (found >= 0 && found != v))
