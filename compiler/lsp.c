@@ -320,7 +320,9 @@ int cb_lsp_serve(int in_fd, int out_fd, FILE *log) {
     if (rc == 0)
       continue;
     json_error_t jerr;
-    json_t *msg = json_loadb(body, len, 0, &jerr);
+    /* a document may hold NUL (the compiler reports it): its text is
+     * read with its length */
+    json_t *msg = json_loadb(body, len, JSON_ALLOW_NUL, &jerr);
     cb_free(body);
     if (!msg)
       respond_error(&s, NULL, LSP_PARSE_ERROR, "the message is not JSON");

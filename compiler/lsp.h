@@ -52,7 +52,6 @@ typedef struct cb_lsp {
   /* the book was checked by the rules alone: every check (the exports'
    * too) is to run once the client has been quiet a while */
   int full_pending;
-  double load_ms; /* how long the last load and check took */
   /* the URIs given diagnostics by the last publication, so that the next
    * one clears those that have none left */
   char **published;

@@ -10,7 +10,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "diag_format.h"
@@ -323,17 +322,10 @@ const char *cb_lsp__uri_of(cb_lsp *s, const char *path) {
 
 /* ---- diagnostics --------------------------------------------------------- */
 
-static double now_ms(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
 /* Loads and checks the project with the open documents laid over it:
  * the rules alone, or with full every check `casebook check` makes (the
  * exports' too). */
 static int load(cb_lsp *s, int full) {
-  double t0 = now_ms();
   cb_ctx_free(s->ctx);
   s->ctx = NULL;
   s->book = NULL;
@@ -366,7 +358,6 @@ static int load(cb_lsp *s, int full) {
     return err;
   }
   s->book = book;
-  s->load_ms = now_ms() - t0;
   return 0;
 }
 

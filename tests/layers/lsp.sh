@@ -160,6 +160,9 @@ layer_lsp_positions() {
     lsp_frame '{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"'"$uri"'","languageId":"markdown","version":1,"text":"'"$text"'"}}}'
     lsp_frame '{"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":"'"$uri"'","version":2},"contentChanges":[{"range":{"start":{"line":12,"character":10},"end":{"line":12,"character":14}},"text":"sfae"}]}}'
     lsp_frame '{"jsonrpc":"2.0","id":3,"method":"textDocument/hover","params":{"textDocument":{"uri":"'"$uri"'"},"position":{"line":12,"character":12}}}'
+    # a buffer with a NUL: its text is read whole, and the NUL reported
+    lsp_frame '{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file://'"$P"'/nul.md","languageId":"markdown","version":1,"text":"# Nul\n\nbefore \u0000 after\n"}}}'
+    lsp_frame '{"jsonrpc":"2.0","id":5,"method":"workspace/symbol","params":{"query":"odd"}}'
     lsp_frame '{"jsonrpc":"2.0","id":4,"method":"shutdown"}'
     lsp_frame '{"jsonrpc":"2.0","method":"exit"}'
   } >"$TMP/lsp-pos.in"
@@ -172,6 +175,8 @@ layer_lsp_positions() {
   lsp_expect pos "a change's range in UTF-16" \
     '"range":{"start":{"line":12,"character":8},"end":{"line":12,"character":14}},"severity":1,"source":"casebook","code":"unknown-option","message":"'"$q${emoji}sfae$q"
   lsp_expect pos "hover on an answer's value after a non-BMP character" '**Question `harm`**'
+  lsp_expect pos "a NUL in a buffer is read and reported at its place" \
+    '"uri":"file://'"$P"'/nul.md","diagnostics":[{"range":{"start":{"line":2,"character":7},"end":{"line":2,"character":8}},"severity":1,"source":"casebook","code":"nul-byte"'
 }
 
 # a workspace folder that holds the project in a subdirectory (a
