@@ -420,10 +420,19 @@ static void publish_one(cb_lsp *s, const char *uri, json_t *diags) {
                             uri, "diagnostics", diags));
 }
 
+/* Is g about a casebook-ignore comment that silences nothing (ignore.c's
+ * rules)? After the rules alone it may be wrong: what it silences may be
+ * a finding of the exports, still to come. */
+static int about_ignores(const cb_diag *g) {
+  return g->rule && (strcmp(g->rule, "unused-ignore") == 0 ||
+                     strcmp(g->rule, "unknown-rule-in-ignore") == 0);
+}
+
 /* Publishes the diagnostics of the last load: every file that has some,
  * every open document (none is news too), and the files that had some
- * last time and have none now. */
-static void publish(cb_lsp *s) {
+ * last time and have none now. complete: the load made every check (else
+ * the findings about ignore comments wait for it). */
+static void publish(cb_lsp *s, int complete) {
   json_t *by_uri = json_object();
   cb_diag_run r;
   memset(&r, 0, sizeof r);
@@ -432,7 +441,7 @@ static void publish(cb_lsp *s) {
   r.d = cb_ctx_diags(s->ctx, &r.n);
   for (size_t i = 0; by_uri && i < r.n; i++) {
     const cb_diag *g = &r.d[i];
-    if (g->suppressed)
+    if (g->suppressed || (!complete && about_ignores(g)))
       continue;
     const char *path = NULL, *text = NULL;
     size_t len = 0;
@@ -498,7 +507,7 @@ int cb_lsp__fresh(cb_lsp *s) {
   int err = load(s, 0);
   s->full_pending = err == 0;
   if (err == 0)
-    publish(s);
+    publish(s, 0);
   return err;
 }
 
@@ -506,6 +515,6 @@ int cb_lsp__full_check(cb_lsp *s) {
   s->full_pending = 0;
   int err = load(s, 1);
   if (err == 0)
-    publish(s);
+    publish(s, 1);
   return err;
 }

@@ -11,6 +11,8 @@
 #     hangs (a time limit), and exits 1 or 0 as the spec asks;
 #   - six changes of a chapter of the example, each followed by its
 #     diagnostics (tests/tools/lsp_latency, which `make bench` times);
+#   - the rules' diagnostics at once, every check's once the client has
+#     been quiet (the findings about ignore comments with the second);
 #   - the positions of a file on disk with invalid UTF-8 and a character
 #     outside the BMP, in UTF-16 code units;
 #   - a real client: Neovim (Debian's neovim, 0.7's built-in vim.lsp) in
@@ -203,6 +205,32 @@ layer_lsp_subdir() {
     '"range":{"start":{"line":12,"character":8},"end":{"line":12,"character":12}},"severity":1,"source":"casebook","code":"unknown-option"'
 }
 
+# the rules at once, every check once the client has been quiet: the
+# findings about ignore comments (which may silence an export's finding)
+# come with the second publication only
+layer_lsp_quiet() {
+  P=$TMP/lsp-quiet
+  cp -R "$ROOT/casebooks/tests/ignore" "$P"
+  run_limited 30 "$TMP/lsp-quiet.out" "$TMP/lsp-quiet.err" sh -c '
+    { printf "Content-Length: %s\r\n\r\n%s" "$(printf %s "$2" | wc -c)" "$2"
+      sleep 2
+      printf "Content-Length: 33\r\n\r\n{\"jsonrpc\":\"2.0\",\"method\":\"exit\"}"
+    } | "$1" lsp' sh "$CASEBOOK" \
+    '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"rootUri":"file://'"$P"'"}}'
+  grep -o '"uri":"[^"]*/book.md","diagnostics":[^]]*]' "$TMP/lsp-quiet.out" >"$TMP/lsp-quiet.book"
+  if [ "$RC" -eq 1 ] && [ "$(wc -l <"$TMP/lsp-quiet.book")" -eq 2 ] &&
+    sed -n 1p "$TMP/lsp-quiet.book" | grep -q '"code":"unknown-option"' &&
+    ! sed -n 1p "$TMP/lsp-quiet.book" | grep -q '"code":"unused-ignore"' &&
+    sed -n 2p "$TMP/lsp-quiet.book" | grep -q '"code":"unused-ignore"' &&
+    sed -n 2p "$TMP/lsp-quiet.book" | grep -q '"code":"unknown-rule-in-ignore"' &&
+    ! sanitizer_report "$TMP/lsp-quiet.err"; then
+    pass "lsp: the rules at once, every check once the client is quiet"
+  else
+    cat "$TMP/lsp-quiet.err" "$TMP/lsp-quiet.book" >"$TMP/lsp-quiet.why"
+    fail "lsp: the rules at once, every check once the client is quiet (exit status $RC)" "$TMP/lsp-quiet.why"
+  fi
+}
+
 layer_lsp_neovim() {
   need_cmd nvim neovim
   if ! command -v nvim >/dev/null 2>&1; then
@@ -301,6 +329,7 @@ layer_lsp() {
   layer_lsp_framing
   layer_lsp_changes
   layer_lsp_subdir
+  layer_lsp_quiet
   layer_lsp_positions
   layer_lsp_neovim
 }
