@@ -16,11 +16,11 @@
 
 /* One replacement on one line of a book file. */
 typedef struct cb_fix_edit {
-  uint32_t file, line;  /* book file index, 1-based line */
-  uint32_t start, end;  /* 1-based byte columns, end exclusive */
-  size_t at;            /* offset of start in the file */
-  const char *text;     /* the replacement (borrowed from the diagnostic) */
-  const cb_diag *diag;  /* the diagnostic that suggests it (ctx's) */
+  uint32_t file, line; /* book file index, 1-based line */
+  uint32_t start, end; /* 1-based byte columns, end exclusive */
+  size_t at;           /* offset of start in the file */
+  const char *text;    /* the replacement (borrowed from the diagnostic) */
+  const cb_diag *diag; /* the diagnostic that suggests it (ctx's) */
 } cb_fix_edit;
 
 /* The edits the diagnostics of ctx suggest for book's files, silenced

@@ -162,7 +162,8 @@ static int read_message(cb_lsp *s, char **body, size_t *len) {
       return -1; /* the body was cut short: nothing to answer */
   char *b = cb_malloc(*len + 1);
   if (!b) {
-    cb_lsp__say(s, "out of memory reading a message of %zu bytes: skipped", *len);
+    cb_lsp__say(s, "out of memory reading a message of %zu bytes: skipped",
+                *len);
     consume(s, *len);
     return 0;
   }
@@ -187,14 +188,14 @@ static void respond_error(cb_lsp *s, json_t *id, int code,
 /* ---- the lifecycle ------------------------------------------------------- */
 
 static json_t *capabilities(void) {
-  return json_pack(
-      "{s:{s:b,s:i,s:{s:b}},s:b,s:b,s:{s:[s,s,s,s]},s:b,s:b,"
-      "s:{s:[s,s]},s:s}",
-      "textDocumentSync", "openClose", 1, "change", 2, "save", "includeText",
-      0, "definitionProvider", 1, "hoverProvider", 1, "completionProvider",
-      "triggerCharacters", ":", "/", "|", " ", "documentSymbolProvider", 1,
-      "workspaceSymbolProvider", 1, "codeActionProvider", "codeActionKinds",
-      "quickfix", "source.fixAll", "positionEncoding", "utf-16");
+  return json_pack("{s:{s:b,s:i,s:{s:b}},s:b,s:b,s:{s:[s,s,s,s]},s:b,s:b,"
+                   "s:{s:[s,s]},s:s}",
+                   "textDocumentSync", "openClose", 1, "change", 2, "save",
+                   "includeText", 0, "definitionProvider", 1, "hoverProvider",
+                   1, "completionProvider", "triggerCharacters", ":", "/", "|",
+                   " ", "documentSymbolProvider", 1, "workspaceSymbolProvider",
+                   1, "codeActionProvider", "codeActionKinds", "quickfix",
+                   "source.fixAll", "positionEncoding", "utf-16");
 }
 
 static void initialize(cb_lsp *s, json_t *id, json_t *params) {
@@ -203,7 +204,8 @@ static void initialize(cb_lsp *s, json_t *id, json_t *params) {
   if (!uri && json_array_size(folders))
     uri = json_string_value(json_object_get(json_array_get(folders, 0), "uri"));
   char *dir = uri ? cb_lsp__uri_path(uri) : NULL;
-  const char *root_path = json_string_value(json_object_get(params, "rootPath"));
+  const char *root_path =
+      json_string_value(json_object_get(params, "rootPath"));
   if (!dir && root_path && *root_path == '/')
     dir = cb_strdup(root_path);
   cb_lsp__set_root(s, dir);
@@ -238,8 +240,9 @@ static void handle(cb_lsp *s, json_t *msg) {
     return;
   }
   if (id && !valid_id(id)) {
-    respond_error(s, NULL, LSP_INVALID_REQUEST, "an id that is not a string "
-                                                "or a number");
+    respond_error(s, NULL, LSP_INVALID_REQUEST,
+                  "an id that is not a string "
+                  "or a number");
     return;
   }
   if (strcmp(method, "exit") == 0) {
@@ -251,8 +254,9 @@ static void handle(cb_lsp *s, json_t *msg) {
     if (id && strcmp(method, "initialize") == 0)
       initialize(s, id, params);
     else if (id)
-      respond_error(s, id, LSP_NOT_INITIALIZED, "the server is not "
-                                                "initialized");
+      respond_error(s, id, LSP_NOT_INITIALIZED,
+                    "the server is not "
+                    "initialized");
     return;
   }
   if (s->shutdown) {

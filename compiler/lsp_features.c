@@ -181,8 +181,8 @@ static json_t *location(cb_lsp *s, const cb_loc *loc) {
 }
 
 static const cb_loc *target_loc(const target *t) {
-  return t->o ? &t->o->loc
-         : t->q ? &t->q->loc
+  return t->o    ? &t->o->loc
+         : t->q  ? &t->q->loc
          : t->cr ? &t->cr->loc
          : t->c  ? &t->c->loc
                  : NULL;
@@ -252,10 +252,10 @@ static json_t *hover(cb_lsp *s, json_t *params) {
   } else {
     return json_null();
   }
-  json_t *r = b.failed ? NULL
-                       : json_pack("{s:{s:s,s:o*}}", "contents", "kind",
-                                   "markdown", "value",
-                                   cb_lsp__string(b.data, b.len));
+  json_t *r = b.failed
+                  ? NULL
+                  : json_pack("{s:{s:s,s:o*}}", "contents", "kind", "markdown",
+                              "value", cb_lsp__string(b.data, b.len));
   cb_buf_free(&b);
   return r ? r : json_null();
 }
@@ -263,9 +263,17 @@ static json_t *hover(cb_lsp *s, json_t *params) {
 /* ---- completion ---------------------------------------------------------- */
 
 /* LSP's CompletionItemKind. */
-enum { K_FIELD = 5, K_MODULE = 9, K_PROPERTY = 10, K_VALUE = 12,
-       K_ENUM = 13, K_KEYWORD = 14, K_REFERENCE = 18, K_MEMBER = 20,
-       K_STRUCT = 22 };
+enum {
+  K_FIELD = 5,
+  K_MODULE = 9,
+  K_PROPERTY = 10,
+  K_VALUE = 12,
+  K_ENUM = 13,
+  K_KEYWORD = 14,
+  K_REFERENCE = 18,
+  K_MEMBER = 20,
+  K_STRUCT = 22
+};
 
 typedef struct completer {
   cb_lsp *s;
@@ -313,8 +321,8 @@ static int complete_link(completer *c, const char *line, size_t n) {
   const char *t = line + k;
   size_t tn = n - k;
   const cb_book *b = c->s->book;
-  static const char *const schemes[] = {"case:", "question:", "criterion:",
-                                        "option:"};
+  static const char *const schemes[] = {
+      "case:", "question:", "criterion:", "option:"};
   int which = -1;
   for (int i = 0; i < 4; i++)
     if (tn >= strlen(schemes[i]) &&
@@ -362,7 +370,7 @@ static char *norm_key(const char *s, size_t n) {
     return NULL;
   for (size_t i = 0; i < n; i++) {
     char ch = s[i];
-    k[i] = ch == ' ' || ch == '_' ? '-'
+    k[i] = ch == ' ' || ch == '_'   ? '-'
            : ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a')
                                     : ch;
   }
@@ -505,8 +513,13 @@ static json_t *completion(cb_lsp *s, json_t *params) {
 /* ---- symbols ------------------------------------------------------------- */
 
 /* LSP's SymbolKind. */
-enum { S_MODULE = 2, S_ENUM = 10, S_INTERFACE = 11, S_STRUCT = 23,
-       S_MEMBER = 22 };
+enum {
+  S_MODULE = 2,
+  S_ENUM = 10,
+  S_INTERFACE = 11,
+  S_STRUCT = 23,
+  S_MEMBER = 22
+};
 
 typedef struct elem {
   const char *id, *title;
@@ -531,15 +544,15 @@ static size_t elements(const cb_book *b, uint32_t file, elem **out) {
   for (size_t i = 0; i < b->n_questions; i++)
     if (file == UINT32_MAX || b->questions[i].loc.file == file)
       e[k++] = (elem){b->questions[i].id, b->questions[i].title,
-                         &b->questions[i].loc, S_ENUM, &b->questions[i]};
+                      &b->questions[i].loc, S_ENUM, &b->questions[i]};
   for (size_t i = 0; i < b->n_criteria; i++)
     if (file == UINT32_MAX || b->criteria[i].loc.file == file)
       e[k++] = (elem){b->criteria[i].id, b->criteria[i].title,
-                         &b->criteria[i].loc, S_INTERFACE, NULL};
+                      &b->criteria[i].loc, S_INTERFACE, NULL};
   for (size_t i = 0; i < b->n_cases; i++)
     if (file == UINT32_MAX || b->cases[i].loc.file == file)
       e[k++] = (elem){b->cases[i].id, b->cases[i].title, &b->cases[i].loc,
-                         S_STRUCT, NULL};
+                      S_STRUCT, NULL};
   if (file != UINT32_MAX && k > 1)
     qsort(e, k, sizeof *e, cmp_element);
   return k;
@@ -549,9 +562,9 @@ static json_t *symbol(const cb_file *f, const char *name, const char *detail,
                       int kind, size_t from, size_t to, size_t sel_from,
                       size_t sel_to) {
   json_t *sym = json_pack(
-      "{s:o*,s:i,s:o,s:o}", "name", cb_lsp__string(name, strlen(name)),
-      "kind", kind, "range", cb_lsp__range(f->text, f->len, from, to),
-      "selectionRange", cb_lsp__range(f->text, f->len, sel_from, sel_to));
+      "{s:o*,s:i,s:o,s:o}", "name", cb_lsp__string(name, strlen(name)), "kind",
+      kind, "range", cb_lsp__range(f->text, f->len, from, to), "selectionRange",
+      cb_lsp__range(f->text, f->len, sel_from, sel_to));
   if (sym && detail && *detail)
     json_object_set_new(sym, "detail", cb_lsp__string(detail, strlen(detail)));
   return sym;
@@ -575,22 +588,22 @@ static json_t *document_symbols(cb_lsp *s, json_t *params) {
   json_t *children = json_array();
   for (size_t i = 0; i < n && children; i++) {
     size_t from = cb_lsp__loc_offset(f->text, f->len, e[i].loc->line, 1);
-    size_t head = cb_lsp__loc_offset(f->text, f->len, e[i].loc->line,
-                                     UINT32_MAX);
-    size_t to = i + 1 < n ? cb_lsp__loc_offset(f->text, f->len,
-                                               e[i + 1].loc->line, 1)
-                          : f->len;
+    size_t head =
+        cb_lsp__loc_offset(f->text, f->len, e[i].loc->line, UINT32_MAX);
+    size_t to = i + 1 < n
+                    ? cb_lsp__loc_offset(f->text, f->len, e[i + 1].loc->line, 1)
+                    : f->len;
     if (from == SIZE_MAX || head == SIZE_MAX || to == SIZE_MAX)
       continue;
-    json_t *sym = symbol(f, e[i].id, e[i].title, e[i].kind, from, to, from,
-                         head);
+    json_t *sym =
+        symbol(f, e[i].id, e[i].title, e[i].kind, from, to, from, head);
     if (sym && e[i].q && e[i].q->n_options) {
       json_t *opts = json_array();
       for (size_t k = 0; opts && k < e[i].q->n_options; k++) {
         const cb_option *o = &e[i].q->options[k];
         size_t oa = cb_lsp__loc_offset(f->text, f->len, o->loc.line, 1);
-        size_t oe = cb_lsp__loc_offset(f->text, f->len, o->loc.line,
-                                       UINT32_MAX);
+        size_t oe =
+            cb_lsp__loc_offset(f->text, f->len, o->loc.line, UINT32_MAX);
         if (o->loc.file == file && oa != SIZE_MAX && oa >= from && oe <= to)
           json_array_append_new(opts, symbol(f, o->id, o->meaning_text,
                                              S_MEMBER, oa, oe, oa, oe));
@@ -651,10 +664,10 @@ static json_t *workspace_symbols(cb_lsp *s, json_t *params) {
 /* ---- code actions -------------------------------------------------------- */
 
 static json_t *text_edit(const cb_file *f, const cb_fix_edit *e) {
-  return json_pack("{s:o,s:o*}", "range",
-                   cb_lsp__range(f->text, f->len, e->at,
-                                 e->at + (e->end - e->start)),
-                   "newText", cb_lsp__string(e->text, strlen(e->text)));
+  return json_pack(
+      "{s:o,s:o*}", "range",
+      cb_lsp__range(f->text, f->len, e->at, e->at + (e->end - e->start)),
+      "newText", cb_lsp__string(e->text, strlen(e->text)));
 }
 
 static json_t *action(const char *title, const char *kind, const char *uri,
@@ -698,9 +711,9 @@ static json_t *code_actions(cb_lsp *s, json_t *params) {
                   e[i].diag->rule ? e[i].diag->rule : "");
     json_t *edits = json_array();
     json_array_append_new(edits, text_edit(f, &e[i]));
-    json_t *a = title.failed ? NULL
-                             : action(cb_buf_cstr(&title), "quickfix", uri,
-                                      edits);
+    json_t *a = title.failed
+                    ? NULL
+                    : action(cb_buf_cstr(&title), "quickfix", uri, edits);
     cb_buf_free(&title);
     if (a) {
       json_object_set_new(a, "isPreferred", json_true());

@@ -236,7 +236,8 @@ static int apply_change(lsp_doc *d, json_t *change) {
     return -1;
   size_t from = 0, to = d->len;
   if (json_is_object(range)) {
-    json_t *a = json_object_get(range, "start"), *b = json_object_get(range, "end");
+    json_t *a = json_object_get(range, "start"),
+           *b = json_object_get(range, "end");
     json_int_t al = json_integer_value(json_object_get(a, "line")),
                ac = json_integer_value(json_object_get(a, "character")),
                bl = json_integer_value(json_object_get(b, "line")),
@@ -312,9 +313,9 @@ const char *cb_lsp__uri_of(cb_lsp *s, const char *path) {
   cb_buf_puts(&b, path);
   cb_buf u = {0};
   cb_lsp__path_uri(&u, cb_buf_cstr(&b));
-  const char *uri =
-      u.failed || b.failed ? NULL
-                           : cb_arena_strdup(s->ctx->arena, cb_buf_cstr(&u));
+  const char *uri = u.failed || b.failed
+                        ? NULL
+                        : cb_arena_strdup(s->ctx->arena, cb_buf_cstr(&u));
   cb_buf_free(&b);
   cb_buf_free(&u);
   return uri;
@@ -340,8 +341,8 @@ static int load(cb_lsp *s, int full) {
     return CB_ENOMEM;
   for (size_t i = 0; i < s->n_docs; i++)
     if (s->docs[i].path)
-      files[n++] = (cb_source_file){s->docs[i].path, s->docs[i].text,
-                                    s->docs[i].len};
+      files[n++] =
+          (cb_source_file){s->docs[i].path, s->docs[i].text, s->docs[i].len};
   const cb_book *book = NULL;
   if (s->root)
     err = cb_book_load_overlay(&book, ctx, s->root, files, n);
@@ -354,7 +355,7 @@ static int load(cb_lsp *s, int full) {
     err = cb_book_apply_ignores(ctx, book);
   if (err < 0) {
     cb_lsp__say(s, "cannot check the project: %s",
-        *cb_ctx_error(ctx) ? cb_ctx_error(ctx) : "out of memory");
+                *cb_ctx_error(ctx) ? cb_ctx_error(ctx) : "out of memory");
     return err;
   }
   s->book = book;
@@ -402,8 +403,7 @@ static json_t *diag_json(cb_lsp *s, const cb_diag *g, const char *text,
   (void)s;
   return json_pack("{s:o,s:i,s:s,s:s,s:o*}", "range", range, "severity",
                    severity[g->level <= CB_DIAG_ERROR ? g->level : 2], "source",
-                   "casebook", "code", g->rule ? g->rule : "",
-                   "message",
+                   "casebook", "code", g->rule ? g->rule : "", "message",
                    cb_lsp__string(g->message, strlen(g->message)));
 }
 

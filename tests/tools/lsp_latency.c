@@ -50,8 +50,8 @@ static void send_msg(json_t *msg) {
   if (!body)
     die("out of memory");
   char head[64];
-  int hn = snprintf(head, sizeof head, "Content-Length: %zu\r\n\r\n",
-                    strlen(body));
+  int hn =
+      snprintf(head, sizeof head, "Content-Length: %zu\r\n\r\n", strlen(body));
   if (write(to_server, head, (size_t)hn) != hn ||
       write(to_server, body, strlen(body)) != (ssize_t)strlen(body))
     die("cannot write to the server");
@@ -173,9 +173,9 @@ int main(int argc, char **argv) {
   send_msg(json_pack("{s:s,s:s,s:{}}", "jsonrpc", "2.0", "method",
                      "initialized", "params"));
   send_msg(json_pack("{s:s,s:s,s:{s:{s:s,s:s,s:i,s:s}}}", "jsonrpc", "2.0",
-                     "method", "textDocument/didOpen", "params",
-                     "textDocument", "uri", uri, "languageId", "markdown",
-                     "version", 1, "text", text));
+                     "method", "textDocument/didOpen", "params", "textDocument",
+                     "uri", uri, "languageId", "markdown", "version", 1, "text",
+                     text));
   wait_diagnostics(uri, "unknown-option");
 
   double *ms = calloc((size_t)n, sizeof *ms);
@@ -183,8 +183,8 @@ int main(int argc, char **argv) {
   for (int i = 0; i < n; i++) {
     int inject = i % 2 == 0;
     double t0 = now_ms();
-    send_msg(json_pack("{s:s,s:s,s:{s:{s:s,s:i},s:[{s:s}]}}", "jsonrpc",
-                       "2.0", "method", "textDocument/didChange", "params",
+    send_msg(json_pack("{s:s,s:s,s:{s:{s:s,s:i},s:[{s:s}]}}", "jsonrpc", "2.0",
+                       "method", "textDocument/didChange", "params",
                        "textDocument", "uri", uri, "version", i + 2,
                        "contentChanges", "text", inject ? bad : text));
     int k = wait_diagnostics(uri, "unknown-option");
@@ -201,8 +201,8 @@ int main(int argc, char **argv) {
   int status = 0;
   waitpid(pid, &status, 0);
   qsort(ms, (size_t)n, sizeof *ms, cmp_double);
-  printf("changes %d min %.1f median %.1f max %.1f errors-seen %d\n", n,
-         ms[0], ms[n / 2], ms[n - 1], seen);
+  printf("changes %d min %.1f median %.1f max %.1f errors-seen %d\n", n, ms[0],
+         ms[n / 2], ms[n - 1], seen);
   free(ms);
   free(text);
   free(bad);

@@ -151,8 +151,8 @@ static void test_overlay(const char *dir) {
 
 /* Runs cb_lsp_serve on the bytes in, framed; the output in out (a
  * file). Returns the exit status. */
-static int serve(const char *dir, const char *const *msgs, size_t n,
-                 char *out, size_t cap) {
+static int serve(const char *dir, const char *const *msgs, size_t n, char *out,
+                 size_t cap) {
   char in_path[512], out_path[512];
   snprintf(in_path, sizeof in_path, "%s/in", dir);
   snprintf(out_path, sizeof out_path, "%s/out", dir);
