@@ -208,7 +208,7 @@ static void initialize(cb_lsp *s, json_t *id, json_t *params) {
       json_string_value(json_object_get(params, "rootPath"));
   if (!dir && root_path && *root_path == '/')
     dir = cb_strdup(root_path);
-  cb_lsp__set_root(s, dir);
+  cb_lsp__set_workspace(s, dir);
   s->initialized = 1;
   s->stale = s->root != NULL; /* the whole project's diagnostics, at once */
   respond(s, id,

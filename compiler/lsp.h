@@ -87,8 +87,14 @@ void cb_lsp__say(cb_lsp *s, const char *fmt, ...)
  * exists) and its URI. dir is cb_malloc'd and taken (NULL: nothing). */
 void cb_lsp__set_root(cb_lsp *s, char *dir);
 
+/* The workspace folder the client names: the project when it holds a
+ * casebook.lua (a home directory is not loaded whole). dir is
+ * cb_malloc'd and taken. */
+void cb_lsp__set_workspace(cb_lsp *s, char *dir);
+
 /* The notifications about documents: textDocument/didOpen (the nearest
- * directory above the document with a casebook.lua becomes the project),
+ * directory above the document with a casebook.lua becomes the project;
+ * with none, the document's directory when there is no project yet),
  * didChange (full or
  * incremental), didClose. Each marks the book stale. */
 void cb_lsp__did_open(cb_lsp *s, json_t *params);

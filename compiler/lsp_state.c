@@ -119,6 +119,23 @@ void cb_lsp__set_root(cb_lsp *s, char *dir) {
   cb_buf_free(&b);
 }
 
+/* Does dir hold a casebook.lua? */
+static int has_manifest(const char *dir) {
+  cb_buf m = {0};
+  cb_buf_puts(&m, dir);
+  cb_buf_puts(&m, "/casebook.lua");
+  int found = !m.failed && access(cb_buf_cstr(&m), F_OK) == 0;
+  cb_buf_free(&m);
+  return found;
+}
+
+void cb_lsp__set_workspace(cb_lsp *s, char *dir) {
+  if (dir && has_manifest(dir))
+    cb_lsp__set_root(s, dir);
+  else
+    cb_free(dir);
+}
+
 /* The project of the file at path: the nearest directory above it that
  * holds casebook.lua (found 1), else its own directory (found 0);
  * cb_malloc'd, NULL for a file at the root or when memory ran out. */
@@ -132,12 +149,8 @@ static char *project_of(const char *path, int *found) {
   }
   *cut = '\0';
   char *best = cb_strdup(d);
-  cb_buf m = {0};
   for (;;) {
-    cb_buf_reset(&m);
-    cb_buf_puts(&m, d);
-    cb_buf_puts(&m, "/casebook.lua");
-    if (!m.failed && access(cb_buf_cstr(&m), F_OK) == 0) {
+    if (has_manifest(d)) {
       cb_free(best);
       best = cb_strdup(d);
       *found = 1;
@@ -148,7 +161,6 @@ static char *project_of(const char *path, int *found) {
       break;
     *up = '\0';
   }
-  cb_buf_free(&m);
   cb_free(d);
   return best;
 }

@@ -192,6 +192,8 @@ layer_lsp_subdir() {
   text='# Sub\n\n## Case sub: a case\n\n~~~prompt\nhi\n~~~\n\n~~~response\nho\n~~~\n\n- harm: saef\n'
   {
     lsp_frame '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"rootUri":"file://'"$TMP"'/lsp-sub/repo","capabilities":{}}}'
+    # a workspace folder without casebook.lua is not read
+    lsp_frame '{"jsonrpc":"2.0","id":4,"method":"workspace/symbol","params":{"query":"sub"}}'
     lsp_frame '{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file://'"$P"'/sub.md","languageId":"markdown","version":1,"text":"'"$text"'"}}}'
     # a request: the book of the current texts first
     lsp_frame '{"jsonrpc":"2.0","id":2,"method":"workspace/symbol","params":{"query":"sub"}}'
@@ -199,6 +201,7 @@ layer_lsp_subdir() {
     lsp_frame '{"jsonrpc":"2.0","method":"exit"}'
   } >"$TMP/lsp-sub.in"
   lsp_feed sub || return
+  lsp_expect sub "a workspace folder without casebook.lua is not read" '{"id":4,"result":null'
   lsp_expect sub "the project is found above the document (an unsaved one)" \
     '"uri":"file://'"$P"'/sub.md","diagnostics":[{"range":{"start":{"line":2,"character":0},"end":{"line":2,"character":19}},"severity":2,"source":"casebook","code":"empty-rationale"'
   lsp_expect sub "the diagnostics of the unsaved buffer" \
@@ -211,6 +214,7 @@ layer_lsp_subdir() {
 layer_lsp_quiet() {
   P=$TMP/lsp-quiet
   cp -R "$ROOT/casebooks/tests/ignore" "$P"
+  [ -f "$P/casebook.lua" ] || echo 'title = "Ignore"' >"$P/casebook.lua"
   run_limited 30 "$TMP/lsp-quiet.out" "$TMP/lsp-quiet.err" sh -c '
     { printf "Content-Length: %s\r\n\r\n%s" "$(printf %s "$2" | wc -c)" "$2"
       sleep 2
