@@ -402,7 +402,9 @@ static int section_kind(const cb_lsp *s, const place *p) {
 /* The value of key being written after "key: ". */
 static void complete_value(completer *c, const char *key) {
   const cb_book *b = c->s->book;
-  if (strcmp(key, "criteria") == 0) {
+  if (strcmp(key, "applies-to") == 0) {
+    offer_questions(c);
+  } else if (strcmp(key, "criteria") == 0) {
     for (size_t i = 0; i < b->n_criteria; i++)
       offer(c, b->criteria[i].id, K_ENUM, b->criteria[i].title);
   } else if (strcmp(key, "status") == 0) {
@@ -424,7 +426,8 @@ static int complete_property(completer *c, const char *line, size_t n) {
   size_t k = 0;
   while (k < n && (line[k] == ' ' || line[k] == '\t'))
     k++;
-  if (k >= n || !strchr("-*+", line[k]) || k + 1 >= n || line[k + 1] != ' ')
+  if (k + 1 >= n || (line[k] != '-' && line[k] != '*' && line[k] != '+') ||
+      line[k + 1] != ' ')
     return 0;
   k += 2;
   const char *colon = memchr(line + k, ':', n - k);
