@@ -28,7 +28,8 @@
 /* An open document, as the client last sent it. */
 typedef struct lsp_doc {
   char *uri;  /* as the client wrote it */
-  char *path; /* relative to the project root, NULL when outside it */
+  char *path; /* relative to the project root, NULL when outside it;
+                 without a project, the absolute path without its '/' */
   char *text; /* cb_malloc'd, len bytes (NUL-terminated) */
   size_t len;
 } lsp_doc;
@@ -94,7 +95,7 @@ void cb_lsp__set_workspace(cb_lsp *s, char *dir);
 
 /* The notifications about documents: textDocument/didOpen (the nearest
  * directory above the document with a casebook.lua becomes the project;
- * with none, the document's directory when there is no project yet),
+ * without a project the open documents are checked alone, in memory),
  * didChange (full or
  * incremental), didClose. Each marks the book stale. */
 void cb_lsp__did_open(cb_lsp *s, json_t *params);

@@ -137,32 +137,19 @@ void cb_lsp__set_workspace(cb_lsp *s, char *dir) {
 }
 
 /* The project of the file at path: the nearest directory above it that
- * holds casebook.lua (found 1), else its own directory (found 0);
- * cb_malloc'd, NULL for a file at the root or when memory ran out. */
-static char *project_of(const char *path, int *found) {
+ * holds casebook.lua, cb_malloc'd; NULL when there is none. */
+static char *project_of(const char *path) {
   char *d = cb_strdup(path);
-  char *cut = d ? strrchr(d, '/') : NULL;
-  *found = 0;
-  if (!cut || cut == d) {
-    cb_free(d);
-    return NULL;
-  }
-  *cut = '\0';
-  char *best = cb_strdup(d);
-  for (;;) {
+  char *found = NULL;
+  for (char *up; d && (up = strrchr(d, '/')) && up != d;) {
+    *up = '\0';
     if (has_manifest(d)) {
-      cb_free(best);
-      best = cb_strdup(d);
-      *found = 1;
+      found = cb_strdup(d);
       break;
     }
-    char *up = strrchr(d, '/');
-    if (!up || up == d)
-      break;
-    *up = '\0';
   }
   cb_free(d);
-  return best;
+  return found;
 }
 
 void cb_lsp__doc_free(lsp_doc *d) {
@@ -176,24 +163,25 @@ void cb_lsp__doc_free(lsp_doc *d) {
 void cb_lsp__doc_locate(cb_lsp *s, lsp_doc *d) {
   char *path = cb_lsp__uri_path(d->uri);
   cb_free(d->path);
-  d->path = path ? relative(s, path) : NULL;
+  /* outside any project, the document is checked alone (its absolute
+   * path, without the first '/', names it among the open documents) */
+  d->path = !path      ? NULL
+            : s->root ? relative(s, path)
+                      : cb_strdup(path + 1);
   cb_free(path);
 }
 
 /* The project of a document being opened: the nearest directory above it
  * with a casebook.lua (the workspace folder may be a repository holding
- * the project in a subdirectory), else the workspace folder, else the
- * document's directory. When that changes the project, every open
- * document is located again. */
+ * the project in a subdirectory). When that changes the project, every
+ * open document is located again. A document with no casebook.lua above
+ * it changes nothing: no directory is read for it. */
 static void project_for(cb_lsp *s, const char *uri) {
   char *path = cb_lsp__uri_path(uri);
-  int found = 0;
-  char *dir = path ? project_of(path, &found) : NULL;
+  char *dir = path ? project_of(path) : NULL;
   cb_free(path);
-  if (!dir || (s->root && !found)) {
-    cb_free(dir);
+  if (!dir)
     return;
-  }
   char *real = realpath(dir, NULL);
   int same = s->root && strcmp(real ? real : dir, s->root) == 0;
   free(real);

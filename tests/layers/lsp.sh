@@ -11,6 +11,7 @@
 #     hangs (a time limit), and exits 1 or 0 as the spec asks;
 #   - six changes of a chapter of the example, each followed by its
 #     diagnostics (tests/tools/lsp_latency, which `make bench` times);
+#   - a file with no casebook.lua above it, checked alone from its buffer;
 #   - the rules' diagnostics at once, every check's once the client has
 #     been quiet (the findings about ignore comments with the second);
 #   - the positions of a file on disk with invalid UTF-8 and a character
@@ -208,6 +209,33 @@ layer_lsp_subdir() {
     '"range":{"start":{"line":12,"character":8},"end":{"line":12,"character":12}},"severity":1,"source":"casebook","code":"unknown-option"'
 }
 
+# a file with no casebook.lua above it is checked alone, from its buffer:
+# nothing else of its directory is read
+layer_lsp_alone() {
+  P=$TMP/lsp-alone/notes
+  mkdir -p "$P"
+  printf '# Other\n\nSee [x](case:nowhere).\n' >"$P/other.md"
+  text='# Notes\n\n## Question q: Q?\n\n| Option | Meaning |\n|---|---|\n| yes | Yes. |\n| no | No. |\n\n## Case c: C\n\n~~~prompt\nhi\n~~~\n\n- q: yse\n\nBecause.\n'
+  {
+    lsp_frame '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"rootUri":"file://'"$TMP"'/lsp-alone","capabilities":{}}}'
+    lsp_frame '{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file://'"$P"'/notes.md","languageId":"markdown","version":1,"text":"'"$text"'"}}}'
+    lsp_frame '{"jsonrpc":"2.0","id":2,"method":"workspace/symbol","params":{"query":""}}'
+    lsp_frame '{"jsonrpc":"2.0","id":3,"method":"textDocument/definition","params":{"textDocument":{"uri":"file://'"$P"'/notes.md"},"position":{"line":15,"character":2}}}'
+    lsp_frame '{"jsonrpc":"2.0","id":4,"method":"shutdown"}'
+    lsp_frame '{"jsonrpc":"2.0","method":"exit"}'
+  } >"$TMP/lsp-alone.in"
+  lsp_feed alone || return
+  lsp_expect alone "a file outside any project is checked from its buffer" \
+    '"range":{"start":{"line":15,"character":5},"end":{"line":15,"character":8}},"severity":1,"source":"casebook","code":"unknown-option"'
+  lsp_expect alone "published for its URI" '"uri":"file://'"$P"'/notes.md","diagnostics":[{'
+  lsp_expect alone "its definitions" '{"id":3,"result":{"uri":"file://'"$P"'/notes.md","range":{"start":{"line":2,"character":0}'
+  if grep -q 'other.md' "$TMP/lsp-alone.out"; then
+    fail "lsp: alone: the rest of its directory is not read" "$TMP/lsp-alone.out"
+  else
+    pass "lsp: alone: the rest of its directory is not read"
+  fi
+}
+
 # the rules at once, every check once the client has been quiet: the
 # findings about ignore comments (which may silence an export's finding)
 # come with the second publication only
@@ -334,6 +362,7 @@ layer_lsp() {
   layer_lsp_changes
   layer_lsp_subdir
   layer_lsp_quiet
+  layer_lsp_alone
   layer_lsp_positions
   layer_lsp_neovim
 }
