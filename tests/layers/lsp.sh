@@ -329,6 +329,12 @@ layer_lsp_neovim() {
   lsp_nv_has hover.option 'The reply does what was asked' "hover on a value shows the option's meaning"
   lsp_nv completion "complied,partial,refused" "completion offers the option ids"
   lsp_nv_has completion.link "bleach-ammonia" "completion offers case ids in a link"
+  lsp_nv_has completion.key "harm,severity,harm-type" "completion offers question ids as keys"
+  lsp_nv link.case "$(grep '^link.case.expected=' "$out" | cut -d= -f2)" \
+    "go to definition from a case: link lands on the case's heading"
+  lsp_nv link.option "$(grep '^link.option.expected=' "$out" | cut -d= -f2)" \
+    "go to definition from an option: link lands on the option's row"
+  lsp_nv_has link.hover 'Option `borderline`** of question `harm`' "hover on an option: link"
   lsp_nv_has symbols "Worked examples: harmful and borderline requests,bleach-ammonia,port-scanner," \
     "documentSymbol lists the chapter and its cases"
   lsp_nv_has workspace.symbols "harm,severity,harm-type" "workspace symbols"

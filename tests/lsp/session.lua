@@ -138,6 +138,39 @@ local function session()
   put('completion.link', table.concat(labels, ','))
   vim.api.nvim_buf_set_lines(buf, cline + 1, cline + 2, false, {})
 
+  -- and of question ids as the keys of a case's property list
+  vim.api.nvim_buf_set_lines(buf, cline + 1, cline + 1, false, { '- har' })
+  comp = request(buf, 'textDocument/completion',
+    { textDocument = { uri = uri }, position = { line = cline + 1, character = 5 } })
+  labels = {}
+  for _, it in ipairs((comp and comp.items) or comp or {}) do table.insert(labels, it.label) end
+  put('completion.key', table.concat(labels, ','))
+  vim.api.nvim_buf_set_lines(buf, cline + 1, cline + 2, false, {})
+
+  -- links, in another chapter: definition and hover
+  vim.cmd('edit ' .. vim.fn.fnameescape(project .. '/harm.md'))
+  local hbuf = vim.api.nvim_get_current_buf()
+  vim.lsp.buf_attach_client(hbuf, client_id)
+  local huri = vim.uri_from_bufnr(hbuf)
+  local function link_pos(target)
+    for i, l in ipairs(vim.api.nvim_buf_get_lines(hbuf, 0, -1, false)) do
+      local at = l:find(target, 1, true)
+      if at then return { textDocument = { uri = huri }, position = { line = i - 1, character = at } } end
+    end
+  end
+  def = request(hbuf, 'textDocument/definition', link_pos('(case:stalkerware-keylogger)'))
+  if def and def.uri then
+    put('link.case', vim.uri_to_fname(def.uri):match('[^/]*$') .. ':' .. def.range.start.line)
+  end
+  put('link.case.expected', 'cases-harm.md:' .. file_line(project .. '/cases-harm.md', '^## Case stalkerware%-keylogger'))
+  local opos = link_pos('(option:harm/borderline)')
+  def = request(hbuf, 'textDocument/definition', opos)
+  if def and def.uri then put('link.option', def.range.start.line) end
+  put('link.option.expected', file_line(project .. '/harm.md', '^| borderline'))
+  hov = request(hbuf, 'textDocument/hover', opos)
+  if hov then put('link.hover', hov.contents.value) end
+  vim.cmd('buffer ' .. buf)
+
   -- the document's symbols
   local syms = request(buf, 'textDocument/documentSymbol', { textDocument = { uri = uri } })
   local names = {}
