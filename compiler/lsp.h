@@ -93,6 +93,11 @@ void cb_lsp__set_root(cb_lsp *s, char *dir);
  * cb_malloc'd and taken. */
 void cb_lsp__set_workspace(cb_lsp *s, char *dir);
 
+/* The protocol's Diagnostic of g, whose file holds text[0..len) (NULL:
+ * unknown, the columns taken as they are): its range in UTF-16, its
+ * severity, rule (code) and message. NULL when memory ran out. */
+json_t *cb_lsp__diag_json(const cb_diag *g, const char *text, size_t len);
+
 /* The notifications about documents: textDocument/didOpen (the nearest
  * directory above the document with a casebook.lua becomes the project;
  * without a project the open documents are checked alone, in memory),

@@ -719,6 +719,8 @@ static json_t *code_actions(cb_lsp *s, json_t *params) {
                     : action(cb_buf_cstr(&title), "quickfix", uri, edits);
     cb_buf_free(&title);
     if (a) {
+      json_t *d = cb_lsp__diag_json(e[i].diag, f->text, f->len);
+      json_object_set_new(a, "diagnostics", d ? json_pack("[o]", d) : NULL);
       json_object_set_new(a, "isPreferred", json_true());
       json_array_append_new(out, a);
     }

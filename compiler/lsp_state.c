@@ -165,9 +165,7 @@ void cb_lsp__doc_locate(cb_lsp *s, lsp_doc *d) {
   cb_free(d->path);
   /* outside any project, the document is checked alone (its absolute
    * path, without the first '/', names it among the open documents) */
-  d->path = !path      ? NULL
-            : s->root ? relative(s, path)
-                      : cb_strdup(path + 1);
+  d->path = !path ? NULL : s->root ? relative(s, path) : cb_strdup(path + 1);
   cb_free(path);
 }
 
@@ -387,8 +385,7 @@ static void diag_span(const cb_diag *g, const char *text, size_t len,
   *to = b < a ? a : b;
 }
 
-static json_t *diag_json(cb_lsp *s, const cb_diag *g, const char *text,
-                         size_t len) {
+json_t *cb_lsp__diag_json(const cb_diag *g, const char *text, size_t len) {
   static const int severity[] = {3, 2, 1}; /* note, warning, error */
   json_t *range;
   if (text) {
@@ -400,7 +397,6 @@ static json_t *diag_json(cb_lsp *s, const cb_diag *g, const char *text,
     range = json_pack("{s:{s:I,s:I},s:{s:I,s:I}}", "start", "line", l,
                       "character", c, "end", "line", l, "character", c);
   }
-  (void)s;
   return json_pack("{s:o,s:i,s:s,s:s,s:o*}", "range", range, "severity",
                    severity[g->level <= CB_DIAG_ERROR ? g->level : 2], "source",
                    "casebook", "code", g->rule ? g->rule : "", "message",
@@ -468,7 +464,7 @@ static void publish(cb_lsp *s, int complete) {
       list = json_array();
       json_object_set_new(by_uri, uri, list);
     }
-    json_t *d = diag_json(s, g, text, len);
+    json_t *d = cb_lsp__diag_json(g, text, len);
     if (d)
       json_array_append_new(list, d);
   }
