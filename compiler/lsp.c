@@ -344,7 +344,6 @@ int cb_lsp_serve(int in_fd, int out_fd, FILE *log) {
   cb_free(s.published);
   cb_free(s.in);
   cb_free(s.root);
-  cb_free(s.root_uri);
   cb_ctx_free(s.ctx);
   return s.exit_code;
 }

@@ -42,7 +42,6 @@ typedef struct cb_lsp {
   size_t in_len, in_cap;
   int eof;
   char *root;     /* the project directory, NULL until known */
-  char *root_uri; /* file:// URI of root, with no final '/' */
   lsp_doc *docs;
   size_t n_docs, cap_docs;
   /* the last load: its context (diagnostics) and book; stale when a
@@ -85,7 +84,7 @@ void cb_lsp__say(cb_lsp *s, const char *fmt, ...)
     ;
 
 /* Sets the project directory (made absolute and free of links when it
- * exists) and its URI. dir is cb_malloc'd and taken (NULL: nothing). */
+ * exists; never "/"). dir is cb_malloc'd and taken (NULL: nothing). */
 void cb_lsp__set_root(cb_lsp *s, char *dir);
 
 /* The workspace folder the client names: the project when it holds a

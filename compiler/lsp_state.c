@@ -89,8 +89,6 @@ static char *relative(const cb_lsp *s, const char *path) {
   return rel;
 }
 
-/* Sets the project directory (made absolute and free of links when it
- * exists) and its URI. dir is taken. */
 void cb_lsp__set_root(cb_lsp *s, char *dir) {
   if (!dir)
     return;
@@ -105,18 +103,12 @@ void cb_lsp__set_root(cb_lsp *s, char *dir) {
   size_t n = strlen(dir);
   while (n > 1 && dir[n - 1] == '/')
     dir[--n] = '\0';
-  cb_buf b = {0};
-  cb_lsp__path_uri(&b, dir);
-  if (b.failed || strcmp(dir, "/") == 0) {
-    cb_buf_free(&b);
+  if (strcmp(dir, "/") == 0) { /* never the whole file system */
     cb_free(dir);
     return;
   }
   cb_free(s->root);
-  cb_free(s->root_uri);
   s->root = dir;
-  s->root_uri = cb_strdup(cb_buf_cstr(&b));
-  cb_buf_free(&b);
 }
 
 /* Does dir hold a casebook.lua? */
