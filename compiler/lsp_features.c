@@ -67,25 +67,31 @@ static int find_place(cb_lsp *s, json_t *params, place *p) {
   return 0;
 }
 
-/* Is the place within loc (a range, or the word loc starts)? The column
- * just past the end counts: a cursor after the last character. */
+static int id_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+         (unsigned char)c >= 0x80;
+}
+
+/* Is the place within loc (a range, or the id-like word loc starts)? The
+ * column just past the end counts: a cursor after the last character. */
 static int within(const cb_loc *loc, const place *p) {
   if (!loc->line || p->line < loc->line)
     return 0;
-  if (!loc->end_line)
-    return p->line == loc->line && p->col >= loc->col &&
-           p->col <= loc->col + 64;
+  if (!loc->end_line) {
+    if (p->line != loc->line || p->col < loc->col)
+      return 0;
+    size_t at = cb_lsp__loc_offset(p->f->text, p->f->len, loc->line, loc->col);
+    size_t end = at;
+    while (at != SIZE_MAX && end < p->f->len && id_char(p->f->text[end]))
+      end++;
+    return at != SIZE_MAX && p->col <= loc->col + (end - at);
+  }
   if (p->line > loc->end_line)
     return 0;
   if (p->line == loc->line && p->col < loc->col)
     return 0;
   return p->line < loc->end_line || p->col <= loc->end_col + 1;
-}
-
-static int id_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-         (unsigned char)c >= 0x80;
 }
 
 /* The id-like word around the place, cb_malloc'd, or NULL. */
