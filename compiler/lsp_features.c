@@ -122,7 +122,8 @@ static target option_or_question(const cb_question *q, const place *p) {
 }
 
 /* What the place points at: a link, an answer's key or value, a
- * criterion named by a case. */
+ * criterion named by a case, a question named by a criterion's
+ * applies-to. */
 static target target_at(const cb_lsp *s, const place *p) {
   const cb_book *b = s->book;
   target t = {0};
@@ -167,6 +168,13 @@ static target target_at(const cb_lsp *s, const place *p) {
     for (size_t k = 0; c->criteria.locs && k < c->criteria.n; k++)
       if (within(&c->criteria.locs[k], p) &&
           (t.cr = cb_book_criterion(b, c->criteria.items[k])))
+        return t;
+  }
+  for (size_t i = 0; i < b->n_criteria; i++) {
+    const cb_strlist *l = &b->criteria[i].applies_to;
+    for (size_t k = 0;
+         b->criteria[i].loc.file == p->file && l->locs && k < l->n; k++)
+      if (within(&l->locs[k], p) && (t.q = cb_book_question(b, l->items[k])))
         return t;
   }
   return t;
