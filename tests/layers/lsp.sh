@@ -334,6 +334,8 @@ layer_lsp_neovim() {
     "go to definition from a case: link lands on the case's heading"
   lsp_nv link.option "$(grep '^link.option.expected=' "$out" | cut -d= -f2)" \
     "go to definition from an option: link lands on the option's row"
+  lsp_nv applies "$(grep '^applies.expected=' "$out" | cut -d= -f2)" \
+    "go to definition from a criterion's applies-to"
   lsp_nv_has link.hover 'Option `borderline`** of question `harm`' "hover on an option: link"
   lsp_nv_has symbols "Worked examples: harmful and borderline requests,bleach-ammonia,port-scanner," \
     "documentSymbol lists the chapter and its cases"

@@ -169,6 +169,16 @@ local function session()
   put('link.option.expected', file_line(project .. '/harm.md', '^| borderline'))
   hov = request(hbuf, 'textDocument/hover', opos)
   if hov then put('link.hover', hov.contents.value) end
+  -- a criterion's applies-to: the question's heading
+  put('applies.expected', 'helpfulness.md:' .. file_line(project .. '/helpfulness.md', '^## Question refusal:'))
+  local apos = link_pos('- applies-to: harm, refusal')
+  if apos then
+    apos.position.character = apos.position.character + 19 -- on "refusal"
+    def = request(hbuf, 'textDocument/definition', apos)
+    if def and def.uri then
+      put('applies', vim.uri_to_fname(def.uri):match('[^/]*$') .. ':' .. def.range.start.line)
+    end
+  end
   vim.cmd('buffer ' .. buf)
 
   -- the document's symbols
