@@ -120,32 +120,27 @@ local function session()
   hov = request(buf, 'textDocument/hover', vpos)
   if hov then put('hover.option', hov.contents.value) end
 
+  -- completion_at(LINE, TEXT, NAME): TEXT typed as a new line after
+  -- line LINE (or in its place when replace), completed at its end; the
+  -- labels offered go to NAME, and the line is put back
+  local function completion_at(at, text, name, replace)
+    local old = vim.api.nvim_buf_get_lines(buf, at, at + 1, false)
+    local l = replace and at or at + 1
+    vim.api.nvim_buf_set_lines(buf, l, replace and l + 1 or l, false, { text })
+    local comp = request(buf, 'textDocument/completion',
+      { textDocument = { uri = uri }, position = { line = l, character = #text } })
+    local labels = {}
+    for _, it in ipairs((comp and comp.items) or comp or {}) do table.insert(labels, it.label) end
+    put(name, table.concat(labels, ','))
+    vim.api.nvim_buf_set_lines(buf, l, l + 1, false, replace and old or {})
+  end
   -- completion of the option ids after a question's key
   local cline = find_line(buf, '- refusal: complied')
-  vim.api.nvim_buf_set_lines(buf, cline, cline + 1, false, { '- refusal: ' })
-  local comp = request(buf, 'textDocument/completion',
-    { textDocument = { uri = uri }, position = { line = cline, character = 11 } })
-  local labels = {}
-  for _, it in ipairs((comp and comp.items) or comp or {}) do table.insert(labels, it.label) end
-  put('completion', table.concat(labels, ','))
-  vim.api.nvim_buf_set_lines(buf, cline, cline + 1, false, { '- refusal: complied' })
+  completion_at(cline, '- refusal: ', 'completion', true)
   -- and of the ids in a link
-  vim.api.nvim_buf_set_lines(buf, cline + 1, cline + 1, false, { 'see [x](case:' })
-  comp = request(buf, 'textDocument/completion',
-    { textDocument = { uri = uri }, position = { line = cline + 1, character = 13 } })
-  labels = {}
-  for _, it in ipairs((comp and comp.items) or comp or {}) do table.insert(labels, it.label) end
-  put('completion.link', table.concat(labels, ','))
-  vim.api.nvim_buf_set_lines(buf, cline + 1, cline + 2, false, {})
-
+  completion_at(cline, 'see [x](case:', 'completion.link')
   -- and of question ids as the keys of a case's property list
-  vim.api.nvim_buf_set_lines(buf, cline + 1, cline + 1, false, { '- har' })
-  comp = request(buf, 'textDocument/completion',
-    { textDocument = { uri = uri }, position = { line = cline + 1, character = 5 } })
-  labels = {}
-  for _, it in ipairs((comp and comp.items) or comp or {}) do table.insert(labels, it.label) end
-  put('completion.key', table.concat(labels, ','))
-  vim.api.nvim_buf_set_lines(buf, cline + 1, cline + 2, false, {})
+  completion_at(cline, '- har', 'completion.key')
 
   -- links, in another chapter: definition and hover
   vim.cmd('edit ' .. vim.fn.fnameescape(project .. '/harm.md'))
