@@ -19,6 +19,7 @@
  */
 #include <string.h>
 
+#include "export_guidelines.h"
 #include "json_file.h"
 #include "json_out.h"
 #include "export.h"
@@ -307,9 +308,84 @@ static void option(cb_json_writer *w, const char *value, const char *text,
   cb_json__end_object(w);
 }
 
-/* The question's description: its hint, its guidance, and the condition
- * Argilla cannot apply; null when there is none of them. */
-static void description(cb_json_writer *w, const aq *e) {
+/* The records a dataset holds: its cases, all final. */
+typedef struct aset {
+  const cb_case *const *cases;
+  size_t n;
+} aset;
+
+/* Does case c have what entry e asks about: its response field, the
+ * responses a pairwise question compares (and no third), or those of a
+ * ranking? */
+static int applies(const ag *a, const aq *e, const cb_case *c) {
+  if (e->field)
+    return cb_export__case_has(c, e->field);
+  if (e->q->type != CB_Q_PAIRWISE && e->q->type != CB_Q_RANK)
+    return 1;
+  for (size_t k = 0; k < e->n_compared; k++)
+    if (!cb_export__case_has(c, e->compared[k]))
+      return 0;
+  if (e->q->type == CB_Q_PAIRWISE) {
+    size_t n_responses = 0;
+    for (size_t i = 0; i < a->layout.n_fields; i++)
+      n_responses += a->layout.fields[i].kind == CB_XF_RESPONSE &&
+                     cb_export__case_has(c, &a->layout.fields[i]);
+    return n_responses == 2;
+  }
+  return 1;
+}
+
+/* 1 when entry e applies to every record of set s. */
+static int applies_to_all(const ag *a, const aq *e, const aset *s) {
+  for (size_t i = 0; i < s->n; i++)
+    if (!applies(a, e, s->cases[i]))
+      return 0;
+  return 1;
+}
+
+/* Argilla's required: the question's own, where Argilla can hold it, that
+ * is when it applies to every record (Argilla has no conditions). */
+static int required(const ag *a, const aq *e, const aset *s) {
+  return e->q->required && !e->q->when && applies_to_all(a, e, s);
+}
+
+/* What a question needs that Argilla cannot say: when it is asked. */
+static void condition_note(ag *a, cb_buf *b, const aq *e, const aset *s) {
+  const cb_question *q = e->q;
+  if (q->when) {
+    cb_buf_puts(b, "Answer only when ");
+    if (cb_export__when_words(b, a->ctx, a->book, q) < 0)
+      b->failed = 1;
+    cb_buf_puts(b, q->required ? "; it is required then."
+                               : "; it is optional then.");
+    cb_buf_puts(b, " Argilla shows every question on every record: leave "
+                   "this one empty otherwise.");
+  } else if (q->required && !required(a, e, s)) {
+    cb_buf_puts(b, "Required for the records that have ");
+    if (e->field) {
+      cb_buf f = {0};
+      cb_buf_puts(b, cb_export__field_title(&f, e->field));
+      if (f.failed)
+        b->failed = 1;
+      cb_buf_free(&f);
+    } else {
+      for (size_t k = 0; k < e->n_compared; k++) {
+        if (k)
+          cb_buf_puts(b, k + 1 == e->n_compared ? " and " : ", ");
+        cb_buf_puts(b, "response ");
+        cb_buf_puts(b, e->compared[k]->response);
+      }
+      if (q->type == CB_Q_PAIRWISE)
+        cb_buf_puts(b, " and no other response");
+    }
+    cb_buf_puts(b, "; leave it empty on the others.");
+  }
+}
+
+/* The question's description: its hint, its guidance, its scale labels
+ * and when it is asked; null when there is none of them. */
+static void description(ag *a, cb_json_writer *w, const aq *e,
+                        const aset *s) {
   const cb_question *q = e->q;
   cb_buf b = {0};
   if (q->hint && q->hint[0] && (!q->title || strcmp(q->hint, q->title) != 0))
@@ -325,14 +401,14 @@ static void description(cb_json_writer *w, const aq *e) {
                     q->options[k].meaning_text ? q->options[k].meaning_text
                                                : "");
     }
-  if (q->when) {
-    if (b.len)
-      cb_buf_puts(&b, "\n\n");
-    cb_buf_puts(&b, "Answer only when: ");
-    cb_buf_puts(&b, q->when);
-  }
+  size_t before = b.len;
   if (b.len)
-    cb_json__put_string(w, b.data, b.len);
+    cb_buf_puts(&b, "\n\n");
+  condition_note(a, &b, e, s);
+  if (b.len == before + (before ? 2 : 0))
+    b.len = before; /* no note */
+  if (b.len)
+    cb_json__put_string(w, cb_buf_cstr(&b), b.len);
   else
     cb_json__put_null(w);
   if (b.failed)
@@ -340,7 +416,8 @@ static void description(cb_json_writer *w, const aq *e) {
   cb_buf_free(&b);
 }
 
-static void question_json(ag *a, cb_json_writer *w, const aq *e) {
+static void question_json(ag *a, cb_json_writer *w, const aq *e,
+                          const aset *s) {
   const cb_question *q = e->q;
   cb_buf title = {0};
   cb_buf_puts(&title, q->title && q->title[0] ? q->title : q->id);
@@ -360,12 +437,9 @@ static void question_json(ag *a, cb_json_writer *w, const aq *e) {
     w->out->failed = 1;
   cb_buf_free(&title);
   cb_json__key(w, "description");
-  description(w, e);
-  /* required only where the question applies to every record */
-  int required = q->required && !q->when && !e->field &&
-                 q->type != CB_Q_PAIRWISE && q->type != CB_Q_RANK;
+  description(a, w, e, s);
   cb_json__key(w, "required");
-  cb_json__put_bool(w, required);
+  cb_json__put_bool(w, required(a, e, s));
   cb_json__key(w, "settings");
   cb_json__begin_object(w);
   cb_json__key(w, "type");
@@ -449,34 +523,6 @@ static void question_json(ag *a, cb_json_writer *w, const aq *e) {
 
 /* ---- settings.json and dataset.json ------------------------------------ */
 
-/* The guidelines: the Markdown of every chapter, in reading order.
- * Argilla renders them as Markdown, raw HTML included: unless the manifest
- * sets unsafe_html, that HTML is made text (cb_export__markdown_text). */
-static void guidelines(ag *a, cb_json_writer *w) {
-  cb_buf b = {0};
-  for (size_t i = 0; i < a->book->n_chapters; i++) {
-    uint32_t f = a->book->chapters[i].file;
-    if (f >= a->book->n_files)
-      continue;
-    const cb_file *file = &a->book->files[f];
-    if (b.len)
-      cb_buf_puts(&b, "\n\n");
-    /* a NUL byte (reported by the loader) would end the text early in
-     * tools that read C strings: keep the bytes, JSON escapes them */
-    if (a->book->manifest.unsafe_html)
-      cb_buf_append(&b, file->text, file->len);
-    else if (cb_export__markdown_text(&b, file->text, file->len) < 0)
-      b.failed = 1;
-    while (b.len && b.data[b.len - 1] == '\n')
-      b.len--;
-  }
-  cb_buf_putc(&b, '\n');
-  cb_json__put_string(w, cb_buf_cstr(&b), b.len);
-  if (b.failed)
-    w->out->failed = 1;
-  cb_buf_free(&b);
-}
-
 static void distribution(cb_json_writer *w) {
   cb_json__begin_object(w);
   cb_json__key(w, "strategy");
@@ -486,10 +532,15 @@ static void distribution(cb_json_writer *w) {
   cb_json__end_object(w);
 }
 
-static void settings_json(ag *a, cb_json_writer *w, const json_t *stamp) {
+/* settings.json of a dataset of set s. guidelines: the Markdown
+ * (cb_export__guidelines). */
+static void settings_json(ag *a, cb_json_writer *w, const json_t *stamp,
+                          const cb_buf *guidelines, const aset *s) {
   cb_json__begin_object(w);
   cb_json__key(w, "guidelines");
-  guidelines(a, w);
+  /* a NUL byte of a chapter is U+FFFD by now (cmark) */
+  cb_json__put_string(w, guidelines->data ? guidelines->data : "",
+                      guidelines->len);
   cb_json__key(w, "allow_extra_metadata");
   cb_json__put_bool(w, 1);
   cb_json__key(w, "distribution");
@@ -511,8 +562,11 @@ static void settings_json(ag *a, cb_json_writer *w, const json_t *stamp) {
     cb_buf_free(&t);
     cb_json__key(w, "description");
     cb_json__put_null(w);
+    size_t n_with = 0;
+    for (size_t k = 0; k < s->n; k++)
+      n_with += (size_t)cb_export__case_has(s->cases[k], f);
     cb_json__key(w, "required");
-    cb_json__put_bool(w, a->layout.n_final && f->n_cases == a->layout.n_final);
+    cb_json__put_bool(w, s->n && n_with == s->n);
     cb_json__key(w, "settings");
     cb_json__begin_object(w);
     cb_json__key(w, "type");
@@ -527,7 +581,7 @@ static void settings_json(ag *a, cb_json_writer *w, const json_t *stamp) {
   cb_json__key(w, "questions");
   cb_json__begin_array(w);
   for (size_t i = 0; i < a->n_questions; i++)
-    question_json(a, w, &a->questions[i]);
+    question_json(a, w, &a->questions[i], s);
   cb_json__end_array(w);
   cb_json__key(w, "metadata");
   cb_json__begin_array(w);
@@ -542,10 +596,9 @@ static void settings_json(ag *a, cb_json_writer *w, const json_t *stamp) {
   cb_json__end_object(w);
 }
 
-static void dataset_json(ag *a, cb_json_writer *w, const json_t *stamp) {
-  const char *name = norm(a, cb_model__title(a->book));
-  if (!name)
-    w->out->failed = 1;
+/* dataset.json: the dataset model Dataset.from_disk reads, named name. */
+static void dataset_json(cb_json_writer *w, const json_t *stamp,
+                         const char *name) {
   cb_json__begin_object(w);
   cb_json__key(w, "id");
   cb_json__put_null(w);
@@ -727,15 +780,13 @@ static void record(ag *a, cb_json_writer *w, const cb_case *c,
 /* ---- The exporter ------------------------------------------------------ */
 
 /* records.json, one record at a time, written as it is made: no tree. */
-static int write_records(ag *a, const char *path, const char *version) {
+static int write_records(ag *a, const char *path, const char *version,
+                         const aset *s) {
   cb_xarray records;
   cb_buf text = {0};
   int err = cb_export__array_open(&records, a->ctx, path);
-  for (size_t i = 0; i < a->book->n_cases && err == 0; i++) {
-    if (a->book->cases[i].status != CB_STATUS_FINAL)
-      continue;
-    record(a, cb_export__array_next(&records), &a->book->cases[i], version,
-           &text);
+  for (size_t i = 0; i < s->n && err == 0; i++) {
+    record(a, cb_export__array_next(&records), s->cases[i], version, &text);
     err = cb_export__array_add(&records, a->ctx);
   }
   cb_buf_free(&text);
@@ -743,6 +794,47 @@ static int write_records(ag *a, const char *path, const char *version) {
     return cb_export__array_close(&records);
   if (records.f)
     cb_export__array_discard(&records);
+  return err;
+}
+
+/* Writes one dataset, in the layout Dataset.from_disk reads:
+ * dir/.argilla/settings.json, dir/.argilla/dataset.json and
+ * dir/records.json, the records of the n cases (final ones), the dataset
+ * named name ([a-z0-9_-]). The questions' and fields' required follow the
+ * records given. guidelines is the Markdown of the settings, stamp the
+ * version object of both files, version the one of every record. The two
+ * small files are made before anything is written: out of memory, nothing
+ * is. Returns 0 or a negative code with ctx's error set. */
+static int write_dataset(ag *a, const char *dir, const char *name,
+                         const cb_case *const *cases, size_t n,
+                         const cb_buf *guidelines, const json_t *stamp,
+                         const char *version) {
+  cb_ctx *ctx = a->ctx;
+  aset s = {cases, n};
+  cb_buf settings = {0}, dataset = {0};
+  int err = 0;
+  const char *conf = cb_arena_printf(ctx->arena, "%s/.argilla", dir);
+  const char *p_settings = cb_arena_printf(ctx->arena, "%s/settings.json", conf);
+  const char *p_dataset = cb_arena_printf(ctx->arena, "%s/dataset.json", conf);
+  const char *p_records = cb_arena_printf(ctx->arena, "%s/records.json", dir);
+  cb_json_writer w;
+  cb_json__writer_init(&w, &settings, 2, 0);
+  settings_json(a, &w, stamp, guidelines, &s);
+  cb_json__writer_init(&w, &dataset, 2, 0);
+  dataset_json(&w, stamp, name);
+  if (!conf || !p_settings || !p_dataset || !p_records || settings.failed ||
+      dataset.failed) {
+    err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+    goto done;
+  }
+  if ((err = cb_output__mkdirs(ctx, conf)) < 0 ||
+      (err = cb_json_file__write_text(ctx, p_settings, &settings)) < 0 ||
+      (err = write_records(a, p_records, version, &s)) < 0 ||
+      (err = cb_json_file__write_text(ctx, p_dataset, &dataset)) < 0)
+    goto done;
+done:
+  cb_buf_free(&settings);
+  cb_buf_free(&dataset);
   return err;
 }
 
@@ -791,12 +883,12 @@ int cb_export_argilla__run(cb_ctx *ctx, const cb_book *book,
   a.book = book;
   int err = 0;
   json_t *stamp = NULL;
-  cb_buf settings = {0}, dataset = {0};
+  cb_buf guidelines = {0};
+  const cb_case **cases = NULL;
+  size_t n_cases = 0, cap_cases = 0;
   const char *dir = cb_arena_printf(ctx->arena, "%s/argilla", outdir);
-  const char *p_settings = cb_arena_printf(ctx->arena, "%s/settings.json", dir);
-  const char *p_records = cb_arena_printf(ctx->arena, "%s/records.json", dir);
-  const char *p_dataset = cb_arena_printf(ctx->arena, "%s/dataset.json", dir);
-  if (!dir || !p_settings || !p_records || !p_dataset)
+  const char *name = norm(&a, cb_model__title(book));
+  if (!dir || !name)
     return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
   if ((err = cb_export__layout(&a.layout, ctx, book)) < 0)
     goto done;
@@ -810,35 +902,30 @@ int cb_export_argilla__run(cb_ctx *ctx, const cb_book *book,
       err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
       goto done;
     }
-
-  /* the two small files are made first: out of memory, nothing is
-   * written */
-  stamp = cb_model_json__stamp(book);
-  cb_json_writer w;
-  cb_json__writer_init(&w, &settings, 2, 0);
-  settings_json(&a, &w, stamp);
-  cb_json__writer_init(&w, &dataset, 2, 0);
-  dataset_json(&a, &w, stamp);
-  if (!stamp || settings.failed || dataset.failed) {
+  for (size_t i = 0; i < book->n_cases; i++)
+    if (book->cases[i].status == CB_STATUS_FINAL &&
+        CB_VEC_PUSH(cases, n_cases, cap_cases, &book->cases[i]) < 0) {
+      err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+      goto done;
+    }
+  if ((err = cb_export__guidelines(&guidelines, ctx, book)) < 0)
+    goto done;
+  if (!(stamp = cb_model_json__stamp(book))) {
     err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
     goto done;
   }
-
-  const cb_stamp *s = &book->stamp;
-  const char *version = s->describe  ? s->describe
-                        : s->commit  ? s->commit
-                        : s->version ? s->version
-                                     : book->manifest.version;
-  if ((err = cb_output__mkdirs(ctx, dir)) < 0 ||
-      (err = cb_json_file__write_text(ctx, p_settings, &settings)) < 0 ||
-      (err = write_records(&a, p_records, version)) < 0 ||
-      (err = cb_json_file__write_text(ctx, p_dataset, &dataset)) < 0)
-    goto done;
+  const cb_stamp *st = &book->stamp;
+  const char *version = st->describe  ? st->describe
+                        : st->commit  ? st->commit
+                        : st->version ? st->version
+                                      : book->manifest.version;
+  err = write_dataset(&a, dir, name, cases, n_cases, &guidelines, stamp,
+                      version);
 done:
   cb_strmap_free(&a.names);
   cb_free(a.owners);
-  cb_buf_free(&settings);
-  cb_buf_free(&dataset);
+  cb_free(cases);
+  cb_buf_free(&guidelines);
   json_decref(stamp);
   return err;
 }
