@@ -28,18 +28,9 @@ const unxml = (s) =>
   s.replace(/&(amp|lt|gt|quot|apos|#(\d+)|#x([0-9a-f]+));/gi, (m, name, dec, hex) =>
     dec ? String.fromCodePoint(+dec) : hex ? String.fromCodePoint(parseInt(hex, 16)) : { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" }[name.toLowerCase()]);
 
-let passed = 0;
-let failed = 0;
-function check(name, problems) {
-  if (problems.length) {
-    failed++;
-    console.log("FAIL " + name);
-    console.log(problems.slice(0, 20).map((p) => "     " + p).join("\n"));
-  } else {
-    passed++;
-    console.log("ok   " + name);
-  }
-}
+const common = require("../grade/common.js");
+// one check from a list of problems, none when it passes
+const check = (name, problems) => common.check(name, problems.length === 0, problems.slice(0, 20).join("\n"));
 
 check("guidelines: no raw HTML node", (xml.match(/<html_(block|inline)\b[^>]*>[^<]*/g) || []).map(unxml));
 
@@ -75,4 +66,4 @@ check("guidelines: every link goes to the web" + (site === "-" ? "" : ", the sit
 if (site !== "-") check("guidelines: links to the site (" + underSite + ")", underSite ? [] : ["none"]);
 for (const w of wanted) check("guidelines: a link to " + w, dests.includes(w) ? [] : ["missing"]);
 
-console.log("RESULT " + passed + " " + failed);
+common.result();

@@ -65,15 +65,23 @@ ag_guidelines() {
   cmark-gfm -e table -e strikethrough -e autolink -e tasklist -t xml \
     "$TMP/ag-$agg_name-g.md" >"$TMP/ag-$agg_name-g.xml"
   agg_out=$TMP/ag-guidelines-$agg_name.out
+  RC=0
   node tests/exports/argilla-guidelines.js "$TMP/ag-$agg_name-out" \
-    "$TMP/ag-$agg_name-g.xml" "$@" >"$agg_out" 2>&1
-  grep -E '^FAIL' -A 20 "$agg_out" | sed 's/^/     /'
-  agg_result=$(grep '^RESULT ' "$agg_out" | tail -n 1)
-  if [ -z "$agg_result" ]; then
-    fail "argilla: argilla-guidelines.js $agg_name did not finish" "$agg_out"
+    "$TMP/ag-$agg_name-g.xml" "$@" >"$agg_out" 2>&1 || RC=$?
+  ag_results "argilla-guidelines.js $agg_name" "$agg_out"
+}
+
+# ag_results NAME OUT: adds the checks of a script's "RESULT passed failed"
+# line in OUT to the totals, its FAIL lines shown; a script that did not
+# finish is one failure (exit status RC).
+ag_results() {
+  grep -E '^FAIL' -A 20 "$2" | sed 's/^/     /'
+  agr_result=$(grep '^RESULT ' "$2" | tail -n 1)
+  if [ -z "$agr_result" ]; then
+    fail "argilla: $1 did not finish (exit status $RC)" "$2"
     return
   fi
-  set -- $agg_result
+  set -- $agr_result
   PASSED=$((PASSED + $2))
   FAILED=$((FAILED + $3))
 }
@@ -219,16 +227,8 @@ layer_argilla() {
       "$TMP/ag-$b-out/argilla"
     out=$TMP/ag-check-$b.out
     run_limited 120 "$out" "$out.err" node tests/exports/argilla-check.js "$TMP/ag-$b-out"
-    grep -E '^FAIL' -A 20 "$out" | sed 's/^/     /'
-    result=$(grep '^RESULT ' "$out" | tail -n 1)
-    if [ -z "$result" ]; then
-      cat "$out.err" >>"$out"
-      fail "argilla: argilla-check.js $b did not finish (exit status $RC)" "$out"
-      continue
-    fi
-    set -- $result
-    PASSED=$((PASSED + $2))
-    FAILED=$((FAILED + $3))
+    cat "$out.err" >>"$out"
+    ag_results "argilla-check.js $b" "$out"
   done
 
   # The schemas and the checker have teeth: broken copies are refused.

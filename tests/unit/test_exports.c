@@ -94,12 +94,21 @@ static void check_file(const char *out, const char *name,
   free(text);
 }
 
-static void test_book(void) {
-  cb_ctx *ctx = NULL;
-  CHECK_INT(cb_ctx_new(&ctx, NULL), 0);
-  cb_source_file f = {"tone.md", chapter, sizeof chapter - 1};
+/* The book of one chapter, path and text, loaded in a new *ctx (freed by
+ * the caller); NULL when it does not load. */
+static const cb_book *load_one(cb_ctx **ctx, const char *path,
+                               const char *text, size_t len) {
+  *ctx = NULL;
+  CHECK_INT(cb_ctx_new(ctx, NULL), 0);
+  cb_source_file f = {path, text, len};
   const cb_book *book = NULL;
-  CHECK_INT(cb_book_load_files(&book, ctx, &f, 1), 0);
+  CHECK_INT(cb_book_load_files(&book, *ctx, &f, 1), 0);
+  return book;
+}
+
+static void test_book(void) {
+  cb_ctx *ctx;
+  const cb_book *book = load_one(&ctx, "tone.md", chapter, sizeof chapter - 1);
   if (!book) {
     cb_ctx_free(ctx);
     return;
@@ -234,11 +243,8 @@ static void holds(const char *s, const char *part, int want) {
  * and the property lists of a question, a criterion and a case; without
  * site_url, then with it. */
 static void test_guidelines(void) {
-  cb_ctx *ctx = NULL;
-  CHECK_INT(cb_ctx_new(&ctx, NULL), 0);
-  cb_source_file f = {"guide.md", guide, sizeof guide - 1};
-  const cb_book *book = NULL;
-  CHECK_INT(cb_book_load_files(&book, ctx, &f, 1), 0);
+  cb_ctx *ctx;
+  const cb_book *book = load_one(&ctx, "guide.md", guide, sizeof guide - 1);
   if (!book) {
     cb_ctx_free(ctx);
     return;
