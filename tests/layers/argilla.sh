@@ -295,6 +295,26 @@ layer_argilla() {
   else
     fail "argilla: argilla-guidelines.js refuses the chapters as written" "$TMP/why"
   fi
+  # argilla-check.js refuses a required flag changed, and a question with
+  # a when whose description no longer says it
+  for mutation in required when; do
+    rm -rf "$m/out-$mutation"
+    cp -R "$TMP/ag-every-type-out" "$m/out-$mutation"
+    node -e '
+      const fs = require("fs"), [f, kind] = process.argv.slice(1);
+      const s = JSON.parse(fs.readFileSync(f, "utf8"));
+      const q = s.questions.find((x) => x.name === (kind === "required" ? "verdict" : "reason"));
+      if (kind === "required") q.required = !q.required;
+      else q.description = "Why is it not good?";
+      fs.writeFileSync(f, JSON.stringify(s));
+    ' "$m/out-$mutation/argilla/.argilla/settings.json" "$mutation"
+    node tests/exports/argilla-check.js "$m/out-$mutation" >"$TMP/why" 2>&1
+    if grep -q '^FAIL settings: required from the question' "$TMP/why"; then
+      pass "argilla: argilla-check.js refuses a question changed ($mutation)"
+    else
+      fail "argilla: argilla-check.js refuses a question changed ($mutation)" "$TMP/why"
+    fi
+  done
   # argilla-check.js refuses a suggestion that is not an option, and one
   # that differs from the gold
   for mutation in option gold; do
