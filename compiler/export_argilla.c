@@ -19,11 +19,12 @@
  */
 #include <string.h>
 
+#include "export.h"
+#include "export_argilla_impl.h"
 #include "export_guidelines.h"
+#include "export_util.h"
 #include "json_file.h"
 #include "json_out.h"
-#include "export.h"
-#include "export_util.h"
 #include "model.h"
 #include "model_json.h"
 #include "output.h"
@@ -35,31 +36,6 @@
 /* Argilla's rating questions take values from 0 to 10. */
 #define RATING_MIN 0
 #define RATING_MAX 10
-
-/* One question of the dataset: a question of the book, or a per-response
- * question for one response field. */
-typedef struct aq {
-  const cb_question *q;
-  size_t qi;
-  const char *name;
-  const cb_xfield *field;     /* per-response: the response field */
-  const cb_xfield **compared; /* pairwise, rank */
-  size_t n_compared;
-} aq;
-
-typedef struct ag {
-  cb_ctx *ctx;
-  const cb_book *book;
-  cb_xlayout layout;
-  const char **field_names; /* per layout field, NULL when left out */
-  aq *questions;
-  size_t n_questions;
-  /* every name given so far -> index in owners (what it names), for
-   * collisions */
-  cb_strmap names;
-  const char **owners; /* cb_malloc'd */
-  size_t n_owners, cap_owners;
-} ag;
 
 static void report(ag *a, cb_loc loc, const char *element, const char *msg) {
   cb_diag_report(a->ctx, CB_DIAG_ERROR, RULE, loc, element, NULL, "%s: %s",
@@ -308,114 +284,6 @@ static void option(cb_json_writer *w, const char *value, const char *text,
   cb_json__end_object(w);
 }
 
-/* The records a dataset holds: its cases, all final. */
-typedef struct aset {
-  const cb_case *const *cases;
-  size_t n;
-} aset;
-
-/* Does case c have what entry e asks about: its response field, the
- * responses a pairwise question compares (and no third), or those of a
- * ranking? */
-static int applies(const ag *a, const aq *e, const cb_case *c) {
-  if (e->field)
-    return cb_export__case_has(c, e->field);
-  if (e->q->type != CB_Q_PAIRWISE && e->q->type != CB_Q_RANK)
-    return 1;
-  for (size_t k = 0; k < e->n_compared; k++)
-    if (!cb_export__case_has(c, e->compared[k]))
-      return 0;
-  if (e->q->type == CB_Q_PAIRWISE) {
-    size_t n_responses = 0;
-    for (size_t i = 0; i < a->layout.n_fields; i++)
-      n_responses += a->layout.fields[i].kind == CB_XF_RESPONSE &&
-                     cb_export__case_has(c, &a->layout.fields[i]);
-    return n_responses == 2;
-  }
-  return 1;
-}
-
-/* 1 when entry e applies to every record of set s. */
-static int applies_to_all(const ag *a, const aq *e, const aset *s) {
-  for (size_t i = 0; i < s->n; i++)
-    if (!applies(a, e, s->cases[i]))
-      return 0;
-  return 1;
-}
-
-/* Argilla's required: the question's own, where Argilla can hold it, that
- * is when it applies to every record (Argilla has no conditions). */
-static int required(const ag *a, const aq *e, const aset *s) {
-  return e->q->required && !e->q->when && applies_to_all(a, e, s);
-}
-
-/* What a question needs that Argilla cannot say: when it is asked. */
-static void condition_note(ag *a, cb_buf *b, const aq *e, const aset *s) {
-  const cb_question *q = e->q;
-  if (q->when) {
-    cb_buf_puts(b, "Answer only when ");
-    if (cb_export__when_words(b, a->ctx, a->book, q) < 0)
-      b->failed = 1;
-    cb_buf_puts(b, q->required ? "; it is required then."
-                               : "; it is optional then.");
-    cb_buf_puts(b, " Argilla shows every question on every record: leave "
-                   "this one empty otherwise.");
-  } else if (q->required && !required(a, e, s)) {
-    cb_buf_puts(b, "Required for the records that have ");
-    if (e->field) {
-      cb_buf f = {0};
-      cb_buf_puts(b, cb_export__field_title(&f, e->field));
-      if (f.failed)
-        b->failed = 1;
-      cb_buf_free(&f);
-    } else {
-      for (size_t k = 0; k < e->n_compared; k++) {
-        if (k)
-          cb_buf_puts(b, k + 1 == e->n_compared ? " and " : ", ");
-        cb_buf_puts(b, "response ");
-        cb_buf_puts(b, e->compared[k]->response);
-      }
-      if (q->type == CB_Q_PAIRWISE)
-        cb_buf_puts(b, " and no other response");
-    }
-    cb_buf_puts(b, "; leave it empty on the others.");
-  }
-}
-
-/* The question's description: its hint, its guidance, its scale labels
- * and when it is asked; null when there is none of them. */
-static void description(ag *a, cb_json_writer *w, const aq *e,
-                        const aset *s) {
-  const cb_question *q = e->q;
-  cb_buf b = {0};
-  if (q->hint && q->hint[0] && (!q->title || strcmp(q->hint, q->title) != 0))
-    cb_buf_puts(&b, q->hint);
-  if (q->guidance.text && q->guidance.text[0]) {
-    if (b.len)
-      cb_buf_puts(&b, "\n\n");
-    cb_buf_puts(&b, q->guidance.text);
-  }
-  if (q->type == CB_Q_SCALE)
-    for (size_t k = 0; k < q->n_options; k++) {
-      cb_buf_printf(&b, "%s%d: %s", b.len ? "\n" : "", q->options[k].value,
-                    q->options[k].meaning_text ? q->options[k].meaning_text
-                                               : "");
-    }
-  size_t before = b.len;
-  if (b.len)
-    cb_buf_puts(&b, "\n\n");
-  condition_note(a, &b, e, s);
-  if (b.len == before + (before ? 2 : 0))
-    b.len = before; /* no note */
-  if (b.len)
-    cb_json__put_string(w, cb_buf_cstr(&b), b.len);
-  else
-    cb_json__put_null(w);
-  if (b.failed)
-    w->out->failed = 1;
-  cb_buf_free(&b);
-}
-
 static void question_json(ag *a, cb_json_writer *w, const aq *e,
                           const aset *s) {
   const cb_question *q = e->q;
@@ -437,9 +305,9 @@ static void question_json(ag *a, cb_json_writer *w, const aq *e,
     w->out->failed = 1;
   cb_buf_free(&title);
   cb_json__key(w, "description");
-  description(a, w, e, s);
+  cb_export_argilla__description(a, w, e, s);
   cb_json__key(w, "required");
-  cb_json__put_bool(w, required(a, e, s));
+  cb_json__put_bool(w, cb_export_argilla__required(a, e, s));
   cb_json__key(w, "settings");
   cb_json__begin_object(w);
   cb_json__key(w, "type");
@@ -452,8 +320,7 @@ static void question_json(ag *a, cb_json_writer *w, const aq *e,
     cb_json__key(w, "options");
     cb_json__begin_array(w);
     for (size_t k = 0; k < q->n_options; k++)
-      option(w, q->options[k].id, q->options[k].id,
-             q->options[k].meaning_text);
+      option(w, q->options[k].id, q->options[k].id, q->options[k].meaning_text);
     cb_json__end_array(w);
     n_options = q->n_options;
     break;
@@ -814,7 +681,8 @@ static int write_dataset(ag *a, const char *dir, const char *name,
   cb_buf settings = {0}, dataset = {0};
   int err = 0;
   const char *conf = cb_arena_printf(ctx->arena, "%s/.argilla", dir);
-  const char *p_settings = cb_arena_printf(ctx->arena, "%s/settings.json", conf);
+  const char *p_settings =
+      cb_arena_printf(ctx->arena, "%s/settings.json", conf);
   const char *p_dataset = cb_arena_printf(ctx->arena, "%s/dataset.json", conf);
   const char *p_records = cb_arena_printf(ctx->arena, "%s/records.json", dir);
   cb_json_writer w;
@@ -838,8 +706,8 @@ done:
   return err;
 }
 
-int cb_export_argilla__targets(cb_export_target **out, size_t *n,
-                               cb_ctx *ctx, const cb_book *book) {
+int cb_export_argilla__targets(cb_export_target **out, size_t *n, cb_ctx *ctx,
+                               const cb_book *book) {
   ag a;
   memset(&a, 0, sizeof a);
   a.ctx = ctx;
@@ -908,7 +776,7 @@ int cb_export_argilla__run(cb_ctx *ctx, const cb_book *book,
       err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
       goto done;
     }
-  if ((err = cb_export__guidelines(&guidelines, ctx, book)) < 0)
+  if ((err = cb_export__guidelines(&guidelines, ctx, book, NULL)) < 0)
     goto done;
   if (!(stamp = cb_model_json__stamp(book))) {
     err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
@@ -919,8 +787,8 @@ int cb_export_argilla__run(cb_ctx *ctx, const cb_book *book,
                         : st->commit  ? st->commit
                         : st->version ? st->version
                                       : book->manifest.version;
-  err = write_dataset(&a, dir, name, cases, n_cases, &guidelines, stamp,
-                      version);
+  err =
+      write_dataset(&a, dir, name, cases, n_cases, &guidelines, stamp, version);
 done:
   cb_strmap_free(&a.names);
   cb_free(a.owners);

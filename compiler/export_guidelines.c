@@ -30,8 +30,9 @@ typedef struct el {
 typedef struct gl {
   cb_ctx *ctx;
   const cb_book *book;
-  cmark_node *doc; /* the chapter being written */
-  const char *site; /* site_url, or NULL */
+  const unsigned char *hide; /* per case: left out, or NULL */
+  cmark_node *doc;           /* the chapter being written */
+  const char *site;          /* site_url, or NULL */
   cb_buf scratch;
   int failed;
 } gl;
@@ -90,8 +91,7 @@ static const char *site_url(gl *g, const char *href) {
 /* Appends to parent a link to the element anchor prefix-id of chapter ch
  * on the site, its text label; only the text without site_url. */
 static void add_element(gl *g, cmark_node *parent, uint32_t ch,
-                        const char *prefix, const char *id,
-                        const char *label) {
+                        const char *prefix, const char *id, const char *label) {
   const char *url = NULL;
   if (g->site && ch < g->book->n_chapters) {
     const char *href = cb_arena_printf(g->ctx->arena, "%s.html#%s-%s",
@@ -375,12 +375,12 @@ static size_t elements(el **out, const cb_book *b, uint32_t ci) {
   int bad = 0;
   for (size_t i = 0; i < b->n_questions && !bad; i++)
     if (b->questions[i].chapter == ci)
-      bad = CB_VEC_PUSH(v, n, cap, ((el){b->questions[i].loc.line,
-                                         EL_QUESTION, i}));
+      bad = CB_VEC_PUSH(v, n, cap,
+                        ((el){b->questions[i].loc.line, EL_QUESTION, i}));
   for (size_t i = 0; i < b->n_criteria && !bad; i++)
     if (b->criteria[i].chapter == ci)
-      bad = CB_VEC_PUSH(v, n, cap, ((el){b->criteria[i].loc.line,
-                                         EL_CRITERION, i}));
+      bad = CB_VEC_PUSH(v, n, cap,
+                        ((el){b->criteria[i].loc.line, EL_CRITERION, i}));
   for (size_t i = 0; i < b->n_cases && !bad; i++)
     if (b->cases[i].chapter == ci)
       bad = CB_VEC_PUSH(v, n, cap, ((el){b->cases[i].loc.line, EL_CASE, i}));
@@ -424,7 +424,7 @@ static void blocks(gl *g, uint32_t ci) {
   }
   size_t next = 0;
   const el *cur = NULL;
-  int level = 0;
+  int level = 0, hiding = 0;
   uint32_t want = 0; /* the current element's property line, 0: done */
   cmark_node *n = cmark_node_first_child(g->doc);
   while (n && !g->failed) {
@@ -434,14 +434,18 @@ static void blocks(gl *g, uint32_t ci) {
     if (t == CMARK_NODE_HEADING) {
       int lv = cmark_node_get_heading_level(n);
       if (cur && lv <= level)
-        cur = NULL, want = 0;
+        cur = NULL, want = 0, hiding = 0;
       while (next < n_els && els[next].line < line)
         next++;
       if (next < n_els && els[next].line == line) {
         cur = &els[next++];
         level = lv;
         want = props_line(g->book, cur);
+        hiding = cur->kind == EL_CASE && g->hide && g->hide[cur->index];
       }
+    }
+    if (hiding) {
+      cb_parse__drop(g->doc, n); /* the whole section of a hidden case */
     } else if (t == CMARK_NODE_LIST && want && line <= want &&
                want <= (uint32_t)cmark_node_get_end_line(n)) {
       const cb_book *b = g->book;
@@ -460,11 +464,13 @@ static void blocks(gl *g, uint32_t ci) {
 
 /* ---- The guidelines ----------------------------------------------------- */
 
-int cb_export__guidelines(cb_buf *out, cb_ctx *ctx, const cb_book *book) {
+int cb_export__guidelines(cb_buf *out, cb_ctx *ctx, const cb_book *book,
+                          const unsigned char *hide) {
   gl g;
   memset(&g, 0, sizeof g);
   g.ctx = ctx;
   g.book = book;
+  g.hide = hide;
   g.site = book->manifest.site_url;
   for (size_t i = 0; i < book->n_chapters && !g.failed; i++) {
     const cb_chapter *ch = &book->chapters[i];

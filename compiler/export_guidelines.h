@@ -22,11 +22,16 @@
  *     questions it applies to, that of a case its answers under the
  *     questions' titles and the criteria it demonstrates;
  *   - HTML comments (casebook-ignore) are left out, and other raw HTML is
- *     text unless the manifest sets unsafe_html.
+ *     text unless the manifest sets unsafe_html;
+ *   - the section of case i (its heading up to the next heading of its
+ *     level or higher) is left out when hide[i] is nonzero (hide: NULL,
+ *     or one flag per case of the book): cases an annotator must not see
+ *     the answers of.
  *
  * Returns 0, or CB_ENOMEM with ctx's error set (out may hold part of the
  * text). */
-int cb_export__guidelines(cb_buf *out, cb_ctx *ctx, const cb_book *book);
+int cb_export__guidelines(cb_buf *out, cb_ctx *ctx, const cb_book *book,
+                          const unsigned char *hide);
 
 /* Appends q's `when` in words, for one who answers: `the answer to
  * "Harm" is "borderline" or "harmful"` when it has that form

@@ -48,7 +48,7 @@ static cb_buf guidelines(const char *md, size_t len) {
   const cb_book *book = NULL;
   CHECK_INT(cb_book_load_files(&book, ctx, &f, 1), 0);
   if (book)
-    CHECK_INT(cb_export__guidelines(&out, ctx, book), 0);
+    CHECK_INT(cb_export__guidelines(&out, ctx, book, NULL), 0);
   cb_ctx_free(ctx);
   return out;
 }
@@ -169,11 +169,9 @@ static void test_many_tags(void) {
   cb_buf out = escaped(cb_buf_cstr(&md), md.len);
   /* each script block is text, each indented line code */
   int scripts = 0, code = 0;
-  for (const char *p = cb_buf_cstr(&out); (p = strstr(p, "\\<script\\>"));
-       p++)
+  for (const char *p = cb_buf_cstr(&out); (p = strstr(p, "\\<script\\>")); p++)
     scripts++;
-  for (const char *p = cb_buf_cstr(&out); (p = strstr(p, "    <b>y</b>"));
-       p++)
+  for (const char *p = cb_buf_cstr(&out); (p = strstr(p, "    <b>y</b>")); p++)
     code++;
   CHECK_INT(scripts, 40);
   CHECK_INT(code, 40);

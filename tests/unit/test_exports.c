@@ -96,8 +96,8 @@ static void check_file(const char *out, const char *name,
 
 /* The book of one chapter, path and text, loaded in a new *ctx (freed by
  * the caller); NULL when it does not load. */
-static const cb_book *load_one(cb_ctx **ctx, const char *path,
-                               const char *text, size_t len) {
+static const cb_book *load_one(cb_ctx **ctx, const char *path, const char *text,
+                               size_t len) {
   *ctx = NULL;
   CHECK_INT(cb_ctx_new(ctx, NULL), 0);
   cb_source_file f = {path, text, len};
@@ -133,9 +133,9 @@ static void test_book(void) {
       "<question id=\"pick\" type=\"pairwise\""};
   static const char *const schema_has[] = {
       "\"https://json-schema.org/draft/2020-12/schema\"", "\"propertyNames\""};
-  static const char *const prompt_has[] = {
-      "### Example 1: case `one`", "{\"A\":\"calm\",\"B\":\"loud\"}",
-      "{{case}}\n"};
+  static const char *const prompt_has[] = {"### Example 1: case `one`",
+                                           "{\"A\":\"calm\",\"B\":\"loud\"}",
+                                           "{{case}}\n"};
   check_file(out, "rubric.xml", xml_has, COUNT(xml_has));
   check_file(out, "annotation.schema.json", schema_has, COUNT(schema_has));
   check_file(out, "judge/prompts/tone.md", prompt_has, COUNT(prompt_has));
@@ -250,7 +250,7 @@ static void test_guidelines(void) {
     return;
   }
   cb_buf md = {0};
-  CHECK_INT(cb_export__guidelines(&md, ctx, book), 0);
+  CHECK_INT(cb_export__guidelines(&md, ctx, book, NULL), 0);
   const char *s = cb_buf_cstr(&md);
   static const char *const plain[] = {
       "See the harm question, safe, a case, nowhere, "
@@ -266,19 +266,20 @@ static void test_guidelines(void) {
   for (size_t i = 0; i < sizeof plain / sizeof *plain; i++)
     holds(s, plain[i], 1);
   static const char *const never[] = {
-      "question:", "option:", "case:", "javascript", "img.png",
-      "casebook-ignore", "<b>", "when:", "applies-to", "required:",
-      "tags", "criteria:"};
+      "question:",  "option:",         "case:", "javascript",
+      "img.png",    "casebook-ignore", "<b>",   "when:",
+      "applies-to", "required:",       "tags",  "criteria:"};
   for (size_t i = 0; i < sizeof never / sizeof *never; i++)
     holds(s, never[i], 0);
 
   /* with site_url: the same links, absolute, to the site's anchors */
   ((cb_book *)book)->manifest.site_url = "https://example.org/g/";
   cb_buf_reset(&md);
-  CHECK_INT(cb_export__guidelines(&md, ctx, book), 0);
+  CHECK_INT(cb_export__guidelines(&md, ctx, book, NULL), 0);
   s = cb_buf_cstr(&md);
   static const char *const linked[] = {
-      "See [the harm question](https://example.org/g/guide.html#question-harm), "
+      "See [the harm "
+      "question](https://example.org/g/guide.html#question-harm), "
       "[safe](https://example.org/g/guide.html#option-harm-safe), "
       "[a case](https://example.org/g/guide.html#case-c1), nowhere, "
       "[web](https://example.com/x), js and chart.",
@@ -290,10 +291,20 @@ static void test_guidelines(void) {
       "guide.html#criterion-crit)\n"};
   for (size_t i = 0; i < sizeof linked / sizeof *linked; i++)
     holds(s, linked[i], 1);
+
+  /* a hidden case: its whole section is left out, the rest kept */
+  unsigned char hide[1] = {1};
+  CHECK_INT((long long)book->n_cases, 1);
+  cb_buf_reset(&md);
+  CHECK_INT(cb_export__guidelines(&md, ctx, book, hide), 0);
+  s = cb_buf_cstr(&md);
+  holds(s, "Case c1", 0);
+  holds(s, "Hello", 0);
+  holds(s, "Why.", 0);
+  holds(s, "Rule text.", 1);
   cb_buf_free(&md);
   cb_ctx_free(ctx);
 }
-
 
 /* Out of memory at each allocation in turn, in each exporter: a clean
  * CB_ENOMEM with a message, no temporary file left, until one succeeds.
