@@ -6,7 +6,9 @@
  * published site or made text, its property lists said in words, its raw
  * HTML made text, and the tree written back as CommonMark. Writing from
  * the tree, not patching the source, keeps the output's syntax ours:
- * whatever text a chapter holds comes out escaped as text.
+ * whatever text a chapter holds comes out escaped as text. A chapter
+ * whose containers nest absurdly deep is shown as written, in a code
+ * block (MAX_NEST).
  */
 #include "export_guidelines.h"
 
@@ -17,6 +19,13 @@
 #include "links.h"
 #include "model.h"
 #include "parse.h"
+
+/* Containers (quotes, lists, items) nested deeper than this: the chapter
+ * is shown as written, in a code block. Markdown repeats a container's
+ * marker on each line it holds, so writing a deep tree back would repeat
+ * them on every line (a line of 3,000 '>' followed by 3,000 lazy lines
+ * is 12 kB of input and 18 MB of output); no guideline nests so deep. */
+#define MAX_NEST 16
 
 typedef enum { EL_QUESTION, EL_CRITERION, EL_CASE } el_kind;
 
@@ -464,6 +473,52 @@ static void blocks(gl *g, uint32_t ci) {
 
 /* ---- The guidelines ----------------------------------------------------- */
 
+/* 1 when containers of doc nest deeper than MAX_NEST. */
+static int too_deep(cmark_node *doc) {
+  int depth = 0, over = 0;
+  cmark_iter *it = cmark_iter_new(doc);
+  cmark_event_type ev;
+  while (it && !over && (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+    cmark_node_type t = cmark_node_get_type(cmark_iter_get_node(it));
+    if (t != CMARK_NODE_BLOCK_QUOTE && t != CMARK_NODE_LIST &&
+        t != CMARK_NODE_ITEM)
+      continue;
+    depth += ev == CMARK_EVENT_ENTER ? 1 : -1;
+    over = depth > MAX_NEST;
+  }
+  cmark_iter_free(it);
+  return over || !it;
+}
+
+/* Appends text as a fenced code block, its fence longer than any run of
+ * '~' in it, so that nothing in it can close the block. */
+static void put_fenced(cb_buf *out, const char *text, size_t len) {
+  size_t run = 0, longest = 0;
+  for (size_t i = 0; i < len; i++) {
+    run = text[i] == '~' ? run + 1 : 0;
+    if (run > longest)
+      longest = run;
+  }
+  size_t fence = longest < 3 ? 3 : longest + 1;
+  for (size_t i = 0; i < fence; i++)
+    cb_buf_putc(out, '~');
+  cb_buf_putc(out, '\n');
+  cb_buf_append(out, text, len);
+  if (len && text[len - 1] != '\n')
+    cb_buf_putc(out, '\n');
+  for (size_t i = 0; i < fence; i++)
+    cb_buf_putc(out, '~');
+  cb_buf_putc(out, '\n');
+}
+
+/* 1 when a case of chapter ci is hidden. */
+static int hides_some(const gl *g, uint32_t ci) {
+  for (size_t i = 0; g->hide && i < g->book->n_cases; i++)
+    if (g->hide[i] && g->book->cases[i].chapter == ci)
+      return 1;
+  return 0;
+}
+
 int cb_export__guidelines(cb_buf *out, cb_ctx *ctx, const cb_book *book,
                           const unsigned char *hide) {
   gl g;
@@ -482,12 +537,18 @@ int cb_export__guidelines(cb_buf *out, cb_ctx *ctx, const cb_book *book,
       g.failed = 1;
       break;
     }
-    inlines(&g, ch);
-    blocks(&g, (uint32_t)i);
     if (out->len)
       cb_buf_puts(out, "\n");
-    if (!g.failed && cb_parse__render_markdown(out, g.doc) < 0)
-      g.failed = 1;
+    if (too_deep(g.doc)) {
+      /* as written, in a code block: unless it holds a hidden case */
+      if (!hides_some(&g, (uint32_t)i))
+        put_fenced(out, f->text ? f->text : "", f->len);
+    } else {
+      inlines(&g, ch);
+      blocks(&g, (uint32_t)i);
+      if (!g.failed && cb_parse__render_markdown(out, g.doc) < 0)
+        g.failed = 1;
+    }
     cb_parse__release(g.doc);
     g.doc = NULL;
   }

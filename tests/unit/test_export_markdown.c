@@ -5,7 +5,8 @@
  * written back as Markdown: every raw HTML node cmark-gfm finds in a
  * chapter is text in the result, whatever the blocks around it, and a
  * chapter without raw HTML, links or elements renders to the same HTML as
- * the chapter itself.
+ * the chapter itself; a chapter nested too deep to write back is shown as
+ * written, in a code block.
  */
 #include <cmark-gfm.h>
 #include <string.h>
@@ -179,10 +180,38 @@ static void test_many_tags(void) {
   cb_buf_free(&md);
 }
 
+/* Quotes nested past the limit, with lazy lines that would each repeat
+ * every '>': the chapter comes out as written, in one code block whose
+ * fence no run of '~' in it can close, about the size of the input. */
+static void test_deep(void) {
+  cb_buf md = {0};
+  cb_buf_puts(&md, "# T\n\n");
+  for (int i = 0; i < 500; i++)
+    cb_buf_puts(&md, "> ");
+  cb_buf_puts(&md, "x <script>y</script>\n");
+  for (int i = 0; i < 500; i++)
+    cb_buf_puts(&md, "lazy ~~~~ line\n");
+  cb_buf out = guidelines(md.data, md.len);
+  CHECK(out.len < md.len + 64);
+  CHECK(strncmp(cb_buf_cstr(&out), "~~~~~\n# T\n", 10) == 0);
+  cmark_node *doc = cb_parse__document(out.data ? out.data : "", out.len);
+  CHECK(doc != NULL);
+  if (doc) {
+    cmark_node *code = cmark_node_first_child(doc);
+    CHECK(code && cmark_node_get_type(code) == CMARK_NODE_CODE_BLOCK &&
+          !cmark_node_next(code));
+    CHECK(code && strlen(cmark_node_get_literal(code)) == md.len);
+  }
+  cb_parse__release(doc);
+  cb_buf_free(&out);
+  cb_buf_free(&md);
+}
+
 int main(void) {
   test_exact();
   test_hard();
   test_unchanged();
   test_many_tags();
+  test_deep();
   return test_report("export markdown");
 }
