@@ -143,6 +143,14 @@ static void rewrite_link(gl *g, cmark_node *n, const cb_link *l) {
   }
   if (l->kind == CB_LINK_EXTERNAL)
     return;
+  if (l->kind == CB_LINK_CASE && g->hide) {
+    /* the site's page of a hidden case shows its answers */
+    const cb_case *c = cb_book_case(g->book, l->target);
+    if (c && g->hide[c - g->book->cases]) {
+      unwrap(g, n);
+      return;
+    }
+  }
   const char *abs = l->kind == CB_LINK_UNSAFE ? NULL : site_url(g, l->href);
   if (!abs) {
     unwrap(g, n);

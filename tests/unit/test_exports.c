@@ -302,6 +302,8 @@ static void test_guidelines(void) {
   holds(s, "Hello", 0);
   holds(s, "Why.", 0);
   holds(s, "Rule text.", 1);
+  holds(s, "a case, nowhere", 1); /* the link to it is text */
+  holds(s, "#case-c1", 0);
   cb_buf_free(&md);
   cb_ctx_free(ctx);
 }
