@@ -498,27 +498,6 @@ static int too_deep(cmark_node *doc) {
   return over || !it;
 }
 
-/* Appends text as a fenced code block, its fence longer than any run of
- * '~' in it, so that nothing in it can close the block. */
-static void put_fenced(cb_buf *out, const char *text, size_t len) {
-  size_t run = 0, longest = 0;
-  for (size_t i = 0; i < len; i++) {
-    run = text[i] == '~' ? run + 1 : 0;
-    if (run > longest)
-      longest = run;
-  }
-  size_t fence = longest < 3 ? 3 : longest + 1;
-  for (size_t i = 0; i < fence; i++)
-    cb_buf_putc(out, '~');
-  cb_buf_putc(out, '\n');
-  cb_buf_append(out, text, len);
-  if (len && text[len - 1] != '\n')
-    cb_buf_putc(out, '\n');
-  for (size_t i = 0; i < fence; i++)
-    cb_buf_putc(out, '~');
-  cb_buf_putc(out, '\n');
-}
-
 /* 1 when a case of chapter ci is hidden. */
 static int hides_some(const gl *g, uint32_t ci) {
   for (size_t i = 0; g->hide && i < g->book->n_cases; i++)
@@ -550,7 +529,7 @@ int cb_export__guidelines(cb_buf *out, cb_ctx *ctx, const cb_book *book,
     if (too_deep(g.doc)) {
       /* as written, in a code block: unless it holds a hidden case */
       if (!hides_some(&g, (uint32_t)i))
-        put_fenced(out, f->text ? f->text : "", f->len);
+        cb_export__fenced(out, "", f->text ? f->text : "", f->len);
     } else {
       inlines(&g, ch);
       blocks(&g, (uint32_t)i);

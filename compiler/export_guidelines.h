@@ -25,8 +25,12 @@
  *     text unless the manifest sets unsafe_html;
  *   - the section of case i (its heading up to the next heading of its
  *     level or higher) is left out when hide[i] is nonzero (hide: NULL,
- *     or one flag per case of the book): cases an annotator must not see
- *     the answers of.
+ *     or one flag per case of the book), and a link to it is its text:
+ *     cases an annotator must not see the answers of;
+ *   - a chapter whose quotes, lists and items nest more than 16 deep is
+ *     its text as written in a fenced code block (cb_export__fenced), or
+ *     nothing when it holds a hidden case: written back, each of its
+ *     lines would repeat every marker.
  *
  * Returns 0, or CB_ENOMEM with ctx's error set (out may hold part of the
  * text). */

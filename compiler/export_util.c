@@ -11,6 +11,7 @@
 #include "json_out.h"
 #include "model.h"
 #include "output.h"
+#include "utf8.h"
 #include "when.h"
 
 /* ---- JSON ------------------------------------------------------------ */
@@ -467,6 +468,39 @@ done:
     memset(out, 0, sizeof *out);
   cb_free(w);
   return result;
+}
+
+/* ---- Markdown -------------------------------------------------------- */
+
+/* (export_util.h) */
+void cb_export__fenced(cb_buf *out, const char *info, const char *s,
+                       size_t len) {
+  cb_buf clean = {0};
+  if (!cb_utf8__text_ok(s, len, CB_TEXT_HTML)) {
+    cb_utf8__text_fix(&clean, s, len, CB_TEXT_HTML);
+    s = clean.data ? clean.data : "";
+    len = clean.len;
+  }
+  size_t longest = 0, run = 0;
+  for (size_t i = 0; i < len; i++) {
+    run = s[i] == '`' ? run + 1 : 0;
+    if (run > longest)
+      longest = run;
+  }
+  size_t fence = longest + 1 > 3 ? longest + 1 : 3;
+  for (size_t i = 0; i < fence; i++)
+    cb_buf_putc(out, '`');
+  cb_buf_puts(out, info);
+  cb_buf_putc(out, '\n');
+  cb_buf_append(out, s, len);
+  if (len && s[len - 1] != '\n')
+    cb_buf_putc(out, '\n');
+  for (size_t i = 0; i < fence; i++)
+    cb_buf_putc(out, '`');
+  cb_buf_puts(out, "\n\n");
+  if (clean.failed)
+    out->failed = 1;
+  cb_buf_free(&clean);
 }
 
 /* ---- Names ----------------------------------------------------------- */

@@ -129,6 +129,16 @@ typedef struct cb_xwhen {
 int cb_export__when(cb_xwhen *out, cb_ctx *ctx, const cb_book *book,
                     const cb_question *q);
 
+/* ---- Markdown -------------------------------------------------------- */
+
+/* Appends s (len bytes) as a fenced code block with info string info,
+ * then a blank line: the fence is longer than any run of backticks in s
+ * (at least three), so nothing in it can end the block. The text is
+ * cleaned first: invalid UTF-8 and control characters are made visible,
+ * as in HTML (cb_utf8__text_fix). */
+void cb_export__fenced(cb_buf *out, const char *info, const char *s,
+                       size_t len);
+
 /* ---- Names ----------------------------------------------------------- */
 
 enum {
