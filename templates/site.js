@@ -161,29 +161,39 @@
     return found;
   }
 
-  /* The optimal string alignment distance between a and b (arrays of
-   * code points) when it is at most max, else max + 1: insertions,
-   * deletions, substitutions and swaps of two neighbours, as the
-   * compiler's did-you-mean counts them (compiler/suggest.c). */
+  /* Rows of the distance below, kept between calls. */
+  var rowA = new Int32Array(MAX_WORD + 2), rowB = new Int32Array(MAX_WORD + 2),
+      rowC = new Int32Array(MAX_WORD + 2);
+
+  /* The optimal string alignment distance between strings a and b when it
+   * is at most max, else max + 1: insertions, deletions, substitutions
+   * and swaps of two neighbours, as the compiler's did-you-mean counts
+   * them (compiler/suggest.c). */
   function distance(a, b, max) {
     var la = a.length, lb = b.length;
     if (Math.abs(la - lb) > max) return max + 1;
-    var prev2 = null, prev = [], row;
-    for (var j = 0; j <= lb; j++) prev.push(j);
+    if (la > MAX_WORD || lb > MAX_WORD) return max + 1;
+    var prev2 = rowA, prev = rowB, row = rowC, j;
+    for (j = 0; j <= lb; j++) prev[j] = j;
     for (var i = 1; i <= la; i++) {
-      row = [i];
-      var least = i;
+      row[0] = i;
+      var least = i, ca = a.charCodeAt(i - 1);
       for (j = 1; j <= lb; j++) {
-        var cost = a[i - 1] === b[j - 1] ? 0 : 1;
-        var d = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost);
-        if (prev2 && i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-          d = Math.min(d, prev2[j - 2] + 1);
-        row.push(d);
+        var cb = b.charCodeAt(j - 1);
+        var d = prev[j - 1] + (ca === cb ? 0 : 1);
+        if (prev[j] + 1 < d) d = prev[j] + 1;
+        if (row[j - 1] + 1 < d) d = row[j - 1] + 1;
+        if (i > 1 && j > 1 && ca === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === cb &&
+            prev2[j - 2] + 1 < d)
+          d = prev2[j - 2] + 1;
+        row[j] = d;
         if (d < least) least = d;
       }
       if (least > max) return max + 1;
+      var spare = prev2;
       prev2 = prev;
       prev = row;
+      row = spare;
     }
     return prev[lb];
   }
@@ -194,37 +204,64 @@
     return n >= 8 ? 2 : n >= 4 ? 1 : 0;
   }
 
-  var wordTerms = null;
+  /* The words of the index (not CJK) by length, and for each length the
+   * distinct starts of that length of the longer ones: made once, on the
+   * first misspelt word. */
+  var byLength = null, startsByLength = {};
 
-  /* The terms of the index a misspelt word may stand for, closest first:
-   * [{term, weight}], at most 20. A term as a whole, or its start as
-   * long as the word (a word being typed), within the edits allowed. */
-  function closeTerms(data, word) {
-    var w = Array.from(word), max = editsAllowed(w.length);
-    if (!max) return [];
-    if (!wordTerms) {
-      wordTerms = [];
+  function wordsOfLength(data, n) {
+    if (!byLength) {
+      byLength = [];
       var all = Object.keys(data.terms);
       for (var i = 0; i < all.length; i++) {
-        var cp = all[i].codePointAt(0);
-        if (!isCJK(cp)) wordTerms.push(Array.from(all[i]));
+        var t = all[i];
+        if (isCJK(t.codePointAt(0)) || t.length > MAX_WORD) continue;
+        (byLength[t.length] || (byLength[t.length] = [])).push(t);
       }
     }
-    var found = [];
-    for (var k = 0; k < wordTerms.length; k++) {
-      var t = wordTerms[k];
-      if (t.length < w.length - max) continue;
-      var d = distance(w, t, max), whole = true;
-      if (d > max && t.length > w.length) {
-        d = distance(w, t.slice(0, w.length), max);
-        whole = false;
+    return byLength[n] || [];
+  }
+
+  function startsOfLength(data, n) {
+    if (!startsByLength[n]) {
+      var seen = new Set();
+      wordsOfLength(data, 0);
+      for (var len = n + 1; len < byLength.length; len++) {
+        var list = byLength[len] || [];
+        for (var i = 0; i < list.length; i++) seen.add(list[i].slice(0, n));
       }
-      if (d <= max) found.push({ term: t.join(""), d: d + (whole ? 0 : 0.5) });
+      startsByLength[n] = Array.from(seen);
+    }
+    return startsByLength[n];
+  }
+
+  /* The terms of the index a misspelt word may stand for, closest first:
+   * [{term, weight}], at most 20. A term as a whole, or the terms whose
+   * start as long as the word (a word being typed) is close to it. */
+  function closeTerms(data, word) {
+    var max = editsAllowed(word.length);
+    if (!max) return [];
+    var found = [], d, i;
+    for (var len = word.length - max; len <= word.length + max; len++) {
+      var list = wordsOfLength(data, len);
+      for (i = 0; i < list.length; i++)
+        if ((d = distance(word, list[i], max)) <= max) found.push({ term: list[i], d: d });
+    }
+    var starts = startsOfLength(data, word.length);
+    for (i = 0; i < starts.length; i++) {
+      if ((d = distance(word, starts[i], max)) > max) continue;
+      var longer = termsWithPrefix(data, starts[i], 20);
+      for (var k = 0; k < longer.length; k++)
+        if (longer[k].length > word.length) found.push({ term: longer[k], d: d + 0.5 });
     }
     found.sort(function (x, y) { return x.d - y.d || (x.term < y.term ? -1 : 1); });
-    return found.slice(0, 20).map(function (f) {
-      return { term: f.term, weight: f.d < 1 ? 0.5 : 0.4 / f.d };
-    });
+    var out = [], seen = new Set();
+    for (i = 0; i < found.length && out.length < 20; i++) {
+      if (seen.has(found[i].term)) continue;
+      seen.add(found[i].term);
+      out.push({ term: found[i].term, weight: 0.4 / found[i].d });
+    }
+    return out;
   }
 
   /* The documents one term of the query matches: a Map doc -> score, and
@@ -276,17 +313,19 @@
       per.push(h.hits);
       if (h.respelled) results.respelled.push([qterms[k].term, h.respelled]);
     }
-    /* every document any term matches: its score and the terms it has */
+    /* every document any term matches: its score, how many terms it has
+     * and which (bits, for the first 30) */
     var docs = new Map();
-    for (k = 0; k < per.length; k++) {
-      per[k].forEach(function (s, doc) {
+    per.forEach(function (hits, k) {
+      var bit = k < 30 ? 1 << k : 0;
+      hits.forEach(function (s, doc) {
         var d = docs.get(doc);
-        if (!d) docs.set(doc, d = { score: 0, has: 0, terms: [] });
+        if (!d) docs.set(doc, d = { score: 0, has: 0, bits: 0 });
         d.score += s;
         d.has++;
-        d.terms.push(k);
+        d.bits |= bit;
       });
-    }
+    });
     var best = 0;
     docs.forEach(function (d) { if (d.has > best) best = d.has; });
     if (!best) return results;
@@ -300,7 +339,7 @@
       var missing = [];
       if (results.partial)
         for (var i = 0; i < qterms.length; i++)
-          if (d.terms.indexOf(i) < 0 && missing.indexOf(qterms[i].term) < 0)
+          if (i < 30 && !(d.bits & (1 << i)) && missing.indexOf(qterms[i].term) < 0)
             missing.push(qterms[i].term);
       results.push({ doc: doc, score: s, missing: missing });
     });
