@@ -24,7 +24,6 @@
 
 #include "embed.h"
 #include "escape.h"
-#include "json_out.h"
 #include "model.h"
 
 /* The slots a template may mark with data-slot. */
@@ -178,39 +177,12 @@ static int ui_attr_written(tpl *t, xmlNodePtr n, xmlAttrPtr a) {
 }
 
 /* The words site.js shows, as a JSON data block in <head> (not a script:
- * the policy lets none run inline); '<' is written \u003c so that no
- * text can end the element. */
+ * the policy lets none run inline). */
 static void script_strings(tpl *t) {
-  static const cb_ui keys[] = {
-      CB_UI_QUESTION,      CB_UI_OPTION,         CB_UI_CRITERION,
-      CB_UI_CASE,          CB_UI_SECTION,        CB_UI_CHAPTER,
-      CB_UI_RESULT,        CB_UI_RESULTS,        CB_UI_PARTIAL,
-      CB_UI_MISSING,       CB_UI_SPELLED_AS,     CB_UI_FIRST_SHOWN,
-      CB_UI_INDEX_MISSING, CB_UI_CLOSE_SEARCH,   CB_UI_N_CASE,
-      CB_UI_N_CASES,       CB_UI_N_OF_CASES,     CB_UI_SCROLL_TABLE};
-  cb_buf json = {0};
-  cb_buf_putc(&json, '{');
-  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-    if (i)
-      cb_buf_putc(&json, ',');
-    const char *key = cb_ui__keys[keys[i]], *text = t->ui[keys[i]];
-    cb_json__string(&json, key, strlen(key));
-    cb_buf_putc(&json, ':');
-    cb_json__string(&json, text, strlen(text));
-  }
-  cb_buf_putc(&json, '}');
   cb_buf_puts(&t->bytes,
               "<script type=\"application/json\" data-casebook=\"strings\">");
-  for (size_t i = 0; i < json.len; i++) {
-    if (json.data[i] == '<')
-      cb_buf_puts(&t->bytes, "\\u003c");
-    else
-      cb_buf_putc(&t->bytes, json.data[i]);
-  }
+  cb_ui__script_json(&t->bytes, t->ui);
   cb_buf_puts(&t->bytes, "</script>");
-  if (json.failed)
-    t->bytes.failed = 1;
-  cb_buf_free(&json);
 }
 
 /* Writes element n: its start tag (without data-slot when it is a known

@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include "json_out.h"
+
 #define E(k, name, text) [k] = name
 const char *const cb_ui__keys[CB_UI_N] = {
 #include "ui_strings_en.inc"
@@ -288,4 +290,35 @@ void cb_ui__format(cb_buf *b, const char *s, size_t n, const char *text) {
       p = open + 1;
     }
   }
+}
+
+void cb_ui__script_json(cb_buf *out, const char *const ui[CB_UI_N]) {
+  static const cb_ui keys[] = {
+      CB_UI_QUESTION,      CB_UI_OPTION,       CB_UI_CRITERION,
+      CB_UI_CASE,          CB_UI_SECTION,      CB_UI_CHAPTER,
+      CB_UI_RESULT,        CB_UI_RESULTS,      CB_UI_PARTIAL,
+      CB_UI_MISSING,       CB_UI_SPELLED_AS,   CB_UI_FIRST_SHOWN,
+      CB_UI_INDEX_MISSING, CB_UI_CLOSE_SEARCH, CB_UI_N_CASE,
+      CB_UI_N_CASES,       CB_UI_N_OF_CASES,   CB_UI_SCROLL_TABLE};
+  cb_buf json = {0};
+  cb_buf_putc(&json, '{');
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+    const char *key = cb_ui__keys[keys[i]], *text = ui[keys[i]];
+    if (i)
+      cb_buf_putc(&json, ',');
+    cb_json__string(&json, key, strlen(key));
+    cb_buf_putc(&json, ':');
+    cb_json__string(&json, text, strlen(text));
+  }
+  cb_buf_putc(&json, '}');
+  /* no text can end the element it stands in */
+  for (size_t i = 0; i < json.len; i++) {
+    if (json.data[i] == '<')
+      cb_buf_puts(out, "\\u003c");
+    else
+      cb_buf_putc(out, json.data[i]);
+  }
+  if (json.failed)
+    out->failed = 1;
+  cb_buf_free(&json);
 }

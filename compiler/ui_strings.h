@@ -149,4 +149,9 @@ int cb_ui__builtin(const char *out[CB_UI_N], const char *language);
 /* Appends s to b with "{n}" replaced by n and "{s}" by text (NULL: ""). */
 void cb_ui__format(cb_buf *b, const char *s, size_t n, const char *text);
 
+/* Appends the words of ui that site.js shows (the kinds of search
+ * results, its messages, the filter counts) as a JSON object, with every
+ * '<' written \u003c so that it can stand inside a <script> element. */
+void cb_ui__script_json(cb_buf *out, const char *const ui[CB_UI_N]);
+
 #endif

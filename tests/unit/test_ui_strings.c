@@ -4,7 +4,8 @@
  * is a distinct snake_case name; the Chinese and Japanese tables give
  * every key a word of their own with the same placeholders as the
  * English one; the table is chosen by the primary subtag of the
- * language; cb_ui__format fills "{n}" and "{s}".
+ * language; cb_ui__format fills "{n}" and "{s}"; the words of the
+ * script are JSON with no '<'.
  */
 #include <string.h>
 
@@ -75,6 +76,15 @@ int main(void) {
   cb_buf_reset(&b);
   cb_ui__format(&b, ja[CB_UI_N_OF_CASES], 3, "10");
   CHECK_STR(cb_buf_cstr(&b), "事例 10 件中 3 件");
+  /* the words of the script: JSON that no text can end the <script> of */
+  cb_buf_reset(&b);
+  t[CB_UI_CLOSE_SEARCH] = "</script><script>alert(1)</script> \"x\"";
+  cb_ui__script_json(&b, t);
+  CHECK(strchr(cb_buf_cstr(&b), '<') == NULL);
+  CHECK(strstr(cb_buf_cstr(&b),
+               "\"close_search\":\"\\u003c/script>\\u003cscript>alert(1)"
+               "\\u003c/script> \\\"x\\\"\"") != NULL);
+  CHECK(strncmp(cb_buf_cstr(&b), "{\"question\":\"Cases\"", 10) == 0);
   cb_buf_free(&b);
   return test_report("ui_strings");
 }
