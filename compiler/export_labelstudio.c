@@ -30,6 +30,7 @@
 #include "model_json.h"
 #include "output.h"
 #include "utf8.h"
+#include "when.h"
 
 #define RULE "export-labelstudio"
 #define TOOL "Label Studio"
@@ -284,7 +285,11 @@ static int plan_question(ls *x, size_t qi, size_t *cap) {
   int wr = cb_export__when(&c.when, ctx, x->book, q);
   if (wr < 0)
     return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-  if (q->when && wr == 0) {
+  int valid = q->when && wr == 0 ? cb_when_valid(x->book, q->when) : 0;
+  if (valid < 0)
+    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+  /* a when that is not one is bad-when's to report */
+  if (valid) {
     msg = cb_arena_printf(
         ctx->arena,
         "the condition 'when: %s' of question '%s' cannot be expressed "
