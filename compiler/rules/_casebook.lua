@@ -121,7 +121,7 @@ end
 
 -- The reasons applies gives, made once each: a rule asks for thousands
 -- of cases, and strings are values no rule can change.
-local why_pairwise, why_rank, why_when = {}, {}, {}
+local why_pairwise, why_rank, why_when, why_when_response = {}, {}, {}, {}
 
 -- format(fmt, arg), kept in made under arg.
 local function reason(made, fmt, arg)
@@ -159,6 +159,10 @@ function casebook.applies(q, case, response)
       return nil, err
     end
     if not ok then
+      if response ~= nil and response ~= "" then
+        return false, reason(why_when_response,
+          "its when (%s) is false for this response", q.when)
+      end
       return false, reason(why_when, "its when (%s) is false for this case",
         q.when)
     end
@@ -214,6 +218,17 @@ function casebook.value_at(a, item, init)
     end
   end
   return { file = a.file, line = a.value_line or a.line, col = col }, after
+end
+
+--- " for response 'A'" for an answer in a Response table (or given for a
+--- named response), "" for an answer to the case: findings on the rows
+--- of one table name their row, so no two read the same.
+function casebook.for_response(a)
+  local r = a.response
+  if r == nil or r == "" then
+    return ""
+  end
+  return format(" for response '%s'", r)
 end
 
 --- The question of an answer (a question table), or nil.

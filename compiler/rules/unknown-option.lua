@@ -3,8 +3,8 @@
 -- does not have.
 
 local format = string.format
-local suggester, ids, value_at =
-  casebook.suggester, casebook.ids, casebook.value_at
+local suggester, ids, value_at, for_response =
+  casebook.suggester, casebook.ids, casebook.value_at, casebook.for_response
 
 return {
   id = "unknown-option",
@@ -51,7 +51,8 @@ usually a typo or an option that was renamed.]],
                 report {
                   at = at,
                   element = a.case.id,
-                  message = format("'%s' is not an option of question '%s'", item, q.id),
+                  message = format("'%s' is not an option of question '%s'%s", item, q.id,
+                    for_response(a)),
                   suggestion = suggest(item),
                 }
               end
