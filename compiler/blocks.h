@@ -10,12 +10,6 @@
 
 #include "node.h"
 
-/* The keys of the property lists the compiler reads, by element (a
- * case's other keys name questions), each list ending with NULL. */
-extern const char *const cb_blocks__question_keys[];
-extern const char *const cb_blocks__criterion_keys[];
-extern const char *const cb_blocks__case_keys[];
-
 /* A bullet list in an element: the property list (returns 1, consumed),
  * or prose (returns 0), recorded as a suspect list when it looks like
  * properties (cb_list). */

@@ -157,7 +157,11 @@ static int plan_question(ag *a, size_t qi, size_t *cap) {
   entry.qi = qi;
   char *msg = NULL;
   int bad = 0;
-  if ((q->type == CB_Q_CHOICE || q->type == CB_Q_MULTI) && !q->n_options) {
+  if ((q->type == CB_Q_CHOICE || q->type == CB_Q_MULTI) && !q->n_options &&
+      cb_model__type_misread(q)) {
+    return 0; /* left out: its type is bad-property's to report */
+  } else if ((q->type == CB_Q_CHOICE || q->type == CB_Q_MULTI) &&
+             !q->n_options) {
     bad = 1;
     msg = cb_arena_printf(ctx->arena,
                           "question '%s' has no options, and a %s question "

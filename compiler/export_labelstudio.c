@@ -218,6 +218,8 @@ static int plan_question(ls *x, size_t qi, size_t *cap) {
   switch (q->type) {
   case CB_Q_CHOICE:
   case CB_Q_MULTI:
+    if (!q->n_options && cb_model__type_misread(q))
+      return 0; /* left out: its type is bad-property's to report */
     if (!q->n_options) {
       msg = cb_arena_printf(ctx->arena,
                             "question '%s' has no options, and a Choices "

@@ -448,9 +448,9 @@ static int complete_property(completer *c, const char *line, size_t n) {
   int kind = section_kind(c->s, c->p);
   if (!colon) {
     c->from = c->p->at - (n - k);
-    const char *const *keys = kind == 'q'   ? cb_blocks__question_keys
-                              : kind == 'r' ? cb_blocks__criterion_keys
-                                            : cb_blocks__case_keys;
+    const char *const *keys = kind == 'q'   ? cb_model__question_keys
+                              : kind == 'r' ? cb_model__criterion_keys
+                                            : cb_model__case_keys;
     if (kind == 'c' || kind == 0)
       offer_questions(c);
     for (size_t i = 0; keys[i]; i++)

@@ -14,6 +14,7 @@
 
 #include "casebook/casebook.h"
 #include "lua_build.h"
+#include "model.h"
 
 static const char *const qtype_names[] = {"choice", "multi",    "scale",
                                           "rank",   "pairwise", "text"};
@@ -82,6 +83,7 @@ static void push_question(cb_lua_builder *b, size_t index) {
       b, K_TYPE, V_QTYPE + ((unsigned)q->type < 6 ? (int)q->type : 0),
       (unsigned)q->type < 6 ? qtype_names[q->type] : "choice");
   cb_lua_build__set_str(b, K_TYPE_RAW, q->type_raw);
+  cb_lua_build__set_bool(b, K_TYPE_MISREAD, cb_model__type_misread(q));
   if (q->type == CB_Q_SCALE) {
     cb_lua_build__set_int(b, K_SCALE_MIN, q->scale_min);
     cb_lua_build__set_int(b, K_SCALE_MAX, q->scale_max);

@@ -24,7 +24,7 @@ annotator's answer.]],
 
   check = function(book, report)
     for _, q in ipairs(book.questions) do
-      if q.type ~= "rank" and q.type ~= "pairwise" then
+      if q.type ~= "rank" and q.type ~= "pairwise" and not q.type_misread then
         local answers = q.answers
         for i = 1, #answers do
           local a = answers[i]

@@ -34,7 +34,8 @@ response.]],
 
   check = function(book, report)
     for _, q in ipairs(book.questions) do
-      local answers = q.answers
+      -- a question whose type was lost is bad-property's to report
+      local answers = q.type_misread and {} or q.answers
       local per_case = q.scope == "case"
       -- a question with no condition applies everywhere
       local conditional = q.when ~= nil or q.type == "pairwise" or q.type == "rank" or not per_case

@@ -34,7 +34,7 @@ usually a typo or an option that was renamed.]],
     local questions = book.questions
     for qi = 1, #questions do
       local q = questions[qi]
-      if (q.type == "choice" or q.type == "multi") and #q.options > 0 then
+      if (q.type == "choice" or q.type == "multi") and #q.options > 0 and not q.type_misread then
         local known, suggest = q.options_by_id, nil
         local answers = q.answers
         for i = 1, #answers do
