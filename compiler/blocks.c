@@ -443,6 +443,7 @@ int cb_blocks__case_input(chapter_state *s, cmark_node *code) {
   cb_input in = {0};
   in.kind = kind;
   in.info = cb_arena_strdup(s->b->ctx->arena, info);
+  in.fence = fch == '~' ? '~' : '`';
   in.loc = cb_node__loc(s, code);
   if (kind == CB_IN_RESPONSE) {
     while (isspace((unsigned char)*w))

@@ -628,7 +628,7 @@ static lua_Integer raw_index(lua_State *L, int t, size_t n) {
   return ok && i >= 1 && (size_t)i <= n ? i - 1 : -1;
 }
 
-static const char *const lazy_input_keys[] = {"text", "info", "file",
+static const char *const lazy_input_keys[] = {"text", "info", "fence", "file",
                                               "line", "col",  NULL};
 
 static const char *const lazy_link_keys[] = {
@@ -684,6 +684,10 @@ static int push_lazy_input(cb_lua_builder *b, int t, const char *key) {
   }
   if (strcmp(key, "info") == 0) {
     lua_pushstring(L, in->info ? in->info : "");
+    return 1;
+  }
+  if (strcmp(key, "fence") == 0) { /* as written: ``` or ~~~ */
+    lua_pushstring(L, in->fence == '~' ? "~~~" : "```");
     return 1;
   }
   return push_place_field(b, UINT32_MAX, in->loc, key);

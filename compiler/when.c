@@ -1205,8 +1205,7 @@ static int check_options(const cb_when *w, const cb_book *book,
       rc = check_option(w, with_options(w, book, n->a), i, err);
     } else if (n->kind == CB_WN_CMP &&
                (n->op == CB_WR_EQ || n->op == CB_WR_NE)) {
-      rc = check_option(w, with_options(w, book, n->a), str_node(w, n->b),
-                        err);
+      rc = check_option(w, with_options(w, book, n->a), str_node(w, n->b), err);
       if (!rc)
         rc = check_option(w, with_options(w, book, n->b), str_node(w, n->a),
                           err);

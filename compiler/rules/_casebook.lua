@@ -231,6 +231,25 @@ function casebook.for_response(a)
   return format(" for response '%s'", r)
 end
 
+--- The fence the inputs of the file holding case c are written with
+--- ("```" or "~~~"): the case's own first input, else the first input
+--- of another case of that file, else "```". Help that shows a fenced
+--- block is written the way the file writes them.
+function casebook.fence_of(book, c)
+  local inputs = c.inputs
+  if #inputs > 0 then
+    return inputs[1].fence
+  end
+  local file, cases = c.file, book.cases
+  for i = 1, #cases do
+    local o = cases[i]
+    if o.file == file and #o.inputs > 0 then
+      return o.inputs[1].fence
+    end
+  end
+  return "```"
+end
+
 --- The question of an answer (a question table), or nil.
 function casebook.question_of(book, a)
   local id = a.question

@@ -199,6 +199,7 @@ typedef struct cb_input {
                        the chapter's source */
   size_t len;
   cb_loc loc; /* the opening fence */
+  char fence; /* the fence's character: '`' or '~' */
 } cb_input;
 
 typedef enum cb_value_kind {
