@@ -26,6 +26,7 @@
 #include "hash.h"
 #include "manifest.h"
 #include "strmap.h"
+#include "suggest.h"
 
 /* Values longer than this are shown as "changed", without the texts. */
 #define SHOWN_MAX 80
@@ -1029,6 +1030,19 @@ static const char *log_suggest(hist *h, const cb_book *book, const char *id) {
       failed |= push_id(h, &l, NULL, h->blobs[b].recs[k].id, NULL) < 0;
   if (!failed && l.n)
     best = cb_suggest(id, l.ids, l.n);
+  /* an option asked for by its own id (pii for flags.pii): the first
+   * QUESTION.ID whose option part is id, or one typo from it */
+  size_t len = strlen(id);
+  for (size_t i = 0; !failed && !best && i < l.n; i++) {
+    const char *dot = strrchr(l.ids[i], '.');
+    if (dot && strcmp(dot + 1, id) == 0)
+      best = l.ids[i];
+  }
+  for (size_t i = 0; !failed && !best && len > 3 && i < l.n; i++) {
+    const char *dot = strrchr(l.ids[i], '.');
+    if (dot && cb_suggest__distance(id, len, dot + 1, strlen(dot + 1)) <= 1)
+      best = l.ids[i];
+  }
   if (best)
     best = cb_arena_strdup(h->ctx->arena, best);
   cb_free(l.ids);
