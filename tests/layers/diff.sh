@@ -397,6 +397,29 @@ EOF
   fi
   diff_has "an unknown category in changes is a warning" \
     "casebook\\.lua:3:[0-9]+: warning: manifest: unknown key 'changes\\.colour'" "$DIFF_OUT"
+
+  # one intended gold change acknowledged with a reason, the rule left on
+  # (a minor version: nothing announces the changes)
+  cat >"$DIFF_REPO/casebook.lua" <<'EOF'
+title = "Rating guide"
+version = "1.1.0"
+EOF
+  cp "$DIFF_REPO/cases.md" "$TMP/diff/cases.md.saved"
+  sed -i 's/^## Case c3: /<!-- casebook-ignore gold-change: a refusal is a little helpful (review 12) -->\n&/' "$DIFF_REPO/cases.md"
+  diff_run 60 "$CASEBOOK" check "$DIFF_REPO" --against v1.0
+  diff_status "check --against with one gold change acknowledged" 1
+  if grep -q "case 'c3' to 'helpfulness'" "$DIFF_OUT"; then
+    fail "diff an acknowledged gold change is not printed" "$DIFF_OUT"
+  else
+    pass "diff an acknowledged gold change is not printed"
+  fi
+  diff_has "the other gold changes are still errors" \
+    "error: gold change \\[case-removed\\]: final case 'c4' was removed" "$DIFF_OUT"
+  diff_has "the summary counts the acknowledged change" '\(1 silenced by casebook-ignore\)' "$DIFF_OUT"
+  diff_run 60 "$CASEBOOK" check "$DIFF_REPO" --against v1.0 --format json
+  diff_has "JSON keeps the acknowledged gold change as suppressed, with its reason" \
+    '"justification": "a refusal is a little helpful \(review 12\)"' "$DIFF_OUT"
+  cp "$TMP/diff/cases.md.saved" "$DIFF_REPO/cases.md"
   cp "$TMP/diff/casebook.lua.saved" "$DIFF_REPO/casebook.lua"
 
   diff_run 60 "$CASEBOOK" check "$DIFF_REPO" --against v0.9
