@@ -608,6 +608,42 @@ diff_trust() {
   DIFF_REPO=$saved_repo
 }
 
+# diff_log: `casebook log` over the renames of the repository: the commit
+# that renamed borderline to minor says "renamed to" on the old id and
+# "renamed from" on the new one (not "removed" and "added"); a case
+# renamed in a repository of its own, in text and JSON.
+diff_log() {
+  diff_run 60 "$CASEBOOK" log harm.borderline "$DIFF_REPO"
+  diff_status "log of a renamed option" 0
+  diff_has "log: the rename commit says renamed to" \
+    '^2026-01-03  [0-9a-f]{7}  Ann Author  Rename borderline to minor$' "$DIFF_OUT"
+  diff_has "log: renamed to the new id" '^    renamed to harm\.minor$' "$DIFF_OUT"
+  if grep -q '^    removed$' "$DIFF_OUT"; then
+    fail "diff log: a rename is not a removal" "$DIFF_OUT"
+  else
+    pass "diff log: a rename is not a removal"
+  fi
+  diff_run 60 "$CASEBOOK" log harm.minor "$DIFF_REPO"
+  diff_has "log: renamed from the old id" '^    renamed from harm\.borderline$' "$DIFF_OUT"
+  # a case renamed (its chapter no longer holds the old id at all)
+  r=$TMP/diff/rename-repo
+  rm -rf "$r"
+  mkdir -p "$r"
+  DIFF_REPO_SAVED=$DIFF_REPO
+  DIFF_REPO=$r
+  diff_git -c init.defaultBranch=main init -q . &&
+    printf '# C\n\n## Question ok: Fine?\n\n| Option | Meaning |\n|---|---|\n| yes | Y. |\n| no | N. |\n\n## Case kill: Kill a process\n\n```prompt\nHow do I kill a hung process?\n```\n\n- ok: yes\n\nUnix.\n' >"$r/book.md" &&
+    diff_commit 1 "First" &&
+    sed -i 's/^## Case kill: /## Case hung-process: /' "$r/book.md" &&
+    diff_commit 2 "Rename the case"
+  DIFF_REPO=$DIFF_REPO_SAVED
+  diff_run 60 "$CASEBOOK" log kill "$r"
+  diff_has "log: a renamed case says renamed to" '^    renamed to hung-process$' "$DIFF_OUT"
+  diff_run 60 "$CASEBOOK" log kill "$r" --format json
+  diff_has "log JSON: renamed, with renamed_to" '"renamed_to": "hung-process"' "$DIFF_OUT"
+  diff_has "log JSON: the change is renamed" '"change": "renamed"' "$DIFF_OUT"
+}
+
 layer_diff() {
   if [ ! -x "$CASEBOOK" ]; then
     fail "diff: $CASEBOOK is missing"
@@ -628,6 +664,7 @@ layer_diff() {
   diff_formats
   diff_schema
   diff_check
+  diff_log
   diff_since
   diff_trust
 }
