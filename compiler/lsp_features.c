@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "blocks.h"
+#include "model.h"
 #include "fix.h"
 #include "lsp.h"
 
