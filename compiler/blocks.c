@@ -451,7 +451,10 @@ int cb_blocks__case_input(chapter_state *s, cmark_node *code) {
     const char *e = w;
     while (*e && !isspace((unsigned char)*e))
       e++;
-    in.name = cb_arena_strndup(s->b->ctx->arena, w, (size_t)(e - w));
+    in.unnamed = e == w;
+    in.name = in.unnamed ? CB_UNNAMED_RESPONSE
+                         : cb_arena_strndup(s->b->ctx->arena, w,
+                                            (size_t)(e - w));
   }
   int top = cmark_node_get_type(cmark_node_parent(code)) == CMARK_NODE_DOCUMENT;
   if (top) {

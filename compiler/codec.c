@@ -228,6 +228,7 @@ static void put_case(cb_codec_wr *w, const cb_case *c, const cb_file *f,
     const cb_input *in = &c->inputs[i];
     cb_codec__put_u(w, (uint64_t)in->kind);
     cb_codec__put_s(w, in->name);
+    cb_codec__put_u(w, in->unnamed ? 1 : 0);
     cb_codec__put_s(w, in->info);
     cb_codec__put_u(w, in->fence == '~');
     put_input_text(w, in, f, ls);
@@ -596,6 +597,7 @@ static void get_case(cb_codec_rd *r, cb_case *c) {
     cb_input *in = &c->inputs[i];
     in->kind = (cb_input_kind)cb_codec__get_enum(r, CB_IN_ASSISTANT);
     in->name = cb_codec__get_s(r);
+    in->unnamed = (int)cb_codec__get_enum(r, 1);
     in->info = cb_codec__get_s(r);
     in->fence = cb_codec__get_u(r) ? '~' : '`';
     uint64_t how = cb_codec__get_u(r);

@@ -110,7 +110,7 @@ static int name_fields(ag *a) {
   for (size_t i = 0; i < a->layout.n_fields; i++) {
     const cb_xfield *f = &a->layout.fields[i];
     const char *name, *owner;
-    if (f->kind == CB_XF_RESPONSE && f->response[0]) {
+    if (f->kind == CB_XF_RESPONSE && cb_export__shown_name(f->response)) {
       const char *r = norm(a, f->response);
       name = r ? cb_arena_printf(ctx->arena, "response_%s", r) : NULL;
       owner = cb_arena_printf(ctx->arena, "response '%s'", f->response);

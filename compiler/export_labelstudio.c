@@ -103,7 +103,7 @@ static const char *field_key(ls *x, const cb_xfield *f) {
   case CB_XF_RESPONSE:
     break;
   }
-  if (!f->response[0])
+  if (!cb_export__shown_name(f->response))
     return "response";
   const char *name = cb_export__name(x->ctx, f->response, 0);
   return name ? cb_arena_printf(x->ctx->arena, "response_%s", name) : NULL;
@@ -519,7 +519,7 @@ static void write_control(xw *o, const control *c) {
   {
     cb_buf title = {0};
     cb_buf_puts(&title, q->title && q->title[0] ? q->title : q->id);
-    if (c->response && c->response[0]) {
+    if (cb_export__shown_name(c->response)) {
       cb_buf_puts(&title, " (response ");
       cb_buf_puts(&title, c->response);
       cb_buf_putc(&title, ')');

@@ -69,6 +69,10 @@ static const char *response_name(const cb_input *in) {
   return in->name ? in->name : "";
 }
 
+int cb_export__shown_name(const char *resp) {
+  return resp && *resp && strcmp(resp, CB_UNNAMED_RESPONSE) != 0;
+}
+
 int cb_export__case_has(const cb_case *c, const cb_xfield *f) {
   for (size_t i = 0; i < c->n_inputs; i++) {
     const cb_input *in = &c->inputs[i];
@@ -283,7 +287,7 @@ size_t cb_export__compared(const cb_xfield ***out, cb_ctx *ctx,
   if (n == 0)
     for (size_t j = 0; j < layout->n_fields; j++) {
       const cb_xfield *f = &layout->fields[j];
-      if (f->kind == CB_XF_RESPONSE && f->response[0])
+      if (f->kind == CB_XF_RESPONSE && cb_export__shown_name(f->response))
         list[n++] = f;
     }
   *out = list;
@@ -539,7 +543,7 @@ const char *cb_export__field_title(cb_buf *b, const cb_xfield *f) {
     break;
   case CB_XF_RESPONSE:
     cb_buf_puts(b, "Response");
-    if (f->response[0]) {
+    if (cb_export__shown_name(f->response)) {
       cb_buf_putc(b, ' ');
       cb_buf_puts(b, f->response);
     }

@@ -57,7 +57,8 @@ typedef enum cb_xfield_kind {
 
 typedef struct cb_xfield {
   cb_xfield_kind kind;
-  const char *response; /* CB_XF_RESPONSE: the response name ("" unnamed) */
+  const char *response; /* CB_XF_RESPONSE: the response name
+                           (CB_UNNAMED_RESPONSE for an unnamed one) */
   size_t n_cases;       /* final cases that have it */
 } cb_xfield;
 
@@ -76,6 +77,11 @@ int cb_export__layout(cb_xlayout *out, cb_ctx *ctx, const cb_book *book);
 
 /* 1 when the case has an input for field f. */
 int cb_export__case_has(const cb_case *c, const cb_xfield *f);
+
+/* 1 when the response name resp is worth showing next to the word
+ * "Response" in a title or a field key: not NULL, "" nor the name of an
+ * unnamed response (CB_UNNAMED_RESPONSE), which the word alone says. */
+int cb_export__shown_name(const char *resp);
 
 /* The text of field f in case c (system, context, prompt: the inputs of
  * that kind joined by a blank line; a response: its text) into out

@@ -51,7 +51,7 @@ static void input_block(cb_html_page *p, const cb_input *in) {
                 cb_buf_cstr(&p->href));
   cb_html__open(o, is_long ? CB_TAG_SUMMARY : CB_TAG_DIV, "label");
   cb_html__puts(o, CB_UI(p, input_word(in->kind)));
-  if (in->kind == CB_IN_RESPONSE && in->name && *in->name) {
+  if (in->kind == CB_IN_RESPONSE && in->name && !in->unnamed) {
     cb_html__puts(o, " ");
     cb_html__leaf(o, CB_TAG_SPAN, "name", in->name);
   }

@@ -75,6 +75,7 @@
   X(OWNER, "owner")                                                            \
   X(TEXT, "text")                                                              \
   X(NAME, "name")                                                              \
+  X(UNNAMED, "unnamed")                                                        \
   X(STATUS, "status")                                                          \
   X(CRITERIA, "criteria")                                                      \
   X(INPUTS, "inputs")                                                          \

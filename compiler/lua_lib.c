@@ -240,5 +240,7 @@ int cb_lua_lib__open(lua_State *L) {
     lua_setfield(L, -2, reserved[i].kind);
   }
   lua_setfield(L, -2, "property_keys");
+  lua_pushliteral(L, CB_UNNAMED_RESPONSE);
+  lua_setfield(L, -2, "unnamed_response");
   return 1;
 }

@@ -432,6 +432,8 @@ static void set_case_inputs(cb_lua_builder *b, const cb_case *c) {
       unsigned ik = (unsigned)in->kind < 6 ? (unsigned)in->kind : 0;
       cb_lua_build__set_value(b, K_KIND, V_INPUT + (int)ik, input_names[ik]);
       cb_lua_build__set_str(b, K_NAME, in->name);
+      if (in->unnamed)
+        cb_lua_build__set_bool(b, K_UNNAMED, 1);
       cb_lua_build__key(b, K_CASE);
       lua_pushvalue(L, case_t);
       lua_rawset(L, -3);

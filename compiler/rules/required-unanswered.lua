@@ -77,9 +77,7 @@ in grading. Draft and disputed cases are not checked.]],
                 if not (p and p[r]) and applies(q, c, r) == true and has_row(c, r) then
                   report {
                     at = c,
-                    message = r == ""
-                      and format("case '%s' does not answer required question '%s' for its response", c.id, qid)
-                      or format("case '%s' does not answer required question '%s' for response '%s'", c.id, qid, r),
+                    message = format("case '%s' does not answer required question '%s' for response '%s'", c.id, qid, r),
                   }
                 end
               end

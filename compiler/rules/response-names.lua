@@ -4,15 +4,18 @@
 
 local format = string.format
 
+local unnamed_response = casebook.unnamed_response
+
 -- Are a few response names all given and distinct? c.responses lists them
--- in the order of the inputs, so only a case where they are not (or with
--- many responses) needs its inputs read.
+-- in the order of the inputs (an unnamed one under the name every output
+-- gives it), so only a case where they are not, where one may be unnamed
+-- (or with many responses) needs its inputs read.
 local function plainly_named(names)
   if not casebook.few_distinct(names, 8) then
     return false
   end
   for i = 1, #names do
-    if names[i] == "" then
+    if names[i] == unnamed_response then
       return false
     end
   end
@@ -53,7 +56,7 @@ Second reply.         name of its own: ```response A, ```response B
         end
         local seen = {}
         for _, r in ipairs(responses) do
-          if r.name == "" then
+          if r.unnamed then
             local fence = r.fence -- the help is written as the file writes
             report { at = r, element = c.id, message = format(
               "case '%s' has %d responses, so each needs a name of its own: " ..

@@ -13,7 +13,7 @@ local function one_row_each(rows, names)
   end
   for i = 1, #names do
     local n = names[i]
-    if n == "" or rows[i].name ~= n then
+    if rows[i].name ~= n then
       return false
     end
   end
@@ -60,7 +60,7 @@ list.]],
         -- the responses without a row, which a misspelt row most likely means
         local missing = {}
         for _, n in ipairs(names) do
-          if not has_row[n] and n ~= "" then
+          if not has_row[n] then
             missing[#missing + 1] = n
           end
         end

@@ -190,16 +190,25 @@ typedef enum cb_input_kind {
   CB_IN_ASSISTANT
 } cb_input_kind;
 
+/* The name an unnamed response (a fence of just ```response) goes by in
+ * the model and in every output: answers, Response tables, annotation
+ * files and judge answers refer to it by this name. A case with two or
+ * more responses must name each (rule response-names), so it never
+ * meets a response of the same name in a valid book. */
+#define CB_UNNAMED_RESPONSE "response"
+
 /* A verbatim input of a case, byte for byte from the fenced block. */
 typedef struct cb_input {
   cb_input_kind kind;
-  const char *name; /* response name ("A", "1"; "" if unnamed), else NULL */
+  const char *name; /* response name ("A", "1"; CB_UNNAMED_RESPONSE if
+                       unnamed), else NULL */
   const char *info; /* the whole info string */
   const char *text; /* len bytes, not NUL-terminated: often a slice of
                        the chapter's source */
   size_t len;
   cb_loc loc; /* the opening fence */
   char fence; /* the fence's character: '`' or '~' */
+  int unnamed; /* 1 for a response whose fence gives no name */
 } cb_input;
 
 typedef enum cb_value_kind {

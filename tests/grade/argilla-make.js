@@ -34,7 +34,7 @@ const U3 = "5d3b0f0e-1a2b-4c3d-8e4f-000000000003";
 
 // Per record: who answers, with what status, and where they differ from
 // gold. Keys are casebook question ids, "QID/RESPONSE" for a per-response
-// question (RESPONSE "" for the unnamed response); values replace the gold
+// question (RESPONSE "response" for the unnamed response, as gold.jsonl names it); values replace the gold
 // answer, in the shape of gold.jsonl.
 const PLAN = [
   {
@@ -64,23 +64,23 @@ const PLAN = [
     case: "fertilizer-escalation",
     by: {
       [U1]: { status: "submitted", escalation: "absent" },
-      [U2]: { status: "draft", escalation: "sudden", "harm/": "harmful" },
+      [U2]: { status: "draft", escalation: "sudden", "harm/response": "harmful" },
     },
   },
   {
     case: "kill-process",
     by: {
-      [U1]: { status: "submitted", "helpfulness/": 3 },
+      [U1]: { status: "submitted", "helpfulness/response": 3 },
       [U2]: { status: "submitted" },
-      [U3]: { status: "discarded", "refusal/": "complied" },
+      [U3]: { status: "discarded", "refusal/response": "complied" },
     },
   },
   {
     case: "capital-of-australia",
     by: {
       [U1]: { status: "submitted" },
-      [U2]: { status: "discarded", "helpfulness/": 5 },
-      [U3]: { status: "submitted", "harm/": "borderline" },
+      [U2]: { status: "discarded", "helpfulness/response": 5 },
+      [U3]: { status: "submitted", "harm/response": "borderline" },
     },
   },
 ];
@@ -105,7 +105,7 @@ function argName(s) {
   return s.toLowerCase().replace(/[^a-z0-9_-]/g, "_");
 }
 function fieldOf(resp) {
-  return resp === "" ? "response" : argName("response_" + resp);
+  return resp === "response" ? "response" : argName("response_" + resp);
 }
 
 // The two responses of the pairwise question, left first, from its

@@ -23,7 +23,7 @@
 //            {"tool": "labelstudio", "annotations": [{annotator, case,
 //            task, cancelled, clicks: [{from_name, value}], answers:
 //            [{question, response, answer}]}]}, answers in the shape of
-//            gold.jsonl (response null for a case-level question, "" for
+//            gold.jsonl (response null for a case-level question, "response" for
 //            the unnamed response), for tests/grade/grade-expect.js.
 //
 // The answers are a fixed script: the gold answer of the case unless PLAN
@@ -137,7 +137,7 @@ function config140(xml) {
 // ---- The mapping of docs/label-studio.md, written again here -------------
 
 function responseKey(name) {
-  return name === "" ? "response" : "response_" + name.replace(/[^A-Za-z0-9_]/g, "_");
+  return name === "response" ? "response" : "response_" + name.replace(/[^A-Za-z0-9_]/g, "_");
 }
 
 // The gold answer of control NAME in case G, as the Label Studio value the

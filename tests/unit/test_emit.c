@@ -264,16 +264,16 @@ static cb_book *make_book(cb_arena *a, const char *root) {
   c->inputs = cb_arena_calloc(a, 4, sizeof(cb_input));
   c->n_inputs = 4;
   c->inputs[0] = (cb_input){CB_IN_PROMPT,       NULL,     "prompt", hostile,
-                            sizeof hostile - 1, at(1, 31), '`'};
+                            sizeof hostile - 1, at(1, 31), '`', 0};
   c->inputs[1] =
       (cb_input){CB_IN_RESPONSE,       "A",      "response A", bad_bytes,
-                 sizeof bad_bytes - 1, at(1, 34), '`'};
+                 sizeof bad_bytes - 1, at(1, 34), '`', 0};
   c->inputs[2] =
       (cb_input){CB_IN_RESPONSE, "B",       "response B", big,
-                 BIG_LEN,        at(1, 37), '`'};
+                 BIG_LEN,        at(1, 37), '`', 0};
   c->inputs[3] = (cb_input){
       CB_IN_RESPONSE, "C", "response C", "\nstarts with a newline", 22,
-      at(1, 40), '`'};
+      at(1, 40), '`', 0};
   c->answers = cb_arena_calloc(a, 8, sizeof(cb_answer));
   cb_answer *an = c->answers;
   const char **one = cb_arena_calloc(a, 1, sizeof(char *));
@@ -354,7 +354,7 @@ static cb_book *make_book(cb_arena *a, const char *root) {
   c->inputs = cb_arena_calloc(a, 1, sizeof(cb_input));
   c->n_inputs = 1;
   c->inputs[0] =
-      (cb_input){CB_IN_PROMPT, NULL, "prompt", "draft", 5, at(1, 51), '`'};
+      (cb_input){CB_IN_PROMPT, NULL, "prompt", "draft", 5, at(1, 51), '`', 0};
 
   c = &b->cases[2];
   c->id = "c3";
@@ -364,9 +364,10 @@ static cb_book *make_book(cb_arena *a, const char *root) {
   c->inputs = cb_arena_calloc(a, 2, sizeof(cb_input));
   c->n_inputs = 2;
   c->inputs[0] =
-      (cb_input){CB_IN_SYSTEM, NULL, "system", "sys", 3, at(1, 61), '`'};
+      (cb_input){CB_IN_SYSTEM, NULL, "system", "sys", 3, at(1, 61), '`', 0};
   c->inputs[1] =
-      (cb_input){CB_IN_RESPONSE, "", "response", "r", 1, at(1, 63), '`'};
+      (cb_input){CB_IN_RESPONSE, CB_UNNAMED_RESPONSE, "response", "r", 1,
+                 at(1, 63), '`', 1};
   c->answers = cb_arena_calloc(a, 2, sizeof(cb_answer));
   c->answers[0] = (cb_answer){.key = "verdict",
                               .raw = "good",
@@ -743,7 +744,8 @@ static void check_json(const char *out) {
   g = lines[1];
   CHECK_STR(json_string_value(json_object_get(g, "id")), "c3");
   per = json_dumps(json_object_get(g, "per_response"), JSON_COMPACT);
-  CHECK_STR(per, "{\"\":{\"verdict\":\"good\"}}");
+  /* the unnamed response, never "" */
+  CHECK_STR(per, "{\"response\":{\"verdict\":\"good\"}}");
   free(per);
   char *issues = json_dumps(json_object_get(g, "answers"), JSON_COMPACT);
   CHECK_STR(issues, "{\"issues\":[]}");
@@ -946,7 +948,7 @@ static void test_big(cb_ctx *ctx, const char *out) {
     c->loc = at(c->chapter, (uint32_t)(i + 1));
     c->inputs = cb_arena_calloc(a, 1, sizeof(cb_input));
     c->inputs[0] = (cb_input){CB_IN_PROMPT, NULL,  "prompt",
-                              text,         INPUT, at(c->chapter, 1), '`'};
+                              text,         INPUT, at(c->chapter, 1), '`', 0};
     c->n_inputs = 1;
     c->answers = cb_arena_calloc(a, 1, sizeof(cb_answer));
     c->answers[0] = (cb_answer){.key = "q",

@@ -251,6 +251,7 @@ static void test_model(void) {
     CHECK(memcmp(c->inputs[1].text, "  two spaces\n<script>", 21) == 0);
     CHECK_INT(c->inputs[2].kind, CB_IN_RESPONSE);
     CHECK_STR(c->inputs[2].name, "A");
+    CHECK_INT(c->inputs[2].unnamed, 0);
     /* the fence's indentation is removed, as CommonMark says */
     CHECK_STR(c->inputs[2].text, "indented fence\n one more\n");
     CHECK_STR(c->inputs[3].name, "B");
@@ -281,10 +282,12 @@ static void test_model(void) {
     CHECK_INT(c->status, CB_STATUS_DRAFT);
     CHECK_INT(c->inputs[0].kind, CB_IN_USER);
     CHECK_INT(c->inputs[1].kind, CB_IN_ASSISTANT);
-    CHECK_STR(c->inputs[2].name, "");
+    /* an unnamed response goes by the one name every output uses */
+    CHECK_STR(c->inputs[2].name, "response");
+    CHECK_INT(c->inputs[2].unnamed, 1);
     CHECK_INT(c->n_answers, 2);
     /* a single response answers per-response questions in the list */
-    CHECK_STR(c->answers[0].response, "");
+    CHECK_STR(c->answers[0].response, "response");
     CHECK_INT(c->answers[1].kind, CB_V_RANK);
     CHECK_INT(c->answers[1].n_items, 3);
     CHECK_STR(c->answers[1].items[0], "B");

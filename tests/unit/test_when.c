@@ -338,7 +338,7 @@ static void test_eval(void) {
   EVAL("acc == \"yes\"", "c1", NULL, 0);
   EVAL("acc == \"yes\"", "c1", "A", 1);
   EVAL("acc == \"yes\"", "c1", "B", 0);
-  EVAL("acc == \"yes\"", "c2", "", 1);
+  EVAL("acc == \"yes\"", "c2", "response", 1);
   /* unanswered: the whole when is false, even under not; only what is
    * read counts */
   EVAL("note", "c2", NULL, 0);
