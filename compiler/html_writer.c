@@ -556,12 +556,20 @@ void cb_html__link(cb_html *h, const char *href, const char *cls,
 }
 
 void cb_html__fragment(cb_html *h, const cb_book *book, const char *html) {
+  cb_html__fragment_by(h, book, html, NULL, NULL);
+}
+
+void cb_html__fragment_by(cb_html *h, const cb_book *book, const char *html,
+                          cb_links_href_fn href, void *ud) {
   if (!html || !*html)
     return;
   content(h);
   h->pre_start = 0;
   size_t start = h->buf.len;
-  cb_links__html(&h->buf, book, html);
+  if (href)
+    cb_links__html_by(&h->buf, book, html, href, ud);
+  else
+    cb_links__html(&h->buf, book, html);
   if (h->buf.failed ||
       cb_utf8__text_ok(h->buf.data + start, h->buf.len - start, CB_TEXT_HTML))
     return;

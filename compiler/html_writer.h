@@ -27,6 +27,7 @@
 #include <stddef.h>
 
 #include "ctx.h"
+#include "links.h"
 
 /* The elements the site generates. */
 typedef enum cb_tag {
@@ -138,6 +139,11 @@ void cb_html__link(cb_html *h, const char *href, const char *cls,
  * (cb_links__html) and invalid UTF-8 or control characters cleaned as in
  * text. NULL or "" writes nothing. */
 void cb_html__fragment(cb_html *h, const cb_book *book, const char *html);
+
+/* cb_html__fragment with the hrefs href gives (cb_links__html_by): for a
+ * page read outside the site. */
+void cb_html__fragment_by(cb_html *h, const cb_book *book, const char *html,
+                          cb_links_href_fn href, void *ud);
 
 /* The position of the next byte, outside any element: with
  * cb_html__splice, pieces written once can be copied into many pages. */

@@ -86,14 +86,65 @@ static void put_url(cb_buf *out, const char *url, int in_html) {
 
 void cb_links__url(cb_buf *out, const char *url) { put_url(out, url, 0); }
 
+/* The site's href of link n (cb_links_href_fn). */
+static const char *site_href(void *ud, const cb_book *book, size_t n) {
+  (void)ud;
+  return cb_links__href(book, n);
+}
+
 void cb_links__html(cb_buf *out, const cb_book *book, const char *html) {
+  cb_links__html_by(out, book, html, site_href, NULL);
+}
+
+/* Appends the alt text of the <img> start tag tag[0..len) (escaped as an
+ * attribute value, so fit for text as it is). */
+static void put_alt(cb_buf *out, const char *tag, size_t len) {
+  static const char alt[] = " alt=\"";
+  for (size_t i = 0; i + sizeof alt - 1 < len; i++)
+    if (memcmp(tag + i, alt, sizeof alt - 1) == 0) {
+      const char *v = tag + i + sizeof alt - 1;
+      const char *e = memchr(v, '"', len - (size_t)(v - tag));
+      if (e)
+        cb_buf_append(out, v, (size_t)(e - v));
+      return;
+    }
+}
+
+/* The start of the tag whose attribute begins at hit: the last '<' of
+ * html[from..hit), or NULL. cmark-gfm writes '<' in an attribute value
+ * as &lt;, so it is the tag's own. */
+static const char *tag_start(const char *from, const char *hit) {
+  for (const char *t = hit; t > from;)
+    if (*--t == '<')
+      return t;
+  return NULL;
+}
+
+/* 1 when the tag at t is named name (followed by a space). */
+static int tag_is(const char *t, const char *name) {
+  size_t n = strlen(name);
+  return strncmp(t + 1, name, n) == 0 && t[1 + n] == ' ';
+}
+
+void cb_links__html_by(cb_buf *out, const cb_book *book, const char *html,
+                       cb_links_href_fn href, void *ud) {
   static const char marker[] = "=\"cb-link:";
   const size_t mlen = sizeof marker - 1;
   const char *p = html;
-  const char *hit;
-  /* Only inside an attribute value: a quote in text is always written as
-   * &quot; by the renderer, so `="cb-link:` cannot occur in text. */
-  while ((hit = strstr(p, marker)) != NULL) {
+  size_t unlinked = 0; /* </a> to leave out, of links written as text */
+  for (;;) {
+    /* Only inside an attribute value: a quote in text is always written
+     * as &quot; by the renderer, so `="cb-link:` cannot occur in text. */
+    const char *hit = strstr(p, marker);
+    const char *close = unlinked ? strstr(p, "</a>") : NULL;
+    if (close && (!hit || close < hit)) {
+      cb_buf_append(out, p, (size_t)(close - p));
+      p = close + 4;
+      unlinked--;
+      continue;
+    }
+    if (!hit)
+      break;
     const char *d = hit + mlen;
     size_t n = 0;
     const char *q = d;
@@ -104,8 +155,21 @@ void cb_links__html(cb_buf *out, const cb_book *book, const char *html) {
       p = d;
       continue;
     }
+    const char *to = href(ud, book, n);
+    const char *t = to ? NULL : tag_start(p, hit);
+    const char *end = t ? strchr(q, '>') : NULL;
+    if (end && (tag_is(t, "a") || tag_is(t, "img"))) {
+      /* nowhere to go: the link's content, the image's alt text */
+      cb_buf_append(out, p, (size_t)(t - p));
+      if (tag_is(t, "a"))
+        unlinked++;
+      else
+        put_alt(out, t, (size_t)(end - t));
+      p = end + 1;
+      continue;
+    }
     cb_buf_append(out, p, (size_t)(hit - p) + 2); /* up to and with =" */
-    put_url(out, cb_links__href(book, n), 1);
+    put_url(out, to ? to : "#", 1);
     p = q; /* the closing quote */
   }
   cb_buf_puts(out, p);

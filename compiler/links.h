@@ -27,4 +27,16 @@ void cb_links__url(cb_buf *out, const char *url);
  * (cb_links__url) and escaped for an attribute. */
 void cb_links__html(cb_buf *out, const cb_book *book, const char *html);
 
+/* Where link n of book points in a document other than the site (ud is
+ * the caller's): an href (borrowed until the next call), or NULL when
+ * the link has nowhere to go there. */
+typedef const char *(*cb_links_href_fn)(void *ud, const cb_book *book,
+                                        size_t n);
+
+/* cb_links__html with the hrefs that href gives. A link it gives NULL
+ * for is written as its content without the <a> around it, an image as
+ * its alt text. */
+void cb_links__html_by(cb_buf *out, const cb_book *book, const char *html,
+                       cb_links_href_fn href, void *ud);
+
 #endif

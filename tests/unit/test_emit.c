@@ -590,6 +590,35 @@ static void test_links(cb_book *book) {
   cb_buf_free(&b);
 }
 
+/* An href function for cb_links__html_by: link 3 goes to "#here", the
+ * others nowhere. */
+static const char *only_three(void *ud, const cb_book *book, size_t n) {
+  (void)book;
+  (*(int *)ud)++;
+  return n == 3 ? "#here" : NULL;
+}
+
+static void test_links_by(cb_book *book) {
+  cb_buf b = {0};
+  int calls = 0;
+  /* a link with nowhere to go keeps its content (markup and an image's
+   * alt text inside it too), without the <a> nor its </a>; a link it
+   * holds does not close it early */
+  cb_links__html_by(
+      &b, book,
+      "<p><a href=\"cb-link:1\" title=\"t &gt; u\">one <em>two</em></a> "
+      "<a href=\"cb-link:3\">three</a> "
+      "<img src=\"cb-link:2\" alt=\"a &quot;diagram&quot;\" title=\"x\" /> "
+      "<a href=\"cb-link:0\"><img src=\"cb-link:5\" alt=\"pic\" /></a>"
+      "</p><a title=\"cb-link:\">z</a>",
+      only_three, &calls);
+  CHECK_STR(cb_buf_cstr(&b), "<p>one <em>two</em> <a href=\"#here\">three</a> "
+                             "a &quot;diagram&quot; pic</p>"
+                             "<a title=\"cb-link:\">z</a>");
+  CHECK_INT(calls, 5);
+  cb_buf_free(&b);
+}
+
 static int has_id(xmlNodePtr n, const char *id, int *dups, int *scripts) {
   int found = 0;
   for (; n; n = n->next) {
@@ -1075,6 +1104,7 @@ int main(void) {
   cb_book *book = &ctx.book;
   test_text();
   test_links(book);
+  test_links_by(book);
   test_writer(book);
 
   int err = cb_book_emit(&ctx, book, out);
