@@ -17,7 +17,7 @@
 int cb_export_schema__run(cb_ctx *ctx, const cb_book *book, const char *outdir);
 
 /* The response names the book's cases use, in order of first appearance
- * ("" for an unnamed response), then those that rank and pairwise
+ * (CB_UNNAMED_RESPONSE for an unnamed response), then those that rank and pairwise
  * questions declare: an array of *n strings in ctx's arena (borrowed
  * from the model). Returns 0 or CB_ENOMEM. */
 int cb_export_schema__response_names(const char ***out, size_t *n, cb_ctx *ctx,

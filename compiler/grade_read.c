@@ -586,6 +586,13 @@ static int jsonl_line(reader *rd, const json_t *o, const cb_grade_pos *pos) {
     json_object_foreach((json_t *)outer, key, val) {
       const char *resp = pass ? key : NULL;
       const json_t *inner = pass ? val : NULL;
+      if (pass && !*key) {
+        cb_grade__report(g, pos, CB_DIAG_WARNING, 1,
+                         "per_response[''] names no response: an unnamed "
+                         "response is '" CB_UNNAMED_RESPONSE
+                         "'; its answers are left out");
+        continue;
+      }
       if (pass && !json_is_object(inner)) {
         cb_grade__report(g, pos, CB_DIAG_WARNING, 1,
                          "per_response['%s'] is not an object of answers",
