@@ -74,33 +74,32 @@ static const char *instr_href(void *ud, const cb_book *book, size_t n) {
   const cb_link *l = &book->links[n];
   if (l->kind == CB_LINK_EXTERNAL)
     return site;
-  const char *dot = strstr(site, ".html");
-  if (!l->asset && dot && (!dot[5] || dot[5] == '#')) {
-    size_t slug_len = (size_t)(dot - site);
-    const char *frag = dot[5] == '#' ? dot + 6 : NULL;
-    for (size_t c = 0; c < book->n_chapters; c++) {
-      const cb_chapter *ch = &book->chapters[c];
-      if (strlen(ch->slug) != slug_len ||
-          strncmp(ch->slug, site, slug_len) != 0)
-        continue;
-      const char *a = NULL;
-      if (!frag) {
-        a = anchor_of(x, "chapter-", ch->slug, NULL, NULL);
-      } else {
-        for (size_t k = 0; k < ch->n_headings && !a; k++)
-          if (strcmp(ch->headings[k].slug, frag) == 0)
-            a = anchor_of(x, ch->slug, "/", ch->headings[k].slug, NULL);
-        if (!a)
-          a = anchor_of(x, "", frag, NULL, NULL);
-      }
-      if (a && cb_strmap_get(&x->anchors, a, NULL)) {
-        cb_buf_reset(&x->href);
-        cb_buf_putc(&x->href, '#');
-        cb_buf_puts(&x->href, a);
-        return cb_buf_cstr(&x->href);
-      }
-      break;
+  for (size_t c = 0; c < book->n_chapters && !l->asset; c++) {
+    /* the site's href of a chapter: SLUG.html, SLUG.html#ANCHOR */
+    const cb_chapter *ch = &book->chapters[c];
+    size_t slug_len = strlen(ch->slug);
+    const char *rest = site + slug_len;
+    if (strncmp(site, ch->slug, slug_len) != 0 ||
+        strncmp(rest, ".html", 5) != 0 || (rest[5] && rest[5] != '#'))
+      continue;
+    const char *frag = rest[5] ? rest + 6 : NULL;
+    const char *a = NULL;
+    if (!frag) {
+      a = anchor_of(x, "chapter-", ch->slug, NULL, NULL);
+    } else {
+      for (size_t k = 0; k < ch->n_headings && !a; k++)
+        if (strcmp(ch->headings[k].slug, frag) == 0)
+          a = anchor_of(x, ch->slug, "/", ch->headings[k].slug, NULL);
+      if (!a)
+        a = anchor_of(x, "", frag, NULL, NULL);
     }
+    if (a && cb_strmap_get(&x->anchors, a, NULL)) {
+      cb_buf_reset(&x->href);
+      cb_buf_putc(&x->href, '#');
+      cb_buf_puts(&x->href, a);
+      return cb_buf_cstr(&x->href);
+    }
+    break;
   }
   if (!book->manifest.site_url)
     return NULL;

@@ -253,12 +253,13 @@ schemas_grade() {
   ann=$ROOT/schemas/annotations.schema.json
   d=$TMP/schemas-annotations
   mkdir -p "$d"
-  # valid: every answer shape; per_response only; an unnamed response;
+  # valid: every answer shape; per_response only; an unnamed response
+  # (named "response"; "" is invalid);
   # an empty answers object
   printf '%s\n' \
     '{"item":"bomb-story","annotator":"ann-1","answers":{"harm":"safe","issues":["tone","verbosity"],"severity":3,"ranking":["A",["B","C"]],"preference":{"preferred":"B","strength":2},"note":"A shorter answer."},"version":"1.0.0"}' \
     '{"item":"task-17","annotator":"gpt-judge","per_response":{"A":{"verdict":"good"},"B":{"verdict":"bad","issues":[]}}}' \
-    '{"item":"c1-0","annotator":"a@example.com","answers":{"pref":{"preferred":"tie","strength":0}},"per_response":{"":{"verdict":"acceptable"}}}' \
+    '{"item":"c1-0","annotator":"a@example.com","answers":{"pref":{"preferred":"tie","strength":0}},"per_response":{"response":{"verdict":"acceptable"}}}' \
     '{"item":"x","annotator":"y","answers":{}}' >"$d/valid.jsonl"
   # invalid, one reason a line
   printf '%s\n' \
@@ -272,6 +273,7 @@ schemas_grade() {
     '{"item":"c1","annotator":"ann-1","answers":{"ranking":["A",["B"]]}}' \
     '{"item":"c1","annotator":"ann-1","answers":{"harm":null}}' \
     '{"item":"c1","annotator":"ann-1","per_response":{"A":"good"}}' \
+    '{"item":"c1","annotator":"ann-1","per_response":{"":{"verdict":"good"}}}' \
     '{"item":"c1","annotator":"ann-1","answers":{"harm":"safe"},"version":7}' \
     '{"item":7,"annotator":"ann-1","answers":{"harm":"safe"}}' >"$d/invalid.jsonl"
   rm -f "$d"/valid-* "$d"/invalid-*
