@@ -117,7 +117,7 @@ function legal(q, v) {
 // ---- the gold answers, by the documented mapping ---------------------------
 
 const norm = (s) => s.toLowerCase().replace(/[^a-z0-9_-]/g, "_");
-const fieldName = (resp) => (resp === "" ? "response" : "response_" + norm(resp));
+const fieldName = (resp) => (resp === "response" ? "response" : "response_" + norm(resp));
 const rq = Object.fromEntries(rubric.questions.map((q) => [q.id, q]));
 
 function expectedSuggestions(g) {

@@ -52,7 +52,7 @@ function bad(name, detail) {
 
 // The data key (and object name) of a response: docs/label-studio.md.
 function responseKey(name) {
-  return name === "" ? "response" : "response_" + name.replace(/[^A-Za-z0-9_]/g, "_");
+  return name === "response" ? "response" : "response_" + name.replace(/[^A-Za-z0-9_]/g, "_");
 }
 
 // The two responses each Pairwise compares, from the config (left first).
