@@ -24,10 +24,7 @@
 #include <string.h>
 
 #include "export.h"
-#include "export_util.h"
-#include "html_writer.h"
-#include "model.h"
-#include "model_json.h"
+#include "export_labelstudio.h"
 #include "output.h"
 #include "utf8.h"
 
@@ -36,51 +33,10 @@
 /* A scale with more values is not offered as stars or as choices. */
 #define MAX_SCALE_VALUES 100
 
-/* What a control is made of. */
-typedef enum ctl_kind {
-  CTL_CHOICES = 0, /* choice, multi, scale not starting at 1 */
-  CTL_RATING,      /* scale 1..N */
-  CTL_PAIRWISE,    /* with a Choices of the strength beside it */
-  CTL_RANKER,      /* List + Ranker with one bucket per place */
-  CTL_TEXTAREA
-} ctl_kind;
-
-/* One control of the config: a question, or a per-response question for
- * one response field. */
-typedef struct control {
-  const cb_question *q;
-  size_t qi;
-  ctl_kind kind;
-  const char *name;           /* from_name */
-  const char *to_name;        /* the object it labels */
-  const char *response;       /* per-response: the response name, else NULL */
-  const cb_xfield **compared; /* pairwise, rank: the response fields */
-  size_t n_compared;
-  const char *strength_name; /* pairwise: the strength Choices */
-  const char *strength_to;   /* pairwise: what it labels (the left one) */
-  const char *list_name;     /* rank: the List */
-  const char *list_key;      /* rank: its data key */
-  cb_xwhen when;             /* when.on set: shown only when it holds */
-  const char *when_tag;      /* the control when.on maps to */
-  int hotkeys;               /* keep the options' hotkeys */
-} control;
-
-typedef struct ls {
-  cb_ctx *ctx;
-  const cb_book *book;
-  cb_xlayout layout;
-  const char **keys;       /* data key (and object name) of each layout field */
-  const char *main_object; /* what case-level questions label */
-  control *controls;
-  size_t n_controls;
-  cb_buf tmp;   /* text being written into the config */
-  cb_buf title; /* a field's title */
-} ls;
-
 /* ---- Diagnostics ------------------------------------------------------- */
 
-static void report(ls *x, cb_diag_level level, cb_loc loc, const char *element,
-                   const char *msg) {
+void cb_export_labelstudio__report(ls *x, cb_diag_level level, cb_loc loc,
+                                  const char *element, const char *msg) {
   cb_diag_report(x->ctx, level, RULE, loc, element, NULL, "%s: %s", TOOL, msg);
 }
 
@@ -138,7 +94,7 @@ static int name_fields(ls *x) {
         }
       if (!msg)
         return cb_ctx__fail(x->ctx, CB_ENOMEM, "out of memory");
-      report(x, CB_DIAG_ERROR, none, NULL, msg);
+      cb_export_labelstudio__report(x, CB_DIAG_ERROR, none, NULL, msg);
       key = NULL;
     }
     x->keys[i] = key;
@@ -277,7 +233,7 @@ static int plan_question(ls *x, size_t qi, size_t *cap) {
   if (bad) {
     if (!msg)
       return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-    report(x, CB_DIAG_ERROR, q->loc, q->id, msg);
+    cb_export_labelstudio__report(x, CB_DIAG_ERROR, q->loc, q->id, msg);
     return 0;
   }
 
@@ -294,7 +250,7 @@ static int plan_question(ls *x, size_t qi, size_t *cap) {
         q->when, q->id);
     if (!msg)
       return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-    report(x, CB_DIAG_WARNING, q->when_loc.line ? q->when_loc : q->loc, q->id,
+    cb_export_labelstudio__report(x, CB_DIAG_WARNING, q->when_loc.line ? q->when_loc : q->loc, q->id,
            msg);
   }
 
@@ -339,7 +295,7 @@ static int plan_question(ls *x, size_t qi, size_t *cap) {
                               x->controls[k].q->id, q->id, c.list_key, q->id);
         if (!msg)
           return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-        report(x, CB_DIAG_ERROR, q->loc, q->id, msg);
+        cb_export_labelstudio__report(x, CB_DIAG_ERROR, q->loc, q->id, msg);
         return 0;
       }
     if (c.when.on) {
@@ -512,7 +468,8 @@ static void write_control(xw *o, const control *c) {
   {
     cb_buf title = {0};
     cb_buf_puts(&title, q->title && q->title[0] ? q->title : q->id);
-    if (c->response && c->response[0]) {
+    if (c->response && c->response[0] && x->cur_shape &&
+        x->cur_shape->n_responses > 1) {
       cb_buf_puts(&title, " (response ");
       cb_buf_puts(&title, c->response);
       cb_buf_putc(&title, ')');
@@ -657,10 +614,57 @@ static void comment(xw *o, const char *text) {
   cb_buf_free(&safe);
 }
 
-static int write_config(ls *x, const char *path) {
+/* The input objects of shape s: the inputs other than responses, then
+ * each response with its own questions. */
+static void write_inputs(xw *o, const ls_shape *s) {
+  ls *x = o->x;
+  for (size_t i = 0; i < s->n_fields; i++) {
+    const cb_xfield *f = &s->fields[i];
+    if (f->kind == CB_XF_RESPONSE)
+      continue;
+    header(o, cb_export__field_title(&x->title, f), "5");
+    char *value = cb_arena_printf(x->ctx->arena, "$%s", s->keys[i]);
+    if (f->kind == CB_XF_DIALOGUE) {
+      open_el(o, "Paragraphs");
+      attr(o, "name", s->keys[i]);
+      attr(o, "value", value);
+      attr(o, "layout", "dialogue");
+      attr(o, "nameKey", "author");
+      attr(o, "textKey", "text");
+    } else {
+      open_el(o, "Text");
+      attr(o, "name", s->keys[i]);
+      attr(o, "value", value);
+    }
+    close_el(o);
+  }
+  for (size_t i = 0; i < s->n_fields; i++) {
+    const cb_xfield *f = &s->fields[i];
+    if (f->kind != CB_XF_RESPONSE)
+      continue;
+    open_el(o, "View");
+    attr(o, "style", "border-top: 1px solid #ccc; margin-top: 1em;");
+    header(o, cb_export__field_title(&x->title, f), "4");
+    open_el(o, "Text");
+    attr(o, "name", s->keys[i]);
+    attr(o, "value", cb_arena_printf(x->ctx->arena, "$%s", s->keys[i]));
+    close_el(o);
+    for (size_t k = 0; k < s->n_controls; k++)
+      if (s->controls[k].response &&
+          strcmp(s->controls[k].response, f->response) == 0)
+        write_control(o, &s->controls[k]);
+    close_el(o);
+  }
+}
+
+/* The config of shape s: no case title (it can give the answer away),
+ * only the inputs and the controls of the shape; the training set shows
+ * the rationale too. */
+static int write_config(ls *x, const ls_shape *s, const char *path) {
   xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
   xw o = {x, doc, NULL, doc == NULL};
   int err = 0;
+  x->cur_shape = s;
   {
     cb_buf line = {0};
     cb_export__stamp_line(&line, x->book);
@@ -669,54 +673,22 @@ static int write_config(ls *x, const char *path) {
   }
   open_el(&o, "View");
   header(&o, cb_model__title(x->book), "3");
-  open_el(&o, "Text");
-  attr(&o, "name", "case");
-  attr(&o, "value", "$case_title");
-  close_el(&o);
-
-  /* the inputs other than responses, then each response with its own
-   * questions, then the questions of the case */
-  for (size_t i = 0; i < x->layout.n_fields; i++) {
-    const cb_xfield *f = &x->layout.fields[i];
-    if (f->kind == CB_XF_RESPONSE || !x->keys[i])
-      continue;
-    header(&o, cb_export__field_title(&x->title, f), "5");
-    char *value = cb_arena_printf(x->ctx->arena, "$%s", x->keys[i]);
-    if (f->kind == CB_XF_DIALOGUE) {
-      open_el(&o, "Paragraphs");
-      attr(&o, "name", x->keys[i]);
-      attr(&o, "value", value);
-      attr(&o, "layout", "dialogue");
-      attr(&o, "nameKey", "author");
-      attr(&o, "textKey", "text");
-    } else {
-      open_el(&o, "Text");
-      attr(&o, "name", x->keys[i]);
-      attr(&o, "value", value);
-    }
-    close_el(&o);
-  }
-  for (size_t i = 0; i < x->layout.n_fields; i++) {
-    const cb_xfield *f = &x->layout.fields[i];
-    if (f->kind != CB_XF_RESPONSE || !x->keys[i])
-      continue;
+  write_inputs(&o, s);
+  for (size_t k = 0; k < s->n_controls; k++)
+    if (!s->controls[k].response)
+      write_control(&o, &s->controls[k]);
+  if (s->use == CB_USE_TRAINING) {
     open_el(&o, "View");
     attr(&o, "style", "border-top: 1px solid #ccc; margin-top: 1em;");
-    header(&o, cb_export__field_title(&x->title, f), "4");
+    header(&o, "Why: the guideline's answer", "4");
     open_el(&o, "Text");
-    attr(&o, "name", x->keys[i]);
-    attr(&o, "value", cb_arena_printf(x->ctx->arena, "$%s", x->keys[i]));
+    attr(&o, "name", "rationale");
+    attr(&o, "value", "$rationale");
     close_el(&o);
-    for (size_t k = 0; k < x->n_controls; k++)
-      if (x->controls[k].response &&
-          strcmp(x->controls[k].response, f->response) == 0)
-        write_control(&o, &x->controls[k]);
     close_el(&o);
   }
-  for (size_t k = 0; k < x->n_controls; k++)
-    if (!x->controls[k].response)
-      write_control(&o, &x->controls[k]);
   close_el(&o);
+  x->cur_shape = NULL;
   xmlChar *bytes = NULL;
   int len = 0;
   if (!o.failed) {
@@ -734,281 +706,240 @@ static int write_config(ls *x, const char *path) {
   return err;
 }
 
-/* ---- tasks.json -------------------------------------------------------- */
+/* ---- Task shapes ------------------------------------------------------- */
 
-/* Opens a result {"id", "from_name", "to_name", "type", "value": {key: and
- * leaves the value of key to the caller, who closes with end_result. */
-static void begin_result(cb_json_writer *w, size_t *n, const char *from,
-                         const char *to, const char *type, const char *key) {
-  char id[32] = "gold-";
-  cb_json__digits(id + 5, (long long)++*n);
-  cb_json__begin_object(w);
-  cb_json__key(w, "id");
-  cb_json__put_cstr(w, id);
-  cb_json__key(w, "from_name");
-  cb_json__put_cstr(w, from);
-  cb_json__key(w, "to_name");
-  cb_json__put_cstr(w, to);
-  cb_json__key(w, "type");
-  cb_json__put_cstr(w, type);
-  cb_json__key(w, "value");
-  cb_json__begin_object(w);
-  cb_json__key(w, key);
+static int case_chat(const cb_case *cs) {
+  for (size_t i = 0; i < cs->n_inputs; i++)
+    if (cs->inputs[i].kind == CB_IN_USER ||
+        cs->inputs[i].kind == CB_IN_ASSISTANT)
+      return 1;
+  return 0;
 }
 
-static void end_result(cb_json_writer *w) {
-  cb_json__end_object(w);
-  cb_json__end_object(w);
-}
-
-/* A result whose value is a list of one string. */
-static void one_item_result(cb_json_writer *w, size_t *n, const char *from,
-                            const char *to, const char *type, const char *key,
-                            const char *item) {
-  begin_result(w, n, from, to, type, key);
-  cb_json__begin_array(w);
-  cb_json__put_cstr(w, item);
-  cb_json__end_array(w);
-  end_result(w);
-}
-
-/* The data key of a compared field (rank items use response names). */
-static int compared_index(const control *c, const char *name) {
-  for (size_t k = 0; k < c->n_compared; k++)
-    if (strcmp(c->compared[k]->response, name) == 0)
-      return (int)k;
-  return -1;
-}
-
-/* Writes the gold results of control c for case cs as elements of the
- * open result array; *n counts the results of the task. */
-static void gold_results(ls *x, cb_json_writer *w, size_t *n,
-                         const cb_case *cs, const control *c) {
-  const cb_answer *a = cb_export__answer(x->book, cs, c->qi, c->response);
-  if (!a || !cb_export__fits(c->q, a))
-    return;
-  const cb_question *q = c->q;
-  char num[32];
-  switch (c->kind) {
-  case CTL_CHOICES:
-    if (a->kind == CB_V_NUMBER) {
-      cb_json__digits(num, a->number);
-      one_item_result(w, n, c->name, c->to_name, "choices", "choices", num);
-      return;
-    }
-    /* "none" of a multi: Label Studio has no empty selection */
-    if ((a->kind != CB_V_OPTION && a->kind != CB_V_OPTIONS) || !a->n_items)
-      return;
-    begin_result(w, n, c->name, c->to_name, "choices", "choices");
-    cb_json__begin_array(w);
-    for (size_t k = 0; k < a->n_items; k++)
-      cb_json__put_cstr(w, a->items[k]);
-    cb_json__end_array(w);
-    end_result(w);
-    return;
-  case CTL_RATING:
-    if (a->kind != CB_V_NUMBER || a->number < 1 || a->number > q->scale_max)
-      return;
-    begin_result(w, n, c->name, c->to_name, "rating", "rating");
-    cb_json__put_int(w, a->number);
-    end_result(w);
-    return;
-  case CTL_TEXTAREA:
-    if (a->kind != CB_V_TEXT)
-      return;
-    one_item_result(w, n, c->name, c->to_name, "textarea", "text",
-                    a->raw ? a->raw : "");
-    return;
-  case CTL_PAIRWISE: {
-    if (a->kind != CB_V_PAIRWISE)
-      return;
-    const char *strength = a->strength == 0   ? "tie"
-                           : a->strength == 1 ? "better"
-                                              : "much-better";
-    if (a->strength != 0 && a->n_items) {
-      int side = compared_index(c, a->items[0]);
-      if (side < 0) {
-        char *msg = cb_arena_printf(
-            x->ctx->arena,
-            "case '%s' prefers response '%s', which is not one of the two "
-            "responses the Pairwise tag of question '%s' compares; its "
-            "answer is left out",
-            cs->id, a->items[0], q->id);
-        if (msg)
-          report(x, CB_DIAG_ERROR, a->value_loc.line ? a->value_loc : cs->loc,
-                 cs->id, msg);
-        return;
-      }
-      begin_result(w, n, c->name, c->name, "pairwise", "selected");
-      cb_json__put_cstr(w, side == 0 ? "left" : "right");
-      end_result(w);
-    }
-    one_item_result(w, n, c->strength_name, c->strength_to, "choices",
-                    "choices", strength);
-    return;
-  }
-  case CTL_RANKER: {
-    if (a->kind != CB_V_RANK)
-      return;
-    begin_result(w, n, c->name, c->list_name, "ranker", "ranker");
-    cb_json__begin_object(w);
-    size_t i = 0;
-    while (i < a->n_items) {
-      size_t j = i + 1;
-      while (j < a->n_items && a->tied && a->tied[j])
-        j++;
-      memcpy(num, "rank_", 5);
-      cb_json__digits(num + 5, (long long)(i + 1));
-      cb_json__key(w, num);
-      cb_json__begin_array(w);
-      for (size_t k = i; k < j; k++)
-        cb_json__put_cstr(w, a->items[k]);
-      cb_json__end_array(w);
-      i = j;
-    }
-    cb_json__end_object(w);
-    end_result(w);
-    return;
-  }
-  }
-}
-
-/* One turn of a conversation: {"author", "text"}. */
-static void turn(cb_json_writer *w, const char *author, const char *text,
-                 size_t len) {
-  cb_json__begin_object(w);
-  cb_json__key(w, "author");
-  cb_json__put_cstr(w, author);
-  cb_json__key(w, "text");
-  cb_json__put_string(w, text, len);
-  cb_json__end_object(w);
-}
-
-/* The turns of the case as Paragraphs data: [{"author", "text"}]. */
-static void dialogue(cb_json_writer *w, const cb_case *cs) {
+/* The inputs case cs has, in config order, into fields (room for the
+ * layout's fields and one more); returns their count. Responses whose
+ * data key was left out (a clash of names) are left out here too. */
+static size_t case_fields(const ls *x, const cb_case *cs, int chat,
+                          cb_xfield *fields) {
   size_t n = 0;
-  cb_json__begin_array(w);
-  for (size_t i = 0; i < cs->n_inputs; i++) {
-    const cb_input *in = &cs->inputs[i];
-    if (in->kind != CB_IN_USER && in->kind != CB_IN_ASSISTANT &&
-        in->kind != CB_IN_PROMPT)
-      continue;
-    turn(w, in->kind == CB_IN_ASSISTANT ? "assistant" : "user",
-         in->text ? in->text : "", in->text ? in->len : 0);
-    n++;
+  static const cb_xfield_kind before[] = {CB_XF_SYSTEM, CB_XF_CONTEXT};
+  for (size_t k = 0; k < 2; k++) {
+    cb_xfield f = {before[k], NULL, 0};
+    if (cb_export__case_has(cs, &f))
+      fields[n++] = f;
   }
-  if (n == 0) /* Paragraphs refuses an empty list: one empty turn stands
-                 for none */
-    turn(w, "", "", 0);
-  cb_json__end_array(w);
-}
-
-/* Writes the task of case cs; text is scratch. */
-static void task(ls *x, cb_json_writer *w, const cb_case *cs,
-                 const json_t *stamp, cb_buf *text) {
-  cb_json__begin_object(w);
-  cb_json__key(w, "data");
-  cb_json__begin_object(w);
-  cb_json__key(w, "case_id");
-  cb_json__put_cstr(w, cs->id);
-  cb_json__key(w, "case_title");
-  cb_json__put_cstr(w, cs->title && cs->title[0] ? cs->title : cs->id);
+  cb_xfield req = {chat ? CB_XF_DIALOGUE : CB_XF_PROMPT, NULL, 0};
+  if (chat || cb_export__case_has(cs, &req))
+    fields[n++] = req;
   for (size_t i = 0; i < x->layout.n_fields; i++) {
     const cb_xfield *f = &x->layout.fields[i];
-    if (!x->keys[i])
-      continue;
-    cb_json__key(w, x->keys[i]);
-    if (f->kind == CB_XF_DIALOGUE) {
-      dialogue(w, cs);
-      continue;
-    }
-    /* every field of the config is in every task ("" when absent) */
-    cb_export__case_text(text, cs, f);
-    cb_json__put_string(w, cb_buf_cstr(text), text->len);
+    if (f->kind == CB_XF_RESPONSE && x->keys[i] && cb_export__case_has(cs, f))
+      fields[n++] = *f;
   }
-  for (size_t k = 0; k < x->n_controls; k++) {
-    const control *c = &x->controls[k];
-    if (c->kind != CTL_RANKER)
-      continue;
-    cb_json__key(w, c->list_key);
-    cb_json__begin_array(w);
-    for (size_t j = 0; j < c->n_compared; j++) {
-      const cb_xfield *f = c->compared[j];
-      if (!cb_export__case_has(cs, f))
-        continue;
-      cb_json__begin_object(w);
-      cb_json__key(w, "id");
-      cb_json__put_cstr(w, f->response);
-      cb_json__key(w, "title");
-      cb_json__put_cstr(w, cb_export__field_title(&x->title, f));
-      cb_json__key(w, "body");
-      cb_export__case_text(text, cs, f);
-      cb_json__put_string(w, cb_buf_cstr(text), text->len);
-      cb_json__end_object(w);
-    }
-    cb_json__end_array(w);
-  }
-  cb_json__end_object(w);
-
-  cb_json__key(w, "annotations");
-  cb_json__begin_array(w);
-  cb_json__begin_object(w);
-  cb_json__key(w, "ground_truth");
-  cb_json__put_bool(w, 1);
-  cb_json__key(w, "result");
-  cb_json__begin_array(w);
-  size_t n = 0;
-  for (size_t k = 0; k < x->n_controls; k++) {
-    const control *c = &x->controls[k];
-    if (c->response && !response_key(x, c->response))
-      continue;
-    if (c->response) {
-      cb_xfield f = {CB_XF_RESPONSE, c->response, 0};
-      if (!cb_export__case_has(cs, &f))
-        continue;
-    }
-    gold_results(x, w, &n, cs, c);
-  }
-  cb_json__end_array(w);
-  cb_json__end_object(w);
-  cb_json__end_array(w);
-
-  cb_json__key(w, "meta");
-  cb_json__begin_object(w);
-  cb_export__case_origin(w, x->book, cs, "file");
-  cb_json__key(w, "casebook");
-  cb_json__put_value(w, stamp);
-  cb_json__end_object(w);
-  cb_json__end_object(w);
-  if (text->failed || x->title.failed)
-    w->out->failed = 1;
+  return n;
 }
 
-static int write_tasks(ls *x, const char *path) {
-  cb_xarray tasks;
-  cb_buf text = {0};
-  json_t *stamp = cb_model_json__stamp(x->book);
-  int err = stamp ? cb_export__array_open(&tasks, x->ctx, path)
-                  : cb_ctx__fail(x->ctx, CB_ENOMEM, "out of memory");
-  if (err < 0) {
-    json_decref(stamp);
-    return err;
+static int same_fields(const ls_shape *s, const cb_xfield *fields, size_t n) {
+  if (s->n_fields != n)
+    return 0;
+  for (size_t i = 0; i < n; i++)
+    if (s->fields[i].kind != fields[i].kind ||
+        (fields[i].kind == CB_XF_RESPONSE &&
+         strcmp(s->fields[i].response, fields[i].response) != 0))
+      return 0;
+  return 1;
+}
+
+/* Is the control c of the book's plan asked in shape s? Per-response
+ * controls need their response; pairwise and rank questions need the
+ * responses they compare (FORMAT.md "Where a question applies") and
+ * min-replies; a control shown `when` another is shown needs that one. */
+static int shape_asks(const ls_shape *s, const control *c, size_t *n_cmp) {
+  const cb_question *q = c->q;
+  *n_cmp = 0;
+  if (c->response) {
+    for (size_t i = 0; i < s->n_fields; i++)
+      if (s->fields[i].kind == CB_XF_RESPONSE &&
+          strcmp(s->fields[i].response, c->response) == 0)
+        goto when;
+    return 0;
   }
-  /* one task at a time, written as it is made: no tree */
-  for (size_t i = 0; i < x->book->n_cases && err == 0; i++) {
-    const cb_case *cs = &x->book->cases[i];
+  if (c->kind == CTL_PAIRWISE || c->kind == CTL_RANKER) {
+    size_t n = 0; /* the responses of the shape q compares */
+    for (size_t i = 0; i < s->n_fields; i++) {
+      const cb_xfield *f = &s->fields[i];
+      if (f->kind != CB_XF_RESPONSE)
+        continue;
+      int listed = q->responses.n == 0;
+      for (size_t k = 0; k < q->responses.n && !listed; k++)
+        listed = strcmp(q->responses.items[k], f->response) == 0;
+      n += listed;
+    }
+    size_t in = 0; /* of the plan's compared fields, those present */
+    for (size_t k = 0; k < c->n_compared; k++)
+      for (size_t i = 0; i < s->n_fields; i++)
+        if (s->fields[i].kind == CB_XF_RESPONSE &&
+            strcmp(s->fields[i].response, c->compared[k]->response) == 0) {
+          in++;
+          break;
+        }
+    if ((int)n < q->min_replies)
+      return 0;
+    if (c->kind == CTL_PAIRWISE && (n != 2 || in != 2))
+      return 0;
+    if (c->kind == CTL_RANKER && in < 2)
+      return 0;
+    *n_cmp = in;
+  }
+when:
+  if (c->when.on) {
+    for (size_t k = 0; k < s->n_controls; k++)
+      if (strcmp(s->controls[k].name, c->when_tag) == 0)
+        return 1;
+    return 0; /* what it depends on is not asked: nor is it */
+  }
+  return 1;
+}
+
+/* Fills the controls of shape s from the book's plan. */
+static int shape_controls(ls *x, ls_shape *s) {
+  cb_ctx *ctx = x->ctx;
+  s->controls = cb_arena_calloc(ctx->arena, x->n_controls + 1,
+                                sizeof *s->controls);
+  if (!s->controls)
+    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+  for (size_t k = 0; k < x->n_controls; k++) {
+    const control *c = &x->controls[k];
+    size_t n_cmp;
+    if (!shape_asks(s, c, &n_cmp))
+      continue;
+    control d = *c;
+    if (!c->response && c->kind != CTL_PAIRWISE && c->kind != CTL_RANKER)
+      d.to_name = s->main_object;
+    if (c->kind == CTL_RANKER) { /* only the responses the shape has */
+      d.compared = cb_arena_calloc(ctx->arena, n_cmp + 1, sizeof *d.compared);
+      if (!d.compared)
+        return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+      d.n_compared = 0;
+      for (size_t j = 0; j < c->n_compared; j++)
+        for (size_t i = 0; i < s->n_fields; i++)
+          if (s->fields[i].kind == CB_XF_RESPONSE &&
+              strcmp(s->fields[i].response, c->compared[j]->response) == 0) {
+            d.compared[d.n_compared++] = c->compared[j];
+            break;
+          }
+    }
+    s->controls[s->n_controls++] = d;
+  }
+  return 0;
+}
+
+/* Names shape s: "one-reply", "two-replies", "N-replies" ("no-reply"
+ * without one), "chat-" before when it has turns; "-2", "-3"... after
+ * when another shape of its set already has that name. */
+static const char *shape_name(ls *x, const ls_shape *s) {
+  char count[32];
+  if (s->n_responses == 0)
+    snprintf(count, sizeof count, "no-reply");
+  else if (s->n_responses == 1)
+    snprintf(count, sizeof count, "one-reply");
+  else if (s->n_responses == 2)
+    snprintf(count, sizeof count, "two-replies");
+  else
+    snprintf(count, sizeof count, "%zu-replies", s->n_responses);
+  const char *base =
+      cb_arena_printf(x->ctx->arena, "%s%s", s->chat ? "chat-" : "", count);
+  const char *name = base;
+  for (int k = 2; name; k++) {
+    int taken = 0;
+    for (size_t i = 0; i < x->n_shapes && !taken; i++)
+      taken = x->shapes[i].use == s->use && x->shapes[i].name &&
+              strcmp(x->shapes[i].name, name) == 0;
+    if (!taken)
+      return name;
+    name = cb_arena_printf(x->ctx->arena, "%s-%d", base, k);
+  }
+  return NULL;
+}
+
+/* A new shape for the inputs fields[0..n) of the cases of one use. */
+static int shape_new(ls *x, cb_use use, int chat, const cb_xfield *fields,
+                     size_t n) {
+  cb_ctx *ctx = x->ctx;
+  if (x->n_shapes == x->cap_shapes) {
+    size_t cap = x->cap_shapes ? x->cap_shapes * 2 : 8;
+    ls_shape *grown = cb_arena_calloc(ctx->arena, cap, sizeof *grown);
+    if (!grown)
+      return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+    if (x->n_shapes)
+      memcpy(grown, x->shapes, x->n_shapes * sizeof *grown);
+    x->shapes = grown;
+    x->cap_shapes = cap;
+  }
+  ls_shape s;
+  memset(&s, 0, sizeof s);
+  s.use = use;
+  s.chat = chat;
+  s.n_fields = n;
+  s.fields = cb_arena_calloc(ctx->arena, n + 1, sizeof *s.fields);
+  s.keys = cb_arena_calloc(ctx->arena, n + 1, sizeof *s.keys);
+  if (!s.fields || !s.keys)
+    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+  memcpy(s.fields, fields, n * sizeof *fields);
+  for (size_t i = 0; i < n; i++) {
+    s.keys[i] = s.fields[i].kind == CB_XF_RESPONSE
+                    ? response_key(x, s.fields[i].response)
+                    : field_key(x, &s.fields[i]);
+    s.n_responses += s.fields[i].kind == CB_XF_RESPONSE;
+  }
+  /* case-level questions label the conversation or the prompt, else the
+   * first input there is */
+  s.main_object = n ? s.keys[0] : "case";
+  for (size_t i = 0; i < n; i++)
+    if (s.fields[i].kind == CB_XF_DIALOGUE || s.fields[i].kind == CB_XF_PROMPT)
+      s.main_object = s.keys[i];
+  s.name = shape_name(x, &s);
+  if (!s.name)
+    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+  int err = shape_controls(x, &s);
+  if (err < 0)
+    return err;
+  x->shapes[x->n_shapes++] = s;
+  return 0;
+}
+
+/* Sorts the final cases into shapes, in book order. */
+static int make_shapes(ls *x) {
+  cb_ctx *ctx = x->ctx;
+  cb_xfield *fields =
+      cb_arena_calloc(ctx->arena, x->layout.n_fields + 4, sizeof *fields);
+  if (!fields)
+    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+  for (size_t c = 0; c < x->book->n_cases; c++) {
+    const cb_case *cs = &x->book->cases[c];
     if (cs->status != CB_STATUS_FINAL)
       continue;
-    task(x, cb_export__array_next(&tasks), cs, stamp, &text);
-    err = cb_export__array_add(&tasks, x->ctx);
+    cb_use use = cb_case_use(x->book, cs);
+    int chat = case_chat(cs);
+    size_t n = case_fields(x, cs, chat, fields);
+    size_t i = 0;
+    while (i < x->n_shapes &&
+           !(x->shapes[i].use == use && x->shapes[i].chat == chat &&
+             same_fields(&x->shapes[i], fields, n)))
+      i++;
+    int err;
+    if (i == x->n_shapes && (err = shape_new(x, use, chat, fields, n)) < 0)
+      return err;
+    ls_shape *s = &x->shapes[i];
+    if (CB_VEC_PUSH(s->cases, s->n_cases, s->cap_cases, cs) < 0)
+      return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
   }
-  if (err == 0)
-    err = cb_export__array_close(&tasks);
-  else
-    cb_export__array_discard(&tasks);
-  json_decref(stamp);
-  cb_buf_free(&text);
-  return err;
+  return 0;
+}
+
+static void free_shapes(ls *x) {
+  for (size_t i = 0; i < x->n_shapes; i++)
+    cb_free(x->shapes[i].cases);
 }
 
 /* ---- The exporter ------------------------------------------------------ */
@@ -1055,22 +986,33 @@ int cb_export_labelstudio__run(cb_ctx *ctx, const cb_book *book,
   if (!dir)
     return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
   if ((err = cb_export__layout(&x.layout, ctx, book)) < 0 ||
-      (err = name_fields(&x)) < 0 || (err = plan(&x)) < 0)
+      (err = name_fields(&x)) < 0 || (err = plan(&x)) < 0 ||
+      (err = make_shapes(&x)) < 0)
     goto done;
   if ((err = cb_output__mkdirs(ctx, dir)) < 0)
     goto done;
-  const char *config = cb_arena_printf(ctx->arena, "%s/config.xml", dir);
-  const char *tasks = cb_arena_printf(ctx->arena, "%s/tasks.json", dir);
-  const char *instr = cb_arena_printf(ctx->arena, "%s/instructions.html", dir);
-  if (!config || !tasks || !instr) {
-    err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-    goto done;
+  for (size_t i = 0; i < x.n_shapes; i++) {
+    const ls_shape *s = &x.shapes[i];
+    const char *sub = cb_arena_printf(ctx->arena, "%s/%s/%s", dir,
+                                      cb_use_name(s->use), s->name);
+    const char *config = cb_arena_printf(ctx->arena, "%s/config.xml", sub);
+    const char *tasks = cb_arena_printf(ctx->arena, "%s/tasks.json", sub);
+    if (!sub || !config || !tasks) {
+      err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+      goto done;
+    }
+    if ((err = cb_output__mkdirs(ctx, sub)) < 0 ||
+        (err = write_config(&x, s, config)) < 0 ||
+        (err = cb_export_labelstudio__tasks(&x, s, tasks)) < 0)
+      goto done;
   }
-  if ((err = write_config(&x, config)) < 0 ||
-      (err = write_tasks(&x, tasks)) < 0 ||
-      (err = cb_export_labelstudio__instructions(ctx, book, instr)) < 0)
-    goto done;
+  const char *instr = cb_arena_printf(ctx->arena, "%s/instructions.html", dir);
+  if (!instr)
+    err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+  else
+    err = cb_export_labelstudio__instructions(ctx, book, instr);
 done:
+  free_shapes(&x);
   cb_buf_free(&x.tmp);
   cb_buf_free(&x.title);
   return err;

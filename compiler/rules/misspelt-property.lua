@@ -40,9 +40,9 @@ local function suggest(key, candidates)
 end
 
 local reserved = {
-  question = { "type", "required", "when", "hint", "responses", "scope" },
+  question = { "type", "required", "when", "hint", "responses", "scope", "min-replies" },
   criterion = { "applies-to", "severity", "points" },
-  case = { "criteria", "tags", "status", "source" },
+  case = { "criteria", "tags", "status", "source", "use" },
 }
 
 return {
