@@ -58,6 +58,7 @@ typedef struct ag {
   cb_strmap names;
   const char **owners; /* cb_malloc'd */
   size_t n_owners, cap_owners;
+  cb_use use; /* the set being written */
 } ag;
 
 static void report(ag *a, cb_loc loc, const char *element, const char *msg) {
@@ -452,8 +453,40 @@ static void question_json(ag *a, cb_json_writer *w, const aq *e) {
 /* The guidelines: the Markdown of every chapter, in reading order.
  * Argilla renders them as Markdown, raw HTML included: unless the manifest
  * sets unsafe_html, that HTML is made text (cb_export__markdown_text). */
+/* The text of chapter ch without its exam and honeypot cases (from the
+ * case's heading to the next heading of its level or above), whose
+ * titles and rationales would give them away, into out (reset first). */
+static void training_text(cb_buf *out, const cb_book *book,
+                          const cb_chapter *ch, const cb_file *file) {
+  cb_buf_reset(out);
+  size_t line = 1, skip_level = 0;
+  const char *p = file->text, *end = file->text + file->len;
+  size_t h = 0;
+  while (p < end) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    const char *next = nl ? nl + 1 : end;
+    while (h < ch->n_headings && ch->headings[h].loc.line < line)
+      h++;
+    if (h < ch->n_headings && ch->headings[h].loc.line == line) {
+      size_t level = (size_t)ch->headings[h].level;
+      if (skip_level && level <= skip_level)
+        skip_level = 0;
+      for (size_t c = 0; !skip_level && c < book->n_cases; c++) {
+        const cb_case *cs = &book->cases[c];
+        if (cs->loc.file == ch->file && cs->loc.line == line &&
+            cb_case_use(book, cs) != CB_USE_TRAINING)
+          skip_level = level;
+      }
+    }
+    if (!skip_level)
+      cb_buf_append(out, p, (size_t)(next - p));
+    p = next;
+    line++;
+  }
+}
+
 static void guidelines(ag *a, cb_json_writer *w) {
-  cb_buf b = {0};
+  cb_buf b = {0}, text = {0};
   for (size_t i = 0; i < a->book->n_chapters; i++) {
     uint32_t f = a->book->chapters[i].file;
     if (f >= a->book->n_files)
@@ -461,11 +494,15 @@ static void guidelines(ag *a, cb_json_writer *w) {
     const cb_file *file = &a->book->files[f];
     if (b.len)
       cb_buf_puts(&b, "\n\n");
+    training_text(&text, a->book, &a->book->chapters[i], file);
+    if (text.failed)
+      b.failed = 1;
     /* a NUL byte (reported by the loader) would end the text early in
      * tools that read C strings: keep the bytes, JSON escapes them */
     if (a->book->manifest.unsafe_html)
-      cb_buf_append(&b, file->text, file->len);
-    else if (cb_export__markdown_text(&b, file->text, file->len) < 0)
+      cb_buf_append(&b, text.data ? text.data : "", text.len);
+    else if (cb_export__markdown_text(&b, text.data ? text.data : "",
+                                      text.len) < 0)
       b.failed = 1;
     while (b.len && b.data[b.len - 1] == '\n')
       b.len--;
@@ -475,6 +512,7 @@ static void guidelines(ag *a, cb_json_writer *w) {
   if (b.failed)
     w->out->failed = 1;
   cb_buf_free(&b);
+  cb_buf_free(&text);
 }
 
 static void distribution(cb_json_writer *w) {
@@ -678,9 +716,16 @@ static void chat(cb_json_writer *w, const cb_case *c) {
 /* Writes the record of case c; text is scratch. */
 static void record(ag *a, cb_json_writer *w, const cb_case *c,
                    const char *version, cb_buf *text) {
+  int training = a->use == CB_USE_TRAINING;
+  /* an exam or honeypot record must not tell its case */
+  const char *id = training ? c->id : cb_export__task_id(a->ctx, c);
+  if (!id) {
+    w->out->failed = 1;
+    return;
+  }
   cb_json__begin_object(w);
   cb_json__key(w, "id");
-  cb_json__put_cstr(w, c->id);
+  cb_json__put_cstr(w, id);
   cb_json__key(w, "fields");
   cb_json__begin_object(w);
   for (size_t i = 0; i < a->layout.n_fields; i++) {
@@ -700,13 +745,16 @@ static void record(ag *a, cb_json_writer *w, const cb_case *c,
     w->out->failed = 1;
   cb_json__key(w, "metadata");
   cb_json__begin_object(w);
-  cb_export__case_origin(w, a->book, c, "source");
+  if (training)
+    cb_export__case_origin(w, a->book, c, "source");
   cb_json__key(w, "casebook_version");
   cb_json__put_cstr(w, version);
   cb_json__end_object(w);
   cb_json__key(w, "suggestions");
   cb_json__begin_object(w);
-  for (size_t i = 0; i < a->n_questions; i++) {
+  /* the gold as suggestions, which Argilla shows pre-filled: only where
+   * the annotator is to learn from it */
+  for (size_t i = 0; training && i < a->n_questions; i++) {
     const aq *e = &a->questions[i];
     if (e->field && !cb_export__case_has(c, e->field))
       continue;
@@ -732,7 +780,8 @@ static int write_records(ag *a, const char *path, const char *version) {
   cb_buf text = {0};
   int err = cb_export__array_open(&records, a->ctx, path);
   for (size_t i = 0; i < a->book->n_cases && err == 0; i++) {
-    if (a->book->cases[i].status != CB_STATUS_FINAL)
+    if (a->book->cases[i].status != CB_STATUS_FINAL ||
+        cb_case_use(a->book, &a->book->cases[i]) != a->use)
       continue;
     record(a, cb_export__array_next(&records), &a->book->cases[i], version,
            &text);
@@ -792,12 +841,6 @@ int cb_export_argilla__run(cb_ctx *ctx, const cb_book *book,
   int err = 0;
   json_t *stamp = NULL;
   cb_buf settings = {0}, dataset = {0};
-  const char *dir = cb_arena_printf(ctx->arena, "%s/argilla", outdir);
-  const char *p_settings = cb_arena_printf(ctx->arena, "%s/settings.json", dir);
-  const char *p_records = cb_arena_printf(ctx->arena, "%s/records.json", dir);
-  const char *p_dataset = cb_arena_printf(ctx->arena, "%s/dataset.json", dir);
-  if (!dir || !p_settings || !p_records || !p_dataset)
-    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
   if ((err = cb_export__layout(&a.layout, ctx, book)) < 0)
     goto done;
   if (name_fields(&a) < 0) {
@@ -811,29 +854,50 @@ int cb_export_argilla__run(cb_ctx *ctx, const cb_book *book,
       goto done;
     }
 
-  /* the two small files are made first: out of memory, nothing is
-   * written */
   stamp = cb_model_json__stamp(book);
-  cb_json_writer w;
-  cb_json__writer_init(&w, &settings, 2, 0);
-  settings_json(&a, &w, stamp);
-  cb_json__writer_init(&w, &dataset, 2, 0);
-  dataset_json(&a, &w, stamp);
-  if (!stamp || settings.failed || dataset.failed) {
+  if (!stamp) {
     err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
     goto done;
   }
-
   const cb_stamp *s = &book->stamp;
   const char *version = s->describe  ? s->describe
                         : s->commit  ? s->commit
                         : s->version ? s->version
                                      : book->manifest.version;
-  if ((err = cb_output__mkdirs(ctx, dir)) < 0 ||
-      (err = cb_json_file__write_text(ctx, p_settings, &settings)) < 0 ||
-      (err = write_records(&a, p_records, version)) < 0 ||
-      (err = cb_json_file__write_text(ctx, p_dataset, &dataset)) < 0)
-    goto done;
+  /* one directory per set that has cases: argilla/training/, exam/,
+   * honeypot/ */
+  for (int u = CB_USE_TRAINING; u <= CB_USE_HONEYPOT; u++) {
+    size_t n = 0;
+    for (size_t i = 0; i < book->n_cases; i++)
+      n += book->cases[i].status == CB_STATUS_FINAL &&
+           cb_case_use(book, &book->cases[i]) == (cb_use)u;
+    if (!n)
+      continue;
+    a.use = (cb_use)u;
+    const char *dir = cb_arena_printf(ctx->arena, "%s/argilla/%s", outdir,
+                                      cb_use_name(a.use));
+    const char *p_settings =
+        cb_arena_printf(ctx->arena, "%s/settings.json", dir);
+    const char *p_records = cb_arena_printf(ctx->arena, "%s/records.json", dir);
+    const char *p_dataset = cb_arena_printf(ctx->arena, "%s/dataset.json", dir);
+    /* the two small files are made first: out of memory, nothing of the
+     * set is written (writing frees them) */
+    cb_json_writer w;
+    cb_json__writer_init(&w, &settings, 2, 0);
+    settings_json(&a, &w, stamp);
+    cb_json__writer_init(&w, &dataset, 2, 0);
+    dataset_json(&a, &w, stamp);
+    if (!dir || !p_settings || !p_records || !p_dataset || settings.failed ||
+        dataset.failed) {
+      err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+      goto done;
+    }
+    if ((err = cb_output__mkdirs(ctx, dir)) < 0 ||
+        (err = cb_json_file__write_text(ctx, p_settings, &settings)) < 0 ||
+        (err = write_records(&a, p_records, version)) < 0 ||
+        (err = cb_json_file__write_text(ctx, p_dataset, &dataset)) < 0)
+      goto done;
+  }
 done:
   cb_strmap_free(&a.names);
   cb_free(a.owners);
