@@ -864,14 +864,15 @@ int cb_export_argilla__run(cb_ctx *ctx, const cb_book *book,
                         : s->commit  ? s->commit
                         : s->version ? s->version
                                      : book->manifest.version;
-  /* one directory per set that has cases: argilla/training/, exam/,
+  /* one directory per set that has cases: argilla/training/ (always,
+   * so that a book without cases yet has its dataset's settings), exam/,
    * honeypot/ */
   for (int u = CB_USE_TRAINING; u <= CB_USE_HONEYPOT; u++) {
     size_t n = 0;
     for (size_t i = 0; i < book->n_cases; i++)
       n += book->cases[i].status == CB_STATUS_FINAL &&
            cb_case_use(book, &book->cases[i]) == (cb_use)u;
-    if (!n)
+    if (!n && u != CB_USE_TRAINING)
       continue;
     a.use = (cb_use)u;
     const char *dir = cb_arena_printf(ctx->arena, "%s/argilla/%s", outdir,
