@@ -3,10 +3,11 @@
  * export_labelstudio.c: the Label Studio export of `build`, in
  * OUT/label-studio/ (docs/label-studio.md is the mapping):
  *
- *   config.xml         the labeling config, built as a libxml2 tree and
- *                      serialized by libxml2 (escaped by construction);
- *   tasks.json         one task per final case: its inputs as data, its
- *                      gold answers as an annotation with ground_truth;
+ *   SET/SHAPE/config.xml  the labeling config of one set (training, exam,
+ *                      honeypot) and task shape, built as a libxml2 tree
+ *                      and serialized by libxml2 (escaped by construction);
+ *   SET/SHAPE/tasks.json  the tasks of its cases
+ *                      (export_labelstudio_tasks.c, with the shapes);
  *   instructions.html  the guideline for the project's expert
  *                      instruction, without scripts
  *                      (export_labelstudio_html.c).
@@ -35,34 +36,7 @@
 
 /* ---- Diagnostics ------------------------------------------------------- */
 
-void cb_export_labelstudio__report(ls *x, cb_diag_level level, cb_loc loc,
-                                  const char *element, const char *msg) {
-  cb_diag_report(x->ctx, level, RULE, loc, element, NULL, "%s: %s", TOOL, msg);
-}
-
 /* ---- Names ------------------------------------------------------------- */
-
-/* The data key of a layout field: what `$key` in the config reads. Label
- * Studio's variables are [A-Za-z0-9_.] and a dot walks into objects, so
- * response names are cleaned to [A-Za-z0-9_]. */
-static const char *field_key(ls *x, const cb_xfield *f) {
-  switch (f->kind) {
-  case CB_XF_SYSTEM:
-    return "system";
-  case CB_XF_CONTEXT:
-    return "context";
-  case CB_XF_PROMPT:
-    return "prompt";
-  case CB_XF_DIALOGUE:
-    return "dialogue";
-  case CB_XF_RESPONSE:
-    break;
-  }
-  if (!f->response[0])
-    return "response";
-  const char *name = cb_export__name(x->ctx, f->response, 0);
-  return name ? cb_arena_printf(x->ctx->arena, "response_%s", name) : NULL;
-}
 
 /* Names the layout fields; two response names that clean to one key are
  * reported and the second is left out (key NULL). */
@@ -73,7 +47,7 @@ static int name_fields(ls *x) {
     return cb_ctx__fail(x->ctx, CB_ENOMEM, "out of memory");
   for (size_t i = 0; i < x->layout.n_fields; i++) {
     const cb_xfield *f = &x->layout.fields[i];
-    const char *key = field_key(x, f);
+    const char *key = cb_export_labelstudio__field_key(x, f);
     if (!key)
       return cb_ctx__fail(x->ctx, CB_ENOMEM, "out of memory");
     for (size_t j = 0; j < i && key; j++) {
@@ -113,16 +87,6 @@ static int name_fields(ls *x) {
     if (x->keys[i])
       x->main_object = x->keys[i];
   return 0;
-}
-
-/* The data key of the response field of name resp, NULL if none. */
-static const char *response_key(const ls *x, const char *resp) {
-  for (size_t i = 0; i < x->layout.n_fields; i++) {
-    const cb_xfield *f = &x->layout.fields[i];
-    if (f->kind == CB_XF_RESPONSE && strcmp(f->response, resp) == 0)
-      return x->keys[i];
-  }
-  return NULL;
 }
 
 /* ---- The plan of controls ---------------------------------------------- */
@@ -706,242 +670,6 @@ static int write_config(ls *x, const ls_shape *s, const char *path) {
   return err;
 }
 
-/* ---- Task shapes ------------------------------------------------------- */
-
-static int case_chat(const cb_case *cs) {
-  for (size_t i = 0; i < cs->n_inputs; i++)
-    if (cs->inputs[i].kind == CB_IN_USER ||
-        cs->inputs[i].kind == CB_IN_ASSISTANT)
-      return 1;
-  return 0;
-}
-
-/* The inputs case cs has, in config order, into fields (room for the
- * layout's fields and one more); returns their count. Responses whose
- * data key was left out (a clash of names) are left out here too. */
-static size_t case_fields(const ls *x, const cb_case *cs, int chat,
-                          cb_xfield *fields) {
-  size_t n = 0;
-  static const cb_xfield_kind before[] = {CB_XF_SYSTEM, CB_XF_CONTEXT};
-  for (size_t k = 0; k < 2; k++) {
-    cb_xfield f = {before[k], NULL, 0};
-    if (cb_export__case_has(cs, &f))
-      fields[n++] = f;
-  }
-  cb_xfield req = {chat ? CB_XF_DIALOGUE : CB_XF_PROMPT, NULL, 0};
-  if (chat || cb_export__case_has(cs, &req))
-    fields[n++] = req;
-  for (size_t i = 0; i < x->layout.n_fields; i++) {
-    const cb_xfield *f = &x->layout.fields[i];
-    if (f->kind == CB_XF_RESPONSE && x->keys[i] && cb_export__case_has(cs, f))
-      fields[n++] = *f;
-  }
-  return n;
-}
-
-static int same_fields(const ls_shape *s, const cb_xfield *fields, size_t n) {
-  if (s->n_fields != n)
-    return 0;
-  for (size_t i = 0; i < n; i++)
-    if (s->fields[i].kind != fields[i].kind ||
-        (fields[i].kind == CB_XF_RESPONSE &&
-         strcmp(s->fields[i].response, fields[i].response) != 0))
-      return 0;
-  return 1;
-}
-
-/* Is the control c of the book's plan asked in shape s? Per-response
- * controls need their response; pairwise and rank questions need the
- * responses they compare (FORMAT.md "Where a question applies") and
- * min-replies; a control shown `when` another is shown needs that one. */
-static int shape_asks(const ls_shape *s, const control *c, size_t *n_cmp) {
-  const cb_question *q = c->q;
-  *n_cmp = 0;
-  if (c->response) {
-    for (size_t i = 0; i < s->n_fields; i++)
-      if (s->fields[i].kind == CB_XF_RESPONSE &&
-          strcmp(s->fields[i].response, c->response) == 0)
-        goto when;
-    return 0;
-  }
-  if (c->kind == CTL_PAIRWISE || c->kind == CTL_RANKER) {
-    size_t n = 0; /* the responses of the shape q compares */
-    for (size_t i = 0; i < s->n_fields; i++) {
-      const cb_xfield *f = &s->fields[i];
-      if (f->kind != CB_XF_RESPONSE)
-        continue;
-      int listed = q->responses.n == 0;
-      for (size_t k = 0; k < q->responses.n && !listed; k++)
-        listed = strcmp(q->responses.items[k], f->response) == 0;
-      n += listed;
-    }
-    size_t in = 0; /* of the plan's compared fields, those present */
-    for (size_t k = 0; k < c->n_compared; k++)
-      for (size_t i = 0; i < s->n_fields; i++)
-        if (s->fields[i].kind == CB_XF_RESPONSE &&
-            strcmp(s->fields[i].response, c->compared[k]->response) == 0) {
-          in++;
-          break;
-        }
-    if ((int)n < q->min_replies)
-      return 0;
-    if (c->kind == CTL_PAIRWISE && (n != 2 || in != 2))
-      return 0;
-    if (c->kind == CTL_RANKER && in < 2)
-      return 0;
-    *n_cmp = in;
-  }
-when:
-  if (c->when.on) {
-    for (size_t k = 0; k < s->n_controls; k++)
-      if (strcmp(s->controls[k].name, c->when_tag) == 0)
-        return 1;
-    return 0; /* what it depends on is not asked: nor is it */
-  }
-  return 1;
-}
-
-/* Fills the controls of shape s from the book's plan. */
-static int shape_controls(ls *x, ls_shape *s) {
-  cb_ctx *ctx = x->ctx;
-  s->controls = cb_arena_calloc(ctx->arena, x->n_controls + 1,
-                                sizeof *s->controls);
-  if (!s->controls)
-    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-  for (size_t k = 0; k < x->n_controls; k++) {
-    const control *c = &x->controls[k];
-    size_t n_cmp;
-    if (!shape_asks(s, c, &n_cmp))
-      continue;
-    control d = *c;
-    if (!c->response && c->kind != CTL_PAIRWISE && c->kind != CTL_RANKER)
-      d.to_name = s->main_object;
-    if (c->kind == CTL_RANKER) { /* only the responses the shape has */
-      d.compared = cb_arena_calloc(ctx->arena, n_cmp + 1, sizeof *d.compared);
-      if (!d.compared)
-        return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-      d.n_compared = 0;
-      for (size_t j = 0; j < c->n_compared; j++)
-        for (size_t i = 0; i < s->n_fields; i++)
-          if (s->fields[i].kind == CB_XF_RESPONSE &&
-              strcmp(s->fields[i].response, c->compared[j]->response) == 0) {
-            d.compared[d.n_compared++] = c->compared[j];
-            break;
-          }
-    }
-    s->controls[s->n_controls++] = d;
-  }
-  return 0;
-}
-
-/* Names shape s: "one-reply", "two-replies", "N-replies" ("no-reply"
- * without one), "chat-" before when it has turns; "-2", "-3"... after
- * when another shape of its set already has that name. */
-static const char *shape_name(ls *x, const ls_shape *s) {
-  char count[32];
-  if (s->n_responses == 0)
-    snprintf(count, sizeof count, "no-reply");
-  else if (s->n_responses == 1)
-    snprintf(count, sizeof count, "one-reply");
-  else if (s->n_responses == 2)
-    snprintf(count, sizeof count, "two-replies");
-  else
-    snprintf(count, sizeof count, "%zu-replies", s->n_responses);
-  const char *base =
-      cb_arena_printf(x->ctx->arena, "%s%s", s->chat ? "chat-" : "", count);
-  const char *name = base;
-  for (int k = 2; name; k++) {
-    int taken = 0;
-    for (size_t i = 0; i < x->n_shapes && !taken; i++)
-      taken = x->shapes[i].use == s->use && x->shapes[i].name &&
-              strcmp(x->shapes[i].name, name) == 0;
-    if (!taken)
-      return name;
-    name = cb_arena_printf(x->ctx->arena, "%s-%d", base, k);
-  }
-  return NULL;
-}
-
-/* A new shape for the inputs fields[0..n) of the cases of one use. */
-static int shape_new(ls *x, cb_use use, int chat, const cb_xfield *fields,
-                     size_t n) {
-  cb_ctx *ctx = x->ctx;
-  if (x->n_shapes == x->cap_shapes) {
-    size_t cap = x->cap_shapes ? x->cap_shapes * 2 : 8;
-    ls_shape *grown = cb_arena_calloc(ctx->arena, cap, sizeof *grown);
-    if (!grown)
-      return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-    if (x->n_shapes)
-      memcpy(grown, x->shapes, x->n_shapes * sizeof *grown);
-    x->shapes = grown;
-    x->cap_shapes = cap;
-  }
-  ls_shape s;
-  memset(&s, 0, sizeof s);
-  s.use = use;
-  s.chat = chat;
-  s.n_fields = n;
-  s.fields = cb_arena_calloc(ctx->arena, n + 1, sizeof *s.fields);
-  s.keys = cb_arena_calloc(ctx->arena, n + 1, sizeof *s.keys);
-  if (!s.fields || !s.keys)
-    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-  memcpy(s.fields, fields, n * sizeof *fields);
-  for (size_t i = 0; i < n; i++) {
-    s.keys[i] = s.fields[i].kind == CB_XF_RESPONSE
-                    ? response_key(x, s.fields[i].response)
-                    : field_key(x, &s.fields[i]);
-    s.n_responses += s.fields[i].kind == CB_XF_RESPONSE;
-  }
-  /* case-level questions label the conversation or the prompt, else the
-   * first input there is */
-  s.main_object = n ? s.keys[0] : "case";
-  for (size_t i = 0; i < n; i++)
-    if (s.fields[i].kind == CB_XF_DIALOGUE || s.fields[i].kind == CB_XF_PROMPT)
-      s.main_object = s.keys[i];
-  s.name = shape_name(x, &s);
-  if (!s.name)
-    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-  int err = shape_controls(x, &s);
-  if (err < 0)
-    return err;
-  x->shapes[x->n_shapes++] = s;
-  return 0;
-}
-
-/* Sorts the final cases into shapes, in book order. */
-static int make_shapes(ls *x) {
-  cb_ctx *ctx = x->ctx;
-  cb_xfield *fields =
-      cb_arena_calloc(ctx->arena, x->layout.n_fields + 4, sizeof *fields);
-  if (!fields)
-    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-  for (size_t c = 0; c < x->book->n_cases; c++) {
-    const cb_case *cs = &x->book->cases[c];
-    if (cs->status != CB_STATUS_FINAL)
-      continue;
-    cb_use use = cb_case_use(x->book, cs);
-    int chat = case_chat(cs);
-    size_t n = case_fields(x, cs, chat, fields);
-    size_t i = 0;
-    while (i < x->n_shapes &&
-           !(x->shapes[i].use == use && x->shapes[i].chat == chat &&
-             same_fields(&x->shapes[i], fields, n)))
-      i++;
-    int err;
-    if (i == x->n_shapes && (err = shape_new(x, use, chat, fields, n)) < 0)
-      return err;
-    ls_shape *s = &x->shapes[i];
-    if (CB_VEC_PUSH(s->cases, s->n_cases, s->cap_cases, cs) < 0)
-      return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-  }
-  return 0;
-}
-
-static void free_shapes(ls *x) {
-  for (size_t i = 0; i < x->n_shapes; i++)
-    cb_free(x->shapes[i].cases);
-}
-
 /* ---- The exporter ------------------------------------------------------ */
 
 int cb_export_labelstudio__targets(cb_export_target **out, size_t *n,
@@ -987,7 +715,7 @@ int cb_export_labelstudio__run(cb_ctx *ctx, const cb_book *book,
     return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
   if ((err = cb_export__layout(&x.layout, ctx, book)) < 0 ||
       (err = name_fields(&x)) < 0 || (err = plan(&x)) < 0 ||
-      (err = make_shapes(&x)) < 0)
+      (err = cb_export_labelstudio__shapes(&x)) < 0)
     goto done;
   if ((err = cb_output__mkdirs(ctx, dir)) < 0)
     goto done;
@@ -1012,7 +740,7 @@ int cb_export_labelstudio__run(cb_ctx *ctx, const cb_book *book,
   else
     err = cb_export_labelstudio__instructions(ctx, book, instr);
 done:
-  free_shapes(&x);
+  cb_export_labelstudio__free_shapes(&x);
   cb_buf_free(&x.tmp);
   cb_buf_free(&x.title);
   return err;

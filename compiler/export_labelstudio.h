@@ -77,6 +77,19 @@ typedef struct ls {
 void cb_export_labelstudio__report(ls *x, cb_diag_level level, cb_loc loc,
                                   const char *element, const char *msg);
 
+/* The data key of a layout field: what `$key` in the config reads (in
+ * ctx's arena; NULL when out of memory). */
+const char *cb_export_labelstudio__field_key(ls *x, const cb_xfield *f);
+/* The data key of the response field of name resp, NULL if none. */
+const char *cb_export_labelstudio__response_key(const ls *x,
+                                               const char *resp);
+/* Sorts the final cases of the book into shapes (x->shapes), each with
+ * the controls of x's plan that apply to it. Returns 0 or a negative
+ * code with ctx's error set. */
+int cb_export_labelstudio__shapes(ls *x);
+/* Frees what cb_export_labelstudio__shapes allocated outside the arena. */
+void cb_export_labelstudio__free_shapes(ls *x);
+
 /* Writes the tasks of shape s to path (atomically). Returns 0 or a
  * negative code with ctx's error set. */
 int cb_export_labelstudio__tasks(ls *x, const ls_shape *s, const char *path);
