@@ -14,17 +14,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include "model.h"
 #include "parse.h"
 
 /* ---- property lists --------------------------------------------------- */
 
-static const char *const question_keys[] = {
-    "type", "required", "when", "hint", "responses", "scope", "min-replies",
-    NULL};
-static const char *const criterion_keys[] = {"applies-to", "severity", "points",
-                                             NULL};
-static const char *const case_keys[] = {"criteria", "tags", "status", "source",
-                                        "use",      NULL};
+/* The reserved keys are model.c's (cb_model__question_keys, ...): the
+ * rules read the same lists. */
 
 static int in_list(const char *const *list, const char *key) {
   for (; *list; list++)
@@ -35,10 +31,10 @@ static int in_list(const char *const *list, const char *key) {
 
 static int is_known_key(chapter_state *s, el_kind kind, const char *key) {
   switch (kind) {
-  case EL_QUESTION: return in_list(question_keys, key);
-  case EL_CRITERION: return in_list(criterion_keys, key);
+  case EL_QUESTION: return in_list(cb_model__question_keys, key);
+  case EL_CRITERION: return in_list(cb_model__criterion_keys, key);
   case EL_CASE:
-    return in_list(case_keys, key) ||
+    return in_list(cb_model__case_keys, key) ||
            cb_strmap_get(&s->b->question_ids, key, NULL);
   default: return 0;
   }
@@ -167,7 +163,7 @@ int cb_blocks__list(chapter_state *s, cmark_node *list) {
     consumed = 1;
     for (i = 0; i < n; i++) {
       push_prop(s, &items[i]);
-      if (el->kind == EL_CASE && !in_list(case_keys, items[i].key))
+      if (el->kind == EL_CASE && !in_list(cb_model__case_keys, items[i].key))
         push_answer(s, items[i].key, items[i].value, NULL, items[i].key_loc,
                     items[i].value_loc);
     }
@@ -447,6 +443,7 @@ int cb_blocks__case_input(chapter_state *s, cmark_node *code) {
   cb_input in = {0};
   in.kind = kind;
   in.info = cb_arena_strdup(s->b->ctx->arena, info);
+  in.fence = fch == '~' ? '~' : '`';
   in.loc = cb_node__loc(s, code);
   if (kind == CB_IN_RESPONSE) {
     while (isspace((unsigned char)*w))

@@ -458,6 +458,20 @@ int cb_book_load_files(const cb_book **out, cb_ctx *ctx,
   return err;
 }
 
+int cb_book_load_overlay(const cb_book **out, cb_ctx *ctx, const char *dir,
+                         const cb_source_file *files, size_t n) {
+  int err;
+  *out = NULL;
+  project_free(ctx->project);
+  if (!(ctx->project = cb_calloc(1, sizeof *ctx->project)))
+    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+  cb_project *p = ctx->project;
+  if ((err = cb_source__open_fs(&p->src, ctx, dir)) < 0 ||
+      (err = cb_source__overlay(p->src, files, n)) < 0)
+    return err;
+  return load(out, ctx, p->src, dir);
+}
+
 /* ---- one chapter at a time (the history walk) --------------------------- */
 
 int cb_book__load_chapter(const cb_book **out, cb_ctx *ctx,

@@ -719,7 +719,8 @@ static void run_rule(checker *ck, rule *r, long long budget) {
 static const char *const core_rule_ids[] = {
     "bad-element-heading", "empty-project",       "invalid-utf8",
     "manifest-chapters",   "manifest-error",      "manifest-unknown-key",
-    "manifest-unknown-rule", "nul-byte",          CB_RULE_ERROR_ID,
+    "manifest-unknown-rule", "manifest-language", "nul-byte",
+    CB_RULE_ERROR_ID,
     CB_RULE_PRINT_ID,        "manifest-print",
     /* extract.c, blocks.c */
     "hidden-character",

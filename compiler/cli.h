@@ -130,6 +130,10 @@ int cli_grade(const cli *c);
 extern const char cli_serve_usage[];
 int cli_serve(const cli *c);
 
+/* casebook lsp (cli_lsp.c). */
+extern const char cli_lsp_usage[];
+int cli_lsp(const cli *c);
+
 /* casebook log (cli_log.c). */
 extern const char cli_log_usage[];
 int cli_log(const cli *c);

@@ -61,7 +61,13 @@ static void print_text(const cb_log_entry *e, size_t n) {
         put_clean(stdout, e[i].id);
         putchar(' ');
       }
-      printf("%s\n", e[i].change);
+      fputs(e[i].change, stdout);
+      if (e[i].renamed_to || e[i].renamed_from) {
+        fputs(e[i].renamed_to ? " to " : " from ", stdout);
+        put_clean(stdout,
+                  e[i].renamed_to ? e[i].renamed_to : e[i].renamed_from);
+      }
+      putchar('\n');
       continue;
     }
     for (size_t k = 0; k < e[i].n_fields; k++) {
@@ -109,6 +115,10 @@ static int print_json(const char *id, const cb_log_entry *e, size_t n) {
     json_object_set_new(o, "what", jstr(e[i].what));
     json_object_set_new(o, "element", jstr(e[i].id));
     json_object_set_new(o, "change", jstr(e[i].change));
+    if (e[i].renamed_to)
+      json_object_set_new(o, "renamed_to", jstr(e[i].renamed_to));
+    if (e[i].renamed_from)
+      json_object_set_new(o, "renamed_from", jstr(e[i].renamed_from));
     for (size_t k = 0; k < e[i].n_fields; k++) {
       json_t *f = json_object();
       json_object_set_new(f, "name", jstr(e[i].fields[k].name));

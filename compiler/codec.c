@@ -230,6 +230,7 @@ static void put_case(cb_codec_wr *w, const cb_case *c, const cb_file *f,
     cb_codec__put_u(w, (uint64_t)in->kind);
     cb_codec__put_s(w, in->name);
     cb_codec__put_s(w, in->info);
+    cb_codec__put_u(w, in->fence == '~');
     put_input_text(w, in, f, ls);
     put_loc(w, in->loc);
   }
@@ -600,6 +601,7 @@ static void get_case(cb_codec_rd *r, cb_case *c) {
     in->kind = (cb_input_kind)cb_codec__get_enum(r, CB_IN_ASSISTANT);
     in->name = cb_codec__get_s(r);
     in->info = cb_codec__get_s(r);
+    in->fence = cb_codec__get_u(r) ? '~' : '`';
     uint64_t how = cb_codec__get_u(r);
     if (how == 0) {
       uint64_t off = cb_codec__get_u(r), len = cb_codec__get_u(r);

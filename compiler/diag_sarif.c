@@ -96,6 +96,12 @@ static const sarif_rule core_rules[] = {
      "a value casebook cannot use, the project is compiled with defaults "
      "for what could not be read.",
      "title = 42", 0},
+    {"manifest-language", "note",
+     "The manifest's language has no built-in words for the site.",
+     "The site's headings, labels and search messages are built in for "
+     "English, Chinese and Japanese; for another language they stay in "
+     "English unless the manifest's strings table gives them.",
+     "language = \"ko\"", 0},
     {"manifest-unknown-key", "warning",
      "The manifest sets a key casebook does not know.",
      "An unknown key has no effect; it is usually a misspelt one.",

@@ -118,6 +118,13 @@ const size_t cb_n_change_kinds = sizeof cb_change_kinds / sizeof *cb_change_kind
 #undef C
 #undef T
 
+/* A gold answer that only follows an option's rename: the index of the
+ * option-renamed change and the case, told with the rename. */
+typedef struct follower {
+  size_t rename;
+  const char *case_id;
+} follower;
+
 typedef struct differ {
   cb_ctx *ctx;
   const cb_book *a, *b; /* old, new */
@@ -127,6 +134,8 @@ typedef struct differ {
   int failed;
   cb_diff_target target; /* of the changes being added */
   cb_strmap chapter_file; /* new book: chapter path -> file index */
+  follower *followers;    /* gold answers told with their option's rename */
+  size_t n_followers, cap_followers;
 } differ;
 
 /* ---- text comparisons --------------------------------------------------- */
@@ -1148,8 +1157,66 @@ static int shared_question(differ *d, const cb_answer *x) {
          cb_book_question(d->b, x->key);
 }
 
+/* The option-renamed change of question qid from option was to option
+ * now, if this diff has one: its index, else -1. */
+static long rename_of(const differ *d, const char *qid, const char *was,
+                      const char *now) {
+  size_t ql = strlen(qid);
+  for (size_t i = 0; i < d->n; i++) {
+    const cb_change *c = &d->changes[i];
+    if (strcmp(c->kind, "option-renamed") == 0 && c->before && c->after &&
+        strcmp(c->before, was) == 0 && strcmp(c->after, now) == 0 &&
+        strncmp(c->element, qid, ql) == 0 && c->element[ql] == '/' &&
+        strcmp(c->element + ql + 1, now) == 0)
+      return (long)i;
+  }
+  return -1;
+}
+
+/* Tells each option rename which final cases' gold answers followed it
+ * (their gold-changed findings were not made): "...; the gold answers of
+ * cases 'c2' and 'c5' follow it". */
+static void tell_followers(differ *d) {
+  enum { SHOWN = 8 };
+  for (size_t i = 0; i < d->n_followers && !d->failed; i++) {
+    size_t r = d->followers[i].rename;
+    int first = 1;
+    for (size_t k = 0; k < i; k++)
+      if (d->followers[k].rename == r)
+        first = 0;
+    if (!first)
+      continue;
+    cb_buf b = {0};
+    size_t n = 0;
+    for (size_t k = i; k < d->n_followers; k++)
+      if (d->followers[k].rename == r)
+        n++;
+    cb_buf_printf(&b, "%s; the gold answer%s of %s ", d->changes[r].message,
+                  n == 1 ? "" : "s", n == 1 ? "case" : "cases");
+    size_t shown = 0;
+    for (size_t k = i; k < d->n_followers && shown < SHOWN; k++) {
+      if (d->followers[k].rename != r)
+        continue;
+      shown++;
+      const char *sep = shown == 1 ? "" : shown == n ? " and " : ", ";
+      cb_buf_printf(&b, "%s'%s'", sep, d->followers[k].case_id);
+    }
+    if (n > shown)
+      cb_buf_printf(&b, " and %zu more", n - shown);
+    cb_buf_puts(&b, n == 1 ? " follows it" : " follow it");
+    char *msg =
+        b.failed ? NULL : cb_arena_strdup(d->ctx->arena, cb_buf_cstr(&b));
+    cb_buf_free(&b);
+    if (!msg)
+      d->failed = 1;
+    else
+      d->changes[r].message = msg;
+  }
+}
+
 /* Reports the gold answers of a final case that changed (report set), or
- * only says whether any did. */
+ * only says whether any did. A gold answer that only follows the rename
+ * of its option is told with the rename (tell_followers). */
 static int diff_answers(differ *d, const cb_case *ca, const cb_case *cb,
                         int report) {
   int any = 0;
@@ -1163,7 +1230,16 @@ static int diff_answers(differ *d, const cb_case *ca, const cb_case *cb,
       d->failed = 1;
     } else if (!x || strcmp(vx, vy) != 0) {
       any = 1;
-      if (report) {
+      long r = x ? rename_of(d, y->key, vx, vy) : -1;
+      if (report && r >= 0) {
+        /* once a case (the rows of a Response table are one case) */
+        follower f = {(size_t)r, cb->id};
+        size_t nf = d->n_followers;
+        if ((!nf || d->followers[nf - 1].rename != f.rename ||
+             strcmp(d->followers[nf - 1].case_id, f.case_id) != 0) &&
+            CB_VEC_PUSH(d->followers, d->n_followers, d->cap_followers, f) < 0)
+          d->failed = 1;
+      } else if (report) {
         char *resp = y->response ? arena_print(d, " (response %s)", y->response)
                                  : NULL;
         cb_loc at = y->value_loc.line ? y->value_loc : y->key_loc;
@@ -1476,6 +1552,7 @@ int cb_diff__books(const cb_change **out, const cb_diff_target **targets,
     diff_elements(&d, &criterion_kind);
     diff_elements(&d, &case_kind);
     diff_sections(&d);
+    tell_followers(&d);
   }
   int err = 0;
   if (!d.failed && d.n) {
@@ -1498,6 +1575,7 @@ int cb_diff__books(const cb_change **out, const cb_diff_target **targets,
   if (d.failed)
     err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory comparing the books");
   cb_free(d.changes);
+  cb_free(d.followers);
   cb_free(d.targets);
   cb_strmap_free(&d.chapter_file);
   return err;

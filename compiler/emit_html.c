@@ -188,7 +188,7 @@ static void pager(cb_html_page *p) {
   if (b->n_chapters < 2)
     return;
   cb_html__open(o, CB_TAG_NAV, "pager");
-  cb_html__attr(o, "aria-label", "Chapters");
+  cb_html__attr(o, "aria-label", CB_UI(p, CB_UI_CHAPTERS));
   if (chi > 0) {
     cb_html__open_link(o, cb_html_page__page_of(p, chi - 1), "prev");
     cb_html__attr(o, "rel", "prev");
@@ -212,8 +212,9 @@ static void page_toc(cb_html_page *p, const cb_chapter *ch) {
   if (cb_html_page__outline(p, ch, NULL, 0) < 3)
     return;
   cb_html__open(&p->out, CB_TAG_NAV, "page-toc");
-  cb_html__attr(&p->out, "aria-label", "On this page");
-  cb_html__leaf(&p->out, CB_TAG_P, "page-toc-title", "On this page");
+  cb_html__attr(&p->out, "aria-label", CB_UI(p, CB_UI_ON_THIS_PAGE));
+  cb_html__leaf(&p->out, CB_TAG_P, "page-toc-title",
+                CB_UI(p, CB_UI_ON_THIS_PAGE));
   cb_html_page__outline(p, ch, "page-toc-list", 3);
   cb_html__close(&p->out);
 }
@@ -253,10 +254,7 @@ static void print_content(cb_html_page *p, void *data) {
   cb_html__leaf(o, CB_TAG_H1, NULL, cb_html_page__title(st->layout));
   cb_html__leaf(o, CB_TAG_P, "stamp", cb_html_page__version(st->layout));
   if (!st->print_all) {
-    cb_html__leaf(o, CB_TAG_P, "note",
-                  "This book is too large to print as one page. Print each "
-                  "chapter from its own page: every page of the site has a "
-                  "print layout.");
+    cb_html__leaf(o, CB_TAG_P, "note", CB_UI(p, CB_UI_PRINT_TOO_LARGE));
   }
   cb_html__open(o, CB_TAG_OL, "chapters");
   for (size_t i = 0; i < b->n_chapters; i++) {
@@ -336,23 +334,27 @@ static void index_chapters(cb_html_page *p) {
   for (size_t i = 0; i < b->n_cases; i++)
     if (b->cases[i].chapter < b->n_chapters)
       counts[b->cases[i].chapter * 3 + 2]++;
-  static const char *const what[3][2] = {
-      {"question", "questions"}, {"criterion", "criteria"}, {"case", "cases"}};
+  static const cb_ui what[3][2] = {{CB_UI_N_QUESTION, CB_UI_N_QUESTIONS},
+                                   {CB_UI_N_CRITERION, CB_UI_N_CRITERIA},
+                                   {CB_UI_N_CASE, CB_UI_N_CASES}};
   cb_html__open(o, CB_TAG_OL, "chapters");
   for (size_t i = 0; i < b->n_chapters; i++) {
     cb_html__open(o, CB_TAG_LI, NULL);
     cb_html__link(o, cb_html_page__page_of(p, i), NULL, b->chapters[i].title);
-    char line[128];
-    size_t len = 0;
+    cb_buf_reset(&p->scratch);
     for (int k = 0; k < 3; k++) {
       size_t n = counts[i * 3 + (size_t)k];
-      if (n && len < sizeof line)
-        len += (size_t)snprintf(line + len, sizeof line - len, "%s%zu %s",
-                                len ? ", " : "", n, what[k][n != 1]);
+      if (!n)
+        continue;
+      if (p->scratch.len)
+        cb_buf_puts(&p->scratch, ", ");
+      cb_ui__format(&p->scratch, CB_UI(p, what[k][n != 1]), n, NULL);
     }
-    if (len) {
+    if (p->scratch.failed)
+      p->failed = 1;
+    else if (p->scratch.len) {
       cb_html__puts(o, " ");
-      cb_html__leaf(o, CB_TAG_SPAN, "counts", line);
+      cb_html__leaf(o, CB_TAG_SPAN, "counts", p->scratch.data);
     }
     cb_html__close(o);
   }
@@ -363,12 +365,12 @@ static void index_chapters(cb_html_page *p) {
 static void index_questions(cb_html_page *p, const cb_html_index *ix) {
   const cb_book *b = p->book;
   cb_html *o = &p->out;
-  cb_html__open(o, CB_TAG_TABLE, "summary");
+  cb_html_page__table_open(p, "summary", CB_UI(p, CB_UI_QUESTIONS));
   cb_html__open(o, CB_TAG_THEAD, NULL);
   cb_html__open(o, CB_TAG_TR, NULL);
-  cb_html__leaf(o, CB_TAG_TH, NULL, "Question");
-  cb_html__leaf(o, CB_TAG_TH, NULL, "Type");
-  cb_html__leaf(o, CB_TAG_TH, NULL, "Options");
+  cb_html__leaf(o, CB_TAG_TH, NULL, CB_UI(p, CB_UI_QUESTION));
+  cb_html__leaf(o, CB_TAG_TH, NULL, CB_UI(p, CB_UI_TYPE));
+  cb_html__leaf(o, CB_TAG_TH, NULL, CB_UI(p, CB_UI_OPTIONS));
   cb_html__close(o); /* tr */
   cb_html__close(o); /* thead */
   cb_html__open(o, CB_TAG_TBODY, NULL);
@@ -386,10 +388,7 @@ static void index_questions(cb_html_page *p, const cb_html_index *ix) {
     }
     cb_html__close(o); /* td */
     if (q->type == CB_Q_SCALE) {
-      char range[64];
-      snprintf(range, sizeof range, "scale %d\xE2\x80\x93%d", q->scale_min,
-               q->scale_max);
-      cb_html__leaf(o, CB_TAG_TD, NULL, range);
+      cb_html__leaf(o, CB_TAG_TD, NULL, cb_html_element__scale(p, q));
     } else {
       cb_html__leaf(o, CB_TAG_TD, NULL, cb_qtype_name(q->type));
     }
@@ -403,7 +402,7 @@ static void index_questions(cb_html_page *p, const cb_html_index *ix) {
     cb_html__close(o); /* tr */
   }
   cb_html__close(o); /* tbody */
-  cb_html__close(o); /* table */
+  cb_html_page__table_close(p);
 }
 
 static void index_criteria(cb_html_page *p) {
@@ -438,23 +437,35 @@ static void index_heading(cb_html_page *p, const char *text, const char *id) {
 static void index_overview(cb_html_page *p, const cb_site *st) {
   const cb_book *b = p->book;
   cb_html *o = &p->out;
-  char line[160];
-  snprintf(line, sizeof line, "%zu question%s, %zu criteri%s, %zu case%s",
-           b->n_questions, b->n_questions == 1 ? "" : "s", b->n_criteria,
-           b->n_criteria == 1 ? "on" : "a", b->n_cases,
-           b->n_cases == 1 ? "" : "s");
+  cb_buf_reset(&p->scratch);
+  cb_ui__format(&p->scratch,
+                CB_UI(p, b->n_questions == 1 ? CB_UI_N_QUESTION
+                                             : CB_UI_N_QUESTIONS),
+                b->n_questions, NULL);
+  cb_buf_puts(&p->scratch, ", ");
+  cb_ui__format(&p->scratch,
+                CB_UI(p, b->n_criteria == 1 ? CB_UI_N_CRITERION
+                                            : CB_UI_N_CRITERIA),
+                b->n_criteria, NULL);
+  cb_buf_puts(&p->scratch, ", ");
+  cb_ui__format(&p->scratch,
+                CB_UI(p, b->n_cases == 1 ? CB_UI_N_CASE : CB_UI_N_CASES),
+                b->n_cases, NULL);
+  if (p->scratch.failed)
+    p->failed = 1;
   cb_html__open(o, CB_TAG_P, "overview");
-  cb_html__puts(o, line);
+  cb_html__puts(o, p->scratch.data);
   cb_html__puts(o, " \xC2\xB7 ");
-  cb_html__link(o, "cases.html", NULL, "all cases");
+  cb_html__link(o, "cases.html", NULL, CB_UI(p, CB_UI_ALL_CASES));
   cb_html__puts(o, " \xC2\xB7 ");
-  cb_html__link(o, "tags.html", NULL, "tags");
+  cb_html__link(o, "tags.html", NULL, CB_UI(p, CB_UI_TAGS));
   if (st->changes) {
     cb_html__puts(o, " \xC2\xB7 ");
     cb_buf_reset(&p->scratch);
     cb_buf_puts(&p->scratch, st->changes);
     cb_buf_puts(&p->scratch, ".html");
-    cb_html__link(o, cb_buf_cstr(&p->scratch), NULL, "what changed");
+    cb_html__link(o, cb_buf_cstr(&p->scratch), NULL,
+                  CB_UI(p, CB_UI_WHAT_CHANGED));
   }
   cb_html__close(o);
 }
@@ -468,14 +479,14 @@ static void index_content(cb_html_page *p, void *data) {
   cb_html__leaf(o, CB_TAG_H1, NULL, cb_html_page__title(st->layout));
   cb_html__leaf(o, CB_TAG_P, "stamp", cb_html_page__version(st->layout));
   index_overview(p, st);
-  index_heading(p, "Chapters", "chapters");
+  index_heading(p, CB_UI(p, CB_UI_CHAPTERS), "chapters");
   index_chapters(p);
   if (b->n_questions) {
-    index_heading(p, "Questions", "questions");
+    index_heading(p, CB_UI(p, CB_UI_QUESTIONS), "questions");
     index_questions(p, &st->index);
   }
   if (b->n_criteria) {
-    index_heading(p, "Criteria", "criteria");
+    index_heading(p, CB_UI(p, CB_UI_CRITERIA), "criteria");
     index_criteria(p);
   }
   cb_html__close(o);
@@ -521,7 +532,9 @@ static int job(const cb_site *st, worker *w, size_t i) {
         return cb_ctx__fail(w->ctx, CB_ENOMEM, "out of memory");
       return cb_html_search__write(w->ctx, b, cb_buf_cstr(&w->path));
     }
-    return write_other(st, w, "print", "Print view", print_content, (void *)st);
+    return write_other(st, w, "print",
+                       cb_html_page__ui(st->layout, CB_UI_PRINT_VIEW),
+                       print_content, (void *)st);
   }
   i -= N_FIRST_JOBS;
   if (i < b->n_chapters) {
@@ -539,17 +552,23 @@ static int job(const cb_site *st, worker *w, size_t i) {
       return cb_ctx__fail(w->ctx, CB_ENOMEM, "out of memory");
     return put_page(st, w, "index");
   case JOB_CASES:
-    return write_other(st, w, "cases", "Cases", cases_content, (void *)st);
+    return write_other(st, w, "cases",
+                       cb_html_page__ui(st->layout, CB_UI_CASES), cases_content, (void *)st);
   case JOB_TAGS:
-    return write_other(st, w, "tags", "Tags", tags_content, (void *)st);
+    return write_other(st, w, "tags",
+                       cb_html_page__ui(st->layout, CB_UI_TAGS), tags_content, (void *)st);
   case JOB_CHANGES:
-    return st->changes ? write_other(st, w, st->changes, "Changes",
+    return st->changes ? write_other(st, w, st->changes,
+                                     cb_html_page__ui(st->layout,
+                                                      CB_UI_CHANGES),
                                      changes_content, (void *)st)
                        : 0;
   default: {
     tag_job t = {st, i - N_LAST_JOBS};
     cb_buf_reset(&w->page.scratch);
-    cb_buf_printf(&w->page.scratch, "Tag %s", st->index.tags[t.tag]);
+    cb_ui__format(&w->page.scratch,
+                  cb_html_page__ui(st->layout, CB_UI_TAG_TITLE), 0,
+                  st->index.tags[t.tag]);
     char *title = cb_strdup(cb_buf_cstr(&w->page.scratch));
     if (!title || w->page.scratch.failed) {
       cb_free(title);
@@ -614,20 +633,24 @@ static int write_nav(cb_site *st) {
   cb_buf href = {0};
   cb_html__open(h, CB_TAG_UL, "site-nav");
   cb_html__open(h, CB_TAG_LI, NULL);
-  cb_html__link(h, "cases.html", NULL, "All cases");
+  cb_html__link(h, "cases.html", NULL,
+                cb_html_page__ui(st->layout, CB_UI_ALL_CASES));
   cb_html__close(h);
   cb_html__open(h, CB_TAG_LI, NULL);
-  cb_html__link(h, "tags.html", NULL, "Tags");
+  cb_html__link(h, "tags.html", NULL,
+                cb_html_page__ui(st->layout, CB_UI_TAGS));
   cb_html__close(h);
   if (st->changes) {
     cb_buf_puts(&href, st->changes);
     cb_buf_puts(&href, ".html");
     cb_html__open(h, CB_TAG_LI, NULL);
-    cb_html__link(h, cb_buf_cstr(&href), NULL, "Changes");
+    cb_html__link(h, cb_buf_cstr(&href), NULL,
+                  cb_html_page__ui(st->layout, CB_UI_CHANGES));
     cb_html__close(h);
   }
   cb_html__open(h, CB_TAG_LI, NULL);
-  cb_html__link(h, "print.html", NULL, "Print view");
+  cb_html__link(h, "print.html", NULL,
+                cb_html_page__ui(st->layout, CB_UI_PRINT_VIEW));
   cb_html__close(h);
   cb_html__close(h);
   int failed = href.failed || cb_html__failed(h);

@@ -19,10 +19,12 @@
  */
 #include <string.h>
 
+#include "export.h"
+#include "export_argilla_impl.h"
+#include "export_guidelines.h"
+#include "export_util.h"
 #include "json_file.h"
 #include "json_out.h"
-#include "export.h"
-#include "export_util.h"
 #include "model.h"
 #include "model_json.h"
 #include "output.h"
@@ -34,32 +36,6 @@
 /* Argilla's rating questions take values from 0 to 10. */
 #define RATING_MIN 0
 #define RATING_MAX 10
-
-/* One question of the dataset: a question of the book, or a per-response
- * question for one response field. */
-typedef struct aq {
-  const cb_question *q;
-  size_t qi;
-  const char *name;
-  const cb_xfield *field;     /* per-response: the response field */
-  const cb_xfield **compared; /* pairwise, rank */
-  size_t n_compared;
-} aq;
-
-typedef struct ag {
-  cb_ctx *ctx;
-  const cb_book *book;
-  cb_xlayout layout;
-  const char **field_names; /* per layout field, NULL when left out */
-  aq *questions;
-  size_t n_questions;
-  /* every name given so far -> index in owners (what it names), for
-   * collisions */
-  cb_strmap names;
-  const char **owners; /* cb_malloc'd */
-  size_t n_owners, cap_owners;
-  cb_use use; /* the set being written */
-} ag;
 
 static void report(ag *a, cb_loc loc, const char *element, const char *msg) {
   cb_diag_report(a->ctx, CB_DIAG_ERROR, RULE, loc, element, NULL, "%s: %s",
@@ -181,7 +157,11 @@ static int plan_question(ag *a, size_t qi, size_t *cap) {
   entry.qi = qi;
   char *msg = NULL;
   int bad = 0;
-  if ((q->type == CB_Q_CHOICE || q->type == CB_Q_MULTI) && !q->n_options) {
+  if ((q->type == CB_Q_CHOICE || q->type == CB_Q_MULTI) && !q->n_options &&
+      cb_model__type_misread(q)) {
+    return 0; /* left out: its type is bad-property's to report */
+  } else if ((q->type == CB_Q_CHOICE || q->type == CB_Q_MULTI) &&
+             !q->n_options) {
     bad = 1;
     msg = cb_arena_printf(ctx->arena,
                           "question '%s' has no options, and a %s question "
@@ -308,40 +288,8 @@ static void option(cb_json_writer *w, const char *value, const char *text,
   cb_json__end_object(w);
 }
 
-/* The question's description: its hint, its guidance, and the condition
- * Argilla cannot apply; null when there is none of them. */
-static void description(cb_json_writer *w, const aq *e) {
-  const cb_question *q = e->q;
-  cb_buf b = {0};
-  if (q->hint && q->hint[0] && (!q->title || strcmp(q->hint, q->title) != 0))
-    cb_buf_puts(&b, q->hint);
-  if (q->guidance.text && q->guidance.text[0]) {
-    if (b.len)
-      cb_buf_puts(&b, "\n\n");
-    cb_buf_puts(&b, q->guidance.text);
-  }
-  if (q->type == CB_Q_SCALE)
-    for (size_t k = 0; k < q->n_options; k++) {
-      cb_buf_printf(&b, "%s%d: %s", b.len ? "\n" : "", q->options[k].value,
-                    q->options[k].meaning_text ? q->options[k].meaning_text
-                                               : "");
-    }
-  if (q->when) {
-    if (b.len)
-      cb_buf_puts(&b, "\n\n");
-    cb_buf_puts(&b, "Answer only when: ");
-    cb_buf_puts(&b, q->when);
-  }
-  if (b.len)
-    cb_json__put_string(w, b.data, b.len);
-  else
-    cb_json__put_null(w);
-  if (b.failed)
-    w->out->failed = 1;
-  cb_buf_free(&b);
-}
-
-static void question_json(ag *a, cb_json_writer *w, const aq *e) {
+static void question_json(ag *a, cb_json_writer *w, const aq *e,
+                          const aset *s) {
   const cb_question *q = e->q;
   cb_buf title = {0};
   cb_buf_puts(&title, q->title && q->title[0] ? q->title : q->id);
@@ -361,12 +309,9 @@ static void question_json(ag *a, cb_json_writer *w, const aq *e) {
     w->out->failed = 1;
   cb_buf_free(&title);
   cb_json__key(w, "description");
-  description(w, e);
-  /* required only where the question applies to every record */
-  int required = q->required && !q->when && !e->field &&
-                 q->type != CB_Q_PAIRWISE && q->type != CB_Q_RANK;
+  cb_export_argilla__description(a, w, e, s);
   cb_json__key(w, "required");
-  cb_json__put_bool(w, required);
+  cb_json__put_bool(w, cb_export_argilla__required(a, e, s));
   cb_json__key(w, "settings");
   cb_json__begin_object(w);
   cb_json__key(w, "type");
@@ -379,8 +324,7 @@ static void question_json(ag *a, cb_json_writer *w, const aq *e) {
     cb_json__key(w, "options");
     cb_json__begin_array(w);
     for (size_t k = 0; k < q->n_options; k++)
-      option(w, q->options[k].id, q->options[k].id,
-             q->options[k].meaning_text);
+      option(w, q->options[k].id, q->options[k].id, q->options[k].meaning_text);
     cb_json__end_array(w);
     n_options = q->n_options;
     break;
@@ -450,71 +394,6 @@ static void question_json(ag *a, cb_json_writer *w, const aq *e) {
 
 /* ---- settings.json and dataset.json ------------------------------------ */
 
-/* The guidelines: the Markdown of every chapter, in reading order.
- * Argilla renders them as Markdown, raw HTML included: unless the manifest
- * sets unsafe_html, that HTML is made text (cb_export__markdown_text). */
-/* The text of chapter ch without its exam and honeypot cases (from the
- * case's heading to the next heading of its level or above), whose
- * titles and rationales would give them away, into out (reset first). */
-static void training_text(cb_buf *out, const cb_book *book,
-                          const cb_chapter *ch, const cb_file *file) {
-  cb_buf_reset(out);
-  size_t line = 1, skip_level = 0;
-  const char *p = file->text, *end = file->text + file->len;
-  size_t h = 0;
-  while (p < end) {
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
-    const char *next = nl ? nl + 1 : end;
-    while (h < ch->n_headings && ch->headings[h].loc.line < line)
-      h++;
-    if (h < ch->n_headings && ch->headings[h].loc.line == line) {
-      size_t level = (size_t)ch->headings[h].level;
-      if (skip_level && level <= skip_level)
-        skip_level = 0;
-      for (size_t c = 0; !skip_level && c < book->n_cases; c++) {
-        const cb_case *cs = &book->cases[c];
-        if (cs->loc.file == ch->file && cs->loc.line == line &&
-            cb_case_use(book, cs) != CB_USE_TRAINING)
-          skip_level = level;
-      }
-    }
-    if (!skip_level)
-      cb_buf_append(out, p, (size_t)(next - p));
-    p = next;
-    line++;
-  }
-}
-
-static void guidelines(ag *a, cb_json_writer *w) {
-  cb_buf b = {0}, text = {0};
-  for (size_t i = 0; i < a->book->n_chapters; i++) {
-    uint32_t f = a->book->chapters[i].file;
-    if (f >= a->book->n_files)
-      continue;
-    const cb_file *file = &a->book->files[f];
-    if (b.len)
-      cb_buf_puts(&b, "\n\n");
-    training_text(&text, a->book, &a->book->chapters[i], file);
-    if (text.failed)
-      b.failed = 1;
-    /* a NUL byte (reported by the loader) would end the text early in
-     * tools that read C strings: keep the bytes, JSON escapes them */
-    if (a->book->manifest.unsafe_html)
-      cb_buf_append(&b, text.data ? text.data : "", text.len);
-    else if (cb_export__markdown_text(&b, text.data ? text.data : "",
-                                      text.len) < 0)
-      b.failed = 1;
-    while (b.len && b.data[b.len - 1] == '\n')
-      b.len--;
-  }
-  cb_buf_putc(&b, '\n');
-  cb_json__put_string(w, cb_buf_cstr(&b), b.len);
-  if (b.failed)
-    w->out->failed = 1;
-  cb_buf_free(&b);
-  cb_buf_free(&text);
-}
-
 static void distribution(cb_json_writer *w) {
   cb_json__begin_object(w);
   cb_json__key(w, "strategy");
@@ -524,10 +403,15 @@ static void distribution(cb_json_writer *w) {
   cb_json__end_object(w);
 }
 
-static void settings_json(ag *a, cb_json_writer *w, const json_t *stamp) {
+/* settings.json of a dataset of set s. guidelines: the Markdown
+ * (cb_export__guidelines). */
+static void settings_json(ag *a, cb_json_writer *w, const json_t *stamp,
+                          const cb_buf *guidelines, const aset *s) {
   cb_json__begin_object(w);
   cb_json__key(w, "guidelines");
-  guidelines(a, w);
+  /* a NUL byte of a chapter is U+FFFD by now (cmark) */
+  cb_json__put_string(w, guidelines->data ? guidelines->data : "",
+                      guidelines->len);
   cb_json__key(w, "allow_extra_metadata");
   cb_json__put_bool(w, 1);
   cb_json__key(w, "distribution");
@@ -549,8 +433,11 @@ static void settings_json(ag *a, cb_json_writer *w, const json_t *stamp) {
     cb_buf_free(&t);
     cb_json__key(w, "description");
     cb_json__put_null(w);
+    size_t n_with = 0;
+    for (size_t k = 0; k < s->n; k++)
+      n_with += (size_t)cb_export__case_has(s->cases[k], f);
     cb_json__key(w, "required");
-    cb_json__put_bool(w, a->layout.n_final && f->n_cases == a->layout.n_final);
+    cb_json__put_bool(w, s->n && n_with == s->n);
     cb_json__key(w, "settings");
     cb_json__begin_object(w);
     cb_json__key(w, "type");
@@ -565,7 +452,7 @@ static void settings_json(ag *a, cb_json_writer *w, const json_t *stamp) {
   cb_json__key(w, "questions");
   cb_json__begin_array(w);
   for (size_t i = 0; i < a->n_questions; i++)
-    question_json(a, w, &a->questions[i]);
+    question_json(a, w, &a->questions[i], s);
   cb_json__end_array(w);
   cb_json__key(w, "metadata");
   cb_json__begin_array(w);
@@ -580,10 +467,9 @@ static void settings_json(ag *a, cb_json_writer *w, const json_t *stamp) {
   cb_json__end_object(w);
 }
 
-static void dataset_json(ag *a, cb_json_writer *w, const json_t *stamp) {
-  const char *name = norm(a, cb_model__title(a->book));
-  if (!name)
-    w->out->failed = 1;
+/* dataset.json: the dataset model Dataset.from_disk reads, named name. */
+static void dataset_json(cb_json_writer *w, const json_t *stamp,
+                         const char *name) {
   cb_json__begin_object(w);
   cb_json__key(w, "id");
   cb_json__put_null(w);
@@ -775,16 +661,13 @@ static void record(ag *a, cb_json_writer *w, const cb_case *c,
 /* ---- The exporter ------------------------------------------------------ */
 
 /* records.json, one record at a time, written as it is made: no tree. */
-static int write_records(ag *a, const char *path, const char *version) {
+static int write_records(ag *a, const char *path, const char *version,
+                         const aset *s) {
   cb_xarray records;
   cb_buf text = {0};
   int err = cb_export__array_open(&records, a->ctx, path);
-  for (size_t i = 0; i < a->book->n_cases && err == 0; i++) {
-    if (a->book->cases[i].status != CB_STATUS_FINAL ||
-        cb_case_use(a->book, &a->book->cases[i]) != a->use)
-      continue;
-    record(a, cb_export__array_next(&records), &a->book->cases[i], version,
-           &text);
+  for (size_t i = 0; i < s->n && err == 0; i++) {
+    record(a, cb_export__array_next(&records), s->cases[i], version, &text);
     err = cb_export__array_add(&records, a->ctx);
   }
   cb_buf_free(&text);
@@ -795,8 +678,50 @@ static int write_records(ag *a, const char *path, const char *version) {
   return err;
 }
 
-int cb_export_argilla__targets(cb_export_target **out, size_t *n,
-                               cb_ctx *ctx, const cb_book *book) {
+/* Writes one dataset, in the layout Dataset.from_disk reads:
+ * dir/.argilla/settings.json, dir/.argilla/dataset.json and
+ * dir/records.json, the records of the n cases (final ones), the dataset
+ * named name ([a-z0-9_-]). The questions' and fields' required follow the
+ * records given. guidelines is the Markdown of the settings, stamp the
+ * version object of both files, version the one of every record. The two
+ * small files are made before anything is written: out of memory, nothing
+ * is. Returns 0 or a negative code with ctx's error set. */
+static int write_dataset(ag *a, const char *dir, const char *name,
+                         const cb_case *const *cases, size_t n,
+                         const cb_buf *guidelines, const json_t *stamp,
+                         const char *version) {
+  cb_ctx *ctx = a->ctx;
+  aset s = {cases, n};
+  cb_buf settings = {0}, dataset = {0};
+  int err = 0;
+  const char *conf = cb_arena_printf(ctx->arena, "%s/.argilla", dir);
+  const char *p_settings =
+      cb_arena_printf(ctx->arena, "%s/settings.json", conf);
+  const char *p_dataset = cb_arena_printf(ctx->arena, "%s/dataset.json", conf);
+  const char *p_records = cb_arena_printf(ctx->arena, "%s/records.json", dir);
+  cb_json_writer w;
+  cb_json__writer_init(&w, &settings, 2, 0);
+  settings_json(a, &w, stamp, guidelines, &s);
+  cb_json__writer_init(&w, &dataset, 2, 0);
+  dataset_json(&w, stamp, name);
+  if (!conf || !p_settings || !p_dataset || !p_records || settings.failed ||
+      dataset.failed) {
+    err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+    goto done;
+  }
+  if ((err = cb_output__mkdirs(ctx, conf)) < 0 ||
+      (err = cb_json_file__write_text(ctx, p_settings, &settings)) < 0 ||
+      (err = write_records(a, p_records, version, &s)) < 0 ||
+      (err = cb_json_file__write_text(ctx, p_dataset, &dataset)) < 0)
+    goto done;
+done:
+  cb_buf_free(&settings);
+  cb_buf_free(&dataset);
+  return err;
+}
+
+int cb_export_argilla__targets(cb_export_target **out, size_t *n, cb_ctx *ctx,
+                               const cb_book *book) {
   ag a;
   memset(&a, 0, sizeof a);
   a.ctx = ctx;
@@ -840,7 +765,13 @@ int cb_export_argilla__run(cb_ctx *ctx, const cb_book *book,
   a.book = book;
   int err = 0;
   json_t *stamp = NULL;
-  cb_buf settings = {0}, dataset = {0};
+  cb_buf guidelines = {0};
+  const cb_case **cases = NULL;
+  unsigned char *hide = NULL;
+  size_t n_cases = 0, cap_cases = 0;
+  const char *name = norm(&a, cb_model__title(book));
+  if (!name)
+    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
   if ((err = cb_export__layout(&a.layout, ctx, book)) < 0)
     goto done;
   if (name_fields(&a) < 0) {
@@ -853,57 +784,56 @@ int cb_export_argilla__run(cb_ctx *ctx, const cb_book *book,
       err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
       goto done;
     }
-
-  stamp = cb_model_json__stamp(book);
-  if (!stamp) {
+  /* every set's guidelines leave out the exam and honeypot cases, whose
+   * titles and rationales would give them away */
+  if (book->n_cases && !(hide = cb_calloc(book->n_cases, 1))) {
     err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
     goto done;
   }
-  const cb_stamp *s = &book->stamp;
-  const char *version = s->describe  ? s->describe
-                        : s->commit  ? s->commit
-                        : s->version ? s->version
-                                     : book->manifest.version;
-  /* one directory per set that has cases: argilla/training/ (always,
-   * so that a book without cases yet has its dataset's settings), exam/,
-   * honeypot/ */
-  for (int u = CB_USE_TRAINING; u <= CB_USE_HONEYPOT; u++) {
-    size_t n = 0;
+  for (size_t i = 0; i < book->n_cases; i++)
+    hide[i] = cb_case_use(book, &book->cases[i]) != CB_USE_TRAINING;
+  if ((err = cb_export__guidelines(&guidelines, ctx, book, hide)) < 0)
+    goto done;
+  if (!(stamp = cb_model_json__stamp(book))) {
+    err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+    goto done;
+  }
+  const cb_stamp *st = &book->stamp;
+  const char *version = st->describe  ? st->describe
+                        : st->commit  ? st->commit
+                        : st->version ? st->version
+                                      : book->manifest.version;
+  /* one dataset directory per set that has cases: argilla/training/
+   * (always, so that a book without cases yet has its settings), exam/,
+   * honeypot/, each named after the book and its set */
+  for (int u = CB_USE_TRAINING; u <= CB_USE_HONEYPOT && err == 0; u++) {
+    n_cases = 0;
     for (size_t i = 0; i < book->n_cases; i++)
-      n += book->cases[i].status == CB_STATUS_FINAL &&
-           cb_case_use(book, &book->cases[i]) == (cb_use)u;
-    if (!n && u != CB_USE_TRAINING)
+      if (book->cases[i].status == CB_STATUS_FINAL &&
+          cb_case_use(book, &book->cases[i]) == (cb_use)u &&
+          CB_VEC_PUSH(cases, n_cases, cap_cases, &book->cases[i]) < 0) {
+        err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+        goto done;
+      }
+    if (!n_cases && u != CB_USE_TRAINING)
       continue;
     a.use = (cb_use)u;
-    const char *dir = cb_arena_printf(ctx->arena, "%s/argilla/%s", outdir,
-                                      cb_use_name(a.use));
-    const char *p_settings =
-        cb_arena_printf(ctx->arena, "%s/settings.json", dir);
-    const char *p_records = cb_arena_printf(ctx->arena, "%s/records.json", dir);
-    const char *p_dataset = cb_arena_printf(ctx->arena, "%s/dataset.json", dir);
-    /* the two small files are made first: out of memory, nothing of the
-     * set is written (writing frees them) */
-    cb_json_writer w;
-    cb_json__writer_init(&w, &settings, 2, 0);
-    settings_json(&a, &w, stamp);
-    cb_json__writer_init(&w, &dataset, 2, 0);
-    dataset_json(&a, &w, stamp);
-    if (!dir || !p_settings || !p_records || !p_dataset || settings.failed ||
-        dataset.failed) {
+    const char *set = cb_use_name(a.use);
+    const char *dir = cb_arena_printf(ctx->arena, "%s/argilla/%s", outdir, set);
+    const char *dname = cb_arena_printf(ctx->arena, "%s-%s", name, set);
+    if (!dir || !dname) {
       err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
       goto done;
     }
-    if ((err = cb_output__mkdirs(ctx, dir)) < 0 ||
-        (err = cb_json_file__write_text(ctx, p_settings, &settings)) < 0 ||
-        (err = write_records(&a, p_records, version)) < 0 ||
-        (err = cb_json_file__write_text(ctx, p_dataset, &dataset)) < 0)
-      goto done;
+    err = write_dataset(&a, dir, dname, cases, n_cases, &guidelines, stamp,
+                        version);
   }
 done:
   cb_strmap_free(&a.names);
   cb_free(a.owners);
-  cb_buf_free(&settings);
-  cb_buf_free(&dataset);
+  cb_free(cases);
+  cb_free(hide);
+  cb_buf_free(&guidelines);
   json_decref(stamp);
   return err;
 }

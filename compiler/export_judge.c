@@ -30,6 +30,7 @@
 #include "export.h"
 #include "export_judge.h"
 #include "export_schema.h"
+#include "export_util.h"
 #include "model.h"
 #include "model_json.h"
 #include "output.h"
@@ -236,41 +237,8 @@ static json_t *prometheus(jw *w) {
 
 /* ---- prompts --------------------------------------------------------- */
 
-/* Appends text inside a fenced code block whose fence is longer than any
- * run of backticks in it (at least three), so nothing in the text can
- * end the block. Text is cleaned: invalid UTF-8 and control characters
- * are made visible, as in HTML. */
-static void fenced(cb_buf *out, const char *info, const char *s, size_t len) {
-  cb_buf clean = {0};
-  if (!cb_utf8__text_ok(s, len, CB_TEXT_HTML)) {
-    cb_utf8__text_fix(&clean, s, len, CB_TEXT_HTML);
-    s = clean.data ? clean.data : "";
-    len = clean.len;
-  }
-  size_t longest = 0, run = 0;
-  for (size_t i = 0; i < len; i++) {
-    run = s[i] == '`' ? run + 1 : 0;
-    if (run > longest)
-      longest = run;
-  }
-  size_t fence = longest + 1 > 3 ? longest + 1 : 3;
-  for (size_t i = 0; i < fence; i++)
-    cb_buf_putc(out, '`');
-  cb_buf_puts(out, info);
-  cb_buf_putc(out, '\n');
-  cb_buf_append(out, s, len);
-  if (len && s[len - 1] != '\n')
-    cb_buf_putc(out, '\n');
-  for (size_t i = 0; i < fence; i++)
-    cb_buf_putc(out, '`');
-  cb_buf_puts(out, "\n\n");
-  if (clean.failed)
-    out->failed = 1;
-  cb_buf_free(&clean);
-}
-
 static void fenced_str(cb_buf *out, const char *info, const char *s) {
-  fenced(out, info, s ? s : "", s ? strlen(s) : 0);
+  cb_export__fenced(out, info, s ? s : "", s ? strlen(s) : 0);
 }
 
 /* An id in a code span: ids match [A-Za-z0-9][A-Za-z0-9._-]*, so a span
@@ -288,7 +256,7 @@ static int plain_id(const char *s) {
 /* An id or response name as a code span. Plain ids need one backtick;
  * anything else (a response name is any word) gets a run of backticks
  * longer than any inside it, padding when it starts or ends with one, line
- * breaks as spaces and the cleaning of fenced(), so it stays one literal
+ * breaks as spaces and the cleaning of cb_export__fenced(), so it stays one literal
  * span. */
 static void put_id(cb_buf *out, const char *id) {
   if (plain_id(id)) {
@@ -397,7 +365,7 @@ static void put_input(cb_buf *out, const cb_input *in, int cut) {
     while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80)
       len--;
   }
-  fenced(out, "text", text, len);
+  cb_export__fenced(out, "text", text, len);
   if (in->text && len < in->len)
     cb_buf_printf(out, "(%zu more bytes of this input are not shown.)\n\n",
                   in->len - len);

@@ -28,6 +28,7 @@
 #include "export_labelstudio.h"
 #include "output.h"
 #include "utf8.h"
+#include "when.h"
 
 #define RULE "export-labelstudio"
 #define TOOL "Label Studio"
@@ -137,6 +138,8 @@ static int plan_question(ls *x, size_t qi, size_t *cap) {
   switch (q->type) {
   case CB_Q_CHOICE:
   case CB_Q_MULTI:
+    if (!q->n_options && cb_model__type_misread(q))
+      return 0; /* left out: its type is bad-property's to report */
     if (!q->n_options) {
       msg = cb_arena_printf(ctx->arena,
                             "question '%s' has no options, and a Choices "
@@ -204,7 +207,11 @@ static int plan_question(ls *x, size_t qi, size_t *cap) {
   int wr = cb_export__when(&c.when, ctx, x->book, q);
   if (wr < 0)
     return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-  if (q->when && wr == 0) {
+  int valid = q->when && wr == 0 ? cb_when_valid(x->book, q->when) : 0;
+  if (valid < 0)
+    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+  /* a when that is not one is bad-when's to report */
+  if (valid) {
     msg = cb_arena_printf(
         ctx->arena,
         "the condition 'when: %s' of question '%s' cannot be expressed "

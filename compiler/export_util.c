@@ -2,8 +2,7 @@
 /*
  * export_util.c: helpers of the tool exports (export_util.h): JSON arrays
  * written one element at a time, the input fields of the final cases, gold
- * answers by question and response, simple `when` conditions, and the
- * chapters' Markdown with its raw HTML made text.
+ * answers by question and response, and simple `when` conditions.
  */
 #include "export_util.h"
 #include "sha256.h"
@@ -13,7 +12,7 @@
 #include "json_out.h"
 #include "model.h"
 #include "output.h"
-#include "parse.h"
+#include "utf8.h"
 #include "when.h"
 
 /* ---- JSON ------------------------------------------------------------ */
@@ -472,181 +471,37 @@ done:
   return result;
 }
 
-/* ---- Raw HTML in Markdown ------------------------------------------- */
+/* ---- Markdown -------------------------------------------------------- */
 
-/* Rounds of parsing before every '<' is escaped. Each round escapes at
- * least one '<' that opened raw HTML; real text needs one or two. */
-#define MD_ROUNDS 8
-
-/* The byte offsets where each line of text starts, lines ended as cmark
- * ends them ("\n", "\r\n" or "\r"): starts[0] is line 1, starts[n] is
- * len. Returns the number of lines, or (size_t)-1 when out of memory. */
-static int ends_line(const char *text, size_t len, size_t i) {
-  return text[i] == '\n' ||
-         (text[i] == '\r' && (i + 1 == len || text[i + 1] != '\n'));
-}
-
-static size_t line_starts(size_t **out, const char *text, size_t len) {
-  size_t n = 1;
-  for (size_t i = 0; i < len; i++)
-    if (ends_line(text, len, i))
-      n++;
-  size_t *starts = cb_malloc((n + 1) * sizeof *starts);
-  if (!starts)
-    return (size_t)-1;
-  size_t k = 0;
-  starts[k++] = 0;
-  for (size_t i = 0; i < len; i++)
-    if (ends_line(text, len, i))
-      starts[k++] = i + 1;
-  starts[n] = len;
-  *out = starts;
-  return n;
-}
-
-/* Marks in esc every byte of lines first..last (1-based, clamped). */
-static void mark_lines(unsigned char *esc, const size_t *starts, size_t n,
-                       int first, int last) {
-  if (first < 1)
-    first = 1;
-  if (last < first)
-    last = first;
-  for (size_t l = (size_t)first; l <= (size_t)last && l <= n; l++)
-    memset(esc + starts[l - 1], 1, starts[l] - starts[l - 1]);
-}
-
-/* Marks in esc the bytes of text whose '<' must be escaped for the raw
- * HTML node n. cmark's positions are checked against the text before
- * they are used: where one does not point at the node's '<' (a NUL
- * replaced, a byte order mark, a tag across lines), the node's whole
- * lines are marked instead. */
-static void mark_node(unsigned char *esc, const char *text,
-                      const size_t *starts, size_t n_lines, cmark_node *n) {
-  int line = cmark_node_get_start_line(n);
-  int end_line = cmark_node_get_end_line(n);
-  const char *lit = cmark_node_get_literal(n);
-  size_t lit_len = lit ? strlen(lit) : 0;
-  if (cmark_node_get_type(n) == CMARK_NODE_HTML_BLOCK) {
-    /* a block owns its lines whole (but for its containers' markers,
-     * which hold no '<'): one line of its literal per line of text */
-    int n_lit = 0;
-    for (size_t i = 0; i < lit_len; i++)
-      n_lit += lit[i] == '\n';
-    int last = line + (n_lit ? n_lit : 1) - 1;
-    mark_lines(esc, starts, n_lines, line, end_line > last ? end_line : last);
-    return;
+/* (export_util.h) */
+void cb_export__fenced(cb_buf *out, const char *info, const char *s,
+                       size_t len) {
+  cb_buf clean = {0};
+  if (!cb_utf8__text_ok(s, len, CB_TEXT_HTML)) {
+    cb_utf8__text_fix(&clean, s, len, CB_TEXT_HTML);
+    s = clean.data ? clean.data : "";
+    len = clean.len;
   }
-  int col = cmark_node_get_start_column(n);
-  if (line >= 1 && (size_t)line <= n_lines && col >= 1) {
-    size_t at = starts[line - 1] + (size_t)col - 1;
-    size_t line_end = starts[line];
-    if (at < line_end && text[at] == '<') {
-      int one_line = lit_len && !memchr(lit, '\n', lit_len) &&
-                     !memchr(lit, '\r', lit_len);
-      if (one_line && lit_len <= line_end - at &&
-          memcmp(text + at, lit, lit_len) == 0)
-        memset(esc + at, 1, lit_len);
-      else
-        esc[at] = 1; /* the tag no longer opens; later rounds see the rest */
-      return;
-    }
+  size_t longest = 0, run = 0;
+  for (size_t i = 0; i < len; i++) {
+    run = s[i] == '`' ? run + 1 : 0;
+    if (run > longest)
+      longest = run;
   }
-  mark_lines(esc, starts, n_lines, line, end_line);
-}
-
-/* One round over text: fills esc (len bytes, zeroed) for every raw HTML
- * node. Returns the number of nodes, or -1 when out of memory. */
-static long mark_raw_html(unsigned char *esc, const char *text, size_t len) {
-  size_t *starts = NULL;
-  size_t n_lines = line_starts(&starts, text, len);
-  if (n_lines == (size_t)-1)
-    return -1;
-  cmark_node *doc = cb_parse__document(text, len);
-  if (!doc) {
-    cb_free(starts);
-    return -1;
-  }
-  long found = 0;
-  cmark_iter *it = cmark_iter_new(doc);
-  if (!it)
-    found = -1;
-  cmark_event_type ev;
-  while (it && (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
-    cmark_node *n = cmark_iter_get_node(it);
-    cmark_node_type t = cmark_node_get_type(n);
-    if (ev == CMARK_EVENT_ENTER &&
-        (t == CMARK_NODE_HTML_BLOCK || t == CMARK_NODE_HTML_INLINE)) {
-      mark_node(esc, text, starts, n_lines, n);
-      found++;
-    }
-  }
-  cmark_iter_free(it);
-  cb_parse__release(doc);
-  cb_free(starts);
-  return found;
-}
-
-/* Appends text to out with each '<' at a marked byte (every '<' when esc
- * is NULL) written "&lt;". */
-static void put_escaped(cb_buf *out, const char *text, size_t len,
-                        const unsigned char *esc) {
-  size_t from = 0;
-  for (size_t i = 0; i < len; i++)
-    if (text[i] == '<' && (!esc || esc[i])) {
-      cb_buf_append(out, text + from, i - from);
-      cb_buf_puts(out, "&lt;");
-      from = i + 1;
-    }
-  cb_buf_append(out, text + from, len - from);
-}
-
-int cb_export__markdown_text(cb_buf *out, const char *text, size_t len) {
-  cb_buf cur = {0}, next = {0};
-  unsigned char *esc = NULL;
-  int err = 0;
-  if (len == 0) /* an empty chapter's text may be NULL */
-    return out->failed ? -1 : 0;
-  if (!memchr(text, '<', len)) {
-    cb_buf_append(out, text, len);
-    return out->failed ? -1 : 0;
-  }
-  cb_buf_append(&cur, text, len);
-  for (int round = 0;; round++) {
-    if (cur.failed) {
-      err = -1;
-      goto done;
-    }
-    if (round == MD_ROUNDS) {
-      put_escaped(out, cur.data, cur.len, NULL);
-      break;
-    }
-    cb_free(esc);
-    if (!(esc = cb_calloc(cur.len ? cur.len : 1, 1))) {
-      err = -1;
-      goto done;
-    }
-    long found = mark_raw_html(esc, cur.data, cur.len);
-    if (found < 0) {
-      err = -1;
-      goto done;
-    }
-    if (found == 0) {
-      cb_buf_append(out, cur.data, cur.len);
-      break;
-    }
-    cb_buf_reset(&next);
-    put_escaped(&next, cur.data, cur.len, esc);
-    cb_buf tmp = cur;
-    cur = next;
-    next = tmp;
-  }
-  if (out->failed)
-    err = -1;
-done:
-  cb_free(esc);
-  cb_buf_free(&cur);
-  cb_buf_free(&next);
-  return err;
+  size_t fence = longest + 1 > 3 ? longest + 1 : 3;
+  for (size_t i = 0; i < fence; i++)
+    cb_buf_putc(out, '`');
+  cb_buf_puts(out, info);
+  cb_buf_putc(out, '\n');
+  cb_buf_append(out, s, len);
+  if (len && s[len - 1] != '\n')
+    cb_buf_putc(out, '\n');
+  for (size_t i = 0; i < fence; i++)
+    cb_buf_putc(out, '`');
+  cb_buf_puts(out, "\n\n");
+  if (clean.failed)
+    out->failed = 1;
+  cb_buf_free(&clean);
 }
 
 /* ---- Names ----------------------------------------------------------- */

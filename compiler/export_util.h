@@ -135,17 +135,15 @@ typedef struct cb_xwhen {
 int cb_export__when(cb_xwhen *out, cb_ctx *ctx, const cb_book *book,
                     const cb_question *q);
 
-/* ---- Raw HTML in Markdown ------------------------------------------- */
+/* ---- Markdown -------------------------------------------------------- */
 
-/* Appends the Markdown text (len bytes) to out with its raw HTML made
- * text: every '<' that opens an HTML block or inline HTML, as cmark-gfm
- * reads the text (the parser of the chapters), is written "&lt;", which
- * Markdown shows as '<'. The text is parsed again until no raw HTML is
- * left (unescaping one tag can change the blocks around it); past a few
- * rounds every '<' of the text is written so. Text without raw HTML is
- * appended byte for byte. Returns 0, or -1 when out of memory (out may
- * hold part of the text). */
-int cb_export__markdown_text(cb_buf *out, const char *text, size_t len);
+/* Appends s (len bytes) as a fenced code block with info string info,
+ * then a blank line: the fence is longer than any run of backticks in s
+ * (at least three), so nothing in it can end the block. The text is
+ * cleaned first: invalid UTF-8 and control characters are made visible,
+ * as in HTML (cb_utf8__text_fix). */
+void cb_export__fenced(cb_buf *out, const char *info, const char *s,
+                       size_t len);
 
 /* ---- Names ----------------------------------------------------------- */
 

@@ -23,13 +23,9 @@
 #include "beneath.h"
 #include "ctx.h"
 #include "diag_format.h"
+#include "fix.h"
 
-typedef struct edit {
-  uint32_t file, line;
-  uint32_t start, end; /* 1-based byte columns, end exclusive */
-  size_t at;           /* offset of start in the file */
-  const char *text;
-} edit;
+typedef cb_fix_edit edit;
 
 static int cmp_edit(const void *a, const void *b) {
   const edit *x = a, *y = b;
@@ -195,9 +191,8 @@ done:
   return rc;
 }
 
-int cb_book_fix(cb_ctx *ctx, const cb_book *book, FILE *diff,
-                size_t *n_fixed, size_t *n_files) {
-  *n_fixed = *n_files = 0;
+int cb_fix__edits(cb_ctx *ctx, const cb_book *book, int overlapping,
+                  cb_fix_edit **out, size_t *n_out) {
   cb_diag_run r;
   memset(&r, 0, sizeof r);
   r.ctx = ctx;
@@ -205,6 +200,8 @@ int cb_book_fix(cb_ctx *ctx, const cb_book *book, FILE *diff,
   r.d = cb_ctx_diags(ctx, &r.n);
   edit *e = NULL;
   size_t n = 0, cap = 0;
+  *out = NULL;
+  *n_out = 0;
   for (size_t i = 0; i < r.n; i++) {
     const cb_diag *g = &r.d[i];
     uint32_t start, end;
@@ -215,7 +212,7 @@ int cb_book_fix(cb_ctx *ctx, const cb_book *book, FILE *diff,
     size_t at = line_offset(&book->files[g->file], g->line);
     if (at == SIZE_MAX)
       continue;
-    edit x = {g->file, g->line, start, end, at + start - 1, g->suggestion};
+    edit x = {g->file, g->line, start, end, at + start - 1, g->suggestion, g};
     if (CB_VEC_PUSH(e, n, cap, x) < 0) {
       cb_free(e);
       return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
@@ -227,12 +224,23 @@ int cb_book_fix(cb_ctx *ctx, const cb_book *book, FILE *diff,
    * run (two diagnostics may suggest for the same word) */
   size_t m = 0;
   for (size_t i = 0; i < n; i++) {
-    if (m && e[m - 1].file == e[i].file &&
+    if (!overlapping && m && e[m - 1].file == e[i].file &&
         e[i].at < e[m - 1].at + (e[m - 1].end - e[m - 1].start))
       continue;
     e[m++] = e[i];
   }
-  n = m;
+  *out = e;
+  *n_out = m;
+  return 0;
+}
+
+int cb_book_fix(cb_ctx *ctx, const cb_book *book, FILE *diff,
+                size_t *n_fixed, size_t *n_files) {
+  *n_fixed = *n_files = 0;
+  edit *e = NULL;
+  size_t n = 0;
+  if (cb_fix__edits(ctx, book, 0, &e, &n) < 0)
+    return CB_ENOMEM;
   int err = 0, rootfd = -1;
   if (!diff && n) {
     rootfd = open(book->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -26,6 +26,7 @@
 #include "hash.h"
 #include "manifest.h"
 #include "strmap.h"
+#include "suggest.h"
 
 /* Values longer than this are shown as "changed", without the texts. */
 #define SHOWN_MAX 80
@@ -83,6 +84,11 @@ typedef struct hist {
   const char *needle; /* log: skip blobs that do not contain it */
   int boundary; /* the step at a shallow boundary: "added" means "there" */
   visit_fn visit;
+  /* when set, an element added or removed that it wants is looked for
+   * on the other side under another id with the same content: the
+   * visit then finds it in renamed (NULL otherwise) */
+  int (*wants)(struct hist *h, const hrec *r);
+  const hrec *renamed;
   /* called instead of comparing a root commit (no parent), or the last
    * commit of a shallow clone, with nothing, when set: returns 1 when it
    * settled everything */
@@ -384,7 +390,10 @@ static int blob_records(hist *h, const git_oid *manifest, const char *path,
   if (manifest)
     git_oid_tostr(mhex, sizeof mhex, manifest);
   git_oid_tostr(bhex, sizeof bhex, blob);
-  char *key = cb_arena_printf(h->arena, "%s:%s", mhex, bhex);
+  /* what a walk with a needle skips is not what a walk without one (a
+   * rename's other side) reads: separate entries */
+  char *key =
+      cb_arena_printf(h->arena, "%s%s:%s", h->needle ? "n:" : "", mhex, bhex);
   if (!key)
     return cb_ctx__fail(h->ctx, CB_ENOMEM, "out of memory");
   if (cb_strmap_get(&h->cache, key, &at)) {
@@ -559,6 +568,44 @@ static int same_rec(const hrec *a, const hrec *b) {
  * map (key -> index in list). */
 static int side_records(hist *h, const changes *ch, int new_side,
                         const git_oid *manifest, cb_strmap *map,
+                        const hrec ***list, size_t *n, size_t *cap);
+
+/* The element of the other side of a step that r (added when new_side
+ * is 0, else removed) was renamed from or to: of the same kind, with
+ * the same fields, and an id the side of r does not have; NULL if none.
+ * Both sides are read whole (not only the chapters holding h's needle). */
+static int rename_partner(hist *h, const changes *ch, const git_oid *m_new,
+                          const git_oid *m_old, const hrec *r, int r_new,
+                          const hrec **out) {
+  cb_strmap map_r = {0}, map_o = {0};
+  const hrec **list_r = NULL, **list_o = NULL;
+  size_t n_r = 0, cap_r = 0, n_o = 0, cap_o = 0;
+  const char *needle = h->needle;
+  *out = NULL;
+  h->needle = NULL;
+  int err = side_records(h, ch, r_new, r_new ? m_new : m_old, &map_r, &list_r,
+                         &n_r, &cap_r);
+  if (err == 0)
+    err = side_records(h, ch, !r_new, r_new ? m_old : m_new, &map_o, &list_o,
+                       &n_o, &cap_o);
+  h->needle = needle;
+  for (size_t i = 0; err == 0 && i < n_o && !*out; i++) {
+    const hrec *p = list_o[i];
+    if (strcmp(p->what, r->what) == 0 && p->n_fields > 0 &&
+        !cb_strmap_get(&map_r, p->key, NULL) && same_rec(p, r))
+      *out = p;
+  }
+  cb_free(list_r);
+  cb_free(list_o);
+  cb_strmap_free(&map_r);
+  cb_strmap_free(&map_o);
+  return err;
+}
+
+/* Puts the records of the changed chapters on one side (new or old) in
+ * map (key -> index in list). */
+static int side_records(hist *h, const changes *ch, int new_side,
+                        const git_oid *manifest, cb_strmap *map,
                         const hrec ***list, size_t *n, size_t *cap) {
   for (size_t i = 0; i < ch->n; i++) {
     const hchange *c = &ch->items[i];
@@ -605,12 +652,26 @@ static int step(hist *h, git_commit *commit, const git_tree *a,
     const hrec *old = cb_strmap_get(&map_old, list_new[i]->key, &k)
                           ? list_old[k]
                           : NULL;
-    if (!old || !same_rec(old, list_new[i]))
+    if (old && same_rec(old, list_new[i]))
+      continue;
+    h->renamed = NULL;
+    if (!old && h->wants && h->wants(h, list_new[i]))
+      err = rename_partner(h, &ch, has_ma ? &ma : NULL, has_mb ? &mb : NULL,
+                           list_new[i], 1, &h->renamed);
+    if (err == 0)
       err = h->visit(h, commit, old, list_new[i]);
   }
-  for (size_t i = 0; i < n_old && err == 0; i++)
-    if (!cb_strmap_get(&map_new, list_old[i]->key, NULL))
+  for (size_t i = 0; i < n_old && err == 0; i++) {
+    if (cb_strmap_get(&map_new, list_old[i]->key, NULL))
+      continue;
+    h->renamed = NULL;
+    if (h->wants && h->wants(h, list_old[i]))
+      err = rename_partner(h, &ch, has_ma ? &ma : NULL, has_mb ? &mb : NULL,
+                           list_old[i], 0, &h->renamed);
+    if (err == 0)
       err = h->visit(h, commit, list_old[i], NULL);
+  }
+  h->renamed = NULL;
 done:
   cb_free(ch.items);
   cb_free(list_new);
@@ -947,6 +1008,17 @@ static int log_visit(hist *h, git_commit *commit, const hrec *old,
   e.what = r->what;
   e.id = cb_arena_strdup(a, r->id);
   e.change = !old ? "added" : !new_rec ? "removed" : "changed";
+  if (h->renamed) {
+    /* the same content under another id in this commit */
+    e.change = "renamed";
+    const char *other = cb_arena_strdup(a, h->renamed->id);
+    if (!other)
+      return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+    if (new_rec)
+      e.renamed_from = other;
+    else
+      e.renamed_to = other;
+  }
   if (!e.commit || !e.short_id || !e.date || !e.author || !e.email ||
       !e.subject || !e.id)
     return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
@@ -983,6 +1055,12 @@ static int log_visit(hist *h, git_commit *commit, const hrec *old,
   if (CB_VEC_PUSH(st->entries, st->n, st->cap, e) < 0)
     return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
   return 0;
+}
+
+/* Is r an element the log is of (hist.wants)? */
+static int log_wants(hist *h, const hrec *r) {
+  const log_state *st = h->data;
+  return cb_strmap_get(&st->keys, r->key, NULL);
 }
 
 /* Adds to keys the element keys id may name: a case, question or
@@ -1029,6 +1107,19 @@ static const char *log_suggest(hist *h, const cb_book *book, const char *id) {
       failed |= push_id(h, &l, NULL, h->blobs[b].recs[k].id, NULL) < 0;
   if (!failed && l.n)
     best = cb_suggest(id, l.ids, l.n);
+  /* an option asked for by its own id (pii for flags.pii): the first
+   * QUESTION.ID whose option part is id, or one typo from it */
+  size_t len = strlen(id);
+  for (size_t i = 0; !failed && !best && i < l.n; i++) {
+    const char *dot = strrchr(l.ids[i], '.');
+    if (dot && strcmp(dot + 1, id) == 0)
+      best = l.ids[i];
+  }
+  for (size_t i = 0; !failed && !best && len > 3 && i < l.n; i++) {
+    const char *dot = strrchr(l.ids[i], '.');
+    if (dot && cb_suggest__distance(id, len, dot + 1, strlen(dot + 1)) <= 1)
+      best = l.ids[i];
+  }
   if (best)
     best = cb_arena_strdup(h->ctx->arena, best);
   cb_free(l.ids);
@@ -1069,6 +1160,7 @@ int cb_book_log(const cb_log_entry **out, size_t *n, cb_ctx *ctx,
   if ((err = hist_init(&h, ctx, git, book)) < 0)
     goto done;
   h.visit = log_visit;
+  h.wants = log_wants;
   h.data = &st;
   /* a chapter that never contains the id (the question's, for an option)
    * cannot hold the element: such blobs are not extracted */

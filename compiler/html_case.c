@@ -27,6 +27,18 @@ static size_t count_lines(const char *s, size_t len) {
   return n;
 }
 
+/* The site's word for an input kind. */
+static cb_ui input_word(cb_input_kind kind) {
+  switch (kind) {
+  case CB_IN_PROMPT: return CB_UI_PROMPT;
+  case CB_IN_RESPONSE: return CB_UI_RESPONSE;
+  case CB_IN_SYSTEM: return CB_UI_SYSTEM;
+  case CB_IN_CONTEXT: return CB_UI_CONTEXT;
+  case CB_IN_USER: return CB_UI_USER;
+  default: return CB_UI_ASSISTANT;
+  }
+}
+
 static void input_block(cb_html_page *p, const cb_input *in) {
   cb_html *o = &p->out;
   const char *kind = cb_input_kind_name(in->kind);
@@ -38,15 +50,15 @@ static void input_block(cb_html_page *p, const cb_input *in) {
   cb_html__open(o, is_long ? CB_TAG_DETAILS : CB_TAG_DIV,
                 cb_buf_cstr(&p->href));
   cb_html__open(o, is_long ? CB_TAG_SUMMARY : CB_TAG_DIV, "label");
-  cb_html__puts(o, kind);
+  cb_html__puts(o, CB_UI(p, input_word(in->kind)));
   if (in->kind == CB_IN_RESPONSE && in->name && *in->name) {
     cb_html__puts(o, " ");
     cb_html__leaf(o, CB_TAG_SPAN, "name", in->name);
   }
   if (is_long) {
-    char size[64];
-    snprintf(size, sizeof size, " (%zu line%s)", lines, lines == 1 ? "" : "s");
-    cb_html__leaf(o, CB_TAG_SPAN, "size", size);
+    cb_html__puts(o, " ");
+    cb_html__leaf(o, CB_TAG_SPAN, "size",
+                  cb_html_page__count(p, lines, CB_UI_N_LINE, CB_UI_N_LINES));
   }
   cb_html__close(o); /* the label */
   cb_html__open(o, CB_TAG_PRE, NULL);
@@ -75,7 +87,7 @@ static void inputs(cb_html_page *p, const cb_case *c) {
         j++;
       cb_html__open(o, CB_TAG_DIV, "dialogue");
       cb_html__attr(o, "role", "group");
-      cb_html__attr(o, "aria-label", "Conversation");
+      cb_html__attr(o, "aria-label", CB_UI(p, CB_UI_CONVERSATION));
     } else if (in->kind == CB_IN_RESPONSE) {
       while (j < c->n_inputs && c->inputs[j].kind == CB_IN_RESPONSE)
         j++;
@@ -131,7 +143,7 @@ static void answer_value(cb_html_page *p, const cb_html_index *ix,
   case CB_V_OPTION:
   case CB_V_OPTIONS:
     if (a->n_items == 0)
-      cb_html__leaf(o, CB_TAG_EM, NULL, "none");
+      cb_html__leaf(o, CB_TAG_EM, NULL, CB_UI(p, CB_UI_NONE));
     for (size_t i = 0; i < a->n_items; i++) {
       if (i)
         cb_html__puts(o, ", ");
@@ -158,7 +170,7 @@ static void answer_value(cb_html_page *p, const cb_html_index *ix,
     break;
   case CB_V_PAIRWISE: {
     if (a->strength == 0 || a->n_items == 0) {
-      cb_html__puts(o, "tie");
+      cb_html__puts(o, CB_UI(p, CB_UI_TIE));
       break;
     }
     cb_html__puts(o, a->items[0]);
@@ -167,7 +179,9 @@ static void answer_value(cb_html_page *p, const cb_html_index *ix,
       cb_html__puts(o, a->strength >= 2 ? " \xE2\x89\xAB " : " > ");
       cb_html__puts(o, other);
     } else {
-      cb_html__puts(o, a->strength >= 2 ? " strongly preferred" : " preferred");
+      cb_html__puts(o, " ");
+      cb_html__puts(o, CB_UI(p, a->strength >= 2 ? CB_UI_STRONGLY_PREFERRED
+                                                 : CB_UI_PREFERRED));
     }
     break;
   }
@@ -222,10 +236,10 @@ static void per_response_table(cb_html_page *p, const cb_html_index *ix,
   }
   if (p->n_cols == 0)
     return;
-  cb_html__open(o, CB_TAG_TABLE, "per-response");
+  cb_html_page__table_open(p, "per-response", CB_UI(p, CB_UI_RESPONSES));
   cb_html__open(o, CB_TAG_THEAD, NULL);
   cb_html__open(o, CB_TAG_TR, NULL);
-  cb_html__leaf(o, CB_TAG_TH, NULL, "Response");
+  cb_html__leaf(o, CB_TAG_TH, NULL, CB_UI(p, CB_UI_RESPONSE));
   for (size_t col = 0; col < p->n_cols; col++) {
     cb_html__open(o, CB_TAG_TH, NULL);
     answer_key(p, ix, &c->answers[p->cols[col]]);
@@ -240,7 +254,7 @@ static void per_response_table(cb_html_page *p, const cb_html_index *ix,
     if (*p->rows[r])
       cb_html__leaf(o, CB_TAG_TH, NULL, p->rows[r]);
     else
-      cb_html__leaf(o, CB_TAG_TH, "unnamed", "response");
+      cb_html__leaf(o, CB_TAG_TH, "unnamed", CB_UI(p, CB_UI_RESPONSE));
     for (size_t col = 0; col < p->n_cols; col++) {
       const cb_answer *head = &c->answers[p->cols[col]];
       const cb_answer *cell = NULL;
@@ -259,7 +273,7 @@ static void per_response_table(cb_html_page *p, const cb_html_index *ix,
     cb_html__close(o); /* tr */
   }
   cb_html__close(o); /* tbody */
-  cb_html__close(o); /* table */
+  cb_html_page__table_close(p);
 }
 
 void cb_html_case__card(cb_html_page *p, const cb_html_index *ix, size_t ci,
@@ -274,7 +288,8 @@ void cb_html_case__card(cb_html_page *p, const cb_html_index *ix, size_t ci,
   cb_html__open(o, CB_TAG_ARTICLE, cb_buf_cstr(&p->href));
   cb_html_page__set_id(p, cb_html_page__anchor(p, "case", c->id, NULL),
                        CB_HTML_OWNER(c));
-  cb_html_element__heading(p, h, "Case", "case", c->id, c->title);
+  cb_html_element__heading(p, h, CB_UI(p, CB_UI_CASE), "case", c->id,
+                           c->title);
   cb_html_element__history(p, &c->history);
   if (c->status != CB_STATUS_FINAL)
     cb_html__leaf(o, CB_TAG_P, "status", status);
@@ -306,7 +321,8 @@ void cb_html_case__card(cb_html_page *p, const cb_html_index *ix, size_t ci,
 
   if (c->criteria.n) {
     cb_html__open(o, CB_TAG_P, "criteria");
-    cb_html__leaf(o, CB_TAG_SPAN, "k", "Criteria ");
+    cb_html__leaf(o, CB_TAG_SPAN, "k", CB_UI(p, CB_UI_CRITERIA));
+    cb_html__puts(o, " ");
     for (size_t i = 0; i < c->criteria.n; i++) {
       const char *id = c->criteria.items[i];
       const cb_criterion *cr = cb_html_element__criterion_by_id(ix, b, id);
@@ -321,7 +337,8 @@ void cb_html_case__card(cb_html_page *p, const cb_html_index *ix, size_t ci,
   }
   if (c->tags.n) {
     cb_html__open(o, CB_TAG_P, "tags");
-    cb_html__leaf(o, CB_TAG_SPAN, "k", "Tags ");
+    cb_html__leaf(o, CB_TAG_SPAN, "k", CB_UI(p, CB_UI_TAGS));
+    cb_html__puts(o, " ");
     for (size_t i = 0; i < c->tags.n; i++) {
       const char *page = cb_html_element__tag_page(ix, c->tags.items[i]);
       if (i)
@@ -339,7 +356,8 @@ void cb_html_case__card(cb_html_page *p, const cb_html_index *ix, size_t ci,
   }
   if (c->source) {
     cb_html__open(o, CB_TAG_P, "origin");
-    cb_html__leaf(o, CB_TAG_SPAN, "k", "Source ");
+    cb_html__leaf(o, CB_TAG_SPAN, "k", CB_UI(p, CB_UI_SOURCE));
+    cb_html__puts(o, " ");
     cb_html__puts(o, c->source);
     cb_html__close(o);
   }

@@ -262,12 +262,14 @@ void cb_html_element__history(cb_html_page *p, const cb_history *h) {
     return;
   const char *since =
       b->since_label && *b->since_label ? b->since_label : b->since;
+  int added = h->state == CB_ADDED;
   cb_buf_reset(&p->scratch);
-  cb_buf_puts(&p->scratch, h->state == CB_ADDED ? "New" : "Changed");
-  if (since && *since) {
-    cb_buf_puts(&p->scratch, " since ");
-    cb_buf_puts(&p->scratch, since);
-  }
+  if (since && *since)
+    cb_ui__format(&p->scratch,
+                  CB_UI(p, added ? CB_UI_NEW_SINCE : CB_UI_CHANGED_SINCE), 0,
+                  since);
+  else
+    cb_buf_puts(&p->scratch, CB_UI(p, added ? CB_UI_NEW : CB_UI_CHANGED));
   if (p->scratch.failed) {
     p->failed = 1;
     return;
@@ -282,7 +284,8 @@ void cb_html_element__last_changed(cb_html_page *p, const cb_history *h) {
     return;
   cb_html *o = &p->out;
   cb_html__open(o, CB_TAG_P, "last-changed");
-  cb_html__leaf(o, CB_TAG_SPAN, "k", "Last changed ");
+  cb_html__leaf(o, CB_TAG_SPAN, "k", CB_UI(p, CB_UI_LAST_CHANGED));
+  cb_html__puts(o, " ");
   /* the day of an ISO 8601 date: its first ten bytes */
   size_t n = strlen(h->last_date);
   cb_html__text(o, h->last_date, n > 10 && h->last_date[10] == 'T' ? 10 : n);
@@ -421,14 +424,16 @@ static void backlinks(cb_html_page *p, const cb_html_index *ix,
   const cb_book *b = p->book;
   cb_html *o = &p->out;
   if (n == 0) {
-    cb_html__leaf(o, CB_TAG_SPAN, "none", "No case yet");
+    cb_html__leaf(o, CB_TAG_SPAN, "none", CB_UI(p, CB_UI_NO_CASE_YET));
     return;
   }
   if (n > LONG_BACKLINKS) {
-    char label[48];
-    snprintf(label, sizeof label, "%zu cases", n);
+    cb_buf_reset(&p->scratch);
+    cb_ui__format(&p->scratch, CB_UI(p, CB_UI_N_CASES), n, NULL);
+    if (p->scratch.failed)
+      p->failed = 1;
     cb_html__open(o, CB_TAG_DETAILS, "backlinks");
-    cb_html__leaf(o, CB_TAG_SUMMARY, NULL, label);
+    cb_html__leaf(o, CB_TAG_SUMMARY, NULL, p->scratch.data);
   }
   /* No class and no separator per link: a popular option has thousands
    * (the stylesheet spaces them). */
@@ -475,6 +480,17 @@ static void meta_text(cb_html *o, const char *key, const char *s) {
 
 /* ---- questions ------------------------------------------------------- */
 
+const char *cb_html_element__scale(cb_html_page *p, const cb_question *q) {
+  char range[64];
+  snprintf(range, sizeof range, "%d\xE2\x80\x93%d", q->scale_min,
+           q->scale_max);
+  cb_buf_reset(&p->scratch);
+  cb_ui__format(&p->scratch, CB_UI(p, CB_UI_SCALE), 0, range);
+  if (p->scratch.failed)
+    p->failed = 1;
+  return p->scratch.failed ? "" : p->scratch.data;
+}
+
 /* The table of the options of question qi. */
 static void options_table(cb_html_page *p, const cb_html_index *ix, size_t qi) {
   const cb_question *q = &p->book->questions[qi];
@@ -491,14 +507,15 @@ static void options_table(cb_html_page *p, const cb_html_index *ix, size_t qi) {
       if (m == n_keys && CB_VEC_PUSH(keys, n_keys, cap_keys, k) < 0)
         p->failed = 1;
     }
-  cb_html__open(o, CB_TAG_TABLE, "options");
+  cb_html_page__table_open(p, "options", CB_UI(p, CB_UI_OPTIONS));
   cb_html__open(o, CB_TAG_THEAD, NULL);
   cb_html__open(o, CB_TAG_TR, NULL);
-  cb_html__leaf(o, CB_TAG_TH, NULL, q->type == CB_Q_SCALE ? "Score" : "Option");
-  cb_html__leaf(o, CB_TAG_TH, NULL, "Meaning");
+  cb_html__leaf(o, CB_TAG_TH, NULL,
+                CB_UI(p, q->type == CB_Q_SCALE ? CB_UI_SCORE : CB_UI_OPTION));
+  cb_html__leaf(o, CB_TAG_TH, NULL, CB_UI(p, CB_UI_MEANING));
   for (size_t m = 0; m < n_keys; m++)
     cb_html__leaf(o, CB_TAG_TH, NULL, keys[m]);
-  cb_html__leaf(o, CB_TAG_TH, NULL, "Cases");
+  cb_html__leaf(o, CB_TAG_TH, NULL, CB_UI(p, CB_UI_CASES));
   cb_html__close(o); /* tr */
   cb_html__close(o); /* thead */
   cb_html__open(o, CB_TAG_TBODY, NULL);
@@ -537,7 +554,7 @@ static void options_table(cb_html_page *p, const cb_html_index *ix, size_t qi) {
     cb_html__close(o); /* tr */
   }
   cb_html__close(o); /* tbody */
-  cb_html__close(o); /* table */
+  cb_html_page__table_close(p);
   cb_free(keys);
 }
 
@@ -548,30 +565,29 @@ void cb_html_element__question(cb_html_page *p, const cb_html_index *ix,
   cb_html__open(o, CB_TAG_SECTION, "element question");
   cb_html_page__set_id(p, cb_html_page__anchor(p, "question", q->id, NULL),
                        CB_HTML_OWNER(q));
-  cb_html_element__heading(p, h, "Question", "question", q->id, q->title);
+  cb_html_element__heading(p, h, CB_UI(p, CB_UI_QUESTION), "question", q->id,
+                           q->title);
   cb_html_element__history(p, &q->history);
 
   cb_html__open(o, CB_TAG_DL, "meta");
-  meta(o, "type");
+  meta(o, CB_UI(p, CB_UI_TYPE));
   if (q->type == CB_Q_SCALE) {
-    char range[64];
-    snprintf(range, sizeof range, "scale %d\xE2\x80\x93%d", q->scale_min,
-             q->scale_max);
-    cb_html__puts(o, range);
+    cb_html__puts(o, cb_html_element__scale(p, q));
   } else {
     cb_html__puts(o, cb_qtype_name(q->type));
   }
   meta_end(o);
-  meta_text(o, "required", q->required ? "yes" : "no");
+  meta_text(o, CB_UI(p, CB_UI_REQUIRED),
+            CB_UI(p, q->required ? CB_UI_YES : CB_UI_NO));
   if (q->when) {
-    meta(o, "when");
+    meta(o, CB_UI(p, CB_UI_WHEN));
     cb_html__leaf(o, CB_TAG_CODE, NULL, q->when);
     meta_end(o);
   }
   if (q->scope == CB_SCOPE_RESPONSE)
-    meta_text(o, "scope", "each response");
+    meta_text(o, CB_UI(p, CB_UI_SCOPE), CB_UI(p, CB_UI_EACH_RESPONSE));
   if (q->responses.n) {
-    meta(o, "responses");
+    meta(o, CB_UI(p, CB_UI_RESPONSES));
     for (size_t i = 0; i < q->responses.n; i++) {
       if (i)
         cb_html__puts(o, ", ");
@@ -580,7 +596,7 @@ void cb_html_element__question(cb_html_page *p, const cb_html_index *ix,
     meta_end(o);
   }
   if (q->hint && (!q->title || strcmp(q->hint, q->title) != 0))
-    meta_text(o, "hint", q->hint);
+    meta_text(o, CB_UI(p, CB_UI_HINT), q->hint);
   cb_html__close(o); /* dl */
 
   if (q->guidance.html && *q->guidance.html) {
@@ -603,12 +619,13 @@ void cb_html_element__criterion(cb_html_page *p, const cb_html_index *ix,
   cb_html__open(o, CB_TAG_SECTION, "element criterion");
   cb_html_page__set_id(p, cb_html_page__anchor(p, "criterion", c->id, NULL),
                        CB_HTML_OWNER(c));
-  cb_html_element__heading(p, h, "Criterion", "criterion", c->id, c->title);
+  cb_html_element__heading(p, h, CB_UI(p, CB_UI_CRITERION), "criterion",
+                           c->id, c->title);
   cb_html_element__history(p, &c->history);
   if (c->applies_to.n || c->severity || c->points) {
     cb_html__open(o, CB_TAG_DL, "meta");
     if (c->applies_to.n) {
-      meta(o, "applies to");
+      meta(o, CB_UI(p, CB_UI_APPLIES_TO));
       for (size_t i = 0; i < c->applies_to.n; i++) {
         const char *id = c->applies_to.items[i];
         const cb_question *q = question_by_id(ix, b, id);
@@ -624,9 +641,9 @@ void cb_html_element__criterion(cb_html_page *p, const cb_html_index *ix,
       meta_end(o);
     }
     if (c->severity)
-      meta_text(o, "severity", c->severity);
+      meta_text(o, CB_UI(p, CB_UI_SEVERITY), c->severity);
     if (c->points)
-      meta_text(o, "points", c->points);
+      meta_text(o, CB_UI(p, CB_UI_POINTS), c->points);
     cb_html__close(o); /* dl */
   }
   if (c->prose.html && *c->prose.html) {
@@ -637,7 +654,8 @@ void cb_html_element__criterion(cb_html_page *p, const cb_html_index *ix,
   size_t n = ix->crit_start[ci + 1] - ix->crit_start[ci];
   /* a div: the list may be a <details>, which a <p> cannot hold */
   cb_html__open(o, CB_TAG_DIV, "demonstrated");
-  cb_html__leaf(o, CB_TAG_SPAN, "k", "Demonstrated by ");
+  cb_html__leaf(o, CB_TAG_SPAN, "k", CB_UI(p, CB_UI_DEMONSTRATED_BY));
+  cb_html__puts(o, " ");
   backlinks(p, ix, ix->crit_cases + ix->crit_start[ci], n, SIZE_MAX);
   cb_html__close(o);
   cb_html__close(o); /* section */

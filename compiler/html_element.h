@@ -73,6 +73,10 @@ void cb_html_element__heading(cb_html_page *p, const cb_heading *h,
  * is unchanged or not known. */
 void cb_html_element__history(cb_html_page *p, const cb_history *h);
 
+/* The range of scale question q as the site shows it ("scale 1-5" in
+ * English). Borrowed from p's scratch buffer until its next use. */
+const char *cb_html_element__scale(cb_html_page *p, const cb_question *q);
+
 /* "Last changed DATE (label)" when the history knows it; else nothing. */
 void cb_html_element__last_changed(cb_html_page *p, const cb_history *h);
 

@@ -272,12 +272,12 @@ static void case_row(cb_html_page *p, const cb_html_index *ix, size_t ci) {
 static void case_table(cb_html_page *p, const cb_html_index *ix,
                        const size_t *cases, size_t n) {
   cb_html *o = &p->out;
-  cb_html__open(o, CB_TAG_TABLE, "case-list");
+  cb_html_page__table_open(p, "case-list", CB_UI(p, CB_UI_CASES));
   cb_html__open(o, CB_TAG_THEAD, NULL);
   cb_html__open(o, CB_TAG_TR, NULL);
-  cb_html__leaf(o, CB_TAG_TH, NULL, "Case");
-  cb_html__leaf(o, CB_TAG_TH, NULL, "Gold answers");
-  cb_html__leaf(o, CB_TAG_TH, NULL, "Tags");
+  cb_html__leaf(o, CB_TAG_TH, NULL, CB_UI(p, CB_UI_CASE));
+  cb_html__leaf(o, CB_TAG_TH, NULL, CB_UI(p, CB_UI_GOLD_ANSWERS));
+  cb_html__leaf(o, CB_TAG_TH, NULL, CB_UI(p, CB_UI_TAGS));
   cb_html__close(o);
   cb_html__close(o);
   cb_html__open(o, CB_TAG_TBODY, NULL);
@@ -300,20 +300,21 @@ static void case_table(cb_html_page *p, const cb_html_index *ix,
     case_row(p, ix, ci);
   }
   cb_html__close(o); /* tbody */
-  cb_html__close(o); /* table */
+  cb_html_page__table_close(p);
 }
 
 /* <label>text <select id=id>: the caller writes the options. */
-static void select_open(cb_html *o, const char *text, const char *id) {
+static void select_open(cb_html_page *p, cb_ui text, const char *id) {
+  cb_html *o = &p->out;
   cb_html__open(o, CB_TAG_LABEL, NULL);
   cb_html__attr(o, "for", id);
-  cb_html__puts(o, text);
+  cb_html__puts(o, CB_UI(p, text));
   cb_html__close(o);
   cb_html__open(o, CB_TAG_SELECT, NULL);
   cb_html__attr(o, "id", id);
   cb_html__open(o, CB_TAG_OPTION, NULL);
   cb_html__attr(o, "value", "");
-  cb_html__puts(o, "any");
+  cb_html__puts(o, CB_UI(p, CB_UI_ANY));
   cb_html__close(o);
 }
 
@@ -350,17 +351,14 @@ static void answer_options(cb_html_page *p) {
 void cb_html_index__cases(cb_html_page *p, const cb_html_index *ix) {
   const cb_book *b = p->book;
   cb_html *o = &p->out;
-  char count[64];
   cb_html__open(o, CB_TAG_ARTICLE, "case-index");
-  cb_html__leaf(o, CB_TAG_H1, NULL, "Cases");
-  snprintf(count, sizeof count, "%zu case%s", b->n_cases,
-           b->n_cases == 1 ? "" : "s");
+  cb_html__leaf(o, CB_TAG_H1, NULL, CB_UI(p, CB_UI_CASES));
   /* The filters work only with the script, which shows them. */
   cb_html__open(o, CB_TAG_FORM, "filters");
   cb_html__attr(o, "hidden", "");
-  cb_html__attr(o, "aria-label", "Filter the cases");
+  cb_html__attr(o, "aria-label", CB_UI(p, CB_UI_FILTER_CASES));
   cb_html__open(o, CB_TAG_DIV, "filter");
-  select_open(o, "Tag", "filter-tag");
+  select_open(p, CB_UI_TAG, "filter-tag");
   for (size_t k = 0; k < ix->n_tags; k++) {
     cb_html__open(o, CB_TAG_OPTION, NULL);
     cb_html__attr(o, "value", ix->tags[k]);
@@ -370,7 +368,7 @@ void cb_html_index__cases(cb_html_page *p, const cb_html_index *ix) {
   cb_html__close(o); /* select */
   cb_html__close(o); /* div */
   cb_html__open(o, CB_TAG_DIV, "filter");
-  select_open(o, "Question", "filter-question");
+  select_open(p, CB_UI_QUESTION, "filter-question");
   for (size_t qi = 0; qi < b->n_questions; qi++) {
     cb_html__open(o, CB_TAG_OPTION, NULL);
     cb_html__attr(o, "value", b->questions[qi].id);
@@ -380,7 +378,7 @@ void cb_html_index__cases(cb_html_page *p, const cb_html_index *ix) {
   cb_html__close(o);
   cb_html__close(o);
   cb_html__open(o, CB_TAG_DIV, "filter");
-  select_open(o, "Gold answer", "filter-answer");
+  select_open(p, CB_UI_GOLD_ANSWER, "filter-answer");
   answer_options(p);
   cb_html__close(o);
   cb_html__close(o);
@@ -388,7 +386,8 @@ void cb_html_index__cases(cb_html_page *p, const cb_html_index *ix) {
   cb_html__open(o, CB_TAG_P, "filter-count");
   cb_html__attr(o, "id", "filter-count");
   cb_html__attr(o, "aria-live", "polite");
-  cb_html__puts(o, count);
+  cb_html__puts(o,
+                cb_html_page__count(p, b->n_cases, CB_UI_N_CASE, CB_UI_N_CASES));
   cb_html__close(o);
   if (b->n_cases)
     case_table(p, ix, NULL, b->n_cases);
@@ -397,19 +396,19 @@ void cb_html_index__cases(cb_html_page *p, const cb_html_index *ix) {
 
 void cb_html_index__tag_list(cb_html_page *p, const cb_html_index *ix) {
   cb_html *o = &p->out;
-  char count[48];
   cb_html__open(o, CB_TAG_ARTICLE, "tag-index");
-  cb_html__leaf(o, CB_TAG_H1, NULL, "Tags");
+  cb_html__leaf(o, CB_TAG_H1, NULL, CB_UI(p, CB_UI_TAGS));
   if (ix->n_tags == 0)
-    cb_html__leaf(o, CB_TAG_P, NULL, "No case has a tag.");
+    cb_html__leaf(o, CB_TAG_P, NULL, CB_UI(p, CB_UI_NO_TAGS));
   else {
     cb_html__open(o, CB_TAG_UL, "tag-list");
     for (size_t k = 0; k < ix->n_tags; k++) {
       size_t n = ix->tag_start[k + 1] - ix->tag_start[k];
       cb_html__open(o, CB_TAG_LI, NULL);
       tag_link(p, ix, ix->tags[k]);
-      snprintf(count, sizeof count, " %zu case%s", n, n == 1 ? "" : "s");
-      cb_html__leaf(o, CB_TAG_SPAN, "counts", count);
+      cb_html__puts(o, " ");
+      cb_html__leaf(o, CB_TAG_SPAN, "counts",
+                    cb_html_page__count(p, n, CB_UI_N_CASE, CB_UI_N_CASES));
       cb_html__close(o);
     }
     cb_html__close(o);
@@ -420,24 +419,23 @@ void cb_html_index__tag_list(cb_html_page *p, const cb_html_index *ix) {
 void cb_html_index__tag(cb_html_page *p, const cb_html_index *ix, size_t k) {
   cb_html *o = &p->out;
   size_t n = ix->tag_start[k + 1] - ix->tag_start[k];
-  char count[64];
   cb_html__open(o, CB_TAG_ARTICLE, "tag-page");
   cb_html__open(o, CB_TAG_H1, NULL);
-  cb_html__leaf(o, CB_TAG_SPAN, "kw", "Tag");
+  cb_html__leaf(o, CB_TAG_SPAN, "kw", CB_UI(p, CB_UI_TAG));
   cb_html__puts(o, " ");
   cb_html__puts(o, ix->tags[k]);
   cb_html__close(o);
-  snprintf(count, sizeof count, "%zu case%s", n, n == 1 ? "" : "s");
   cb_html__open(o, CB_TAG_P, "counts");
-  cb_html__puts(o, count);
+  cb_html__puts(o, cb_html_page__count(p, n, CB_UI_N_CASE, CB_UI_N_CASES));
   cb_html__puts(o, " \xC2\xB7 ");
-  cb_html__link(o, "tags.html", NULL, "all tags");
+  cb_html__link(o, "tags.html", NULL, CB_UI(p, CB_UI_ALL_TAGS));
   cb_html__puts(o, " \xC2\xB7 ");
   /* the cases index filtered to this tag, with the gold answers */
   cb_buf_reset(&p->scratch);
   cb_buf_puts(&p->scratch, "cases.html?tag=");
   url_component(&p->scratch, ix->tags[k]);
-  cb_html__link(o, cb_buf_cstr(&p->scratch), NULL, "with their answers");
+  cb_html__link(o, cb_buf_cstr(&p->scratch), NULL,
+                CB_UI(p, CB_UI_WITH_ANSWERS));
   cb_html__close(o);
   /* a plain list: a tag may hold every case of a big book */
   const size_t *cases = ix->tag_cases + ix->tag_start[k];
@@ -477,16 +475,27 @@ void cb_html_index__tag(cb_html_page *p, const cb_html_index *ix, size_t k) {
 
 /* ---- changes --------------------------------------------------------- */
 
-static const char *const category_titles[] = {
-    "Breaking changes", "Gold answers", "Changes of meaning", "Additions",
-    "Cosmetic changes"};
-static const char *const category_notes[] = {
-    "These invalidate existing annotations.",
-    "Gold answers that changed, and final cases that were removed.",
-    "Definitions that were reworded.",
-    "New questions, options, criteria "
-    "and cases.",
-    "No change of meaning."};
+static const cb_ui category_titles[] = {CB_UI_BREAKING, CB_UI_GOLD_CHANGES,
+                                        CB_UI_SEMANTIC, CB_UI_ADDITIVE,
+                                        CB_UI_COSMETIC};
+static const cb_ui category_notes[] = {
+    CB_UI_BREAKING_NOTE, CB_UI_GOLD_CHANGES_NOTE, CB_UI_SEMANTIC_NOTE,
+    CB_UI_ADDITIVE_NOTE, CB_UI_COSMETIC_NOTE};
+
+/* The site's word for what a change is about ("question", ...), or what
+ * itself when it has none. */
+static const char *what_word(cb_html_page *p, const char *what) {
+  static const struct {
+    const char *what;
+    cb_ui word;
+  } words[] = {{"question", CB_UI_QUESTION}, {"option", CB_UI_OPTION},
+               {"criterion", CB_UI_CRITERION}, {"case", CB_UI_CASE},
+               {"chapter", CB_UI_CHAPTER}, {"section", CB_UI_SECTION}};
+  for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+    if (strcmp(what, words[i].what) == 0)
+      return CB_UI(p, words[i].word);
+  return what;
+}
 
 /* The link of the element a change is about, or NULL when it has none
  * (removed, or not an element). Borrowed from p. */
@@ -535,18 +544,17 @@ void cb_html_index__changes(cb_html_page *p, const cb_html_index *ix) {
   cb_html__open(o, CB_TAG_ARTICLE, "changes");
   cb_buf_reset(&p->scratch);
   if (since)
-    cb_buf_printf(&p->scratch, "Changes since %s", since);
+    cb_ui__format(&p->scratch, CB_UI(p, CB_UI_CHANGES_SINCE), 0, since);
   else
-    cb_buf_puts(&p->scratch, "Changes");
+    cb_buf_puts(&p->scratch, CB_UI(p, CB_UI_CHANGES));
   cb_html__leaf(o, CB_TAG_H1, NULL, cb_buf_cstr(&p->scratch));
   if (!since) {
-    cb_html__leaf(o, CB_TAG_P, NULL,
-                  "This build has no base version to compare with.");
+    cb_html__leaf(o, CB_TAG_P, NULL, CB_UI(p, CB_UI_NO_BASE));
     cb_html__close(o);
     return;
   }
   if (b->n_changes == 0) {
-    cb_html__leaf(o, CB_TAG_P, NULL, "Nothing changed.");
+    cb_html__leaf(o, CB_TAG_P, NULL, CB_UI(p, CB_UI_NOTHING_CHANGED));
     cb_html__close(o);
     return;
   }
@@ -561,10 +569,10 @@ void cb_html_index__changes(cb_html_page *p, const cb_html_index *ix) {
     cb_html__open(o, CB_TAG_SECTION, "change-group");
     cb_html__open(o, CB_TAG_H2, NULL);
     cb_html_page__set_id(p, ids[cat], CB_HTML_OWNER_PAGE);
-    cb_html__puts(o, category_titles[cat]);
+    cb_html__puts(o, CB_UI(p, category_titles[cat]));
     cb_html_page__permalink(p, ids[cat]);
     cb_html__close(o);
-    cb_html__leaf(o, CB_TAG_P, "note", category_notes[cat]);
+    cb_html__leaf(o, CB_TAG_P, "note", CB_UI(p, category_notes[cat]));
     cb_html__open(o, CB_TAG_UL, "change-list");
     for (size_t i = 0; i < b->n_changes; i++) {
       const cb_change *ch = &b->changes[i];
@@ -572,7 +580,7 @@ void cb_html_index__changes(cb_html_page *p, const cb_html_index *ix) {
         continue;
       cb_html__open(o, CB_TAG_LI, NULL);
       if (ch->what) {
-        cb_html__leaf(o, CB_TAG_SPAN, "kw", ch->what);
+        cb_html__leaf(o, CB_TAG_SPAN, "kw", what_word(p, ch->what));
         cb_html__puts(o, " ");
       }
       if (ch->element) {
@@ -590,13 +598,15 @@ void cb_html_index__changes(cb_html_page *p, const cb_html_index *ix) {
       if (ch->before || ch->after) {
         cb_html__open(o, CB_TAG_DIV, "before-after");
         if (ch->before) {
-          cb_html__leaf(o, CB_TAG_SPAN, "k", "before ");
+          cb_html__leaf(o, CB_TAG_SPAN, "k", CB_UI(p, CB_UI_BEFORE));
+          cb_html__puts(o, " ");
           cb_html__leaf(o, CB_TAG_CODE, "before", ch->before);
         }
         if (ch->after) {
           if (ch->before)
             cb_html__puts(o, " ");
-          cb_html__leaf(o, CB_TAG_SPAN, "k", "after ");
+          cb_html__leaf(o, CB_TAG_SPAN, "k", CB_UI(p, CB_UI_AFTER));
+          cb_html__puts(o, " ");
           cb_html__leaf(o, CB_TAG_CODE, "after", ch->after);
         }
         cb_html__close(o);

@@ -67,7 +67,9 @@ typedef struct hole {
 
 /* A template, serialized with its slots empty. */
 typedef struct tpl {
-  int has_head; /* the policy went in */
+  const char *const *ui; /* the site's words (ui_strings.h) */
+  const char *lang;      /* for <html lang>: the manifest's, or NULL */
+  int has_head;          /* the policy went in */
   cb_buf bytes;
   hole *holes;
   size_t n_holes, cap_holes;
@@ -77,6 +79,8 @@ typedef struct tpl {
 struct cb_html_layout {
   cb_ctx *ctx; /* while it is made */
   const cb_book *book;
+  const char *ui[CB_UI_N]; /* the site's words: built in, then the
+                              manifest's strings */
   const char *title; /* the book's */
   cb_buf version;    /* the version line */
   tpl page, index;   /* page.html; index.html when own_index */
@@ -130,17 +134,80 @@ static int slot_of(xmlNodePtr n) {
 
 static int serialize_children(tpl *t, xmlNodePtr first, int raw);
 
+/* The attributes a template may have translated: data-ui-NAME="KEY"
+ * gives attribute NAME the site's word KEY (ui_strings.h). */
+static const char *const ui_attrs[] = {"aria-label", "placeholder", "title"};
+#define N_UI_ATTRS (sizeof ui_attrs / sizeof ui_attrs[0])
+
+/* The key of ui_strings.h that attribute attr of n names, -1 when n has
+ * no such attribute or it names no key. */
+static int ui_key(xmlNodePtr n, const char *attr) {
+  for (xmlAttrPtr a = n->properties; a; a = a->next)
+    if (strcmp((const char *)a->name, attr) == 0)
+      return a->children && a->children->content
+                 ? cb_ui__key((const char *)a->children->content)
+                 : -1;
+  return -1;
+}
+
+/* Writes attribute a of n as the site's word it names, when it is a
+ * data-ui-NAME attribute, or leaves out the attribute NAME that such a
+ * one replaces. Returns 1 when a is taken care of, 0 when it is written
+ * as it is. */
+static int ui_attr_written(tpl *t, xmlNodePtr n, xmlAttrPtr a) {
+  const char *name = (const char *)a->name;
+  char marker[32];
+  for (size_t i = 0; i < N_UI_ATTRS; i++) {
+    snprintf(marker, sizeof marker, "data-ui-%s", ui_attrs[i]);
+    int key = ui_key(n, marker);
+    if (strcmp(name, ui_attrs[i]) == 0)
+      return key >= 0; /* replaced by the translated one */
+    if (strcmp(name, marker) == 0) {
+      if (key >= 0) {
+        cb_buf_putc(&t->bytes, ' ');
+        cb_buf_puts(&t->bytes, ui_attrs[i]);
+        cb_buf_puts(&t->bytes, "=\"");
+        cb_escape__markup(&t->bytes, t->ui[key], CB_ESCAPE_ATTR);
+        cb_buf_putc(&t->bytes, '"');
+      }
+      return 1;
+    }
+  }
+  return strcmp(name, "data-ui") == 0 && ui_key(n, "data-ui") >= 0;
+}
+
+/* The words site.js shows, as a JSON data block in <head> (not a script:
+ * the policy lets none run inline). */
+static void script_strings(tpl *t) {
+  cb_buf_puts(&t->bytes,
+              "<script type=\"application/json\" data-casebook=\"strings\">");
+  cb_ui__script_json(&t->bytes, t->ui);
+  cb_buf_puts(&t->bytes, "</script>");
+}
+
 /* Writes element n: its start tag (without data-slot when it is a known
  * slot), then a hole or its children, then its end tag. */
 static int serialize_element(tpl *t, xmlNodePtr n) {
   cb_buf *b = &t->bytes;
   int cls = el_class((const char *)n->name);
   int slot = slot_of(n);
+  int is_html = strcmp((const char *)n->name, "html") == 0;
+  int text_key = ui_key(n, "data-ui");
   cb_buf_putc(b, '<');
   cb_buf_puts(b, (const char *)n->name);
+  /* the manifest's language, else the template's own, else English */
+  if (is_html && (t->lang || !xmlHasProp(n, BAD_CAST "lang"))) {
+    cb_buf_puts(b, " lang=\"");
+    cb_escape__markup(b, t->lang ? t->lang : "en", CB_ESCAPE_ATTR);
+    cb_buf_putc(b, '"');
+  }
   for (xmlAttrPtr a = n->properties; a; a = a->next) {
-    if (slot >= 0 && slot < N_SLOTS &&
-        strcmp((const char *)a->name, "data-slot") == 0)
+    const char *name = (const char *)a->name;
+    if (slot >= 0 && slot < N_SLOTS && strcmp(name, "data-slot") == 0)
+      continue;
+    if (is_html && t->lang && strcmp(name, "lang") == 0)
+      continue;
+    if (ui_attr_written(t, n, a))
       continue;
     cb_buf_putc(b, ' ');
     cb_buf_puts(b, (const char *)a->name);
@@ -160,7 +227,9 @@ static int serialize_element(tpl *t, xmlNodePtr n) {
     cb_buf_puts(b, csp_meta);
     t->has_head = 1;
   }
-  if (slot >= 0 && slot < N_SLOTS) {
+  if (text_key >= 0 && !(slot >= 0 && slot < N_SLOTS)) {
+    cb_escape__markup(b, t->ui[text_key], CB_ESCAPE_TEXT);
+  } else if (slot >= 0 && slot < N_SLOTS) {
     hole h = {b->len, slot, (cls & EL_PRE) != 0};
     if (CB_VEC_PUSH(t->holes, t->n_holes, t->cap_holes, h) < 0)
       return -1;
@@ -174,6 +243,10 @@ static int serialize_element(tpl *t, xmlNodePtr n) {
     if (serialize_children(t, kids, (cls & EL_RAW) != 0) < 0)
       return -1;
   }
+  /* The words of the script go last, after the template's <meta charset>,
+   * which must come in the first 1024 bytes. */
+  if (strcmp((const char *)n->name, "head") == 0)
+    script_strings(t);
   cb_buf_puts(b, "</");
   cb_buf_puts(b, (const char *)n->name);
   cb_buf_putc(b, '>');
@@ -324,6 +397,8 @@ static int load_template(cb_html_layout *l, const char *name, int required,
                        name);
     goto done;
   }
+  t->ui = l->ui;
+  t->lang = l->book->manifest.language;
   cb_buf_puts(&t->bytes, "<!DOCTYPE html>\n");
   if (serialize_children(t, doc->children, 0) < 0)
     t->bytes.failed = 1;
@@ -348,11 +423,12 @@ static void tpl_free(tpl *t) {
 
 /* ---- the layout ------------------------------------------------------ */
 
-static void version_line(cb_buf *b, const cb_book *book) {
+static void version_line(cb_buf *b, const cb_book *book,
+                         const char *const *ui) {
   const cb_stamp *s = &book->stamp;
   const char *version = s->version ? s->version : book->manifest.version;
   if (version)
-    cb_buf_printf(b, "Version %s", version);
+    cb_ui__format(b, ui[CB_UI_VERSION], 0, version);
   if (s->describe || s->commit) {
     if (b->len)
       cb_buf_puts(b, " \xC2\xB7 ");
@@ -368,10 +444,14 @@ static void version_line(cb_buf *b, const cb_book *book) {
     size_t n = strlen(s->date);
     cb_buf_append(b, s->date, n > 10 && s->date[10] == 'T' ? 10 : n);
   }
-  if (s->dirty)
-    cb_buf_puts(b, b->len ? " (uncommitted changes)" : "uncommitted changes");
+  if (s->dirty) {
+    int after = b->len > 0;
+    cb_buf_puts(b, after ? " (" : "");
+    cb_buf_puts(b, ui[CB_UI_UNCOMMITTED]);
+    cb_buf_puts(b, after ? ")" : "");
+  }
   if (!b->len)
-    cb_buf_puts(b, "Unversioned");
+    cb_buf_puts(b, ui[CB_UI_UNVERSIONED]);
 }
 
 /* Writes each chapter's line of the sidebar, as on any page but its own:
@@ -407,6 +487,12 @@ int cb_html_page__layout(cb_html_layout **out, cb_ctx *ctx,
   l->ctx = ctx;
   l->book = book;
   l->title = cb_model__title(book);
+  cb_ui__builtin(l->ui, book->manifest.language);
+  for (size_t i = 0; i < book->manifest.ui_keys.n; i++) {
+    int key = cb_ui__key(book->manifest.ui_keys.items[i]);
+    if (key >= 0)
+      l->ui[key] = book->manifest.ui_texts.items[i];
+  }
   if ((err = load_template(l, "page.html", 1, &l->page)) < 0)
     goto done;
   err = load_template(l, "index.html", 0, &l->index);
@@ -416,7 +502,7 @@ int cb_html_page__layout(cb_html_layout **out, cb_ctx *ctx,
     l->own_index = 1;
   else
     goto done;
-  version_line(&l->version, book);
+  version_line(&l->version, book, l->ui);
   if (toc_lines(l) < 0 || l->version.failed)
     err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
 done:
@@ -441,6 +527,10 @@ void cb_html_page__layout_free(cb_html_layout *l) {
 }
 
 const char *cb_html_page__title(const cb_html_layout *l) { return l->title; }
+
+const char *cb_html_page__ui(const cb_html_layout *l, cb_ui key) {
+  return l->ui[key];
+}
 
 cb_html *cb_html_page__nav(cb_html_layout *l) { return &l->nav; }
 
@@ -591,9 +681,33 @@ void cb_html_page__permalink(cb_html_page *p, const char *id) {
     return;
   }
   cb_html__open_link(&p->out, p->scratch.data, "permalink");
-  cb_html__attr(&p->out, "aria-label", "Permalink");
+  cb_html__attr(&p->out, "aria-label", CB_UI(p, CB_UI_PERMALINK));
   cb_html__puts(&p->out, "#");
   cb_html__close(&p->out);
+}
+
+const char *cb_html_page__count(cb_html_page *p, size_t n, cb_ui one,
+                                cb_ui many) {
+  cb_buf_reset(&p->scratch);
+  cb_ui__format(&p->scratch, CB_UI(p, n == 1 ? one : many), n, NULL);
+  if (p->scratch.failed)
+    p->failed = 1;
+  return p->scratch.failed ? "" : p->scratch.data;
+}
+
+void cb_html_page__table_open(cb_html_page *p, const char *cls,
+                              const char *label) {
+  cb_html *o = &p->out;
+  cb_html__open(o, CB_TAG_DIV, "table-scroll");
+  cb_html__attr(o, "role", "region");
+  cb_html__attr(o, "tabindex", "0");
+  cb_html__attr(o, "aria-label", label);
+  cb_html__open(o, CB_TAG_TABLE, cls);
+}
+
+void cb_html_page__table_close(cb_html_page *p) {
+  cb_html__close(&p->out); /* table */
+  cb_html__close(&p->out); /* div */
 }
 
 /* ---- pages ----------------------------------------------------------- */
@@ -666,9 +780,9 @@ size_t cb_html_page__outline(cb_html_page *p, const cb_chapter *ch,
   return n;
 }
 
-static void more_chapters(cb_html *h) {
+static void more_chapters(cb_html *h, const cb_html_layout *l) {
   cb_html__open(h, CB_TAG_LI, "more");
-  cb_html__link(h, "index.html#chapters", NULL, "\xE2\x80\xA6 all chapters");
+  cb_html__link(h, "index.html#chapters", NULL, l->ui[CB_UI_ALL_CHAPTERS]);
   cb_html__close(h);
 }
 
@@ -685,7 +799,7 @@ static void toc(cb_html_page *p, const cb_html_layout *l) {
   }
   cb_html__open(h, CB_TAG_OL, "toc");
   if (from > 0)
-    more_chapters(h);
+    more_chapters(h, l);
   size_t cur = p->chapter;
   if (cur >= from && cur < to) {
     const cb_chapter *ch = &b->chapters[cur];
@@ -702,7 +816,7 @@ static void toc(cb_html_page *p, const cb_html_layout *l) {
     cb_html__splice(h, &l->toc, l->toc_at[from], l->toc_at[to]);
   }
   if (to < b->n_chapters)
-    more_chapters(h);
+    more_chapters(h, l);
   cb_html__close(h);
 }
 
@@ -747,6 +861,7 @@ int cb_html_page__write(cb_html_page *p, const cb_html_layout *l,
   const tpl *t =
       chapter == CB_HTML_INDEX && l->own_index ? &l->index : &l->page;
   p->chapter = chapter;
+  p->layout = l;
   cb_html__reset(&p->out);
   cb_strmap_free(&p->ids);
   memset(&p->ids, 0, sizeof p->ids);

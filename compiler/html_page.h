@@ -19,6 +19,7 @@
 #include "ctx.h"
 #include "html_writer.h"
 #include "strmap.h"
+#include "ui_strings.h"
 
 /* The chapter of the index page. */
 #define CB_HTML_INDEX SIZE_MAX
@@ -38,6 +39,7 @@ typedef struct cb_html_layout cb_html_layout;
 typedef struct cb_html_page {
   cb_html out; /* the page */
   const cb_book *book;
+  const cb_html_layout *layout; /* set by cb_html_page__write */
   size_t chapter;      /* the page's chapter, CB_HTML_INDEX on the index */
   cb_strmap ids;       /* ids used on the page: keys in ids_arena */
   cb_arena *ids_arena; /* kept for the whole build: freeing it per page
@@ -86,6 +88,13 @@ int cb_html_page__write(cb_html_page *p, const cb_html_layout *l,
                         void (*content)(cb_html_page *p, void *data),
                         void *data);
 
+/* The site's word for key: the manifest's strings, else the built-in
+ * table of its language (ui_strings.h). Borrowed from l. */
+const char *cb_html_page__ui(const cb_html_layout *l, cb_ui key);
+
+/* The same on a page being written. */
+#define CB_UI(p, key) cb_html_page__ui((p)->layout, (key))
+
 /* The book's title, and its version line, as the pages show them. */
 const char *cb_html_page__title(const cb_html_layout *l);
 const char *cb_html_page__version(const cb_html_layout *l);
@@ -127,6 +136,18 @@ cb_html *cb_html_page__nav(cb_html_layout *l);
  * at least min of them. Returns how many there are. */
 size_t cb_html_page__outline(cb_html_page *p, const cb_chapter *ch,
                              const char *cls, size_t min);
+
+/* The site's word one (n == 1) or many for n things, with its "{n}"
+ * filled. Borrowed from p's scratch buffer until its next use. */
+const char *cb_html_page__count(cb_html_page *p, size_t n, cb_ui one,
+                                cb_ui many);
+
+/* Opens a <table class=cls> inside a <div class="table-scroll">, a
+ * region named label that the keyboard can focus and scroll sideways on
+ * a narrow screen; cb_html_page__table_close closes both. */
+void cb_html_page__table_open(cb_html_page *p, const char *cls,
+                              const char *label);
+void cb_html_page__table_close(cb_html_page *p);
 
 /* A permalink to id at the end of a heading: <a class="permalink"
  * href="#id">. id may be borrowed from p's href buffer. */

@@ -29,6 +29,7 @@
   X(CHAPTER, "chapter")                                                        \
   X(TYPE, "type")                                                              \
   X(TYPE_RAW, "type_raw")                                                      \
+  X(TYPE_MISREAD, "type_misread")                                              \
   X(SCALE_MIN, "scale_min")                                                    \
   X(SCALE_MAX, "scale_max")                                                    \
   X(REQUIRED, "required")                                                      \

@@ -20,6 +20,7 @@
 #include "hash.h"
 #include "lua_budget.h"
 #include "lua_when.h"
+#include "model.h"
 
 /* At most this many candidates are compared for one suggestion, nearest
  * in length first: the time of a suggestion does not grow with the list
@@ -222,5 +223,22 @@ int cb_lua_lib__open(lua_State *L) {
                                  {NULL, NULL}};
   lua_pushlightuserdata(L, book);
   luaL_setfuncs(L, fns, 1);
+  /* casebook.property_keys.question (criterion, case): the reserved keys */
+  static const struct {
+    const char *kind;
+    const char *const *keys;
+  } reserved[] = {{"question", cb_model__question_keys},
+                  {"criterion", cb_model__criterion_keys},
+                  {"case", cb_model__case_keys}};
+  lua_createtable(L, 0, 3);
+  for (size_t i = 0; i < sizeof reserved / sizeof *reserved; i++) {
+    lua_newtable(L);
+    for (int k = 0; reserved[i].keys[k]; k++) {
+      lua_pushstring(L, reserved[i].keys[k]);
+      lua_rawseti(L, -2, k + 1);
+    }
+    lua_setfield(L, -2, reserved[i].kind);
+  }
+  lua_setfield(L, -2, "property_keys");
   return 1;
 }

@@ -14,6 +14,7 @@
 
 #include "casebook/casebook.h"
 #include "lua_build.h"
+#include "model.h"
 
 static const char *const qtype_names[] = {"choice", "multi",    "scale",
                                           "rank",   "pairwise", "text"};
@@ -82,6 +83,7 @@ static void push_question(cb_lua_builder *b, size_t index) {
       b, K_TYPE, V_QTYPE + ((unsigned)q->type < 6 ? (int)q->type : 0),
       (unsigned)q->type < 6 ? qtype_names[q->type] : "choice");
   cb_lua_build__set_str(b, K_TYPE_RAW, q->type_raw);
+  cb_lua_build__set_bool(b, K_TYPE_MISREAD, cb_model__type_misread(q));
   if (q->type == CB_Q_SCALE) {
     cb_lua_build__set_int(b, K_SCALE_MIN, q->scale_min);
     cb_lua_build__set_int(b, K_SCALE_MAX, q->scale_max);
@@ -628,7 +630,7 @@ static lua_Integer raw_index(lua_State *L, int t, size_t n) {
   return ok && i >= 1 && (size_t)i <= n ? i - 1 : -1;
 }
 
-static const char *const lazy_input_keys[] = {"text", "info", "file",
+static const char *const lazy_input_keys[] = {"text", "info", "fence", "file",
                                               "line", "col",  NULL};
 
 static const char *const lazy_link_keys[] = {
@@ -684,6 +686,10 @@ static int push_lazy_input(cb_lua_builder *b, int t, const char *key) {
   }
   if (strcmp(key, "info") == 0) {
     lua_pushstring(L, in->info ? in->info : "");
+    return 1;
+  }
+  if (strcmp(key, "fence") == 0) { /* as written: ``` or ~~~ */
+    lua_pushstring(L, in->fence == '~' ? "~~~" : "```");
     return 1;
   }
   return push_place_field(b, UINT32_MAX, in->loc, key);

@@ -32,8 +32,8 @@
  *     source, props, responses_table (a position or nil), table_rows
  *     ({name, file, line, col} per row of that table), rationale
  *     (text), lists
- *   input: kind ("prompt", "response", ...), name, info, text, element,
- *     file, line, col
+ *   input: kind ("prompt", "response", ...), name, info, fence ("```" or
+ *     "~~~"), text, element, file, line, col
  *   answer: key, raw, response, question (id or nil), kind ("none",
  *     "option", "options", "number", "rank", "pairwise", "text"), items,
  *     tied, number, strength, error, element, file, line, col (the key),

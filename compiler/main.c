@@ -31,6 +31,7 @@ static const char *const usage_main =
     "                    accuracy, agreement, consensus, feedback pages\n"
     "  serve [DIR]       build DIR, serve its site on this machine and\n"
     "                    rebuild and reload the pages as its files change\n"
+    "  lsp               the language server for editors (stdio)\n"
     "\n"
     "Options for every command:\n"
     "  -q, --quiet       print only diagnostics and errors\n"
@@ -294,6 +295,7 @@ static const cli_command commands[] = {
     {"log", cli_log_usage, cli_log},
     {"grade", cli_grade_usage, cli_grade},
     {"serve", cli_serve_usage, cli_serve},
+    {"lsp", cli_lsp_usage, cli_lsp},
 };
 #define N_COMMANDS (sizeof commands / sizeof *commands)
 

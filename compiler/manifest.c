@@ -19,14 +19,17 @@
 
 #include <lauxlib.h>
 
+#include "ui_strings.h"
+
 #define RULE_ERROR "manifest-error"
 #define RULE_UNKNOWN "manifest-unknown-key"
 #define RULE_PRINT "manifest-print"
+#define RULE_LANGUAGE "manifest-language"
 
 static const char *const known_keys[] = {
     "title",    "version",  "chapters", "exclude",    "rules",
     "outputs",  "keywords", "fields",   "unsafe_html", "changes",
-    "site_url", "language", "use"};
+    "site_url", "language", "use",       "strings"};
 #define N_KNOWN (sizeof known_keys / sizeof known_keys[0])
 
 static const char *const severities[] = {"note", "warning", "error", "off"};
@@ -703,6 +706,46 @@ static void read_language(mstate *m, lua_State *L, int idx) {
     return;
   }
   m->out->language = tag;
+  const char *table[CB_UI_N];
+  if (!cb_ui__builtin(table, tag))
+    cb_diag_report(m->ctx, CB_DIAG_NOTE, RULE_LANGUAGE, top_loc(m, "language"),
+                   NULL, NULL,
+                   "manifest: the site has no built-in words for language "
+                   "'%s' (only en, zh and ja): its headings and labels stay "
+                   "in English unless 'strings' gives them",
+                   tag);
+}
+
+/* strings: key -> text, the project's words for the site over those of
+ * its language (ui_strings.h); a key must be one of the table's. */
+static void read_strings(mstate *m, lua_State *L, int idx) {
+  cb_loc loc = top_loc(m, "strings");
+  if (lua_type(L, idx) != LUA_TTABLE) {
+    type_error(m, L, idx, "strings",
+               "a table { search_label = \"Find\", ... }", loc);
+    return;
+  }
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2)
+                                                      : NULL;
+    cb_loc at = key ? sub_loc(m, key, loc) : loc;
+    if (!key || cb_ui__key(key) < 0) {
+      cb_diag_report(m->ctx, CB_DIAG_ERROR, RULE_ERROR, at, NULL,
+                     key ? cb_suggest(key, cb_ui__keys, CB_UI_N) : NULL,
+                     "manifest: 'strings' has no key '%s' (the keys are "
+                     "listed in docs/site.md, \"Languages\")",
+                     key ? key : "?");
+    } else if (lua_type(L, -1) != LUA_TSTRING) {
+      cb_diag_report(m->ctx, CB_DIAG_ERROR, RULE_ERROR, at, NULL, NULL,
+                     "manifest: strings.%s must be a string, not %s", key,
+                     a_type(L, -1));
+    } else {
+      list_push(m, &m->out->ui_keys, cb_ui__keys[cb_ui__key(key)]);
+      list_push(m, &m->out->ui_texts, copy_str(m, L, -1));
+    }
+    lua_pop(L, 1);
+  }
 }
 
 /* use: what cases are for where neither the case nor its chapter says. */
@@ -732,6 +775,8 @@ static size_t max_entries(const char *key) {
     return CB_MANIFEST_MAX_PATHS;
   if (strcmp(key, "rules") == 0)
     return CB_MANIFEST_MAX_RULES;
+  if (strcmp(key, "strings") == 0)
+    return CB_UI_N;
   return CB_MANIFEST_MAX_ITEMS;
 }
 
@@ -848,6 +893,8 @@ static int read_data(lua_State *L) {
       read_language(m, L, v);
     else if (strcmp(key, "use") == 0)
       read_use(m, L, v);
+    else if (strcmp(key, "strings") == 0)
+      read_strings(m, L, v);
     else if (strcmp(key, "unsafe_html") == 0) {
       if (lua_type(L, v) == LUA_TBOOLEAN)
         out->unsafe_html = lua_toboolean(L, v);

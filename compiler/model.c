@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "suggest.h"
+
 const char *cb_qtype_name(cb_qtype t) {
   static const char *const names[] = {"choice", "multi", "scale",
                                       "rank",   "pairwise", "text"};
@@ -61,6 +63,41 @@ const char *cb_model__title(const cb_book *book) {
   if (book->n_chapters && book->chapters[0].title && *book->chapters[0].title)
     return book->chapters[0].title;
   return "Casebook";
+}
+
+const char *const cb_model__question_keys[] = {
+    "type", "required", "when", "hint", "responses", "scope", "min-replies",
+    NULL};
+const char *const cb_model__criterion_keys[] = {"applies-to", "severity",
+                                                "points", NULL};
+const char *const cb_model__case_keys[] = {"criteria", "tags", "status",
+                                           "source", "use",  NULL};
+
+/* Is key (not "type") one typo from "type"? */
+static int near_type(const char *key) {
+  return key && strcmp(key, "type") != 0 &&
+         cb_suggest__distance(key, strlen(key), "type", 4) <= 1;
+}
+
+int cb_model__type_misread(const cb_question *q) {
+  static const char *const plain[] = {"choice", "multi", "rank", "pairwise",
+                                      "text"};
+  if (q->type_raw) {
+    if (q->type == CB_Q_SCALE)
+      return 0;
+    for (size_t i = 0; i < sizeof plain / sizeof *plain; i++)
+      if (strcasecmp(q->type_raw, plain[i]) == 0)
+        return 0;
+    return 1;
+  }
+  for (size_t i = 0; i < q->n_props; i++)
+    if (near_type(q->props[i].key))
+      return 1;
+  for (size_t i = 0; i < q->n_lists; i++)
+    for (size_t j = 0; j < q->lists[i].n_items; j++)
+      if (near_type(q->lists[i].items[j].key))
+        return 1;
+  return 0;
 }
 
 const char *cb_model__only_response(const cb_case *c) {

@@ -464,6 +464,18 @@ int cb_parse__render_html(cb_buf *out, cmark_node *doc, cmark_node *node,
   return out->failed ? -1 : 0;
 }
 
+int cb_parse__render_markdown(cb_buf *out, cmark_node *doc) {
+  if (init_extensions() < 0)
+    return -1;
+  cmark_mem *mem = mem_of(doc);
+  char *md = cmark_render_commonmark_with_mem(doc, CMARK_OPT_DEFAULT, 0, mem);
+  if (!md)
+    return -1;
+  cb_buf_puts(out, md);
+  mem->free(md);
+  return out->failed ? -1 : 0;
+}
+
 cb_node_kind cb_parse__kind(cmark_node *node) {
   cmark_node_type t = cmark_node_get_type(node);
   if (t == CMARK_NODE_TABLE)

@@ -56,6 +56,12 @@ void cb_parse__release(cmark_node *doc);
 int cb_parse__render_html(cb_buf *out, cmark_node *doc, cmark_node *node,
                           int unsafe_html);
 
+/* Appends the tree of doc rendered back to CommonMark (GFM tables and
+ * task lists included), without line wrapping: text is escaped so that it
+ * reads as the same text, raw HTML nodes are written as they are. Returns
+ * 0, or -1 when out of memory. */
+int cb_parse__render_markdown(cb_buf *out, cmark_node *doc);
+
 /* The GFM table node kinds. */
 typedef enum cb_node_kind {
   CB_NK_OTHER = 0,

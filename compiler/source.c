@@ -13,6 +13,7 @@
  */
 #include "source.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -91,29 +92,38 @@ static int hidden_path(const char *path) {
   return 0;
 }
 
-int cb_source__open_files(cb_source **out, cb_ctx *ctx,
-                          const cb_source_file *files, size_t n) {
-  *out = NULL;
-  cb_source *src = cb_calloc(1, sizeof *src);
+/* files copied into ctx's arena, sorted by path, into src. */
+static int copy_files(cb_source *src, cb_ctx *ctx, const cb_source_file *files,
+                      size_t n) {
   cb_source_file *copy = cb_arena_calloc(ctx->arena, n + 1, sizeof *copy);
-  if (!src || !copy) {
-    cb_free(src);
+  if (!copy)
     return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-  }
   for (size_t i = 0; i < n; i++) {
     copy[i].path = cb_arena_strdup(ctx->arena, files[i].path);
     copy[i].text = cb_arena_strndup(ctx->arena, files[i].text, files[i].len);
     copy[i].len = files[i].len;
-    if (!copy[i].path || !copy[i].text) {
-      cb_free(src);
+    if (!copy[i].path || !copy[i].text)
       return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-    }
   }
   qsort(copy, n, sizeof *copy, cmp_file);
-  src->ops = &mem_ops;
-  src->ctx = ctx;
   src->files = copy;
   src->n_files = n;
+  return 0;
+}
+
+int cb_source__open_files(cb_source **out, cb_ctx *ctx,
+                          const cb_source_file *files, size_t n) {
+  *out = NULL;
+  cb_source *src = cb_calloc(1, sizeof *src);
+  if (!src)
+    return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+  int err = copy_files(src, ctx, files, n);
+  if (err < 0) {
+    cb_free(src);
+    return err;
+  }
+  src->ops = &mem_ops;
+  src->ctx = ctx;
   *out = src;
   return 0;
 }
@@ -171,6 +181,12 @@ int cb_source__exclude_dir(cb_source *src, dev_t dev, ino_t ino) {
   src->skip_ino = ino;
   src->has_skip = 1;
   return 0;
+}
+
+int cb_source__overlay(cb_source *src, const cb_source_file *files,
+                       size_t n) {
+  assert(src->ops == &fs_ops && !src->files);
+  return copy_files(src, src->ctx, files, n);
 }
 
 void cb_source__free(cb_source *src) {
@@ -769,9 +785,49 @@ static int apply_limits(cb_ctx *ctx, pathlist *pl) {
   return 0;
 }
 
+/* The file of an overlay (cb_source__overlay) at path, or NULL. */
+static const cb_source_file *overlay_file(const cb_source *src,
+                                          const char *path) {
+  if (src->ops != &fs_ops || !src->n_files)
+    return NULL;
+  cb_source_file key = {path, NULL, 0};
+  return bsearch(&key, src->files, src->n_files, sizeof key, cmp_file);
+}
+
+/* Adds the overlay's files that are in dir (NULL: anywhere) and not in pl
+ * yet: an unsaved buffer of a file the disk does not hold. */
+static int overlay_list(cb_source *src, cb_ctx *ctx, const char *dir,
+                        pathlist *pl) {
+  size_t n_disk = pl->n, dn = dir ? strlen(dir) : 0;
+  for (size_t i = 0; src->ops == &fs_ops && i < src->n_files; i++) {
+    const char *p = src->files[i].path;
+    if (dir) {
+      if (strncmp(p, dir, dn) != 0 || p[dn] != '/' || p[dn + 1] == '.' ||
+          strchr(p + dn + 1, '/'))
+        continue;
+      p += dn + 1;
+    } else if (hidden_path(p)) {
+      continue;
+    }
+    size_t k = 0;
+    while (k < n_disk && strcmp(pl->items[k].path, p) != 0)
+      k++;
+    if (k < n_disk) {
+      pl->items[k].size = src->files[i].len;
+      continue;
+    }
+    int err = push(ctx, pl, p, src->files[i].len);
+    if (err < 0)
+      return err;
+  }
+  return 0;
+}
+
 int cb_source__list(cb_source *src, const char ***out, size_t *n) {
   pathlist pl = {0};
   int err = src->ops->list(src, &pl);
+  if (err == 0)
+    err = overlay_list(src, src->ctx, NULL, &pl);
   if (err == 0)
     err = apply_limits(src->ctx, &pl);
   err = finish_list(src->ctx, &pl, err, out, n);
@@ -786,6 +842,8 @@ int cb_source__list_dir_in(cb_source *src, cb_ctx *ctx, const char *dir,
                            const char ***out, size_t *n) {
   pathlist pl = {0};
   int err = src->ops->list_dir(src, ctx, dir, &pl);
+  if (err == 0)
+    err = overlay_list(src, ctx, dir, &pl);
   return finish_list(ctx, &pl, err, out, n);
 }
 
@@ -801,6 +859,20 @@ static int admitted(const cb_source *src, const char *path) {
              : CB_ENOTFOUND;
 }
 
+/* One file's bytes: the overlay's when it has path, else the backend's. */
+static int read_file(cb_source *src, cb_ctx *ctx, const char *path,
+                     size_t max, int report_missing, const char **out,
+                     size_t *len) {
+  const cb_source_file *f = overlay_file(src, path);
+  if (!f)
+    return src->ops->read(src, ctx, path, max, report_missing, out, len);
+  if ((uint64_t)f->len > read_limit(max))
+    return too_large(ctx, path, f->len, read_limit(max));
+  *out = f->text;
+  *len = f->len;
+  return 0;
+}
+
 int cb_source__read(cb_source *src, const char *path, const char **out,
                     size_t *len) {
   *out = NULL;
@@ -808,7 +880,7 @@ int cb_source__read(cb_source *src, const char *path, const char **out,
   if (admitted(src, path) < 0)
     return cb_ctx__fail(src->ctx, CB_ENOTFOUND, "no file '%s' in the project",
                         path);
-  return src->ops->read(src, src->ctx, path, 0, 1, out, len);
+  return read_file(src, src->ctx, path, 0, 1, out, len);
 }
 
 int cb_source__read_in(cb_source *src, cb_ctx *ctx, const char *path,
@@ -817,5 +889,5 @@ int cb_source__read_in(cb_source *src, cb_ctx *ctx, const char *path,
   *len = 0;
   if (admitted(src, path) < 0)
     return CB_ENOTFOUND;
-  return src->ops->read(src, ctx, path, max, 0, out, len);
+  return read_file(src, ctx, path, max, 0, out, len);
 }

@@ -49,6 +49,14 @@ int cb_source__exclude_dir(cb_source *src, dev_t dev, ino_t ino);
 int cb_source__open_files(cb_source **out, cb_ctx *ctx,
                           const cb_source_file *files, size_t n);
 
+/* Lays files given in memory (copied into the arena of the context src
+ * was opened with) over a working tree opened by cb_source__open_fs: a
+ * path among them reads as they say, whatever the disk holds, and is
+ * listed even when the disk has no such file (an editor's unsaved
+ * buffers). Once, before the first listing. Returns 0 or CB_ENOMEM. */
+int cb_source__overlay(cb_source *src, const cb_source_file *files,
+                       size_t n);
+
 /* Opens the project directory of git (cb_git__prefix) at revision rev
  * (NULL: HEAD), read from the object database: no checkout, no
  * temporary file, no lock. git is borrowed and must outlive the source.

@@ -1126,6 +1126,103 @@ static int not_a_question(const cb_book *book, const char *name, size_t len,
   return rc;
 }
 
+/* The question whose options the answer node x holds (a choice or multi
+ * question with options), or NULL. */
+static const cb_question *with_options(const cb_when *w, const cb_book *book,
+                                       uint32_t x) {
+  const cb_when_node *n = &w->nodes[x];
+  if (!x || n->kind != CB_WN_ANSWER || n->question < 0)
+    return NULL;
+  const cb_question *q = &book->questions[n->question];
+  if ((q->type != CB_Q_CHOICE && q->type != CB_Q_MULTI) || !q->n_options)
+    return NULL;
+  return q;
+}
+
+/* "'No' is not an option of question 'spam' (did you mean 'no'?)" in err
+ * when the string of node lit is none of q's options: such a test is
+ * false (or true) for every case. Returns 0, CB_ERROR or CB_ENOMEM. */
+static int check_option(const cb_when *w, const cb_question *q, uint32_t lit,
+                        cb_when_error *err) {
+  const cb_when_node *n = &w->nodes[lit];
+  if (!q || (n->kind != CB_WN_STR && n->kind != CB_WN_MEMBER))
+    return 0;
+  const char *s = cb_when_str(w, n->str);
+  const char **ids = cb_calloc(q->n_options + 1, sizeof *ids);
+  char *word = cb_malloc(n->str_len + 1);
+  if (!ids || !word) {
+    cb_free(ids);
+    cb_free(word);
+    return CB_ENOMEM;
+  }
+  memcpy(word, s, n->str_len);
+  word[n->str_len] = '\0';
+  int found = 0;
+  for (size_t i = 0; i < q->n_options; i++) {
+    ids[i] = q->options[i].id ? q->options[i].id : "";
+    found |= strlen(ids[i]) == n->str_len && !memcmp(ids[i], s, n->str_len);
+  }
+  int rc = 0;
+  if (!found) {
+    const char *best = cb_suggest(word, ids, q->n_options);
+    cb_buf b = {0};
+    cb_buf_puts(&b, "'");
+    put_fragment(&b, s, 0, n->str_len);
+    cb_buf_printf(&b, "' is not an option of question '%s'", q->id);
+    if (best)
+      cb_buf_printf(&b, " (did you mean '%s'?)", best);
+    else {
+      cb_buf_puts(&b, " (its options are");
+      for (size_t i = 0; i < q->n_options && i < 8; i++)
+        cb_buf_printf(&b, "%s '%s'", i ? "," : "", ids[i]);
+      cb_buf_puts(&b, q->n_options > 8 ? ", ...)" : ")");
+    }
+    err->pos = n->pos;
+    snprintf(err->msg, sizeof err->msg, "%s",
+             b.failed ? "out of memory" : cb_buf_cstr(&b));
+    rc = b.failed ? CB_ENOMEM : CB_ERROR;
+    cb_buf_free(&b);
+  }
+  cb_free(ids);
+  cb_free(word);
+  return rc;
+}
+
+/* x when it is a string literal, else 0 (the empty node). */
+static uint32_t str_node(const cb_when *w, uint32_t x) {
+  return w->nodes[x].kind == CB_WN_STR ? x : 0;
+}
+
+/* The strings a resolved w tests answers against, each checked against
+ * the options of the question it meets: a == "x", a ~= "x", a in {...},
+ * "x" in a, a.x, a["x"]. */
+static int check_options(const cb_when *w, const cb_book *book,
+                         cb_when_error *err) {
+  int rc = 0;
+  for (uint32_t i = 1; i < w->n_nodes && !rc; i++) {
+    const cb_when_node *n = &w->nodes[i];
+    if (n->kind == CB_WN_MEMBER) {
+      rc = check_option(w, with_options(w, book, n->a), i, err);
+    } else if (n->kind == CB_WN_CMP &&
+               (n->op == CB_WR_EQ || n->op == CB_WR_NE)) {
+      rc = check_option(w, with_options(w, book, n->a), str_node(w, n->b), err);
+      if (!rc)
+        rc = check_option(w, with_options(w, book, n->b), str_node(w, n->a),
+                          err);
+    } else if (n->kind == CB_WN_IN) {
+      const cb_question *q = with_options(w, book, n->a);
+      if (q && w->nodes[n->b].kind == CB_WN_SET) {
+        for (uint32_t k = w->nodes[n->b].a; k && !rc; k = w->nodes[k].b)
+          rc = check_option(w, q, k, err);
+      } else {
+        rc = check_option(w, with_options(w, book, n->b), str_node(w, n->a),
+                          err);
+      }
+    }
+  }
+  return rc;
+}
+
 int cb_when_resolve(cb_when *w, const cb_book *book, cb_when_error *err) {
   memset(err, 0, sizeof *err);
   /* nodes are made in the order of the text: the first unknown name is
@@ -1139,7 +1236,17 @@ int cb_when_resolve(cb_when *w, const cb_book *book, cb_when_error *err) {
     if (n->question < 0)
       return not_a_question(book, name, n->str_len, n->pos, err);
   }
-  return 0;
+  return check_options(w, book, err);
+}
+
+int cb_when_valid(const cb_book *book, const char *text) {
+  cb_when *w = NULL;
+  cb_when_error err;
+  int rc = cb_when_parse(&w, text, strlen(text), &err);
+  if (rc == 0)
+    rc = cb_when_resolve(w, book, &err);
+  cb_free(w);
+  return rc == CB_ENOMEM ? CB_ENOMEM : rc == 0;
 }
 
 /* ---- evaluation ------------------------------------------------------ */

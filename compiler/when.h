@@ -130,8 +130,16 @@ int cb_when_find_question(const cb_book *book, const char *name, size_t len);
 /* Resolves every answer of w against book (which may be NULL: then
  * every name is unknown). Returns 0, or CB_ERROR with err saying which
  * name is not a question, with a did-you-mean among the book's ids and
- * their '_' forms; CB_ENOMEM. */
+ * their '_' forms, or which string is tested against a choice or multi
+ * answer (== ~= in, .x, ["x"]) and is none of its question's options (a
+ * test true or false for every case), with a did-you-mean among them;
+ * CB_ENOMEM. */
 int cb_when_resolve(cb_when *w, const cb_book *book, cb_when_error *err);
+
+/* Does text parse and resolve against book? 1 yes, 0 no (the bad-when
+ * rule says why), CB_ENOMEM. A tool export keeps quiet about a `when`
+ * that is not one. */
+int cb_when_valid(const cb_book *book, const char *text);
 
 /* ---- evaluation ------------------------------------------------------ */
 

@@ -161,51 +161,187 @@
     return found;
   }
 
-  /* The documents matching every term of the query, best first:
-   * [{doc, score}]. A word matches the terms it begins (the whole word
-   * scores more); a match in a title scores ten times one in a body. */
+  /* Rows of the distance below, kept between calls. */
+  var rowA = new Int32Array(MAX_WORD + 2), rowB = new Int32Array(MAX_WORD + 2),
+      rowC = new Int32Array(MAX_WORD + 2);
+
+  /* The optimal string alignment distance between strings a and b when it
+   * is at most max, else max + 1: insertions, deletions, substitutions
+   * and swaps of two neighbours, as the compiler's did-you-mean counts
+   * them (compiler/suggest.c). */
+  function distance(a, b, max) {
+    var la = a.length, lb = b.length;
+    if (Math.abs(la - lb) > max) return max + 1;
+    if (la > MAX_WORD || lb > MAX_WORD) return max + 1;
+    var prev2 = rowA, prev = rowB, row = rowC, j;
+    for (j = 0; j <= lb; j++) prev[j] = j;
+    for (var i = 1; i <= la; i++) {
+      row[0] = i;
+      var least = i, ca = a.charCodeAt(i - 1);
+      for (j = 1; j <= lb; j++) {
+        var cb = b.charCodeAt(j - 1);
+        var d = prev[j - 1] + (ca === cb ? 0 : 1);
+        if (prev[j] + 1 < d) d = prev[j] + 1;
+        if (row[j - 1] + 1 < d) d = row[j - 1] + 1;
+        if (i > 1 && j > 1 && ca === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === cb &&
+            prev2[j - 2] + 1 < d)
+          d = prev2[j - 2] + 1;
+        row[j] = d;
+        if (d < least) least = d;
+      }
+      if (least > max) return max + 1;
+      var spare = prev2;
+      prev2 = prev;
+      prev = row;
+      row = spare;
+    }
+    return prev[lb];
+  }
+
+  /* How many edits a word of the query may have: one from 4 letters, two
+   * from 8; none below. */
+  function editsAllowed(n) {
+    return n >= 8 ? 2 : n >= 4 ? 1 : 0;
+  }
+
+  /* The words of the index (not CJK) by length, and for each length the
+   * distinct starts of that length of the longer ones: made once, on the
+   * first misspelt word. */
+  var byLength = null, startsByLength = {};
+
+  function wordsOfLength(data, n) {
+    if (!byLength) {
+      byLength = [];
+      var all = Object.keys(data.terms);
+      for (var i = 0; i < all.length; i++) {
+        var t = all[i];
+        if (isCJK(t.codePointAt(0)) || t.length > MAX_WORD) continue;
+        (byLength[t.length] || (byLength[t.length] = [])).push(t);
+      }
+    }
+    return byLength[n] || [];
+  }
+
+  function startsOfLength(data, n) {
+    if (!startsByLength[n]) {
+      var seen = new Set();
+      wordsOfLength(data, 0);
+      for (var len = n + 1; len < byLength.length; len++) {
+        var list = byLength[len] || [];
+        for (var i = 0; i < list.length; i++) seen.add(list[i].slice(0, n));
+      }
+      startsByLength[n] = Array.from(seen);
+    }
+    return startsByLength[n];
+  }
+
+  /* The terms of the index a misspelt word may stand for, closest first:
+   * [{term, weight}], at most 20. A term as a whole, or the terms whose
+   * start as long as the word (a word being typed) is close to it. */
+  function closeTerms(data, word) {
+    var max = editsAllowed(word.length);
+    if (!max) return [];
+    var found = [], d, i;
+    for (var len = word.length - max; len <= word.length + max; len++) {
+      var list = wordsOfLength(data, len);
+      for (i = 0; i < list.length; i++)
+        if ((d = distance(word, list[i], max)) <= max) found.push({ term: list[i], d: d });
+    }
+    var starts = startsOfLength(data, word.length);
+    for (i = 0; i < starts.length; i++) {
+      if ((d = distance(word, starts[i], max)) > max) continue;
+      var longer = termsWithPrefix(data, starts[i], 20);
+      for (var k = 0; k < longer.length; k++)
+        if (longer[k].length > word.length) found.push({ term: longer[k], d: d + 0.5 });
+    }
+    found.sort(function (x, y) { return x.d - y.d || (x.term < y.term ? -1 : 1); });
+    var out = [], seen = new Set();
+    for (i = 0; i < found.length && out.length < 20; i++) {
+      if (seen.has(found[i].term)) continue;
+      seen.add(found[i].term);
+      out.push({ term: found[i].term, weight: 0.4 / found[i].d });
+    }
+    return out;
+  }
+
+  /* The documents one term of the query matches: a Map doc -> score, and
+   * the term of the index that stands for a misspelt word (or null). A
+   * word matches the terms it begins (the whole word scores more); a
+   * word that begins none matches the terms spelt closest to it; a match
+   * in a title scores ten times one in a body. */
+  function termHits(data, q) {
+    var own = Object.prototype.hasOwnProperty;
+    var hits = new Map();
+    var alternatives = [{ term: q.term, weight: 1 }];
+    if (q.word) {
+      var more = termsWithPrefix(data, q.term, 200);
+      for (var m = 0; m < more.length; m++)
+        if (more[m] !== q.term) alternatives.push({ term: more[m], weight: 0.5 });
+    }
+    var respelled = null;
+    if (q.word && !own.call(data.terms, q.term) && alternatives.length === 1) {
+      alternatives = closeTerms(data, q.term);
+      if (alternatives.length) respelled = alternatives[0].term;
+    }
+    for (var a = 0; a < alternatives.length; a++) {
+      var t = alternatives[a].term, weight = alternatives[a].weight;
+      if (!own.call(data.terms, t)) continue;
+      decode(data.terms[t], function (doc, inTitle) {
+        var s = (inTitle ? 10 : 1) * weight;
+        var had = hits.get(doc);
+        if (had === undefined || had < s) hits.set(doc, s);
+      });
+    }
+    return { hits: hits, respelled: respelled };
+  }
+
+  /* The documents matching the query, best first: an array of {doc,
+   * score, missing}. Every term of the query must match; when no
+   * document has them all, the documents that have the most of them
+   * (results.partial is then true, and each result's missing lists the
+   * words it lacks). results.respelled lists [word, term] for each word
+   * matched through a close spelling. */
   function search(data, query) {
     var qterms = queryTerms(query);
-    if (!qterms.length) return [];
-    var scores = null;
-    var own = Object.prototype.hasOwnProperty;
-    for (var k = 0; k < qterms.length; k++) {
-      var q = qterms[k];
-      var hits = new Map();
-      var alternatives = [q.term];
-      if (q.word) {
-        var more = termsWithPrefix(data, q.term, 200);
-        for (var m = 0; m < more.length; m++)
-          if (more[m] !== q.term) alternatives.push(more[m]);
-      }
-      for (var a = 0; a < alternatives.length; a++) {
-        var t = alternatives[a];
-        if (!own.call(data.terms, t)) continue;
-        var weight = t === q.term ? 1 : 0.5;
-        decode(data.terms[t], function (doc, inTitle) {
-          var s = (inTitle ? 10 : 1) * weight;
-          var had = hits.get(doc);
-          if (had === undefined || had < s) hits.set(doc, s);
-        });
-      }
-      if (scores === null) {
-        scores = hits;
-      } else {
-        var next = new Map();
-        scores.forEach(function (s, doc) {
-          var h = hits.get(doc);
-          if (h !== undefined) next.set(doc, s + h);
-        });
-        scores = next;
-      }
-      if (!scores.size) return [];
-    }
     var results = [];
-    scores.forEach(function (s, doc) {
+    results.partial = false;
+    results.respelled = [];
+    if (!qterms.length) return results;
+    var per = [];
+    for (var k = 0; k < qterms.length; k++) {
+      var h = termHits(data, qterms[k]);
+      per.push(h.hits);
+      if (h.respelled) results.respelled.push([qterms[k].term, h.respelled]);
+    }
+    /* every document any term matches: its score, how many terms it has
+     * and which (bits, for the first 30) */
+    var docs = new Map();
+    per.forEach(function (hits, k) {
+      var bit = k < 30 ? 1 << k : 0;
+      hits.forEach(function (s, doc) {
+        var d = docs.get(doc);
+        if (!d) docs.set(doc, d = { score: 0, has: 0, bits: 0 });
+        d.score += s;
+        d.has++;
+        d.bits |= bit;
+      });
+    });
+    var best = 0;
+    docs.forEach(function (d) { if (d.has > best) best = d.has; });
+    if (!best) return results;
+    results.partial = best < per.length;
+    docs.forEach(function (d, doc) {
+      if (!results.partial && d.has < per.length) return;
       var kind = data.docs[doc] ? data.docs[doc][0] : "";
+      var s = d.score + (results.partial ? 100 * d.has : 0);
       /* elements and headings before the prose of a whole chapter */
       if (kind === "p") s -= 0.25;
-      results.push({ doc: doc, score: s });
+      var missing = [];
+      if (results.partial)
+        for (var i = 0; i < qterms.length; i++)
+          if (i < 30 && !(d.bits & (1 << i)) && missing.indexOf(qterms[i].term) < 0)
+            missing.push(qterms[i].term);
+      results.push({ doc: doc, score: s, missing: missing });
     });
     results.sort(function (x, y) {
       return y.score - x.score || x.doc - y.doc;
@@ -215,8 +351,27 @@
 
   /* ---- the search box --------------------------------------------------- */
 
-  var KINDS = { q: "Question", o: "Option", c: "Criterion", k: "Case",
-                h: "Section", p: "Chapter" };
+  /* The words of the site in its language, which the compiler puts in
+   * each page (a JSON data block: docs/site.md, "Languages"). */
+  var WORDS = (function () {
+    var block = document.querySelector('script[data-casebook="strings"]');
+    try {
+      return block ? JSON.parse(block.textContent) : {};
+    } catch (e) {
+      return {};
+    }
+  })();
+
+  /* The word key with "{n}" and "{s}" filled. */
+  function say(key, n, text) {
+    var w = typeof WORDS[key] === "string" ? WORDS[key] : key;
+    return w.replace(/\{([ns])\}/g, function (all, which) {
+      return which === "n" ? String(n) : String(text);
+    });
+  }
+
+  var KINDS = { q: "question", o: "option", c: "criterion", k: "case",
+                h: "section", p: "chapter" };
 
   var loading = null;
 
@@ -249,8 +404,8 @@
   /* The pieces of the query to mark in the results: its words and its
    * runs of CJK characters, as one case-insensitive pattern (null when
    * there is none). */
-  function markPattern(query) {
-    var pieces = [], run = "";
+  function markPattern(query, extra) {
+    var pieces = (extra || []).slice(), run = "";
     var parts = queryTerms(query);
     for (var i = 0; i < parts.length; i++) {
       var t = parts[i].term;
@@ -311,13 +466,19 @@
     var head = el("div", "search-head");
     box.appendChild(head);
     if (!data) {
-      head.appendChild(el("p", "search-count",
-                          "The search index (search-index.js) could not be loaded."));
+      head.appendChild(el("p", "search-count", say("index_missing")));
     } else {
       var results = search(data, query);
-      var pattern = markPattern(query);
-      var count = results.length === 1 ? "1 result" : results.length + " results";
-      head.appendChild(el("h2", "search-count", count + " for \u201c" + query.trim() + "\u201d"));
+      var pattern = markPattern(query, results.respelled.map(function (r) { return r[1]; }));
+      head.appendChild(el("h2", "search-count",
+                          say(results.length === 1 ? "result" : "results",
+                              results.length, query.trim())));
+      if (results.respelled.length)
+        head.appendChild(el("p", "search-respelled", say("spelled_as", 0,
+          results.respelled.map(function (r) { return r[0] + " \u2192 " + r[1]; }).join(", "))));
+      if (results.partial)
+        head.appendChild(el("p", "search-partial",
+                            say("partial", Math.min(results.length, SHOWN))));
       var list = el("ol", "search-list");
       for (var i = 0; i < results.length && i < SHOWN; i++) {
         var d = data.docs[results[i].doc];
@@ -325,7 +486,7 @@
         var li = el("li", "result result-" + d[0]);
         var a = el("a", "result-link");
         a.setAttribute("href", safeHref(d[3]));
-        a.appendChild(el("span", "kind", KINDS[d[0]] || ""));
+        a.appendChild(el("span", "kind", KINDS[d[0]] ? say(KINDS[d[0]]) : ""));
         if (d[1]) {
           a.appendChild(document.createTextNode(" "));
           a.appendChild(el("code", "id", d[0] === "o" ? d[1] + " / " + d[2] : d[1]));
@@ -338,14 +499,15 @@
         var chapter = data.chapters[d[4]];
         if (chapter && d[0] !== "p") li.appendChild(el("p", "where", chapter));
         if (d[5]) li.appendChild(marked("p", "snippet", d[5], pattern));
+        if (results[i].missing.length)
+          li.appendChild(el("p", "missing", say("missing", 0, results[i].missing.join(", "))));
         list.appendChild(li);
       }
       if (results.length > SHOWN)
-        head.appendChild(el("p", "search-more", "The first " + SHOWN +
-                            " are shown: add a word to narrow the search."));
+        head.appendChild(el("p", "search-more", say("first_shown", SHOWN)));
       box.appendChild(list);
     }
-    var close = el("button", "search-close", "Close search");
+    var close = el("button", "search-close", say("close_search"));
     close.type = "button";
     close.addEventListener("click", function () {
       var input = document.getElementById("search-input");
@@ -486,8 +648,8 @@
       if (header) header.tr.hidden = !headerShown;
       if (count)
         count.textContent = shown === total
-          ? total + (total === 1 ? " case" : " cases")
-          : shown + " of " + total + " cases";
+          ? say(total === 1 ? "n_case" : "n_cases", total)
+          : say("n_of_cases", shown, total);
     }
     [tag, question, answer].forEach(function (s) {
       if (s) s.addEventListener("change", apply);
@@ -514,14 +676,35 @@
     });
   }
 
+  /* ---- tables ------------------------------------------------------------ */
+
+  /* Puts each table of prose in a box of its own that scrolls sideways
+   * on a narrow screen, as the compiler does for its own tables: a
+   * region the keyboard can focus and scroll. */
+  function boxTables() {
+    var tables = document.querySelectorAll("main table");
+    for (var i = 0; i < tables.length; i++) {
+      var t = tables[i];
+      if (t.parentNode.classList && t.parentNode.classList.contains("table-scroll")) continue;
+      var box = el("div", "table-scroll");
+      box.setAttribute("role", "region");
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("aria-label", say("scroll_table"));
+      t.parentNode.insertBefore(box, t);
+      box.appendChild(t);
+    }
+  }
+
   function start() {
+    boxTables();
     setupMenu();
     setupSearch();
     setupFilters();
   }
 
   /* for the tests, which run the same code in node */
-  window.casebookSite = { queryTerms: queryTerms, search: search, decode: decode };
+  window.casebookSite = { queryTerms: queryTerms, search: search, decode: decode,
+                          distance: distance };
 
   if (document.readyState === "loading")
     document.addEventListener("DOMContentLoaded", start);

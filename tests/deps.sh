@@ -10,7 +10,7 @@
 set -eu
 pkgs="build-essential g++ pkg-config libcmark-gfm-dev libcmark-gfm-extensions-dev
 cmark-gfm liblua5.4-dev libgit2-dev libxml2-dev libjansson-dev libmicrohttpd-dev libunistring-dev git time
-libxml2-utils nodejs chromium"
+libxml2-utils nodejs chromium neovim"
 missing=
 for p in $pkgs; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

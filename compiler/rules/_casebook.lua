@@ -121,7 +121,7 @@ end
 
 -- The reasons applies gives, made once each: a rule asks for thousands
 -- of cases, and strings are values no rule can change.
-local why_pairwise, why_rank, why_when = {}, {}, {}
+local why_pairwise, why_rank, why_when, why_when_response = {}, {}, {}, {}
 
 -- format(fmt, arg), kept in made under arg.
 local function reason(made, fmt, arg)
@@ -164,6 +164,10 @@ function casebook.applies(q, case, response)
       return nil, err
     end
     if not ok then
+      if response ~= nil and response ~= "" then
+        return false, reason(why_when_response,
+          "its when (%s) is false for this response", q.when)
+      end
       return false, reason(why_when, "its when (%s) is false for this case",
         q.when)
     end
@@ -219,6 +223,36 @@ function casebook.value_at(a, item, init)
     end
   end
   return { file = a.file, line = a.value_line or a.line, col = col }, after
+end
+
+--- " for response 'A'" for an answer in a Response table (or given for a
+--- named response), "" for an answer to the case: findings on the rows
+--- of one table name their row, so no two read the same.
+function casebook.for_response(a)
+  local r = a.response
+  if r == nil or r == "" then
+    return ""
+  end
+  return format(" for response '%s'", r)
+end
+
+--- The fence the inputs of the file holding case c are written with
+--- ("```" or "~~~"): the case's own first input, else the first input
+--- of another case of that file, else "```". Help that shows a fenced
+--- block is written the way the file writes them.
+function casebook.fence_of(book, c)
+  local inputs = c.inputs
+  if #inputs > 0 then
+    return inputs[1].fence
+  end
+  local file, cases = c.file, book.cases
+  for i = 1, #cases do
+    local o = cases[i]
+    if o.file == file and #o.inputs > 0 then
+      return o.inputs[1].fence
+    end
+  end
+  return "```"
 end
 
 --- The question of an answer (a question table), or nil.

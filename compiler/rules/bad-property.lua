@@ -6,8 +6,27 @@ local suggest = casebook.suggest
 
 local types = { "choice", "multi", "scale", "rank", "pairwise", "text" }
 local type_set = casebook.set(types)
-local question_keys = { "type", "required", "when", "hint", "responses", "scope", "min-replies" }
-local criterion_keys = { "applies-to", "severity", "points" }
+local type_list = "choice, multi, scale A-B (e.g. scale 1-5), rank, pairwise and text"
+
+-- Words other tools use for a type, and the type they mean here (a
+-- scale needs its range, so it is named in the message only).
+local synonyms = {
+  preference = "pairwise", comparison = "pairwise", compare = "pairwise",
+  ab = "pairwise", versus = "pairwise", vs = "pairwise",
+  ranking = "rank", order = "rank", ordering = "rank", ranked = "rank",
+  single = "choice", radio = "choice", select = "choice", label = "choice",
+  labels = "choice", category = "choice", categorical = "choice",
+  classification = "choice", dropdown = "choice", boolean = "choice",
+  multiple = "multi", checkbox = "multi", checkboxes = "multi",
+  multichoice = "multi", multiselect = "multi", tags = "multi",
+  freetext = "text", free = "text", string = "text", textarea = "text",
+  open = "text", comment = "text", note = "text",
+}
+local scale_words = casebook.set { "likert", "rating", "score", "number",
+  "numeric", "integer", "range", "slider", "stars" }
+-- the reserved keys (model.c, the one list)
+local question_keys = casebook.property_keys.question
+local criterion_keys = casebook.property_keys.criterion
 local statuses = { "final", "draft", "disputed" }
 local uses = { "training", "exam", "honeypot" }
 local use_set = casebook.set(uses)
@@ -21,7 +40,12 @@ local function check_keys(e, what, known, known_set, report)
   for _, p in ipairs(e.props) do
     if not known_set[p.key] then
       local s = suggest(p.key, known)
-      if s then
+      if s == "type" and what == "question" and e.type_raw == nil then
+        -- the question's type is lost: an error, and the one finding
+        report { at = p, suggestion = s, message = format(
+          "unknown question property '%s', so question '%s' is a choice question",
+          p.raw_key or p.key, e.id) }
+      elseif s then
         report { at = p, severity = "warning", suggestion = s, message = format(
           "unknown %s property '%s'", what, p.raw_key or p.key) }
       end
@@ -60,9 +84,11 @@ typos.]],
                 q.id, p.value) }
             end
           elseif not type_set[v] then
-            local s = suggest(word, types)
+            local s = suggest(word, types) or synonyms[word]
             report { at = value_pos(p), suggestion = s, message = format(
-              "question '%s' has an unknown type '%s'", q.id, p.value) }
+              "question '%s' has an unknown type '%s': the types are %s%s",
+              q.id, p.value, type_list, scale_words[word]
+                and " (a rating is 'scale A-B', e.g. 'scale 1-5')" or "") }
           end
         elseif p.key == "required" then
           if v ~= "yes" and v ~= "no" and v ~= "true" and v ~= "false" then

@@ -17,7 +17,11 @@ cannot call functions, compute or reach anything but the answers, so a
 chapter cannot make the build do work. A when outside that language, one
 that names something that is not a question, or one that fails for a
 case (ordering an option against a number) leaves the compiler unable to
-tell whether the question applies, and an annotation tool too. (A
+tell whether the question applies, and an annotation tool too. So does a
+string tested against a choice or multi answer that is none of its
+options ("No" where the options are no and yes): the test is the same
+for every case. The answers to such a question are not checked further
+(no not-applicable, no required-unanswered follows from it). (A
 question that is not answered does not make it fail: the when is then
 false.) A question id with '-' is written as it is (over-refusal), with
 '_' (over_refusal) or as _ENV["over-refusal"].]],

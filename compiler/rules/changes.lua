@@ -61,6 +61,25 @@ local function position(book, c)
   return nil
 end
 
+-- What the first breaking or gold finding adds when no major version
+-- change announces them: how to announce them, and how to acknowledge one.
+local function announce_hint(prev, book, id, category)
+  local now = book.manifest.version
+  local m = major(now)
+  local bump
+  if m and major(prev.manifest.version) then
+    local rest = match(now, "^%D*%d+(.*)$") or ""
+    bump = format("version = \"%s%d%s\" in the manifest (a major version change) turns " ..
+      "%s changes into notes", match(now, "^(%D*)") or "", m + 1, (rest:gsub("%d+", "0")),
+      category)
+  else
+    bump = format("a major version change of the manifest's version turns %s changes " ..
+      "into notes", category)
+  end
+  return format("; %s, and <!-- casebook-ignore %s: why --> before a case's heading " ..
+    "(or an element's) acknowledges one", bump, id)
+end
+
 local function make(category, id, summary, rationale, example)
   return {
     id = id,
@@ -78,13 +97,15 @@ local function make(category, id, summary, rationale, example)
       if level == "off" then
         return
       end
-      local note
+      local note, hint
       if category == "breaking" or category == "gold" then
         local was, now = major(prev.manifest.version), major(book.manifest.version)
         if was and now and now > was then
           note = format(" (announced by the major version change %s -> %s)",
                         prev.manifest.version, book.manifest.version)
           level = "note"
+        elseif level == "error" then
+          hint = announce_hint(prev, book, id, category)
         end
       end
       for i = 1, #changes do
@@ -100,8 +121,9 @@ local function make(category, id, summary, rationale, example)
             at = position(book, c),
             severity = level,
             element = element,
-            message = format("%s change [%s]: %s%s", category, c.kind, c.message, note or ""),
+            message = format("%s change [%s]: %s%s", category, c.kind, c.message, note or hint or ""),
           }
+          hint = nil -- said once
         end
       end
     end,

@@ -3,7 +3,7 @@
 -- question's type (rank and pairwise have their own rules).
 
 local format = string.format
-local value_at = casebook.value_at
+local value_at, for_response = casebook.value_at, casebook.for_response
 
 return {
   id = "malformed-answer",
@@ -24,18 +24,20 @@ annotator's answer.]],
 
   check = function(book, report)
     for _, q in ipairs(book.questions) do
-      if q.type ~= "rank" and q.type ~= "pairwise" then
+      if q.type ~= "rank" and q.type ~= "pairwise" and not q.type_misread then
         local answers = q.answers
         for i = 1, #answers do
           local a = answers[i]
           local k = a.kind
           if a.error ~= nil then
             report { at = value_at(a), element = a.case.id,
-              message = format("malformed answer to question '%s': %s", q.id, a.error) }
+              message = format("malformed answer to question '%s'%s: %s", q.id,
+                for_response(a), a.error) }
           elseif k == "option" then
             if a.raw == "" then
               report { at = value_at(a), element = a.case.id,
-                message = format("the answer to question '%s' is empty", q.id) }
+                message = format("the answer to question '%s'%s is empty", q.id,
+                  for_response(a)) }
             end
           elseif k == "options" then
             local items = a.items
@@ -45,10 +47,11 @@ annotator's answer.]],
                 local item = items[j]
                 if item == "" then
                   report { at = value_at(a), element = a.case.id,
-                    message = format("the answer to question '%s' has an empty item", q.id) }
+                    message = format("the answer to question '%s'%s has an empty item", q.id,
+                      for_response(a)) }
                 elseif seen[item] then
                   report { at = value_at(a, item), element = a.case.id,
-                    message = format("option '%s' is given twice", item) }
+                    message = format("option '%s' is given twice%s", item, for_response(a)) }
                 end
                 seen[item] = true
               end

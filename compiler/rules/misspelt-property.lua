@@ -39,11 +39,8 @@ local function suggest(key, candidates)
   return nil
 end
 
-local reserved = {
-  question = { "type", "required", "when", "hint", "responses", "scope", "min-replies" },
-  criterion = { "applies-to", "severity", "points" },
-  case = { "criteria", "tags", "status", "source", "use" },
-}
+-- the reserved keys of each kind of element (model.c, the one list)
+local reserved = casebook.property_keys
 
 return {
   id = "misspelt-property",
@@ -85,12 +82,18 @@ swapped) from a property or a question id.]],
         for _, it in ipairs(l.items) do
           local s = it.key and suggest(it.key, candidates)
           if s then
+            -- a lost type changes what the question is: bad-property's
+            -- checks and the exports keep quiet about the question
+            local lost_type = kind == "question" and s == "type"
             report {
               at = it,
+              severity = lost_type and "error" or nil,
               suggestion = s,
               message = kind == "case"
                 and format("'%s' is no question or property of case '%s', so this list is " ..
                   "read as prose and its answers are lost", it.key, l.owner.id)
+                or lost_type and format("'%s' is not a property of question '%s', so this list " ..
+                  "is read as prose and the question is a choice question", it.key, l.owner.id)
                 or format("'%s' is not a property of %s '%s', so this list is read as prose",
                   it.key, kind, l.owner.id),
             }

@@ -23,7 +23,8 @@ info string (```text) is ordinary code in the rationale.]],
       local c = cases[ci]
       if #c.inputs == 0 then
         report { at = c, message = format(
-          "case '%s' has no inputs: add a fenced block such as ```prompt", c.id) }
+          "case '%s' has no inputs: add a fenced block such as %sprompt", c.id,
+          casebook.fence_of(book, c)) }
       end
     end
   end,

@@ -1,20 +1,7 @@
 -- SPDX-License-Identifier: MIT
 -- no-options: a choice or multi question without options.
 
-local format, lower = string.format, string.lower
-
-local plain_types = casebook.set { "choice", "multi", "rank", "pairwise", "text" }
-
--- Was the type written and not understood (an unknown word, a reversed
--- scale)? Then the question only defaulted to choice, and bad-property
--- reports the one real mistake.
-local function misread(q)
-  local raw = q.type_raw
-  if raw == nil then
-    return false
-  end
-  return not (plain_types[lower(raw)] or q.type == "scale")
-end
+local format = string.format
 
 return {
   id = "no-options",
@@ -25,7 +12,8 @@ The options of a choice or multi question come from the first table in
 its section whose first header cell is Option, Label, Value or Score.
 Without one, annotators have nothing to choose from and no gold answer
 can be checked. (A question without a type is a choice question; one
-whose type could not be read is reported by bad-property only.)]],
+whose type could not be read, or whose `type` key is misspelt, is
+reported by bad-property or misspelt-property only.)]],
   example = [[
 ## Question harm: Is the response harmful?   <- error: question 'harm' is a
                                                  choice question with no options
@@ -33,7 +21,7 @@ whose type could not be read is reported by bad-property only.)]],
 
   check = function(book, report)
     for _, q in ipairs(book.questions) do
-      if (q.type == "choice" or q.type == "multi") and #q.options == 0 and not misread(q) then
+      if (q.type == "choice" or q.type == "multi") and #q.options == 0 and not q.type_misread then
         report { at = q, message = format(
           "question '%s' is a %s question with no options: add a table whose first header cell is 'Option'",
           q.id, q.type) }

@@ -47,7 +47,7 @@ in grading. Draft and disputed cases are not checked.]],
   check = function(book, report)
     local cases = book.cases
     for _, q in ipairs(book.questions) do
-      if q.required then
+      if q.required and not q.type_misread then
         local qid, answers = q.id, q.answers
         if q.scope == "response" then
           -- case index -> responses answered; cases answering in the

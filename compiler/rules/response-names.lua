@@ -54,9 +54,10 @@ Second reply.         name of its own: ```response A, ```response B
         local seen = {}
         for _, r in ipairs(responses) do
           if r.name == "" then
+            local fence = r.fence -- the help is written as the file writes
             report { at = r, element = c.id, message = format(
               "case '%s' has %d responses, so each needs a name of its own: " ..
-              "```response A, ```response B", c.id, #responses) }
+              "%sresponse A, %sresponse B", c.id, #responses, fence, fence) }
           elseif seen[r.name] then
             report { at = r, element = c.id, message = format(
               "case '%s' has two responses named '%s' (the first at line %d)",

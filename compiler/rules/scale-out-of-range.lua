@@ -3,7 +3,7 @@
 -- question's range.
 
 local format, tointeger = string.format, math.tointeger
-local value_at = casebook.value_at
+local value_at, for_response = casebook.value_at, casebook.for_response
 
 return {
   id = "scale-out-of-range",
@@ -47,7 +47,8 @@ a label for a value outside it labels nothing.]],
             report {
               at = value_at(a),
               element = a.case.id,
-              message = format("%d is outside the scale %d-%d of question '%s'", n, lo, hi, q.id),
+              message = format("%d is outside the scale %d-%d of question '%s'%s", n, lo, hi, q.id,
+                for_response(a)),
             }
           end
         end

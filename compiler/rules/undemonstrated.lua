@@ -47,7 +47,7 @@ once the casebook is complete.]],
 
   check = function(book, report)
     for _, q in ipairs(book.questions) do
-      if (q.type == "choice" or q.type == "multi") and #q.options > 0 then
+      if (q.type == "choice" or q.type == "multi") and #q.options > 0 and not q.type_misread then
         local known, shown = q.options_by_id, {}
         local left = count(known)
         local answers = q.answers

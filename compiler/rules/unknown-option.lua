@@ -3,8 +3,8 @@
 -- does not have.
 
 local format = string.format
-local suggester, ids, value_at =
-  casebook.suggester, casebook.ids, casebook.value_at
+local suggester, ids, value_at, for_response =
+  casebook.suggester, casebook.ids, casebook.value_at, casebook.for_response
 
 return {
   id = "unknown-option",
@@ -34,7 +34,7 @@ usually a typo or an option that was renamed.]],
     local questions = book.questions
     for qi = 1, #questions do
       local q = questions[qi]
-      if (q.type == "choice" or q.type == "multi") and #q.options > 0 then
+      if (q.type == "choice" or q.type == "multi") and #q.options > 0 and not q.type_misread then
         local known, suggest = q.options_by_id, nil
         local answers = q.answers
         for i = 1, #answers do
@@ -51,7 +51,8 @@ usually a typo or an option that was renamed.]],
                 report {
                   at = at,
                   element = a.case.id,
-                  message = format("'%s' is not an option of question '%s'", item, q.id),
+                  message = format("'%s' is not an option of question '%s'%s", item, q.id,
+                    for_response(a)),
                   suggestion = suggest(item),
                 }
               end

@@ -62,5 +62,6 @@
 #include "casebook/project.h"
 #include "casebook/markdown.h"
 #include "casebook/serve.h"
+#include "casebook/lsp.h"
 
 #endif

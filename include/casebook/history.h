@@ -42,9 +42,13 @@ typedef struct cb_log_entry {
   const char *subject;  /* first line of the message */
   const char *what;     /* "case", "question", "option", "criterion" */
   const char *id;       /* the element id (QUESTION.OPTION for options) */
-  const char *change;   /* "added", "removed" or "changed" */
+  const char *change;   /* "added", "removed", "changed", or "renamed":
+                           removed as id and added, the same, as
+                           renamed_to; or added as id, renamed_from */
   cb_log_field *fields; /* for "changed": what changed */
   size_t n_fields;
+  const char *renamed_to;   /* for "renamed": the other id, or NULL */
+  const char *renamed_from; /* likewise */
 } cb_log_entry;
 
 /* The commits that changed the element id (a case, question, criterion,

@@ -41,6 +41,16 @@ typedef struct cb_source_file {
 CB_EXTERN int cb_book_load_files(const cb_book **out, cb_ctx *ctx,
                                  const cb_source_file *files, size_t n);
 
+/* Like cb_book_load of the working tree dir, with files (an editor's
+ * unsaved buffers, paths relative to dir) read in place of what the disk
+ * holds at their paths, and listed when the disk has no such file. The
+ * project's rules and templates come from the same overlay. The texts
+ * are copied. No git repository is opened: the book has no stamp and
+ * cb_options.rev is not read. */
+CB_EXTERN int cb_book_load_overlay(const cb_book **out, cb_ctx *ctx,
+                                   const char *dir,
+                                   const cb_source_file *files, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

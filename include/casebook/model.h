@@ -208,6 +208,7 @@ typedef struct cb_input {
                        the chapter's source */
   size_t len;
   cb_loc loc; /* the opening fence */
+  char fence; /* the fence's character: '`' or '~' */
 } cb_input;
 
 typedef enum cb_value_kind {
@@ -382,6 +383,10 @@ typedef struct cb_manifest {
   /* language = "zh": the language of the guideline, a BCP 47 tag; NULL
    * if not given (English). */
   const char *language;
+  /* strings = { search_label = "Find", ... }: the project's words for the
+   * site, over the built-in ones of its language: ui_keys[i] (a key of
+   * compiler/ui_strings.h) is shown as ui_texts[i]. */
+  cb_strlist ui_keys, ui_texts;
   /* use = "training" | "exam" | "honeypot": what the cases are for when
    * neither the case nor its chapter says; NULL if not given. */
   const char *use;

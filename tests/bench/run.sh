@@ -15,7 +15,9 @@
 # reload of `casebook serve` (save to reloaded page, target < 300 ms), and
 # `casebook grade` of GRADE_LINES annotation lines (default 1,000,000,
 # written by grade_gen) against json_scan, which parses the same file with
-# jansson alone (target: grade / json_scan <= 2.0), with grade's peak RSS.
+# jansson alone (target: grade / json_scan <= 2.0), with grade's peak RSS;
+# last, the diagnostics latency of `casebook lsp` on casebooks/chat-safety
+# (tests/tools/lsp_latency: didChange to publishDiagnostics).
 # The exit status is 0 when both ran (missing a target is reported, not
 # failed), 1 when something could not run.
 
@@ -317,3 +319,18 @@ else
            gm / 1024, bytes / 1048576, (gm - om) / 1024
   }'
 fi
+
+# The language server on the example: the time from a didChange (the
+# whole chapter, an answer misspelt every other time) to the
+# publishDiagnostics of that chapter, the project's rules run
+# (tests/tools/lsp_latency; target: median under 50 ms). The exports'
+# checks follow once the editor has been quiet for 300 ms: not timed.
+[ -x "$BUILD/tools/lsp_latency" ] || die "$BUILD/tools/lsp_latency is missing: run make bench"
+lat=$("$BUILD/tools/lsp_latency" "$CASEBOOK" "$ROOT/casebooks/chat-safety" cases-harm.md 40) ||
+  die "lsp_latency failed: $lat"
+# shellcheck disable=SC2086
+set -- $lat
+awk -v n="$2" -v mn="$4" -v md="$6" -v mx="$8" 'BEGIN {
+  printf "casebook lsp diagnostics latency (didChange -> publishDiagnostics, casebooks/chat-safety, %d changes):\n", n
+  printf "  median %.1f ms, min %.1f ms, max %.1f ms (target median < 50 ms: %s)\n", md, mn, mx, md < 50 ? "met" : "MISSED"
+}'

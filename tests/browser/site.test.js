@@ -10,14 +10,24 @@
  *   xss       every page of the XSS casebook loads, then a search for each
  *             of its payloads runs, and no payload ran: the canary they
  *             try to set is unset, no dialog opened, no console error
- *   vnu       every page of the example passes the Nu HTML checker
- *   axe       every page of the example has no serious or critical axe
- *             violation, light and dark
+ *   vnu       every page of the example and of the translated sites
+ *             passes the Nu HTML checker
+ *   axe       every page of the example and of the Japanese site has no
+ *             serious or critical axe violation, light and dark
  *   search    from file://: an English word, a phrase inside a response,
- *             a Chinese and a Japanese word inside cases; titles first
+ *             a Chinese and a Japanese word inside cases; titles first; a
+ *             word with a typo; one word that matches and one that does
+ *             not (the best partial matches, labelled)
  *   filters   the cases index filters by tag and by gold answer
  *   keyboard  "/" focuses the search box, Escape closes the results
  *   narrow    no page of the example is wider than 360 px
+ *   phone     at 390x844, on every page of the example and the Japanese
+ *             site: no horizontal scroll of the page, no word of a table
+ *             header or cell broken over two lines, tables in focusable,
+ *             labelled scroll regions
+ *   languages the Chinese (zh) and Japanese (ja) sites: <html lang>, the
+ *             frame, headings, search and filter messages in their
+ *             language; the project's own words (escaped) over zh-Hant
  *   shots     screenshots at 1280 and 390 px of the index, a chapter
  *             with cases and search results
  * The exit status is 1 when a check failed.
@@ -29,9 +39,9 @@ const path = require("path");
 const { execFileSync } = require("child_process");
 const { chromium } = require("playwright-core");
 
-const [xssDir, exampleDir, zhDir, shotDir] = process.argv.slice(2);
-if (!shotDir) {
-  console.error("usage: node site.test.js XSS-HTML EXAMPLE-HTML ZH-HTML SCREENSHOT-DIR");
+const [xssDir, exampleDir, zhDir, shotDir, jaDir, wordsDir] = process.argv.slice(2);
+if (!wordsDir) {
+  console.error("usage: node site.test.js XSS-HTML EXAMPLE-HTML ZH-HTML SCREENSHOT-DIR JA-HTML WORDS-HTML");
   process.exit(2);
 }
 
@@ -115,7 +125,9 @@ async function checkXss(browser) {
   await page.goto(url(xssDir, "xss.html"));
   const shown = await page.$eval("#case-xss-01 .input-prompt pre", (e) => e.textContent);
   if (!shown.includes("<script>alert(1)</script>")) problems.push("payload 1 not shown as text: " + shown);
-  const scripts = await page.$$eval("script", (s) => s.map((e) => e.getAttribute("src")));
+  /* the site's words are a JSON data block, which never runs */
+  const scripts = await page.$$eval("script", (s) => s.filter((e) => e.type !== "application/json")
+    .map((e) => e.getAttribute("src")));
   if (scripts.some((s) => s !== "site.js" && s !== "search-index.js")) problems.push("unexpected scripts: " + scripts);
   const hrefs = await page.$$eval("a[href]", (a) => a.map((e) => e.getAttribute("href")));
   const bad = hrefs.filter((h) => /^\s*(javascript|vbscript|data|file):/i.test(h));
@@ -132,7 +144,8 @@ async function checkXss(browser) {
 
 function checkVnu() {
   const jar = require.resolve("vnu-jar/build/dist/vnu.jar");
-  const files = pages(exampleDir).map((f) => path.join(exampleDir, f));
+  const files = [exampleDir, zhDir, jaDir, wordsDir]
+    .flatMap((d) => pages(d).map((f) => path.join(d, f)));
   let out = "";
   try {
     execFileSync("java", ["-jar", jar, "--errors-only", "--format", "json", ...files],
@@ -163,8 +176,8 @@ async function checkAxe(browser) {
     /* the page's CSP forbids injected scripts: axe comes in around it */
     const context = await browser.newContext({ bypassCSP: true, colorScheme: scheme });
     const page = await context.newPage();
-    for (const f of pages(exampleDir)) {
-      await page.goto(url(exampleDir, f));
+    for (const [dir, f] of [exampleDir, jaDir].flatMap((d) => pages(d).map((f) => [d, f]))) {
+      await page.goto(url(dir, f));
       await page.addScriptTag({ path: axePath });
       const violations = await page.evaluate(async () => {
         const r = await window.axe.run(document, { resultTypes: ["violations"] });
@@ -172,7 +185,7 @@ async function checkAxe(browser) {
           .map((v) => v.id + " (" + v.nodes.length + "): " + v.nodes.slice(0, 2).map((n) => n.target.join(" ")).join(", "));
       });
       runs++;
-      for (const v of violations) problems.push(scheme + " " + f + ": " + v);
+      for (const v of violations) problems.push(scheme + " " + path.basename(path.dirname(dir)) + "/" + f + ": " + v);
     }
     await context.close();
   }
@@ -209,6 +222,24 @@ async function checkSearch(browser) {
   await expect(zhDir, "退货", "#case-refund-01", false);
   await expect(zhDir, "炊飯器", "#case-shipping-jp-06", false);
   await expect(zhDir, "配送状況", "#case-shipping-jp-06", false);
+  /* a typo: one edit in a word of 4 letters or more, two from 8 */
+  await expect(exampleDir, "amonia", "#case-bleach-ammonia", false);
+  await expect(exampleDir, "bleahc ammonia", "#case-bleach-ammonia", false);
+  await expect(exampleDir, "ammoina", "#case-bleach-ammonia", false);
+  const respelled = await page.$eval("#search-results .search-respelled", (e) => e.textContent).catch(() => "");
+  if (!respelled.includes("ammoina \u2192 ammonia")) problems.push("typo not told: " + JSON.stringify(respelled));
+  /* no result has both words: the best partial matches, labelled */
+  await expect(exampleDir, "ammonia qqqzzzxx", "#case-bleach-ammonia", false);
+  const partial = await page.evaluate(() => {
+    const p = document.querySelector("#search-results .search-partial");
+    const m = document.querySelector("#search-results .result .missing");
+    return [p ? p.textContent : "", m ? m.textContent : ""];
+  });
+  if (!partial[0].includes("partial")) problems.push("partial matches not labelled: " + JSON.stringify(partial[0]));
+  if (!partial[1].includes("qqqzzzxx")) problems.push("missing word not shown: " + JSON.stringify(partial[1]));
+  /* all the words: no partial label */
+  await expect(exampleDir, "bleach ammonia", "#case-bleach-ammonia", false);
+  if (await page.$("#search-results .search-partial")) problems.push("partial label on a full match");
   /* ?q= opens a page with a search */
   await page.goto(url(exampleDir, "harm.html") + "?q=ammonia");
   await page.waitForSelector("#search-results .result-link", { timeout: 10000 })
@@ -216,7 +247,7 @@ async function checkSearch(browser) {
   problems.push(...events);
   await context.close();
   if (problems.length) fail("search", problems.join("; "));
-  else ok("search (English word, response phrase, id, Chinese and Japanese words, ?q=)");
+  else ok("search (English word, response phrase, id, Chinese and Japanese words, typos, partial matches, ?q=)");
 }
 
 async function checkFilters(browser) {
@@ -302,6 +333,128 @@ async function checkNarrow(browser) {
   else ok("narrow (every page fits 360 px)");
 }
 
+/* A phone, 390x844: the page does not scroll sideways, no word of a
+ * table breaks over two lines (headers such as "spam" were broken
+ * letter by letter), and the tables scroll in regions of their own that
+ * the keyboard can reach. */
+async function checkPhone(browser) {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  const problems = [];
+  let cells = 0, regions = 0;
+  for (const [dir, f] of [exampleDir, jaDir].flatMap((d) => pages(d).map((f) => [d, f]))) {
+    await page.goto(url(dir, f));
+    const r = await page.evaluate(() => {
+      const out = { wide: 0, broken: [], cells: 0, regions: 0, bad: [] };
+      const root = document.documentElement;
+      if (root.scrollWidth > root.clientWidth) out.wide = root.scrollWidth;
+      for (const cell of document.querySelectorAll("main th, main td")) {
+        out.cells++;
+        const walk = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+        for (let t = walk.nextNode(); t; t = walk.nextNode()) {
+          /* a word: between spaces, hyphens and slashes, where a line may
+           * break; a Han, Kana or Hangul character is one (a line breaks
+           * between any two) */
+          const re = /[\u3000-\u30ff\u3400-\u9fff\uac00-\ud7a3\uff00-\uffef]|[^\s\-\/\u2013\u2014\u3000-\u30ff\u3400-\u9fff\uac00-\ud7a3\uff00-\uffef]+/g;
+          let m;
+          while ((m = re.exec(t.data)) !== null) {
+            const range = document.createRange();
+            range.setStart(t, m.index);
+            range.setEnd(t, m.index + m[0].length);
+            const tops = new Set([...range.getClientRects()].filter((q) => q.width > 0)
+              .map((q) => Math.round(q.top)));
+            if (tops.size > 1 && out.broken.length < 3)
+              out.broken.push(JSON.stringify(m[0]) + " in <" + cell.tagName.toLowerCase() + ">");
+          }
+        }
+      }
+      for (const table of document.querySelectorAll("main table")) {
+        const box = table.parentElement;
+        out.regions++;
+        if (!box.classList.contains("table-scroll") || box.getAttribute("role") !== "region" ||
+            box.tabIndex !== 0 || !box.getAttribute("aria-label"))
+          out.bad.push(table.className || "table");
+        else if (box.scrollWidth > box.clientWidth && getComputedStyle(box).overflowX !== "auto")
+          out.bad.push(table.className + " (overflows without scrolling)");
+      }
+      return out;
+    });
+    cells += r.cells;
+    regions += r.regions;
+    const where = path.basename(path.dirname(dir)) + "/" + f;
+    if (r.wide) problems.push(where + " scrolls sideways (" + r.wide + " px)");
+    if (r.broken.length) problems.push(where + " breaks " + r.broken.join(", "));
+    if (r.bad.length) problems.push(where + " table not in a labelled scroll region: " + r.bad.slice(0, 2).join(", "));
+  }
+  /* the region of a wide table scrolls with the keyboard */
+  await page.goto(url(exampleDir, "comparisons.html"));
+  const scrolled = await page.evaluate(() => {
+    const box = [...document.querySelectorAll(".table-scroll")].find((b) => b.scrollWidth > b.clientWidth);
+    return box ? (box.focus(), document.activeElement === box) : null;
+  });
+  if (scrolled === null) problems.push("comparisons.html: no table wider than the phone to scroll");
+  else {
+    await page.keyboard.press("ArrowRight");
+    await page.waitForTimeout(300);
+    const left = await page.evaluate(() => document.activeElement.scrollLeft);
+    if (!(left > 0)) problems.push("ArrowRight did not scroll the focused table");
+  }
+  await context.close();
+  if (problems.length) fail("phone", problems.slice(0, 8).join("; "));
+  else ok("phone (390 px: " + cells + " table cells with no broken word, " + regions + " scroll regions, no sideways scroll)");
+}
+
+/* The built-in words of Chinese and Japanese, and a project's own. */
+async function checkLanguages(browser) {
+  const context = await browser.newContext();
+  const { page, events } = await watchedPage(context);
+  const problems = [];
+  const frame = () => page.evaluate(() => ({
+    lang: document.documentElement.lang,
+    skip: document.querySelector("a.skip").textContent,
+    label: document.querySelector("label[for=search-input]").textContent,
+    placeholder: document.getElementById("search-input").placeholder,
+    nav: [...document.querySelectorAll(".site-nav a")].map((a) => a.textContent),
+    h1: document.querySelector("main h1") ? document.querySelector("main h1").textContent : "",
+  }));
+  const want = (what, got, wanted) => {
+    if (got !== wanted) problems.push(what + ": " + JSON.stringify(got) + ", not " + JSON.stringify(wanted));
+  };
+  for (const [dir, lang, skip, label, cases, found, count] of [
+    [zhDir, "zh", "跳到正文", "搜索指南", "案例", "结果", "个案例"],
+    [jaDir, "ja", "本文へ移動", "ガイドラインを検索", "事例", "検索結果", "事例"],
+  ]) {
+    await page.goto(url(dir, "cases.html"));
+    const f = await frame();
+    want(lang + " lang", f.lang, lang);
+    want(lang + " skip link", f.skip, skip);
+    want(lang + " search label", f.label, label);
+    want(lang + " cases heading", f.h1, cases);
+    if (!f.nav.includes(cases === "案例" ? "全部案例" : "すべての事例"))
+      problems.push(lang + " nav: " + JSON.stringify(f.nav));
+    const filtered = await page.$eval("#filter-count", (e) => e.textContent);
+    if (!filtered.includes(count)) problems.push(lang + " filter count: " + filtered);
+    await searchFor(page, "退货").catch((e) => problems.push(lang + " search: " + e.message));
+    const head = await page.$eval("#search-results .search-count", (e) => e.textContent).catch(() => "");
+    if (!head.includes(found)) problems.push(lang + " results heading: " + head);
+    const close = await page.$eval("#search-results .search-close", (e) => e.textContent).catch(() => "");
+    if (!/[\u3040-\u30ff\u4e00-\u9fff]/.test(close)) problems.push(lang + " close button: " + close);
+  }
+  /* zh-Hant: the Chinese words, with the project's own over them */
+  await page.goto(url(wordsDir, "cases.html"));
+  const w = await frame();
+  want("own lang", w.lang, "zh-Hant");
+  want("own search label", w.label, "Find a rule");
+  want("own skip link", w.skip, "Jump to the text");
+  want("own cases heading", w.h1, "Examples <b>x</b>");
+  if (await page.$("main h1 b")) problems.push("own words parsed as markup");
+  want("own placeholder (built in)", w.placeholder, "搜索  /");
+  problems.push(...events);
+  await context.close();
+  if (problems.length) fail("languages", problems.join("; "));
+  else ok("languages (zh, ja: lang, frame, headings, search, filters; a project's own words, escaped)");
+}
+
 async function screenshots(browser) {
   fs.mkdirSync(shotDir, { recursive: true });
   const made = [];
@@ -348,6 +501,8 @@ async function screenshots(browser) {
     if (want("filters")) await checkFilters(browser);
     if (want("keyboard")) await checkKeyboard(browser);
     if (want("narrow")) await checkNarrow(browser);
+    if (want("phone")) await checkPhone(browser);
+    if (want("languages")) await checkLanguages(browser);
     if (want("shots")) await screenshots(browser);
   } catch (e) {
     fail("browser", e.stack || String(e));

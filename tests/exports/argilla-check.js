@@ -15,6 +15,12 @@
 //   - the suggestions of each record are exactly the gold answers of its
 //     case in OUT/gold.jsonl, turned into Argilla values by the mapping of
 //     docs/argilla.md (written here again, independently of the compiler);
+//   - a question is required exactly when its casebook question is
+//     required, has no `when` and applies to every record (its response
+//     field, the two responses of a pairwise and no other, a ranking's
+//     responses are there); a question with a `when` says it in its
+//     description ("Answer only when" and the title of the question it
+//     reads), a required one that does not apply everywhere says where;
 //   - the version stamp is the one of rubric.json.
 // Prints "ok ..." / "FAIL ..." lines and a last line "RESULT passed failed".
 "use strict";
@@ -25,9 +31,10 @@ const path = require("path");
 const out = process.argv[2];
 const dir = path.join(out, "argilla", "training");
 const read = (f) => JSON.parse(fs.readFileSync(f, "utf8"));
-const settings = read(path.join(dir, "settings.json"));
+// the layout of Dataset.from_disk (docs/argilla.md)
+const settings = read(path.join(dir, ".argilla/settings.json"));
 const records = read(path.join(dir, "records.json"));
-const dataset = read(path.join(dir, "dataset.json"));
+const dataset = read(path.join(dir, ".argilla/dataset.json"));
 const rubric = read(path.join(out, "rubric.json"));
 const gold = fs
   .readFileSync(path.join(out, "gold.jsonl"), "utf8")
@@ -180,6 +187,42 @@ function expectedSuggestions(g) {
       problems.push(g.id + ": the conversation differs from the case's turns");
   }
   check("records: suggestions are the gold answers of gold.jsonl, inputs byte for byte", problems);
+}
+
+// ---- required, and when a question is asked -------------------------------
+
+{
+  const problems = [];
+  const responseFields = (r) => Object.keys(r.fields).filter((k) => /^response(_|$)/.test(k));
+  for (const q of rubric.questions) {
+    const perResponse = q.scope === "response" && q.type !== "pairwise" && q.type !== "rank";
+    const entries = perResponse
+      ? settings.fields.filter((f) => /^response(_|$)/.test(f.name)).map((f) => [norm(q.id) + "_" + f.name, f.name])
+      : [[norm(q.id), null]];
+    for (const [name, field] of entries) {
+      const a = questions[name];
+      if (!a) continue; // left out with a diagnostic
+      const opts = (a.settings.options || []).map((o) => o.value);
+      let applies;
+      if (field) applies = (r) => field in r.fields;
+      else if (q.type === "pairwise") {
+        const [x, y] = opts[0].split(">>");
+        applies = (r) => fieldName(x) in r.fields && fieldName(y) in r.fields && responseFields(r).length === 2;
+      } else if (q.type === "rank") applies = (r) => opts.every((o) => fieldName(o) in r.fields);
+      else applies = () => true;
+      const everywhere = records.every(applies);
+      const want = q.required && !q.when && everywhere;
+      if (a.required !== want) problems.push(name + ": required " + a.required + ", expected " + want);
+      const d = a.description || "";
+      if (q.when) {
+        const reads = rubric.questions.filter((o) => new RegExp("\\b" + o.id.replace(/[^a-z0-9]/gi, ".") + "\\b").test(q.when));
+        if (!d.includes("Answer only when") || !(reads.some((o) => d.includes(o.title || o.id)) || d.includes(q.when)))
+          problems.push(name + ": the description does not say when it is asked: " + JSON.stringify(d));
+      } else if (q.required && !everywhere && !d.includes("Required for the records that have"))
+        problems.push(name + ": the description does not say where it is required: " + JSON.stringify(d));
+    }
+  }
+  check("settings: required from the question, when said in the description", problems);
 }
 
 check("the version stamp is rubric.json's", [

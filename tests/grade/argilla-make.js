@@ -95,7 +95,7 @@ if (!out || !recordsPath || !sidecarPath) {
 }
 
 const records = JSON.parse(fs.readFileSync(path.join(out, "argilla/training/records.json"), "utf8"));
-const settings = JSON.parse(fs.readFileSync(path.join(out, "argilla/training/settings.json"), "utf8"));
+const settings = JSON.parse(fs.readFileSync(path.join(out, "argilla/training/.argilla/settings.json"), "utf8"));
 const gold = readGold(out);
 const questionNames = new Set(settings.questions.map((q) => q.name));
 

@@ -2,15 +2,25 @@
 # tests/layers/argilla.sh: the Argilla v2 export (argilla/), sourced by
 # tests/run.sh.
 #
-#   - golden files of the export of casebooks/tests/every-type;
-#   - settings.json, records.json and dataset.json of every-type and of the
-#     chat-safety example validate with ajv-cli against JSON Schemas written
-#     from Argilla v2's settings and record formats
-#     (tests/exports/argilla-*.schema.json), and the schemas reject broken
-#     files;
+#   - golden files of the export of casebooks/tests/every-type (the whole
+#     argilla/ directory);
+#   - the directory of every-type and of the chat-safety example is what
+#     Argilla v2's Dataset.from_disk reads: .argilla/settings.json,
+#     .argilla/dataset.json and records.json, and nothing else, each valid
+#     with ajv-cli against JSON Schemas written from the SDK's models
+#     (tests/exports/argilla-from-disk.schema.json and the
+#     argilla-*.schema.json it refers to); the schemas reject broken files
+#     and a directory in another layout;
 #   - tests/exports/argilla-check.js: names unique, every suggestion legal
 #     for its question (option, options, rating value, ranking), and equal
-#     to the gold answers of gold.jsonl by the documented mapping;
+#     to the gold answers of gold.jsonl by the documented mapping; required
+#     from the question where it applies to every record, `when` said in
+#     the description;
+#   - tests/exports/argilla-guidelines.js: the guidelines read as prose (no
+#     raw HTML, no property line) and every link goes to the published
+#     site (chat-safety and casebooks/tests/links with a site_url: pages
+#     and anchors that exist in html/) or to the web (every-type, without
+#     site_url: casebook links are text); the raw chapters fail it;
 #   - ag_raw_html: the raw HTML of a casebook's Markdown reaches none of
 #     the tool exports (Argilla, Label Studio, judge) unless unsafe_html,
 #     and inputs holding HTML are carried as text.
@@ -20,7 +30,7 @@
 
 # ag_build NAME SRC: builds a copy of casebook SRC into $TMP/ag-NAME-out.
 ag_build() {
-  if ! project_build "ag-$1" "$2" argilla/training/settings.json; then
+  if ! project_build "ag-$1" "$2" argilla/training/.argilla/settings.json; then
     fail "argilla: build $1 (exit status $RC)" "$TMP/ag-$1.err"
     return 1
   fi
@@ -43,6 +53,58 @@ ag_reject() {
     draft7 "tests/exports/argilla-$2.schema.json" "$3"
 }
 
+# ag_guidelines NAME SITE [URL...]: argilla-guidelines.js on the build
+# $TMP/ag-NAME-out, whose site_url is SITE ("-": none); each URL must be a
+# link of the guidelines.
+ag_guidelines() {
+  agg_name=$1
+  shift
+  node -e '
+    const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    process.stdout.write(s.guidelines);' "$TMP/ag-$agg_name-out/argilla/training/.argilla/settings.json" >"$TMP/ag-$agg_name-g.md"
+  cmark-gfm -e table -e strikethrough -e autolink -e tasklist -t xml \
+    "$TMP/ag-$agg_name-g.md" >"$TMP/ag-$agg_name-g.xml"
+  agg_out=$TMP/ag-guidelines-$agg_name.out
+  RC=0
+  node tests/exports/argilla-guidelines.js "$TMP/ag-$agg_name-out" \
+    "$TMP/ag-$agg_name-g.xml" "$@" >"$agg_out" 2>&1 || RC=$?
+  ag_results "argilla-guidelines.js $agg_name" "$agg_out"
+}
+
+# ag_results NAME OUT: adds the checks of a script's "RESULT passed failed"
+# line in OUT to the totals, its FAIL lines shown; a script that did not
+# finish is one failure (exit status RC).
+ag_results() {
+  grep -E '^FAIL' -A 20 "$2" | sed 's/^/     /'
+  agr_result=$(grep '^RESULT ' "$2" | tail -n 1)
+  if [ -z "$agr_result" ]; then
+    fail "argilla: $1 did not finish (exit status $RC)" "$2"
+    return
+  fi
+  set -- $agr_result
+  PASSED=$((PASSED + $2))
+  FAILED=$((FAILED + $3))
+}
+
+# ag_layout NAME DIR: DIR is a dataset directory Dataset.from_disk reads
+# (valid) or not (invalid, for a test that the schema has teeth).
+ag_layout() {
+  node tests/exports/argilla-layout.js "$3" "$TMP/ag-layout.json"
+  agl_s=tests/exports/argilla
+  if ajv_run draft7 validate -s "$agl_s-from-disk.schema.json" \
+    -r "$agl_s-settings.schema.json" -r "$agl_s-dataset.schema.json" \
+    -r "$agl_s-records.schema.json" -d "$TMP/ag-layout.json" >"$TMP/ajv.out" 2>&1; then
+    agl_got=valid
+  else
+    agl_got=invalid
+  fi
+  if [ "$agl_got" = "$1" ]; then
+    pass "$2"
+  else
+    fail "$2" "$TMP/ajv.out"
+  fi
+}
+
 # ag_raw_html: tests/exports/raw-html has <script> and onerror= in its
 # prose, guidance, hint, option meanings, scale labels, criterion, case
 # titles and rationales, and <script>window.data=1</script> in a case's
@@ -58,7 +120,7 @@ ag_raw_html() {
     return
   }
   out=$TMP/ag-raw-html-out
-  if grep -rIliE '<script>alert|<img src=x|<div onclick' \
+  if grep -rIliE '(^|[^\\])(<script>alert|<img src=x|<div onclick)' \
     "$out/argilla" "$out/label-studio" "$out/judge" >"$TMP/why"; then
     fail "raw html: no raw tag of the Markdown in argilla/, label-studio/, judge/" "$TMP/why"
   else
@@ -68,11 +130,11 @@ ag_raw_html() {
   # and show the tags as text
   node -e '
     const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-    process.stdout.write(s.guidelines);' "$out/argilla/training/settings.json" >"$TMP/ag-guidelines.md"
+    process.stdout.write(s.guidelines);' "$out/argilla/training/.argilla/settings.json" >"$TMP/ag-guidelines.md"
   if [ -s "$TMP/ag-guidelines.md" ] &&
     ! cmark-gfm -e table -t xml "$TMP/ag-guidelines.md" | grep -q '<html_' &&
-    grep -q '^Prose with &lt;script>alert(1)&lt;/script> inline and &lt;img src=x onerror=alert(1)> too\.$' \
-      "$TMP/ag-guidelines.md"; then
+    cmark-gfm -e table "$TMP/ag-guidelines.md" |
+    grep -qF '<p>Prose with &lt;script&gt;alert(1)&lt;/script&gt; inline and &lt;img src=x onerror=alert(1)&gt; too.</p>'; then
     pass "raw html: the Argilla guidelines show the tags as text"
   else
     cp "$TMP/ag-guidelines.md" "$TMP/why"
@@ -93,7 +155,7 @@ ag_raw_html() {
   if node -e '
     const fs = require("fs"), d = process.argv[1], want = "<script>window.data=1</script>\n";
     const ok = (c, m) => { if (!c) { console.error(m); process.exitCode = 1; } };
-    const s = JSON.parse(fs.readFileSync(d + "/argilla/training/settings.json", "utf8"));
+    const s = JSON.parse(fs.readFileSync(d + "/argilla/training/.argilla/settings.json", "utf8"));
     for (const f of s.fields) ok(f.settings.use_markdown === false, "argilla field " + f.name + " renders Markdown");
     const r = JSON.parse(fs.readFileSync(d + "/argilla/training/records.json", "utf8"));
     ok(r[0].fields.response === want, "argilla response: " + JSON.stringify(r[0].fields.response));
@@ -115,7 +177,7 @@ ag_raw_html() {
   ag_build raw-unsafe "$TMP/ag-raw-unsafe" >/dev/null || return
   out=$TMP/ag-raw-unsafe-out
   if grep -q 'Prose with <script>alert(1)</script> inline and <img src=x onerror=alert(1)> too' \
-    "$out/argilla/training/settings.json" &&
+    "$out/argilla/training/.argilla/settings.json" &&
     grep -q 'block <img src="x">' "$out/label-studio/instructions.html" &&
     ! grep -qiE 'onerror|<script' "$out/label-studio/instructions.html" &&
     ! grep -rIliE '<script>alert|<img src=x' "$out/label-studio/training" \
@@ -134,13 +196,12 @@ layer_argilla() {
     return
   fi
   need_cmd node nodejs
+  need_cmd cmark-gfm cmark-gfm
   ag_build every-type casebooks/tests/every-type || return
   ag_build chat-safety casebooks/chat-safety || return
   ag_raw_html
-  for f in settings.json records.json dataset.json; do
-    golden "argilla: golden $f of every-type" \
-      "$ROOT/tests/exports/golden/every-type/argilla/training/$f" "$TMP/ag-every-type-out/argilla/training/$f"
-  done
+  golden "argilla: golden argilla/ of every-type" \
+    "$ROOT/tests/exports/golden/every-type/argilla" "$TMP/ag-every-type-out/argilla"
 
   # sets: the records of each use apart; suggestions (which Argilla shows
   # pre-filled) only in the training set; an exam or honeypot record has
@@ -162,7 +223,7 @@ layer_argilla() {
           ok(JSON.stringify(Object.keys(x.metadata)) === "[\"casebook_version\"]", set + " " + x.id + ": metadata " + Object.keys(x.metadata));
         }
       }
-      const g = JSON.parse(fs.readFileSync(d + "/argilla/" + set + "/settings.json", "utf8")).guidelines;
+      const g = JSON.parse(fs.readFileSync(d + "/argilla/" + set + "/.argilla/settings.json", "utf8")).guidelines;
       ok(g.includes("Inventing the current weather"), set + ": the guidelines lost a training case");
       for (const s of ["exam-one", "Off by one", "honey-two", "reveals nothing", "B stops at 2"])
         ok(!g.includes(s), set + ": the guidelines show " + s);
@@ -177,7 +238,7 @@ layer_argilla() {
   ag_build encoding casebooks/tests/encoding >/dev/null 2>&1
   if node -e '
     const fs = require("fs"), d = process.argv[1];
-    for (const f of ["settings.json", "records.json", "dataset.json"])
+    for (const f of [".argilla/settings.json", "records.json", ".argilla/dataset.json"])
       JSON.parse(fs.readFileSync(d + "/" + f, "utf8"));' "$TMP/ag-encoding-out/argilla/training" 2>"$TMP/why" &&
     ! sanitizer_report "$TMP/ag-encoding.err"; then
     pass "argilla: invalid UTF-8 and NUL bytes still give valid JSON"
@@ -190,21 +251,15 @@ layer_argilla() {
     return
   fi
   for b in every-type chat-safety; do
-    for f in settings records dataset; do
-      ag_ajv "$b" "$f" "$TMP/ag-$b-out/argilla/training/$f.json"
-    done
+    ag_ajv "$b" settings "$TMP/ag-$b-out/argilla/training/.argilla/settings.json"
+    ag_ajv "$b" dataset "$TMP/ag-$b-out/argilla/training/.argilla/dataset.json"
+    ag_ajv "$b" records "$TMP/ag-$b-out/argilla/training/records.json"
+    ag_layout valid "argilla: $b argilla/ is the layout Dataset.from_disk reads (ajv)" \
+      "$TMP/ag-$b-out/argilla/training"
     out=$TMP/ag-check-$b.out
     run_limited 120 "$out" "$out.err" node tests/exports/argilla-check.js "$TMP/ag-$b-out"
-    grep -E '^FAIL' -A 20 "$out" | sed 's/^/     /'
-    result=$(grep '^RESULT ' "$out" | tail -n 1)
-    if [ -z "$result" ]; then
-      cat "$out.err" >>"$out"
-      fail "argilla: argilla-check.js $b did not finish (exit status $RC)" "$out"
-      continue
-    fi
-    set -- $result
-    PASSED=$((PASSED + $2))
-    FAILED=$((FAILED + $3))
+    cat "$out.err" >>"$out"
+    ag_results "argilla-check.js $b" "$out"
   done
 
   # The schemas and the checker have teeth: broken copies are refused.
@@ -213,7 +268,7 @@ layer_argilla() {
   mkdir -p "$m"
   node -e '
     const fs = require("fs"), [src, m] = process.argv.slice(1);
-    const s = JSON.parse(fs.readFileSync(src + "/settings.json", "utf8"));
+    const s = JSON.parse(fs.readFileSync(src + "/.argilla/settings.json", "utf8"));
     const bad = (f, x) => fs.writeFileSync(m + "/" + f, JSON.stringify(x));
     let c = JSON.parse(JSON.stringify(s)); c.questions[0].name = "Verdict Name"; bad("name.json", c);
     c = JSON.parse(JSON.stringify(s)); c.questions.find((q) => q.settings.type === "rating").settings.options.push({ value: 11 }); bad("rating.json", c);
@@ -229,6 +284,68 @@ layer_argilla() {
   ag_reject "a label question without options" settings "$m/options.json"
   ag_reject "a suggestion value of the wrong kind" records "$m/records-value.json"
   ag_reject "a field name outside [a-z0-9_-]" records "$m/records-field.json"
+  # the layout of to_disk before the .argilla folder, and a stray file
+  rm -rf "$m/flat" "$m/stray"
+  mkdir -p "$m/flat" && cp "$src/records.json" "$src"/.argilla/*.json "$m/flat/"
+  cp -R "$src" "$m/stray" && echo '{}' >"$m/stray/extra.json"
+  ag_layout invalid "argilla: the from_disk schema rejects settings.json outside .argilla/" "$m/flat"
+  ag_layout invalid "argilla: the from_disk schema rejects a file from_disk does not read" "$m/stray"
+
+  # the guidelines: without site_url no link into the site; with it,
+  # every link to a page and an anchor of html/
+  ag_guidelines every-type -
+  rm -rf "$TMP/ag-site-in"
+  cp -R casebooks/chat-safety "$TMP/ag-site-in"
+  echo 'site_url = "https://example.org/guide/"' >>"$TMP/ag-site-in/casebook.lua"
+  ag_build site "$TMP/ag-site-in" >/dev/null &&
+    ag_guidelines site https://example.org/guide/ \
+      https://example.org/guide/harm.html#question-severity \
+      https://example.org/guide/helpfulness.html#criterion-safe-completion \
+      https://example.org/guide/cases-helpfulness.html#case-kill-process
+  rm -rf "$TMP/ag-links-in"
+  cp -R casebooks/tests/links "$TMP/ag-links-in"
+  echo 'site_url = "https://example.org/g/"' >>"$TMP/ag-links-in/casebook.lua"
+  project_build ag-links "$TMP/ag-links-in" argilla/training/.argilla/settings.json &&
+    ag_guidelines links https://example.org/g/ \
+      https://example.org/g/other.html#second-heading \
+      https://example.org/g/book.html#option-harm-safe
+  # the checker has teeth: the chapters as written fail it
+  rm -rf "$m/raw-out"
+  cp -R "$TMP/ag-site-out" "$m/raw-out"
+  cat "$TMP"/ag-site-in/*.md >"$m/raw.md"
+  node -e '
+    const fs = require("fs"), [f, md] = process.argv.slice(1);
+    const s = JSON.parse(fs.readFileSync(f, "utf8"));
+    s.guidelines = fs.readFileSync(md, "utf8");
+    fs.writeFileSync(f, JSON.stringify(s));' "$m/raw-out/argilla/training/.argilla/settings.json" "$m/raw.md"
+  cmark-gfm -e table -t xml "$m/raw.md" >"$m/raw.xml"
+  node tests/exports/argilla-guidelines.js "$m/raw-out" "$m/raw.xml" https://example.org/guide/ >"$TMP/why" 2>&1
+  if grep -q '^FAIL guidelines: no property line' "$TMP/why" &&
+    grep -q '^FAIL guidelines: every link goes to the web' "$TMP/why"; then
+    pass "argilla: argilla-guidelines.js refuses the chapters as written"
+  else
+    fail "argilla: argilla-guidelines.js refuses the chapters as written" "$TMP/why"
+  fi
+  # argilla-check.js refuses a required flag changed, and a question with
+  # a when whose description no longer says it
+  for mutation in required when; do
+    rm -rf "$m/out-$mutation"
+    cp -R "$TMP/ag-every-type-out" "$m/out-$mutation"
+    node -e '
+      const fs = require("fs"), [f, kind] = process.argv.slice(1);
+      const s = JSON.parse(fs.readFileSync(f, "utf8"));
+      const q = s.questions.find((x) => x.name === (kind === "required" ? "verdict" : "reason"));
+      if (kind === "required") q.required = !q.required;
+      else q.description = "Why is it not good?";
+      fs.writeFileSync(f, JSON.stringify(s));
+    ' "$m/out-$mutation/argilla/training/.argilla/settings.json" "$mutation"
+    node tests/exports/argilla-check.js "$m/out-$mutation" >"$TMP/why" 2>&1
+    if grep -q '^FAIL settings: required from the question' "$TMP/why"; then
+      pass "argilla: argilla-check.js refuses a question changed ($mutation)"
+    else
+      fail "argilla: argilla-check.js refuses a question changed ($mutation)" "$TMP/why"
+    fi
+  done
   # argilla-check.js refuses a suggestion that is not an option, and one
   # that differs from the gold
   for mutation in option gold; do

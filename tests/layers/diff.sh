@@ -397,6 +397,29 @@ EOF
   fi
   diff_has "an unknown category in changes is a warning" \
     "casebook\\.lua:3:[0-9]+: warning: manifest: unknown key 'changes\\.colour'" "$DIFF_OUT"
+
+  # one intended gold change acknowledged with a reason, the rule left on
+  # (a minor version: nothing announces the changes)
+  cat >"$DIFF_REPO/casebook.lua" <<'EOF'
+title = "Rating guide"
+version = "1.1.0"
+EOF
+  cp "$DIFF_REPO/cases.md" "$TMP/diff/cases.md.saved"
+  sed -i 's/^## Case c3: /<!-- casebook-ignore gold-change: a refusal is a little helpful (review 12) -->\n&/' "$DIFF_REPO/cases.md"
+  diff_run 60 "$CASEBOOK" check "$DIFF_REPO" --against v1.0
+  diff_status "check --against with one gold change acknowledged" 1
+  if grep -q "case 'c3' to 'helpfulness'" "$DIFF_OUT"; then
+    fail "diff an acknowledged gold change is not printed" "$DIFF_OUT"
+  else
+    pass "diff an acknowledged gold change is not printed"
+  fi
+  diff_has "the other gold changes are still errors" \
+    "error: gold change \\[case-removed\\]: final case 'c4' was removed" "$DIFF_OUT"
+  diff_has "the summary counts the acknowledged change" '\(1 silenced by casebook-ignore\)' "$DIFF_OUT"
+  diff_run 60 "$CASEBOOK" check "$DIFF_REPO" --against v1.0 --format json
+  diff_has "JSON keeps the acknowledged gold change as suppressed, with its reason" \
+    '"justification": "a refusal is a little helpful \(review 12\)"' "$DIFF_OUT"
+  cp "$TMP/diff/cases.md.saved" "$DIFF_REPO/cases.md"
   cp "$TMP/diff/casebook.lua.saved" "$DIFF_REPO/casebook.lua"
 
   diff_run 60 "$CASEBOOK" check "$DIFF_REPO" --against v0.9
@@ -585,6 +608,42 @@ diff_trust() {
   DIFF_REPO=$saved_repo
 }
 
+# diff_log: `casebook log` over the renames of the repository: the commit
+# that renamed borderline to minor says "renamed to" on the old id and
+# "renamed from" on the new one (not "removed" and "added"); a case
+# renamed in a repository of its own, in text and JSON.
+diff_log() {
+  diff_run 60 "$CASEBOOK" log harm.borderline "$DIFF_REPO"
+  diff_status "log of a renamed option" 0
+  diff_has "log: the rename commit says renamed to" \
+    '^2026-01-03  [0-9a-f]{7}  Ann Author  Rename borderline to minor$' "$DIFF_OUT"
+  diff_has "log: renamed to the new id" '^    renamed to harm\.minor$' "$DIFF_OUT"
+  if grep -q '^    removed$' "$DIFF_OUT"; then
+    fail "diff log: a rename is not a removal" "$DIFF_OUT"
+  else
+    pass "diff log: a rename is not a removal"
+  fi
+  diff_run 60 "$CASEBOOK" log harm.minor "$DIFF_REPO"
+  diff_has "log: renamed from the old id" '^    renamed from harm\.borderline$' "$DIFF_OUT"
+  # a case renamed (its chapter no longer holds the old id at all)
+  r=$TMP/diff/rename-repo
+  rm -rf "$r"
+  mkdir -p "$r"
+  DIFF_REPO_SAVED=$DIFF_REPO
+  DIFF_REPO=$r
+  diff_git -c init.defaultBranch=main init -q . &&
+    printf '# C\n\n## Question ok: Fine?\n\n| Option | Meaning |\n|---|---|\n| yes | Y. |\n| no | N. |\n\n## Case kill: Kill a process\n\n```prompt\nHow do I kill a hung process?\n```\n\n- ok: yes\n\nUnix.\n' >"$r/book.md" &&
+    diff_commit 1 "First" &&
+    sed -i 's/^## Case kill: /## Case hung-process: /' "$r/book.md" &&
+    diff_commit 2 "Rename the case"
+  DIFF_REPO=$DIFF_REPO_SAVED
+  diff_run 60 "$CASEBOOK" log kill "$r"
+  diff_has "log: a renamed case says renamed to" '^    renamed to hung-process$' "$DIFF_OUT"
+  diff_run 60 "$CASEBOOK" log kill "$r" --format json
+  diff_has "log JSON: renamed, with renamed_to" '"renamed_to": "hung-process"' "$DIFF_OUT"
+  diff_has "log JSON: the change is renamed" '"change": "renamed"' "$DIFF_OUT"
+}
+
 layer_diff() {
   if [ ! -x "$CASEBOOK" ]; then
     fail "diff: $CASEBOOK is missing"
@@ -605,6 +664,7 @@ layer_diff() {
   diff_formats
   diff_schema
   diff_check
+  diff_log
   diff_since
   diff_trust
 }

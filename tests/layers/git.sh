@@ -373,6 +373,12 @@ EOF
   [ $RC -eq 2 ] && [ ! -s "$GOUT" ]
   git_expect "log of an unknown id: exit 2" $?
   git_same "log of an unknown id: did you mean" "$TMP/git/want" "$GERR"
+  git_run log-option-alone log unsafe "$R/guide"
+  printf "casebook: no element 'unsafe' in the book or its history; did you mean 'harm.unsafe'?\n" >"$TMP/git/want"
+  git_same "log of an option by its own id: did you mean QUESTION.OPTION" "$TMP/git/want" "$GERR"
+  git_run log-option-typo log unsaef "$R/guide"
+  printf "casebook: no element 'unsaef' in the book or its history; did you mean 'harm.unsafe'?\n" >"$TMP/git/want"
+  git_same "log of an option by its own id, misspelt: did you mean" "$TMP/git/want" "$GERR"
 
   # the repository was only read
   SUM1=$(git_checksum "$R/.git")

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MIT
 # tests/layers/site.sh: the annotator site (`sh tests/run.sh site`).
 #
-# Builds three sites (the XSS casebook, the example, the Chinese and
-# Japanese one) and checks them in headless Chromium from Debian through
+# Builds the sites of the XSS casebook, the example, and the Chinese and
+# Japanese one (with its language set to zh, to ja, and with words of the
+# project's own) and checks them in headless Chromium from Debian through
 # playwright-core (tests/browser/site.test.js): no payload of the XSS
 # casebook runs, the example passes the Nu HTML checker and axe-core,
 # search works from file:// in English, Chinese and Japanese, the cases
@@ -18,8 +19,24 @@ site_build() {
   [ -f "$TMP/site-$1/html/index.html" ]
 }
 
+# site_book NAME LINES: a copy of the Chinese and Japanese example in
+# $TMP/book-NAME with LINES added to its manifest.
+site_book() {
+  rm -rf "$TMP/book-$1" && mkdir -p "$TMP/book-$1"
+  cp casebooks/zh/*.md casebooks/zh/casebook.lua "$TMP/book-$1/"
+  printf '\n%s\n' "$2" >>"$TMP/book-$1/casebook.lua"
+}
+
 layer_site() {
-  for b in xss:casebooks/tests/xss example:casebooks/chat-safety zh:casebooks/zh; do
+  # The example in Chinese and in Japanese (its language set), and with
+  # some words of the site the project's own (one with markup, which
+  # must stay text).
+  site_book zh 'language = "zh"'
+  site_book ja 'language = "ja"'
+  site_book words 'language = "zh-Hant"
+strings = { search_label = "Find a rule", cases = "Examples <b>x</b>", skip_to_content = "Jump to the text" }'
+  for b in xss:casebooks/tests/xss example:casebooks/chat-safety zh:"$TMP/book-zh" \
+    ja:"$TMP/book-ja" words:"$TMP/book-words"; do
     if site_build "${b%%:*}" "${b#*:}"; then
       pass "site build ${b%%:*}"
     else
@@ -45,7 +62,9 @@ layer_site() {
   for f in "$ex"/*.html "$TMP"/site-xss/html/*.html; do
     grep -q "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'self';" "$f" ||
       echo "no policy: $f" >>"$TMP/site-csp.txt"
-    grep -o '<script[^>]*>' "$f" | grep -E -v '^<script src="site.js" defer(="defer")?>$' >>"$TMP/site-csp.txt"
+    # the site's words for site.js are a JSON data block, which never runs
+    grep -o '<script[^>]*>' "$f" |
+      grep -E -v '^<script (src="site.js" defer(="defer")?|type="application/json" data-casebook="strings")>$' >>"$TMP/site-csp.txt"
     # event handler attributes: names, once the (escaped) values are gone
     sed 's/="[^"]*"/=""/g' "$f" | grep -E -i -o '<[a-z][^>]* on[a-z]+=[^>]*>' | head -3 >>"$TMP/site-csp.txt"
   done
@@ -105,6 +124,59 @@ layer_site() {
     fail "site own templates" "$TMP/site-own.out"
   fi
 
+  # The site's words: <html lang> and the built-in table of the manifest's
+  # language (zh-Hant takes zh's), the project's own words over them,
+  # escaped; no data-ui attribute of the template is left.
+  zh=$TMP/site-zh/html ja=$TMP/site-ja/html wo=$TMP/site-words/html
+  if grep -q '^<html lang="en">' "$ex/index.html" &&
+    grep -q '^<html lang="zh">' "$zh/index.html" &&
+    grep -q '<a class="skip" href="#main">跳到正文</a>' "$zh/index.html" &&
+    grep -q '<h1>案例</h1>' "$zh/cases.html" &&
+    grep -q '^<html lang="ja">' "$ja/index.html" &&
+    grep -q '<a class="skip" href="#main">本文へ移動</a>' "$ja/index.html" &&
+    grep -q '<h1>事例</h1>' "$ja/cases.html" &&
+    grep -q 'placeholder="検索  /"' "$ja/index.html" &&
+    grep -q '"close_search":"検索を閉じる"' "$ja/index.html" &&
+    ! grep -q 'data-ui' "$ex/index.html" "$ja/index.html"; then
+    pass "site languages"
+  else
+    fail "site languages"
+  fi
+  if grep -q '^<html lang="zh-Hant">' "$wo/index.html" &&
+    grep -q '>Find a rule</label>' "$wo/index.html" &&
+    grep -q '<a class="skip" href="#main">Jump to the text</a>' "$wo/index.html" &&
+    grep -q '<h1>Examples &lt;b&gt;x&lt;/b&gt;</h1>' "$wo/cases.html" &&
+    grep -q 'aria-label="搜索结果"' "$wo/index.html"; then
+    pass "site words of the project"
+  else
+    fail "site words of the project" "$TMP/site-words.out"
+  fi
+
+  # The build cache: a new language or new words in the manifest give
+  # new pages on the next build into the same directory.
+  site_book cache ''
+  cb=$TMP/book-cache out=$TMP/site-cache
+  rm -rf "$out"
+  "$CASEBOOK" -q build "$cb" -o "$out" >"$TMP/site-cache.out" 2>&1
+  l1=$(head -c 200 "$out/html/index.html" | grep -c '<html lang="en">')
+  printf 'language = "ja"\n' >>"$cb/casebook.lua"
+  "$CASEBOOK" -q build "$cb" -o "$out" >>"$TMP/site-cache.out" 2>&1
+  l2=$(grep -c '<h1>事例</h1>' "$out/html/cases.html")
+  printf 'strings = { cases = "Beispiele" }\n' >>"$cb/casebook.lua"
+  "$CASEBOOK" -q build "$cb" -o "$out" >>"$TMP/site-cache.out" 2>&1
+  l3=$(grep -c '<h1>Beispiele</h1>' "$out/html/cases.html")
+  # and back: the same manifest as the first build, from the cache
+  site_book cache ''
+  "$CASEBOOK" -q build "$cb" -o "$out" >>"$TMP/site-cache.out" 2>&1
+  l4=$(head -c 200 "$out/html/index.html" | grep -c '<html lang="en">')
+  if [ -d "$out/.cache" ] && [ "$l1$l2$l3$l4" = 1111 ]; then
+    pass "site cache (language and words)"
+  else
+    echo "en, ja, own words, en again: $l1 $l2 $l3 $l4" >>"$TMP/site-cache.out"
+    ls -a "$out" >>"$TMP/site-cache.out"
+    fail "site cache (language and words)" "$TMP/site-cache.out"
+  fi
+
   # History from a real repository: markers on what changed since a tag,
   # the changes page, the last change of each case.
   need_cmd git git
@@ -121,7 +193,7 @@ layer_site() {
     h=$repo/_build/html
     if grep -q '<p class="history added">New since v1</p>' "$h/book.html" &&
       grep -q '<p class="history changed">Changed since v1</p>' "$h/book.html" &&
-      grep -q '<p class="last-changed"><span class="k">Last changed </span>[0-9-]* (v1)</p>' "$h/book.html" &&
+      grep -q '<p class="last-changed"><span class="k">Last changed</span> [0-9-]* (v1)</p>' "$h/book.html" &&
       grep -q '<h1>Changes since v1</h1>' "$h/changes.html" &&
       grep -q '<a href="book.html#case-c2"><code>c2</code></a>' "$h/changes.html" &&
       grep -q '<a href="book.html#option-harm-harmful"><code>harm/harmful</code></a>' "$h/changes.html"; then
@@ -150,7 +222,7 @@ layer_site() {
   shots=$BUILD/screenshots
   run_limited 900 "$TMP/site-browser.out" "$TMP/site-browser.err" \
     node "$ROOT/tests/browser/site.test.js" "$TMP/site-xss/html" "$ex" \
-    "$TMP/site-zh/html" "$shots"
+    "$TMP/site-zh/html" "$shots" "$TMP/site-ja/html" "$TMP/site-words/html"
   while IFS= read -r line; do
     case $line in
     "ok "*) pass "site browser ${line#ok }" ;;

@@ -345,9 +345,9 @@ static void test_when(void) {
              "    report(c, show(casebook.compile_when({ when = '_ENV[\"over-refusal\"] == \"x\" and (function(y) return y end)(extra) and (\"a\" .. over_refusal):len() > 1 -- zzz' })))\n"
              "    local own = { answers = { { question = 'harm', kind = 'option', items = { 'safe' } },\n"
              "      { question = 'issues', kind = 'options', items = { 'tone' } },\n"
-             "      { question = 'harm', response = 'B', kind = 'option', items = { 'harmful' } } } }\n"
+             "      { question = 'harm', response = 'B', kind = 'option', items = { 'bad' } } } }\n"
              "    report(c, show(casebook.eval_when({ when = 'harm == \"safe\" and \"tone\" in issues and not issues.length' }, own)))\n"
-             "    report(c, show(casebook.eval_when({ when = 'harm == \"harmful\"' }, own, 'B')))\n"
+             "    report(c, show(casebook.eval_when({ when = 'harm == \"bad\"' }, own, 'B')))\n"
              "  end }\n",
              -1);
   cb_ctx *ctx = check_dir(dir);

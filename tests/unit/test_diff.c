@@ -344,9 +344,20 @@ static void test_check_against(void) {
   static const struct {
     const char *old_manifest, *new_manifest, *want;
   } cases[] = {
+      /* the first breaking error says what would announce it, and how
+       * to acknowledge one */
       {"version = \"1.0\"\n", "version = \"1.1\"\n",
        "error breaking-change 5 breaking change [option-removed]: option 'b' "
-       "was removed from question 'h'\n"},
+       "was removed from question 'h'; version = \"2.0\" in the manifest (a "
+       "major version change) turns breaking changes into notes, and <!-- "
+       "casebook-ignore breaking-change: why --> before a case's heading (or "
+       "an element's) acknowledges one\n"},
+      {"", "",
+       "error breaking-change 5 breaking change [option-removed]: option 'b' "
+       "was removed from question 'h'; a major version change of the "
+       "manifest's version turns breaking changes into notes, and <!-- "
+       "casebook-ignore breaking-change: why --> before a case's heading (or "
+       "an element's) acknowledges one\n"},
       {"version = \"1.0\"\n", "version = \"2.0\"\n",
        "note breaking-change 5 breaking change [option-removed]: option 'b' "
        "was removed from question 'h' (announced by the major version "

@@ -264,15 +264,16 @@ static cb_book *make_book(cb_arena *a, const char *root) {
   c->inputs = cb_arena_calloc(a, 4, sizeof(cb_input));
   c->n_inputs = 4;
   c->inputs[0] = (cb_input){CB_IN_PROMPT,       NULL,     "prompt", hostile,
-                            sizeof hostile - 1, at(1, 31)};
+                            sizeof hostile - 1, at(1, 31), '`'};
   c->inputs[1] =
       (cb_input){CB_IN_RESPONSE,       "A",      "response A", bad_bytes,
-                 sizeof bad_bytes - 1, at(1, 34)};
+                 sizeof bad_bytes - 1, at(1, 34), '`'};
   c->inputs[2] =
-      (cb_input){CB_IN_RESPONSE, "B", "response B", big, BIG_LEN, at(1, 37)};
+      (cb_input){CB_IN_RESPONSE, "B",       "response B", big,
+                 BIG_LEN,        at(1, 37), '`'};
   c->inputs[3] = (cb_input){
       CB_IN_RESPONSE, "C", "response C", "\nstarts with a newline", 22,
-      at(1, 40)};
+      at(1, 40), '`'};
   c->answers = cb_arena_calloc(a, 8, sizeof(cb_answer));
   cb_answer *an = c->answers;
   const char **one = cb_arena_calloc(a, 1, sizeof(char *));
@@ -353,7 +354,7 @@ static cb_book *make_book(cb_arena *a, const char *root) {
   c->inputs = cb_arena_calloc(a, 1, sizeof(cb_input));
   c->n_inputs = 1;
   c->inputs[0] =
-      (cb_input){CB_IN_PROMPT, NULL, "prompt", "draft", 5, at(1, 51)};
+      (cb_input){CB_IN_PROMPT, NULL, "prompt", "draft", 5, at(1, 51), '`'};
 
   c = &b->cases[2];
   c->id = "c3";
@@ -362,8 +363,10 @@ static cb_book *make_book(cb_arena *a, const char *root) {
   c->chapter = 1;
   c->inputs = cb_arena_calloc(a, 2, sizeof(cb_input));
   c->n_inputs = 2;
-  c->inputs[0] = (cb_input){CB_IN_SYSTEM, NULL, "system", "sys", 3, at(1, 61)};
-  c->inputs[1] = (cb_input){CB_IN_RESPONSE, "", "response", "r", 1, at(1, 63)};
+  c->inputs[0] =
+      (cb_input){CB_IN_SYSTEM, NULL, "system", "sys", 3, at(1, 61), '`'};
+  c->inputs[1] =
+      (cb_input){CB_IN_RESPONSE, "", "response", "r", 1, at(1, 63), '`'};
   c->answers = cb_arena_calloc(a, 2, sizeof(cb_answer));
   c->answers[0] = (cb_answer){.key = "verdict",
                               .raw = "good",
@@ -592,11 +595,17 @@ static int has_id(xmlNodePtr n, const char *id, int *dups, int *scripts) {
     if (n->type != XML_ELEMENT_NODE)
       continue;
     if (strcmp((const char *)n->name, "script") == 0) {
-      /* the site's own script is the one allowed */
+      /* the site's own script is the one allowed, besides the JSON data
+       * block of its words, which never runs */
       xmlChar *src = xmlGetProp(n, BAD_CAST "src");
-      if (!src || strcmp((const char *)src, "site.js") != 0 || n->children)
+      xmlChar *type = xmlGetProp(n, BAD_CAST "type");
+      int words = !src && type &&
+                  strcmp((const char *)type, "application/json") == 0;
+      if (!words &&
+          (!src || strcmp((const char *)src, "site.js") != 0 || n->children))
         (*scripts)++;
       xmlFree(src);
+      xmlFree(type);
     }
     xmlChar *v = xmlGetProp(n, BAD_CAST "id");
     if (v && strcmp((const char *)v, id) == 0)
@@ -757,11 +766,16 @@ static void check_html(const char *out) {
     CHECK(strncmp(p->data, "<!DOCTYPE html>\n<html lang=\"en\">", 31) == 0);
     CHECK(strlen(p->data) == p->len); /* no NUL byte */
     CHECK(cb_utf8__text_ok(p->data, p->len, CB_TEXT_HTML));
-    /* one script: the site's own, empty, at the end of <head> */
+    /* one script: the site's own, empty, at the end of <head>, then the
+     * JSON data block of the site's words (which never runs), last */
     const char *sc = strstr(p->data, "<script");
     CHECK(sc && strncmp(sc, "<script src=\"site.js\" defer=\"defer\"></script>"
-                        "\n</head>", 52) == 0);
-    CHECK(sc && strstr(sc + 1, "<script") == NULL);
+                        "\n<script type=\"application/json\" "
+                        "data-casebook=\"strings\">{\"question\":",
+                        104) == 0);
+    const char *words = sc ? strstr(sc + 1, "<script") : NULL;
+    CHECK(words && strstr(words, "}</script></head>") != NULL &&
+          strstr(words + 1, "<script") == NULL);
     CHECK(strstr(p->data, "<head><meta http-equiv=\"Content-Security-Policy\"")
           != NULL);
     CHECK(strstr(p->data, "cb-link:") == NULL || p == &intro);
@@ -932,7 +946,7 @@ static void test_big(cb_ctx *ctx, const char *out) {
     c->loc = at(c->chapter, (uint32_t)(i + 1));
     c->inputs = cb_arena_calloc(a, 1, sizeof(cb_input));
     c->inputs[0] = (cb_input){CB_IN_PROMPT, NULL,  "prompt",
-                              text,         INPUT, at(c->chapter, 1)};
+                              text,         INPUT, at(c->chapter, 1), '`'};
     c->n_inputs = 1;
     c->answers = cb_arena_calloc(a, 1, sizeof(cb_answer));
     c->answers[0] = (cb_answer){.key = "q",

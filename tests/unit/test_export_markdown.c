@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_export_markdown.c: unit tests of cb_export__markdown_text
- * (export_util.c), the chapters' Markdown with its raw HTML made text, as
- * the Argilla guidelines carry it: every raw HTML node cmark-gfm finds is
- * gone from the result, whatever the blocks around it, and text without
- * raw HTML is kept byte for byte.
+ * test_export_markdown.c: unit tests of the raw HTML of the tools'
+ * guidelines (cb_export__guidelines, export_guidelines.c), the chapters
+ * written back as Markdown: every raw HTML node cmark-gfm finds in a
+ * chapter is text in the result, whatever the blocks around it, and a
+ * chapter without raw HTML, links or elements renders to the same HTML as
+ * the chapter itself; a chapter nested too deep to write back is shown as
+ * written, in a code block.
  */
 #include <cmark-gfm.h>
 #include <string.h>
 
 #include "alloc.h"
-#include "export_util.h"
+#include "casebook/casebook.h"
+#include "ctx.h"
+#include "export_guidelines.h"
 #include "parse.h"
 #include "testlib.h"
 
@@ -35,13 +39,37 @@ static int raw_html_nodes(const char *text, size_t len) {
   return n;
 }
 
-/* Escapes md and checks that no raw HTML is left; returns the result (the
- * caller frees it with cb_buf_free). */
-static cb_buf escaped(const char *md, size_t len) {
+/* The guidelines of a book of one chapter, md (the caller frees them with
+ * cb_buf_free). */
+static cb_buf guidelines(const char *md, size_t len) {
   cb_buf out = {0};
-  CHECK_INT(cb_export__markdown_text(&out, md, len), 0);
+  cb_ctx *ctx = NULL;
+  CHECK_INT(cb_ctx_new(&ctx, NULL), 0);
+  cb_source_file f = {"c.md", md, len};
+  const cb_book *book = NULL;
+  CHECK_INT(cb_book_load_files(&book, ctx, &f, 1), 0);
+  if (book)
+    CHECK_INT(cb_export__guidelines(&out, ctx, book, NULL), 0);
+  cb_ctx_free(ctx);
+  return out;
+}
+
+/* The guidelines of md, checked to hold no raw HTML where md had some. */
+static cb_buf escaped(const char *md, size_t len) {
+  cb_buf out = guidelines(md, len);
   CHECK(raw_html_nodes(md, len) > 0);
   CHECK_INT(raw_html_nodes(out.data ? out.data : "", out.len), 0);
+  return out;
+}
+
+/* md as HTML, with casebook's parser (the caller frees it). */
+static cb_buf html_of(const char *md, size_t len) {
+  cb_buf out = {0};
+  cmark_node *doc = cb_parse__document(md, len);
+  CHECK(doc != NULL);
+  if (doc)
+    CHECK_INT(cb_parse__render_html(&out, doc, doc, 1), 0);
+  cb_parse__release(doc);
   return out;
 }
 
@@ -56,14 +84,19 @@ static void test_exact(void) {
       "`code <b>` stays code, \\<i> stays escaped.\n";
   cb_buf out = escaped(md, sizeof md - 1);
   CHECK_STR(cb_buf_cstr(&out),
-            "Prose with &lt;script>alert(1)&lt;/script> and &lt;img src=x "
-            "onerror=alert(1)>.\n"
+            "Prose with \\<script\\>alert(1)\\</script\\> and \\<img src=x "
+            "onerror=alert(1)\\>.\n"
             "\n"
-            "&lt;div onclick=alert(1)>\n"
-            "block &lt;b>bold&lt;/b>\n"
-            "&lt;/div>\n"
+            "\\<div onclick=alert(1)\\>\n"
+            "block \\<b\\>bold\\</b\\>\n"
+            "\\</div\\>\n"
             "\n"
-            "`code <b>` stays code, \\<i> stays escaped.\n");
+            "`code <b>` stays code, \\<i\\> stays escaped.\n");
+  cb_buf html = html_of(out.data, out.len);
+  CHECK(strstr(cb_buf_cstr(&html),
+               "<p>Prose with &lt;script&gt;alert(1)&lt;/script&gt; and") !=
+        NULL);
+  cb_buf_free(&html);
   cb_buf_free(&out);
 }
 
@@ -99,36 +132,77 @@ static void test_hard(void) {
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     size_t len = lens[i] ? lens[i] : strlen(cases[i]);
     cb_buf out = escaped(cases[i], len);
-    CHECK(out.len >= len);
+    CHECK(out.len > 0);
     cb_buf_free(&out);
   }
 }
 
-/* A text without raw HTML comes back byte for byte, '<' and all. */
+/* A chapter without raw HTML, links or elements reads the same: its
+ * guidelines render to the HTML the chapter renders to, '<' and all. */
 static void test_unchanged(void) {
   static const char md[] =
       "# T\n\n1 < 2 and a <http://example.com> autolink, `<b>`, \\<i>,\n"
-      "&lt;script&gt; as an entity.\n\n~~~\n<script>in code</script>\n~~~\n";
-  cb_buf out = {0};
+      "&lt;script&gt; as an entity, *em* and **strong**, a_b_c, 2. x\n\n"
+      "~~~\n<script>in code</script>\n~~~\n\n"
+      "1. one\n2. two\n   - nested\n\n> quote # not a heading\n\n"
+      "| a | b |\n|---|---|\n| `|` | x \\| y |\n\n- [ ] task\n\n"
+      "Line  \nbreak and ~~strike~~.\n";
   CHECK_INT(raw_html_nodes(md, sizeof md - 1), 0);
-  CHECK_INT(cb_export__markdown_text(&out, md, sizeof md - 1), 0);
-  CHECK_INT((long long)out.len, (long long)(sizeof md - 1));
-  CHECK(out.data && memcmp(out.data, md, sizeof md - 1) == 0);
+  cb_buf out = guidelines(md, sizeof md - 1);
+  cb_buf want = html_of(md, sizeof md - 1);
+  cb_buf got = html_of(out.data ? out.data : "", out.len);
+  CHECK_STR(cb_buf_cstr(&got), cb_buf_cstr(&want));
   cb_buf_free(&out);
-  /* an empty chapter's text is NULL: nothing to read, nothing written */
-  CHECK_INT(cb_export__markdown_text(&out, NULL, 0), 0);
-  CHECK_INT((long long)out.len, 0);
+  cb_buf_free(&want);
+  cb_buf_free(&got);
+  /* an empty chapter: nothing written but its line end */
+  out = guidelines("", 0);
+  CHECK(out.len <= 1);
   cb_buf_free(&out);
 }
 
-/* Many blocks whose escaping turns the next lines into paragraphs with
- * tags of their own: every one of them is escaped. */
+/* Many script blocks, each followed by an indented line: every block is
+ * text, every indented line stays code. */
 static void test_many_tags(void) {
   cb_buf md = {0};
   for (int i = 0; i < 40; i++)
     cb_buf_puts(&md, "<script>x</script>\n    <b>y</b>\n");
   cb_buf out = escaped(cb_buf_cstr(&md), md.len);
-  CHECK(out.data && !memchr(out.data, '<', out.len));
+  /* each script block is text, each indented line code */
+  int scripts = 0, code = 0;
+  for (const char *p = cb_buf_cstr(&out); (p = strstr(p, "\\<script\\>")); p++)
+    scripts++;
+  for (const char *p = cb_buf_cstr(&out); (p = strstr(p, "    <b>y</b>")); p++)
+    code++;
+  CHECK_INT(scripts, 40);
+  CHECK_INT(code, 40);
+  cb_buf_free(&out);
+  cb_buf_free(&md);
+}
+
+/* Quotes nested past the limit, with lazy lines that would each repeat
+ * every '>': the chapter comes out as written, in one code block whose
+ * fence no run of '`' in it can close, about the size of the input. */
+static void test_deep(void) {
+  cb_buf md = {0};
+  cb_buf_puts(&md, "# T\n\n");
+  for (int i = 0; i < 500; i++)
+    cb_buf_puts(&md, "> ");
+  cb_buf_puts(&md, "x <script>y</script>\n");
+  for (int i = 0; i < 500; i++)
+    cb_buf_puts(&md, "lazy ```` line\n");
+  cb_buf out = guidelines(md.data, md.len);
+  CHECK(out.len < md.len + 64);
+  CHECK(strncmp(cb_buf_cstr(&out), "`````\n# T\n", 10) == 0);
+  cmark_node *doc = cb_parse__document(out.data ? out.data : "", out.len);
+  CHECK(doc != NULL);
+  if (doc) {
+    cmark_node *code = cmark_node_first_child(doc);
+    CHECK(code && cmark_node_get_type(code) == CMARK_NODE_CODE_BLOCK &&
+          !cmark_node_next(code));
+    CHECK(code && strlen(cmark_node_get_literal(code)) == md.len);
+  }
+  cb_parse__release(doc);
   cb_buf_free(&out);
   cb_buf_free(&md);
 }
@@ -138,5 +212,6 @@ int main(void) {
   test_hard();
   test_unchanged();
   test_many_tags();
+  test_deep();
   return test_report("export markdown");
 }

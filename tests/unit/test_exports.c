@@ -4,8 +4,11 @@
  * exports (export_xml.c, export_schema.c, export_judge.c) on a book
  * loaded from memory: rubric.xml validation and its failure as an
  * internal error, the cleaning of text XML cannot hold, and the response
- * names the schema and judge exports use; each of them, and the evals
- * export (export_evals.c), with memory running out at each allocation.
+ * names the schema and judge exports use; the guidelines of the tools
+ * (export_guidelines.c): links to the site or text, property lists in
+ * words, raw HTML as text; each exporter, the Argilla and evals exports
+ * (export_argilla.c, export_evals.c) too, with memory running out at each
+ * allocation.
  */
 #include <jansson.h>
 #include <libxml/xmlmemory.h>
@@ -15,6 +18,8 @@
 #include "casebook/casebook.h"
 #include "ctx.h"
 #include "embed.h"
+#include "export.h"
+#include "export_guidelines.h"
 #include "export_schema.h"
 #include "export_xml.h"
 #include "projtest.h"
@@ -89,12 +94,21 @@ static void check_file(const char *out, const char *name,
   free(text);
 }
 
-static void test_book(void) {
-  cb_ctx *ctx = NULL;
-  CHECK_INT(cb_ctx_new(&ctx, NULL), 0);
-  cb_source_file f = {"tone.md", chapter, sizeof chapter - 1};
+/* The book of one chapter, path and text, loaded in a new *ctx (freed by
+ * the caller); NULL when it does not load. */
+static const cb_book *load_one(cb_ctx **ctx, const char *path, const char *text,
+                               size_t len) {
+  *ctx = NULL;
+  CHECK_INT(cb_ctx_new(ctx, NULL), 0);
+  cb_source_file f = {path, text, len};
   const cb_book *book = NULL;
-  CHECK_INT(cb_book_load_files(&book, ctx, &f, 1), 0);
+  CHECK_INT(cb_book_load_files(&book, *ctx, &f, 1), 0);
+  return book;
+}
+
+static void test_book(void) {
+  cb_ctx *ctx;
+  const cb_book *book = load_one(&ctx, "tone.md", chapter, sizeof chapter - 1);
   if (!book) {
     cb_ctx_free(ctx);
     return;
@@ -119,9 +133,9 @@ static void test_book(void) {
       "<question id=\"pick\" type=\"pairwise\""};
   static const char *const schema_has[] = {
       "\"https://json-schema.org/draft/2020-12/schema\"", "\"propertyNames\""};
-  static const char *const prompt_has[] = {
-      "### Example 1: case `one`", "{\"A\":\"calm\",\"B\":\"loud\"}",
-      "{{case}}\n"};
+  static const char *const prompt_has[] = {"### Example 1: case `one`",
+                                           "{\"A\":\"calm\",\"B\":\"loud\"}",
+                                           "{{case}}\n"};
   check_file(out, "rubric.xml", xml_has, COUNT(xml_has));
   check_file(out, "annotation.schema.json", schema_has, COUNT(schema_has));
   check_file(out, "judge/prompts/tone.md", prompt_has, COUNT(prompt_has));
@@ -201,9 +215,98 @@ static void test_when(void) {
   cb_ctx_free(ctx);
 }
 
-/* Exporters as export.c lists them. */
-int cb_export_judge__run(cb_ctx *ctx, const cb_book *book, const char *outdir);
-int cb_export_evals__run(cb_ctx *ctx, const cb_book *book, const char *outdir);
+static const char guide[] =
+    "# Guide\n\n"
+    "See [the harm question](question:harm), [safe](option:harm/safe), "
+    "[a case](case:c1), [nowhere](case:nope), [web](https://example.com/x), "
+    "[js](javascript:alert(1)) and ![chart](img.png).\n\n"
+    "<!-- casebook-ignore some-rule: a reason -->\n\n"
+    "Text <b>bold</b>.\n\n"
+    "## Question harm: Is it harmful?\n\n"
+    "- required: no\n- when: tone == \"calm\"\n\n"
+    "| Option | Meaning |\n|---|---|\n| safe | Safe |\n| harmful | Bad |\n\n"
+    "## Question tone: Tone\n\n"
+    "| Option | Meaning |\n|---|---|\n| calm | Calm |\n| loud | Loud |\n\n"
+    "## Criterion crit: Be careful\n\n- applies-to: harm\n\nRule text.\n\n"
+    "## Case c1: One\n\n```prompt\nHi\n```\n\n```response\nHello\n```\n\n"
+    "- harm: safe\n- tone: calm\n- criteria: crit\n- tags: x\n\nWhy.\n";
+
+/* Checks that s holds part (want 1) or not (want 0). */
+static void holds(const char *s, const char *part, int want) {
+  int got = strstr(s, part) != NULL;
+  CHECK(got == want);
+  if (got != want)
+    fprintf(stderr, "%s '%s' in:\n%s\n", want ? "no" : "unexpected", part, s);
+}
+
+/* The guidelines of a chapter with each kind of link, raw HTML, a comment
+ * and the property lists of a question, a criterion and a case; without
+ * site_url, then with it. */
+static void test_guidelines(void) {
+  cb_ctx *ctx;
+  const cb_book *book = load_one(&ctx, "guide.md", guide, sizeof guide - 1);
+  if (!book) {
+    cb_ctx_free(ctx);
+    return;
+  }
+  cb_buf md = {0};
+  CHECK_INT(cb_export__guidelines(&md, ctx, book, NULL), 0);
+  const char *s = cb_buf_cstr(&md);
+  static const char *const plain[] = {
+      "See the harm question, safe, a case, nowhere, "
+      "[web](https://example.com/x), js and chart.",
+      "Text \\<b\\>bold\\</b\\>.",
+      "*Optional; asked only when the answer to \u201cTone\u201d is "
+      "\u201ccalm\u201d.*",
+      "*Applies to \u201cIs it harmful?\u201d.*",
+      "- Is it harmful? safe\n",
+      "- Tone: calm\n",
+      "- Demonstrates Be careful\n",
+      "Why.\n"};
+  for (size_t i = 0; i < sizeof plain / sizeof *plain; i++)
+    holds(s, plain[i], 1);
+  static const char *const never[] = {
+      "question:",  "option:",         "case:", "javascript",
+      "img.png",    "casebook-ignore", "<b>",   "when:",
+      "applies-to", "required:",       "tags",  "criteria:"};
+  for (size_t i = 0; i < sizeof never / sizeof *never; i++)
+    holds(s, never[i], 0);
+
+  /* with site_url: the same links, absolute, to the site's anchors */
+  ((cb_book *)book)->manifest.site_url = "https://example.org/g/";
+  cb_buf_reset(&md);
+  CHECK_INT(cb_export__guidelines(&md, ctx, book, NULL), 0);
+  s = cb_buf_cstr(&md);
+  static const char *const linked[] = {
+      "See [the harm "
+      "question](https://example.org/g/guide.html#question-harm), "
+      "[safe](https://example.org/g/guide.html#option-harm-safe), "
+      "[a case](https://example.org/g/guide.html#case-c1), nowhere, "
+      "[web](https://example.com/x), js and chart.",
+      "*Applies to \u201c[Is it harmful?](https://example.org/g/"
+      "guide.html#question-harm)\u201d.*",
+      "- [Is it harmful?](https://example.org/g/guide.html#question-harm) "
+      "safe\n",
+      "- Demonstrates [Be careful](https://example.org/g/"
+      "guide.html#criterion-crit)\n"};
+  for (size_t i = 0; i < sizeof linked / sizeof *linked; i++)
+    holds(s, linked[i], 1);
+
+  /* a hidden case: its whole section is left out, the rest kept */
+  unsigned char hide[1] = {1};
+  CHECK_INT((long long)book->n_cases, 1);
+  cb_buf_reset(&md);
+  CHECK_INT(cb_export__guidelines(&md, ctx, book, hide), 0);
+  s = cb_buf_cstr(&md);
+  holds(s, "Case c1", 0);
+  holds(s, "Hello", 0);
+  holds(s, "Why.", 0);
+  holds(s, "Rule text.", 1);
+  holds(s, "a case, nowhere", 1); /* the link to it is text */
+  holds(s, "#case-c1", 0);
+  cb_buf_free(&md);
+  cb_ctx_free(ctx);
+}
 
 /* Out of memory at each allocation in turn, in each exporter: a clean
  * CB_ENOMEM with a message, no temporary file left, until one succeeds.
@@ -216,7 +319,8 @@ static void test_out_of_memory(void) {
   } exporters[] = {{"xml", cb_export_xml__run},
                    {"schema", cb_export_schema__run},
                    {"judge", cb_export_judge__run},
-                   {"evals", cb_export_evals__run}};
+                   {"evals", cb_export_evals__run},
+                   {"argilla", cb_export_argilla__run}};
   cb_ctx *ctx = NULL;
   CHECK_INT(cb_ctx_new(&ctx, NULL), 0);
   xmlMemSetup(free, malloc, realloc, strdup);
@@ -256,6 +360,7 @@ static void test_out_of_memory(void) {
 int main(void) {
   test_book();
   test_when();
+  test_guidelines();
   test_out_of_memory();
   return test_report("exports");
 }

@@ -183,9 +183,9 @@ static void test_history(void) {
   proj_blob page = proj_slurp(dir, "book.html");
   CHECK(has(&page, "<p class=\"history changed\">Changed since v1.2</p>"));
   CHECK(has(&page, "<p class=\"history added\">New since v1.2</p>"));
-  CHECK(has(&page, "<p class=\"last-changed\"><span class=\"k\">Last changed "
-                   "</span>2024-05-02 (v1.3)</p>"));
-  CHECK(has(&page, "<span class=\"k\">Last changed </span>2024-04-01 "
+  CHECK(has(&page, "<p class=\"last-changed\"><span class=\"k\">Last changed"
+                   "</span> 2024-05-02 (v1.3)</p>"));
+  CHECK(has(&page, "<span class=\"k\">Last changed</span> 2024-04-01 "
                    "(<code>fedcba987654</code>)"));
   free(page.data);
   proj_blob ch = proj_slurp(dir, "changes.html");
