@@ -602,6 +602,18 @@ void cb_blocks__finish_question(chapter_state *s, cb_question *q, element *el) {
   if ((p = find_prop(q->props, q->n_props, "scope")) &&
       strcasecmp(p->value, "response") == 0)
     q->scope = CB_SCOPE_RESPONSE;
+  if ((p = find_prop(q->props, q->n_props, "min-replies"))) {
+    /* a whole number 2..1000; anything else is left at 0 and reported
+     * by the bad-property rule */
+    long n = 0;
+    const char *v = p->value;
+    size_t len = strlen(v);
+    for (size_t i = 0; i < len && i < 5 && isdigit((unsigned char)v[i]); i++)
+      n = n * 10 + (v[i] - '0');
+    if (len && len < 5 && strspn(v, "0123456789") == len && n >= 2 &&
+        n <= 1000)
+      q->min_replies = (int)n;
+  }
   q->guidance.html = cb_arena_strdup(b->ctx->arena, cb_buf_cstr(&el->html));
   q->guidance.text = cb_arena_strdup(b->ctx->arena, cb_buf_cstr(&el->text));
 }

@@ -156,6 +156,7 @@ static void put_question(cb_codec_wr *w, const cb_question *q) {
   put_req(w, q->hint);
   put_strlist(w, &q->responses);
   cb_codec__put_u(w, (uint64_t)q->scope);
+  cb_codec__put_i(w, q->min_replies);
   put_n(w, q->options, q->n_options);
   for (size_t i = 0; q->options && i < q->n_options; i++) {
     const cb_option *o = &q->options[i];
@@ -551,6 +552,9 @@ static void get_question(cb_codec_rd *r, cb_question *q) {
   q->hint = get_req(r);
   get_strlist(r, &q->responses);
   q->scope = (cb_scope)cb_codec__get_enum(r, CB_SCOPE_RESPONSE);
+  q->min_replies = (int)cb_codec__get_i(r);
+  if (q->min_replies < 0 || q->min_replies > 1000)
+    r->bad = 1;
   q->options = get_arr(r, &q->n_options, sizeof *q->options);
   for (size_t i = 0; q->options && i < q->n_options && !r->bad; i++) {
     cb_option *o = &q->options[i];
@@ -755,6 +759,7 @@ int cb_codec__put_chapter(cb_buf *out, const cb_ctx *ctx, const cb_builder *b,
   if (ch->first_link != m->l || ch->n_links != b->n_links - m->l)
     w.doubt = 1;
   cb_codec__put_s(&w, ch->title);
+  cb_codec__put_s(&w, ch->use);
   put_n(&w, ch->headings, ch->n_headings);
   for (size_t k = 0; ch->headings && k < ch->n_headings; k++) {
     cb_codec__put_i(&w, ch->headings[k].level);
@@ -838,6 +843,9 @@ int cb_codec__get_chapter(cb_ctx *ctx, cb_builder *b, cb_chapter *ch,
 
   cb_chapter out = *ch;
   out.title = cb_codec__get_s(&r);
+  out.use = cb_codec__get_s(&r);
+  if (out.use && cb_use_parse(out.use) < 0)
+    r.bad = 1;
   out.headings = get_arr(&r, &out.n_headings, sizeof *out.headings);
   for (size_t k = 0; out.headings && k < out.n_headings && !r.bad; k++) {
     out.headings[k].level = (int)cb_codec__get_i(&r);

@@ -211,6 +211,11 @@ static void question(jw *w, cb_json_writer *j, const cb_question *q) {
   r_str(j, "hint", q->hint ? q->hint : q->title);
   r_str(j, "scope", q->scope == CB_SCOPE_RESPONSE ? "response" : "case");
   r_strlist(j, "responses", &q->responses);
+  cb_json__key(j, "min_replies");
+  if (q->min_replies)
+    cb_json__put_int(j, q->min_replies);
+  else
+    cb_json__put_null(j);
   cb_json__key(j, "options");
   cb_json__begin_array(j);
   for (size_t i = 0; i < q->n_options; i++)
@@ -442,6 +447,8 @@ static void gold_case(cb_json_line *g, const cb_case *c) {
   cb_model_json__line_field(g, "chapter");
   cb_model_json__line_str(
       g, c->chapter < b->n_chapters ? b->chapters[c->chapter].path : NULL);
+  cb_model_json__line_field(g, "use");
+  cb_model_json__line_str(g, cb_use_name(cb_case_use(b, c)));
   cb_model_json__line_close(g, '}');
 }
 

@@ -602,9 +602,16 @@ static void chat(cb_json_writer *w, const cb_case *c) {
 /* Writes the record of case c; text is scratch. */
 static void record(ag *a, cb_json_writer *w, const cb_case *c,
                    const char *version, cb_buf *text) {
+  int training = a->use == CB_USE_TRAINING;
+  /* an exam or honeypot record must not tell its case */
+  const char *id = training ? c->id : cb_export__task_id(a->ctx, c);
+  if (!id) {
+    w->out->failed = 1;
+    return;
+  }
   cb_json__begin_object(w);
   cb_json__key(w, "id");
-  cb_json__put_cstr(w, c->id);
+  cb_json__put_cstr(w, id);
   cb_json__key(w, "fields");
   cb_json__begin_object(w);
   for (size_t i = 0; i < a->layout.n_fields; i++) {
@@ -624,13 +631,16 @@ static void record(ag *a, cb_json_writer *w, const cb_case *c,
     w->out->failed = 1;
   cb_json__key(w, "metadata");
   cb_json__begin_object(w);
-  cb_export__case_origin(w, a->book, c, "source");
+  if (training)
+    cb_export__case_origin(w, a->book, c, "source");
   cb_json__key(w, "casebook_version");
   cb_json__put_cstr(w, version);
   cb_json__end_object(w);
   cb_json__key(w, "suggestions");
   cb_json__begin_object(w);
-  for (size_t i = 0; i < a->n_questions; i++) {
+  /* the gold as suggestions, which Argilla shows pre-filled: only where
+   * the annotator is to learn from it */
+  for (size_t i = 0; training && i < a->n_questions; i++) {
     const aq *e = &a->questions[i];
     if (e->field && !cb_export__case_has(c, e->field))
       continue;
@@ -757,10 +767,10 @@ int cb_export_argilla__run(cb_ctx *ctx, const cb_book *book,
   json_t *stamp = NULL;
   cb_buf guidelines = {0};
   const cb_case **cases = NULL;
+  unsigned char *hide = NULL;
   size_t n_cases = 0, cap_cases = 0;
-  const char *dir = cb_arena_printf(ctx->arena, "%s/argilla", outdir);
   const char *name = norm(&a, cb_model__title(book));
-  if (!dir || !name)
+  if (!name)
     return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
   if ((err = cb_export__layout(&a.layout, ctx, book)) < 0)
     goto done;
@@ -774,13 +784,15 @@ int cb_export_argilla__run(cb_ctx *ctx, const cb_book *book,
       err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
       goto done;
     }
+  /* every set's guidelines leave out the exam and honeypot cases, whose
+   * titles and rationales would give them away */
+  if (book->n_cases && !(hide = cb_calloc(book->n_cases, 1))) {
+    err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+    goto done;
+  }
   for (size_t i = 0; i < book->n_cases; i++)
-    if (book->cases[i].status == CB_STATUS_FINAL &&
-        CB_VEC_PUSH(cases, n_cases, cap_cases, &book->cases[i]) < 0) {
-      err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-      goto done;
-    }
-  if ((err = cb_export__guidelines(&guidelines, ctx, book, NULL)) < 0)
+    hide[i] = cb_case_use(book, &book->cases[i]) != CB_USE_TRAINING;
+  if ((err = cb_export__guidelines(&guidelines, ctx, book, hide)) < 0)
     goto done;
   if (!(stamp = cb_model_json__stamp(book))) {
     err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
@@ -791,12 +803,36 @@ int cb_export_argilla__run(cb_ctx *ctx, const cb_book *book,
                         : st->commit  ? st->commit
                         : st->version ? st->version
                                       : book->manifest.version;
-  err =
-      write_dataset(&a, dir, name, cases, n_cases, &guidelines, stamp, version);
+  /* one dataset directory per set that has cases: argilla/training/
+   * (always, so that a book without cases yet has its settings), exam/,
+   * honeypot/, each named after the book and its set */
+  for (int u = CB_USE_TRAINING; u <= CB_USE_HONEYPOT && err == 0; u++) {
+    n_cases = 0;
+    for (size_t i = 0; i < book->n_cases; i++)
+      if (book->cases[i].status == CB_STATUS_FINAL &&
+          cb_case_use(book, &book->cases[i]) == (cb_use)u &&
+          CB_VEC_PUSH(cases, n_cases, cap_cases, &book->cases[i]) < 0) {
+        err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+        goto done;
+      }
+    if (!n_cases && u != CB_USE_TRAINING)
+      continue;
+    a.use = (cb_use)u;
+    const char *set = cb_use_name(a.use);
+    const char *dir = cb_arena_printf(ctx->arena, "%s/argilla/%s", outdir, set);
+    const char *dname = cb_arena_printf(ctx->arena, "%s-%s", name, set);
+    if (!dir || !dname) {
+      err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+      goto done;
+    }
+    err = write_dataset(&a, dir, dname, cases, n_cases, &guidelines, stamp,
+                        version);
+  }
 done:
   cb_strmap_free(&a.names);
   cb_free(a.owners);
   cb_free(cases);
+  cb_free(hide);
   cb_buf_free(&guidelines);
   json_decref(stamp);
   return err;

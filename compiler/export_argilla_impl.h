@@ -35,6 +35,7 @@ typedef struct ag {
   cb_strmap names;
   const char **owners; /* cb_malloc'd */
   size_t n_owners, cap_owners;
+  cb_use use; /* the set being written */
 } ag;
 
 /* The records a dataset holds: its cases, all final. */

@@ -3,10 +3,11 @@
  * export_labelstudio.c: the Label Studio export of `build`, in
  * OUT/label-studio/ (docs/label-studio.md is the mapping):
  *
- *   config.xml         the labeling config, built as a libxml2 tree and
- *                      serialized by libxml2 (escaped by construction);
- *   tasks.json         one task per final case: its inputs as data, its
- *                      gold answers as an annotation with ground_truth;
+ *   SET/SHAPE/config.xml  the labeling config of one set (training, exam,
+ *                      honeypot) and task shape, built as a libxml2 tree
+ *                      and serialized by libxml2 (escaped by construction);
+ *   SET/SHAPE/tasks.json  the tasks of its cases
+ *                      (export_labelstudio_tasks.c, with the shapes);
  *   instructions.html  the guideline for the project's expert
  *                      instruction, without scripts
  *                      (export_labelstudio_html.c).
@@ -24,10 +25,7 @@
 #include <string.h>
 
 #include "export.h"
-#include "export_util.h"
-#include "html_writer.h"
-#include "model.h"
-#include "model_json.h"
+#include "export_labelstudio.h"
 #include "output.h"
 #include "utf8.h"
 #include "when.h"
@@ -37,77 +35,9 @@
 /* A scale with more values is not offered as stars or as choices. */
 #define MAX_SCALE_VALUES 100
 
-/* What a control is made of. */
-typedef enum ctl_kind {
-  CTL_CHOICES = 0, /* choice, multi, scale not starting at 1 */
-  CTL_RATING,      /* scale 1..N */
-  CTL_PAIRWISE,    /* with a Choices of the strength beside it */
-  CTL_RANKER,      /* List + Ranker with one bucket per place */
-  CTL_TEXTAREA
-} ctl_kind;
-
-/* One control of the config: a question, or a per-response question for
- * one response field. */
-typedef struct control {
-  const cb_question *q;
-  size_t qi;
-  ctl_kind kind;
-  const char *name;           /* from_name */
-  const char *to_name;        /* the object it labels */
-  const char *response;       /* per-response: the response name, else NULL */
-  const cb_xfield **compared; /* pairwise, rank: the response fields */
-  size_t n_compared;
-  const char *strength_name; /* pairwise: the strength Choices */
-  const char *strength_to;   /* pairwise: what it labels (the left one) */
-  const char *list_name;     /* rank: the List */
-  const char *list_key;      /* rank: its data key */
-  cb_xwhen when;             /* when.on set: shown only when it holds */
-  const char *when_tag;      /* the control when.on maps to */
-  int hotkeys;               /* keep the options' hotkeys */
-} control;
-
-typedef struct ls {
-  cb_ctx *ctx;
-  const cb_book *book;
-  cb_xlayout layout;
-  const char **keys;       /* data key (and object name) of each layout field */
-  const char *main_object; /* what case-level questions label */
-  control *controls;
-  size_t n_controls;
-  cb_buf tmp;   /* text being written into the config */
-  cb_buf title; /* a field's title */
-} ls;
-
 /* ---- Diagnostics ------------------------------------------------------- */
 
-static void report(ls *x, cb_diag_level level, cb_loc loc, const char *element,
-                   const char *msg) {
-  cb_diag_report(x->ctx, level, RULE, loc, element, NULL, "%s: %s", TOOL, msg);
-}
-
 /* ---- Names ------------------------------------------------------------- */
-
-/* The data key of a layout field: what `$key` in the config reads. Label
- * Studio's variables are [A-Za-z0-9_.] and a dot walks into objects, so
- * response names are cleaned to [A-Za-z0-9_]. */
-static const char *field_key(ls *x, const cb_xfield *f) {
-  switch (f->kind) {
-  case CB_XF_SYSTEM:
-    return "system";
-  case CB_XF_CONTEXT:
-    return "context";
-  case CB_XF_PROMPT:
-    return "prompt";
-  case CB_XF_DIALOGUE:
-    return "dialogue";
-  case CB_XF_RESPONSE:
-    break;
-  }
-  if (!cb_export__shown_name(f->response))
-    return "response";
-  const char *name = cb_export__name(x->ctx, f->response, 0);
-  return name ? cb_arena_printf(x->ctx->arena, "response_%s", name) : NULL;
-}
 
 /* Names the layout fields; two response names that clean to one key are
  * reported and the second is left out (key NULL). */
@@ -118,7 +48,7 @@ static int name_fields(ls *x) {
     return cb_ctx__fail(x->ctx, CB_ENOMEM, "out of memory");
   for (size_t i = 0; i < x->layout.n_fields; i++) {
     const cb_xfield *f = &x->layout.fields[i];
-    const char *key = field_key(x, f);
+    const char *key = cb_export_labelstudio__field_key(x, f);
     if (!key)
       return cb_ctx__fail(x->ctx, CB_ENOMEM, "out of memory");
     for (size_t j = 0; j < i && key; j++) {
@@ -139,7 +69,7 @@ static int name_fields(ls *x) {
         }
       if (!msg)
         return cb_ctx__fail(x->ctx, CB_ENOMEM, "out of memory");
-      report(x, CB_DIAG_ERROR, none, NULL, msg);
+      cb_export_labelstudio__report(x, CB_DIAG_ERROR, none, NULL, msg);
       key = NULL;
     }
     x->keys[i] = key;
@@ -158,16 +88,6 @@ static int name_fields(ls *x) {
     if (x->keys[i])
       x->main_object = x->keys[i];
   return 0;
-}
-
-/* The data key of the response field of name resp, NULL if none. */
-static const char *response_key(const ls *x, const char *resp) {
-  for (size_t i = 0; i < x->layout.n_fields; i++) {
-    const cb_xfield *f = &x->layout.fields[i];
-    if (f->kind == CB_XF_RESPONSE && strcmp(f->response, resp) == 0)
-      return x->keys[i];
-  }
-  return NULL;
 }
 
 /* ---- The plan of controls ---------------------------------------------- */
@@ -280,7 +200,7 @@ static int plan_question(ls *x, size_t qi, size_t *cap) {
   if (bad) {
     if (!msg)
       return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-    report(x, CB_DIAG_ERROR, q->loc, q->id, msg);
+    cb_export_labelstudio__report(x, CB_DIAG_ERROR, q->loc, q->id, msg);
     return 0;
   }
 
@@ -301,7 +221,7 @@ static int plan_question(ls *x, size_t qi, size_t *cap) {
         q->when, q->id);
     if (!msg)
       return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-    report(x, CB_DIAG_WARNING, q->when_loc.line ? q->when_loc : q->loc, q->id,
+    cb_export_labelstudio__report(x, CB_DIAG_WARNING, q->when_loc.line ? q->when_loc : q->loc, q->id,
            msg);
   }
 
@@ -346,7 +266,7 @@ static int plan_question(ls *x, size_t qi, size_t *cap) {
                               x->controls[k].q->id, q->id, c.list_key, q->id);
         if (!msg)
           return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-        report(x, CB_DIAG_ERROR, q->loc, q->id, msg);
+        cb_export_labelstudio__report(x, CB_DIAG_ERROR, q->loc, q->id, msg);
         return 0;
       }
     if (c.when.on) {
@@ -519,7 +439,8 @@ static void write_control(xw *o, const control *c) {
   {
     cb_buf title = {0};
     cb_buf_puts(&title, q->title && q->title[0] ? q->title : q->id);
-    if (cb_export__shown_name(c->response)) {
+    if (cb_export__shown_name(c->response) && x->cur_shape &&
+        x->cur_shape->n_responses > 1) {
       cb_buf_puts(&title, " (response ");
       cb_buf_puts(&title, c->response);
       cb_buf_putc(&title, ')');
@@ -664,10 +585,57 @@ static void comment(xw *o, const char *text) {
   cb_buf_free(&safe);
 }
 
-static int write_config(ls *x, const char *path) {
+/* The input objects of shape s: the inputs other than responses, then
+ * each response with its own questions. */
+static void write_inputs(xw *o, const ls_shape *s) {
+  ls *x = o->x;
+  for (size_t i = 0; i < s->n_fields; i++) {
+    const cb_xfield *f = &s->fields[i];
+    if (f->kind == CB_XF_RESPONSE)
+      continue;
+    header(o, cb_export__field_title(&x->title, f), "5");
+    char *value = cb_arena_printf(x->ctx->arena, "$%s", s->keys[i]);
+    if (f->kind == CB_XF_DIALOGUE) {
+      open_el(o, "Paragraphs");
+      attr(o, "name", s->keys[i]);
+      attr(o, "value", value);
+      attr(o, "layout", "dialogue");
+      attr(o, "nameKey", "author");
+      attr(o, "textKey", "text");
+    } else {
+      open_el(o, "Text");
+      attr(o, "name", s->keys[i]);
+      attr(o, "value", value);
+    }
+    close_el(o);
+  }
+  for (size_t i = 0; i < s->n_fields; i++) {
+    const cb_xfield *f = &s->fields[i];
+    if (f->kind != CB_XF_RESPONSE)
+      continue;
+    open_el(o, "View");
+    attr(o, "style", "border-top: 1px solid #ccc; margin-top: 1em;");
+    header(o, cb_export__field_title(&x->title, f), "4");
+    open_el(o, "Text");
+    attr(o, "name", s->keys[i]);
+    attr(o, "value", cb_arena_printf(x->ctx->arena, "$%s", s->keys[i]));
+    close_el(o);
+    for (size_t k = 0; k < s->n_controls; k++)
+      if (s->controls[k].response &&
+          strcmp(s->controls[k].response, f->response) == 0)
+        write_control(o, &s->controls[k]);
+    close_el(o);
+  }
+}
+
+/* The config of shape s: no case title (it can give the answer away),
+ * only the inputs and the controls of the shape; the training set shows
+ * the rationale too. */
+static int write_config(ls *x, const ls_shape *s, const char *path) {
   xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
   xw o = {x, doc, NULL, doc == NULL};
   int err = 0;
+  x->cur_shape = s;
   {
     cb_buf line = {0};
     cb_export__stamp_line(&line, x->book);
@@ -676,54 +644,22 @@ static int write_config(ls *x, const char *path) {
   }
   open_el(&o, "View");
   header(&o, cb_model__title(x->book), "3");
-  open_el(&o, "Text");
-  attr(&o, "name", "case");
-  attr(&o, "value", "$case_title");
-  close_el(&o);
-
-  /* the inputs other than responses, then each response with its own
-   * questions, then the questions of the case */
-  for (size_t i = 0; i < x->layout.n_fields; i++) {
-    const cb_xfield *f = &x->layout.fields[i];
-    if (f->kind == CB_XF_RESPONSE || !x->keys[i])
-      continue;
-    header(&o, cb_export__field_title(&x->title, f), "5");
-    char *value = cb_arena_printf(x->ctx->arena, "$%s", x->keys[i]);
-    if (f->kind == CB_XF_DIALOGUE) {
-      open_el(&o, "Paragraphs");
-      attr(&o, "name", x->keys[i]);
-      attr(&o, "value", value);
-      attr(&o, "layout", "dialogue");
-      attr(&o, "nameKey", "author");
-      attr(&o, "textKey", "text");
-    } else {
-      open_el(&o, "Text");
-      attr(&o, "name", x->keys[i]);
-      attr(&o, "value", value);
-    }
-    close_el(&o);
-  }
-  for (size_t i = 0; i < x->layout.n_fields; i++) {
-    const cb_xfield *f = &x->layout.fields[i];
-    if (f->kind != CB_XF_RESPONSE || !x->keys[i])
-      continue;
+  write_inputs(&o, s);
+  for (size_t k = 0; k < s->n_controls; k++)
+    if (!s->controls[k].response)
+      write_control(&o, &s->controls[k]);
+  if (s->use == CB_USE_TRAINING) {
     open_el(&o, "View");
     attr(&o, "style", "border-top: 1px solid #ccc; margin-top: 1em;");
-    header(&o, cb_export__field_title(&x->title, f), "4");
+    header(&o, "Why: the guideline's answer", "4");
     open_el(&o, "Text");
-    attr(&o, "name", x->keys[i]);
-    attr(&o, "value", cb_arena_printf(x->ctx->arena, "$%s", x->keys[i]));
+    attr(&o, "name", "rationale");
+    attr(&o, "value", "$rationale");
     close_el(&o);
-    for (size_t k = 0; k < x->n_controls; k++)
-      if (x->controls[k].response &&
-          strcmp(x->controls[k].response, f->response) == 0)
-        write_control(&o, &x->controls[k]);
     close_el(&o);
   }
-  for (size_t k = 0; k < x->n_controls; k++)
-    if (!x->controls[k].response)
-      write_control(&o, &x->controls[k]);
   close_el(&o);
+  x->cur_shape = NULL;
   xmlChar *bytes = NULL;
   int len = 0;
   if (!o.failed) {
@@ -738,283 +674,6 @@ static int write_config(ls *x, const char *path) {
     err = cb_output__file(x->ctx, path, bytes, (size_t)len,
                           CB_OUTPUT_SYNC | CB_OUTPUT_KEEP_SAME);
   xmlFree(bytes);
-  return err;
-}
-
-/* ---- tasks.json -------------------------------------------------------- */
-
-/* Opens a result {"id", "from_name", "to_name", "type", "value": {key: and
- * leaves the value of key to the caller, who closes with end_result. */
-static void begin_result(cb_json_writer *w, size_t *n, const char *from,
-                         const char *to, const char *type, const char *key) {
-  char id[32] = "gold-";
-  cb_json__digits(id + 5, (long long)++*n);
-  cb_json__begin_object(w);
-  cb_json__key(w, "id");
-  cb_json__put_cstr(w, id);
-  cb_json__key(w, "from_name");
-  cb_json__put_cstr(w, from);
-  cb_json__key(w, "to_name");
-  cb_json__put_cstr(w, to);
-  cb_json__key(w, "type");
-  cb_json__put_cstr(w, type);
-  cb_json__key(w, "value");
-  cb_json__begin_object(w);
-  cb_json__key(w, key);
-}
-
-static void end_result(cb_json_writer *w) {
-  cb_json__end_object(w);
-  cb_json__end_object(w);
-}
-
-/* A result whose value is a list of one string. */
-static void one_item_result(cb_json_writer *w, size_t *n, const char *from,
-                            const char *to, const char *type, const char *key,
-                            const char *item) {
-  begin_result(w, n, from, to, type, key);
-  cb_json__begin_array(w);
-  cb_json__put_cstr(w, item);
-  cb_json__end_array(w);
-  end_result(w);
-}
-
-/* The data key of a compared field (rank items use response names). */
-static int compared_index(const control *c, const char *name) {
-  for (size_t k = 0; k < c->n_compared; k++)
-    if (strcmp(c->compared[k]->response, name) == 0)
-      return (int)k;
-  return -1;
-}
-
-/* Writes the gold results of control c for case cs as elements of the
- * open result array; *n counts the results of the task. */
-static void gold_results(ls *x, cb_json_writer *w, size_t *n,
-                         const cb_case *cs, const control *c) {
-  const cb_answer *a = cb_export__answer(x->book, cs, c->qi, c->response);
-  if (!a || !cb_export__fits(c->q, a))
-    return;
-  const cb_question *q = c->q;
-  char num[32];
-  switch (c->kind) {
-  case CTL_CHOICES:
-    if (a->kind == CB_V_NUMBER) {
-      cb_json__digits(num, a->number);
-      one_item_result(w, n, c->name, c->to_name, "choices", "choices", num);
-      return;
-    }
-    /* "none" of a multi: Label Studio has no empty selection */
-    if ((a->kind != CB_V_OPTION && a->kind != CB_V_OPTIONS) || !a->n_items)
-      return;
-    begin_result(w, n, c->name, c->to_name, "choices", "choices");
-    cb_json__begin_array(w);
-    for (size_t k = 0; k < a->n_items; k++)
-      cb_json__put_cstr(w, a->items[k]);
-    cb_json__end_array(w);
-    end_result(w);
-    return;
-  case CTL_RATING:
-    if (a->kind != CB_V_NUMBER || a->number < 1 || a->number > q->scale_max)
-      return;
-    begin_result(w, n, c->name, c->to_name, "rating", "rating");
-    cb_json__put_int(w, a->number);
-    end_result(w);
-    return;
-  case CTL_TEXTAREA:
-    if (a->kind != CB_V_TEXT)
-      return;
-    one_item_result(w, n, c->name, c->to_name, "textarea", "text",
-                    a->raw ? a->raw : "");
-    return;
-  case CTL_PAIRWISE: {
-    if (a->kind != CB_V_PAIRWISE)
-      return;
-    const char *strength = a->strength == 0   ? "tie"
-                           : a->strength == 1 ? "better"
-                                              : "much-better";
-    if (a->strength != 0 && a->n_items) {
-      int side = compared_index(c, a->items[0]);
-      if (side < 0) {
-        char *msg = cb_arena_printf(
-            x->ctx->arena,
-            "case '%s' prefers response '%s', which is not one of the two "
-            "responses the Pairwise tag of question '%s' compares; its "
-            "answer is left out",
-            cs->id, a->items[0], q->id);
-        if (msg)
-          report(x, CB_DIAG_ERROR, a->value_loc.line ? a->value_loc : cs->loc,
-                 cs->id, msg);
-        return;
-      }
-      begin_result(w, n, c->name, c->name, "pairwise", "selected");
-      cb_json__put_cstr(w, side == 0 ? "left" : "right");
-      end_result(w);
-    }
-    one_item_result(w, n, c->strength_name, c->strength_to, "choices",
-                    "choices", strength);
-    return;
-  }
-  case CTL_RANKER: {
-    if (a->kind != CB_V_RANK)
-      return;
-    begin_result(w, n, c->name, c->list_name, "ranker", "ranker");
-    cb_json__begin_object(w);
-    size_t i = 0;
-    while (i < a->n_items) {
-      size_t j = i + 1;
-      while (j < a->n_items && a->tied && a->tied[j])
-        j++;
-      memcpy(num, "rank_", 5);
-      cb_json__digits(num + 5, (long long)(i + 1));
-      cb_json__key(w, num);
-      cb_json__begin_array(w);
-      for (size_t k = i; k < j; k++)
-        cb_json__put_cstr(w, a->items[k]);
-      cb_json__end_array(w);
-      i = j;
-    }
-    cb_json__end_object(w);
-    end_result(w);
-    return;
-  }
-  }
-}
-
-/* One turn of a conversation: {"author", "text"}. */
-static void turn(cb_json_writer *w, const char *author, const char *text,
-                 size_t len) {
-  cb_json__begin_object(w);
-  cb_json__key(w, "author");
-  cb_json__put_cstr(w, author);
-  cb_json__key(w, "text");
-  cb_json__put_string(w, text, len);
-  cb_json__end_object(w);
-}
-
-/* The turns of the case as Paragraphs data: [{"author", "text"}]. */
-static void dialogue(cb_json_writer *w, const cb_case *cs) {
-  size_t n = 0;
-  cb_json__begin_array(w);
-  for (size_t i = 0; i < cs->n_inputs; i++) {
-    const cb_input *in = &cs->inputs[i];
-    if (in->kind != CB_IN_USER && in->kind != CB_IN_ASSISTANT &&
-        in->kind != CB_IN_PROMPT)
-      continue;
-    turn(w, in->kind == CB_IN_ASSISTANT ? "assistant" : "user",
-         in->text ? in->text : "", in->text ? in->len : 0);
-    n++;
-  }
-  if (n == 0) /* Paragraphs refuses an empty list: one empty turn stands
-                 for none */
-    turn(w, "", "", 0);
-  cb_json__end_array(w);
-}
-
-/* Writes the task of case cs; text is scratch. */
-static void task(ls *x, cb_json_writer *w, const cb_case *cs,
-                 const json_t *stamp, cb_buf *text) {
-  cb_json__begin_object(w);
-  cb_json__key(w, "data");
-  cb_json__begin_object(w);
-  cb_json__key(w, "case_id");
-  cb_json__put_cstr(w, cs->id);
-  cb_json__key(w, "case_title");
-  cb_json__put_cstr(w, cs->title && cs->title[0] ? cs->title : cs->id);
-  for (size_t i = 0; i < x->layout.n_fields; i++) {
-    const cb_xfield *f = &x->layout.fields[i];
-    if (!x->keys[i])
-      continue;
-    cb_json__key(w, x->keys[i]);
-    if (f->kind == CB_XF_DIALOGUE) {
-      dialogue(w, cs);
-      continue;
-    }
-    /* every field of the config is in every task ("" when absent) */
-    cb_export__case_text(text, cs, f);
-    cb_json__put_string(w, cb_buf_cstr(text), text->len);
-  }
-  for (size_t k = 0; k < x->n_controls; k++) {
-    const control *c = &x->controls[k];
-    if (c->kind != CTL_RANKER)
-      continue;
-    cb_json__key(w, c->list_key);
-    cb_json__begin_array(w);
-    for (size_t j = 0; j < c->n_compared; j++) {
-      const cb_xfield *f = c->compared[j];
-      if (!cb_export__case_has(cs, f))
-        continue;
-      cb_json__begin_object(w);
-      cb_json__key(w, "id");
-      cb_json__put_cstr(w, f->response);
-      cb_json__key(w, "title");
-      cb_json__put_cstr(w, cb_export__field_title(&x->title, f));
-      cb_json__key(w, "body");
-      cb_export__case_text(text, cs, f);
-      cb_json__put_string(w, cb_buf_cstr(text), text->len);
-      cb_json__end_object(w);
-    }
-    cb_json__end_array(w);
-  }
-  cb_json__end_object(w);
-
-  cb_json__key(w, "annotations");
-  cb_json__begin_array(w);
-  cb_json__begin_object(w);
-  cb_json__key(w, "ground_truth");
-  cb_json__put_bool(w, 1);
-  cb_json__key(w, "result");
-  cb_json__begin_array(w);
-  size_t n = 0;
-  for (size_t k = 0; k < x->n_controls; k++) {
-    const control *c = &x->controls[k];
-    if (c->response && !response_key(x, c->response))
-      continue;
-    if (c->response) {
-      cb_xfield f = {CB_XF_RESPONSE, c->response, 0};
-      if (!cb_export__case_has(cs, &f))
-        continue;
-    }
-    gold_results(x, w, &n, cs, c);
-  }
-  cb_json__end_array(w);
-  cb_json__end_object(w);
-  cb_json__end_array(w);
-
-  cb_json__key(w, "meta");
-  cb_json__begin_object(w);
-  cb_export__case_origin(w, x->book, cs, "file");
-  cb_json__key(w, "casebook");
-  cb_json__put_value(w, stamp);
-  cb_json__end_object(w);
-  cb_json__end_object(w);
-  if (text->failed || x->title.failed)
-    w->out->failed = 1;
-}
-
-static int write_tasks(ls *x, const char *path) {
-  cb_xarray tasks;
-  cb_buf text = {0};
-  json_t *stamp = cb_model_json__stamp(x->book);
-  int err = stamp ? cb_export__array_open(&tasks, x->ctx, path)
-                  : cb_ctx__fail(x->ctx, CB_ENOMEM, "out of memory");
-  if (err < 0) {
-    json_decref(stamp);
-    return err;
-  }
-  /* one task at a time, written as it is made: no tree */
-  for (size_t i = 0; i < x->book->n_cases && err == 0; i++) {
-    const cb_case *cs = &x->book->cases[i];
-    if (cs->status != CB_STATUS_FINAL)
-      continue;
-    task(x, cb_export__array_next(&tasks), cs, stamp, &text);
-    err = cb_export__array_add(&tasks, x->ctx);
-  }
-  if (err == 0)
-    err = cb_export__array_close(&tasks);
-  else
-    cb_export__array_discard(&tasks);
-  json_decref(stamp);
-  cb_buf_free(&text);
   return err;
 }
 
@@ -1062,22 +721,33 @@ int cb_export_labelstudio__run(cb_ctx *ctx, const cb_book *book,
   if (!dir)
     return cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
   if ((err = cb_export__layout(&x.layout, ctx, book)) < 0 ||
-      (err = name_fields(&x)) < 0 || (err = plan(&x)) < 0)
+      (err = name_fields(&x)) < 0 || (err = plan(&x)) < 0 ||
+      (err = cb_export_labelstudio__shapes(&x)) < 0)
     goto done;
   if ((err = cb_output__mkdirs(ctx, dir)) < 0)
     goto done;
-  const char *config = cb_arena_printf(ctx->arena, "%s/config.xml", dir);
-  const char *tasks = cb_arena_printf(ctx->arena, "%s/tasks.json", dir);
-  const char *instr = cb_arena_printf(ctx->arena, "%s/instructions.html", dir);
-  if (!config || !tasks || !instr) {
-    err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
-    goto done;
+  for (size_t i = 0; i < x.n_shapes; i++) {
+    const ls_shape *s = &x.shapes[i];
+    const char *sub = cb_arena_printf(ctx->arena, "%s/%s/%s", dir,
+                                      cb_use_name(s->use), s->name);
+    const char *config = cb_arena_printf(ctx->arena, "%s/config.xml", sub);
+    const char *tasks = cb_arena_printf(ctx->arena, "%s/tasks.json", sub);
+    if (!sub || !config || !tasks) {
+      err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+      goto done;
+    }
+    if ((err = cb_output__mkdirs(ctx, sub)) < 0 ||
+        (err = write_config(&x, s, config)) < 0 ||
+        (err = cb_export_labelstudio__tasks(&x, s, tasks)) < 0)
+      goto done;
   }
-  if ((err = write_config(&x, config)) < 0 ||
-      (err = write_tasks(&x, tasks)) < 0 ||
-      (err = cb_export_labelstudio__instructions(ctx, book, instr)) < 0)
-    goto done;
+  const char *instr = cb_arena_printf(ctx->arena, "%s/instructions.html", dir);
+  if (!instr)
+    err = cb_ctx__fail(ctx, CB_ENOMEM, "out of memory");
+  else
+    err = cb_export_labelstudio__instructions(ctx, book, instr);
 done:
+  cb_export_labelstudio__free_shapes(&x);
   cb_buf_free(&x.tmp);
   cb_buf_free(&x.title);
   return err;

@@ -242,7 +242,9 @@ static void chapter_html(instr *x, const cb_chapter *ch, size_t *k) {
       if (it->index >= book->n_cases)
         break;
       const cb_case *cs = &book->cases[it->index];
-      if (cs->status != CB_STATUS_FINAL)
+      /* exam and honeypot cases keep their answers from annotators */
+      if (cs->status != CB_STATUS_FINAL ||
+          cb_case_use(book, cs) != CB_USE_TRAINING)
         break;
       open_id(x, CB_TAG_SECTION, "case", x->ids[(*k)++]);
       cb_html__open(h, CB_TAG_H4, NULL);

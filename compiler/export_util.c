@@ -5,6 +5,7 @@
  * answers by question and response, and simple `when` conditions.
  */
 #include "export_util.h"
+#include "sha256.h"
 
 #include <string.h>
 
@@ -565,4 +566,23 @@ void cb_export__stamp_line(cb_buf *out, const cb_book *book) {
   cb_buf_puts(out, ", date ");
   cb_buf_puts(out, s->date ? s->date : "-");
   cb_buf_puts(out, s->dirty ? ", dirty " : ", clean ");
+}
+
+const char *cb_export__task_id(cb_ctx *ctx, const cb_case *c) {
+  static const char hex[] = "0123456789abcdef";
+  static const char salt[] = "casebook task\n";
+  unsigned char digest[CB_SHA256_LEN];
+  cb_sha256 h;
+  cb_sha256_init(&h);
+  cb_sha256_update(&h, salt, sizeof salt - 1);
+  cb_sha256_update(&h, c->id, strlen(c->id));
+  cb_sha256_final(&h, digest);
+  char id[18];
+  id[0] = 't';
+  for (size_t i = 0; i < 8; i++) {
+    id[1 + 2 * i] = hex[digest[i] >> 4];
+    id[2 + 2 * i] = hex[digest[i] & 15];
+  }
+  id[17] = '\0';
+  return cb_arena_strdup(ctx->arena, id);
 }

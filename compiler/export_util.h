@@ -103,6 +103,12 @@ size_t cb_export__compared(const cb_xfield ***out, cb_ctx *ctx,
                            const cb_book *book, const cb_xlayout *layout,
                            const cb_question *q);
 
+/* The id a task or record of case c carries where the case must not be
+ * recognised (exam and honeypot sets): "t" and 16 hex digits of a
+ * SHA-256 of the case id, the same in every build; `grade` maps it back.
+ * In ctx's arena; NULL when out of memory. */
+const char *cb_export__task_id(cb_ctx *ctx, const cb_case *c);
+
 /* ---- Gold answers ---------------------------------------------------- */
 
 /* The gold answer of question qi in case c for response resp (NULL: the

@@ -81,6 +81,50 @@ static void report(chapter_state *s, cb_diag_level lvl, const char *rule,
   cb_diag_report(s->b->ctx, lvl, rule, loc, id, NULL, "%s", msg);
 }
 
+/* A chapter-level <!-- casebook-use: VALUE --> (docs/format.md, "What
+ * cases are for"): sets ch->use, or reports a value that is not a use at
+ * the value, with the closest use suggested. Other HTML is left alone. */
+static void chapter_use(chapter_state *s, cmark_node *node) {
+  static const char *const uses[] = {"training", "exam", "honeypot"};
+  static const char prefix[] = "<!--";
+  const char *lit = cmark_node_get_literal(node);
+  if (!lit || strncmp(lit, prefix, 4) != 0)
+    return;
+  const char *p = lit + 4;
+  while (*p == ' ' || *p == '\t')
+    p++;
+  if (strncasecmp(p, "casebook-use:", 13) != 0)
+    return;
+  p += 13;
+  while (*p == ' ' || *p == '\t')
+    p++;
+  const char *end = p;
+  while (*end && *end != ' ' && *end != '\t' && *end != '\n' && *end != '-')
+    end++;
+  char *value = cb_arena_strndup(s->b->ctx->arena, p, (size_t)(end - p));
+  if (!value) {
+    s->b->failed = 1;
+    return;
+  }
+  int use = cb_use_parse(value);
+  if (use >= 0) {
+    s->ch->use = cb_use_name((cb_use)use);
+    return;
+  }
+  cb_loc loc = cb_node__loc(s, node);
+  const char *nl = strchr(lit, '\n');
+  if (!nl || p < nl) { /* the value is on the comment's first line */
+    loc.col += (uint32_t)(p - lit);
+    loc.end_line = loc.line;
+    loc.end_col = loc.col + (uint32_t)(end - p);
+  }
+  cb_diag_report(s->b->ctx, CB_DIAG_ERROR, "bad-property", loc, NULL,
+                 cb_suggest(value, uses, 3),
+                 "chapter: casebook-use is training, exam or honeypot, not "
+                 "'%s'; the chapter's cases keep the manifest's use",
+                 value);
+}
+
 /* Prose blocks are moved into a batch and rendered together: one render
  * and one pass over the text per run of prose, not one per block. */
 static void batch_add(chapter_state *s, cmark_node *node) {
@@ -457,6 +501,8 @@ int cb_extract__chapter(cb_builder *b, cb_chapter *ch, uint32_t chapter,
       cb_buf_putc(&s.chapter_text, '\n');
       continue;
     }
+    if (t == CMARK_NODE_HTML_BLOCK)
+      chapter_use(&s, node);
     if (s.el.kind != EL_NONE) {
       element_block(&s, node);
       continue;

@@ -145,9 +145,12 @@ int cb_grade_new(cb_grade **out, cb_ctx *ctx, const cb_book *book,
     if (cb_strmap_put(&g->question_map, book->questions[i].id, i, NULL) < 0)
       err = CB_ENOMEM;
   for (size_t i = 0; !err && i < book->n_cases; i++)
-    if (book->cases[i].status == CB_STATUS_FINAL &&
-        cb_strmap_put(&g->case_map, book->cases[i].id, i, NULL) < 0)
-      err = CB_ENOMEM;
+    if (book->cases[i].status == CB_STATUS_FINAL) {
+      const char *task = cb_export__task_id(ctx, &book->cases[i]);
+      if (!task || cb_strmap_put(&g->case_map, book->cases[i].id, i, NULL) < 0 ||
+          cb_strmap_put(&g->task_map, task, i, NULL) < 0)
+        err = CB_ENOMEM;
+    }
   gversion cur = {NULL, book, NULL, 0};
   if (!err && CB_VEC_PUSH(g->versions, g->n_versions, g->cap_versions, cur) < 0)
     err = CB_ENOMEM;
@@ -177,6 +180,7 @@ void cb_grade_free(cb_grade *g) {
   cb_strmap_free(&g->ag_map);
   cb_strmap_free(&g->item_map);
   cb_strmap_free(&g->case_map);
+  cb_strmap_free(&g->task_map);
   cb_strmap_free(&g->question_map);
   cb_strmap_free(&g->row_map);
   cb_strmap_free(&g->ann_map);
@@ -278,6 +282,9 @@ long cb_grade__name_index(cb_grade *g, cb_strmap *map, const char ***names,
 
 static long item_index(cb_grade *g, const char *id) {
   size_t i;
+  /* an exam or honeypot task names its case by an opaque id */
+  if (cb_strmap_get(&g->task_map, id, &i))
+    id = g->book->cases[i].id;
   if (cb_strmap_get(&g->item_map, id, &i))
     return (long)i;
   gitem it;

@@ -80,6 +80,8 @@ struct cb_grade {
   size_t n_inputs, cap_inputs;
 
   cb_strmap case_map; /* final case id -> index in book->cases */
+  cb_strmap task_map; /* opaque task id of exam and honeypot tasks
+                         (cb_export__task_id) -> index in book->cases */
   cb_strmap question_map; /* question id -> index in book->questions */
   cb_strmap item_map;
   gitem *items;

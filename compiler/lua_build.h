@@ -40,6 +40,7 @@
   X(RESPONSES, "responses")                                                    \
   X(RESPONSES_LOCS, "responses_locs")                                          \
   X(SCOPE, "scope")                                                            \
+  X(MIN_REPLIES, "min_replies")                                                \
   X(OPTIONS, "options")                                                        \
   X(OPTIONS_BY_ID, "options_by_id")                                            \
   X(OPTIONS_LINE, "options_line")                                              \

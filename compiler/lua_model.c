@@ -102,6 +102,8 @@ static void push_question(cb_lua_builder *b, size_t index) {
     cb_lua_build__set_value(b, K_SCOPE, V_RESPONSE_SCOPE, "response");
   else
     cb_lua_build__set_value(b, K_SCOPE, V_CASE_KIND, "case");
+  if (q->min_replies)
+    cb_lua_build__set_int(b, K_MIN_REPLIES, q->min_replies);
   lua_createtable(L, (int)q->n_options, 0); /* options */
   lua_createtable(L, 0, (int)q->n_options); /* options_by_id */
   for (size_t i = 0; i < q->n_options; i++) {

@@ -66,11 +66,12 @@ const char *cb_model__title(const cb_book *book) {
 }
 
 const char *const cb_model__question_keys[] = {
-    "type", "required", "when", "hint", "responses", "scope", NULL};
+    "type", "required", "when", "hint", "responses", "scope", "min-replies",
+    NULL};
 const char *const cb_model__criterion_keys[] = {"applies-to", "severity",
                                                 "points", NULL};
 const char *const cb_model__case_keys[] = {"criteria", "tags", "status",
-                                           "source", NULL};
+                                           "source", "use",  NULL};
 
 /* Is key (not "type") one typo from "type"? */
 static int near_type(const char *key) {
@@ -109,4 +110,31 @@ const char *cb_model__only_response(const cb_case *c) {
     name = c->inputs[i].name ? c->inputs[i].name : "";
   }
   return name;
+}
+
+const char *cb_use_name(cb_use u) {
+  static const char *const names[] = {"training", "exam", "honeypot"};
+  return (unsigned)u < 3 ? names[u] : "training";
+}
+
+int cb_use_parse(const char *name) {
+  for (int u = CB_USE_TRAINING; name && u <= CB_USE_HONEYPOT; u++)
+    if (strcasecmp(name, cb_use_name((cb_use)u)) == 0)
+      return u;
+  return -1;
+}
+
+cb_use cb_case_use(const cb_book *book, const cb_case *c) {
+  /* the first `use` of the property list, as for every other key */
+  int use = -1;
+  for (size_t i = 0; i < c->n_props; i++)
+    if (c->props[i].key && strcmp(c->props[i].key, "use") == 0) {
+      use = cb_use_parse(c->props[i].value);
+      break;
+    }
+  if (use < 0 && c->chapter < book->n_chapters)
+    use = cb_use_parse(book->chapters[c->chapter].use);
+  if (use < 0)
+    use = cb_use_parse(book->manifest.use);
+  return use < 0 ? CB_USE_TRAINING : (cb_use)use;
 }

@@ -149,6 +149,11 @@ function casebook.applies(q, case, response)
       return false, reason(why_rank, "a rank question needs two or more " ..
         "responses and this case has %d", n)
     end
+    local least = q.min_replies
+    if least ~= nil and n < least then
+      return false, format("it is asked only of cases with %d or more " ..
+        "responses (min-replies) and this case has %d", least, n)
+    end
   end
   if q.scope == "response" and #case.responses == 0 then
     return false, "it is answered per response and this case has no response"

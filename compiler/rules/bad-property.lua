@@ -28,6 +28,8 @@ local scale_words = casebook.set { "likert", "rating", "score", "number",
 local question_keys = casebook.property_keys.question
 local criterion_keys = casebook.property_keys.criterion
 local statuses = { "final", "draft", "disputed" }
+local uses = { "training", "exam", "honeypot" }
+local use_set = casebook.set(uses)
 
 local function value_pos(p)
   return { file = p.file, line = p.value_line, col = p.value_col }
@@ -57,8 +59,9 @@ return {
   summary = "A question or case property has a value the compiler does not understand.",
   rationale = [[
 A question's type is choice, multi, scale A-B, rank, pairwise or text;
-required is yes or no; scope is case or response. A case's status is
-final, draft or disputed. Any other value would silently fall back to the
+required is yes or no; scope is case or response; min-replies is a whole
+number from 2 to 1000, on a rank or pairwise question. A case's status is
+final, draft or disputed, its use training, exam or honeypot. Any other value would silently fall back to the
 default and change what the question or case means. Property keys that
 are close to a known key are reported too (a warning): they are probably
 typos.]],
@@ -99,6 +102,17 @@ typos.]],
             report { at = value_pos(p), suggestion = s, message = format(
               "question '%s': scope is case or response, not '%s'", q.id, p.value) }
           end
+        elseif p.key == "min-replies" then
+          local n = v:match("^%d%d?%d?%d?$") and tonumber(v)
+          if not n or n < 2 or n > 1000 then
+            report { at = value_pos(p), message = format(
+              "question '%s': min-replies is a whole number of responses from 2 to 1000, not '%s'",
+              q.id, p.value) }
+          elseif q.type ~= "rank" and q.type ~= "pairwise" then
+            report { at = value_pos(p), message = format(
+              "question '%s': min-replies applies to rank and pairwise questions, not to a %s question",
+              q.id, q.type) }
+          end
         end
       end
       check_keys(q, "question", question_keys, qkeys, report)
@@ -107,6 +121,15 @@ typos.]],
       check_keys(cr, "criterion", criterion_keys, ckeys, report)
     end
     for _, c in ipairs(book.cases) do
+      for _, p in ipairs(c.props) do
+        if p.key == "use" then
+          if not use_set[lower(p.value)] then
+            report { at = value_pos(p), element = c.id, suggestion = suggest(lower(p.value), uses),
+              message = format("case '%s': use is training, exam or honeypot, not '%s'", c.id, p.value) }
+          end
+          break
+        end
+      end
       local raw = c.status_raw
       if raw ~= nil then
         local v = lower(raw)

@@ -86,6 +86,12 @@ typedef enum cb_qtype {
 
 typedef enum cb_scope { CB_SCOPE_CASE = 0, CB_SCOPE_RESPONSE } cb_scope;
 
+/* What a final case is for (docs/format.md, "What cases are for"):
+ * training (gold and rationale shown to the annotator), exam (a
+ * qualification set: nothing of the gold in what the annotator sees),
+ * honeypot (gold tasks mixed into production, looking like any other). */
+typedef enum cb_use { CB_USE_TRAINING = 0, CB_USE_EXAM, CB_USE_HONEYPOT } cb_use;
+
 /* An option of a choice/multi question, or a labelled value of a scale. */
 typedef struct cb_option {
   const char *id;           /* option id, or the score as written */
@@ -154,6 +160,9 @@ typedef struct cb_question {
   const char *hint;   /* defaults to the title */
   cb_strlist responses; /* for rank/pairwise: compared response names */
   cb_scope scope;
+  /* min-replies: N: asked only of cases with at least N responses (rank
+   * and pairwise questions); 0 when not given. */
+  int min_replies;
   cb_option *options;
   size_t n_options;
   cb_loc options_loc; /* the options table, line 0 if none */
@@ -329,6 +338,9 @@ typedef struct cb_chapter {
   size_t n_items;
   size_t first_link, n_links; /* range in cb_book.links */
   cb_prose prose; /* the text outside elements (html unused: see items) */
+  /* <!-- casebook-use: exam -->: what the chapter's cases are for, NULL
+   * when the chapter does not say (or says something invalid, reported). */
+  const char *use;
 } cb_chapter;
 
 /* Severity a manifest gives a rule. */
@@ -462,6 +474,14 @@ CB_EXTERN const cb_option *cb_question_option(const cb_question *q,
 CB_EXTERN const char *cb_qtype_name(cb_qtype t);
 CB_EXTERN const char *cb_input_kind_name(cb_input_kind k);
 CB_EXTERN const char *cb_status_name(cb_status s);
+CB_EXTERN const char *cb_use_name(cb_use u);
+
+/* What case c is for: its `use` property, else its chapter's
+ * <!-- casebook-use: ... -->, else the manifest's `use`, else training.
+ * An invalid value is reported where it is written and skipped. */
+CB_EXTERN cb_use cb_case_use(const cb_book *book, const cb_case *c);
+/* The cb_use of a name ("training", "exam", "honeypot"); -1 if none. */
+CB_EXTERN int cb_use_parse(const char *name);
 
 #ifdef __cplusplus
 }

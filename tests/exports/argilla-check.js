@@ -3,7 +3,8 @@
 //
 //   node argilla-check.js OUT
 //
-// OUT is a `casebook build` output directory. Checks, after ajv has
+// OUT is a `casebook build` output directory; its training set,
+// OUT/argilla/training/, is checked (the only set with suggestions). Checks, after ajv has
 // validated the shapes (argilla-*.schema.json):
 //   - names are unique among the fields and among the questions;
 //   - every record's fields are fields of the settings, with the kind of
@@ -28,7 +29,7 @@ const fs = require("fs");
 const path = require("path");
 
 const out = process.argv[2];
-const dir = path.join(out, "argilla");
+const dir = path.join(out, "argilla", "training");
 const read = (f) => JSON.parse(fs.readFileSync(f, "utf8"));
 // the layout of Dataset.from_disk (docs/argilla.md)
 const settings = read(path.join(dir, ".argilla/settings.json"));

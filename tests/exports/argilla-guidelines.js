@@ -5,7 +5,7 @@
 //   node argilla-guidelines.js OUT XML SITE [URL...]
 //
 // OUT is a `casebook build` output directory, XML the guidelines of
-// OUT/argilla/.argilla/settings.json parsed by `cmark-gfm -t xml` (the
+// OUT/argilla/training/.argilla/settings.json parsed by `cmark-gfm -t xml` (the
 // tree a Markdown renderer sees), SITE the manifest's site_url or "-".
 // Checks:
 //   - no raw HTML node;
@@ -22,7 +22,7 @@ const fs = require("fs");
 const path = require("path");
 
 const [out, xmlFile, site, ...wanted] = process.argv.slice(2);
-const settings = JSON.parse(fs.readFileSync(path.join(out, "argilla/.argilla/settings.json"), "utf8"));
+const settings = JSON.parse(fs.readFileSync(path.join(out, "argilla/training/.argilla/settings.json"), "utf8"));
 const xml = fs.readFileSync(xmlFile, "utf8");
 const unxml = (s) =>
   s.replace(/&(amp|lt|gt|quot|apos|#(\d+)|#x([0-9a-f]+));/gi, (m, name, dec, hex) =>

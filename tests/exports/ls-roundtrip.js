@@ -4,14 +4,26 @@
 //
 //   node ls-roundtrip.js OUT
 //
-// OUT is a `casebook build` output directory. For every task of
-// OUT/label-studio/tasks.json the frontend loads OUT/label-studio/config.xml
-// and the task with its ground-truth annotation; the annotation read back
-// with annotationStore.selected.serializeAnnotation() must equal the gold
-// answers of the case in OUT/gold.jsonl, turned into Label Studio results by
-// the mapping of docs/label-studio.md (written here again, independently of
-// the compiler), and the page must log no error. The frontend drops results
-// whose names it does not know, so the comparison is what tests the names.
+// OUT is a `casebook build` output directory, whose label-studio/ holds
+// one SET/SHAPE/{config.xml,tasks.json} per set (training, exam, honeypot)
+// and task shape. Every final case of OUT/gold.jsonl is in exactly one
+// tasks.json, the one of its use and shape. For every task the frontend
+// loads the config of its shape and the task:
+//   - training: with its ground-truth annotation; the annotation read back
+//     with annotationStore.selected.serializeAnnotation() must equal the
+//     gold answers of the case, turned into Label Studio results by the
+//     mapping of docs/label-studio.md (written here again, independently
+//     of the compiler). The frontend drops results whose names it does not
+//     know, so the comparison is what tests the names.
+//   - exam and honeypot: as an annotator would get it, without any
+//     annotation: nothing is pre-filled, the task holds no gold, title,
+//     rationale or source, its id is opaque (sha256 of the case id), and a
+//     honeypot task has the same fields in the same order as an exam task.
+// In every set, what the annotator sees (the page's text) holds no case
+// title, every response block shows a response of the case, and the
+// controls are those the shape needs: a Pairwise exactly for two compared
+// responses, a Ranker for as many as the question's min-replies (at least
+// two). The page must log no error.
 //
 // The rank questions use the List + Ranker (with Bucket) tags of later
 // frontends, which 1.4.0 does not have: they are taken out of the config
@@ -25,10 +37,24 @@ const fs = require("fs");
 const path = require("path");
 const { chromium } = require("playwright-core");
 
+const crypto = require("crypto");
+
 const out = process.argv[2];
 const lsDir = path.join(out, "label-studio");
-const configXml = fs.readFileSync(path.join(lsDir, "config.xml"), "utf8");
-const tasks = JSON.parse(fs.readFileSync(path.join(lsDir, "tasks.json"), "utf8"));
+// [{set, shape, configXml, tasks}], one per directory SET/SHAPE
+const shapes = [];
+for (const set of fs.readdirSync(lsDir).sort()) {
+  const setDir = path.join(lsDir, set);
+  if (!fs.statSync(setDir).isDirectory()) continue;
+  for (const shape of fs.readdirSync(setDir).sort())
+    shapes.push({
+      set,
+      shape,
+      configXml: fs.readFileSync(path.join(setDir, shape, "config.xml"), "utf8"),
+      tasks: JSON.parse(fs.readFileSync(path.join(setDir, shape, "tasks.json"), "utf8")),
+    });
+}
+let configXml = "";
 const rubric = JSON.parse(fs.readFileSync(path.join(out, "rubric.json"), "utf8"));
 const gold = fs
   .readFileSync(path.join(out, "gold.jsonl"), "utf8")
@@ -165,6 +191,72 @@ function config140() {
     .replace(/<Ranker [^>]*>[\s\S]*?<\/Ranker>\s*/g, "");
 }
 
+// ---- What each set may show -------------------------------------------------
+
+// The opaque id of an exam or honeypot task: "t" and the first 16 hex
+// digits of sha256("casebook task\n" + case id) (docs/label-studio.md).
+function opaque(id) {
+  return "t" + crypto.createHash("sha256").update("casebook task\n" + id).digest("hex").slice(0, 16);
+}
+
+// What task (of case g) carries that its set may not: a training task may
+// hold the gold and the rationale, never the title; an exam or honeypot
+// task holds its inputs, an opaque id and the version stamp only.
+function secretsOf(task, g, training) {
+  const problems = [];
+  const text = JSON.stringify(task.data);
+  if (g.title && text.includes(JSON.stringify(g.title).slice(1, -1))) problems.push("the data holds the title " + g.title);
+  if ("case_title" in task.data) problems.push("data.case_title");
+  if (!task.meta || !task.meta.casebook || !("version" in task.meta.casebook)) problems.push("no meta.casebook version stamp");
+  if (training) return problems;
+  if (task.data.case_id !== opaque(g.id)) problems.push("case_id " + task.data.case_id + " is not the opaque id");
+  if (JSON.stringify(Object.keys(task.meta)) !== '["casebook"]') problems.push("meta keys " + Object.keys(task.meta));
+  for (const k of ["annotations", "predictions", "ground_truth"]) if (k in task) problems.push("task." + k);
+  if ("rationale" in task.data) problems.push("data.rationale");
+  return problems;
+}
+
+// The rubric question by id.
+function question(id) {
+  return rubric.questions.find((q) => q.id === id);
+}
+
+// The controls the config must have for case g (FORMAT.md "Where a
+// question applies"): a Pairwise exactly when the case has the two
+// responses it compares, a Ranker when it has min-replies (at least two)
+// of the responses it orders; one Text per response of the case.
+function controlProblems(g) {
+  const problems = [];
+  const names = g.inputs.filter((i) => i.kind === "response").map((i) => i.name);
+  for (const q of rubric.questions) {
+    if (q.type !== "pairwise" && q.type !== "rank") continue;
+    const n = names.filter((r) => !q.responses.length || q.responses.includes(r)).length;
+    const asked = q.type === "pairwise" ? n === 2 && n >= (q.min_replies || 0) : n >= Math.max(2, q.min_replies || 0);
+    const tag = q.type === "pairwise" ? '<Pairwise name="' + q.id + '"' : '<Ranker name="' + q.id + '"';
+    if (asked !== configXml.includes(tag)) problems.push(q.id + (asked ? " is not asked" : " is asked") + " with " + n + " responses");
+  }
+  const texts = (configXml.match(/<Text name="response[^"]*"/g) || []).length;
+  if (texts !== names.length) problems.push(texts + " response blocks for " + names.length + " responses");
+  return problems;
+}
+
+// What the page shows that it may not: the case title anywhere; for exam
+// and honeypot, the rationale; a response block with nothing in it.
+function shownProblems(shown, task, g, training) {
+  const problems = [];
+  const flat = (s) => s.replace(/\s+/g, " ").trim();
+  const page = flat(shown);
+  if (g.title && page.includes(flat(g.title))) problems.push("the page shows the title " + g.title);
+  const rationale = g.rationale || "";
+  if (!training && rationale && page.includes(flat(rationale).slice(0, 40))) problems.push("the page shows the rationale");
+  for (const i of g.inputs)
+    if (i.kind === "response" && i.text.trim() && !page.includes(flat(i.text).slice(0, 40)))
+      problems.push("the page does not show response " + i.name);
+  for (const [k, v] of Object.entries(task.data))
+    if (/^response/.test(k) && (typeof v !== "string" || !v.trim())) problems.push("response block " + k + " is empty");
+  return problems;
+}
+
 // ---- The frontend --------------------------------------------------------
 
 async function main() {
@@ -180,20 +272,51 @@ async function main() {
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--allow-file-access-from-files"],
   });
-  const sides = pairwiseSides();
-  const config = config140();
   const byId = Object.fromEntries(gold.map((g) => [g.id, g]));
+  const byTask = Object.fromEntries(gold.map((g) => [opaque(g.id), g]));
+  const seen = {};
+  const examKeys = {}; // shape -> the data keys of its exam tasks
   try {
-    if (tasks.length !== gold.length) bad("one task per gold line", tasks.length + " tasks, " + gold.length + " gold lines");
-    else ok("one task per gold line (" + tasks.length + ")");
-    for (const task of tasks) {
-      const id = task.data.case_id;
-      const g = byId[id];
+    for (const sh of shapes)
+      for (const task of sh.tasks) {
+        const g = sh.set === "training" ? byId[task.data.case_id] : byTask[task.data.case_id];
+        if (g) seen[g.id] = (seen[g.id] || 0) + 1;
+      }
+    const misplaced = gold.filter((g) => seen[g.id] !== 1).map((g) => g.id + ": " + (seen[g.id] || 0) + " tasks");
+    if (misplaced.length) bad("every gold case is in exactly one task", misplaced.join("\n"));
+    else ok("every gold case is in exactly one task (" + gold.length + ")");
+    for (const sh of shapes)
+      if (sh.set === "exam" && sh.tasks.length) examKeys[sh.shape] = Object.keys(sh.tasks[0].data);
+    for (const sh of shapes) {
+    configXml = sh.configXml;
+    const where = sh.set + "/" + sh.shape;
+    const sides = pairwiseSides();
+    const config = config140();
+    if (/\$case_title|name="case"/.test(configXml)) bad(where + ": the config shows no case title", "config refers to it");
+    else ok(where + ": the config shows no case title");
+    for (const task of sh.tasks) {
+      const training = sh.set === "training";
+      const g = training ? byId[task.data.case_id] : byTask[task.data.case_id];
+      const id = where + " " + (g ? g.id : task.data.case_id);
       if (!g) {
         bad("task " + id, "no such case in gold.jsonl");
         continue;
       }
-      const want = expected(g, sides);
+      if (g.use !== sh.set) bad("task " + id + " is in the set of its use", "use " + g.use);
+      const leaks = secretsOf(task, g, training);
+      if (leaks.length) bad("task " + id + " carries only what its set may show", leaks.join("\n"));
+      else ok("task " + id + " carries only what its set may show");
+      if (sh.set === "honeypot") {
+        const want = examKeys[sh.shape] || null;
+        const got = Object.keys(task.data);
+        if (want && JSON.stringify(want) !== JSON.stringify(got))
+          bad("task " + id + " has the fields of an exam task, in order", got + " vs " + want);
+        else if (want) ok("task " + id + " has the fields of an exam task, in order");
+      }
+      const controls = controlProblems(g);
+      if (controls.length) bad("task " + id + ": the config has the controls of its shape", controls.join("\n"));
+      else ok("task " + id + ": the config has the controls of its shape");
+      const want = training ? expected(g, sides) : { results: [], rankers: [] };
       for (const rank of want.rankers) {
         const problems = checkRanker(task, g, rank);
         if (problems.length) bad("task " + id + " rank " + rank.qid + " has the documented Ranker format", problems.join("\n"));
@@ -206,11 +329,11 @@ async function main() {
       });
       page.on("pageerror", (e) => errors.push("page error: " + e.message));
       await page.goto("file://" + page0);
-      const annotation = {
-        id: 1,
-        ground_truth: true,
-        result: task.annotations[0].result.filter((r) => r.type !== "ranker"),
-      };
+      // an exam or honeypot task has no annotation: the annotator starts
+      // one, empty, as Label Studio makes it when the task is opened
+      const annotation = training
+        ? { id: 1, ground_truth: true, result: task.annotations[0].result.filter((r) => r.type !== "ranker") }
+        : { id: 1, result: [] };
       const got = await page.evaluate(
         async ({ config, task, annotation }) => {
           const loaded = new Promise((resolve, reject) => {
@@ -228,15 +351,23 @@ async function main() {
           if (!store.selected) store.selectAnnotation(store.annotations[0].id);
           await new Promise((r) => setTimeout(r, 300));
           const errors = store.selected ? [] : ["no annotation selected"];
-          return { results: store.selected ? store.selected.serializeAnnotation() : [], errors };
+          // what the annotator sees: the text of the labeling area, and the
+          // text of each response object (its Text tag)
+          const root = document.getElementById("label-studio");
+          const shown = root ? root.innerText : "";
+          return { results: store.selected ? store.selected.serializeAnnotation() : [], errors, shown };
         },
         { config, task, annotation }
       );
       errors.push(...got.errors);
+      const seenProblems = shownProblems(got.shown, task, g, training);
+      if (seenProblems.length) bad("task " + id + ": what the annotator sees", seenProblems.join("\n"));
+      else ok("task " + id + ": the annotator sees no title" + (training ? "" : ", no gold, no rationale") + ", no empty response");
       const gotC = canon(got.results);
       const wantC = canon(want.results);
       const same = JSON.stringify(gotC) === JSON.stringify(wantC);
-      if (same && !errors.length) ok("task " + id + ": the frontend reads back the gold (" + wantC.length + " results)");
+      if (same && !errors.length)
+        ok("task " + id + (training ? ": the frontend reads back the gold (" + wantC.length + " results)" : ": nothing is pre-filled"));
       else {
         const missing = wantC.filter((x) => !gotC.includes(x));
         const extra = gotC.filter((x) => !wantC.includes(x));
@@ -246,6 +377,7 @@ async function main() {
         );
       }
       await page.close();
+    }
     }
   } finally {
     await browser.close();

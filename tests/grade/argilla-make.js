@@ -6,7 +6,7 @@
 //   node argilla-make.js OUT RECORDS SIDECAR
 //
 // OUT is a `casebook build` output directory of casebooks/chat-safety. The
-// records of OUT/argilla/records.json named in PLAN are written to RECORDS
+// records of OUT/argilla/training/records.json named in PLAN are written to RECORDS
 // as the Argilla v2 SDK writes records with their responses (Record.to_dict,
 // as in `dataset.records.to_json`): {id, _server_id, fields,
 // metadata, suggestions, responses: {QUESTION: [{value, user_id, status}]},
@@ -94,8 +94,8 @@ if (!out || !recordsPath || !sidecarPath) {
   process.exit(2);
 }
 
-const records = JSON.parse(fs.readFileSync(path.join(out, "argilla/records.json"), "utf8"));
-const settings = JSON.parse(fs.readFileSync(path.join(out, "argilla/.argilla/settings.json"), "utf8"));
+const records = JSON.parse(fs.readFileSync(path.join(out, "argilla/training/records.json"), "utf8"));
+const settings = JSON.parse(fs.readFileSync(path.join(out, "argilla/training/.argilla/settings.json"), "utf8"));
 const gold = readGold(out);
 const questionNames = new Set(settings.questions.map((q) => q.name));
 

@@ -8,9 +8,10 @@
 //
 // OUT is a `casebook build` output directory of casebooks/chat-safety. For
 // each task of PLAN below and each annotator of ANNOTATORS who works on it,
-// the frontend loads OUT/label-studio/config.xml (without the rank
-// question, which 1.4.0 cannot show: tests/exports/ls-roundtrip.js) and the
-// task with one empty annotation; the script clicks the answers in the page
+// the frontend loads the config.xml of the task's set and shape,
+// OUT/label-studio/SET/SHAPE/ (without the rank question, which 1.4.0
+// cannot show: tests/exports/ls-roundtrip.js), and the task with one
+// empty annotation; the script clicks the answers in the page
 // (checkboxes of Choices, stars of Rating, the response text for Pairwise),
 // reads back store.selected.serializeAnnotation(), checks that it holds
 // exactly what was clicked, and writes:
@@ -96,8 +97,17 @@ if (!out || !exportPath || !sidecarPath) {
 
 
 const lsDir = path.join(out, "label-studio");
-const configXml = fs.readFileSync(path.join(lsDir, "config.xml"), "utf8");
-const tasks = JSON.parse(fs.readFileSync(path.join(lsDir, "tasks.json"), "utf8"));
+// every task of every set and shape, each with the config of its shape
+const tasks = [];
+for (const set of fs.readdirSync(lsDir).sort()) {
+  if (!fs.statSync(path.join(lsDir, set)).isDirectory()) continue;
+  for (const shape of fs.readdirSync(path.join(lsDir, set)).sort()) {
+    const dir = path.join(lsDir, set, shape);
+    const configXml = fs.readFileSync(path.join(dir, "config.xml"), "utf8");
+    for (const t of JSON.parse(fs.readFileSync(path.join(dir, "tasks.json"), "utf8")))
+      tasks.push(Object.assign({ configXml }, t));
+  }
+}
 const rubric = JSON.parse(fs.readFileSync(path.join(out, "rubric.json"), "utf8"));
 const gold = readGold(out);
 const questions = Object.fromEntries(rubric.questions.map((q) => [q.id, q]));
@@ -261,9 +271,6 @@ async function click(page, controls, c) {
 }
 
 async function main() {
-  const controls = readControls(configXml);
-  const sides = controls.preference ? controls.preference.toName : [];
-  const config = config140(configXml);
   const lsBuild = path.join(__dirname, "../node/node_modules/@heartexlabs/label-studio/build/static");
   const pageDir = fs.mkdtempSync(path.join(os.tmpdir(), "ls-annotate-"));
   const page0 = path.join(pageDir, "index.html");
@@ -291,6 +298,9 @@ async function main() {
         bad("task " + step.case, "no such task in tasks.json or case in gold.jsonl");
         continue;
       }
+      const controls = readControls(task.configXml);
+      const sides = controls.preference ? controls.preference.toName : [];
+      const config = config140(task.configXml);
       const taskId = 101 + i;
       const entry = {
         id: taskId,

@@ -30,7 +30,7 @@
 
 # ag_build NAME SRC: builds a copy of casebook SRC into $TMP/ag-NAME-out.
 ag_build() {
-  if ! project_build "ag-$1" "$2" argilla/.argilla/settings.json; then
+  if ! project_build "ag-$1" "$2" argilla/training/.argilla/settings.json; then
     fail "argilla: build $1 (exit status $RC)" "$TMP/ag-$1.err"
     return 1
   fi
@@ -61,7 +61,7 @@ ag_guidelines() {
   shift
   node -e '
     const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-    process.stdout.write(s.guidelines);' "$TMP/ag-$agg_name-out/argilla/.argilla/settings.json" >"$TMP/ag-$agg_name-g.md"
+    process.stdout.write(s.guidelines);' "$TMP/ag-$agg_name-out/argilla/training/.argilla/settings.json" >"$TMP/ag-$agg_name-g.md"
   cmark-gfm -e table -e strikethrough -e autolink -e tasklist -t xml \
     "$TMP/ag-$agg_name-g.md" >"$TMP/ag-$agg_name-g.xml"
   agg_out=$TMP/ag-guidelines-$agg_name.out
@@ -130,7 +130,7 @@ ag_raw_html() {
   # and show the tags as text
   node -e '
     const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-    process.stdout.write(s.guidelines);' "$out/argilla/.argilla/settings.json" >"$TMP/ag-guidelines.md"
+    process.stdout.write(s.guidelines);' "$out/argilla/training/.argilla/settings.json" >"$TMP/ag-guidelines.md"
   if [ -s "$TMP/ag-guidelines.md" ] &&
     ! cmark-gfm -e table -t xml "$TMP/ag-guidelines.md" | grep -q '<html_' &&
     cmark-gfm -e table "$TMP/ag-guidelines.md" |
@@ -155,13 +155,13 @@ ag_raw_html() {
   if node -e '
     const fs = require("fs"), d = process.argv[1], want = "<script>window.data=1</script>\n";
     const ok = (c, m) => { if (!c) { console.error(m); process.exitCode = 1; } };
-    const s = JSON.parse(fs.readFileSync(d + "/argilla/.argilla/settings.json", "utf8"));
+    const s = JSON.parse(fs.readFileSync(d + "/argilla/training/.argilla/settings.json", "utf8"));
     for (const f of s.fields) ok(f.settings.use_markdown === false, "argilla field " + f.name + " renders Markdown");
-    const r = JSON.parse(fs.readFileSync(d + "/argilla/records.json", "utf8"));
+    const r = JSON.parse(fs.readFileSync(d + "/argilla/training/records.json", "utf8"));
     ok(r[0].fields.response === want, "argilla response: " + JSON.stringify(r[0].fields.response));
-    const t = JSON.parse(fs.readFileSync(d + "/label-studio/tasks.json", "utf8"));
+    const t = JSON.parse(fs.readFileSync(d + "/label-studio/training/one-reply/tasks.json", "utf8"));
     ok(t[0].data.response === want, "label studio response: " + JSON.stringify(t[0].data.response));
-    const x = fs.readFileSync(d + "/label-studio/config.xml", "utf8");
+    const x = fs.readFileSync(d + "/label-studio/training/one-reply/config.xml", "utf8");
     ok(/<Text name="response" value="\$response"\/>/.test(x), "no Text tag for the response");
     ok(!/<(HyperText|Html|HTML)\b/.test(x), "an HTML object tag in config.xml");
   ' "$out" 2>"$TMP/why"; then
@@ -177,11 +177,11 @@ ag_raw_html() {
   ag_build raw-unsafe "$TMP/ag-raw-unsafe" >/dev/null || return
   out=$TMP/ag-raw-unsafe-out
   if grep -q 'Prose with <script>alert(1)</script> inline and <img src=x onerror=alert(1)> too' \
-    "$out/argilla/.argilla/settings.json" &&
+    "$out/argilla/training/.argilla/settings.json" &&
     grep -q 'block <img src="x">' "$out/label-studio/instructions.html" &&
     ! grep -qiE 'onerror|<script' "$out/label-studio/instructions.html" &&
-    ! grep -rIliE '<script>alert|<img src=x' "$out/label-studio/config.xml" \
-      "$out/label-studio/tasks.json" "$out/judge" "$out/argilla/records.json"; then
+    ! grep -rIliE '<script>alert|<img src=x' "$out/label-studio/training" \
+      "$out/judge" "$out/argilla/training/records.json"; then
     pass "raw html: with unsafe_html the guidelines keep it, instructions.html filtered"
   else
     grep -rnE '<script>alert|<img src|onerror' "$out/argilla" "$out/label-studio" "$out/judge" |
@@ -203,12 +203,43 @@ layer_argilla() {
   golden "argilla: golden argilla/ of every-type" \
     "$ROOT/tests/exports/golden/every-type/argilla" "$TMP/ag-every-type-out/argilla"
 
+  # sets: the records of each use apart; suggestions (which Argilla shows
+  # pre-filled) only in the training set; an exam or honeypot record has
+  # an opaque id and no source; no guidelines hold an exam or honeypot case
+  ag_build shapes casebooks/tests/shapes >/dev/null || return
+  if node -e '
+    const fs = require("fs"), crypto = require("crypto"), d = process.argv[1];
+    const ok = (c, m) => { if (!c) { console.error(m); process.exitCode = 1; } };
+    const gold = fs.readFileSync(d + "/gold.jsonl", "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    const opaque = (id) => "t" + crypto.createHash("sha256").update("casebook task\n" + id).digest("hex").slice(0, 16);
+    for (const set of ["training", "exam", "honeypot"]) {
+      const r = JSON.parse(fs.readFileSync(d + "/argilla/" + set + "/records.json", "utf8"));
+      const want = gold.filter((g) => g.use === set).map((g) => (set === "training" ? g.id : opaque(g.id)));
+      ok(JSON.stringify(r.map((x) => x.id)) === JSON.stringify(want), set + ": records " + r.map((x) => x.id) + ", want " + want);
+      for (const x of r) {
+        if (set === "training") ok(Object.keys(x.suggestions).length > 0, set + " " + x.id + ": no suggestions");
+        else {
+          ok(Object.keys(x.suggestions).length === 0, set + " " + x.id + ": suggestions");
+          ok(JSON.stringify(Object.keys(x.metadata)) === "[\"casebook_version\"]", set + " " + x.id + ": metadata " + Object.keys(x.metadata));
+        }
+      }
+      const g = JSON.parse(fs.readFileSync(d + "/argilla/" + set + "/.argilla/settings.json", "utf8")).guidelines;
+      ok(g.includes("Inventing the current weather"), set + ": the guidelines lost a training case");
+      for (const s of ["exam-one", "Off by one", "honey-two", "reveals nothing", "B stops at 2"])
+        ok(!g.includes(s), set + ": the guidelines show " + s);
+    }
+  ' "$TMP/ag-shapes-out" 2>"$TMP/why"; then
+    pass "argilla: one set per use, suggestions only in training, exam and honeypot records opaque, guidelines without them"
+  else
+    fail "argilla: one set per use, suggestions only in training, exam and honeypot records opaque, guidelines without them" "$TMP/why"
+  fi
+
   # invalid UTF-8 and NUL bytes in the casebook: still valid JSON
   ag_build encoding casebooks/tests/encoding >/dev/null 2>&1
   if node -e '
     const fs = require("fs"), d = process.argv[1];
     for (const f of [".argilla/settings.json", "records.json", ".argilla/dataset.json"])
-      JSON.parse(fs.readFileSync(d + "/" + f, "utf8"));' "$TMP/ag-encoding-out/argilla" 2>"$TMP/why" &&
+      JSON.parse(fs.readFileSync(d + "/" + f, "utf8"));' "$TMP/ag-encoding-out/argilla/training" 2>"$TMP/why" &&
     ! sanitizer_report "$TMP/ag-encoding.err"; then
     pass "argilla: invalid UTF-8 and NUL bytes still give valid JSON"
   else
@@ -220,11 +251,11 @@ layer_argilla() {
     return
   fi
   for b in every-type chat-safety; do
-    ag_ajv "$b" settings "$TMP/ag-$b-out/argilla/.argilla/settings.json"
-    ag_ajv "$b" dataset "$TMP/ag-$b-out/argilla/.argilla/dataset.json"
-    ag_ajv "$b" records "$TMP/ag-$b-out/argilla/records.json"
+    ag_ajv "$b" settings "$TMP/ag-$b-out/argilla/training/.argilla/settings.json"
+    ag_ajv "$b" dataset "$TMP/ag-$b-out/argilla/training/.argilla/dataset.json"
+    ag_ajv "$b" records "$TMP/ag-$b-out/argilla/training/records.json"
     ag_layout valid "argilla: $b argilla/ is the layout Dataset.from_disk reads (ajv)" \
-      "$TMP/ag-$b-out/argilla"
+      "$TMP/ag-$b-out/argilla/training"
     out=$TMP/ag-check-$b.out
     run_limited 120 "$out" "$out.err" node tests/exports/argilla-check.js "$TMP/ag-$b-out"
     cat "$out.err" >>"$out"
@@ -232,7 +263,7 @@ layer_argilla() {
   done
 
   # The schemas and the checker have teeth: broken copies are refused.
-  src=$TMP/ag-every-type-out/argilla
+  src=$TMP/ag-every-type-out/argilla/training
   m=$TMP/ag-mutants
   mkdir -p "$m"
   node -e '
@@ -274,7 +305,7 @@ layer_argilla() {
   rm -rf "$TMP/ag-links-in"
   cp -R casebooks/tests/links "$TMP/ag-links-in"
   echo 'site_url = "https://example.org/g/"' >>"$TMP/ag-links-in/casebook.lua"
-  project_build ag-links "$TMP/ag-links-in" argilla/.argilla/settings.json &&
+  project_build ag-links "$TMP/ag-links-in" argilla/training/.argilla/settings.json &&
     ag_guidelines links https://example.org/g/ \
       https://example.org/g/other.html#second-heading \
       https://example.org/g/book.html#option-harm-safe
@@ -286,7 +317,7 @@ layer_argilla() {
     const fs = require("fs"), [f, md] = process.argv.slice(1);
     const s = JSON.parse(fs.readFileSync(f, "utf8"));
     s.guidelines = fs.readFileSync(md, "utf8");
-    fs.writeFileSync(f, JSON.stringify(s));' "$m/raw-out/argilla/.argilla/settings.json" "$m/raw.md"
+    fs.writeFileSync(f, JSON.stringify(s));' "$m/raw-out/argilla/training/.argilla/settings.json" "$m/raw.md"
   cmark-gfm -e table -t xml "$m/raw.md" >"$m/raw.xml"
   node tests/exports/argilla-guidelines.js "$m/raw-out" "$m/raw.xml" https://example.org/guide/ >"$TMP/why" 2>&1
   if grep -q '^FAIL guidelines: no property line' "$TMP/why" &&
@@ -307,7 +338,7 @@ layer_argilla() {
       if (kind === "required") q.required = !q.required;
       else q.description = "Why is it not good?";
       fs.writeFileSync(f, JSON.stringify(s));
-    ' "$m/out-$mutation/argilla/.argilla/settings.json" "$mutation"
+    ' "$m/out-$mutation/argilla/training/.argilla/settings.json" "$mutation"
     node tests/exports/argilla-check.js "$m/out-$mutation" >"$TMP/why" 2>&1
     if grep -q '^FAIL settings: required from the question' "$TMP/why"; then
       pass "argilla: argilla-check.js refuses a question changed ($mutation)"
@@ -326,7 +357,7 @@ layer_argilla() {
       const s = r.find((x) => x.suggestions.verdict).suggestions.verdict;
       s.value = kind === "option" ? "excellent" : (s.value === "good" ? "bad" : "good");
       fs.writeFileSync(f, JSON.stringify(r));
-    ' "$m/out-$mutation/argilla/records.json" "$mutation"
+    ' "$m/out-$mutation/argilla/training/records.json" "$mutation"
     node tests/exports/argilla-check.js "$m/out-$mutation" >"$TMP/why" 2>&1
     if grep -q '^RESULT [0-9]* [1-9]' "$TMP/why"; then
       pass "argilla: argilla-check.js refuses a suggestion changed ($mutation)"

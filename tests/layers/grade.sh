@@ -2,6 +2,10 @@
 # tests/layers/grade.sh: `casebook grade` end to end, on annotations made
 # with the tools casebook exports to, sourced by tests/run.sh.
 #
+#   - exam and honeypot sets: tests/grade/ls-exam.js writes a Label
+#     Studio export of the exam and honeypot tasks of casebooks/tests/shapes
+#     (opaque ids, no gold) with known answers, and checks that grade
+#     scores them against the casebook's gold, naming the cases;
 #   - Label Studio: tests/grade/ls-annotate.js loads the chat-safety
 #     export (config.xml, tasks.json) into the Label Studio frontend
 #     (npm @heartexlabs/label-studio 1.4.0, Debian's headless Chromium
@@ -11,7 +15,7 @@
 #     as {id, email} and as {id}), and writes the JSON export of those tasks
 #     plus a sidecar of what it answered;
 #   - Argilla: tests/grade/argilla-make.js writes six records of the
-#     build's argilla/records.json with the responses of three users
+#     build's argilla/training/records.json with the responses of three users
 #     (submitted, draft, discarded), again with a sidecar; the file must
 #     still be valid against the records schema of the argilla layer;
 #   - `casebook grade SRC FILE -o DIR --format json` on each, and on both
@@ -84,7 +88,7 @@ layer_grade() {
     return
   fi
   need_cmd node nodejs
-  if ! project_build grade-cs casebooks/chat-safety label-studio/tasks.json; then
+  if ! project_build grade-cs casebooks/chat-safety label-studio/instructions.html; then
     fail "grade: build chat-safety (exit status $RC)" "$TMP/grade-cs.err"
     return
   fi
@@ -107,6 +111,25 @@ layer_grade() {
     grade_run argilla "$ar" && grade_expect argilla "$TMP/grade-argilla.sidecar" "$ar" argilla
   else
     fail "grade: argilla-make.js writes the records file" "$TMP/why"
+  fi
+
+  # The exam and honeypot sets of the shapes book: their tasks hold no
+  # gold and an opaque id; grade maps the id back to the case and scores
+  # the answers against the gold kept in the casebook.
+  if project_build grade-exam casebooks/tests/shapes label-studio/exam/two-replies/tasks.json &&
+    node tests/grade/ls-exam.js "$TMP/grade-exam-out" "$TMP/grade-exam-export.json" >"$TMP/grade-exam-make.out" 2>&1; then
+    pass "grade: ls-exam.js writes an exam-set export"
+    run_limited 120 "$TMP/grade-exam.json" "$TMP/grade-exam.err" \
+      "$CASEBOOK" grade "$TMP/grade-exam-src" "$TMP/grade-exam-export.json" -o "$TMP/grade-exam" --format json
+    if [ "$RC" -eq 0 ] && ! sanitizer_report "$TMP/grade-exam.err"; then
+      run_limited 60 "$TMP/grade-exam.check" "$TMP/grade-exam.check.err" \
+        node tests/grade/ls-exam.js "$TMP/grade-exam-out" "$TMP/grade-exam-export.json" "$TMP/grade-exam.json"
+      grade_results "ls-exam.js" "$TMP/grade-exam.check"
+    else
+      fail "grade: casebook grade of an exam-set export exits 0 (exit status $RC)" "$TMP/grade-exam.err"
+    fi
+  else
+    fail "grade: ls-exam.js writes an exam-set export" "$TMP/grade-exam-make.out"
   fi
 
   if ! need_chromium; then

@@ -2,14 +2,19 @@
 # tests/layers/labelstudio.sh: the Label Studio export (label-studio/)
 # against the real consumer, sourced by tests/run.sh.
 #
-#   - golden files of the export of casebooks/tests/every-type;
-#   - config.xml is well-formed XML, instructions.html has no script even
-#     when the manifest allows raw HTML;
+#   - golden files of the export of casebooks/tests/every-type and
+#     casebooks/tests/shapes (one SET/SHAPE/{config.xml,tasks.json} per
+#     set and task shape);
+#   - every config.xml is well-formed XML, instructions.html has no script
+#     even when the manifest allows raw HTML, and no exam or honeypot case;
 #   - the Label Studio frontend (npm @heartexlabs/label-studio 1.4.0, in
-#     Debian's headless Chromium through playwright-core) loads config.xml
-#     and every task of tasks.json with its ground-truth annotation, for
-#     every-type and the chat-safety example, and reads back exactly the
-#     gold answers of gold.jsonl with no console error
+#     Debian's headless Chromium through playwright-core) loads the config
+#     of each shape and each of its tasks, for every-type, shapes and the
+#     chat-safety example: a training task with its ground-truth
+#     annotation, read back exactly as the gold answers of gold.jsonl; an
+#     exam or honeypot task as an annotator gets it, nothing pre-filled; in
+#     every set the page shows no case title and no empty response block,
+#     and the config has the controls of the shape, with no console error
 #     (tests/exports/ls-roundtrip.js, which also checks the rank questions
 #     against the documented Ranker format, since 1.4.0 predates it).
 #
@@ -18,7 +23,7 @@
 
 # ls_build NAME SRC: builds a copy of casebook SRC into $TMP/ls-NAME-out.
 ls_build() {
-  if ! project_build "ls-$1" "$2" label-studio/config.xml; then
+  if ! project_build "ls-$1" "$2" label-studio/instructions.html; then
     fail "labelstudio: build $1 (exit status $RC)" "$TMP/ls-$1.err"
     return 1
   fi
@@ -27,16 +32,6 @@ ls_build() {
     return 1
   fi
   pass "labelstudio: build $1 writes label-studio/ without a diagnostic"
-}
-
-# ls_golden OUT DIR GOLDEN FILES...: compares OUT/DIR/FILE with
-# GOLDEN/FILE (UPDATE=1 rewrites the golden files).
-ls_golden() {
-  lg_out=$1 lg_dir=$2 lg_golden=$3
-  shift 3
-  for f in "$@"; do
-    golden "$lg_dir: golden $f of every-type" "$ROOT/$lg_golden/$f" "$lg_out/$lg_dir/$f"
-  done
 }
 
 # Raw HTML with scripts in the prose of a project that allows raw HTML:
@@ -102,8 +97,9 @@ EOF
   if node -e '
     const t = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
     const turn = t[0].data.prompt;
+    if (JSON.stringify(t).includes("A case")) { console.error("title in tasks"); process.exit(1); }
     if (turn !== "<script>alert(\"input\")</script>\n") { console.error(JSON.stringify(turn)); process.exit(1); }
-  ' "$d/out/label-studio/tasks.json" 2>"$TMP/why"; then
+  ' "$d/out/label-studio/training/no-reply/tasks.json" 2>"$TMP/why"; then
     pass "labelstudio: tasks.json holds the inputs byte for byte"
   else
     fail "labelstudio: tasks.json holds the inputs byte for byte" "$TMP/why"
@@ -119,21 +115,44 @@ layer_labelstudio() {
   need_cmd xmllint libxml2-utils
   ls_build every-type casebooks/tests/every-type || return
   ls_build chat-safety casebooks/chat-safety || return
-  ls_golden "$TMP/ls-every-type-out" label-studio tests/exports/golden/every-type/label-studio \
-    config.xml tasks.json instructions.html
-  for b in every-type chat-safety; do
-    if xmllint --noout "$TMP/ls-$b-out/label-studio/config.xml" >"$TMP/why" 2>&1; then
-      pass "labelstudio: config.xml of $b is well-formed XML"
-    else
-      fail "labelstudio: config.xml of $b is well-formed XML" "$TMP/why"
-    fi
+  ls_build shapes casebooks/tests/shapes || return
+  # the whole directory: every set and shape, no file more or less
+  for b in every-type shapes; do
+    golden "labelstudio: golden label-studio/ of $b (every set and shape)" \
+      "$ROOT/tests/exports/golden/$b/label-studio" "$TMP/ls-$b-out/label-studio"
   done
+  for b in every-type chat-safety shapes; do
+    for f in "$TMP/ls-$b-out"/label-studio/*/*/config.xml; do
+      if xmllint --noout "$f" >"$TMP/why" 2>&1; then
+        pass "labelstudio: ${f#"$TMP/ls-$b-out/label-studio/"} of $b is well-formed XML"
+      else
+        fail "labelstudio: ${f#"$TMP/ls-$b-out/label-studio/"} of $b is well-formed XML" "$TMP/why"
+      fi
+    done
+  done
+  # the shapes book: the sets it asks for, and no exam or honeypot case
+  # in the instructions (their titles and rationales give them away)
+  sd=$TMP/ls-shapes-out/label-studio
+  if [ -s "$sd/exam/two-replies/tasks.json" ] && [ -s "$sd/honeypot/two-replies/tasks.json" ] &&
+    [ -s "$sd/training/chat-one-reply/tasks.json" ] && ! grep -q '<Ranker' "$sd/training/two-replies/config.xml" &&
+    grep -q '<Ranker' "$sd/training/3-replies/config.xml" && grep -q '<Pairwise' "$sd/training/two-replies/config.xml"; then
+    pass "labelstudio: shapes has its sets and shapes; min-replies: 3 keeps the Ranker out of two-reply tasks"
+  else
+    fail "labelstudio: shapes has its sets and shapes; min-replies: 3 keeps the Ranker out of two-reply tasks"
+  fi
+  if grep -q 'Inventing the current weather' "$sd/instructions.html" &&
+    ! grep -E -q 'exam-|honey-|stock price|Off by one|reveals nothing|Bon matin' "$sd/instructions.html"; then
+    pass "labelstudio: instructions.html shows training cases and no exam or honeypot case"
+  else
+    fail "labelstudio: instructions.html shows training cases and no exam or honeypot case" "$sd/instructions.html"
+  fi
   ls_hostile
   # invalid UTF-8 and NUL bytes in the casebook: still well-formed outputs
   ls_build encoding casebooks/tests/encoding >/dev/null 2>&1
   e=$TMP/ls-encoding-out/label-studio
-  if [ -s "$e/config.xml" ] && xmllint --noout "$e/config.xml" >"$TMP/why" 2>&1 &&
-    node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$e/tasks.json" 2>>"$TMP/why" &&
+  s=$e/training/no-reply
+  if [ -s "$s/config.xml" ] && xmllint --noout "$s/config.xml" >"$TMP/why" 2>&1 &&
+    node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$s/tasks.json" 2>>"$TMP/why" &&
     xmllint --html --noout "$e/instructions.html" >>"$TMP/why" 2>&1 &&
     ! sanitizer_report "$TMP/ls-encoding.err"; then
     pass "labelstudio: invalid UTF-8 and NUL bytes still give well-formed config.xml, tasks.json, instructions.html"
@@ -149,7 +168,7 @@ layer_labelstudio() {
     fail "labelstudio: chromium is needed (Debian package chromium)"
     return
   fi
-  for b in every-type chat-safety; do
+  for b in every-type chat-safety shapes; do
     out=$TMP/ls-roundtrip-$b.out
     run_limited 900 "$out" "$out.err" node tests/exports/ls-roundtrip.js "$TMP/ls-$b-out"
     grep -E '^FAIL' -A 12 "$out" | sed 's/^/     /'

@@ -478,6 +478,64 @@ static void test_hidden_ids(void) {
   proj_remove(dir);
 }
 
+/* What cases are for: the case's `use` first, then its chapter's
+ * <!-- casebook-use: -->, then the manifest's, then training; a chapter
+ * value that is no use is reported at the value and skipped; a question's
+ * min-replies is read, a bad one left at 0. */
+static void test_uses(void) {
+  const char *dir = proj_new();
+  proj_write(dir, "casebook.lua",
+             "chapters = { \"q.md\", \"a.md\", \"b.md\", \"c.md\" }\n"
+             "use = \"honeypot\"\n",
+             -1);
+  proj_write(dir, "q.md",
+             "# Q\n\n## Question r: Order\n\n- type: rank\n- min-replies: 3\n\n"
+             "## Question p: Pick\n\n- type: pairwise\n- min-replies: x\n",
+             -1);
+  proj_write(dir, "a.md",
+             "# A\n\n<!-- casebook-use: exam -->\n\n"
+             "## Case a1: A case\n\n```prompt\nHi.\n```\n\n- use: training\n\n"
+             "Why.\n\n"
+             "## Case a2: A case\n\n```prompt\nHi.\n```\n\n- tags: x\n\n"
+             "Why.\n",
+             -1);
+  proj_write(dir, "b.md",
+             "# B\n\n## Case b1: A case\n\n```prompt\nHi.\n```\n\n- tags: x\n\n"
+             "Why.\n",
+             -1);
+  proj_write(dir, "c.md",
+             "# C\n\n<!-- casebook-use: examm -->\n\n"
+             "## Case c1: A case\n\n```prompt\nHi.\n```\n\n- tags: x\n\n"
+             "Why.\n",
+             -1);
+  cb_ctx *ctx;
+  const cb_book *b = load(&ctx, dir);
+  const cb_case *a1 = cb_book_case(b, "a1"), *a2 = cb_book_case(b, "a2");
+  const cb_case *b1 = cb_book_case(b, "b1"), *c1 = cb_book_case(b, "c1");
+  CHECK(a1 && a2 && b1 && c1);
+  if (a1 && a2 && b1 && c1) {
+    CHECK_INT(cb_case_use(b, a1), CB_USE_TRAINING); /* its own */
+    CHECK_INT(cb_case_use(b, a2), CB_USE_EXAM);     /* its chapter's */
+    CHECK_INT(cb_case_use(b, b1), CB_USE_HONEYPOT); /* the manifest's */
+    CHECK_INT(cb_case_use(b, c1), CB_USE_HONEYPOT); /* a bad chapter value */
+  }
+  const cb_diag *d = find_rule(ctx, "bad-property");
+  CHECK(d != NULL);
+  if (d) {
+    CHECK_INT(d->line, 3);
+    CHECK_INT(d->col, 20);
+    CHECK_STR(d->suggestion, "exam");
+  }
+  CHECK_INT(cb_book_question(b, "r")->min_replies, 3);
+  CHECK_INT(cb_book_question(b, "p")->min_replies, 0);
+  CHECK_STR(cb_use_name(CB_USE_HONEYPOT), "honeypot");
+  CHECK_INT(cb_use_parse("Exam"), CB_USE_EXAM);
+  CHECK_INT(cb_use_parse("exams"), -1);
+  CHECK_INT(cb_use_parse(NULL), -1);
+  cb_ctx_free(ctx);
+  proj_remove(dir);
+}
+
 /* Ranges (cb_loc's end, inclusive byte columns): a heading, a property's
  * key and value, the items of a list value, a table cell, a case's answer
  * in the Response table; and a diagnostic carries the range of what it
@@ -613,6 +671,7 @@ int main(void) {
   test_assets();
   test_errors();
   test_hidden_ids();
+  test_uses();
   test_ranges();
   test_out_of_memory();
   return test_report("extract");
