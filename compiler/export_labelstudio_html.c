@@ -63,6 +63,13 @@ static const char *claim(instr *x, const char *a) {
   return r == 1 ? a : NULL;
 }
 
+/* Is case c on the page? Final training cases only: exam and honeypot
+ * cases keep their titles and answers from annotators. */
+static int shown_case(const cb_book *book, const cb_case *c) {
+  return c->status == CB_STATUS_FINAL &&
+         cb_case_use(book, c) == CB_USE_TRAINING;
+}
+
 /* Where link n points from the page (cb_links_href_fn): "#anchor" when
  * its target is on the page, else the site's page under the manifest's
  * site_url, else nowhere (NULL: plain text). */
@@ -74,6 +81,12 @@ static const char *instr_href(void *ud, const cb_book *book, size_t n) {
   const cb_link *l = &book->links[n];
   if (l->kind == CB_LINK_EXTERNAL)
     return site;
+  if (l->kind == CB_LINK_CASE) {
+    /* the site's page of an exam or honeypot case shows its answers */
+    const cb_case *c = cb_book_case(book, l->target);
+    if (c && !shown_case(book, c))
+      return NULL;
+  }
   for (size_t c = 0; c < book->n_chapters && !l->asset; c++) {
     /* the site's href of a chapter: SLUG.html, SLUG.html#ANCHOR */
     const cb_chapter *ch = &book->chapters[c];
@@ -169,7 +182,7 @@ static void claim_anchors(instr *x) {
             claim(x, anchor_of(x, "criterion-", book->criteria[it->index].id,
                                NULL, NULL));
       } else if (it->kind == CB_ITEM_CASE && it->index < book->n_cases &&
-                 book->cases[it->index].status == CB_STATUS_FINAL) {
+                 shown_case(book, &book->cases[it->index])) {
         x->ids[k++] = claim(
             x, anchor_of(x, "case-", book->cases[it->index].id, NULL, NULL));
       }
@@ -243,8 +256,7 @@ static void chapter_html(instr *x, const cb_chapter *ch, size_t *k) {
         break;
       const cb_case *cs = &book->cases[it->index];
       /* exam and honeypot cases keep their answers from annotators */
-      if (cs->status != CB_STATUS_FINAL ||
-          cb_case_use(book, cs) != CB_USE_TRAINING)
+      if (!shown_case(book, cs))
         break;
       open_id(x, CB_TAG_SECTION, "case", x->ids[(*k)++]);
       cb_html__open(h, CB_TAG_H4, NULL);

@@ -25,7 +25,7 @@ const [out, exportFile, gradeFile] = process.argv.slice(2);
 const gold = readGold(out);
 const opaque = (id) => "t" + crypto.createHash("sha256").update("casebook task\n" + id).digest("hex").slice(0, 16);
 const byTask = Object.fromEntries(Object.keys(gold).map((id) => [opaque(id), id]));
-const key = (r) => (r === "" ? "response" : "response_" + r.replace(/[^A-Za-z0-9_]/g, "_"));
+const key = (r) => (r === "response" ? "response" : "response_" + r.replace(/[^A-Za-z0-9_]/g, "_"));
 
 // The Label Studio results of the gold answers of case g, in a task whose
 // Pairwise compares sides (left, right).

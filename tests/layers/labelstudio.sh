@@ -141,7 +141,8 @@ layer_labelstudio() {
     fail "labelstudio: shapes has its sets and shapes; min-replies: 3 keeps the Ranker out of two-reply tasks"
   fi
   if grep -q 'Inventing the current weather' "$sd/instructions.html" &&
-    ! grep -E -q 'exam-|honey-|stock price|Off by one|reveals nothing|Bon matin' "$sd/instructions.html"; then
+    ! grep -E -q 'exam-|honey-|stock price|Off by one|reveals nothing|Bon matin' "$sd/instructions.html" &&
+    grep -q 'a qualification case' "$sd/instructions.html"; then
     pass "labelstudio: instructions.html shows training cases and no exam or honeypot case"
   else
     fail "labelstudio: instructions.html shows training cases and no exam or honeypot case" "$sd/instructions.html"
