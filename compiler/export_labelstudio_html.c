@@ -84,7 +84,7 @@ static const char *instr_href(void *ud, const cb_book *book, size_t n) {
   if (l->kind == CB_LINK_CASE) {
     /* the site's page of an exam or honeypot case shows its answers */
     const cb_case *c = cb_book_case(book, l->target);
-    if (c && !shown_case(book, c))
+    if (c && cb_case_use(book, c) != CB_USE_TRAINING)
       return NULL;
   }
   for (size_t c = 0; c < book->n_chapters && !l->asset; c++) {
