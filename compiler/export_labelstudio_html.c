@@ -81,7 +81,7 @@ static const char *instr_href(void *ud, const cb_book *book, size_t n) {
   const cb_link *l = &book->links[n];
   if (l->kind == CB_LINK_EXTERNAL)
     return site;
-  if (l->kind == CB_LINK_CASE) {
+  if (l->kind == CB_LINK_CASE && l->target) {
     /* the site's page of an exam or honeypot case shows its answers */
     const cb_case *c = cb_book_case(book, l->target);
     if (c && cb_case_use(book, c) != CB_USE_TRAINING)
