@@ -319,10 +319,12 @@ paths_concurrent() {
   [ $stale -eq 0 ]
   paths_check "lock: the next build (nothing-changed path) leaves exactly its own version" $? "$dir/why"
 
-  # a build waits for the lock of another, and says so once
+  # a build waits for the lock of another, and says so once (the holder
+  # keeps it 2 s: ELAPSED counts whole seconds, and a wait of less than
+  # one may read 0)
   out=$dir/held
   "$CASEBOOK" -q build "$dir/a" -o "$out" 2>/dev/null
-  flock "$out/.casebook-lock" sleep 1 &
+  flock "$out/.casebook-lock" sleep 2 &
   holder=$!
   sleep 0.2
   paths_run lock-wait 30 build "$dir/b" -o "$out"
